@@ -1,0 +1,84 @@
+#pragma once
+
+#include "domain/Listing.h"
+
+#include <QHash>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+
+namespace dealscope {
+
+struct SectorBenchmark final
+{
+    QString sector;                       // "Food and Restaurants"
+    std::optional<double> sdeMultiple;    // average asking/sold price ÷ SDE
+    std::optional<double> revenueMultiple;
+    std::optional<qint64> medianSalePrice;
+    std::optional<qint64> medianRevenue;
+    std::optional<qint64> medianCashFlow;
+    QString source;                       // citation shown in the UI and stored in results
+};
+
+struct IndustryBenchmark final
+{
+    QString sector;
+    QString industry;                     // "Car Washes"
+    std::optional<double> sdeMultiple;
+    std::optional<double> revenueMultiple;
+    std::optional<qint64> medianSalePrice;
+    QString source;
+};
+
+// The benchmark a listing is measured against: industry row if its industry matches one,
+// else its sector, else the all-sector figures.
+struct BenchmarkMatch final
+{
+    QString level;                        // "industry" | "sector" | "all"
+    QString sector;
+    QString industry;                     // empty unless level == "industry"
+    std::optional<double> sdeMultiple;
+    std::optional<double> revenueMultiple;
+    std::optional<qint64> medianSalePrice;
+    QString source;
+};
+
+// Sector and industry benchmark tables shipped in resources/benchmarks (from ../shared/data/benchmarks,
+// with their sources). Immutable once loaded; safe to share between threads.
+class BenchmarkTable final
+{
+public:
+    // Loads the tables compiled into the resources (":/benchmarks/…"). Cached; thread-safe.
+    static std::shared_ptr<const BenchmarkTable> builtin();
+    // Parses the two CSV files of ../shared/data/benchmarks format; throws std::runtime_error on bad files.
+    static std::shared_ptr<const BenchmarkTable> fromCsv(const QByteArray &industryMultiplesCsv,
+                                                         const QByteArray &sectorBenchmarksCsv);
+
+    QStringList sectorNames() const;                          // the sector list used for inference
+    std::optional<SectorBenchmark> sector(QStringView name) const;     // case/punctuation-insensitive
+    std::optional<IndustryBenchmark> industry(QStringView name) const; // case/punctuation-insensitive
+    SectorBenchmark allSectors() const;                       // the "All" row
+
+    // The sector a free-text industry ("Restaurant", "Car Washes", "Food and Restaurants") belongs to,
+    // or empty when nothing matches.
+    QString sectorForIndustry(QStringView industry) const;
+    // Keyword inference from title and description into one of sectorNames(); empty when unsure.
+    QString inferSector(QStringView title, QStringView description) const;
+
+    // The sector of a listing: from its industry, else inferred; empty when neither works.
+    QString sectorOf(const Listing &listing) const;
+    BenchmarkMatch lookup(const Listing &listing) const;
+
+private:
+    BenchmarkTable() = default;
+    QList<SectorBenchmark> m_sectors;
+    QList<IndustryBenchmark> m_industries;
+    SectorBenchmark m_all;
+    QHash<QString, qsizetype> m_sectorByKey;
+    QHash<QString, qsizetype> m_industryByKey;
+};
+
+} // namespace dealscope

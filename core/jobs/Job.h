@@ -1,0 +1,49 @@
+#pragma once
+
+#include <QString>
+#include <QStringView>
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+
+namespace dealscope {
+
+enum class JobStatus { Queued, Running, Succeeded, Failed, Canceled };
+
+QString jobStatusName(JobStatus status);                         // "queued", "running", …
+std::optional<JobStatus> parseJobStatus(QStringView name);
+bool isTerminal(JobStatus status);
+
+// The job object of SPEC §3: wire and storage format (JSON, camelCase, field names exactly as there).
+struct Job final
+{
+    QString id;
+    QString listingId;
+    QString analysisType;
+    nlohmann::json params = nlohmann::json::object();
+    JobStatus status = JobStatus::Queued;
+    double progress = 0;
+    QString partialOutput;
+    std::optional<nlohmann::json> result;
+    QString error;
+    qint64 createdAt = 0;
+    qint64 updatedAt = 0;
+    bool cancelRequested = false;
+    int attempt = 1;
+    std::optional<qint64> startedAt;
+    std::optional<qint64> finishedAt;
+    QString requestId;
+    QString backend;   // "local" | "remote", client side only; empty on the server
+    QString owner;     // tenant on the server, "local" for the local runner; never serialized to clients
+
+    bool operator==(const Job &) const = default;
+};
+
+enum class JobJsonScope { Wire, Storage };   // Storage also carries `owner`
+
+nlohmann::json jobToJson(const Job &job, JobJsonScope scope = JobJsonScope::Wire);
+// Throws std::invalid_argument naming the offending field.
+Job jobFromJson(const nlohmann::json &json);
+
+} // namespace dealscope

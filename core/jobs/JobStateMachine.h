@@ -1,0 +1,30 @@
+#pragma once
+
+#include "jobs/Job.h"
+
+#include <QString>
+
+namespace dealscope {
+
+// The one transition function every store uses (SPEC §3):
+// queued → running → succeeded | failed | canceled, queued → canceled,
+// running → queued only for a retry or a recovered crash (attempt + 1). Terminal states are final.
+namespace JobStateMachine {
+
+bool isAllowed(JobStatus from, JobStatus to);
+
+struct TransitionError final
+{
+    QString message;   // "illegal transition succeeded → running"
+};
+
+// Applies the transition to `job`: sets status and updatedAt; startedAt when it starts running,
+// finishedAt when terminal, attempt + 1 and progress 0 on running → queued, clears result unless
+// succeeded. Returns an error and leaves `job` untouched when the transition is illegal.
+std::optional<TransitionError> transition(Job &job, JobStatus to, qint64 nowMs);
+
+// Progress never decreases within an attempt; returns the value actually stored.
+double clampProgress(const Job &job, double requested);
+
+} // namespace JobStateMachine
+} // namespace dealscope

@@ -1,0 +1,61 @@
+#pragma once
+
+#include "jobs/Job.h"
+#include "jobs/JobBackend.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QString>
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+
+namespace dealscope {
+
+class InFlightRegistry;
+
+// The Qt counterpart of the web useAnalysis hook (SPEC §6): follows the job of one
+// (listingId, analysisType) pair on one backend. Records it in the in-flight registry while it is
+// active and removes it once terminal (and, when a results library is set, once the result is stored).
+class JobTracker final : public QObject
+{
+    Q_OBJECT
+public:
+    JobTracker(JobBackend &backend, InFlightRegistry *registry, QString listingId, QString analysisType,
+               QObject *parent = nullptr);
+    ~JobTracker() override;
+
+    QString listingId() const { return m_listingId; }
+    QString analysisType() const { return m_analysisType; }
+    std::optional<Job> job() const { return m_job; }
+    bool isActive() const;          // a start is pending or the job is queued/running
+    bool isExpired() const { return m_expired; }
+
+    // Starts (or joins, on dedup) the pair's job. Ignored while a start is pending or the job is active.
+    void start(const nlohmann::json &params = nlohmann::json::object(), bool force = false);
+    // Re-attaches to the pair's active or recent job (by id when known from the registry).
+    void attach(const QString &knownJobId = {});
+    void cancel();
+
+Q_SIGNALS:
+    void jobChanged(const dealscope::Job &job);
+    void finished(const dealscope::Job &job);       // exactly once per job reaching a terminal state
+    void errorOccurred(const QString &message);
+    void expired(const QString &jobId);             // remote job the server no longer knows
+
+private:
+    void adopt(const Job &job);
+    void onJobUpdated(const Job &job);
+
+    JobBackend &m_backend;
+    InFlightRegistry *m_registry;
+    QString m_listingId;
+    QString m_analysisType;
+    std::optional<Job> m_job;
+    bool m_pendingStart = false;
+    bool m_expired = false;
+    QString m_finishedJobId;
+};
+
+} // namespace dealscope

@@ -1,0 +1,1 @@
+// Keeps dealscope_resources a valid library before any resource is added.
