@@ -1,0 +1,304 @@
+#include "storage/ResultsLibrary.h"
+
+#include "storage/StorageLog.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QSaveFile>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUuid>
+
+using namespace Qt::Literals::StringLiterals;
+
+namespace dealscope {
+
+namespace {
+
+QString str(const nlohmann::json &j, const char *key)
+{
+    const auto it = j.find(key);
+    if (it == j.end() || !it->is_string())
+        return {};
+    return QString::fromStdString(it->get<std::string>());
+}
+
+QString dump(const nlohmann::json &j)
+{
+    return QString::fromStdString(j.dump());
+}
+
+nlohmann::json parse(const QString &text)
+{
+    return nlohmann::json::parse(text.toStdString(), nullptr, /*allow_exceptions=*/false);
+}
+
+StoredResult rowToResult(const QSqlQuery &q, bool withJson)
+{
+    StoredResult r;
+    r.jobId = q.value(0).toString();
+    r.listingId = q.value(1).toString();
+    r.listingTitle = q.value(2).toString();
+    r.analysisType = q.value(3).toString();
+    if (!q.value(4).isNull())
+        r.score = q.value(4).toDouble();
+    r.finishedAt = q.value(5).toLongLong();
+    r.backend = q.value(6).toString();
+    r.engine = q.value(7).toString();
+    if (withJson) {
+        r.job = parse(q.value(8).toString());
+        r.listing = parse(q.value(9).toString());
+    }
+    return r;
+}
+
+const QString kColumns = u"job_id, listing_id, listing_title, analysis_type, score, finished_at, backend, engine"_s;
+const QString kJsonColumns = u", job_json, listing_json"_s;
+
+} // namespace
+
+ResultsLibrary::ResultsLibrary()
+    : m_connection(u"dealscope-results-"_s + QUuid::createUuid().toString(QUuid::WithoutBraces))
+{
+}
+
+ResultsLibrary::~ResultsLibrary()
+{
+    if (QSqlDatabase::contains(m_connection)) {
+        QSqlDatabase::database(m_connection, false).close();
+        QSqlDatabase::removeDatabase(m_connection);
+    }
+}
+
+bool ResultsLibrary::isOpen() const
+{
+    return QSqlDatabase::contains(m_connection) && QSqlDatabase::database(m_connection, false).isOpen();
+}
+
+bool ResultsLibrary::open(const QString &databaseFile)
+{
+    const QFileInfo info(databaseFile);
+    if (!QDir().mkpath(info.absolutePath())) {
+        m_error = u"cannot create folder %1"_s.arg(info.absolutePath());
+        return false;
+    }
+    QSqlDatabase db = QSqlDatabase::contains(m_connection) ? QSqlDatabase::database(m_connection, false)
+                                                           : QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connection);
+    db.setDatabaseName(databaseFile);
+    if (!db.open()) {
+        m_error = db.lastError().text();
+        return false;
+    }
+    QSqlQuery q(db);
+    const QStringList schema = {
+        u"PRAGMA journal_mode=WAL"_s,
+        u"CREATE TABLE IF NOT EXISTS results ("
+        "job_id TEXT PRIMARY KEY, listing_id TEXT NOT NULL, listing_title TEXT NOT NULL DEFAULT '', "
+        "analysis_type TEXT NOT NULL, score REAL, finished_at INTEGER NOT NULL, backend TEXT, engine TEXT, "
+        "job_json TEXT NOT NULL, listing_json TEXT NOT NULL)"_s,
+        u"CREATE INDEX IF NOT EXISTS results_listing ON results(listing_id, analysis_type, finished_at)"_s,
+        u"CREATE INDEX IF NOT EXISTS results_finished ON results(finished_at)"_s,
+        u"PRAGMA user_version=1"_s,
+    };
+    for (const QString &stmt : schema) {
+        if (!q.exec(stmt)) {
+            m_error = q.lastError().text();
+            db.close();
+            return false;
+        }
+    }
+    return true;
+}
+
+bool ResultsLibrary::store(const nlohmann::json &job, const nlohmann::json &listing)
+{
+    if (!isOpen()) {
+        m_error = u"results library is not open"_s;
+        return false;
+    }
+    if (!job.is_object() || str(job, "id").isEmpty() || !job.contains("result") || !job["result"].is_object()) {
+        m_error = u"only a finished job with a result can be stored"_s;
+        return false;
+    }
+    const nlohmann::json &result = job["result"];
+    QVariant score;
+    if (auto it = result.find("score"); it != result.end() && it->is_number())
+        score = it->get<double>();
+    qint64 finished = 0;
+    if (auto it = job.find("finishedAt"); it != job.end() && it->is_number())
+        finished = it->get<qint64>();
+    else if (auto it2 = job.find("updatedAt"); it2 != job.end() && it2->is_number())
+        finished = it2->get<qint64>();
+
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(u"INSERT OR REPLACE INTO results (job_id, listing_id, listing_title, analysis_type, score, "
+              "finished_at, backend, engine, job_json, listing_json) VALUES (?,?,?,?,?,?,?,?,?,?)"_s);
+    q.addBindValue(str(job, "id"));
+    q.addBindValue(str(job, "listingId"));
+    q.addBindValue(listing.is_object() ? str(listing, "title") : QString());
+    q.addBindValue(str(job, "analysisType"));
+    q.addBindValue(score.isValid() ? score : QVariant(QMetaType::fromType<double>()));
+    q.addBindValue(finished);
+    q.addBindValue(str(job, "backend"));
+    q.addBindValue(str(result, "engine"));
+    q.addBindValue(dump(job));
+    q.addBindValue(dump(listing.is_object() ? listing : nlohmann::json::object()));
+    if (!q.exec()) {
+        m_error = q.lastError().text();
+        qCWarning(lcStorage) << "storing result failed:" << m_error;
+        return false;
+    }
+    return true;
+}
+
+QList<StoredResult> ResultsLibrary::search(const ResultQuery &query) const
+{
+    QList<StoredResult> out;
+    if (!isOpen())
+        return out;
+    QString sql = u"SELECT "_s + kColumns + (query.withJson ? kJsonColumns : QString()) + u" FROM results WHERE 1=1"_s;
+    QVariantList binds;
+    if (!query.text.trimmed().isEmpty()) {
+        // LIKE with an escape so '%' and '_' typed by the user match literally.
+        QString needle = query.text.trimmed();
+        needle.replace(u"\\"_s, u"\\\\"_s).replace(u"%"_s, u"\\%"_s).replace(u"_"_s, u"\\_"_s);
+        sql += u" AND (listing_id LIKE ? ESCAPE '\\' OR listing_title LIKE ? ESCAPE '\\')"_s;
+        const QString pattern = u"%"_s + needle + u"%"_s;
+        binds << pattern << pattern;
+    }
+    if (!query.analysisType.isEmpty()) {
+        sql += u" AND analysis_type = ?"_s;
+        binds << query.analysisType;
+    }
+    if (query.fromMs) {
+        sql += u" AND finished_at >= ?"_s;
+        binds << *query.fromMs;
+    }
+    if (query.toMs) {
+        sql += u" AND finished_at <= ?"_s;
+        binds << *query.toMs;
+    }
+    if (query.minScore) {
+        sql += u" AND score >= ?"_s;
+        binds << *query.minScore;
+    }
+    if (query.maxScore) {
+        sql += u" AND score <= ?"_s;
+        binds << *query.maxScore;
+    }
+    sql += u" ORDER BY finished_at DESC, job_id LIMIT ?"_s;
+    binds << std::max(0, query.limit);
+
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.setForwardOnly(true);
+    q.prepare(sql);
+    for (const QVariant &b : std::as_const(binds))
+        q.addBindValue(b);
+    if (!q.exec()) {
+        qCWarning(lcStorage) << "search failed:" << q.lastError().text();
+        return out;
+    }
+    while (q.next())
+        out.append(rowToResult(q, query.withJson));
+    return out;
+}
+
+std::optional<StoredResult> ResultsLibrary::get(const QString &jobId) const
+{
+    if (!isOpen())
+        return std::nullopt;
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(u"SELECT "_s + kColumns + kJsonColumns + u" FROM results WHERE job_id = ?"_s);
+    q.addBindValue(jobId);
+    if (!q.exec() || !q.next())
+        return std::nullopt;
+    return rowToResult(q, true);
+}
+
+std::optional<StoredResult> ResultsLibrary::latestFor(const QString &listingId, const QString &analysisType) const
+{
+    if (!isOpen())
+        return std::nullopt;
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(u"SELECT "_s + kColumns + kJsonColumns
+              + u" FROM results WHERE listing_id = ? AND analysis_type = ? ORDER BY finished_at DESC LIMIT 1"_s);
+    q.addBindValue(listingId);
+    q.addBindValue(analysisType);
+    if (!q.exec() || !q.next())
+        return std::nullopt;
+    return rowToResult(q, true);
+}
+
+QHash<QString, double> ResultsLibrary::latestScores() const
+{
+    QHash<QString, double> out;
+    if (!isOpen())
+        return out;
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.setForwardOnly(true);
+    // SQLite returns the bare columns of the row that holds MAX() in an aggregate query.
+    if (!q.exec(u"SELECT listing_id, score, MAX(finished_at) FROM results WHERE score IS NOT NULL GROUP BY listing_id"_s))
+        return out;
+    while (q.next())
+        out.insert(q.value(0).toString(), q.value(1).toDouble());
+    return out;
+}
+
+bool ResultsLibrary::contains(const QString &jobId) const
+{
+    if (!isOpen())
+        return false;
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(u"SELECT 1 FROM results WHERE job_id = ?"_s);
+    q.addBindValue(jobId);
+    return q.exec() && q.next();
+}
+
+bool ResultsLibrary::remove(const QString &jobId)
+{
+    if (!isOpen())
+        return false;
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(u"DELETE FROM results WHERE job_id = ?"_s);
+    q.addBindValue(jobId);
+    if (!q.exec()) {
+        m_error = q.lastError().text();
+        return false;
+    }
+    return q.numRowsAffected() > 0;
+}
+
+int ResultsLibrary::count() const
+{
+    if (!isOpen())
+        return 0;
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    if (!q.exec(u"SELECT COUNT(*) FROM results"_s) || !q.next())
+        return 0;
+    return q.value(0).toInt();
+}
+
+bool ResultsLibrary::exportJson(const QString &file, const ResultQuery &query)
+{
+    ResultQuery q = query;
+    q.withJson = true;
+    q.limit = std::max(q.limit, 1);
+    nlohmann::json out = nlohmann::json::array();
+    for (const StoredResult &r : search(q))
+        out.push_back(nlohmann::json{{"job", r.job}, {"listing", r.listing}});
+    QSaveFile f(file);
+    if (!f.open(QIODevice::WriteOnly)) {
+        m_error = f.errorString();
+        return false;
+    }
+    const std::string text = out.dump(2);
+    f.write(text.data(), qint64(text.size()));
+    if (!f.commit()) {
+        m_error = f.errorString();
+        return false;
+    }
+    return true;
+}
+
+} // namespace dealscope

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <QHash>
+#include <QList>
+#include <QString>
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+
+namespace dealscope {
+
+// One finished analysis as kept in the library: the job (wire JSON, with its result) and the
+// snapshot of the listing it analysed, so it reads the same after the listing changed or vanished.
+struct StoredResult final
+{
+    QString jobId;
+    QString listingId;
+    QString listingTitle;
+    QString analysisType;
+    std::optional<double> score;
+    qint64 finishedAt = 0;      // ms since epoch
+    QString backend;            // local | remote
+    QString engine;             // builtin or the LLM model
+    nlohmann::json job;         // full job JSON; empty in search() rows unless asked
+    nlohmann::json listing;     // listing snapshot; empty in search() rows unless asked
+};
+
+struct ResultQuery final
+{
+    QString text;                      // matches listing id or title (case-insensitive substring)
+    QString analysisType;              // exact, empty = any
+    std::optional<qint64> fromMs;      // finishedAt ≥ fromMs
+    std::optional<qint64> toMs;        // finishedAt ≤ toMs
+    std::optional<double> minScore;
+    std::optional<double> maxScore;
+    int limit = 1000;
+    bool withJson = false;             // fill job/listing
+};
+
+// The desktop's offline results library (SPEC §6): SQLite in the app data folder. Every finished
+// analysis, local or remote, searchable by listing, type, date and score; deletable; exportable.
+// One instance per thread (it owns a named QSqlDatabase connection).
+class ResultsLibrary final
+{
+public:
+    ResultsLibrary();
+    ~ResultsLibrary();
+    ResultsLibrary(const ResultsLibrary &) = delete;
+    ResultsLibrary &operator=(const ResultsLibrary &) = delete;
+
+    // Creates the file and schema when missing. False with errorString() on failure.
+    bool open(const QString &databaseFile);
+    bool isOpen() const;
+    QString errorString() const { return m_error; }
+
+    // Stores a terminal, succeeded job (`job` in wire JSON with "result") with the listing snapshot.
+    // Storing the same job id again replaces it. False (with errorString()) for a job without result.
+    bool store(const nlohmann::json &job, const nlohmann::json &listing);
+
+    QList<StoredResult> search(const ResultQuery &query) const;
+    std::optional<StoredResult> get(const QString &jobId) const;
+    std::optional<StoredResult> latestFor(const QString &listingId, const QString &analysisType) const;
+    // Latest score per listing over all types (the listings table's score column).
+    QHash<QString, double> latestScores() const;
+    bool contains(const QString &jobId) const;
+    bool remove(const QString &jobId);
+    int count() const;
+
+    // Writes the matching results (with job and listing JSON) as a JSON array, atomically.
+    bool exportJson(const QString &file, const ResultQuery &query);
+
+private:
+    QString m_connection;
+    QString m_error;
+};
+
+} // namespace dealscope

@@ -1,0 +1,169 @@
+#include "storage/ResultsLibrary.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace dealscope;
+using namespace Qt::Literals::StringLiterals;
+
+class TestResultsLibrary final : public QObject
+{
+    Q_OBJECT
+
+    static nlohmann::json job(const std::string &id, const std::string &listingId, const std::string &type,
+                              std::optional<double> score, qint64 finishedAt)
+    {
+        nlohmann::json result{{"summary", "ok"}, {"engine", "builtin"}};
+        if (score)
+            result["score"] = *score;
+        return {{"id", id}, {"listingId", listingId}, {"analysisType", type}, {"status", "succeeded"},
+                {"progress", 100}, {"finishedAt", finishedAt}, {"backend", "local"}, {"result", result}};
+    }
+    static nlohmann::json listing(const std::string &id, const std::string &title)
+    {
+        return {{"id", id}, {"title", title}, {"askingPrice", 500000}};
+    }
+
+    QTemporaryDir m_dir;
+
+private Q_SLOTS:
+    void storesAndReadsBack()
+    {
+        ResultsLibrary lib;
+        QVERIFY2(lib.open(m_dir.filePath(u"a/results.sqlite"_s)), qPrintable(lib.errorString()));
+        QVERIFY(lib.store(job("j1", "L1", "valuation", 72.5, 1000), listing("L1", "Car Wash in Austin")));
+        QCOMPARE(lib.count(), 1);
+        const auto r = lib.get(u"j1"_s);
+        QVERIFY(r);
+        QCOMPARE(r->listingTitle, u"Car Wash in Austin"_s);
+        QCOMPARE(r->analysisType, u"valuation"_s);
+        QCOMPARE(*r->score, 72.5);
+        QCOMPARE(r->engine, u"builtin"_s);
+        QVERIFY(r->job["result"]["summary"] == "ok");
+        QVERIFY(r->listing["askingPrice"] == 500000);
+        // Replacing the same job id keeps one row.
+        QVERIFY(lib.store(job("j1", "L1", "valuation", 80, 1001), listing("L1", "Car Wash in Austin")));
+        QCOMPARE(lib.count(), 1);
+        QCOMPARE(*lib.get(u"j1"_s)->score, 80.0);
+    }
+
+    void persistsAcrossInstances()
+    {
+        const QString file = m_dir.filePath(u"p.sqlite"_s);
+        {
+            ResultsLibrary lib;
+            QVERIFY(lib.open(file));
+            QVERIFY(lib.store(job("p1", "L9", "risk_assessment", 10, 5), listing("L9", "Bakery")));
+        }
+        ResultsLibrary again;
+        QVERIFY(again.open(file));
+        QVERIFY(again.contains(u"p1"_s));
+        QCOMPARE(again.get(u"p1"_s)->listingTitle, u"Bakery"_s);
+    }
+
+    void rejectsJobsWithoutResult()
+    {
+        ResultsLibrary lib;
+        QVERIFY(lib.open(m_dir.filePath(u"r.sqlite"_s)));
+        nlohmann::json j = job("x", "L", "valuation", 1, 1);
+        j.erase("result");
+        QVERIFY(!lib.store(j, listing("L", "T")));
+        QVERIFY(!lib.errorString().isEmpty());
+        QVERIFY(!lib.store(nlohmann::json::array(), listing("L", "T")));
+        QVERIFY(!lib.store(nlohmann::json{{"result", {{"score", 1}}}}, listing("L", "T")));   // no id
+        QCOMPARE(lib.count(), 0);
+        ResultsLibrary closed;
+        QVERIFY(!closed.store(job("y", "L", "valuation", 1, 1), listing("L", "T")));
+        QVERIFY(closed.search({}).isEmpty());
+    }
+
+    void searchesByListingTypeDateScore()
+    {
+        ResultsLibrary lib;
+        QVERIFY(lib.open(m_dir.filePath(u"s.sqlite"_s)));
+        QVERIFY(lib.store(job("a", "100", "valuation", 90, 1000), listing("100", "Pizza 50% off_deal")));
+        QVERIFY(lib.store(job("b", "100", "risk_assessment", 40, 2000), listing("100", "Pizza 50% off_deal")));
+        QVERIFY(lib.store(job("c", "200", "valuation", 60, 3000), listing("200", "Plumbing Co")));
+        QVERIFY(lib.store(job("d", "300", "market_intelligence", std::nullopt, 4000), listing("300", "Salon")));
+
+        auto ids = [&](const ResultQuery &q) {
+            QStringList out;
+            for (const auto &r : lib.search(q))
+                out << r.jobId;
+            return out;
+        };
+        QCOMPARE(ids({}), (QStringList{u"d"_s, u"c"_s, u"b"_s, u"a"_s}));   // newest first
+        ResultQuery q;
+        q.text = u"pizza"_s;
+        QCOMPARE(ids(q), (QStringList{u"b"_s, u"a"_s}));
+        q.text = u"200"_s;
+        QCOMPARE(ids(q), QStringList{u"c"_s});
+        q.text = u"50%"_s;   // literal percent, not a wildcard
+        QCOMPARE(ids(q), (QStringList{u"b"_s, u"a"_s}));
+        q.text = u"%"_s;
+        QCOMPARE(ids(q).size(), 2);
+        q.text = u"'; DROP TABLE results; --"_s;
+        QVERIFY(ids(q).isEmpty());
+        QCOMPARE(lib.count(), 4);
+        q = {};
+        q.analysisType = u"valuation"_s;
+        QCOMPARE(ids(q), (QStringList{u"c"_s, u"a"_s}));
+        q = {};
+        q.fromMs = 2000;
+        q.toMs = 3000;
+        QCOMPARE(ids(q), (QStringList{u"c"_s, u"b"_s}));
+        q = {};
+        q.minScore = 50;
+        QCOMPARE(ids(q), (QStringList{u"c"_s, u"a"_s}));
+        q = {};
+        q.maxScore = 50;
+        QCOMPARE(ids(q), QStringList{u"b"_s});
+        q = {};
+        q.limit = 1;
+        QCOMPARE(ids(q), QStringList{u"d"_s});
+
+        const auto latest = lib.latestFor(u"100"_s, u"valuation"_s);
+        QVERIFY(latest);
+        QCOMPARE(latest->jobId, u"a"_s);
+        QVERIFY(!lib.latestFor(u"999"_s, u"valuation"_s));
+        const auto scores = lib.latestScores();
+        QCOMPARE(scores.value(u"100"_s), 40.0);   // b finished after a
+        QCOMPARE(scores.value(u"200"_s), 60.0);
+        QVERIFY(!scores.contains(u"300"_s));
+    }
+
+    void deletesAndExports()
+    {
+        ResultsLibrary lib;
+        QVERIFY(lib.open(m_dir.filePath(u"d.sqlite"_s)));
+        QVERIFY(lib.store(job("e1", "1", "valuation", 1, 1), listing("1", "One")));
+        QVERIFY(lib.store(job("e2", "2", "valuation", 2, 2), listing("2", "Two \"quoted\"\n")));
+        QVERIFY(lib.remove(u"e1"_s));
+        QVERIFY(!lib.remove(u"e1"_s));
+        QVERIFY(!lib.contains(u"e1"_s));
+        const QString out = m_dir.filePath(u"export.json"_s);
+        QVERIFY(lib.exportJson(out, {}));
+        QFile f(out);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto exported = nlohmann::json::parse(f.readAll().toStdString());
+        QCOMPARE(exported.size(), size_t(1));
+        QVERIFY(exported[0]["job"]["id"] == "e2");
+        QVERIFY(exported[0]["listing"]["title"] == "Two \"quoted\"\n");
+        QVERIFY(!lib.exportJson(m_dir.filePath(u"no/such/dir/x.json"_s), {}));
+    }
+
+    void failsOnUnusablePath()
+    {
+        QFile blocker(m_dir.filePath(u"file"_s));
+        QVERIFY(blocker.open(QIODevice::WriteOnly));
+        blocker.close();
+        ResultsLibrary lib;
+        QVERIFY(!lib.open(m_dir.filePath(u"file/sub/results.sqlite"_s)));
+        QVERIFY(!lib.errorString().isEmpty());
+        QVERIFY(!lib.isOpen());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestResultsLibrary)
+#include "tst_resultslibrary.moc"
