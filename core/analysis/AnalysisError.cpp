@@ -1,0 +1,13 @@
+#include "analysis/AnalysisError.h"
+
+namespace dealscope {
+
+AnalysisError::AnalysisError(Kind kind, const QString &message, std::optional<qint64> retryAfterMs)
+    : std::runtime_error(message.toStdString())
+    , m_kind(kind)
+    , m_message(message)
+    , m_retryAfterMs(retryAfterMs)
+{
+}
+
+} // namespace dealscope
