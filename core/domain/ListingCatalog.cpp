@@ -1,0 +1,78 @@
+#include "domain/ListingCatalog.h"
+
+#include "benchmarks/BenchmarkTable.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace dealscope {
+
+ListingCatalog::ListingCatalog(QList<Listing> listings, std::shared_ptr<const BenchmarkTable> benchmarks)
+    : m_listings(std::move(listings))
+    , m_benchmarks(std::move(benchmarks))
+{
+    if (!m_benchmarks)
+        throw std::invalid_argument("ListingCatalog needs a benchmark table");
+    m_indexById.reserve(m_listings.size());
+    m_sectorById.reserve(m_listings.size());
+    for (qsizetype i = 0; i < m_listings.size(); ++i) {
+        const Listing &l = m_listings[i];
+        // The importer makes ids unique; if a caller did not, the first listing keeps the id.
+        if (m_indexById.contains(l.id))
+            continue;
+        m_indexById.insert(l.id, i);
+        const QString sector = m_benchmarks->sectorOf(l);
+        m_sectorById.insert(l.id, sector);
+        if (sector.isEmpty())
+            continue;
+        SectorSample &s = m_samples[sector];
+        if (l.askingPrice && *l.askingPrice > 0)
+            s.askingPrices.append(static_cast<double>(*l.askingPrice));
+        if (l.askingPrice && l.cashFlow && *l.cashFlow > 0)
+            s.sdeMultiples.append(static_cast<double>(*l.askingPrice) / static_cast<double>(*l.cashFlow));
+        if (l.cashFlow && l.grossRevenue && *l.grossRevenue > 0)
+            s.cashFlowMargins.append(static_cast<double>(*l.cashFlow) / static_cast<double>(*l.grossRevenue));
+    }
+    for (SectorSample &s : m_samples) {
+        std::sort(s.askingPrices.begin(), s.askingPrices.end());
+        std::sort(s.sdeMultiples.begin(), s.sdeMultiples.end());
+        std::sort(s.cashFlowMargins.begin(), s.cashFlowMargins.end());
+    }
+}
+
+const Listing *ListingCatalog::find(QStringView id) const
+{
+    const auto it = m_indexById.constFind(id.toString());
+    return it == m_indexById.cend() ? nullptr : &m_listings[*it];
+}
+
+QString ListingCatalog::sectorOf(const Listing &listing) const
+{
+    const auto it = m_sectorById.constFind(listing.id);
+    // Only a listing of this catalog has a cached sector; anything else is computed.
+    if (it != m_sectorById.cend()) {
+        const Listing *own = find(listing.id);
+        if (own && *own == listing)
+            return *it;
+    }
+    return m_benchmarks->sectorOf(listing);
+}
+
+const ListingCatalog::SectorSample *ListingCatalog::sample(const QString &sector) const
+{
+    const auto it = m_samples.constFind(sector);
+    return it == m_samples.cend() ? nullptr : &*it;
+}
+
+std::optional<double> ListingCatalog::percentileRank(const QList<double> &sorted, double value)
+{
+    if (sorted.isEmpty())
+        return std::nullopt;
+    const auto lower = std::lower_bound(sorted.cbegin(), sorted.cend(), value);
+    const auto upper = std::upper_bound(lower, sorted.cend(), value);
+    const double below = static_cast<double>(lower - sorted.cbegin());
+    const double ties = static_cast<double>(upper - lower);
+    return 100.0 * (below + ties / 2.0) / static_cast<double>(sorted.size());
+}
+
+} // namespace dealscope
