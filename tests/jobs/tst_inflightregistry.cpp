@@ -1,0 +1,124 @@
+#include "jobs/InFlightRegistry.h"
+
+#include <QFile>
+#include <QSettings>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace dealscope;
+
+class TestInFlightRegistry final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    QString iniPath() const { return m_dir.filePath(QStringLiteral("dealscope.ini")); }
+
+    static InFlightEntry entry(const QString &listing, const QString &type, const QString &job,
+                               const QString &backend = QStringLiteral("local"), const QString &server = {})
+    {
+        return InFlightEntry{listing, type, job, backend, server};
+    }
+
+private Q_SLOTS:
+    void init()
+    {
+        QFile::remove(iniPath());
+    }
+
+    void emptyAtFirst()
+    {
+        QSettings settings(iniPath(), QSettings::IniFormat);
+        InFlightRegistry registry(settings);
+        QVERIFY(registry.entries().isEmpty());
+        QVERIFY(!registry.contains(QStringLiteral("nope")));
+    }
+
+    void putPersistsAcrossInstances()
+    {
+        const auto local = entry(QStringLiteral("L1"), QStringLiteral("valuation"), QStringLiteral("job1"));
+        const auto remote = entry(QStringLiteral("L1"), QStringLiteral("valuation"), QStringLiteral("job2"),
+                                  QStringLiteral("remote"), QStringLiteral("http://127.0.0.1:8080/base"));
+        {
+            QSettings settings(iniPath(), QSettings::IniFormat);
+            InFlightRegistry registry(settings);
+            registry.put(local);
+            registry.put(remote);
+        }
+        // A new QSettings on the same file sees both: the registry synced without waiting for exit.
+        QSettings settings(iniPath(), QSettings::IniFormat);
+        InFlightRegistry registry(settings);
+        QCOMPARE(registry.entries(), (QList<InFlightEntry>{local, remote}));
+        QVERIFY(registry.contains(QStringLiteral("job1")));
+        QVERIFY(registry.contains(QStringLiteral("job2")));
+
+        QFile file(iniPath());
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray text = file.readAll();
+        QVERIFY(text.contains("[inflight]"));
+        QVERIFY(text.contains("job2"));
+    }
+
+    void putReplacesSamePair()
+    {
+        QSettings settings(iniPath(), QSettings::IniFormat);
+        InFlightRegistry registry(settings);
+        registry.put(entry(QStringLiteral("L1"), QStringLiteral("valuation"), QStringLiteral("old")));
+        registry.put(entry(QStringLiteral("L2"), QStringLiteral("valuation"), QStringLiteral("other")));
+        registry.put(entry(QStringLiteral("L1"), QStringLiteral("valuation"), QStringLiteral("new")));
+        const auto all = registry.entries();
+        QCOMPARE(all.size(), 2);
+        QVERIFY(!registry.contains(QStringLiteral("old")));
+        QVERIFY(registry.contains(QStringLiteral("new")));
+        QVERIFY(registry.contains(QStringLiteral("other")));
+        // Different type of the same listing is a different pair.
+        registry.put(entry(QStringLiteral("L1"), QStringLiteral("risk_assessment"), QStringLiteral("risk")));
+        QCOMPARE(registry.entries().size(), 3);
+    }
+
+    void removeById()
+    {
+        QSettings settings(iniPath(), QSettings::IniFormat);
+        InFlightRegistry registry(settings);
+        registry.put(entry(QStringLiteral("A"), QStringLiteral("valuation"), QStringLiteral("a")));
+        registry.put(entry(QStringLiteral("B"), QStringLiteral("valuation"), QStringLiteral("b")));
+        registry.put(entry(QStringLiteral("C"), QStringLiteral("valuation"), QStringLiteral("c")));
+        registry.remove(QStringLiteral("b"));
+        registry.remove(QStringLiteral("unknown"));
+        const auto all = registry.entries();
+        QCOMPARE(all.size(), 2);
+        QCOMPARE(all.at(0).jobId, QStringLiteral("a"));
+        QCOMPARE(all.at(1).jobId, QStringLiteral("c"));
+        registry.remove(QStringLiteral("a"));
+        registry.remove(QStringLiteral("c"));
+        QVERIFY(registry.entries().isEmpty());
+    }
+
+    void otherGroupsUntouched()
+    {
+        QSettings settings(iniPath(), QSettings::IniFormat);
+        settings.setValue(QStringLiteral("ui/theme"), QStringLiteral("dark"));
+        InFlightRegistry registry(settings);
+        registry.put(entry(QStringLiteral("A"), QStringLiteral("valuation"), QStringLiteral("a")));
+        registry.remove(QStringLiteral("a"));
+        QCOMPARE(settings.value(QStringLiteral("ui/theme")).toString(), QStringLiteral("dark"));
+    }
+
+    void hostileFileIsTolerated()
+    {
+        QFile file(iniPath());
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("[inflight]\nsize=1000000\n1\\jobId=ok\n1\\listingId=L\n1\\analysisType=valuation\n"
+                   "2\\jobId=\n2\\listingId=L2\n3\\listingId=L3\n\x01\x02garbage=\xff\n");
+        file.close();
+        QSettings settings(iniPath(), QSettings::IniFormat);
+        InFlightRegistry registry(settings);
+        const auto all = registry.entries();
+        QCOMPARE(all.size(), 1);
+        QCOMPARE(all.at(0).jobId, QStringLiteral("ok"));
+        QCOMPARE(all.at(0).backend, QStringLiteral("local"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestInFlightRegistry)
+#include "tst_inflightregistry.moc"

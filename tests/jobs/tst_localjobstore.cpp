@@ -1,0 +1,216 @@
+#include "jobs/JobId.h"
+#include "jobs/LocalJobStore.h"
+
+#include <QFile>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+using nlohmann::json;
+using namespace dealscope;
+
+class TestLocalJobStore final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    int m_serial = 0;
+
+    QString freshPath() { return m_dir.filePath(QStringLiteral("db%1/jobs.sqlite").arg(++m_serial)); }
+
+    static Job makeJob(const QString &listing, JobStatus status, qint64 created)
+    {
+        Job job;
+        job.id = generateJobId();
+        job.owner = QStringLiteral("local");
+        job.listingId = listing;
+        job.analysisType = QStringLiteral("valuation");
+        job.status = status;
+        job.createdAt = job.updatedAt = created;
+        job.backend = QStringLiteral("local");
+        if (isTerminal(status))
+            job.finishedAt = created + 10;
+        if (status == JobStatus::Succeeded)
+            job.result = json{{"score", 50}};
+        return job;
+    }
+
+private Q_SLOTS:
+    void openCreatesFolderAndWal()
+    {
+        const QString path = freshPath();
+        LocalJobStore store(path);
+        QVERIFY2(store.open(), qPrintable(store.errorString()));
+        QVERIFY(QFile::exists(path));
+        QCOMPARE(store.count(), 0);
+        // WAL mode is a property of the file: check it through an independent connection.
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("probe"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode")) && q.next());
+            QCOMPARE(q.value(0).toString(), QStringLiteral("wal"));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("probe"));
+    }
+
+    void unusableLocationFails()
+    {
+        QFile blocker(m_dir.filePath(QStringLiteral("a-file")));
+        QVERIFY(blocker.open(QIODevice::WriteOnly));
+        blocker.close();
+        LocalJobStore store(m_dir.filePath(QStringLiteral("a-file/sub/jobs.sqlite")));
+        QVERIFY(!store.open());
+        QVERIFY(!store.errorString().isEmpty());
+        QVERIFY(!store.saveJob(makeJob(QStringLiteral("L"), JobStatus::Queued, 1)));
+        QVERIFY(store.all().isEmpty());
+    }
+
+    void saveLoadRoundTrip()
+    {
+        LocalJobStore store(freshPath());
+        QVERIFY(store.open());
+        Job job = makeJob(QStringLiteral("L1"), JobStatus::Queued, 1000);
+        job.params = json{{"termYears", 5}};
+        QVERIFY(store.saveJob(job));
+        QCOMPARE(store.job(job.id), job);   // owner survives (storage scope)
+        job.status = JobStatus::Running;
+        job.progress = 33;
+        job.updatedAt = 1100;
+        QVERIFY(store.saveJob(job));
+        QCOMPARE(store.job(job.id), job);
+        QCOMPARE(store.count(), 1);
+        QVERIFY(!store.load(QStringLiteral("missing")));
+    }
+
+    void checkpointAndStepsSurviveReopen()
+    {
+        const QString path = freshPath();
+        Job job = makeJob(QStringLiteral("L1"), JobStatus::Running, 1000);
+        const json cp1 = {{"nextStep", 1}, {"state", {{"inputs", {{"askingPrice", 500000}}}}}};
+        const json cp2 = {{"nextStep", 2}, {"state", {{"inputs", {{"askingPrice", 500000}}}, {"sde", 2.5}}}};
+        {
+            LocalJobStore store(path);
+            QVERIFY(store.open());
+            QVERIFY(store.saveJob(job));
+            QVERIFY(store.saveCheckpoint(job, cp1, {job.id, 1, 0, QStringLiteral("inputs"), 1000, 1010}));
+            job.progress = 40;
+            QVERIFY(store.saveCheckpoint(job, cp2, {job.id, 1, 1, QStringLiteral("sde_multiple"), 1010, 1020}));
+            // A progress-only save must not drop the checkpoint.
+            job.progress = 45;
+            QVERIFY(store.saveJob(job));
+        }
+        LocalJobStore reopened(path);
+        QVERIFY(reopened.open());
+        const auto unfinished = reopened.unfinished();
+        QCOMPARE(unfinished.size(), 1);
+        QCOMPARE(unfinished.at(0).job, job);
+        QVERIFY(unfinished.at(0).checkpoint);
+        QVERIFY(*unfinished.at(0).checkpoint == cp2);
+        const auto steps = reopened.steps(job.id);
+        QCOMPARE(steps.size(), 2);
+        QCOMPARE(steps.at(0), (JobStepRecord{job.id, 1, 0, QStringLiteral("inputs"), 1000, 1010}));
+        QCOMPARE(steps.at(1).stepId, QStringLiteral("sde_multiple"));
+
+        // Terminal: no longer unfinished, and the checkpoint is gone.
+        job.status = JobStatus::Succeeded;
+        job.finishedAt = 2000;
+        job.result = json{{"score", 1}};
+        QVERIFY(reopened.saveJob(job));
+        QVERIFY(reopened.unfinished().isEmpty());
+        QVERIFY(!reopened.load(job.id)->checkpoint);
+        QCOMPARE(reopened.steps(job.id).size(), 2);
+    }
+
+    void queriesForTheRunner()
+    {
+        LocalJobStore store(freshPath());
+        QVERIFY(store.open());
+        const Job oldOk = makeJob(QStringLiteral("L1"), JobStatus::Succeeded, 1000);
+        const Job newOk = makeJob(QStringLiteral("L1"), JobStatus::Succeeded, 5000);
+        const Job failed = makeJob(QStringLiteral("L1"), JobStatus::Failed, 6000);
+        const Job other = makeJob(QStringLiteral("L2"), JobStatus::Queued, 7000);
+        Job foreign = makeJob(QStringLiteral("L1"), JobStatus::Succeeded, 8000);
+        foreign.owner = QStringLiteral("someone-else");
+        for (const Job &j : {oldOk, newOk, failed, other, foreign})
+            QVERIFY(store.saveJob(j));
+
+        const auto all = store.all();
+        QCOMPARE(all.size(), 5);
+        QCOMPARE(all.first().id, foreign.id);   // newest first
+        QCOMPARE(all.last().id, oldOk.id);
+        QCOMPARE(store.all(2).size(), 2);
+
+        QCOMPARE(store.latestForPair(QStringLiteral("local"), QStringLiteral("L1"), QStringLiteral("valuation"))->id,
+                 failed.id);
+        QVERIFY(!store.latestForPair(QStringLiteral("local"), QStringLiteral("L3"), QStringLiteral("valuation")));
+
+        const auto recent = store.successesSince(QStringLiteral("local"), 3000);
+        QCOMPARE(recent.size(), 1);
+        QCOMPARE(recent.at(0).jobId, newOk.id);
+        QCOMPARE(recent.at(0).finishedAt, qint64(5010));
+
+        QCOMPARE(store.unfinished().size(), 1);
+        QCOMPARE(store.unfinished().at(0).job.id, other.id);
+    }
+
+    void damagedRowIsSkipped()
+    {
+        const QString path = freshPath();
+        LocalJobStore store(path);
+        QVERIFY(store.open());
+        const Job good = makeJob(QStringLiteral("L1"), JobStatus::Queued, 1000);
+        QVERIFY(store.saveJob(good));
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("vandal"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral(
+                "INSERT INTO jobs VALUES ('bad','local','L9','valuation','queued',1,2000,2000,NULL,'{not json',NULL)")));
+            QVERIFY(q.exec(QStringLiteral(
+                "INSERT INTO jobs VALUES ('bad2','local','L9','valuation','running',1,3000,3000,NULL,'{\"id\":1}','[')")));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("vandal"));
+        QCOMPARE(store.count(), 3);
+        QCOMPARE(store.all().size(), 1);
+        QCOMPARE(store.unfinished().size(), 1);
+        QVERIFY(!store.load(QStringLiteral("bad")));
+    }
+
+    void connectionPerThread()
+    {
+        // Two stores on one file from two threads: each uses its own connection and sees the other's writes.
+        const QString path = freshPath();
+        LocalJobStore main(path);
+        QVERIFY(main.open());
+        QList<Job> written;
+        QThread *thread = QThread::create([&] {
+            LocalJobStore worker(path);
+            if (!worker.open())
+                return;
+            for (int i = 0; i < 50; ++i) {
+                Job j = makeJob(QStringLiteral("T%1").arg(i), JobStatus::Queued, 100 + i);
+                if (worker.saveJob(j))
+                    written.append(j);
+            }
+        });
+        thread->start();
+        for (int i = 0; i < 50; ++i)
+            QVERIFY(main.saveJob(makeJob(QStringLiteral("M%1").arg(i), JobStatus::Queued, 10000 + i)));
+        QVERIFY(thread->wait(30000));
+        delete thread;
+        QCOMPARE(written.size(), 50);
+        QCOMPARE(main.count(), 100);
+        QCOMPARE(main.job(written.at(7).id), written.at(7));
+    }
+
+};
+
+QTEST_GUILESS_MAIN(TestLocalJobStore)
+#include "tst_localjobstore.moc"
