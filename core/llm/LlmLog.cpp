@@ -1,0 +1,3 @@
+#include "llm/LlmLog.h"
+
+Q_LOGGING_CATEGORY(lcLlm, "dealscope.llm")
