@@ -47,6 +47,8 @@ Q_SIGNALS:
 private:
     void adopt(const Job &job);
     void onJobUpdated(const Job &job);
+    void finish(const Job &job);
+    void markExpired(const QString &jobId, const QString &message);
 
     JobBackend &m_backend;
     InFlightRegistry *m_registry;
@@ -54,6 +56,8 @@ private:
     QString m_analysisType;
     std::optional<Job> m_job;
     bool m_pendingStart = false;
+    bool m_pendingAttach = false;
+    bool m_cancelAfterStart = false;
     bool m_expired = false;
     QString m_finishedJobId;
 };

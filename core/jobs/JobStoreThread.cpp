@@ -1,0 +1,107 @@
+#include "jobs/JobStoreThread.h"
+
+#include "jobs/JobsLog.h"
+
+#include <QMutexLocker>
+#include <QThread>
+
+namespace dealscope {
+
+JobStoreThread::JobStoreThread(QString databasePath) : m_path(std::move(databasePath)) {}
+
+JobStoreThread::~JobStoreThread()
+{
+    stop();
+}
+
+bool JobStoreThread::start(QString *error)
+{
+    m_thread = QThread::create([this] { run(); });
+    m_thread->setObjectName(QStringLiteral("dealscope-jobstore"));
+    m_thread->start();
+    QMutexLocker lock(&m_mutex);
+    while (!m_openDone)
+        m_wake.wait(&m_mutex);
+    m_started = m_openOk;
+    if (!m_openOk) {
+        if (error)
+            *error = m_openError;
+        lock.unlock();
+        m_thread->wait();
+        delete m_thread;
+        m_thread = nullptr;
+        return false;
+    }
+    return true;
+}
+
+bool JobStoreThread::post(Task task)
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_stopping || !m_started)
+        return false;
+    m_queue.push_back(std::move(task));
+    m_wake.wakeAll();
+    return true;
+}
+
+std::future<void> JobStoreThread::postAndNotify(Task task)
+{
+    auto promise = std::make_shared<std::promise<void>>();
+    std::future<void> future = promise->get_future();
+    if (!post([promise, task = std::move(task)](LocalJobStore &store) {
+            task(store);
+            promise->set_value();
+        })) {
+        promise->set_value();
+    }
+    return future;
+}
+
+void JobStoreThread::stop()
+{
+    {
+        QMutexLocker lock(&m_mutex);
+        if (!m_thread)
+            return;
+        m_stopping = true;
+        m_wake.wakeAll();
+    }
+    m_thread->wait();
+    delete m_thread;
+    m_thread = nullptr;
+}
+
+void JobStoreThread::run()
+{
+    LocalJobStore store(m_path);
+    const bool ok = store.open();
+    {
+        QMutexLocker lock(&m_mutex);
+        m_openOk = ok;
+        m_openError = store.errorString();
+        m_openDone = true;
+        m_wake.wakeAll();
+        if (!ok)
+            return;
+    }
+    for (;;) {
+        Task task;
+        {
+            QMutexLocker lock(&m_mutex);
+            while (m_queue.empty() && !m_stopping)
+                m_wake.wait(&m_mutex);
+            if (m_queue.empty())
+                return;   // stopping, and everything queued before has run
+            task = std::move(m_queue.front());
+            m_queue.pop_front();
+        }
+        try {
+            task(store);
+        } catch (const std::exception &e) {
+            qCWarning(lcJobs) << "job store task failed:" << e.what();
+        }
+    }
+}
+
+} // namespace dealscope

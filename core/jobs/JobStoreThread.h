@@ -1,0 +1,76 @@
+#pragma once
+
+#include "jobs/LocalJobStore.h"
+
+#include <QMutex>
+#include <QString>
+#include <QWaitCondition>
+
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+
+class QThread;
+
+namespace dealscope {
+
+// Owns a LocalJobStore on a dedicated thread, so that neither the GUI thread nor the workers
+// share a QSqlDatabase connection (a connection belongs to the thread that opened it) and no
+// caller waits for SQLite unless it asks to. Tasks run in FIFO order: a read posted after a
+// write sees it.
+class JobStoreThread final
+{
+public:
+    using Task = std::function<void(LocalJobStore &store)>;
+
+    explicit JobStoreThread(QString databasePath);
+    ~JobStoreThread();   // runs the queued tasks, then closes the store
+    JobStoreThread(const JobStoreThread &) = delete;
+    JobStoreThread &operator=(const JobStoreThread &) = delete;
+
+    // Starts the thread and opens the store; false with the reason when it cannot be opened.
+    bool start(QString *error);
+
+    // Queues a task; false (task dropped) once stopped.
+    bool post(Task task);
+
+    // Runs `fn` on the store thread and waits for its result (default-constructed once stopped).
+    template<typename R>
+    R call(std::function<R(LocalJobStore &)> fn)
+    {
+        auto promise = std::make_shared<std::promise<R>>();
+        std::future<R> future = promise->get_future();
+        if (!post([promise, fn = std::move(fn)](LocalJobStore &store) {
+                try {
+                    promise->set_value(fn(store));
+                } catch (...) {
+                    promise->set_value(R{});
+                }
+            }))
+            return R{};
+        return future.get();
+    }
+
+    // Queues a task and returns a future that is ready when it ran (or at once when stopped).
+    std::future<void> postAndNotify(Task task);
+
+    void stop();
+
+private:
+    void run();
+
+    QString m_path;
+    QThread *m_thread = nullptr;
+    QMutex m_mutex;
+    QWaitCondition m_wake;
+    std::deque<Task> m_queue;
+    bool m_stopping = false;
+    bool m_started = false;
+    // Set by the store thread once it tried to open the database.
+    bool m_openDone = false;
+    bool m_openOk = false;
+    QString m_openError;
+};
+
+} // namespace dealscope

@@ -1,0 +1,174 @@
+#include "jobs/JobTracker.h"
+
+#include "jobs/InFlightRegistry.h"
+#include "jobs/JobsLog.h"
+
+namespace dealscope {
+
+JobTracker::JobTracker(JobBackend &backend, InFlightRegistry *registry, QString listingId, QString analysisType,
+                       QObject *parent)
+    : QObject(parent),
+      m_backend(backend),
+      m_registry(registry),
+      m_listingId(std::move(listingId)),
+      m_analysisType(std::move(analysisType))
+{
+    qRegisterMetaType<dealscope::Job>();
+    connect(&m_backend, &JobBackend::jobUpdated, this, &JobTracker::onJobUpdated);
+    connect(&m_backend, &JobBackend::jobLost, this, [this](const QString &jobId, const QString &message) {
+        if (!m_job || m_job->id != jobId)
+            return;
+        markExpired(jobId, message);
+    });
+}
+
+JobTracker::~JobTracker()
+{
+    // The job keeps running without us; the registry entry stays so the next start-up re-attaches.
+    if (m_job && !isTerminal(m_job->status))
+        m_backend.unwatch(m_job->id);
+}
+
+bool JobTracker::isActive() const
+{
+    return m_pendingStart || m_pendingAttach || (m_job && !isTerminal(m_job->status));
+}
+
+void JobTracker::start(const nlohmann::json &params, bool force)
+{
+    if (isActive())
+        return;
+    m_pendingStart = true;
+    m_expired = false;
+    StartRequest request;
+    request.listingId = m_listingId;
+    request.analysisType = m_analysisType;
+    request.params = params.is_object() ? params : nlohmann::json::object();
+    request.force = force;
+    m_backend.start(request, this, [this](const BackendReply &reply) {
+        m_pendingStart = false;
+        if (!reply.ok() || !reply.job) {
+            m_cancelAfterStart = false;
+            Q_EMIT errorOccurred(reply.message.isEmpty() ? QStringLiteral("could not start the analysis") : reply.message);
+            return;
+        }
+        adopt(*reply.job);
+        if (m_cancelAfterStart) {
+            m_cancelAfterStart = false;
+            cancel();
+        }
+    });
+}
+
+void JobTracker::attach(const QString &knownJobId)
+{
+    if (isActive())
+        return;
+    m_pendingAttach = true;
+    auto onReply = [this, knownJobId](const BackendReply &reply) {
+        m_pendingAttach = false;
+        if (reply.ok() && reply.job) {
+            adopt(*reply.job);
+            return;
+        }
+        if (reply.error == BackendReply::Error::NotFound || reply.error == BackendReply::Error::Expired) {
+            if (!knownJobId.isEmpty()) {
+                // The backend no longer knows the job the registry remembered (SPEC §6: expired, not silently failed).
+                markExpired(knownJobId, reply.message);
+            }
+            return;
+        }
+        Q_EMIT errorOccurred(reply.message.isEmpty() ? QStringLiteral("could not reach the job backend") : reply.message);
+    };
+    if (knownJobId.isEmpty())
+        m_backend.lookup(m_listingId, m_analysisType, this, onReply);
+    else
+        m_backend.fetch(knownJobId, this, onReply);
+}
+
+void JobTracker::cancel()
+{
+    if (m_pendingStart) {
+        m_cancelAfterStart = true;
+        return;
+    }
+    if (!m_job || isTerminal(m_job->status))
+        return;
+    m_backend.cancel(m_job->id, this, [this](const BackendReply &reply) {
+        if (reply.job && m_job && reply.job->id == m_job->id) {
+            // A 409 (already terminal) also carries the job: show the state it ended in.
+            onJobUpdated(*reply.job);
+        }
+        if (!reply.ok() && reply.error != BackendReply::Error::Conflict)
+            Q_EMIT errorOccurred(reply.message.isEmpty() ? QStringLiteral("could not cancel the analysis") : reply.message);
+    });
+}
+
+void JobTracker::adopt(const Job &job)
+{
+    if (job.listingId != m_listingId || job.analysisType != m_analysisType) {
+        qCWarning(lcJobs) << "tracker for" << m_listingId << m_analysisType << "ignores job" << job.id << "of"
+                          << job.listingId << job.analysisType;
+        return;
+    }
+    const bool sameJob = m_job && m_job->id == job.id;
+    if (sameJob) {
+        onJobUpdated(job);
+        return;
+    }
+    if (m_job && !isTerminal(m_job->status))
+        m_backend.unwatch(m_job->id);
+    m_job = job;
+    m_expired = false;
+    if (!isTerminal(job.status)) {
+        if (m_registry) {
+            m_registry->put(InFlightEntry{m_listingId, m_analysisType, job.id, m_backend.kind(), m_backend.server()});
+        }
+        m_backend.watch(job.id);
+    }
+    Q_EMIT jobChanged(job);
+    if (isTerminal(job.status))
+        finish(job);
+}
+
+void JobTracker::onJobUpdated(const Job &job)
+{
+    if (!m_job || job.id != m_job->id)
+        return;
+    // A terminal job is final: a late, queued update from before the end must not revive it.
+    if (isTerminal(m_job->status) && !isTerminal(job.status))
+        return;
+    if (job.updatedAt < m_job->updatedAt && job.status == m_job->status)
+        return;
+    if (job == *m_job)
+        return;
+    m_job = job;
+    Q_EMIT jobChanged(job);
+    if (isTerminal(job.status))
+        finish(job);
+}
+
+void JobTracker::finish(const Job &job)
+{
+    if (m_registry)
+        m_registry->remove(job.id);
+    m_backend.unwatch(job.id);
+    if (m_finishedJobId == job.id)
+        return;
+    m_finishedJobId = job.id;
+    Q_EMIT finished(job);
+}
+
+void JobTracker::markExpired(const QString &jobId, const QString &message)
+{
+    qCInfo(lcJobs).noquote() << "job" << jobId << "expired:" << message;
+    if (m_registry)
+        m_registry->remove(jobId);
+    m_backend.unwatch(jobId);
+    m_expired = true;
+    if (m_job && m_job->id == jobId)
+        m_job.reset();
+    Q_EMIT expired(jobId);
+}
+
+} // namespace dealscope

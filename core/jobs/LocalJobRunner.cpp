@@ -1,0 +1,854 @@
+#include "jobs/LocalJobRunner.h"
+
+#include "analysis/AnalysisEngine.h"
+#include "analysis/AnalysisError.h"
+#include "analysis/AnalysisType.h"
+#include "common/Failpoints.h"
+#include "jobs/JobId.h"
+#include "jobs/JobStateMachine.h"
+#include "jobs/JobStoreThread.h"
+#include "jobs/JobsLog.h"
+#include "jobs/RetryPolicy.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QHash>
+#include <QMutex>
+#include <QMutexLocker>
+#include <QPointer>
+#include <QRunnable>
+#include <QStandardPaths>
+#include <QThread>
+#include <QThreadPool>
+#include <QTimer>
+
+#include <atomic>
+#include <chrono>
+
+using nlohmann::json;
+
+namespace dealscope {
+
+namespace {
+
+const QString kOwner = QStringLiteral("local");
+const QString kCanceledByUser = QStringLiteral("canceled by user");
+// jobUpdated for progress of one job at most this often: 500 jobs must not flood the GUI thread.
+constexpr qint64 kEmitIntervalMs = 50;
+// Progress is written to SQLite less often than it is shown; checkpoints are always written.
+constexpr qint64 kPersistIntervalMs = 1000;
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+QString pairKey(const QString &listingId, const QString &analysisType)
+{
+    return listingId + QChar(0x1f) + analysisType;
+}
+
+json checkpointToJson(const PipelineCheckpoint &cp)
+{
+    return json{{"nextStep", cp.nextStep}, {"state", cp.state}};
+}
+
+std::optional<PipelineCheckpoint> checkpointFromJson(const json &j)
+{
+    if (!j.is_object())
+        return std::nullopt;
+    const auto next = j.find("nextStep");
+    const auto state = j.find("state");
+    if (next == j.end() || !next->is_number_integer() || next->get<long long>() < 0 || next->get<long long>() > 10000)
+        return std::nullopt;
+    if (state == j.end() || !state->is_object())
+        return std::nullopt;
+    PipelineCheckpoint cp;
+    cp.nextStep = int(next->get<long long>());
+    cp.state = *state;
+    return cp;
+}
+
+} // namespace
+
+struct LocalJobRunner::Private
+{
+    struct Entry
+    {
+        Job job;
+        PipelineCheckpoint checkpoint;
+        std::atomic_bool cancel{false};
+        quint64 version = 0;
+        quint64 emittedVersion = 0;
+        QList<QPair<quint64, Job>> pendingStatus;   // status changes are each shown, in order
+        qint64 lastEmitMs = 0;
+        qint64 lastPersistMs = 0;
+        bool running = false;
+    };
+    using EntryPtr = std::shared_ptr<Entry>;
+
+    LocalJobRunner *q;
+    std::shared_ptr<const AnalysisEngine> engine;
+    LocalRunnerOptions options;
+    RetryPolicy retry;
+    QThreadPool pool;
+    std::unique_ptr<JobStoreThread> store;
+    QString error;
+    QTimer *flushTimer = nullptr;
+    std::atomic_bool shuttingDown{false};
+
+    mutable QMutex mutex;   // guards everything below
+    QHash<QString, EntryPtr> entries;                 // active jobs and terminal ones not yet shown
+    QHash<QString, QString> activeByPair;             // pairKey → job id (queued or running)
+    QHash<QString, RecentSuccess> recentByPair;       // pairKey → last success, for dedup
+    QSet<QString> dirty;                              // entries with changes not yet emitted
+    bool flushPosted = false;
+    bool timerArmed = false;
+    bool busy = false;
+    int active = 0;
+
+    Private(LocalJobRunner *owner, std::shared_ptr<const AnalysisEngine> e, LocalRunnerOptions o)
+        : q(owner), engine(std::move(e)), options(std::move(o)), retry(retryOptions(options))
+    {
+        pool.setMaxThreadCount(std::max(1, options.threads));
+        pool.setObjectName(QStringLiteral("dealscope-jobs"));
+    }
+
+    static RetryPolicy retryOptions(const LocalRunnerOptions &o)
+    {
+        RetryPolicy::Options r;
+        r.maxAttempts = o.maxAttempts;
+        r.baseDelayMs = o.retryBaseDelayMs;
+        r.maxDelayMs = o.retryMaxDelayMs;
+        return RetryPolicy(r);
+    }
+
+    void deliver(QObject *context, const Callback &callback, BackendReply reply) const
+    {
+        if (!callback)
+            return;
+        QObject *target = context ? context : q;
+        QMetaObject::invokeMethod(target, [callback, reply = std::move(reply)] { callback(reply); }, Qt::QueuedConnection);
+    }
+
+    static BackendReply okReply(const Job &job, bool deduplicated = false)
+    {
+        BackendReply r;
+        r.job = job;
+        r.deduplicated = deduplicated;
+        return r;
+    }
+
+    static BackendReply errorReply(BackendReply::Error error, QString message, std::optional<Job> job = std::nullopt)
+    {
+        BackendReply r;
+        r.error = error;
+        r.message = std::move(message);
+        r.job = std::move(job);
+        return r;
+    }
+
+    // --- state changes (mutex held) ---
+
+    bool transitionLocked(Entry &e, JobStatus to)
+    {
+        const bool wasActive = !isTerminal(e.job.status);
+        if (const auto err = JobStateMachine::transition(e.job, to, nowMs())) {
+            qCWarning(lcJobs).noquote() << "job" << e.job.id << ':' << err->message;
+            return false;
+        }
+        if (wasActive && isTerminal(to)) {
+            --active;
+            const QString key = pairKey(e.job.listingId, e.job.analysisType);
+            if (activeByPair.value(key) == e.job.id)
+                activeByPair.remove(key);
+            if (to == JobStatus::Succeeded)
+                recentByPair.insert(key, RecentSuccess{e.job.id, e.job.listingId, e.job.analysisType, *e.job.finishedAt});
+        }
+        return true;
+    }
+
+    void notifyLocked(Entry &e, bool statusChange)
+    {
+        ++e.version;
+        if (statusChange)
+            e.pendingStatus.append({e.version, e.job});
+        dirty.insert(e.job.id);
+        if (flushPosted || (!statusChange && timerArmed))
+            return;
+        flushPosted = true;
+        QMetaObject::invokeMethod(q, [this] { flush(); }, Qt::QueuedConnection);
+    }
+
+    void persistLocked(Entry &e)
+    {
+        e.lastPersistMs = nowMs();
+        if (store)
+            store->post([job = e.job](LocalJobStore &s) { s.saveJob(job); });
+    }
+
+    std::future<void> persistAndNotifyLocked(Entry &e)
+    {
+        e.lastPersistMs = nowMs();
+        if (!store) {
+            std::promise<void> p;
+            p.set_value();
+            return p.get_future();
+        }
+        return store->postAndNotify([job = e.job](LocalJobStore &s) { s.saveJob(job); });
+    }
+
+    // --- emission on the runner's thread ---
+
+    void flush()
+    {
+        QList<Job> toEmit;
+        bool becameIdle = false;
+        bool rearm = false;
+        {
+            QMutexLocker lock(&mutex);
+            flushPosted = false;
+            timerArmed = false;
+            const qint64 now = nowMs();
+            QSet<QString> still;
+            for (const QString &id : std::as_const(dirty)) {
+                const EntryPtr e = entries.value(id);
+                if (!e)
+                    continue;
+                for (const auto &[version, job] : std::as_const(e->pendingStatus)) {
+                    if (version > e->emittedVersion) {
+                        toEmit.append(job);
+                        e->emittedVersion = version;
+                        e->lastEmitMs = now;
+                    }
+                }
+                e->pendingStatus.clear();
+                if (e->version > e->emittedVersion) {
+                    if (now - e->lastEmitMs >= kEmitIntervalMs) {
+                        toEmit.append(e->job);
+                        e->emittedVersion = e->version;
+                        e->lastEmitMs = now;
+                    } else {
+                        still.insert(id);
+                    }
+                }
+                // Shown and final: the store answers for it from now on.
+                if (!still.contains(id) && isTerminal(e->job.status) && !e->running)
+                    entries.remove(id);
+            }
+            dirty = std::move(still);
+            if (!dirty.isEmpty()) {
+                timerArmed = true;
+                rearm = true;
+            }
+            if (busy && active == 0 && dirty.isEmpty()) {
+                busy = false;
+                becameIdle = true;
+            }
+        }
+        if (rearm && flushTimer)
+            flushTimer->start(int(kEmitIntervalMs));
+        for (const Job &job : std::as_const(toEmit))
+            Q_EMIT q->jobUpdated(job);
+        if (becameIdle)
+            Q_EMIT q->idle();
+    }
+
+    // --- scheduling ---
+
+    void schedule(const QString &id)
+    {
+        if (shuttingDown.load())
+            return;
+        pool.start(QRunnable::create([this, id] { runJob(id); }));
+    }
+
+    void scheduleAfter(const QString &id, qint64 delayMs)
+    {
+        // Timers live on the runner's thread; the backoff must not hold a worker thread.
+        QMetaObject::invokeMethod(
+            q,
+            [this, id, delayMs] {
+                QTimer::singleShot(std::chrono::milliseconds(delayMs), q, [this, id] {
+                    QMutexLocker lock(&mutex);
+                    const EntryPtr e = entries.value(id);
+                    if (e && e->job.status == JobStatus::Queued && !e->running)
+                        schedule(id);
+                });
+            },
+            Qt::QueuedConnection);
+    }
+
+    // --- the worker ---
+
+    void sleepInterruptibly(const Entry &e, qint64 ms, std::chrono::steady_clock::time_point deadline)
+    {
+        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+        while (std::chrono::steady_clock::now() < until) {
+            if (e.cancel.load() || shuttingDown.load())
+                throw AnalysisError(AnalysisError::Kind::Canceled, kCanceledByUser);
+            if (std::chrono::steady_clock::now() >= deadline)
+                throw AnalysisError(AnalysisError::Kind::TimedOut,
+                                    QStringLiteral("timed out after %1 s").arg(options.timeoutSeconds));
+            QThread::msleep(20);
+        }
+    }
+
+    void failpoint(const QString &name, const Entry &e, std::chrono::steady_clock::time_point deadline)
+    {
+        if (!Failpoints::enabled())
+            return;
+        const Failpoints::Hit hit = Failpoints::hit(name);
+        switch (hit.action) {
+        case Failpoints::Action::None:
+        case Failpoints::Action::Abort:   // hit() never returns for abort
+            return;
+        case Failpoints::Action::Delay:
+            sleepInterruptibly(e, hit.delayMs, deadline);
+            return;
+        case Failpoints::Action::FailTransient:
+            throw AnalysisError(AnalysisError::Kind::Transient, QStringLiteral("failpoint %1").arg(name));
+        case Failpoints::Action::FailPermanent:
+            throw AnalysisError(AnalysisError::Kind::Permanent, QStringLiteral("failpoint %1").arg(name));
+        }
+    }
+
+    void finish(const EntryPtr &e, JobStatus to, std::optional<json> result, const QString &message)
+    {
+        std::future<void> written;
+        {
+            QMutexLocker lock(&mutex);
+            if (to == JobStatus::Succeeded)
+                e->job.result = std::move(result);
+            if (!transitionLocked(*e, to)) {
+                e->running = false;
+                return;
+            }
+            e->job.error = message;
+            if (to == JobStatus::Succeeded)
+                e->job.partialOutput.clear();
+            e->running = false;
+            written = persistAndNotifyLocked(*e);
+            notifyLocked(*e, true);
+        }
+        // Terminal states are written before the worker moves on: a kill right after "succeeded"
+        // was shown must not resurrect the job.
+        written.wait();
+    }
+
+    void requeue(const EntryPtr &e, const AnalysisError &err)
+    {
+        qint64 delay = 0;
+        {
+            QMutexLocker lock(&mutex);
+            const int failed = e->job.attempt;
+            if (!transitionLocked(*e, JobStatus::Queued)) {
+                e->running = false;
+                return;
+            }
+            delay = retry.delayMs(failed, err.retryAfterMs());
+            e->job.partialOutput = QStringLiteral("attempt %1 failed (%2); retrying in %3 s")
+                                       .arg(failed)
+                                       .arg(err.message())
+                                       .arg(double(delay) / 1000.0, 0, 'f', 1);
+            e->running = false;
+            persistLocked(*e);
+            notifyLocked(*e, true);
+        }
+        qCInfo(lcJobs).noquote() << "job" << e->job.id << "transient failure:" << err.message() << "- retry in"
+                                 << delay << "ms";
+        scheduleAfter(e->job.id, delay);
+    }
+
+    void runJob(const QString &id)
+    {
+        using Clock = std::chrono::steady_clock;
+        EntryPtr e;
+        Job snapshot;
+        PipelineCheckpoint checkpoint;
+        {
+            QMutexLocker lock(&mutex);
+            e = entries.value(id);
+            if (!e || e->running || e->job.status != JobStatus::Queued || shuttingDown.load())
+                return;
+            if (!transitionLocked(*e, JobStatus::Running))
+                return;
+            e->running = true;
+            snapshot = e->job;
+            checkpoint = e->checkpoint;
+            persistLocked(*e);
+            notifyLocked(*e, true);
+        }
+
+        const int attempt = snapshot.attempt;
+        const auto deadline = Clock::now() + std::chrono::seconds(std::max(1, options.timeoutSeconds));
+        QList<StepInfo> steps;
+        if (const auto type = parseAnalysisType(snapshot.analysisType))
+            steps = engine->steps(*type, snapshot.params);
+        qint64 stepStartedAt = nowMs();
+
+        ExecutionHooks hooks;
+        hooks.deadline = deadline;
+        hooks.timeoutSeconds = options.timeoutSeconds;
+        hooks.isCancelRequested = [this, &e] { return e->cancel.load() || shuttingDown.load(); };
+        hooks.onProgress = [this, &e](double progress, const QString &line) {
+            QMutexLocker lock(&mutex);
+            if (e->job.status != JobStatus::Running)
+                return;
+            const double value = JobStateMachine::clampProgress(e->job, progress);
+            const bool changed = value != e->job.progress || (!line.isEmpty() && line != e->job.partialOutput);
+            if (!changed)
+                return;
+            e->job.progress = value;
+            if (!line.isEmpty())
+                e->job.partialOutput = line;
+            const qint64 now = nowMs();
+            e->job.updatedAt = std::max(e->job.updatedAt, now);
+            if (now - e->lastPersistMs >= kPersistIntervalMs)
+                persistLocked(*e);
+            notifyLocked(*e, false);
+        };
+        hooks.onCheckpoint = [this, &e, &steps, &stepStartedAt, attempt, deadline](const PipelineCheckpoint &cp) {
+            std::future<void> written;
+            {
+                QMutexLocker lock(&mutex);
+                e->checkpoint = cp;
+                const qint64 now = nowMs();
+                e->job.updatedAt = std::max(e->job.updatedAt, now);
+                const int index = cp.nextStep - 1;
+                JobStepRecord step{e->job.id, attempt, index,
+                                   index >= 0 && index < steps.size() ? steps.at(index).id
+                                                                      : QStringLiteral("step%1").arg(index),
+                                   stepStartedAt, now};
+                e->lastPersistMs = now;
+                if (store) {
+                    written = store->postAndNotify([job = e->job, cp = checkpointToJson(cp), step](LocalJobStore &s) {
+                        s.saveCheckpoint(job, cp, step);
+                    });
+                }
+            }
+            // The next step starts only once this one is on disk: that is what a resume relies on.
+            if (written.valid())
+                written.wait();
+            stepStartedAt = nowMs();
+            failpoint(QStringLiteral("jobs.after_checkpoint"), *e, deadline);
+        };
+
+        try {
+            if (steps.isEmpty())
+                throw AnalysisError(AnalysisError::Kind::Permanent,
+                                    QStringLiteral("unknown analysisType \"%1\"").arg(snapshot.analysisType));
+            json result = engine->run(snapshot, checkpoint, hooks);
+            failpoint(QStringLiteral("jobs.before_finish"), *e, deadline);
+            finish(e, JobStatus::Succeeded, std::move(result), {});
+        } catch (const AnalysisError &err) {
+            switch (err.kind()) {
+            case AnalysisError::Kind::Canceled:
+                if (e->cancel.load() || !shuttingDown.load()) {
+                    finish(e, JobStatus::Canceled, std::nullopt, kCanceledByUser);
+                } else {
+                    // Shutting down: the job stays as stored (running, with its last checkpoint)
+                    // and resumes from there on the next start.
+                    QMutexLocker lock(&mutex);
+                    e->running = false;
+                }
+                break;
+            case AnalysisError::Kind::TimedOut:
+                finish(e, JobStatus::Failed, std::nullopt,
+                       QStringLiteral("timed out after %1 s").arg(options.timeoutSeconds));
+                break;
+            case AnalysisError::Kind::Transient:
+                if (shuttingDown.load()) {
+                    QMutexLocker lock(&mutex);
+                    e->running = false;
+                } else if (e->cancel.load()) {
+                    finish(e, JobStatus::Canceled, std::nullopt, kCanceledByUser);
+                } else if (retry.shouldRetry(attempt)) {
+                    requeue(e, err);
+                } else {
+                    finish(e, JobStatus::Failed, std::nullopt, err.message());
+                }
+                break;
+            case AnalysisError::Kind::Permanent:
+                finish(e, JobStatus::Failed, std::nullopt, err.message());
+                break;
+            }
+        } catch (const std::exception &ex) {
+            qCWarning(lcJobs) << "job" << id << "failed with an unexpected exception:" << ex.what();
+            finish(e, JobStatus::Failed, std::nullopt,
+                   QStringLiteral("internal error: %1").arg(QString::fromUtf8(ex.what())));
+        }
+    }
+
+    // --- store reads off the caller's thread ---
+
+    // Called on the store thread. The context may live on any thread and may be gone by now, so
+    // the reply first hops to the runner's thread (alive while the store thread runs) and is only
+    // handed on if the context still exists.
+    void deliverFromStore(const QPointer<QObject> &guard, const Callback &callback, BackendReply reply) const
+    {
+        if (!callback)
+            return;
+        QMetaObject::invokeMethod(
+            q,
+            [guard, callback, reply = std::move(reply)] {
+                if (!guard)
+                    return;
+                if (guard->thread() == QThread::currentThread())
+                    callback(reply);
+                else
+                    QMetaObject::invokeMethod(guard.data(), [callback, reply] { callback(reply); }, Qt::QueuedConnection);
+            },
+            Qt::QueuedConnection);
+    }
+
+    void replyFromStore(QObject *context, const Callback &callback,
+                        std::function<BackendReply(LocalJobStore &)> query)
+    {
+        QPointer<QObject> guard(context ? context : q);
+        if (!store || !store->post([this, guard, callback, query = std::move(query)](LocalJobStore &s) {
+                deliverFromStore(guard, callback, query(s));
+            })) {
+            deliver(context, callback, errorReply(BackendReply::Error::Internal, QStringLiteral("the job store is not open")));
+        }
+    }
+};
+
+LocalJobRunner::LocalJobRunner(std::shared_ptr<const AnalysisEngine> engine, LocalRunnerOptions options, QObject *parent)
+    : JobBackend(parent), d(std::make_unique<Private>(this, std::move(engine), std::move(options)))
+{
+    qRegisterMetaType<dealscope::Job>();
+    d->flushTimer = new QTimer(this);
+    d->flushTimer->setSingleShot(true);
+    connect(d->flushTimer, &QTimer::timeout, this, [this] { d->flush(); });
+}
+
+LocalJobRunner::~LocalJobRunner()
+{
+    // Stop taking work, let running steps reach their next cancel point (their state stays
+    // "running" with the last checkpoint, so resumeInterrupted() picks them up next time), then
+    // drain the store queue.
+    d->shuttingDown.store(true);
+    d->flushTimer->stop();
+    d->pool.clear();
+    d->pool.waitForDone();
+    if (d->store)
+        d->store->stop();
+}
+
+bool LocalJobRunner::open()
+{
+    if (d->store)
+        return true;
+    QString dir = d->options.dataDir;
+    if (dir.isEmpty())
+        dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    if (dir.isEmpty()) {
+        d->error = QStringLiteral("no data folder: pass --data-dir");
+        return false;
+    }
+    auto store = std::make_unique<JobStoreThread>(QDir(dir).filePath(QStringLiteral("jobs.sqlite")));
+    QString error;
+    if (!store->start(&error)) {
+        d->error = error;
+        qCWarning(lcJobs).noquote() << "cannot open the job store:" << error;
+        return false;
+    }
+    const qint64 since = nowMs() - d->options.recentSuccessWindowMs;
+    const QList<RecentSuccess> recent = store->call<QList<RecentSuccess>>(
+        [since](LocalJobStore &s) { return s.successesSince(kOwner, since); });
+    QMutexLocker lock(&d->mutex);
+    d->store = std::move(store);
+    for (const RecentSuccess &r : recent)
+        d->recentByPair.insert(pairKey(r.listingId, r.analysisType), r);   // ordered by finishedAt: last wins
+    d->error.clear();
+    return true;
+}
+
+QString LocalJobRunner::errorString() const
+{
+    QMutexLocker lock(&d->mutex);
+    return d->error;
+}
+
+void LocalJobRunner::start(const StartRequest &request, QObject *context, Callback callback)
+{
+    if (d->shuttingDown.load() || !d->store) {
+        d->deliver(context, callback,
+                   Private::errorReply(BackendReply::Error::Internal,
+                                       d->store ? QStringLiteral("the local runner is shutting down")
+                                                : QStringLiteral("the job store is not open")));
+        return;
+    }
+    const json params = request.params.is_null() ? json::object() : request.params;
+    if (const auto invalid = d->engine->validate(request.listingId, request.analysisType, params)) {
+        const QString message = invalid->message.contains(invalid->field)
+            ? invalid->message
+            : QStringLiteral("%1: %2").arg(invalid->field, invalid->message);
+        d->deliver(context, callback, Private::errorReply(BackendReply::Error::Invalid, message));
+        return;
+    }
+
+    const QString key = pairKey(request.listingId, request.analysisType);
+    QMutexLocker lock(&d->mutex);
+    if (const QString activeId = d->activeByPair.value(key); !activeId.isEmpty()) {
+        if (const auto e = d->entries.value(activeId)) {
+            const Job job = e->job;
+            lock.unlock();
+            d->deliver(context, callback, Private::okReply(job, true));
+            return;
+        }
+    }
+    if (!request.force) {
+        const auto recent = d->recentByPair.constFind(key);
+        if (recent != d->recentByPair.constEnd()) {
+            if (nowMs() - recent->finishedAt < d->options.recentSuccessWindowMs) {
+                const QString jobId = recent->jobId;
+                if (const auto e = d->entries.value(jobId)) {
+                    const Job job = e->job;
+                    lock.unlock();
+                    d->deliver(context, callback, Private::okReply(job, true));
+                    return;
+                }
+                lock.unlock();
+                // Evicted from memory: the store has it (its write was queued before this read).
+                QPointer<QObject> guard(context ? context : this);
+                const bool posted = d->store->post([this, jobId, request, guard, callback](LocalJobStore &s) {
+                    if (const auto job = s.job(jobId); job && job->status == JobStatus::Succeeded) {
+                        d->deliverFromStore(guard, callback, Private::okReply(*job, true));
+                        return;
+                    }
+                    // Deleted under us: start afresh, this time without the stale success.
+                    QMetaObject::invokeMethod(this, [this, jobId, request, guard, callback] {
+                        {
+                            QMutexLocker relock(&d->mutex);
+                            const QString k = pairKey(request.listingId, request.analysisType);
+                            if (d->recentByPair.value(k).jobId == jobId)
+                                d->recentByPair.remove(k);
+                        }
+                        if (guard)
+                            start(request, guard, callback);
+                    }, Qt::QueuedConnection);
+                });
+                if (!posted) {
+                    d->deliver(context, callback,
+                               Private::errorReply(BackendReply::Error::Internal, QStringLiteral("the job store is closed")));
+                }
+                return;
+            }
+            d->recentByPair.erase(recent);
+        }
+    }
+
+    auto e = std::make_shared<Private::Entry>();
+    const qint64 now = nowMs();
+    Job &job = e->job;
+    job.id = generateJobId();
+    job.owner = kOwner;
+    job.backend = kOwner;
+    job.listingId = request.listingId;
+    job.analysisType = request.analysisType;
+    job.params = params;
+    job.status = JobStatus::Queued;
+    job.createdAt = job.updatedAt = now;
+    job.attempt = 1;
+    d->entries.insert(job.id, e);
+    d->activeByPair.insert(key, job.id);
+    ++d->active;
+    d->busy = true;
+    d->persistLocked(*e);
+    d->notifyLocked(*e, true);
+    const Job created = job;
+    lock.unlock();
+    d->schedule(created.id);
+    d->deliver(context, callback, Private::okReply(created, false));
+}
+
+void LocalJobRunner::fetch(const QString &jobId, QObject *context, Callback callback)
+{
+    {
+        QMutexLocker lock(&d->mutex);
+        if (const auto e = d->entries.value(jobId)) {
+            const Job job = e->job;
+            lock.unlock();
+            d->deliver(context, callback, Private::okReply(job));
+            return;
+        }
+    }
+    d->replyFromStore(context, callback, [jobId](LocalJobStore &s) {
+        if (const auto job = s.job(jobId))
+            return Private::okReply(*job);
+        return Private::errorReply(BackendReply::Error::NotFound, QStringLiteral("no job %1").arg(jobId));
+    });
+}
+
+void LocalJobRunner::lookup(const QString &listingId, const QString &analysisType, QObject *context, Callback callback)
+{
+    {
+        QMutexLocker lock(&d->mutex);
+        const QString activeId = d->activeByPair.value(pairKey(listingId, analysisType));
+        if (const auto e = d->entries.value(activeId)) {
+            const Job job = e->job;
+            lock.unlock();
+            d->deliver(context, callback, Private::okReply(job));
+            return;
+        }
+    }
+    d->replyFromStore(context, callback, [listingId, analysisType](LocalJobStore &s) {
+        if (const auto job = s.latestForPair(kOwner, listingId, analysisType))
+            return Private::okReply(*job);
+        return Private::errorReply(BackendReply::Error::NotFound,
+                                   QStringLiteral("no %1 job for listing %2").arg(analysisType, listingId));
+    });
+}
+
+void LocalJobRunner::cancel(const QString &jobId, QObject *context, Callback callback)
+{
+    {
+        QMutexLocker lock(&d->mutex);
+        if (const auto e = d->entries.value(jobId)) {
+            if (isTerminal(e->job.status)) {
+                const Job job = e->job;
+                lock.unlock();
+                d->deliver(context, callback,
+                           Private::errorReply(BackendReply::Error::Conflict,
+                                               QStringLiteral("job %1 is already %2").arg(jobId, jobStatusName(job.status)),
+                                               job));
+                return;
+            }
+            e->cancel.store(true);
+            e->job.cancelRequested = true;
+            e->job.updatedAt = std::max(e->job.updatedAt, nowMs());
+            // Queued (or waiting for a retry): nothing runs it, so it ends now. Running: the worker
+            // sees the flag at its next check (≤ 250 ms) and ends it.
+            if (e->job.status == JobStatus::Queued && !e->running) {
+                d->transitionLocked(*e, JobStatus::Canceled);
+                e->job.error = kCanceledByUser;
+            }
+            d->persistLocked(*e);
+            d->notifyLocked(*e, true);
+            const Job job = e->job;
+            lock.unlock();
+            d->deliver(context, callback, Private::okReply(job));
+            return;
+        }
+    }
+    // Not live in this process (an interrupted job nobody resumed yet): settle it in the store.
+    d->replyFromStore(context, callback, [jobId](LocalJobStore &s) {
+        auto job = s.job(jobId);
+        if (!job)
+            return Private::errorReply(BackendReply::Error::NotFound, QStringLiteral("no job %1").arg(jobId));
+        if (isTerminal(job->status)) {
+            return Private::errorReply(BackendReply::Error::Conflict,
+                                       QStringLiteral("job %1 is already %2").arg(jobId, jobStatusName(job->status)),
+                                       *job);
+        }
+        job->cancelRequested = true;
+        JobStateMachine::transition(*job, JobStatus::Canceled, nowMs());
+        job->error = kCanceledByUser;
+        s.saveJob(*job);
+        return Private::okReply(*job);
+    });
+}
+
+void LocalJobRunner::watch(const QString &jobId)
+{
+    // Local jobs push every change to every listener; nothing to set up. A watcher that attached
+    // late gets the current state once, so it never waits for a change that already happened.
+    QMutexLocker lock(&d->mutex);
+    if (const auto e = d->entries.value(jobId)) {
+        e->pendingStatus.append({++e->version, e->job});
+        d->dirty.insert(jobId);
+        if (!d->flushPosted) {
+            d->flushPosted = true;
+            QMetaObject::invokeMethod(this, [this] { d->flush(); }, Qt::QueuedConnection);
+        }
+    }
+}
+
+void LocalJobRunner::unwatch(const QString &jobId)
+{
+    Q_UNUSED(jobId);
+}
+
+int LocalJobRunner::resumeInterrupted()
+{
+    if (!d->store || d->shuttingDown.load())
+        return 0;
+    const QList<StoredJob> stored =
+        d->store->call<QList<StoredJob>>([](LocalJobStore &s) { return s.unfinished(); });
+    QStringList toRun;
+    int resumed = 0;
+    {
+        QMutexLocker lock(&d->mutex);
+        for (const StoredJob &s : stored) {
+            if (d->entries.contains(s.job.id) || s.job.owner != kOwner)
+                continue;
+            auto e = std::make_shared<Private::Entry>();
+            e->job = s.job;
+            e->job.backend = kOwner;
+            if (s.checkpoint) {
+                if (const auto cp = checkpointFromJson(*s.checkpoint))
+                    e->checkpoint = *cp;
+                else
+                    qCWarning(lcJobs) << "job" << s.job.id << "has an unreadable checkpoint; it restarts from step one";
+            }
+            d->entries.insert(e->job.id, e);
+            ++d->active;
+            d->busy = true;
+            const QString key = pairKey(e->job.listingId, e->job.analysisType);
+            const QString other = d->activeByPair.value(key);
+            if (e->job.cancelRequested || !other.isEmpty()) {
+                d->transitionLocked(*e, JobStatus::Canceled);
+                e->job.error = e->job.cancelRequested ? kCanceledByUser : QStringLiteral("superseded by job %1").arg(other);
+                d->persistLocked(*e);
+                d->notifyLocked(*e, true);
+                continue;
+            }
+            d->activeByPair.insert(key, e->job.id);
+            if (e->job.status == JobStatus::Running) {
+                // The process that ran it died (or was closed): a new attempt, from the checkpoint.
+                d->transitionLocked(*e, JobStatus::Queued);
+                e->job.partialOutput = e->checkpoint.nextStep > 0
+                    ? QStringLiteral("resuming after step %1").arg(e->checkpoint.nextStep)
+                    : QStringLiteral("restarting after an interrupted run");
+            }
+            d->persistLocked(*e);
+            d->notifyLocked(*e, true);
+            toRun.append(e->job.id);
+            ++resumed;
+        }
+    }
+    for (const QString &id : std::as_const(toRun))
+        d->schedule(id);
+    if (resumed > 0)
+        qCInfo(lcJobs) << "resumed" << resumed << "interrupted job(s)";
+    return resumed;
+}
+
+QList<Job> LocalJobRunner::jobs() const
+{
+    if (!d->store)
+        return {};
+    QList<Job> all = d->store->call<QList<Job>>([](LocalJobStore &s) { return s.all(); });
+    // The store lags behind the live progress of running jobs; show the live state.
+    QMutexLocker lock(&d->mutex);
+    for (Job &job : all) {
+        if (const auto e = d->entries.value(job.id))
+            job = e->job;
+    }
+    return all;
+}
+
+int LocalJobRunner::activeCount() const
+{
+    QMutexLocker lock(&d->mutex);
+    return d->active;
+}
+
+void LocalJobRunner::setThreadCount(int threads)
+{
+    d->pool.setMaxThreadCount(std::max(1, threads));
+}
+
+} // namespace dealscope
