@@ -25,6 +25,9 @@ public:
         std::function<void(double stepFraction, const QString &partialOutput)> progress;
         std::function<bool()> shouldStop;   // true once canceled or past the deadline
         std::function<void()> throwIfStopped; // throws AnalysisError Canceled / TimedOut
+        // The year businessAgeYears is measured against; the system date when unset. Injectable so a
+        // job's result is reproducible (the engine pins it into the checkpointed state).
+        std::function<int()> currentYear;
     };
 
     AnalysisContext(AnalysisType type, const Listing &listing, const AnalysisParams &params,
@@ -36,6 +39,8 @@ public:
     const ListingCatalog &catalog() const { return m_catalog; }
     const BenchmarkTable &benchmarks() const;
     nlohmann::json &state() { return m_state; }
+    const nlohmann::json &state() const { return m_state; }
+    int currentYear() const;
 
     // Progress inside the current step (0..1) and the human-readable line for partialOutput.
     void reportProgress(double stepFraction, const QString &partialOutput = {});

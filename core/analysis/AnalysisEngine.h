@@ -73,6 +73,11 @@ public:
     void setDefaultProvider(const QString &name);   // "builtin" unless set
     QStringList providerNames() const;              // "builtin" first
 
+    // The year businessAgeYears is measured against (default: the system date). Pinned into the
+    // checkpointed state at the first step, so a resumed job keeps the year it started with; tests
+    // inject a fixed year to make results reproducible.
+    void setCurrentYearSource(std::function<int()> currentYear);
+
     // Checks analysisType, params (types, ranges, provider) and that the listing exists.
     std::optional<ValidationError> validate(const QString &listingId, const QString &analysisType,
                                             const nlohmann::json &params) const;

@@ -1,0 +1,316 @@
+#include "analysis/AnalysisEngine.h"
+
+#include "analysis/AnalysisContext.h"
+#include "analysis/AnalysisError.h"
+#include "analysis/AnalysisLog.h"
+#include "analysis/NarrativeProvider.h"
+#include "analysis/Pipelines.h"
+#include "benchmarks/BenchmarkTable.h"
+#include "common/Failpoints.h"
+#include "common/JsonQt.h"
+#include "domain/ListingCatalog.h"
+
+#include <QDate>
+#include <QMutexLocker>
+
+#include <algorithm>
+
+namespace dealscope {
+
+using json = nlohmann::json;
+
+namespace {
+
+const QString kBuiltin = QStringLiteral("builtin");
+
+QString clip(const QString &s, qsizetype max = 80)
+{
+    return s.size() > max ? s.left(max - 3) + QStringLiteral("...") : s;
+}
+
+} // namespace
+
+struct AnalysisEngine::Private
+{
+    mutable QMutex mutex;
+    std::shared_ptr<const BenchmarkTable> benchmarks;
+    std::shared_ptr<const ListingCatalog> catalog;
+    QList<std::shared_ptr<const NarrativeProvider>> providers;
+    QString defaultProvider = kBuiltin;
+    std::function<int()> currentYear;
+
+    // What one run needs, copied under the lock so that setters never race a running analysis.
+    struct Snapshot
+    {
+        std::shared_ptr<const ListingCatalog> catalog;
+        QList<std::shared_ptr<const NarrativeProvider>> providers;
+        QString defaultProvider;
+        std::function<int()> currentYear;
+    };
+    Snapshot snapshot() const
+    {
+        QMutexLocker lock(&mutex);
+        return {catalog, providers, defaultProvider, currentYear};
+    }
+
+    std::shared_ptr<const ListingCatalog> normalized(std::shared_ptr<const ListingCatalog> c) const
+    {
+        if (!c)
+            return std::make_shared<const ListingCatalog>(QList<Listing>{}, benchmarks);
+        if (!c->benchmarksPtr())
+            return std::make_shared<const ListingCatalog>(c->listings(), benchmarks);
+        return c;
+    }
+
+    // Resolves params.provider (or the default) to a provider; nullptr means the built-in narrative.
+    static std::optional<ValidationError> resolveProvider(const Snapshot &snap, const QString &requested,
+                                                          std::shared_ptr<const NarrativeProvider> &out)
+    {
+        const QString name = requested.isEmpty() ? snap.defaultProvider : requested;
+        out.reset();
+        if (name.isEmpty() || name == kBuiltin)
+            return std::nullopt;
+        for (const auto &p : snap.providers) {
+            if (p->name() == name) {
+                out = p;
+                return std::nullopt;
+            }
+        }
+        QStringList names{kBuiltin};
+        for (const auto &p : snap.providers)
+            names << p->name();
+        if (requested.isEmpty())
+            return ValidationError{QStringLiteral("params.provider"),
+                                   QStringLiteral("the default provider %1 is not available (available: %2)")
+                                       .arg(clip(name), names.join(QStringLiteral(", ")))};
+        return ValidationError{QStringLiteral("params.provider"),
+                               QStringLiteral("unknown provider \"%1\" (available: %2)").arg(clip(name), names.join(QStringLiteral(", ")))};
+    }
+};
+
+AnalysisEngine::AnalysisEngine(std::shared_ptr<const BenchmarkTable> benchmarks, std::shared_ptr<const ListingCatalog> catalog)
+    : d(std::make_unique<Private>())
+{
+    if (!benchmarks)
+        benchmarks = catalog && catalog->benchmarksPtr() ? catalog->benchmarksPtr() : BenchmarkTable::builtin();
+    d->benchmarks = std::move(benchmarks);
+    d->catalog = d->normalized(std::move(catalog));
+}
+
+AnalysisEngine::~AnalysisEngine() = default;
+
+void AnalysisEngine::setCatalog(std::shared_ptr<const ListingCatalog> catalog)
+{
+    auto c = d->normalized(std::move(catalog));
+    QMutexLocker lock(&d->mutex);
+    d->catalog = std::move(c);
+}
+
+std::shared_ptr<const ListingCatalog> AnalysisEngine::catalog() const
+{
+    QMutexLocker lock(&d->mutex);
+    return d->catalog;
+}
+
+void AnalysisEngine::registerProvider(std::shared_ptr<const NarrativeProvider> provider)
+{
+    if (!provider)
+        return;
+    const QString name = provider->name();
+    if (name.isEmpty() || name == kBuiltin) {
+        qCWarning(lcAnalysis) << "ignoring a narrative provider named" << name << "(reserved or empty)";
+        return;
+    }
+    QMutexLocker lock(&d->mutex);
+    d->providers.removeIf([&](const auto &p) { return p->name() == name; });
+    d->providers << std::move(provider);
+}
+
+void AnalysisEngine::setDefaultProvider(const QString &name)
+{
+    QMutexLocker lock(&d->mutex);
+    d->defaultProvider = name.isEmpty() ? kBuiltin : name;
+}
+
+QStringList AnalysisEngine::providerNames() const
+{
+    QMutexLocker lock(&d->mutex);
+    QStringList names{kBuiltin};
+    for (const auto &p : d->providers)
+        names << p->name();
+    return names;
+}
+
+void AnalysisEngine::setCurrentYearSource(std::function<int()> currentYear)
+{
+    QMutexLocker lock(&d->mutex);
+    d->currentYear = std::move(currentYear);
+}
+
+std::optional<ValidationError> AnalysisEngine::validate(const QString &listingId, const QString &analysisType,
+                                                        const nlohmann::json &params) const
+{
+    if (!parseAnalysisType(analysisType))
+        return ValidationError{QStringLiteral("analysisType"),
+                               QStringLiteral("unknown analysisType \"%1\" (allowed: %2)")
+                                   .arg(clip(analysisType), analysisTypeNames().join(QStringLiteral(", ")))};
+    const auto parsed = parseAnalysisParams(params);
+    if (const auto *e = std::get_if<ParamsError>(&parsed)) {
+        const QString field = e->parameter == QLatin1String("params") ? e->parameter : QStringLiteral("params.") + e->parameter;
+        return ValidationError{field, e->message};
+    }
+    const auto snap = d->snapshot();
+    std::shared_ptr<const NarrativeProvider> provider;
+    if (auto err = Private::resolveProvider(snap, std::get<AnalysisParams>(parsed).provider, provider))
+        return err;
+    if (listingId.trimmed().isEmpty())
+        return ValidationError{QStringLiteral("listingId"), QStringLiteral("listingId is required")};
+    if (!snap.catalog->find(listingId))
+        return ValidationError{QStringLiteral("listingId"), QStringLiteral("unknown listing id \"%1\"").arg(clip(listingId))};
+    return std::nullopt;
+}
+
+QList<StepInfo> AnalysisEngine::steps(AnalysisType type, const nlohmann::json &params) const
+{
+    QList<StepInfo> out;
+    for (const auto &s : Pipelines::forType(type))
+        out << s.info;
+    const auto parsed = parseAnalysisParams(params);
+    const QString requested = std::holds_alternative<AnalysisParams>(parsed) ? std::get<AnalysisParams>(parsed).provider : QString();
+    std::shared_ptr<const NarrativeProvider> provider;
+    if (!Private::resolveProvider(d->snapshot(), requested, provider) && provider)
+        out << StepInfo{QStringLiteral("narrative"), QStringLiteral("Writing the narrative with %1…").arg(provider->name()), 10.0};
+    return out;
+}
+
+nlohmann::json AnalysisEngine::run(const Job &job, const PipelineCheckpoint &checkpoint, const ExecutionHooks &hooks) const
+{
+    using Kind = AnalysisError::Kind;
+    auto fail = [](const ValidationError &e) { throw AnalysisError(Kind::Permanent, e.field + QStringLiteral(": ") + e.message); };
+
+    if (auto err = validate(job.listingId, job.analysisType, job.params))
+        fail(*err);
+    const AnalysisType type = *parseAnalysisType(job.analysisType);
+    const AnalysisParams params = std::get<AnalysisParams>(parseAnalysisParams(job.params));
+    const auto snap = d->snapshot();
+    const Listing *listing = snap.catalog->find(job.listingId);
+    std::shared_ptr<const NarrativeProvider> provider;
+    if (auto err = Private::resolveProvider(snap, params.provider, provider))
+        fail(*err);
+    if (!listing)   // the catalog was replaced between validate() and the snapshot
+        fail({QStringLiteral("listingId"), QStringLiteral("unknown listing id \"%1\"").arg(clip(job.listingId))});
+
+    QList<PipelineStep> steps = Pipelines::forType(type);
+    if (provider) {
+        steps << PipelineStep{{QStringLiteral("narrative"), QStringLiteral("Writing the narrative with %1…").arg(provider->name()), 10.0},
+                              [provider](AnalysisContext &ctx) { provider->writeNarrative(ctx); }};
+    }
+
+    int start = checkpoint.nextStep;
+    json state = checkpoint.state;
+    if (start < 0 || start > steps.size() || (start > 0 && !state.is_object())) {
+        qCWarning(lcAnalysis) << "job" << job.id << "has an unusable checkpoint (next step" << start << "of" << steps.size()
+                              << "); starting over";
+        start = 0;
+    }
+    if (start == 0)
+        state = json::object();
+    if (start == steps.size() && !(state.contains("result") && state["result"].is_object()))
+        start = 0, state = json::object();
+
+    double totalWeight = 0;
+    for (const auto &s : steps)
+        totalWeight += s.info.weight;
+    auto progressBefore = [&](int index) {
+        double w = 0;
+        for (int i = 0; i < index; ++i)
+            w += steps[i].info.weight;
+        return totalWeight > 0 ? 100.0 * w / totalWeight : 0.0;
+    };
+
+    double lastProgress = 0;
+    auto emitProgress = [&](double p, const QString &line) {
+        lastProgress = std::clamp(std::max(lastProgress, p), 0.0, 100.0);
+        if (hooks.onProgress)
+            hooks.onProgress(lastProgress, line);
+    };
+    auto stopError = [&]() -> std::optional<AnalysisError> {
+        if (hooks.isCancelRequested && hooks.isCancelRequested())
+            return AnalysisError(Kind::Canceled, QStringLiteral("canceled by user"));
+        if (hooks.deadline && std::chrono::steady_clock::now() >= *hooks.deadline)
+            return AnalysisError(Kind::TimedOut, QStringLiteral("timed out after %1 s").arg(hooks.timeoutSeconds));
+        return std::nullopt;
+    };
+
+    int current = start;
+    AnalysisContext::Callbacks callbacks;
+    callbacks.progress = [&](double fraction, const QString &line) {
+        const auto &info = steps[current].info;
+        emitProgress(progressBefore(current) + fraction * 100.0 * info.weight / totalWeight, line.isEmpty() ? info.label : line);
+    };
+    callbacks.shouldStop = [&] { return stopError().has_value(); };
+    callbacks.throwIfStopped = [&] {
+        if (auto e = stopError())
+            throw *e;
+    };
+    const int pinnedYear = snap.currentYear ? snap.currentYear() : 0;
+    callbacks.currentYear = [&state, pinnedYear]() -> int {
+        // A resumed job keeps the year its first attempt pinned.
+        if (state.contains("asOfYear") && state["asOfYear"].is_number_integer())
+            return state["asOfYear"].get<int>();
+        return pinnedYear > 0 ? pinnedYear : QDate::currentDate().year();
+    };
+    AnalysisContext ctx(type, *listing, params, *snap.catalog, state, std::move(callbacks));
+
+    auto applyFailpoint = [&](const QString &name) {
+        if (!Failpoints::enabled())
+            return;
+        const Failpoints::Hit h = Failpoints::hit(name);
+        switch (h.action) {
+        case Failpoints::Action::None:
+        case Failpoints::Action::Abort:   // hit() never returns for abort
+            return;
+        case Failpoints::Action::Delay:
+            ctx.interruptibleSleep(h.delayMs);
+            return;
+        case Failpoints::Action::FailTransient:
+            throw AnalysisError(Kind::Transient, QStringLiteral("injected transient failure at failpoint %1").arg(name));
+        case Failpoints::Action::FailPermanent:
+            throw AnalysisError(Kind::Permanent, QStringLiteral("injected permanent failure at failpoint %1").arg(name));
+        }
+    };
+
+    const QString typeName = analysisTypeName(type);
+    emitProgress(progressBefore(start), start < steps.size() ? steps[start].info.label : QStringLiteral("Analysis complete"));
+    for (current = start; current < steps.size(); ++current) {
+        const PipelineStep &step = steps[current];
+        if (auto e = stopError())
+            throw *e;
+        applyFailpoint(QStringLiteral("analysis.step.") + step.info.id);
+        applyFailpoint(QStringLiteral("analysis.step.") + typeName + QLatin1Char('.') + step.info.id);
+        if (auto e = stopError())
+            throw *e;
+        emitProgress(progressBefore(current), step.info.label);
+        qCDebug(lcAnalysis) << "job" << job.id << typeName << "step" << step.info.id;
+        try {
+            step.run(ctx);
+        } catch (const AnalysisError &) {
+            throw;
+        } catch (const std::exception &e) {
+            // A bug or a corrupt checkpoint must fail the job with a reason, never crash the worker.
+            throw AnalysisError(Kind::Permanent, QStringLiteral("internal error in step %1: %2")
+                                                     .arg(step.info.id, QString::fromUtf8(e.what())));
+        }
+        if (hooks.onCheckpoint)
+            hooks.onCheckpoint(PipelineCheckpoint{int(current + 1), state});
+        applyFailpoint(QStringLiteral("jobs.after_checkpoint"));
+    }
+    current = int(steps.size()) - 1;
+    emitProgress(100.0, QStringLiteral("Analysis complete"));
+
+    if (!state.contains("result") || !state["result"].is_object())
+        throw AnalysisError(Kind::Permanent, QStringLiteral("internal error: the pipeline produced no result"));
+    return state["result"];
+}
+
+} // namespace dealscope

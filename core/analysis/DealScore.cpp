@@ -1,0 +1,81 @@
+#include "analysis/DealScore.h"
+
+#include "analysis/AnalysisContext.h"
+#include "analysis/ResultJson.h"
+#include "common/JsonQt.h"
+
+#include <algorithm>
+
+namespace dealscope {
+
+using json = nlohmann::json;
+
+PipelineStep DealScore::step()
+{
+    return {{QStringLiteral("score"), QStringLiteral("Scoring…"), 1.0}, [](AnalysisContext &ctx) {
+                json &s = ctx.state();
+                const json &m = s["metrics"];
+                const json &b = s["benchmark"];
+                const double target = ctx.params().targetDscr;
+                QStringList why;
+                int total = 0;
+
+                int valuation = 0;
+                const auto sde = ResultJson::num(m, "sdeMultiple");
+                const auto benchSde = ResultJson::num(b, "sdeMultiple");
+                if (sde && benchSde && *benchSde > 0) {
+                    const double r = *sde / *benchSde;
+                    valuation = r <= 0.8 ? 30 : r <= 1.0 ? 25 : r <= 1.25 ? 15 : r <= 1.5 ? 8 : 0;
+                    why << QStringLiteral("valuation %1/30 (SDE multiple %2 vs benchmark %3)")
+                               .arg(valuation)
+                               .arg(ResultJson::formatMultiple(*sde), ResultJson::formatMultiple(*benchSde));
+                } else {
+                    why << QStringLiteral("valuation 0/30 (SDE multiple or benchmark unknown)");
+                }
+                total += valuation;
+
+                int financing = 0;
+                if (const auto dscr = ResultJson::num(m, "dscr")) {
+                    financing = *dscr >= target + 0.5 ? 30 : *dscr >= target ? 22 : *dscr >= 1.0 ? 10 : 0;
+                    why << QStringLiteral("financing %1/30 (DSCR %2, target %3)")
+                               .arg(financing)
+                               .arg(ResultJson::formatRatio(*dscr), ResultJson::formatRatio(target));
+                } else {
+                    why << QStringLiteral("financing 0/30 (DSCR unknown)");
+                }
+                total += financing;
+
+                int margin = 0;
+                if (const auto mg = ResultJson::num(m, "cashFlowMargin")) {
+                    // A margin above 100 % means inconsistent figures, not an excellent business.
+                    margin = *mg > 1.0 ? 0 : *mg >= 0.25 ? 20 : *mg >= 0.15 ? 14 : *mg >= 0.10 ? 8 : 0;
+                    why << QStringLiteral("margin %1/20 (%2)").arg(margin).arg(ResultJson::formatPercent(*mg));
+                } else {
+                    why << QStringLiteral("margin 0/20 (unknown)");
+                }
+                total += margin;
+
+                int track = 0;
+                if (const auto age = ResultJson::num(m, "businessAgeYears")) {
+                    track = *age >= 10 ? 10 : *age >= 5 ? 7 : *age >= 3 ? 4 : 0;
+                    why << QStringLiteral("track record %1/10 (%2 years)").arg(track).arg(qint64(*age));
+                } else {
+                    why << QStringLiteral("track record 0/10 (age unknown)");
+                }
+                total += track;
+
+                int disclosure = 0;
+                disclosure += ResultJson::num(m, "askingPrice") ? 3 : 0;
+                disclosure += ResultJson::num(m, "cashFlow") ? 3 : 0;
+                disclosure += ResultJson::num(m, "grossRevenue") ? 2 : 0;
+                disclosure += s["inputs"]["yearEstablished"].is_number() ? 2 : 0;
+                why << QStringLiteral("disclosure %1/10").arg(disclosure);
+                total += disclosure;
+
+                s["score"] = std::clamp(total, 0, 100);
+                const QString explanation = QStringLiteral("Score %1/100: ").arg(total) + why.join(QStringLiteral("; ")) + QLatin1Char('.');
+                s["scoreExplanation"] = explanation;
+            }};
+}
+
+} // namespace dealscope

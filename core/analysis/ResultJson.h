@@ -1,0 +1,37 @@
+#pragma once
+
+#include <QString>
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+
+namespace dealscope {
+
+// Conversions between the unrounded figures kept in the pipeline state and the result JSON.
+// Result conventions (docs/ANALYSIS.md): money is an integer rounded half away from zero,
+// ratios are doubles rounded to 4 decimals, unknown is null — never NaN or infinity.
+class ResultJson final
+{
+public:
+    ResultJson() = delete;
+
+    static nlohmann::json number(std::optional<double> v);        // unrounded, null when unknown/non-finite
+    static nlohmann::json money(std::optional<double> v);         // integer or null
+    static nlohmann::json ratio(std::optional<double> v, int decimals = 4);
+    static nlohmann::json integer(std::optional<qint64> v);
+
+    // Reads a number from a state object; nullopt when absent, null or not a finite number.
+    static std::optional<double> num(const nlohmann::json &object, const char *key);
+    static std::optional<qint64> whole(const nlohmann::json &object, const char *key);
+
+    static nlohmann::json finding(const char *severity, const char *code, const QString &message);
+
+    // Human-readable figures for messages and summaries (locale-independent, so results are stable).
+    static QString formatMoney(double v);      // "$1,200,624", "-$50,000"
+    static QString formatMultiple(double v);   // "2.50×"
+    static QString formatPercent(double fraction, int decimals = 1);   // 0.244 → "24.4 %"
+    static QString formatRatio(double v);      // "1.25"
+};
+
+} // namespace dealscope
