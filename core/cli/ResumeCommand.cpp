@@ -1,0 +1,114 @@
+#include "cli/ResumeCommand.h"
+
+#include "analysis/AnalysisEngine.h"
+#include "benchmarks/BenchmarkTable.h"
+#include "cli/Console.h"
+#include "cli/ExitCode.h"
+#include "cli/JobBatch.h"
+#include "cli/ListingsFile.h"
+#include "cli/LocalJobSetup.h"
+#include "cli/ProgressPrinter.h"
+#include "domain/ListingCatalog.h"
+#include "jobs/InFlightRegistry.h"
+#include "jobs/LocalJobRunner.h"
+
+#include <QSet>
+
+using namespace Qt::Literals::StringLiterals;
+
+namespace dealscope {
+
+ResumeCommand::ResumeCommand(QObject *parent) : CliCommand(parent) {}
+
+ResumeCommand::~ResumeCommand()
+{
+    m_batch.reset();
+    m_setup.reset();
+}
+
+void ResumeCommand::setUp(QCommandLineParser &parser)
+{
+    parser.addOption({u"wait"_s, u"Prints the jobs once all are terminal; exit code 1 if any failed."_s});
+    parser.addOption({u"json"_s, u"With --wait: prints a JSON array of the Job objects."_s});
+    parser.addOption({u"listings"_s,
+                      u"The listings the jobs analyse (default: the file of the last analyze with these settings)."_s,
+                      u"FILE"_s});
+    LocalJobSetup::addOptions(parser, LocalJobSetup::All);
+}
+
+void ResumeCommand::run(const QCommandLineParser &parser)
+{
+    if (!parser.positionalArguments().isEmpty())
+        return failUsage(u"unexpected argument '%1'"_s.arg(parser.positionalArguments().constFirst()));
+    m_setup = std::make_unique<LocalJobSetup>();
+    if (const auto error = m_setup->configure(parser))
+        return failUsage(*error);
+    m_json = parser.isSet(u"json"_s);
+    m_wait = parser.isSet(u"wait"_s);
+
+    const QString listingsPath =
+        parser.isSet(u"listings"_s) ? parser.value(u"listings"_s) : rememberedListingsFile(m_setup->settings());
+    std::shared_ptr<const ListingCatalog> catalog;
+    if (!listingsPath.isEmpty()) {
+        auto loaded = loadListingsCatalog(listingsPath);
+        if (const auto *error = std::get_if<QString>(&loaded)) {
+            printError(*error);
+            return finish(ExitUsage);
+        }
+        catalog = std::get<std::shared_ptr<const ListingCatalog>>(std::move(loaded));
+    } else {
+        const auto benchmarks = BenchmarkTable::builtin();
+        catalog = std::make_shared<const ListingCatalog>(QList<Listing>{}, benchmarks);
+    }
+    const auto engine = std::make_shared<const AnalysisEngine>(catalog->benchmarksPtr(), catalog);
+    if (const auto error = m_setup->openRunner(engine)) {
+        printError(*error);
+        return finish(ExitUsage);
+    }
+
+    LocalJobRunner &runner = m_setup->runner();
+    const int resumed = runner.resumeInterrupted();
+    if (resumed > 0 && listingsPath.isEmpty()) {
+        printError(u"%1 interrupted jobs but no listings file to run them against: pass --listings FILE"_s.arg(resumed));
+        return finish(ExitUsage);
+    }
+
+    m_progress = std::make_unique<ProgressPrinter>(ProgressPrinter::styleForStderr());
+    m_batch = std::make_unique<JobBatch>(runner, &m_setup->registry(), *m_progress);
+    connect(m_batch.get(), &JobBatch::finished, this, &ResumeCommand::onBatchFinished);
+
+    // Every in-flight entry, plus interrupted jobs the registry never heard of (killed before the
+    // entry was written): all of them are this process's to finish.
+    QSet<QString> attached;
+    for (const InFlightEntry &entry : m_setup->registry().entries()) {
+        if (entry.backend != u"local"_s) {
+            Console::err(u"not resumed: %1 job %2 (%3 %4) on %5; the CLI runs local jobs only\n"_s.arg(
+                entry.backend, entry.jobId, entry.listingId, entry.analysisType, entry.server));
+            continue;
+        }
+        attached.insert(entry.jobId);
+        m_batch->attach(entry.listingId, entry.analysisType, entry.jobId);
+    }
+    for (const Job &job : runner.jobs()) {
+        if (isTerminal(job.status) || attached.contains(job.id))
+            continue;
+        attached.insert(job.id);
+        m_batch->attach(job.listingId, job.analysisType, job.id);
+    }
+    m_progress->setTotal(m_batch->size());
+    Console::err(u"resuming %1 in-flight jobs (%2 from their checkpoints)\n"_s.arg(m_batch->size()).arg(resumed));
+    m_batch->seal();
+}
+
+void ResumeCommand::onBatchFinished()
+{
+    m_progress->done();
+    if (m_wait) {
+        m_batch->printOutcomes(m_json, /*single=*/false);
+        finish(m_batch->exitCode());
+    } else {
+        finish(ExitSuccess);
+    }
+}
+
+} // namespace dealscope
