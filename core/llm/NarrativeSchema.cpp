@@ -167,7 +167,8 @@ NarrativeSchema NarrativeSchema::forType(AnalysisType type)
         {"findingMessages", {{"type", "array"}, {"maxItems", 40}, {"items", findingMessage}}},
         {"observations", {{"type", "array"}, {"maxItems", 8}, {"items", observation}}},
     };
-    for (auto &[key, value] : typeSpecific(type).items())
+    const json specific = typeSpecific(type);
+    for (auto &[key, value] : specific.items())
         properties[key] = value;
     NarrativeSchema schema;
     schema.m_type = type;
@@ -190,7 +191,8 @@ json NarrativeSchema::wireSchema() const
 QStringList NarrativeSchema::typeSpecificFields() const
 {
     QStringList fields;
-    for (auto &[key, value] : typeSpecific(m_type).items())
+    const json specific = typeSpecific(m_type);
+    for (auto &[key, value] : specific.items())
         fields << QString::fromStdString(key);
     return fields;
 }
