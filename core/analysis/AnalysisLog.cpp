@@ -1,3 +1,4 @@
 #include "analysis/AnalysisLog.h"
 
-Q_LOGGING_CATEGORY(lcAnalysis, "dealscope.analysis")
+// Debug (one line per step) is off unless QT_LOGGING_RULES enables it: worker threads run many steps.
+Q_LOGGING_CATEGORY(lcAnalysis, "dealscope.analysis", QtInfoMsg)
