@@ -66,7 +66,7 @@ void AnalyzeCommand::run(const QCommandLineParser &parser)
     const nlohmann::json paramsJson = std::get<nlohmann::json>(std::move(params));
 
     m_setup = std::make_unique<LocalJobSetup>();
-    if (const auto error = m_setup->configure(parser))
+    if (const auto error = m_setup->configure(parser, LocalJobSetup::All))
         return failUsage(*error);
 
     const QString listingsPath = parser.value(u"listings"_s);
@@ -123,6 +123,8 @@ void AnalyzeCommand::onBatchFinished()
 {
     m_progress->done();
     m_batch->printOutcomes(m_json, /*single=*/!m_all);
+    if (m_all)
+        m_batch->printSummary();
     finish(m_batch->exitCode());
 }
 

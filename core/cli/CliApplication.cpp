@@ -9,6 +9,7 @@
 #include "cli/ResumeCommand.h"
 
 #include <QCoreApplication>
+#include <QLoggingCategory>
 #include <QMetaObject>
 
 using namespace Qt::Literals::StringLiterals;
@@ -33,6 +34,9 @@ void CliApplication::initApplication()
     QCoreApplication::setOrganizationName(u"Dealscope"_s);
     QCoreApplication::setApplicationName(u"Dealscope"_s);
     QCoreApplication::setApplicationVersion(QStringLiteral(DEALSCOPE_VERSION));
+    // The core's debug/info lines would drown the command's own output; QT_LOGGING_RULES
+    // (which takes precedence over these rules) turns them back on.
+    QLoggingCategory::setFilterRules(u"dealscope.*.debug=false\ndealscope.*.info=false"_s);
 }
 
 QList<CliApplication::CommandInfo> CliApplication::commands() const

@@ -9,6 +9,8 @@
 
 #include <QMetaObject>
 
+#include <algorithm>
+
 using namespace Qt::Literals::StringLiterals;
 
 namespace dealscope {
@@ -115,15 +117,12 @@ void JobBatch::printOutcomes(bool json, bool single) const
     nlohmann::json array = nlohmann::json::array();
     QList<QStringList> rows{JobFormat::tableHeader()};
     QString reports;
-    int succeeded = 0;
     for (const auto &entry : m_entries) {
         const Outcome &o = entry->outcome;
         if (!o.job) {
             Console::err(u"%1 %2: %3\n"_s.arg(o.listingId, o.analysisType, o.error));
             continue;
         }
-        if (o.succeeded())
-            ++succeeded;
         array.push_back(jobToJson(*o.job));
         rows.append(JobFormat::tableRow(*o.job));
         reports += JobFormat::report(*o.job);
@@ -137,9 +136,13 @@ void JobBatch::printOutcomes(bool json, bool single) const
     } else if (rows.size() > 1) {
         Console::out(JobFormat::table(rows));
     }
-    if (!single) {
-        Console::err(u"%1 analyses: %2 succeeded, %3 failed or canceled\n"_s.arg(size()).arg(succeeded).arg(size() - succeeded));
-    }
+}
+
+void JobBatch::printSummary() const
+{
+    const auto succeeded = std::count_if(m_entries.cbegin(), m_entries.cend(),
+                                         [](const auto &entry) { return entry->outcome.succeeded(); });
+    Console::err(u"%1 analyses: %2 succeeded, %3 failed or canceled\n"_s.arg(size()).arg(succeeded).arg(size() - succeeded));
 }
 
 } // namespace dealscope

@@ -48,8 +48,10 @@ public:
     // ExitSuccess when every job succeeded, else ExitFailure.
     int exitCode() const;
     // The outcomes on stdout: Job objects as JSON (an array unless `single`) or a human report;
-    // outcomes without a job go to stderr. A count line goes to stderr.
+    // outcomes without a job go to stderr.
     void printOutcomes(bool json, bool single) const;
+    // "N analyses: S succeeded, F failed or canceled" on stderr.
+    void printSummary() const;
 
 Q_SIGNALS:
     void finished();

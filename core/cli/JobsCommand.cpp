@@ -28,7 +28,7 @@ void JobsCommand::run(const QCommandLineParser &parser)
         return;
     }
     LocalJobSetup setup;
-    if (const auto error = setup.configure(parser)) {
+    if (const auto error = setup.configure(parser, LocalJobSetup::DataDir | LocalJobSetup::Settings)) {
         failUsage(*error);
         return;
     }

@@ -56,30 +56,30 @@ QString LocalJobSetup::defaultDataDir()
     return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
 }
 
-std::optional<QString> LocalJobSetup::configure(const QCommandLineParser &parser)
+std::optional<QString> LocalJobSetup::configure(const QCommandLineParser &parser, int options)
 {
     m_threads = qBound(1, QThread::idealThreadCount(), MaxThreads);
-    if (parser.isSet(u"threads"_s)) {
+    if ((options & Threads) && parser.isSet(u"threads"_s)) {
         const auto threads = positiveInt(parser.value(u"threads"_s), MaxThreads);
         if (!threads)
             return u"--threads must be a whole number from 1 to %1, got '%2'"_s.arg(MaxThreads).arg(parser.value(u"threads"_s));
         m_threads = *threads;
     }
-    if (parser.isSet(u"timeout"_s)) {
+    if ((options & Timeout) && parser.isSet(u"timeout"_s)) {
         const auto timeout = positiveInt(parser.value(u"timeout"_s), MaxTimeoutSeconds);
         if (!timeout)
             return u"--timeout must be a whole number of seconds from 1 to %1, got '%2'"_s.arg(MaxTimeoutSeconds).arg(parser.value(u"timeout"_s));
         m_timeoutSeconds = *timeout;
     }
 
-    m_dataDir = parser.isSet(u"data-dir"_s) ? parser.value(u"data-dir"_s) : defaultDataDir();
+    m_dataDir = (options & DataDir) && parser.isSet(u"data-dir"_s) ? parser.value(u"data-dir"_s) : defaultDataDir();
     if (m_dataDir.isEmpty())
         return u"no data folder: pass --data-dir DIR"_s;
     m_dataDir = QFileInfo(m_dataDir).absoluteFilePath();
     if (!QDir().mkpath(m_dataDir))
         return u"cannot create the data folder %1"_s.arg(m_dataDir);
 
-    if (parser.isSet(u"settings"_s)) {
+    if ((options & Settings) && parser.isSet(u"settings"_s)) {
         const QString file = QFileInfo(parser.value(u"settings"_s)).absoluteFilePath();
         const QFileInfo info(file);
         if (info.exists() && (!info.isFile() || !info.isReadable()))

@@ -28,8 +28,9 @@ public:
     static void addOptions(QCommandLineParser &parser, int options);
     static QString defaultDataDir();
 
-    // Reads the options and opens the settings; an error message names the bad option.
-    std::optional<QString> configure(const QCommandLineParser &parser);
+    // Reads the options (those added with the same `options`) and opens the settings; an error
+    // message names the bad option.
+    std::optional<QString> configure(const QCommandLineParser &parser, int options);
     // Creates the runner over `engine` and opens its store.
     std::optional<QString> openRunner(std::shared_ptr<const AnalysisEngine> engine);
 

@@ -41,7 +41,7 @@ void ResumeCommand::run(const QCommandLineParser &parser)
     if (!parser.positionalArguments().isEmpty())
         return failUsage(u"unexpected argument '%1'"_s.arg(parser.positionalArguments().constFirst()));
     m_setup = std::make_unique<LocalJobSetup>();
-    if (const auto error = m_setup->configure(parser))
+    if (const auto error = m_setup->configure(parser, LocalJobSetup::All))
         return failUsage(*error);
     m_json = parser.isSet(u"json"_s);
     m_wait = parser.isSet(u"wait"_s);
@@ -103,12 +103,10 @@ void ResumeCommand::run(const QCommandLineParser &parser)
 void ResumeCommand::onBatchFinished()
 {
     m_progress->done();
-    if (m_wait) {
+    if (m_wait)
         m_batch->printOutcomes(m_json, /*single=*/false);
-        finish(m_batch->exitCode());
-    } else {
-        finish(ExitSuccess);
-    }
+    m_batch->printSummary();
+    finish(m_batch->exitCode());
 }
 
 } // namespace dealscope

@@ -13,7 +13,8 @@ class ProgressPrinter;
 // `dealscope-cli resume [--wait] [--json] [--listings FILE] [--data-dir DIR] [--settings FILE]`:
 // re-attaches every in-flight entry. Local jobs continue from their last finished step
 // (LocalJobRunner::resumeInterrupted) in this process, which therefore stays until they are
-// terminal; --wait then prints them and exits like analyze. Remote entries are listed, not resumed.
+// terminal; --wait also prints them (Job objects with --json). Exit codes as for analyze.
+// Remote entries are reported, not resumed: the CLI has no remote backend.
 class ResumeCommand final : public CliCommand
 {
     Q_OBJECT
