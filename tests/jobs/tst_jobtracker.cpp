@@ -1,0 +1,189 @@
+#include "RunnerFixture.h"
+
+#include "jobs/InFlightRegistry.h"
+#include "jobs/JobTracker.h"
+
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+
+using namespace dealscope;
+using namespace dealscope::testing;
+
+class TestJobTracker final : public QObject
+{
+    Q_OBJECT
+
+    std::shared_ptr<const AnalysisEngine> m_engine;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_engine = makeEngine();
+    }
+
+    void cleanup()
+    {
+        Failpoints::configure(QString());
+    }
+
+    void startRecordsInFlightUntilTerminal()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("settings.ini")), QSettings::IniFormat);
+        InFlightRegistry registry(settings);
+        LocalJobRunner runner(m_engine, options(dir.path()));
+        QVERIFY(runner.open());
+        Failpoints::configure(QStringLiteral("analysis.step.%1=delay(800)").arg(stepId(*m_engine, 1)));
+
+        JobTracker tracker(runner, &registry, QStringLiteral("L1"), QStringLiteral("valuation"));
+        QSignalSpy changed(&tracker, &JobTracker::jobChanged);
+        QSignalSpy finished(&tracker, &JobTracker::finished);
+        QSignalSpy errors(&tracker, &JobTracker::errorOccurred);
+        QVERIFY(!tracker.isActive());
+        tracker.start();
+        QVERIFY(tracker.isActive());   // pending start counts as active
+        tracker.start();               // ignored
+        QTRY_VERIFY(tracker.job().has_value());
+        const QString id = tracker.job()->id;
+
+        // While active, the registry (a real INI file) holds the entry.
+        QVERIFY(registry.contains(id));
+        {
+            QSettings reread(dir.filePath(QStringLiteral("settings.ini")), QSettings::IniFormat);
+            const auto entries = InFlightRegistry(reread).entries();
+            QCOMPARE(entries.size(), 1);
+            QCOMPARE(entries.first(), (InFlightEntry{QStringLiteral("L1"), QStringLiteral("valuation"), id,
+                                                     QStringLiteral("local"), QString()}));
+        }
+        tracker.start();   // still ignored while running
+        QCOMPARE(tracker.job()->id, id);
+
+        QVERIFY(finished.wait(20000));
+        QCOMPARE(finished.count(), 1);
+        const Job done = finished.at(0).at(0).value<Job>();
+        QCOMPARE(done.id, id);
+        QCOMPARE(done.status, JobStatus::Succeeded);
+        QVERIFY(!tracker.isActive());
+        QVERIFY(!registry.contains(id));
+        QVERIFY(registry.entries().isEmpty());
+        QVERIFY(changed.count() >= 2);
+        QCOMPARE(errors.count(), 0);
+        QCOMPARE(runner.jobs().size(), 1);   // the ignored starts created nothing
+
+        // Late duplicates of the terminal update do not fire finished again.
+        QTest::qWait(200);
+        QCOMPARE(finished.count(), 1);
+    }
+
+    void startAfterSuccessJoinsRecentResultOnce()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("settings.ini")), QSettings::IniFormat);
+        InFlightRegistry registry(settings);
+        LocalJobRunner runner(m_engine, options(dir.path()));
+        QVERIFY(runner.open());
+        JobTracker tracker(runner, &registry, QStringLiteral("L2"), QStringLiteral("risk_assessment"));
+        QSignalSpy finished(&tracker, &JobTracker::finished);
+        tracker.start();
+        QVERIFY(finished.wait(20000));
+        const QString first = tracker.job()->id;
+        // The recent success is returned (dedup) and already terminal: finished is not repeated
+        // for the same job.
+        tracker.start();
+        QTest::qWait(300);
+        QCOMPARE(tracker.job()->id, first);
+        QCOMPARE(finished.count(), 1);
+        // force: a new job, a new finished.
+        tracker.start(nlohmann::json::object(), true);
+        QTRY_VERIFY(tracker.job()->id != first);
+        QVERIFY(finished.wait(20000));
+        QCOMPARE(finished.count(), 2);
+        QVERIFY(registry.entries().isEmpty());
+    }
+
+    void cancelEndsJobAndRegistryEntry()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("settings.ini")), QSettings::IniFormat);
+        InFlightRegistry registry(settings);
+        LocalJobRunner runner(m_engine, options(dir.path()));
+        QVERIFY(runner.open());
+        Failpoints::configure(QStringLiteral("analysis.step.%1=delay(10000)").arg(stepId(*m_engine, 0)));
+        JobTracker tracker(runner, &registry, QStringLiteral("L3"), QStringLiteral("valuation"));
+        QSignalSpy finished(&tracker, &JobTracker::finished);
+        tracker.start();
+        tracker.cancel();   // while the start is pending: applied once the job exists
+        QVERIFY(finished.wait(5000));
+        const Job done = finished.at(0).at(0).value<Job>();
+        QCOMPARE(done.status, JobStatus::Canceled);
+        QCOMPARE(done.error, QStringLiteral("canceled by user"));
+        QVERIFY(registry.entries().isEmpty());
+        tracker.cancel();   // nothing left to cancel: no error, no second finished
+        QTest::qWait(100);
+        QCOMPARE(finished.count(), 1);
+    }
+
+    void attachFindsAnotherTrackersJob()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("settings.ini")), QSettings::IniFormat);
+        InFlightRegistry registry(settings);
+        LocalJobRunner runner(m_engine, options(dir.path()));
+        QVERIFY(runner.open());
+        Failpoints::configure(QStringLiteral("analysis.step.%1=delay(800)").arg(stepId(*m_engine, 0)));
+        JobTracker first(runner, &registry, QStringLiteral("L4"), QStringLiteral("valuation"));
+        first.start();
+        QTRY_VERIFY(first.job().has_value());
+
+        // By pair (no id) and by the id the registry remembered.
+        JobTracker byPair(runner, nullptr, QStringLiteral("L4"), QStringLiteral("valuation"));
+        JobTracker byId(runner, nullptr, QStringLiteral("L4"), QStringLiteral("valuation"));
+        QSignalSpy byPairFinished(&byPair, &JobTracker::finished);
+        QSignalSpy byIdFinished(&byId, &JobTracker::finished);
+        byPair.attach();
+        byId.attach(registry.entries().first().jobId);
+        QTRY_VERIFY(byPair.job().has_value() && byId.job().has_value());
+        QCOMPARE(byPair.job()->id, first.job()->id);
+        QCOMPARE(byId.job()->id, first.job()->id);
+        QVERIFY(byPairFinished.wait(20000));
+        QTRY_COMPARE(byIdFinished.count(), 1);
+        QCOMPARE(byPairFinished.count(), 1);
+        QCOMPARE(byId.job()->status, JobStatus::Succeeded);
+    }
+
+    void attachToUnknownIdExpires()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("settings.ini")), QSettings::IniFormat);
+        InFlightRegistry registry(settings);
+        registry.put({QStringLiteral("L5"), QStringLiteral("valuation"), QStringLiteral("gone"), QStringLiteral("local"), {}});
+        LocalJobRunner runner(m_engine, options(dir.path()));
+        QVERIFY(runner.open());
+        JobTracker tracker(runner, &registry, QStringLiteral("L5"), QStringLiteral("valuation"));
+        QSignalSpy expired(&tracker, &JobTracker::expired);
+        tracker.attach(QStringLiteral("gone"));
+        QVERIFY(expired.wait(5000));
+        QCOMPARE(expired.at(0).at(0).toString(), QStringLiteral("gone"));
+        QVERIFY(tracker.isExpired());
+        QVERIFY(!tracker.isActive());
+        QVERIFY(registry.entries().isEmpty());
+    }
+
+    void invalidStartReportsError()
+    {
+        QTemporaryDir dir;
+        LocalJobRunner runner(m_engine, options(dir.path()));
+        QVERIFY(runner.open());
+        JobTracker tracker(runner, nullptr, QStringLiteral("L6"), QStringLiteral("valuation"));
+        QSignalSpy errors(&tracker, &JobTracker::errorOccurred);
+        tracker.start(nlohmann::json{{"termYears", 0}});
+        QVERIFY(errors.wait(5000));
+        QVERIFY(errors.at(0).at(0).toString().contains(QStringLiteral("termYears")));
+        QVERIFY(!tracker.isActive());
+        QVERIFY(!tracker.job());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestJobTracker)
+#include "tst_jobtracker.moc"
