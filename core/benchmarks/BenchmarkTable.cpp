@@ -311,19 +311,22 @@ QString BenchmarkTable::inferSector(QStringView title, QStringView description) 
     keywords.score(title, 1, titleScores, 1000);
     // The opening of a description says what the business is; the rest mentions everything.
     keywords.score(description, 1, scores, 3000);
-    int best = -1, bestScore = 0, secondScore = 0;
-    for (qsizetype i = 0; i < scores.size(); ++i) {
-        const int s = 3 * titleScores[i] + scores[i];
-        if (s > bestScore) {
-            secondScore = bestScore;
-            bestScore = s;
-            best = static_cast<int>(i);
-        } else if (s > secondScore) {
-            secondScore = s;
-        }
-    }
-    // Unsure: a tie, or a single passing mention in the description only.
-    if (best < 0 || bestScore == secondScore || (titleScores[best] == 0 && scores[best] < 2))
+    // The title says what the business is; the description mentions everything. Ties go to
+    // the title's choice; a tie that the title does not break means "unsure".
+    const auto better = [&](qsizetype a, qsizetype b) {
+        const int sa = 4 * titleScores[a] + scores[a], sb = 4 * titleScores[b] + scores[b];
+        return sa != sb ? sa > sb : titleScores[a] > titleScores[b];
+    };
+    qsizetype best = 0;
+    for (qsizetype i = 1; i < scores.size(); ++i)
+        if (better(i, best))
+            best = i;
+    bool unique = true;
+    for (qsizetype i = 0; i < scores.size(); ++i)
+        if (i != best && !better(best, i))
+            unique = false;
+    // Unsure: no evidence, a tie, or a single passing mention in the description only.
+    if (!unique || (titleScores[best] == 0 && scores[best] < 2))
         return {};
     const QString &name = keywords.sectorNames()[best];
     if (const auto it = m_sectorByKey.constFind(nameKey(name)); it != m_sectorByKey.cend())

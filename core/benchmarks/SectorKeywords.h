@@ -1,10 +1,15 @@
 #pragma once
 
-#include <QHash>
 #include <QList>
-#include <QSet>
 #include <QString>
+#include <QStringList>
 #include <QStringView>
+
+#include <deque>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace dealscope {
 
@@ -29,11 +34,24 @@ public:
 private:
     SectorKeywords();
     void add(int sector, std::initializer_list<const char16_t *> keywords);
-    int lookup(const QString &word) const;
+    int lookup(std::u16string_view word) const;
 
+    // Import speed depends on this lookup (every word of every title and description), so it
+    // works on views into one buffer with a cheap hash instead of allocating QStrings.
+    struct Fnv final
+    {
+        size_t operator()(std::u16string_view s) const noexcept
+        {
+            size_t h = 1469598103934665603ull;
+            for (const char16_t c : s)
+                h = (h ^ c) * 1099511628211ull;
+            return h;
+        }
+    };
     QStringList m_sectors;
-    QHash<QString, int> m_words;     // word or "first second" → sector index
-    QSet<QString> m_phraseStarts;    // first words of two-word phrases
+    std::deque<std::u16string> m_storage;                          // owns the keys
+    std::unordered_map<std::u16string_view, int, Fnv> m_words;    // word or "first second" → sector
+    std::unordered_set<std::u16string_view, Fnv> m_phraseStarts;  // first words of two-word phrases
 };
 
 } // namespace dealscope

@@ -1,0 +1,655 @@
+#include "import/ListingImporter.h"
+
+#include "benchmarks/BenchmarkTable.h"
+#include "common/JsonQt.h"
+#include "import/CsvReader.h"
+#include "import/ImportLog.h"
+#include "import/ListingField.h"
+#include "import/LocationParser.h"
+#include "import/MoneyParser.h"
+
+#include <QCryptographicHash>
+#include <QDate>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QHash>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace dealscope {
+
+namespace {
+
+using Severity = ImportDiagnostic::Severity;
+
+constexpr qsizetype kMaxTitleChars = 500;
+
+QString quoted(QStringView value)
+{
+    QString shown = value.left(40).toString();
+    shown.replace(QLatin1Char('\n'), QLatin1Char(' '));
+    if (value.size() > 40)
+        shown += QStringLiteral("…");
+    return QLatin1Char('\'') + shown + QLatin1Char('\'');
+}
+
+bool hasLetterOrDigit(QStringView s)
+{
+    for (const QChar c : s)
+        if (c.isLetterOrNumber())
+            return true;
+    return false;
+}
+
+std::optional<bool> parseBool(QStringView text)
+{
+    const QString t = text.trimmed().toString().toLower();
+    if (t == QLatin1String("true") || t == QLatin1String("yes") || t == QLatin1String("y") || t == QLatin1String("1")
+        || t.startsWith(QLatin1String("included")))
+        return true;
+    if (t == QLatin1String("false") || t == QLatin1String("no") || t == QLatin1String("n") || t == QLatin1String("0")
+        || t.startsWith(QLatin1String("not included")))
+        return false;
+    return std::nullopt;
+}
+
+// Heuristic for "this is not a text file": control bytes that no CSV or JSON contains. A few NUL
+// bytes inside a text file are reported per row instead.
+bool looksBinary(const QByteArray &data)
+{
+    const qsizetype n = std::min<qsizetype>(data.size(), 65536);
+    qsizetype suspicious = 0;
+    for (qsizetype i = 0; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(data[i]);
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') || c == 0x7F)
+            ++suspicious;
+    }
+    return n > 0 && (suspicious * 100 > n * 2 || (suspicious > 0 && n < 64 && suspicious * 10 > n));
+}
+
+// Per-import state: the result being built, the ids seen so far and the row being assembled.
+class Session final
+{
+public:
+    Session(const BenchmarkTable &benchmarks, const ListingImporter::Options &options)
+        : m_benchmarks(benchmarks)
+        , m_options(options)
+        , m_currentYear(options.currentYear > 0 ? options.currentYear : QDate::currentDate().year())
+    {
+    }
+
+    ImportResult result;
+
+    void diag(qsizetype line, qsizetype record, const QString &column, Severity severity, const QString &message)
+    {
+        if (severity == Severity::Error)
+            ++result.errors;
+        else
+            ++result.warnings;
+        if (result.diagnostics.size() < m_options.maxDiagnostics)
+            result.diagnostics.append(ImportDiagnostic{line, record, column, severity, message});
+        else
+            ++result.diagnosticsDropped;
+    }
+
+    struct Row final
+    {
+        Listing listing;
+        qsizetype line = 0;
+        qsizetype record = 0;
+        QString titleColumn;
+        QString idColumn;
+        QString urlColumn;
+        std::optional<bool> industryInferred;
+    };
+
+    void warn(const Row &row, const QString &column, const QString &message)
+    {
+        diag(row.line, row.record, column, Severity::Warning, message);
+    }
+
+    void applyMoney(Row &row, std::optional<qint64> &target, QStringView text, const QString &column, bool isFfe)
+    {
+        const MoneyParser::Result r = MoneyParser::parse(text);
+        switch (r.status) {
+        case MoneyParser::Status::Value:
+            target = r.value;
+            return;
+        case MoneyParser::Status::Missing:
+            return;
+        case MoneyParser::Status::Included:
+        case MoneyParser::Status::NotIncluded:
+            if (!isFfe) // "FF&E: Included in asking price" is a statement, not an amount.
+                warn(row, column, QStringLiteral("not a money amount: ") + quoted(text) + QStringLiteral("; read as unknown"));
+            return;
+        case MoneyParser::Status::Invalid:
+            warn(row, column, r.problem + QStringLiteral("; read as unknown"));
+            return;
+        }
+    }
+
+    void applyInventory(Row &row, QStringView text, const QString &column)
+    {
+        const MoneyParser::Result r = MoneyParser::parse(text);
+        switch (r.status) {
+        case MoneyParser::Status::Value:
+            row.listing.inventory = r.value;
+            return;
+        case MoneyParser::Status::Missing:
+            return;
+        case MoneyParser::Status::Included:
+            row.listing.inventoryIncluded = true;
+            return;
+        case MoneyParser::Status::NotIncluded:
+            row.listing.inventoryIncluded = false;
+            return;
+        case MoneyParser::Status::Invalid:
+            break;
+        }
+        // "$50,000 (included in asking price)": an amount and a flag.
+        const QString lower = text.toString().toLower();
+        const qsizetype paren = lower.indexOf(QLatin1Char('('));
+        if (paren > 0 && lower.contains(QLatin1String("included"))) {
+            const MoneyParser::Result amount = MoneyParser::parse(text.left(paren));
+            if (amount.status == MoneyParser::Status::Value) {
+                row.listing.inventory = amount.value;
+                row.listing.inventoryIncluded = !lower.contains(QLatin1String("not included"));
+                return;
+            }
+        }
+        warn(row, column, r.problem + QStringLiteral("; read as unknown"));
+    }
+
+    void applyYear(Row &row, QStringView text, const QString &column)
+    {
+        const QStringView t = text.trimmed();
+        if (MoneyParser::parse(t).status == MoneyParser::Status::Missing)
+            return;
+        bool ok = false;
+        int year = t.toInt(&ok);
+        if (!ok && t.endsWith(QLatin1String(".0")))
+            year = t.chopped(2).toInt(&ok);
+        if (!ok) {
+            warn(row, column, QStringLiteral("not a year: ") + quoted(t) + QStringLiteral("; read as unknown"));
+            return;
+        }
+        setYear(row, year, column);
+    }
+
+    void setYear(Row &row, qint64 year, const QString &column)
+    {
+        if (year < 1600 || year > m_currentYear + 1) {
+            warn(row, column, QStringLiteral("year %1 is out of range 1600–%2; read as unknown").arg(year).arg(m_currentYear + 1));
+            return;
+        }
+        row.listing.yearEstablished = static_cast<int>(year);
+    }
+
+    void applyEmployees(Row &row, QStringView text, const QString &column)
+    {
+        const QStringView t = text.trimmed();
+        if (MoneyParser::parse(t).status == MoneyParser::Status::Missing)
+            return;
+        // "12", "10+", "5 full-time": the leading count.
+        qsizetype digits = 0;
+        while (digits < t.size() && digits < 9 && t[digits].isDigit() && t[digits].unicode() < 128)
+            ++digits;
+        if (digits == 0 || (digits < t.size() && t[digits].isDigit())) {
+            warn(row, column, QStringLiteral("not a number of employees: ") + quoted(t) + QStringLiteral("; read as unknown"));
+            return;
+        }
+        row.listing.employees = t.left(digits).toInt();
+    }
+
+    void applyString(Row &row, ListingField field, const QString &value, const QString &column)
+    {
+        Listing &l = row.listing;
+        switch (field) {
+        case ListingField::Id:
+            l.id = value.trimmed();
+            if (!l.id.isEmpty())
+                row.idColumn = column;
+            break;
+        case ListingField::Title:
+            l.title = value.simplified();
+            row.titleColumn = column;
+            break;
+        case ListingField::Industry: l.industry = value.simplified(); break;
+        case ListingField::IndustryInferred:
+            if (!value.trimmed().isEmpty()) {
+                row.industryInferred = parseBool(value);
+                if (!row.industryInferred)
+                    warn(row, column, QStringLiteral("not a boolean: ") + quoted(value) + QStringLiteral("; ignored"));
+            }
+            break;
+        case ListingField::Location: l.location = value.simplified(); break;
+        case ListingField::City: l.city = value.simplified(); break;
+        case ListingField::State: {
+            const QString code = LocationParser::stateCode(value);
+            l.state = code.isEmpty() ? value.simplified() : code;
+            break;
+        }
+        case ListingField::AskingPrice: applyMoney(row, l.askingPrice, value, column, false); break;
+        case ListingField::GrossRevenue: applyMoney(row, l.grossRevenue, value, column, false); break;
+        case ListingField::CashFlow: applyMoney(row, l.cashFlow, value, column, false); break;
+        case ListingField::Ebitda: applyMoney(row, l.ebitda, value, column, false); break;
+        case ListingField::Ffe: applyMoney(row, l.ffe, value, column, true); break;
+        case ListingField::Inventory: applyInventory(row, value, column); break;
+        case ListingField::InventoryIncluded:
+            if (!value.trimmed().isEmpty() && MoneyParser::parse(value).status != MoneyParser::Status::Missing) {
+                l.inventoryIncluded = parseBool(value);
+                if (!l.inventoryIncluded)
+                    warn(row, column, QStringLiteral("not a yes/no value: ") + quoted(value) + QStringLiteral("; read as unknown"));
+            }
+            break;
+        case ListingField::YearEstablished: applyYear(row, value, column); break;
+        case ListingField::Employees: applyEmployees(row, value, column); break;
+        case ListingField::Description: l.description = value.trimmed(); break;
+        case ListingField::Url:
+            l.url = value.trimmed();
+            row.urlColumn = column;
+            break;
+        case ListingField::Source: l.source = value.simplified(); break;
+        }
+    }
+
+    void applyJson(Row &row, ListingField field, const nlohmann::json &value, const QString &key)
+    {
+        if (value.is_null())
+            return;
+        if (value.is_string()) {
+            applyString(row, field, QString::fromStdString(value.get_ref<const std::string &>()), key);
+            return;
+        }
+        Listing &l = row.listing;
+        if (value.is_boolean()) {
+            if (field == ListingField::InventoryIncluded || field == ListingField::Inventory)
+                l.inventoryIncluded = value.get<bool>();
+            else if (field == ListingField::IndustryInferred)
+                row.industryInferred = value.get<bool>();
+            else
+                warn(row, key, QStringLiteral("unexpected true/false; ignored"));
+            return;
+        }
+        if (value.is_number()) {
+            std::optional<qint64> *money = nullptr;
+            switch (field) {
+            case ListingField::AskingPrice: money = &l.askingPrice; break;
+            case ListingField::GrossRevenue: money = &l.grossRevenue; break;
+            case ListingField::CashFlow: money = &l.cashFlow; break;
+            case ListingField::Ebitda: money = &l.ebitda; break;
+            case ListingField::Inventory: money = &l.inventory; break;
+            case ListingField::Ffe: money = &l.ffe; break;
+            case ListingField::Id:
+                l.id = QString::fromStdString(value.dump());
+                row.idColumn = key;
+                return;
+            default: break;
+            }
+            const double d = value.get<double>();
+            if (!std::isfinite(d) || d < 0 || d > 1e15) {
+                warn(row, key, QStringLiteral("number %1 is out of range; read as unknown").arg(QString::fromStdString(value.dump())));
+                return;
+            }
+            const qint64 whole = value.is_number_float() ? static_cast<qint64>(std::llround(d)) : value.get<qint64>();
+            if (money) {
+                *money = whole;
+            } else if (field == ListingField::YearEstablished) {
+                setYear(row, whole, key);
+            } else if (field == ListingField::Employees) {
+                if (whole > 10'000'000)
+                    warn(row, key, QStringLiteral("number %1 is out of range; read as unknown").arg(whole));
+                else
+                    l.employees = static_cast<int>(whole);
+            } else {
+                warn(row, key, QStringLiteral("expected text, got a number; ignored"));
+            }
+            return;
+        }
+        if (value.is_object() && field == ListingField::Location) {
+            if (const auto c = value.find("city"); c != value.end() && c->is_string())
+                l.city = QString::fromStdString(c->get<std::string>()).simplified();
+            if (const auto s = value.find("state"); s != value.end() && s->is_string())
+                applyString(row, ListingField::State, QString::fromStdString(s->get<std::string>()), key);
+            if (l.location.isEmpty() && !(l.city.isEmpty() && l.state.isEmpty()))
+                l.location = l.city.isEmpty() ? l.state : l.state.isEmpty() ? l.city : l.city + QStringLiteral(", ") + l.state;
+            return;
+        }
+        warn(row, key, QStringLiteral("unexpected %1; ignored").arg(QString::fromLatin1(value.type_name())));
+    }
+
+    // Validates and completes a row; appends it or rejects it with one error.
+    void finish(Row &row, QByteArrayView hashInput)
+    {
+        Listing &l = row.listing;
+        // "N/A" or "-" is a placeholder, not a title (BizBuySell's franchise ads have "N/A").
+        if (!hasLetterOrDigit(l.title) || MoneyParser::parse(l.title).status == MoneyParser::Status::Missing) {
+            diag(row.line, row.record, row.titleColumn, Severity::Error,
+                 l.title.isEmpty() ? QStringLiteral("no title; row rejected")
+                                   : QStringLiteral("no usable title (%1); row rejected").arg(quoted(l.title)));
+            return;
+        }
+        if (l.title.size() > kMaxTitleChars) {
+            warn(row, row.titleColumn, QStringLiteral("title of %1 characters cut to %2").arg(l.title.size()).arg(kMaxTitleChars));
+            l.title.truncate(kMaxTitleChars);
+        }
+
+        QString idColumn = row.idColumn;
+        if (l.id.isEmpty()) {
+            l.id = ListingImporter::idFromUrl(l.url);
+            idColumn = row.urlColumn;
+        }
+        if (l.id.isEmpty()) {
+            // Stable across runs: the same row content always gets the same id.
+            l.id = QStringLiteral("h")
+                   + QString::fromLatin1(QCryptographicHash::hash(hashInput, QCryptographicHash::Sha1).toHex().left(12));
+            idColumn.clear();
+        }
+
+        if (l.industry.isEmpty()) {
+            l.industry = m_benchmarks.inferSector(l.title, l.description);
+            l.industryInferred = !l.industry.isEmpty();
+        } else {
+            l.industryInferred = row.industryInferred.value_or(false);
+        }
+
+        if (!l.location.isEmpty() && (l.city.isEmpty() || l.state.isEmpty())) {
+            const LocationParser::Parts parts = LocationParser::parse(l.location);
+            if (l.city.isEmpty())
+                l.city = parts.city;
+            if (l.state.isEmpty())
+                l.state = parts.state;
+        } else if (l.location.isEmpty() && !(l.city.isEmpty() && l.state.isEmpty())) {
+            l.location = l.city.isEmpty() ? l.state : l.state.isEmpty() ? l.city : l.city + QStringLiteral(", ") + l.state;
+        }
+
+        if (const auto it = m_firstLineById.constFind(l.id); it != m_firstLineById.cend()) {
+            const QString original = l.id;
+            int n = 2;
+            QString renamed;
+            do {
+                renamed = original + QLatin1Char('-') + QString::number(n++);
+            } while (m_firstLineById.contains(renamed));
+            const QString where = *it > 0 ? QStringLiteral("line %1").arg(*it) : QStringLiteral("record %1").arg(m_firstRecordById.value(original));
+            warn(row, idColumn,
+                 QStringLiteral("duplicate id %1 (first on %2); renamed to %3").arg(quoted(original), where, quoted(renamed)));
+            l.id = renamed;
+        }
+        m_firstLineById.insert(l.id, row.line);
+        m_firstRecordById.insert(l.id, row.record);
+        result.listings.append(std::move(l));
+        ++result.imported;
+    }
+
+private:
+    const BenchmarkTable &m_benchmarks;
+    const ListingImporter::Options &m_options;
+    int m_currentYear;
+    QHash<QString, qsizetype> m_firstLineById;
+    QHash<QString, qsizetype> m_firstRecordById;
+};
+
+void importCsv(Session &s, const QByteArray &data)
+{
+    ImportResult &result = s.result;
+    const char delimiter = CsvReader::sniffDelimiter(data.startsWith("\xEF\xBB\xBF") ? QByteArrayView(data).sliced(3) : QByteArrayView(data));
+    CsvReader reader(data, delimiter);
+    CsvRecord header;
+    if (!reader.next(header)) {
+        result.fatalError = QStringLiteral("the file is empty: no header row");
+        return;
+    }
+    QList<std::optional<ListingField>> mapping;
+    QStringList names;
+    QHash<ListingField, QString> used;
+    bool hasTitle = false;
+    bool anyField = false;
+    for (const QString &raw : std::as_const(header.fields)) {
+        const QString name = raw.trimmed();
+        names.append(name);
+        std::optional<ListingField> field = HeaderAliases::fieldFor(name);
+        if (field) {
+            if (used.contains(*field)) {
+                s.diag(header.line, 0, name, Severity::Warning,
+                       QStringLiteral("column %1 means the same as column %2 (%3); the first one is used")
+                           .arg(quoted(name), quoted(used.value(*field)), HeaderAliases::canonicalName(*field)));
+                field.reset();
+            } else {
+                used.insert(*field, name);
+                anyField = true;
+                hasTitle = hasTitle || *field == ListingField::Title;
+            }
+        }
+        mapping.append(field);
+    }
+    if (!hasTitle) {
+        result.fatalError = anyField
+            ? QStringLiteral("line %1: the header has no title column (expected one of: title, name, business name, "
+                             "headline); not a listings file").arg(header.line)
+            : QStringLiteral("line %1: no known listing column in the header; not a listings CSV").arg(header.line);
+        return;
+    }
+    if (header.unterminatedQuote) {
+        result.fatalError = QStringLiteral("line %1: the header has an unterminated quote").arg(header.line);
+        return;
+    }
+
+    const qsizetype columns = names.size();
+    CsvRecord record;
+    QByteArray hashInput;
+    while (reader.next(record)) {
+        ++result.rows;
+        Session::Row row;
+        row.line = record.line;
+        row.record = result.rows;
+        if (record.unterminatedQuote) {
+            s.diag(record.line, row.record, QString(), Severity::Error,
+                   QStringLiteral("a quoted field opened in this row is never closed; lines %1–%2 were read as one "
+                                  "field; row rejected").arg(record.line).arg(reader.currentLine()));
+            continue;
+        }
+        if (record.fields.size() != columns) {
+            s.warn(row, QString(),
+                   record.fields.size() > columns
+                       ? QStringLiteral("row has %1 cells, the header %2; extra cells ignored").arg(record.fields.size()).arg(columns)
+                       : QStringLiteral("row has %1 cells, the header %2; missing cells read as empty").arg(record.fields.size()).arg(columns));
+        }
+        if (record.strayQuote)
+            s.warn(row, QString(), QStringLiteral("malformed quoting (a quote inside an unquoted field or text after a closing quote); read literally"));
+        if (record.invalidUtf8)
+            s.warn(row, QString(), QStringLiteral("invalid UTF-8 bytes replaced with U+FFFD"));
+        if (record.hadNul)
+            s.warn(row, QString(), QStringLiteral("NUL bytes removed"));
+        const qsizetype n = std::min(columns, record.fields.size());
+        hashInput.clear();
+        for (qsizetype i = 0; i < n; ++i) {
+            if (mapping[i])
+                s.applyString(row, *mapping[i], record.fields[i], names[i]);
+        }
+        if (row.listing.id.isEmpty() && ListingImporter::idFromUrl(row.listing.url).isEmpty()) {
+            for (qsizetype i = 0; i < n; ++i) {
+                hashInput += record.fields[i].toUtf8();
+                hashInput += '\x1f';
+            }
+        }
+        row.titleColumn = used.value(ListingField::Title);
+        s.finish(row, hashInput);
+    }
+}
+
+void importJson(Session &s, const QByteArray &data)
+{
+    ImportResult &result = s.result;
+    nlohmann::json doc;
+    try {
+        doc = nlohmann::json::parse(data.cbegin(), data.cend());
+    } catch (const nlohmann::json::parse_error &e) {
+        result.fatalError = QStringLiteral("not valid JSON: ") + QString::fromUtf8(e.what());
+        return;
+    }
+    const nlohmann::json *array = &doc;
+    if (doc.is_object()) {
+        const auto it = doc.find("listings");
+        if (it == doc.end() || !it->is_array()) {
+            result.fatalError = QStringLiteral("JSON object without a \"listings\" array; expected an array of listings or {\"listings\": [...]}");
+            return;
+        }
+        array = &*it;
+    } else if (!doc.is_array()) {
+        result.fatalError = QStringLiteral("JSON %1 is not a list of listings; expected an array of listings or {\"listings\": [...]}")
+                                .arg(QString::fromLatin1(doc.type_name()));
+        return;
+    }
+    for (const nlohmann::json &element : *array) {
+        ++result.rows;
+        Session::Row row;
+        row.record = result.rows;
+        if (!element.is_object()) {
+            s.diag(0, row.record, QString(), Severity::Error,
+                   QStringLiteral("listing %1 is a JSON %2, not an object; rejected").arg(row.record).arg(QString::fromLatin1(element.type_name())));
+            continue;
+        }
+        QHash<ListingField, QString> used;
+        for (auto it = element.begin(); it != element.end(); ++it) {
+            const QString key = QString::fromStdString(it.key());
+            const std::optional<ListingField> field = HeaderAliases::fieldFor(key);
+            if (!field)
+                continue;
+            if (used.contains(*field)) {
+                s.warn(row, key, QStringLiteral("key %1 means the same as key %2; the first one is used").arg(quoted(key), quoted(used.value(*field))));
+                continue;
+            }
+            used.insert(*field, key);
+            s.applyJson(row, *field, it.value(), key);
+        }
+        row.titleColumn = used.value(ListingField::Title, QStringLiteral("title"));
+        const std::string dumped = element.dump();
+        s.finish(row, QByteArrayView(dumped.data(), static_cast<qsizetype>(dumped.size())));
+    }
+}
+
+} // namespace
+
+ListingImporter::ListingImporter(std::shared_ptr<const BenchmarkTable> benchmarks)
+    : ListingImporter(std::move(benchmarks), Options())
+{
+}
+
+ListingImporter::ListingImporter(std::shared_ptr<const BenchmarkTable> benchmarks, Options options)
+    : m_benchmarks(std::move(benchmarks))
+    , m_options(options)
+{
+    if (!m_benchmarks)
+        throw std::invalid_argument("ListingImporter needs a benchmark table");
+}
+
+std::optional<ListingImporter::Format> ListingImporter::formatFromName(QStringView name)
+{
+    if (name.compare(QLatin1String("csv"), Qt::CaseInsensitive) == 0)
+        return Format::Csv;
+    if (name.compare(QLatin1String("json"), Qt::CaseInsensitive) == 0)
+        return Format::Json;
+    if (name.compare(QLatin1String("auto"), Qt::CaseInsensitive) == 0)
+        return Format::Auto;
+    return std::nullopt;
+}
+
+QString ListingImporter::idFromUrl(QStringView url)
+{
+    QStringView path = url.trimmed();
+    if (const qsizetype cut = path.indexOf(QLatin1Char('?')); cut >= 0)
+        path = path.left(cut);
+    if (const qsizetype cut = path.indexOf(QLatin1Char('#')); cut >= 0)
+        path = path.left(cut);
+    // Skip "scheme://host" so that a numeric host or port is never taken for an id.
+    if (const qsizetype scheme = path.indexOf(QLatin1String("://")); scheme >= 0) {
+        const qsizetype slash = path.indexOf(QLatin1Char('/'), scheme + 3);
+        path = slash >= 0 ? path.mid(slash) : QStringView();
+    }
+    qsizetype end = path.size();
+    while (end > 0) {
+        qsizetype start = path.lastIndexOf(QLatin1Char('/'), end - 1);
+        const QStringView segment = path.mid(start + 1, end - start - 1);
+        bool digits = !segment.isEmpty() && segment.size() <= 30;
+        for (const QChar c : segment)
+            digits = digits && c.unicode() >= '0' && c.unicode() <= '9';
+        if (digits)
+            return segment.toString();
+        if (start < 0)
+            break;
+        end = start;
+    }
+    return {};
+}
+
+ImportResult ListingImporter::importFile(const QString &path, Format format) const
+{
+    const QFileInfo info(path);
+    ImportResult result;
+    if (!info.exists()) {
+        result.fatalError = QStringLiteral("file not found: ") + path;
+        return result;
+    }
+    if (info.isDir()) {
+        result.fatalError = QStringLiteral("is a directory, not a file: ") + path;
+        return result;
+    }
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        result.fatalError = QStringLiteral("cannot open %1: %2").arg(path, file.errorString());
+        return result;
+    }
+    if (file.size() > m_options.maxFileBytes) {
+        result.fatalError = QStringLiteral("%1 is %2 bytes; the import limit is %3 bytes").arg(path).arg(file.size()).arg(m_options.maxFileBytes);
+        return result;
+    }
+    const QByteArray data = file.readAll();
+    if (file.error() != QFileDevice::NoError) {
+        result.fatalError = QStringLiteral("cannot read %1: %2").arg(path, file.errorString());
+        return result;
+    }
+    return importData(data, format);
+}
+
+ImportResult ListingImporter::importData(const QByteArray &data, Format format) const
+{
+    QElapsedTimer timer;
+    timer.start();
+    Session session(*m_benchmarks, m_options);
+    ImportResult &result = session.result;
+
+    qsizetype first = data.startsWith("\xEF\xBB\xBF") ? 3 : 0;
+    while (first < data.size() && (data[first] == ' ' || data[first] == '\t' || data[first] == '\r' || data[first] == '\n'))
+        ++first;
+    if (first >= data.size()) {
+        result.fatalError = QStringLiteral("the file is empty");
+        return result;
+    }
+    if (looksBinary(data)) {
+        result.fatalError = QStringLiteral("the file looks binary (control bytes; UTF-16 is not supported): not CSV or JSON");
+        return result;
+    }
+    if (format == Format::Auto)
+        format = (data[first] == '[' || data[first] == '{') ? Format::Json : Format::Csv;
+    if (format == Format::Json) {
+        result.format = QStringLiteral("json");
+        importJson(session, data);
+    } else {
+        result.format = QStringLiteral("csv");
+        importCsv(session, data);
+    }
+    if (!result.ok()) {
+        // A file that is not listings has no rows worth reporting.
+        result.listings.clear();
+        result.imported = 0;
+    }
+    qCDebug(lcImport) << "imported" << result.imported << "of" << result.rows << "rows with" << result.warnings
+                      << "warnings and" << result.errors << "errors in" << timer.elapsed() << "ms";
+    return result;
+}
+
+} // namespace dealscope
