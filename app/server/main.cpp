@@ -1,0 +1,6 @@
+#include "server/ServerApp.h"
+
+int main(int argc, char **argv)
+{
+    return dealscope::server::runServerMain(argc, argv);
+}

@@ -1,0 +1,156 @@
+#include "server/ServerOptions.h"
+
+#include <QCommandLineParser>
+#include <QHostInfo>
+#include <QProcessEnvironment>
+#include <QRegularExpression>
+#include <QThread>
+#include <QUrl>
+
+namespace dealscope::server {
+
+namespace {
+QString envName(const QString &option)
+{
+    return QStringLiteral("DEALSCOPE_") + option.toUpper().replace(QLatin1Char('-'), QLatin1Char('_'));
+}
+
+// The command line value, else the environment's, else nullopt.
+std::optional<QString> value(const QCommandLineParser &p, const QProcessEnvironment &env, const QString &name)
+{
+    if (p.isSet(name))
+        return p.value(name);
+    const QString e = envName(name);
+    if (env.contains(e))
+        return env.value(e);
+    return std::nullopt;
+}
+
+std::optional<QString> readInt(const QCommandLineParser &p, const QProcessEnvironment &env, const QString &name, int min, int max, int *out)
+{
+    const auto v = value(p, env, name);
+    if (!v)
+        return std::nullopt;
+    bool ok = false;
+    const int n = v->trimmed().toInt(&ok);
+    if (!ok || n < min || n > max)
+        return QStringLiteral("--%1 must be a whole number from %2 to %3, got \"%4\"").arg(name).arg(min).arg(max).arg(*v);
+    *out = n;
+    return std::nullopt;
+}
+} // namespace
+
+void addServerOptions(QCommandLineParser &parser)
+{
+    parser.addOptions({
+        {QStringLiteral("listen"), QStringLiteral("Address to serve the API on (default 127.0.0.1:8080)."), QStringLiteral("HOST:PORT")},
+        {QStringLiteral("listings"), QStringLiteral("Listings file (CSV or JSON) served and analysed (default: the demo listings)."), QStringLiteral("FILE")},
+        {QStringLiteral("store"), QStringLiteral("Job store: memory (default) or redis://HOST:PORT[/DB]."), QStringLiteral("STORE")},
+        {QStringLiteral("redis-prefix"), QStringLiteral("Prefix of every Redis key (default dealscope:)."), QStringLiteral("PREFIX")},
+        {QStringLiteral("workers"), QStringLiteral("Worker threads (default: number of cores)."), QStringLiteral("N")},
+        {QStringLiteral("role"), QStringLiteral("api, worker or all (default)."), QStringLiteral("ROLE")},
+        {QStringLiteral("tokens"), QStringLiteral("API token file (see the token command)."), QStringLiteral("FILE")},
+        {QStringLiteral("completed-ttl"), QStringLiteral("Seconds finished jobs are kept (default 3600)."), QStringLiteral("SECONDS")},
+        {QStringLiteral("job-timeout"), QStringLiteral("Seconds one attempt may run (default 300)."), QStringLiteral("SECONDS")},
+        {QStringLiteral("max-attempts"), QStringLiteral("Attempts for transient failures and crashed workers (default 3)."), QStringLiteral("N")},
+        {QStringLiteral("lease"), QStringLiteral("Seconds after which a silent worker's job is taken over (default 30)."), QStringLiteral("SECONDS")},
+        {QStringLiteral("rate-limit"), QStringLiteral("API requests per second per token (default: unlimited)."), QStringLiteral("PER_SECOND")},
+        {QStringLiteral("qstash-current-key"), QStringLiteral("QStash current signing key (enables /api/analysis/consume)."), QStringLiteral("KEY")},
+        {QStringLiteral("qstash-next-key"), QStringLiteral("QStash next signing key."), QStringLiteral("KEY")},
+        {QStringLiteral("grace"), QStringLiteral("Seconds running jobs get to finish on SIGTERM before they are handed back (default 10)."), QStringLiteral("SECONDS")},
+        {QStringLiteral("insecure-no-auth"), QStringLiteral("Serve without tokens (refused on non-loopback addresses).")},
+    });
+}
+
+std::optional<QString> readServerOptions(const QCommandLineParser &p, const QProcessEnvironment &env, ServerOptions *o)
+{
+    o->workers = std::max(1, QThread::idealThreadCount());
+    if (const auto listen = value(p, env, QStringLiteral("listen"))) {
+        static const QRegularExpression re(QStringLiteral("^(\\[[0-9A-Fa-f:.]+\\]|[^:\\[\\]]+):(\\d{1,5})$"));
+        const auto m = re.match(listen->trimmed());
+        bool ok = false;
+        const uint port = m.hasMatch() ? m.captured(2).toUInt(&ok) : 0;
+        if (!m.hasMatch() || !ok || port > 65535)
+            return QStringLiteral("--listen must be HOST:PORT, got \"%1\"").arg(*listen);
+        QString host = m.captured(1);
+        if (host.startsWith(QLatin1Char('[')))
+            host = host.mid(1, host.size() - 2);
+        o->listenHost = host;
+        o->port = quint16(port);
+        if (host == QLatin1String("localhost")) {
+            o->listenAddress = QHostAddress::LocalHost;
+        } else if (!o->listenAddress.setAddress(host)) {
+            const QHostInfo info = QHostInfo::fromName(host);
+            if (info.addresses().isEmpty())
+                return QStringLiteral("--listen: cannot resolve \"%1\"").arg(host);
+            o->listenAddress = info.addresses().constFirst();
+        }
+    }
+    if (const auto v = value(p, env, QStringLiteral("listings")))
+        o->listingsFile = *v;
+    if (const auto v = value(p, env, QStringLiteral("store"))) {
+        o->store = v->trimmed();
+        if (o->store == QLatin1String("memory")) {
+            o->redisHost.clear();
+        } else {
+            const QUrl url(o->store, QUrl::StrictMode);
+            bool dbOk = true;
+            const QString path = url.path();
+            const int db = path.isEmpty() || path == QLatin1String("/") ? 0 : path.mid(1).toInt(&dbOk);
+            if (!url.isValid() || url.scheme() != QLatin1String("redis") || url.host().isEmpty() || !dbOk || db < 0 || db > 15)
+                return QStringLiteral("--store must be memory or redis://HOST:PORT[/DB], got \"%1\"").arg(o->store);
+            o->redisHost = url.host();
+            o->redisPort = quint16(url.port(6379));
+            o->redisDb = db;
+        }
+    }
+    if (const auto v = value(p, env, QStringLiteral("redis-prefix")))
+        o->redisPrefix = *v;
+    if (auto e = readInt(p, env, QStringLiteral("workers"), 0, 256, &o->workers))
+        return e;
+    if (const auto v = value(p, env, QStringLiteral("role"))) {
+        if (*v != QLatin1String("api") && *v != QLatin1String("worker") && *v != QLatin1String("all"))
+            return QStringLiteral("--role must be api, worker or all, got \"%1\"").arg(*v);
+        o->role = *v;
+    }
+    if (const auto v = value(p, env, QStringLiteral("tokens")))
+        o->tokensFile = *v;
+    if (auto e = readInt(p, env, QStringLiteral("completed-ttl"), 1, 30 * 86400, &o->completedTtlSecs))
+        return e;
+    if (auto e = readInt(p, env, QStringLiteral("job-timeout"), 1, 86400, &o->jobTimeoutSecs))
+        return e;
+    if (auto e = readInt(p, env, QStringLiteral("max-attempts"), 1, 100, &o->maxAttempts))
+        return e;
+    if (auto e = readInt(p, env, QStringLiteral("lease"), 1, 3600, &o->leaseSecs))
+        return e;
+    if (auto e = readInt(p, env, QStringLiteral("grace"), 0, 3600, &o->graceSecs))
+        return e;
+    if (const auto v = value(p, env, QStringLiteral("rate-limit"))) {
+        bool ok = false;
+        o->rateLimit = v->toDouble(&ok);
+        if (!ok || o->rateLimit < 0 || o->rateLimit > 1e6)
+            return QStringLiteral("--rate-limit must be a number of requests per second ≥ 0, got \"%1\"").arg(*v);
+    }
+    if (const auto v = value(p, env, QStringLiteral("qstash-current-key")))
+        o->qstashCurrentKey = v->toUtf8();
+    if (const auto v = value(p, env, QStringLiteral("qstash-next-key")))
+        o->qstashNextKey = v->toUtf8();
+    if (p.isSet(QStringLiteral("insecure-no-auth"))) {
+        o->insecureNoAuth = true;
+    } else if (const QString e = env.value(envName(QStringLiteral("insecure-no-auth"))); !e.isEmpty()) {
+        o->insecureNoAuth = e == QLatin1String("1") || e.compare(QLatin1String("true"), Qt::CaseInsensitive) == 0;
+    }
+    if (o->workers == 0 && o->role != QLatin1String("api"))
+        return QStringLiteral("--workers 0 only makes sense with --role api");
+    if (!o->isRedis() && o->role != QLatin1String("all"))
+        return QStringLiteral("--role %1 needs a shared store (--store redis://HOST:PORT)").arg(o->role);
+    if (o->runsApi()) {
+        if (o->tokensFile.isEmpty() && !o->insecureNoAuth)
+            return QStringLiteral("refusing to start without --tokens FILE (or --insecure-no-auth on a loopback address)");
+        if (o->insecureNoAuth && !o->listenAddress.isLoopback())
+            return QStringLiteral("--insecure-no-auth is refused on %1: it is only allowed on a loopback address").arg(o->listenHost);
+    }
+    return std::nullopt;
+}
+
+} // namespace dealscope::server

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QString>
+
+#include <optional>
+
+class QCommandLineParser;
+class QProcessEnvironment;
+
+namespace dealscope::server {
+
+// The options of dealscope-server (issue 3). Every option can also come from the environment as
+// DEALSCOPE_<NAME> (upper case, '-' → '_', e.g. DEALSCOPE_COMPLETED_TTL); the command line wins.
+struct ServerOptions final
+{
+    QString listenHost = QStringLiteral("127.0.0.1");
+    QHostAddress listenAddress = QHostAddress::LocalHost;
+    quint16 port = 8080;
+    QString listingsFile = QStringLiteral(":/demo/listings.csv");
+    QString store = QStringLiteral("memory");
+    QString redisHost;
+    quint16 redisPort = 6379;
+    int redisDb = 0;
+    QString redisPrefix = QStringLiteral("dealscope:");
+    int workers = 2;
+    QString role = QStringLiteral("all");
+    QString tokensFile;
+    int completedTtlSecs = 3600;
+    int jobTimeoutSecs = 300;
+    int maxAttempts = 3;
+    int leaseSecs = 30;
+    double rateLimit = 0;
+    QByteArray qstashCurrentKey;
+    QByteArray qstashNextKey;
+    bool insecureNoAuth = false;
+    int graceSecs = 10;
+
+    bool isRedis() const { return !redisHost.isEmpty(); }
+    bool runsApi() const { return role != QLatin1String("worker"); }
+    bool runsWorkers() const { return role != QLatin1String("api"); }
+};
+
+// Adds the options to `parser` (not --help/--version).
+void addServerOptions(QCommandLineParser &parser);
+// Reads them back, with the environment as fallback. Returns the error message on bad input.
+std::optional<QString> readServerOptions(const QCommandLineParser &parser, const QProcessEnvironment &env, ServerOptions *out);
+
+} // namespace dealscope::server

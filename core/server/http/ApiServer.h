@@ -1,0 +1,117 @@
+#pragma once
+
+#include "server/http/HttpReply.h"
+#include "server/store/JobStore.h"
+
+#include <QAbstractHttpServer>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QPointer>
+#include <QSet>
+#include <QTimer>
+
+#include <memory>
+#include <mutex>
+
+class QTcpSocket;
+
+namespace dealscope {
+class AnalysisEngine;
+}
+
+namespace dealscope::server {
+
+class Metrics;
+class QStashVerifier;
+class RateLimiter;
+class TokenStore;
+class WorkerPool;
+
+// The HTTP job API of SPEC §5 on QtHttpServer. Routing, auth, rate limits and responses are done
+// here by hand (QAbstractHttpServer) so every answer — including 405, 489 and long-poll 304 — has
+// exactly the status, headers and error envelope the spec asks for.
+class ApiServer final : public QAbstractHttpServer
+{
+    Q_OBJECT
+public:
+    struct Config
+    {
+        bool requireAuth = true;
+        int maxWaiters = 2000;          // concurrent long-polls
+        int maxWaitSecs = 30;
+        int maxBatchIds = 100;
+        bool consumeEnabled = false;    // needs workers in this process
+    };
+
+    ApiServer(Config config, JobStore *store, std::shared_ptr<const AnalysisEngine> engine, Metrics *metrics,
+              QObject *parent = nullptr);
+    ~ApiServer() override;
+
+    void setTokens(std::shared_ptr<const TokenStore> tokens);
+    void setRateLimiter(std::unique_ptr<RateLimiter> limiter);
+    void setQStash(std::unique_ptr<QStashVerifier> verifier);
+    void setWorkerPool(WorkerPool *pool) { m_pool = pool; }
+
+    // Safe from any thread: coalesces change notifications and wakes long-polls on the event loop.
+    void jobChanged(const QString &jobId);
+    int waiterCount() const { return int(m_waiterCount); }
+    // Answers every parked long-poll now (shutdown).
+    void flushWaiters();
+
+protected:
+    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
+    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
+
+private:
+    struct Ctx
+    {
+        QPointer<QTcpSocket> socket;
+        QString requestId;
+        QString route;
+        QString tenant;
+        bool close = false;
+        QElapsedTimer timer;
+    };
+    struct Waiter
+    {
+        Ctx ctx;
+        QByteArray baselineEtag;
+        QTimer *timer = nullptr;
+    };
+
+    void send(Ctx &ctx, int status, const QByteArray &body, const HeaderPairs &headers = {},
+              const QByteArray &contentType = "application/json");
+    void sendError(Ctx &ctx, int status, const QByteArray &code, const QString &message, const HeaderPairs &headers = {});
+    void sendJob(Ctx &ctx, int status, const Job &job);
+
+    bool authenticate(const QHttpServerRequest &request, Ctx &ctx);
+    void handleStart(const QHttpServerRequest &request, Ctx &ctx);
+    void handleStatus(const QHttpServerRequest &request, Ctx &ctx);
+    void handleLookup(const QHttpServerRequest &request, Ctx &ctx);
+    void handleCancel(const QHttpServerRequest &request, Ctx &ctx);
+    void handleConsume(const QHttpServerRequest &request, Ctx &ctx);
+    void handleListings(const QHttpServerRequest &request, Ctx &ctx, const QString &id);
+    void handleReady(Ctx &ctx);
+    void handleMetrics(Ctx &ctx);
+    void wakeWaiters();
+    void finishWaiter(Waiter *waiter, const std::optional<Job> &job);
+
+    Config m_config;
+    JobStore *m_store;
+    std::shared_ptr<const AnalysisEngine> m_engine;
+    Metrics *m_metrics;
+    WorkerPool *m_pool = nullptr;
+    std::shared_ptr<const TokenStore> m_tokens;
+    std::unique_ptr<RateLimiter> m_limiter;
+    std::unique_ptr<QStashVerifier> m_qstash;
+
+    QHash<QString, QList<Waiter *>> m_waiters;
+    qsizetype m_waiterCount = 0;
+    std::mutex m_changedMutex;
+    QSet<QString> m_changed;
+    bool m_wakePending = false;
+};
+
+QByteArray jobEtag(const Job &job);
+
+} // namespace dealscope::server

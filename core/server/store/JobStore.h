@@ -1,0 +1,135 @@
+#pragma once
+
+#include "jobs/Job.h"
+
+#include <QHash>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <mutex>
+#include <optional>
+
+namespace dealscope::server {
+
+struct StoreSettings final
+{
+    qint64 completedTtlSecs = 3600;   // terminal jobs expire this long after finishing
+    qint64 leaseMs = 30'000;          // a worker that stays silent this long loses its job
+    int maxAttempts = 3;              // a crashed worker's job is retried up to this many attempts
+    qint64 dedupWindowMs = 3'600'000; // a success this recent is returned instead of a new job
+};
+
+struct StartOutcome final
+{
+    Job job;
+    bool created = false;   // false: an existing job was returned (deduplicated)
+};
+
+enum class CancelOutcome { NotFound, AlreadyTerminal, Canceled, Requested };
+struct CancelResult final
+{
+    CancelOutcome outcome = CancelOutcome::NotFound;
+    std::optional<Job> job;
+};
+
+// A worker's claim on one job. Only the holder of the current lease may write the job.
+struct Lease final
+{
+    Job job;               // as this worker last wrote it
+    QString token;         // random per claim; a takeover replaces it
+    QString entryId;       // queue entry (Redis stream id)
+    QString consumer;      // worker id that holds the entry
+    bool recovered = false;  // taken over from a worker that vanished
+    bool ended = false;      // terminal write done or lease lost: nothing more to write
+};
+
+enum class WriteResult { Ok, CancelRequested, LeaseLost };
+
+struct StoreStats final
+{
+    QHash<QString, qint64> jobsByStatus;   // queued/running: current; terminal: total since start
+    qint64 queueDepth = 0;
+    bool reachable = true;
+};
+
+// Thrown by a store whose backend cannot be reached (the API answers 503).
+class StoreUnavailable final : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Where the server keeps jobs (SPEC §3/§5): one interface, an in-process implementation and a
+// Redis one, both held to the same conformance suite. All transitions go through the shared
+// JobStateMachine. Every method is thread-safe: the API calls from the event loop, workers from
+// their own threads.
+class JobStore
+{
+public:
+    virtual ~JobStore() = default;
+    virtual QString kind() const = 0;
+
+    // ---- API side
+    // Creates `candidate` (status queued) unless (owner, listingId, analysisType) has an active
+    // job, or a success within the dedup window and !force: then returns that job. Atomic.
+    virtual StartOutcome start(const Job &candidate, bool force) = 0;
+    virtual std::optional<Job> get(const QString &id) = 0;
+    virtual QList<std::optional<Job>> getMany(const QStringList &ids) = 0;
+    // The job the dedup index points at for this pair (active or recent), if any.
+    virtual std::optional<Job> lookup(const QString &owner, const QString &listingId, const QString &analysisType) = 0;
+    // A queued job is canceled at once; a running one gets cancelRequested; owner must match.
+    virtual CancelResult cancel(const QString &owner, const QString &id) = 0;
+    virtual bool ping() = 0;
+    virtual StoreStats stats() = 0;
+
+    // ---- worker side
+    // Waits up to waitMs for a job (or one whose worker vanished) and marks it running.
+    virtual std::optional<Lease> claim(const QString &workerId, int waitMs) = 0;
+    // Claims one specific queued job (push-queue consumer). nullopt when it is not claimable.
+    virtual std::optional<Lease> claimJob(const QString &workerId, const QString &jobId) = 0;
+    virtual WriteResult progress(Lease &lease, double progress, const QString &partialOutput) = 0;
+    // Renews the lease; also reports a cancel request made through any API process.
+    virtual WriteResult heartbeat(Lease &lease) = 0;
+    virtual WriteResult finish(Lease &lease, JobStatus to, std::optional<nlohmann::json> result, const QString &error) = 0;
+    // A transient failure: running → queued with attempt + 1; the worker keeps the lease and
+    // runs it again with resume() after its backoff.
+    virtual WriteResult retryLater(Lease &lease, const QString &error) = 0;
+    virtual WriteResult resume(Lease &lease) = 0;
+    // Shutdown: hand the job back to the queue (running → queued, attempt + 1) for another worker.
+    virtual void release(Lease &lease) = 0;
+    // Wakes claim() waiters (shutdown).
+    virtual void interruptClaims() = 0;
+
+    // ---- change notification: called on any thread with the id of a job that changed
+    // (on every API process for the Redis store).
+    void setChangeListener(std::function<void(const QString &jobId)> listener)
+    {
+        std::lock_guard lock(m_listenerMutex);
+        m_listener = std::move(listener);
+    }
+
+protected:
+    void notifyChanged(const QString &jobId)
+    {
+        std::function<void(const QString &)> listener;
+        {
+            std::lock_guard lock(m_listenerMutex);
+            listener = m_listener;
+        }
+        if (listener)
+            listener(jobId);
+    }
+
+private:
+    std::mutex m_listenerMutex;
+    std::function<void(const QString &)> m_listener;
+};
+
+qint64 nowMs();
+QString newLeaseToken();
+
+} // namespace dealscope::server

@@ -1,0 +1,355 @@
+#include "server/store/MemoryJobStore.h"
+
+#include "jobs/JobStateMachine.h"
+
+#include <chrono>
+
+namespace dealscope::server {
+
+MemoryJobStore::MemoryJobStore(StoreSettings settings) : m_settings(settings) {}
+
+MemoryJobStore::~MemoryJobStore() = default;
+
+QString MemoryJobStore::dedupKey(const QString &owner, const QString &listingId, const QString &analysisType)
+{
+    return owner + QChar(0x1f) + listingId + QChar(0x1f) + analysisType;
+}
+
+void MemoryJobStore::countLocked(JobStatus from, JobStatus to)
+{
+    if (!isTerminal(from))
+        --m_counts[jobStatusName(from)];
+    ++m_counts[jobStatusName(to)];
+}
+
+void MemoryJobStore::purgeExpiredLocked(qint64 now)
+{
+    if (now < m_nextPurgeMs)
+        return;
+    m_nextPurgeMs = now + 1000;
+    for (auto it = m_expiresAt.begin(); it != m_expiresAt.end();) {
+        if (it.value() > now) {
+            ++it;
+            continue;
+        }
+        const auto job = m_jobs.constFind(it.key());
+        if (job != m_jobs.cend()) {
+            const QString key = dedupKey(job->owner, job->listingId, job->analysisType);
+            if (m_dedup.value(key) == it.key())
+                m_dedup.remove(key);
+            m_jobs.erase(job);
+        }
+        it = m_expiresAt.erase(it);
+    }
+}
+
+StartOutcome MemoryJobStore::start(const Job &candidate, bool force)
+{
+    const qint64 now = nowMs();
+    {
+        std::lock_guard lock(m_mutex);
+        purgeExpiredLocked(now);
+        const QString key = dedupKey(candidate.owner, candidate.listingId, candidate.analysisType);
+        const auto existingId = m_dedup.constFind(key);
+        if (existingId != m_dedup.cend()) {
+            const auto existing = m_jobs.constFind(*existingId);
+            if (existing != m_jobs.cend()) {
+                if (!isTerminal(existing->status))
+                    return {*existing, false};
+                if (existing->status == JobStatus::Succeeded && !force && existing->finishedAt
+                    && now - *existing->finishedAt < m_settings.dedupWindowMs)
+                    return {*existing, false};
+            }
+        }
+        m_jobs.insert(candidate.id, candidate);
+        m_dedup.insert(key, candidate.id);
+        m_queue.push_back(candidate.id);
+        ++m_counts[QStringLiteral("queued")];
+    }
+    m_queueChanged.notify_one();
+    notifyChanged(candidate.id);
+    return {candidate, true};
+}
+
+std::optional<Job> MemoryJobStore::get(const QString &id)
+{
+    std::lock_guard lock(m_mutex);
+    purgeExpiredLocked(nowMs());
+    const auto it = m_jobs.constFind(id);
+    if (it == m_jobs.cend())
+        return std::nullopt;
+    return *it;
+}
+
+QList<std::optional<Job>> MemoryJobStore::getMany(const QStringList &ids)
+{
+    std::lock_guard lock(m_mutex);
+    purgeExpiredLocked(nowMs());
+    QList<std::optional<Job>> out;
+    out.reserve(ids.size());
+    for (const QString &id : ids) {
+        const auto it = m_jobs.constFind(id);
+        out.append(it == m_jobs.cend() ? std::nullopt : std::optional<Job>(*it));
+    }
+    return out;
+}
+
+std::optional<Job> MemoryJobStore::lookup(const QString &owner, const QString &listingId, const QString &analysisType)
+{
+    std::lock_guard lock(m_mutex);
+    purgeExpiredLocked(nowMs());
+    const auto id = m_dedup.constFind(dedupKey(owner, listingId, analysisType));
+    if (id == m_dedup.cend())
+        return std::nullopt;
+    const auto it = m_jobs.constFind(*id);
+    if (it == m_jobs.cend() || it->owner != owner)
+        return std::nullopt;
+    return *it;
+}
+
+CancelResult MemoryJobStore::cancel(const QString &owner, const QString &id)
+{
+    const qint64 now = nowMs();
+    CancelResult out;
+    {
+        std::lock_guard lock(m_mutex);
+        purgeExpiredLocked(now);
+        auto it = m_jobs.find(id);
+        if (it == m_jobs.end() || it->owner != owner)
+            return out;
+        Job &job = *it;
+        if (isTerminal(job.status)) {
+            out.outcome = CancelOutcome::AlreadyTerminal;
+        } else if (job.status == JobStatus::Queued) {
+            const JobStatus from = job.status;
+            JobStateMachine::transition(job, JobStatus::Canceled, now);
+            job.cancelRequested = true;
+            job.error = QStringLiteral("canceled by user");
+            m_expiresAt.insert(id, now + m_settings.completedTtlSecs * 1000);
+            countLocked(from, JobStatus::Canceled);
+            out.outcome = CancelOutcome::Canceled;
+        } else {
+            job.cancelRequested = true;
+            job.updatedAt = now;
+            out.outcome = CancelOutcome::Requested;
+        }
+        out.job = job;
+    }
+    if (out.outcome != CancelOutcome::AlreadyTerminal)
+        notifyChanged(id);
+    return out;
+}
+
+StoreStats MemoryJobStore::stats()
+{
+    std::lock_guard lock(m_mutex);
+    StoreStats s;
+    s.jobsByStatus = m_counts;
+    s.queueDepth = qint64(m_queue.size());
+    return s;
+}
+
+std::optional<Lease> MemoryJobStore::claimLocked(const QString &id)
+{
+    auto it = m_jobs.find(id);
+    if (it == m_jobs.end() || it->status != JobStatus::Queued || m_leases.contains(id))
+        return std::nullopt;
+    if (JobStateMachine::transition(*it, JobStatus::Running, nowMs()))
+        return std::nullopt;
+    countLocked(JobStatus::Queued, JobStatus::Running);
+    Lease lease;
+    lease.job = *it;
+    lease.token = newLeaseToken();
+    m_leases.insert(id, lease.token);
+    return lease;
+}
+
+std::optional<Lease> MemoryJobStore::claim(const QString &, int waitMs)
+{
+    std::optional<Lease> lease;
+    {
+        std::unique_lock lock(m_mutex);
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(waitMs);
+        while (!lease) {
+            if (m_interrupted)
+                return std::nullopt;
+            if (m_queue.empty()) {
+                if (m_queueChanged.wait_until(lock, deadline) == std::cv_status::timeout && m_queue.empty())
+                    return std::nullopt;
+                continue;
+            }
+            const QString id = m_queue.front();
+            m_queue.pop_front();
+            lease = claimLocked(id);   // canceled-while-queued jobs are skipped here
+        }
+    }
+    notifyChanged(lease->job.id);
+    return lease;
+}
+
+std::optional<Lease> MemoryJobStore::claimJob(const QString &, const QString &jobId)
+{
+    std::optional<Lease> lease;
+    {
+        std::lock_guard lock(m_mutex);
+        lease = claimLocked(jobId);
+        if (lease)
+            std::erase(m_queue, jobId);
+    }
+    if (lease)
+        notifyChanged(jobId);
+    return lease;
+}
+
+Job *MemoryJobStore::leasedJobLocked(Lease &lease)
+{
+    if (lease.ended || m_leases.value(lease.job.id) != lease.token)
+        return nullptr;
+    auto it = m_jobs.find(lease.job.id);
+    if (it == m_jobs.end() || isTerminal(it->status)) {
+        m_leases.remove(lease.job.id);
+        return nullptr;
+    }
+    return &*it;
+}
+
+WriteResult MemoryJobStore::progress(Lease &lease, double progress, const QString &partialOutput)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        Job *job = leasedJobLocked(lease);
+        if (!job) {
+            lease.ended = true;
+            return WriteResult::LeaseLost;
+        }
+        if (job->cancelRequested) {
+            lease.job.cancelRequested = true;
+            return WriteResult::CancelRequested;
+        }
+        job->progress = JobStateMachine::clampProgress(*job, progress);
+        job->partialOutput = partialOutput;
+        job->updatedAt = nowMs();
+        lease.job = *job;
+    }
+    notifyChanged(lease.job.id);
+    return WriteResult::Ok;
+}
+
+WriteResult MemoryJobStore::heartbeat(Lease &lease)
+{
+    std::lock_guard lock(m_mutex);
+    Job *job = leasedJobLocked(lease);
+    if (!job) {
+        lease.ended = true;
+        return WriteResult::LeaseLost;
+    }
+    if (job->cancelRequested) {
+        lease.job.cancelRequested = true;
+        return WriteResult::CancelRequested;
+    }
+    return WriteResult::Ok;
+}
+
+WriteResult MemoryJobStore::finish(Lease &lease, JobStatus to, std::optional<nlohmann::json> result, const QString &error)
+{
+    const qint64 now = nowMs();
+    {
+        std::lock_guard lock(m_mutex);
+        Job *job = leasedJobLocked(lease);
+        if (!job) {
+            lease.ended = true;
+            return WriteResult::LeaseLost;
+        }
+        const JobStatus from = job->status;
+        Job next = *job;
+        if (JobStateMachine::transition(next, to, now))
+            return WriteResult::LeaseLost;
+        if (to == JobStatus::Succeeded) {
+            next.result = std::move(result);
+            next.progress = 100;
+            next.error.clear();
+        } else {
+            next.error = error;
+        }
+        *job = next;
+        m_leases.remove(next.id);
+        m_expiresAt.insert(next.id, now + m_settings.completedTtlSecs * 1000);
+        countLocked(from, to);
+        lease.job = next;
+        lease.ended = true;
+    }
+    notifyChanged(lease.job.id);
+    return WriteResult::Ok;
+}
+
+WriteResult MemoryJobStore::retryLater(Lease &lease, const QString &error)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        Job *job = leasedJobLocked(lease);
+        if (!job) {
+            lease.ended = true;
+            return WriteResult::LeaseLost;
+        }
+        if (job->cancelRequested) {
+            lease.job.cancelRequested = true;
+            return WriteResult::CancelRequested;
+        }
+        if (JobStateMachine::transition(*job, JobStatus::Queued, nowMs()))
+            return WriteResult::LeaseLost;
+        job->partialOutput = QStringLiteral("retrying after: ") + error;
+        countLocked(JobStatus::Running, JobStatus::Queued);
+        lease.job = *job;
+    }
+    notifyChanged(lease.job.id);
+    return WriteResult::Ok;
+}
+
+WriteResult MemoryJobStore::resume(Lease &lease)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        Job *job = leasedJobLocked(lease);
+        if (!job || job->status != JobStatus::Queued) {
+            lease.ended = true;
+            return WriteResult::LeaseLost;
+        }
+        if (JobStateMachine::transition(*job, JobStatus::Running, nowMs()))
+            return WriteResult::LeaseLost;
+        countLocked(JobStatus::Queued, JobStatus::Running);
+        lease.job = *job;
+    }
+    notifyChanged(lease.job.id);
+    return WriteResult::Ok;
+}
+
+void MemoryJobStore::release(Lease &lease)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        Job *job = leasedJobLocked(lease);
+        lease.ended = true;
+        if (!job)
+            return;
+        if (job->status == JobStatus::Running) {
+            JobStateMachine::transition(*job, JobStatus::Queued, nowMs());
+            countLocked(JobStatus::Running, JobStatus::Queued);
+        }
+        m_leases.remove(job->id);
+        m_queue.push_front(job->id);
+        lease.job = *job;
+    }
+    m_queueChanged.notify_one();
+    notifyChanged(lease.job.id);
+}
+
+void MemoryJobStore::interruptClaims()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_interrupted = true;
+    }
+    m_queueChanged.notify_all();
+}
+
+} // namespace dealscope::server

@@ -1,0 +1,59 @@
+#pragma once
+
+#include "server/store/JobStore.h"
+
+#include <QHash>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+
+namespace dealscope::server {
+
+// The embedded default store: everything in this process, gone when it exits.
+class MemoryJobStore final : public JobStore
+{
+public:
+    explicit MemoryJobStore(StoreSettings settings);
+    ~MemoryJobStore() override;
+
+    QString kind() const override { return QStringLiteral("memory"); }
+    StartOutcome start(const Job &candidate, bool force) override;
+    std::optional<Job> get(const QString &id) override;
+    QList<std::optional<Job>> getMany(const QStringList &ids) override;
+    std::optional<Job> lookup(const QString &owner, const QString &listingId, const QString &analysisType) override;
+    CancelResult cancel(const QString &owner, const QString &id) override;
+    bool ping() override { return true; }
+    StoreStats stats() override;
+
+    std::optional<Lease> claim(const QString &workerId, int waitMs) override;
+    std::optional<Lease> claimJob(const QString &workerId, const QString &jobId) override;
+    WriteResult progress(Lease &lease, double progress, const QString &partialOutput) override;
+    WriteResult heartbeat(Lease &lease) override;
+    WriteResult finish(Lease &lease, JobStatus to, std::optional<nlohmann::json> result, const QString &error) override;
+    WriteResult retryLater(Lease &lease, const QString &error) override;
+    WriteResult resume(Lease &lease) override;
+    void release(Lease &lease) override;
+    void interruptClaims() override;
+
+private:
+    static QString dedupKey(const QString &owner, const QString &listingId, const QString &analysisType);
+    void purgeExpiredLocked(qint64 now);
+    Job *leasedJobLocked(Lease &lease);   // nullptr when the lease is no longer valid
+    std::optional<Lease> claimLocked(const QString &id);
+    void countLocked(JobStatus from, JobStatus to);
+
+    StoreSettings m_settings;
+    std::mutex m_mutex;
+    std::condition_variable m_queueChanged;
+    QHash<QString, Job> m_jobs;
+    QHash<QString, qint64> m_expiresAt;
+    QHash<QString, QString> m_dedup;
+    QHash<QString, QString> m_leases;
+    std::deque<QString> m_queue;
+    QHash<QString, qint64> m_counts;
+    qint64 m_nextPurgeMs = 0;
+    bool m_interrupted = false;
+};
+
+} // namespace dealscope::server

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+
+struct redisContext;
+
+namespace dealscope::server {
+
+// A Redis reply copied out of hiredis (so no reply object outlives its call).
+struct RedisValue final
+{
+    enum class Type { Nil, String, Status, Integer, Array, Error };
+    Type type = Type::Nil;
+    QByteArray str;
+    long long integer = 0;
+    QList<RedisValue> elements;
+
+    bool isNil() const { return type == Type::Nil; }
+    bool isError() const { return type == Type::Error; }
+};
+
+// One synchronous hiredis connection, used by one thread only. Reconnects on the next command
+// after an I/O error; I/O errors throw StoreUnavailable.
+class RedisConnection final
+{
+public:
+    struct Script
+    {
+        QByteArray source;
+        QByteArray sha1;   // computed from source
+    };
+
+    RedisConnection(QString host, quint16 port, int db, int timeoutMs = 5000);
+    ~RedisConnection();
+    RedisConnection(const RedisConnection &) = delete;
+    RedisConnection &operator=(const RedisConnection &) = delete;
+
+    RedisValue command(const QList<QByteArray> &args);
+    // EVALSHA, falling back to EVAL when the server lost its script cache (restart).
+    RedisValue eval(const Script &script, const QList<QByteArray> &keys, const QList<QByteArray> &args);
+    // Sends several commands in one round trip.
+    QList<RedisValue> pipeline(const QList<QList<QByteArray>> &commands);
+
+    static Script makeScript(const char *source);
+
+    // For the subscriber: the raw context after ensureConnected().
+    redisContext *context() { return m_ctx; }
+    void ensureConnected();
+    void drop();
+
+private:
+    QString m_host;
+    quint16 m_port;
+    int m_db;
+    int m_timeoutMs;
+    redisContext *m_ctx = nullptr;
+};
+
+RedisValue toRedisValue(void *reply);
+
+} // namespace dealscope::server

@@ -1,0 +1,485 @@
+#include "server/store/RedisJobStore.h"
+
+#include "jobs/JobStateMachine.h"
+#include "server/ServerLog.h"
+#include "server/store/RedisScripts.h"
+
+#include <hiredis/hiredis.h>
+
+#include <poll.h>
+
+#include <unordered_map>
+
+namespace dealscope::server {
+
+namespace {
+std::atomic<quint64> g_instances{0};
+
+QByteArray storageJson(const Job &job)
+{
+    return QByteArray::fromStdString(jobToJson(job, JobJsonScope::Storage).dump());
+}
+
+QByteArray statusName(JobStatus s)
+{
+    return jobStatusName(s).toLatin1();
+}
+
+constexpr int kCasTries = 20;
+} // namespace
+
+std::optional<Job> parseStoredJob(const QByteArray &json)
+{
+    auto parsed = nlohmann::json::parse(json.constData(), json.constData() + json.size(), nullptr, false);
+    if (parsed.is_discarded())
+        return std::nullopt;
+    try {
+        return jobFromJson(parsed);
+    } catch (const std::exception &e) {
+        qCWarning(lcServerStore) << "unreadable job in Redis:" << e.what();
+        return std::nullopt;
+    }
+}
+
+RedisJobStore::RedisJobStore(Endpoint endpoint, StoreSettings settings)
+    : m_endpoint(std::move(endpoint)), m_settings(settings), m_instance(++g_instances)
+{
+    m_prefix = m_endpoint.prefix.toUtf8();
+    m_stream = m_prefix + "queue:analysis";
+    m_stats = m_prefix + "stats";
+    m_channel = m_prefix + "jobs:changed";
+    m_create = RedisConnection::makeScript(redis_scripts::kCreate);
+    m_cas = RedisConnection::makeScript(redis_scripts::kCompareAndSet);
+    m_leased = RedisConnection::makeScript(redis_scripts::kLeasedWrite);
+    m_heartbeat = RedisConnection::makeScript(redis_scripts::kHeartbeat);
+}
+
+RedisJobStore::~RedisJobStore()
+{
+    m_stopSubscriber = true;
+    if (m_subscriber.joinable())
+        m_subscriber.join();
+}
+
+RedisConnection &RedisJobStore::conn()
+{
+    // One connection per thread and store: hiredis contexts are not thread-safe.
+    thread_local std::unordered_map<quint64, std::unique_ptr<RedisConnection>> connections;
+    auto &c = connections[m_instance];
+    if (!c)
+        c = std::make_unique<RedisConnection>(m_endpoint.host, m_endpoint.port, m_endpoint.db);
+    return *c;
+}
+
+QByteArray RedisJobStore::dedupKey(const QString &owner, const QString &listingId, const QString &type) const
+{
+    return m_prefix + "job:byListing:" + owner.toUtf8() + ':' + listingId.toUtf8() + ':' + type.toUtf8();
+}
+
+std::optional<QString> RedisJobStore::initialize(bool subscribe)
+{
+    try {
+        const RedisValue r = conn().command({"XGROUP", "CREATE", m_stream, m_group, "0", "MKSTREAM"});
+        if (r.isError() && !r.str.startsWith("BUSYGROUP"))
+            return QStringLiteral("cannot create the Redis consumer group: %1").arg(QString::fromUtf8(r.str));
+    } catch (const StoreUnavailable &e) {
+        return QString::fromUtf8(e.what());
+    }
+    if (subscribe)
+        m_subscriber = std::thread([this] { subscriberMain(); });
+    return std::nullopt;
+}
+
+void RedisJobStore::subscriberMain()
+{
+    RedisConnection sub(m_endpoint.host, m_endpoint.port, m_endpoint.db);
+    while (!m_stopSubscriber) {
+        try {
+            sub.ensureConnected();
+            redisContext *c = sub.context();
+            redisAppendCommand(c, "SUBSCRIBE %b", m_channel.constData(), size_t(m_channel.size()));
+            int done = 0;
+            while (!done) {
+                if (redisBufferWrite(c, &done) != REDIS_OK)
+                    throw StoreUnavailable("subscribe failed");
+            }
+            while (!m_stopSubscriber) {
+                void *reply = nullptr;
+                if (redisGetReplyFromReader(c, &reply) != REDIS_OK)
+                    throw StoreUnavailable("bad reply");
+                if (reply) {
+                    const RedisValue v = toRedisValue(reply);
+                    freeReplyObject(reply);
+                    if (v.type == RedisValue::Type::Array && v.elements.size() == 3 && v.elements[0].str == "message")
+                        notifyChanged(QString::fromUtf8(v.elements[2].str));
+                    continue;
+                }
+                pollfd pfd{c->fd, POLLIN, 0};
+                const int n = ::poll(&pfd, 1, 200);
+                if (n < 0 && errno != EINTR)
+                    throw StoreUnavailable("poll failed");
+                if (n > 0 && redisBufferRead(c) != REDIS_OK)
+                    throw StoreUnavailable("connection lost");
+            }
+        } catch (const StoreUnavailable &e) {
+            sub.drop();
+            qCWarning(lcServerStore) << "change subscription interrupted:" << e.what() << "- reconnecting";
+            for (int i = 0; i < 5 && !m_stopSubscriber; ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    }
+}
+
+StartOutcome RedisJobStore::start(const Job &candidate, bool force)
+{
+    const QByteArray json = storageJson(candidate);
+    const RedisValue r = conn().eval(m_create, {dedupKey(candidate.owner, candidate.listingId, candidate.analysisType), m_stream, m_stats},
+                                     {m_prefix + "job:", candidate.id.toUtf8(), json, force ? "1" : "0",
+                                      QByteArray::number(nowMs()), QByteArray::number(m_settings.dedupWindowMs / 1000),
+                                      QByteArray::number(m_settings.dedupWindowMs), m_channel});
+    if (r.type != RedisValue::Type::Array || r.elements.size() != 2)
+        throw StoreUnavailable("create script failed: " + r.str.toStdString());
+    const bool created = r.elements[0].integer == 1;
+    if (created)
+        return {candidate, true};
+    const auto existing = parseStoredJob(r.elements[1].str);
+    if (!existing)
+        throw std::runtime_error("stored job is unreadable");
+    return {*existing, false};
+}
+
+std::optional<Job> RedisJobStore::get(const QString &id)
+{
+    const RedisValue r = conn().command({"GET", jobKey(id)});
+    if (r.type != RedisValue::Type::String)
+        return std::nullopt;
+    return parseStoredJob(r.str);
+}
+
+QList<std::optional<Job>> RedisJobStore::getMany(const QStringList &ids)
+{
+    QList<std::optional<Job>> out;
+    if (ids.isEmpty())
+        return out;
+    QList<QByteArray> cmd{"MGET"};
+    for (const QString &id : ids)
+        cmd.append(jobKey(id));
+    const RedisValue r = conn().command(cmd);
+    for (qsizetype i = 0; i < ids.size(); ++i) {
+        const RedisValue *v = i < r.elements.size() ? &r.elements[i] : nullptr;
+        out.append(v && v->type == RedisValue::Type::String ? parseStoredJob(v->str) : std::nullopt);
+    }
+    return out;
+}
+
+std::optional<Job> RedisJobStore::lookup(const QString &owner, const QString &listingId, const QString &analysisType)
+{
+    const RedisValue id = conn().command({"GET", dedupKey(owner, listingId, analysisType)});
+    if (id.type != RedisValue::Type::String)
+        return std::nullopt;
+    auto job = get(QString::fromUtf8(id.str));
+    if (job && job->owner != owner)
+        return std::nullopt;
+    return job;
+}
+
+CancelResult RedisJobStore::cancel(const QString &owner, const QString &id)
+{
+    for (int attempt = 0; attempt < kCasTries; ++attempt) {
+        const RedisValue cur = conn().command({"GET", jobKey(id)});
+        if (cur.type != RedisValue::Type::String)
+            return {};
+        auto job = parseStoredJob(cur.str);
+        if (!job || job->owner != owner)
+            return {};
+        if (isTerminal(job->status))
+            return {CancelOutcome::AlreadyTerminal, job};
+        Job next = *job;
+        const qint64 now = nowMs();
+        CancelOutcome outcome;
+        qint64 ttl = 0;
+        if (job->status == JobStatus::Queued) {
+            JobStateMachine::transition(next, JobStatus::Canceled, now);
+            next.error = QStringLiteral("canceled by user");
+            ttl = m_settings.completedTtlSecs;
+            outcome = CancelOutcome::Canceled;
+        } else {
+            next.updatedAt = std::max(next.updatedAt, now);
+            outcome = CancelOutcome::Requested;
+        }
+        next.cancelRequested = true;
+        const RedisValue r = conn().eval(m_cas, {jobKey(id), leaseKey(id), m_stats, m_stream},
+                                         {cur.str, storageJson(next), "keep", "", "0", QByteArray::number(ttl),
+                                          statusName(job->status), statusName(next.status), m_channel, id.toUtf8(), m_group, ""});
+        if (r.type == RedisValue::Type::Array && !r.elements.isEmpty() && r.elements[0].integer == 1)
+            return {outcome, next};
+        if (r.isError())
+            throw StoreUnavailable("cancel script failed: " + r.str.toStdString());
+    }
+    throw StoreUnavailable("cancel kept racing with the worker; retry");
+}
+
+bool RedisJobStore::ping()
+{
+    const RedisValue r = conn().command({"PING"});
+    return r.type == RedisValue::Type::Status && r.str == "PONG";
+}
+
+StoreStats RedisJobStore::stats()
+{
+    StoreStats s;
+    const RedisValue r = conn().command({"HGETALL", m_stats});
+    for (qsizetype i = 0; i + 1 < r.elements.size(); i += 2)
+        s.jobsByStatus.insert(QString::fromUtf8(r.elements[i].str), r.elements[i + 1].str.toLongLong());
+    s.queueDepth = std::max<qint64>(0, s.jobsByStatus.value(QStringLiteral("queued")));
+    return s;
+}
+
+void RedisJobStore::ack(const QString &entryId)
+{
+    if (entryId.isEmpty())
+        return;
+    conn().pipeline({{"XACK", m_stream, m_group, entryId.toUtf8()}, {"XDEL", m_stream, entryId.toUtf8()}});
+}
+
+std::optional<Lease> RedisJobStore::claimEntry(const QString &workerId, const QString &entryId, const QString &jobId, bool recovered)
+{
+    for (int attempt = 0; attempt < kCasTries; ++attempt) {
+        const RedisValue cur = conn().command({"GET", jobKey(jobId)});
+        if (cur.type != RedisValue::Type::String) {
+            ack(entryId);   // expired or never stored: nothing to run
+            return std::nullopt;
+        }
+        auto job = parseStoredJob(cur.str);
+        if (!job || isTerminal(job->status)) {
+            ack(entryId);
+            return std::nullopt;
+        }
+        const qint64 now = nowMs();
+        Job next = *job;
+        if (job->status == JobStatus::Running) {
+            if (!recovered) {
+                // Someone claimed it directly (push consumer); its own lease covers it.
+                ack(entryId);
+                return std::nullopt;
+            }
+            if (job->attempt >= m_settings.maxAttempts) {
+                JobStateMachine::transition(next, JobStatus::Failed, now);
+                next.error = QStringLiteral("the worker running attempt %1 vanished; gave up after %2 attempts")
+                                 .arg(job->attempt).arg(m_settings.maxAttempts);
+            } else {
+                JobStateMachine::transition(next, JobStatus::Queued, now);   // attempt + 1
+                JobStateMachine::transition(next, JobStatus::Running, now);
+            }
+        } else {
+            JobStateMachine::transition(next, JobStatus::Running, now);
+        }
+        const bool terminal = isTerminal(next.status);
+        const QString token = newLeaseToken();
+        const RedisValue r = conn().eval(m_cas, {jobKey(jobId), leaseKey(jobId), m_stats, m_stream},
+                                         {cur.str, storageJson(next), terminal ? "keep" : "take", token.toUtf8(),
+                                          QByteArray::number(m_settings.leaseMs),
+                                          QByteArray::number(terminal ? m_settings.completedTtlSecs : 0),
+                                          statusName(job->status), statusName(next.status), m_channel, jobId.toUtf8(), m_group,
+                                          terminal ? entryId.toUtf8() : QByteArray()});
+        if (r.isError())
+            throw StoreUnavailable("claim script failed: " + r.str.toStdString());
+        const qint64 code = r.elements.value(0).integer;
+        if (code == 2)
+            return std::nullopt;   // a live worker still holds it
+        if (code != 1)
+            continue;              // changed meanwhile (cancel): look again
+        if (terminal) {
+            qCWarning(lcServerWorker).noquote() << "job" << jobId << "failed:" << next.error;
+            return std::nullopt;
+        }
+        Lease lease;
+        lease.job = next;
+        lease.token = token;
+        lease.entryId = entryId;
+        lease.consumer = workerId;
+        lease.recovered = recovered;
+        if (recovered)
+            qCInfo(lcServerWorker).noquote() << workerId << "took over job" << jobId << "attempt" << next.attempt;
+        return lease;
+    }
+    return std::nullopt;
+}
+
+std::optional<Lease> RedisJobStore::claim(const QString &workerId, int waitMs)
+{
+    if (m_interrupted)
+        return std::nullopt;
+    // First the jobs of workers that went silent for longer than the lease.
+    thread_local qint64 nextRecoveryMs = 0;
+    const qint64 now = nowMs();
+    if (now >= nextRecoveryMs) {
+        nextRecoveryMs = now + std::max<qint64>(250, m_settings.leaseMs / 4);
+        const RedisValue r = conn().command({"XAUTOCLAIM", m_stream, m_group, workerId.toUtf8(),
+                                             QByteArray::number(m_settings.leaseMs), "0-0", "COUNT", "10"});
+        if (r.type == RedisValue::Type::Array && r.elements.size() >= 2) {
+            for (const RedisValue &entry : r.elements[1].elements) {
+                if (entry.elements.size() < 2)
+                    continue;
+                const QString entryId = QString::fromUtf8(entry.elements[0].str);
+                const auto &fields = entry.elements[1].elements;
+                if (fields.size() < 2) {
+                    ack(entryId);
+                    continue;
+                }
+                if (auto lease = claimEntry(workerId, entryId, QString::fromUtf8(fields[1].str), true))
+                    return lease;
+            }
+        }
+    }
+    const RedisValue r = conn().command({"XREADGROUP", "GROUP", m_group, workerId.toUtf8(), "COUNT", "1", "BLOCK",
+                                         QByteArray::number(waitMs), "STREAMS", m_stream, ">"});
+    if (r.isError()) {
+        if (r.str.startsWith("NOGROUP"))   // Redis lost its data: recreate the group
+            conn().command({"XGROUP", "CREATE", m_stream, m_group, "0", "MKSTREAM"});
+        throw StoreUnavailable("XREADGROUP failed: " + r.str.toStdString());
+    }
+    if (r.type != RedisValue::Type::Array || r.elements.isEmpty())
+        return std::nullopt;
+    const auto &entries = r.elements[0].elements.value(1).elements;
+    for (const RedisValue &entry : entries) {
+        const QString entryId = QString::fromUtf8(entry.elements.value(0).str);
+        const auto &fields = entry.elements.value(1).elements;
+        if (fields.size() < 2) {
+            ack(entryId);
+            continue;
+        }
+        if (auto lease = claimEntry(workerId, entryId, QString::fromUtf8(fields[1].str), false))
+            return lease;
+    }
+    return std::nullopt;
+}
+
+std::optional<Lease> RedisJobStore::claimJob(const QString &workerId, const QString &jobId)
+{
+    for (int attempt = 0; attempt < kCasTries; ++attempt) {
+        const RedisValue cur = conn().command({"GET", jobKey(jobId)});
+        if (cur.type != RedisValue::Type::String)
+            return std::nullopt;
+        auto job = parseStoredJob(cur.str);
+        if (!job || job->status != JobStatus::Queued)
+            return std::nullopt;
+        Job next = *job;
+        JobStateMachine::transition(next, JobStatus::Running, nowMs());
+        const QString token = newLeaseToken();
+        const RedisValue r = conn().eval(m_cas, {jobKey(jobId), leaseKey(jobId), m_stats, m_stream},
+                                         {cur.str, storageJson(next), "take", token.toUtf8(), QByteArray::number(m_settings.leaseMs), "0",
+                                          "queued", "running", m_channel, jobId.toUtf8(), m_group, ""});
+        const qint64 code = r.elements.value(0).integer;
+        if (code == 2)
+            return std::nullopt;
+        if (code != 1)
+            continue;
+        Lease lease;
+        lease.job = next;
+        lease.token = token;
+        lease.consumer = workerId;
+        return lease;
+    }
+    return std::nullopt;
+}
+
+WriteResult RedisJobStore::leasedWrite(Lease &lease, const Job &next, const char *kind)
+{
+    if (lease.ended)
+        return WriteResult::LeaseLost;
+    const RedisValue r = conn().eval(m_leased,
+                                     {jobKey(next.id), leaseKey(next.id), m_stats, m_stream, dedupKey(next.owner, next.listingId, next.analysisType)},
+                                     {lease.token.toUtf8(), storageJson(next), kind, QByteArray::number(m_settings.leaseMs),
+                                      QByteArray::number(m_settings.completedTtlSecs), statusName(lease.job.status), statusName(next.status),
+                                      m_channel, next.id.toUtf8(), lease.entryId.toUtf8(), m_group,
+                                      QByteArray::number(m_settings.dedupWindowMs / 1000)});
+    if (r.isError())
+        throw StoreUnavailable("worker write failed: " + r.str.toStdString());
+    if (r.str == "OK") {
+        lease.job = next;
+        return WriteResult::Ok;
+    }
+    if (r.str == "CANCEL") {
+        lease.job.cancelRequested = true;
+        return WriteResult::CancelRequested;
+    }
+    lease.ended = true;
+    return WriteResult::LeaseLost;
+}
+
+WriteResult RedisJobStore::progress(Lease &lease, double progress, const QString &partialOutput)
+{
+    Job next = lease.job;
+    next.progress = JobStateMachine::clampProgress(next, progress);
+    next.partialOutput = partialOutput;
+    next.updatedAt = std::max(next.updatedAt, nowMs());
+    return leasedWrite(lease, next, "progress");
+}
+
+WriteResult RedisJobStore::heartbeat(Lease &lease)
+{
+    if (lease.ended)
+        return WriteResult::LeaseLost;
+    const RedisValue r = conn().eval(m_heartbeat, {leaseKey(lease.job.id), m_stream, jobKey(lease.job.id)},
+                                     {lease.token.toUtf8(), QByteArray::number(m_settings.leaseMs), m_group, lease.consumer.toUtf8(),
+                                      lease.entryId.toUtf8()});
+    if (r.isError())
+        throw StoreUnavailable("heartbeat failed: " + r.str.toStdString());
+    if (r.str == "OK")
+        return WriteResult::Ok;
+    if (r.str == "CANCEL") {
+        lease.job.cancelRequested = true;
+        return WriteResult::CancelRequested;
+    }
+    lease.ended = true;
+    return WriteResult::LeaseLost;
+}
+
+WriteResult RedisJobStore::finish(Lease &lease, JobStatus to, std::optional<nlohmann::json> result, const QString &error)
+{
+    Job next = lease.job;
+    if (JobStateMachine::transition(next, to, nowMs()))
+        return WriteResult::LeaseLost;
+    if (to == JobStatus::Succeeded)
+        next.result = std::move(result);
+    else
+        next.error = error;
+    const WriteResult r = leasedWrite(lease, next, "finish");
+    if (r == WriteResult::Ok)
+        lease.ended = true;
+    return r;
+}
+
+WriteResult RedisJobStore::retryLater(Lease &lease, const QString &error)
+{
+    Job next = lease.job;
+    if (JobStateMachine::transition(next, JobStatus::Queued, nowMs()))
+        return WriteResult::LeaseLost;
+    next.partialOutput = QStringLiteral("retrying after: ") + error;
+    return leasedWrite(lease, next, "requeue");
+}
+
+WriteResult RedisJobStore::resume(Lease &lease)
+{
+    Job next = lease.job;
+    if (JobStateMachine::transition(next, JobStatus::Running, nowMs()))
+        return WriteResult::LeaseLost;
+    return leasedWrite(lease, next, "resume");
+}
+
+void RedisJobStore::release(Lease &lease)
+{
+    Job next = lease.job;
+    if (next.status == JobStatus::Running)
+        JobStateMachine::transition(next, JobStatus::Queued, nowMs());
+    try {
+        leasedWrite(lease, next, "release");
+    } catch (const StoreUnavailable &e) {
+        // The lease expires on its own and XAUTOCLAIM hands the job to another worker.
+        qCWarning(lcServerWorker) << "could not hand back job" << next.id << ":" << e.what();
+    }
+    lease.ended = true;
+}
+
+} // namespace dealscope::server

@@ -1,0 +1,81 @@
+#pragma once
+
+#include "server/store/JobStore.h"
+#include "server/store/RedisConnection.h"
+
+#include <atomic>
+#include <thread>
+
+namespace dealscope::server {
+
+// The Redis store (SPEC §5): `job:{id}` JSON (TTL once terminal), the dedup key
+// `job:byListing:{tenant}:{listingId}:{analysisType}` (SET NX semantics in a Lua script, 1 h),
+// the stream `queue:analysis` with consumer group `workers` (XREADGROUP, heartbeats via lease
+// keys + XCLAIM, XAUTOCLAIM of entries whose lease expired, XACK after the terminal write) and a
+// pub/sub channel announcing every change so long-polls wake on every API process.
+class RedisJobStore final : public JobStore
+{
+public:
+    struct Endpoint
+    {
+        QString host;
+        quint16 port = 6379;
+        int db = 0;
+        QString prefix = QStringLiteral("dealscope:");
+    };
+
+    RedisJobStore(Endpoint endpoint, StoreSettings settings);
+    ~RedisJobStore() override;
+
+    // Connects, creates the consumer group and (when `subscribe`) starts the change subscriber.
+    std::optional<QString> initialize(bool subscribe = true);
+
+    QString kind() const override { return QStringLiteral("redis"); }
+    StartOutcome start(const Job &candidate, bool force) override;
+    std::optional<Job> get(const QString &id) override;
+    QList<std::optional<Job>> getMany(const QStringList &ids) override;
+    std::optional<Job> lookup(const QString &owner, const QString &listingId, const QString &analysisType) override;
+    CancelResult cancel(const QString &owner, const QString &id) override;
+    bool ping() override;
+    StoreStats stats() override;
+
+    std::optional<Lease> claim(const QString &workerId, int waitMs) override;
+    std::optional<Lease> claimJob(const QString &workerId, const QString &jobId) override;
+    WriteResult progress(Lease &lease, double progress, const QString &partialOutput) override;
+    WriteResult heartbeat(Lease &lease) override;
+    WriteResult finish(Lease &lease, JobStatus to, std::optional<nlohmann::json> result, const QString &error) override;
+    WriteResult retryLater(Lease &lease, const QString &error) override;
+    WriteResult resume(Lease &lease) override;
+    void release(Lease &lease) override;
+    void interruptClaims() override { m_interrupted = true; }
+
+    QByteArray key(const QString &suffix) const { return m_prefix + suffix.toUtf8(); }
+
+private:
+    RedisConnection &conn();
+    QByteArray jobKey(const QString &id) const { return m_prefix + "job:" + id.toUtf8(); }
+    QByteArray leaseKey(const QString &id) const { return m_prefix + "lease:" + id.toUtf8(); }
+    QByteArray dedupKey(const QString &owner, const QString &listingId, const QString &type) const;
+    std::optional<Lease> claimEntry(const QString &workerId, const QString &entryId, const QString &jobId, bool recovered);
+    WriteResult leasedWrite(Lease &lease, const Job &next, const char *kind);
+    void ack(const QString &entryId);
+    void subscriberMain();
+
+    Endpoint m_endpoint;
+    StoreSettings m_settings;
+    QByteArray m_prefix;
+    QByteArray m_stream;
+    QByteArray m_stats;
+    QByteArray m_channel;
+    QByteArray m_group = "workers";
+    quint64 m_instance;
+    RedisConnection::Script m_create, m_cas, m_leased, m_heartbeat;
+    std::atomic_bool m_interrupted{false};
+    std::atomic_bool m_stopSubscriber{false};
+    std::thread m_subscriber;
+};
+
+// Parses the stored JSON of a job (storage scope, with owner); nullopt when it is not a job.
+std::optional<Job> parseStoredJob(const QByteArray &json);
+
+} // namespace dealscope::server

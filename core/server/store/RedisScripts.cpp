@@ -1,0 +1,142 @@
+#include "server/store/RedisScripts.h"
+
+namespace dealscope::server::redis_scripts {
+
+// Dedup per (tenant, listingId, analysisType): the byListing key points at the pair's job; an
+// active job, or a success inside the window unless forced, is returned instead of a new one.
+// KEYS: 1 byListing, 2 stream, 3 stats
+// ARGV: 1 job key prefix, 2 new id, 3 new job JSON, 4 force, 5 now ms, 6 byListing TTL s,
+//       7 success window ms, 8 channel
+const char *const kCreate = R"LUA(
+local existing = redis.call('GET', KEYS[1])
+if existing then
+  local cur = redis.call('GET', ARGV[1] .. existing)
+  if cur then
+    local j = cjson.decode(cur)
+    if j.status == 'queued' or j.status == 'running' then return {0, cur} end
+    if j.status == 'succeeded' and ARGV[4] ~= '1' and type(j.finishedAt) == 'number'
+       and (tonumber(ARGV[5]) - j.finishedAt) < tonumber(ARGV[7]) then
+      return {0, cur}
+    end
+  end
+end
+redis.call('SET', ARGV[1] .. ARGV[2], ARGV[3])
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[6])
+redis.call('XADD', KEYS[2], '*', 'id', ARGV[2])
+redis.call('HINCRBY', KEYS[3], 'queued', 1)
+redis.call('PUBLISH', ARGV[8], ARGV[2])
+return {1, ARGV[3]}
+)LUA";
+
+// Compare-and-set of a job's JSON (API cancel, worker claim and takeover).
+// KEYS: 1 job, 2 lease, 3 stats, 4 stream
+// ARGV: 1 expected JSON, 2 new JSON, 3 lease mode (keep|take), 4 lease token, 5 lease ms,
+//       6 TTL s when terminal (0 = none), 7 old status, 8 new status, 9 channel, 10 job id,
+//       11 group, 12 entry id to ack when terminal ('' = none)
+// Returns {1} written, {0, current} changed meanwhile, {2} lease held by a live worker.
+const char *const kCompareAndSet = R"LUA(
+local cur = redis.call('GET', KEYS[1])
+if cur ~= ARGV[1] then return {0, cur or ''} end
+if ARGV[3] == 'take' then
+  if redis.call('EXISTS', KEYS[2]) == 1 then return {2} end
+  redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5])
+end
+if tonumber(ARGV[6]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[6])
+  if ARGV[12] ~= '' then
+    redis.call('XACK', KEYS[4], ARGV[11], ARGV[12])
+    redis.call('XDEL', KEYS[4], ARGV[12])
+  end
+else
+  redis.call('SET', KEYS[1], ARGV[2])
+end
+if ARGV[7] ~= ARGV[8] then
+  if ARGV[7] == 'queued' or ARGV[7] == 'running' then redis.call('HINCRBY', KEYS[3], ARGV[7], -1) end
+  redis.call('HINCRBY', KEYS[3], ARGV[8], 1)
+end
+redis.call('PUBLISH', ARGV[9], ARGV[10])
+return {1}
+)LUA";
+
+// A write by the worker holding the lease. A stale worker (lease taken over or expired) cannot
+// write; progress never overwrites a cancel request.
+// KEYS: 1 job, 2 lease, 3 stats, 4 stream, 5 byListing
+// ARGV: 1 token, 2 new JSON, 3 kind (progress|finish|requeue|resume|release), 4 lease ms,
+//       5 TTL s, 6 old status, 7 new status, 8 channel, 9 job id, 10 entry id, 11 group,
+//       12 byListing TTL s
+// Returns 'OK', 'CANCEL' or 'LOST'.
+const char *const kLeasedWrite = R"LUA(
+local function ack()
+  if ARGV[10] ~= '' then
+    redis.call('XACK', KEYS[4], ARGV[11], ARGV[10])
+    redis.call('XDEL', KEYS[4], ARGV[10])
+  end
+end
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 'LOST' end
+local cur = redis.call('GET', KEYS[1])
+if not cur then
+  ack()
+  redis.call('DEL', KEYS[2])
+  return 'LOST'
+end
+local j = cjson.decode(cur)
+if j.status == 'succeeded' or j.status == 'failed' or j.status == 'canceled' then
+  ack()
+  redis.call('DEL', KEYS[2])
+  return 'LOST'
+end
+local kind = ARGV[3]
+if (kind == 'progress' or kind == 'requeue' or kind == 'resume') and j.cancelRequested then
+  return 'CANCEL'
+end
+if kind == 'finish' then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[5])
+  redis.call('DEL', KEYS[2])
+  ack()
+  if ARGV[7] == 'succeeded' then
+    redis.call('SET', KEYS[5], ARGV[9], 'EX', ARGV[12])
+  end
+elseif kind == 'release' then
+  redis.call('SET', KEYS[1], ARGV[2])
+  redis.call('DEL', KEYS[2])
+  ack()
+  redis.call('XADD', KEYS[4], '*', 'id', ARGV[9])
+else
+  redis.call('SET', KEYS[1], ARGV[2])
+  redis.call('PEXPIRE', KEYS[2], ARGV[4])
+  redis.call('EXPIRE', KEYS[5], ARGV[12])
+end
+if ARGV[6] ~= ARGV[7] then
+  redis.call('HINCRBY', KEYS[3], ARGV[6], -1)
+  redis.call('HINCRBY', KEYS[3], ARGV[7], 1)
+end
+redis.call('PUBLISH', ARGV[8], ARGV[9])
+return 'OK'
+)LUA";
+
+// Renews the lease, resets the stream entry's idle time (so XAUTOCLAIM leaves it alone) and
+// reports a cancel request or a lost job.
+// KEYS: 1 lease, 2 stream, 3 job
+// ARGV: 1 token, 2 lease ms, 3 group, 4 consumer, 5 entry id
+const char *const kHeartbeat = R"LUA(
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'LOST' end
+local cur = redis.call('GET', KEYS[3])
+if not cur then return 'LOST' end
+local j = cjson.decode(cur)
+if j.status == 'succeeded' or j.status == 'failed' or j.status == 'canceled' then
+  redis.call('DEL', KEYS[1])
+  if ARGV[5] ~= '' then
+    redis.call('XACK', KEYS[2], ARGV[3], ARGV[5])
+    redis.call('XDEL', KEYS[2], ARGV[5])
+  end
+  return 'LOST'
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if ARGV[5] ~= '' then
+  redis.call('XCLAIM', KEYS[2], ARGV[3], ARGV[4], 0, ARGV[5], 'JUSTID')
+end
+if j.cancelRequested then return 'CANCEL' end
+return 'OK'
+)LUA";
+
+} // namespace dealscope::server::redis_scripts

@@ -1,0 +1,219 @@
+#include "server/worker/WorkerPool.h"
+
+#include "analysis/AnalysisEngine.h"
+#include "analysis/AnalysisError.h"
+#include "common/Failpoints.h"
+#include "jobs/RetryPolicy.h"
+#include "server/ServerLog.h"
+#include "server/http/Metrics.h"
+
+#include <QPointer>
+#include <QThread>
+
+#include <chrono>
+
+namespace dealscope::server {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+constexpr auto kCheckInterval = std::chrono::milliseconds(250);
+constexpr auto kProgressInterval = std::chrono::milliseconds(100);
+} // namespace
+
+WorkerPool::WorkerPool(Settings settings, JobStore *store, std::shared_ptr<const AnalysisEngine> engine, Metrics *metrics,
+                       QObject *parent)
+    : QObject(parent), m_settings(std::move(settings)), m_store(store), m_engine(std::move(engine)), m_metrics(metrics)
+{
+}
+
+WorkerPool::~WorkerPool()
+{
+    stopClaiming();
+    releaseRunning();
+    join();
+}
+
+void WorkerPool::start()
+{
+    for (int i = 0; i < m_settings.workers; ++i)
+        m_threads.emplace_back([this, i] { threadMain(i); });
+}
+
+void WorkerPool::stopClaiming()
+{
+    m_stopClaiming = true;
+    m_store->interruptClaims();
+}
+
+void WorkerPool::releaseRunning()
+{
+    m_release = true;
+}
+
+void WorkerPool::join()
+{
+    for (auto &t : m_threads) {
+        if (t.joinable())
+            t.join();
+    }
+    m_threads.clear();
+}
+
+void WorkerPool::threadMain(int index)
+{
+    const QString workerId = m_settings.processName + QLatin1Char(':') + QString::number(index);
+    while (!m_stopClaiming) {
+        std::optional<Lease> lease;
+        try {
+            lease = m_store->claim(workerId, 1000);
+        } catch (const std::exception &e) {
+            qCWarning(lcServerWorker) << workerId << "cannot claim:" << e.what();
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            continue;
+        }
+        if (!lease)
+            continue;
+        ++m_running;
+        try {
+            execute(*lease);
+        } catch (const std::exception &e) {
+            qCWarning(lcServerWorker) << "job" << lease->job.id << "left unfinished:" << e.what();
+        }
+        --m_running;
+    }
+}
+
+void WorkerPool::runJob(const QString &jobId, QObject *context, std::function<void(bool, std::optional<Job>)> done)
+{
+    QPointer<QObject> guard(context);
+    const QString workerId = m_settings.processName + QStringLiteral(":consume") + QString::number(++m_consumeSeq);
+    std::thread([this, jobId, workerId, guard, done = std::move(done)] {
+        bool claimed = false;
+        std::optional<Job> job;
+        try {
+            if (auto lease = m_store->claimJob(workerId, jobId)) {
+                claimed = true;
+                ++m_running;
+                execute(*lease);
+                --m_running;
+            }
+            job = m_store->get(jobId);
+        } catch (const std::exception &e) {
+            qCWarning(lcServerWorker) << "consume of" << jobId << "failed:" << e.what();
+        }
+        if (guard)
+            QMetaObject::invokeMethod(guard.data(), [claimed, job, done] { done(claimed, job); }, Qt::QueuedConnection);
+    }).detach();
+}
+
+void WorkerPool::execute(Lease &lease)
+{
+    RetryPolicy policy(RetryPolicy::Options{m_settings.maxAttempts, m_settings.retryBaseDelayMs, 30000, 0.2});
+    const auto started = Clock::now();
+    auto finish = [&](JobStatus to, std::optional<nlohmann::json> result, const QString &error) {
+        if (Failpoints::enabled())
+            Failpoints::hit(QStringLiteral("jobs.before_finish"));
+        const WriteResult r = m_store->finish(lease, to, std::move(result), error);
+        if (r == WriteResult::Ok && m_metrics)
+            m_metrics->observeJob(lease.job.analysisType, to,
+                                  std::chrono::duration<double>(Clock::now() - started).count());
+    };
+
+    for (;;) {
+        bool cancel = lease.job.cancelRequested;
+        bool lost = false;
+        auto lastCheck = Clock::now();
+        auto lastProgress = Clock::now();
+        auto handle = [&](WriteResult r) {
+            if (r == WriteResult::CancelRequested)
+                cancel = true;
+            else if (r == WriteResult::LeaseLost)
+                lost = true;
+        };
+
+        ExecutionHooks hooks;
+        hooks.timeoutSeconds = m_settings.jobTimeoutSecs;
+        hooks.deadline = Clock::now() + std::chrono::seconds(m_settings.jobTimeoutSecs);
+        hooks.onProgress = [&](double progress, const QString &line) {
+            const auto now = Clock::now();
+            // Fast pipelines would otherwise cost a store round trip per step.
+            if (now - lastProgress < kProgressInterval || cancel || lost)
+                return;
+            lastProgress = now;
+            lastCheck = now;
+            handle(m_store->progress(lease, progress, line));
+        };
+        hooks.isCancelRequested = [&] {
+            if (m_release || cancel || lost)
+                return true;
+            const auto now = Clock::now();
+            if (now - lastCheck >= kCheckInterval) {
+                lastCheck = now;
+                handle(m_store->heartbeat(lease));
+            }
+            return cancel || lost;
+        };
+
+        try {
+            nlohmann::json result = m_engine->run(lease.job, PipelineCheckpoint{}, hooks);
+            if (lost)
+                return;
+            finish(JobStatus::Succeeded, std::move(result), {});
+            return;
+        } catch (const AnalysisError &e) {
+            if (lost)
+                return;
+            switch (e.kind()) {
+            case AnalysisError::Kind::Canceled:
+                if (m_release && !cancel) {
+                    m_store->release(lease);
+                    return;
+                }
+                finish(JobStatus::Canceled, std::nullopt, QStringLiteral("canceled by user"));
+                return;
+            case AnalysisError::Kind::TimedOut:
+            case AnalysisError::Kind::Permanent:
+                finish(JobStatus::Failed, std::nullopt, e.message());
+                return;
+            case AnalysisError::Kind::Transient:
+                break;
+            }
+            const int failedAttempt = lease.job.attempt;
+            if (!policy.shouldRetry(failedAttempt)) {
+                finish(JobStatus::Failed, std::nullopt,
+                       QStringLiteral("%1 (gave up after %2 attempts)").arg(e.message()).arg(failedAttempt));
+                return;
+            }
+            const WriteResult r = m_store->retryLater(lease, e.message());
+            if (r == WriteResult::CancelRequested) {
+                finish(JobStatus::Canceled, std::nullopt, QStringLiteral("canceled by user"));
+                return;
+            }
+            if (r == WriteResult::LeaseLost)
+                return;
+            // Back off while keeping the lease alive and listening for cancel and shutdown.
+            const auto until = Clock::now() + std::chrono::milliseconds(policy.delayMs(failedAttempt, e.retryAfterMs()));
+            while (Clock::now() < until && !m_release) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                if (Clock::now() - lastCheck >= kCheckInterval) {
+                    lastCheck = Clock::now();
+                    if (m_store->heartbeat(lease) == WriteResult::LeaseLost)
+                        return;   // canceled while queued (terminal) or taken over
+                }
+            }
+            if (m_release) {
+                m_store->release(lease);
+                return;
+            }
+            if (m_store->resume(lease) != WriteResult::Ok)
+                return;
+        } catch (const std::exception &e) {
+            if (lost)
+                return;
+            finish(JobStatus::Failed, std::nullopt, QStringLiteral("internal error: %1").arg(QString::fromUtf8(e.what())));
+            return;
+        }
+    }
+}
+
+} // namespace dealscope::server

@@ -1,0 +1,67 @@
+#pragma once
+
+#include "server/store/JobStore.h"
+
+#include <QObject>
+#include <QString>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace dealscope {
+class AnalysisEngine;
+}
+
+namespace dealscope::server {
+
+class Metrics;
+
+// The worker threads of one server process: each claims jobs from the store and runs them through
+// the shared AnalysisEngine, writing progress, heartbeats and the terminal state under its lease.
+class WorkerPool final : public QObject
+{
+    Q_OBJECT
+public:
+    struct Settings
+    {
+        int workers = 2;
+        int jobTimeoutSecs = 300;
+        int maxAttempts = 3;
+        qint64 retryBaseDelayMs = 500;
+        QString processName;   // prefix of worker ids ("host:pid")
+    };
+
+    WorkerPool(Settings settings, JobStore *store, std::shared_ptr<const AnalysisEngine> engine, Metrics *metrics,
+               QObject *parent = nullptr);
+    ~WorkerPool() override;
+
+    void start();                  // spawns the claiming threads (role worker/all)
+    void stopClaiming();           // no new jobs; running ones continue
+    // Running jobs hand their job back to the queue (running → queued) at their next check.
+    void releaseRunning();
+    int running() const { return m_running.load(); }
+    void join();                   // after stopClaiming(): waits for every thread
+
+    // Push-queue consumer: runs one specific job on a separate thread; `done` runs on
+    // `context`'s thread with the job as stored at the end (nullopt: not claimable).
+    void runJob(const QString &jobId, QObject *context, std::function<void(bool claimed, std::optional<Job> job)> done);
+
+private:
+    void threadMain(int index);
+    void execute(Lease &lease);
+
+    Settings m_settings;
+    JobStore *m_store;
+    std::shared_ptr<const AnalysisEngine> m_engine;
+    Metrics *m_metrics;
+    std::vector<std::thread> m_threads;
+    std::atomic_bool m_stopClaiming{false};
+    std::atomic_bool m_release{false};
+    std::atomic_int m_running{0};
+    std::atomic_int m_consumeSeq{0};
+};
+
+} // namespace dealscope::server
