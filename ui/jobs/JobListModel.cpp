@@ -1,0 +1,138 @@
+#include "jobs/JobListModel.h"
+
+#include "common/Format.h"
+
+#include <QDateTime>
+
+using namespace Qt::Literals::StringLiterals;
+
+namespace dealscope::ui {
+
+JobListModel::JobListModel(QObject *parent)
+    : QAbstractTableModel(parent)
+{
+    m_flushTimer.setSingleShot(true);
+    m_flushTimer.setInterval(100);
+    connect(&m_flushTimer, &QTimer::timeout, this, &JobListModel::flushPendingChanges);
+    // Running jobs' durations move on their own; one tick a second refreshes that column only.
+    m_durationTimer.setInterval(1000);
+    connect(&m_durationTimer, &QTimer::timeout, this, &JobListModel::tickDurations);
+    m_durationTimer.start();
+}
+
+int JobListModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_jobs.size());
+}
+
+int JobListModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant JobListModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= m_jobs.size())
+        return {};
+    const Job &j = m_jobs.at(index.row());
+    if (role == JobIdRole)
+        return j.id;
+    if (role == ProgressRole)
+        return j.progress;
+    if (role == ActiveRole)
+        return isTerminal(j.status) ? 0 : 1;
+    if (role == StatusRole)
+        return jobStatusName(j.status);
+    if (role == Qt::ToolTipRole && index.column() == ColError)
+        return j.error;
+    if (role == Qt::ToolTipRole && index.column() == ColProgress)
+        return j.partialOutput;
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (index.column()) {
+    case ColListing: return j.listingId;
+    case ColType: return analysisTypeLabel(j.analysisType);
+    case ColStatus: return jobStatusName(j.status);
+    case ColProgress: return u"%1 %"_s.arg(qRound(j.progress));
+    case ColBackend: return j.backend.isEmpty() ? u"local"_s : j.backend;
+    case ColAttempt: return j.attempt;
+    case ColDuration: {
+        if (!j.startedAt)
+            return u"—"_s;
+        const qint64 end = j.finishedAt ? *j.finishedAt : QDateTime::currentMSecsSinceEpoch();
+        return formatDuration(end - *j.startedAt);
+    }
+    case ColError: return j.error;
+    case ColId: return j.id;
+    case ColCreated: return formatTimestamp(j.createdAt);
+    case ColUpdated: return formatTimestamp(j.updatedAt);
+    case ColStarted: return j.startedAt ? formatTimestamp(*j.startedAt) : u"—"_s;
+    case ColFinished: return j.finishedAt ? formatTimestamp(*j.finishedAt) : u"—"_s;
+    case ColRequestId: return j.requestId;
+    }
+    return {};
+}
+
+QVariant JobListModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case ColListing: return tr("Listing");
+    case ColType: return tr("Analysis");
+    case ColStatus: return tr("Status");
+    case ColProgress: return tr("Progress");
+    case ColBackend: return tr("Backend");
+    case ColAttempt: return tr("Attempts");
+    case ColDuration: return tr("Duration");
+    case ColError: return tr("Error");
+    case ColId: return tr("Job ID");
+    case ColCreated: return tr("Created");
+    case ColUpdated: return tr("Updated");
+    case ColStarted: return tr("Started");
+    case ColFinished: return tr("Finished");
+    case ColRequestId: return tr("Request ID");
+    }
+    return {};
+}
+
+void JobListModel::upsert(const Job &job)
+{
+    const auto it = m_rowById.constFind(job.id);
+    if (it == m_rowById.constEnd()) {
+        const int row = int(m_jobs.size());
+        beginInsertRows({}, row, row);
+        m_jobs.append(job);
+        m_rowById.insert(job.id, row);
+        endInsertRows();
+        return;
+    }
+    m_jobs[*it] = job;
+    m_dirtyRows.insert(*it);
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start();
+}
+
+const Job *JobListModel::job(const QString &jobId) const
+{
+    const auto it = m_rowById.constFind(jobId);
+    return it == m_rowById.constEnd() ? nullptr : &m_jobs.at(*it);
+}
+
+void JobListModel::flushPendingChanges()
+{
+    m_flushTimer.stop();
+    const QSet<int> rows = std::exchange(m_dirtyRows, {});
+    for (int row : rows)
+        Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+}
+
+void JobListModel::tickDurations()
+{
+    for (int row = 0; row < m_jobs.size(); ++row) {
+        if (!isTerminal(m_jobs.at(row).status))
+            Q_EMIT dataChanged(index(row, ColDuration), index(row, ColDuration));
+    }
+}
+
+} // namespace dealscope::ui

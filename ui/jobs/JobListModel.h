@@ -1,0 +1,48 @@
+#pragma once
+
+#include "jobs/Job.h"
+
+#include <QAbstractTableModel>
+#include <QHash>
+#include <QList>
+#include <QSet>
+#include <QTimer>
+
+namespace dealscope::ui {
+
+// Every job of this session (and the resumed ones) for the jobs dock. Updates are coalesced: a
+// job's newest state replaces the old one at once, but dataChanged goes out per dirty row on a
+// timer, so hundreds of jobs reporting progress do not flood the view with repaints.
+class JobListModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Column { ColListing, ColType, ColStatus, ColProgress, ColBackend, ColAttempt, ColDuration, ColError,
+                  // developer columns
+                  ColId, ColCreated, ColUpdated, ColStarted, ColFinished, ColRequestId, ColumnCount };
+    static constexpr int FirstDeveloperColumn = ColId;
+    enum Role { JobIdRole = Qt::UserRole + 1, ProgressRole, ActiveRole, StatusRole };
+
+    explicit JobListModel(QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+    void upsert(const Job &job);
+    const Job *job(const QString &jobId) const;
+    const Job &jobAt(int row) const { return m_jobs.at(row); }
+    void flushPendingChanges();
+
+private:
+    void tickDurations();
+
+    QList<Job> m_jobs;
+    QHash<QString, int> m_rowById;
+    QSet<int> m_dirtyRows;
+    QTimer m_flushTimer;
+    QTimer m_durationTimer;
+};
+
+} // namespace dealscope::ui

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "domain/Listing.h"
+
+#include <QAbstractTableModel>
+#include <QHash>
+#include <QList>
+#include <QSet>
+#include <QTimer>
+
+#include <optional>
+
+namespace dealscope::ui {
+
+// What the score column shows for a listing: its latest score and whether analyses run.
+struct ListingAnalysisStatus final
+{
+    std::optional<double> score;
+    int active = 0;           // analyses queued or running
+    double progress = 0;      // mean progress of the active ones
+};
+
+// The listings table (model/view, SPEC §1): a flat QList<Listing> and cheap data() so 100k rows
+// scroll and sort smoothly. Analysis status updates are batched: rows are marked dirty and one
+// timer tick emits dataChanged per dirty row, so 500 running analyses cost a few repaints a second.
+class ListingTableModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Column { ColId, ColTitle, ColIndustry, ColState, ColAsking, ColRevenue, ColCashFlow, ColMultiple,
+                  ColScore, ColumnCount };
+    enum Role { ListingIdRole = Qt::UserRole + 1, SortRole, ScoreRole, ActiveRole, ProgressRole };
+
+    explicit ListingTableModel(QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+    const QList<Listing> &listings() const { return m_listings; }
+    const Listing &listingAt(int row) const { return m_listings.at(row); }
+    const Listing *find(const QString &id) const;
+    int rowOf(const QString &id) const { return m_rowById.value(id, -1); }
+
+    void setListings(QList<Listing> listings);
+    // Adds new ids and replaces listings whose id is already there (existing ones are kept).
+    struct MergeStats { int added = 0; int updated = 0; };
+    MergeStats mergeListings(const QList<Listing> &listings);
+
+    void setStatus(const QString &listingId, const ListingAnalysisStatus &status);
+    void setScores(const QHash<QString, double> &scores);
+    ListingAnalysisStatus status(const QString &listingId) const { return m_status.value(listingId); }
+
+    // Emits the pending dataChanged signals now (tests, and before a repaint that must be exact).
+    void flushPendingChanges();
+
+private:
+    void markDirty(const QString &listingId);
+
+    QList<Listing> m_listings;
+    QHash<QString, int> m_rowById;
+    QHash<QString, ListingAnalysisStatus> m_status;
+    QSet<int> m_dirtyRows;
+    QTimer m_flushTimer;
+};
+
+} // namespace dealscope::ui

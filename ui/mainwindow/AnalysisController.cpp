@@ -1,0 +1,133 @@
+#include "mainwindow/AnalysisController.h"
+
+#include "common/UiLog.h"
+#include "jobs/JobBackend.h"
+#include "jobs/JobTracker.h"
+#include "storage/ResultsLibrary.h"
+
+using namespace Qt::Literals::StringLiterals;
+
+namespace dealscope::ui {
+
+namespace {
+QString pairKey(const QString &listingId, const QString &type)
+{
+    return listingId + u'\n' + type;
+}
+} // namespace
+
+AnalysisController::AnalysisController(JobBackend &backend, InFlightRegistry *registry, ResultsLibrary *library,
+                                       ListingLookup lookup, QObject *parent)
+    : QObject(parent)
+    , m_backend(backend)
+    , m_registry(registry)
+    , m_library(library)
+    , m_lookup(std::move(lookup))
+{
+}
+
+AnalysisController::~AnalysisController()
+{
+    // Trackers are children; deleting them first keeps them from outliving the registry and backend.
+    qDeleteAll(m_trackers);
+    m_trackers.clear();
+}
+
+JobTracker *AnalysisController::ensureTracker(const QString &listingId, const QString &analysisType)
+{
+    const QString key = pairKey(listingId, analysisType);
+    if (JobTracker *t = m_trackers.value(key))
+        return t;
+    auto *t = new JobTracker(m_backend, m_registry, listingId, analysisType, this);
+    m_trackers.insert(key, t);
+    connect(t, &JobTracker::jobChanged, this, &AnalysisController::jobChanged);
+    connect(t, &JobTracker::finished, this, &AnalysisController::onFinished);
+    connect(t, &JobTracker::errorOccurred, this, [this, listingId, analysisType](const QString &message) {
+        Q_EMIT errorOccurred(listingId, analysisType, message);
+    });
+    connect(t, &JobTracker::expired, this, [this, listingId, analysisType](const QString &jobId) {
+        Q_EMIT errorOccurred(listingId, analysisType, tr("Job %1 expired: the backend no longer knows it.").arg(jobId));
+    });
+    return t;
+}
+
+void AnalysisController::start(const QString &listingId, const QString &analysisType, const nlohmann::json &params,
+                               bool force)
+{
+    JobTracker *t = ensureTracker(listingId, analysisType);
+    if (t->isActive())
+        return;
+    t->start(params, force);
+}
+
+void AnalysisController::cancel(const QString &listingId, const QString &analysisType)
+{
+    if (JobTracker *t = tracker(listingId, analysisType))
+        t->cancel();
+}
+
+int AnalysisController::resume(const QList<InFlightEntry> &entries)
+{
+    int attached = 0;
+    for (const InFlightEntry &e : entries) {
+        if (e.backend != m_backend.kind() || e.server != m_backend.server()) {
+            qCInfo(lcUi) << "not resuming" << e.jobId << "of backend" << e.backend << e.server;
+            continue;
+        }
+        ensureTracker(e.listingId, e.analysisType)->attach(e.jobId);
+        ++attached;
+    }
+    return attached;
+}
+
+JobTracker *AnalysisController::tracker(const QString &listingId, const QString &analysisType) const
+{
+    return m_trackers.value(pairKey(listingId, analysisType));
+}
+
+std::optional<Job> AnalysisController::job(const QString &listingId, const QString &analysisType) const
+{
+    const JobTracker *t = tracker(listingId, analysisType);
+    return t ? t->job() : std::nullopt;
+}
+
+bool AnalysisController::isActive(const QString &listingId, const QString &analysisType) const
+{
+    const JobTracker *t = tracker(listingId, analysisType);
+    return t && t->isActive();
+}
+
+int AnalysisController::activeCount() const
+{
+    int n = 0;
+    for (const JobTracker *t : m_trackers)
+        n += t->isActive() ? 1 : 0;
+    return n;
+}
+
+void AnalysisController::onFinished(const Job &job)
+{
+    Q_EMIT jobFinished(job);
+    if (job.status != JobStatus::Succeeded || !job.result || !m_library)
+        return;
+    nlohmann::json listing = nlohmann::json::object();
+    if (m_lookup) {
+        if (const auto l = m_lookup(job.listingId))
+            listing = listingToJson(*l);
+    }
+    Job stored = job;
+    if (stored.backend.isEmpty())
+        stored.backend = m_backend.kind();
+    if (!m_library->store(jobToJson(stored), listing)) {
+        qCWarning(lcUi) << "could not store result of" << job.id << ":" << m_library->errorString();
+        Q_EMIT errorOccurred(job.listingId, job.analysisType,
+                             tr("The result could not be saved to the library: %1").arg(m_library->errorString()));
+        return;
+    }
+    std::optional<double> score;
+    if (auto it = job.result->find("score"); it != job.result->end() && it->is_number())
+        score = it->get<double>();
+    Q_EMIT resultStored(job.id, job.listingId, score);
+}
+
+} // namespace dealscope::ui

@@ -1,0 +1,67 @@
+#pragma once
+
+#include "domain/Listing.h"
+#include "jobs/InFlightRegistry.h"
+#include "jobs/Job.h"
+
+#include <QHash>
+#include <QObject>
+#include <QString>
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <optional>
+
+namespace dealscope {
+class JobBackend;
+class JobTracker;
+class ResultsLibrary;
+}
+
+namespace dealscope::ui {
+
+// The desktop's side of the jobs (SPEC §6), without widgets: one JobTracker per
+// (listing, analysis type), finished results into the results library with the listing snapshot,
+// and re-attachment of the in-flight registry at start-up. Lives on the GUI thread; every
+// backend call is asynchronous, so nothing here blocks.
+class AnalysisController final : public QObject
+{
+    Q_OBJECT
+public:
+    using ListingLookup = std::function<std::optional<Listing>(const QString &listingId)>;
+
+    AnalysisController(JobBackend &backend, InFlightRegistry *registry, ResultsLibrary *library,
+                       ListingLookup lookup, QObject *parent = nullptr);
+    ~AnalysisController() override;
+
+    // Starts unless the pair already has an active job (a second click joins the first: one job).
+    void start(const QString &listingId, const QString &analysisType, const nlohmann::json &params, bool force);
+    void cancel(const QString &listingId, const QString &analysisType);
+    // Re-attaches every entry of this backend; returns how many were attached.
+    int resume(const QList<InFlightEntry> &entries);
+
+    JobTracker *tracker(const QString &listingId, const QString &analysisType) const;
+    std::optional<Job> job(const QString &listingId, const QString &analysisType) const;
+    bool isActive(const QString &listingId, const QString &analysisType) const;
+    int activeCount() const;
+    int trackerCount() const { return int(m_trackers.size()); }
+
+Q_SIGNALS:
+    void jobChanged(const dealscope::Job &job);
+    void jobFinished(const dealscope::Job &job);
+    void resultStored(const QString &jobId, const QString &listingId, std::optional<double> score);
+    void errorOccurred(const QString &listingId, const QString &analysisType, const QString &message);
+
+private:
+    JobTracker *ensureTracker(const QString &listingId, const QString &analysisType);
+    void onFinished(const Job &job);
+
+    JobBackend &m_backend;
+    InFlightRegistry *m_registry;
+    ResultsLibrary *m_library;
+    ListingLookup m_lookup;
+    QHash<QString, JobTracker *> m_trackers;   // key: listingId + '\n' + analysisType
+};
+
+} // namespace dealscope::ui
