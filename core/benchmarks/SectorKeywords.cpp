@@ -47,7 +47,7 @@ SectorKeywords::SectorKeywords()
               u"painting", u"flooring", u"home builder", u"homebuilder", u"carpentry", u"fencing", u"fence",
               u"insulation", u"siding", u"hardware store", u"building materials", u"building material",
               u"awning", u"awnings", u"asphalt", u"septic", u"gutter", u"gutters", u"solar", u"cabinetry",
-              u"countertop", u"countertops", u"mechanical contractor", u"heating", u"air conditioning", u"patio", u"fire sprinkler", u"sprinkler", u"fire protection", u"generator", u"generators", u"deck", u"decks", u"electrical", u"stucco", u"demolition", u"land clearing", u"drilling", u"pool construction", u"excavating"});
+              u"countertop", u"countertops", u"mechanical contractor", u"heating", u"air conditioning", u"patio", u"fire sprinkler", u"sprinkler", u"fire protection", u"generator", u"generators", u"deck", u"decks", u"electrical", u"stucco", u"demolition", u"land clearing", u"drilling", u"pool construction", u"excavating", u"striping", u"line striping", u"sealcoating"});
     add(i++, {u"media", u"magazine", u"newspaper", u"publishing", u"publisher", u"radio", u"tv station",
               u"television", u"video production", u"production company", u"podcast", u"film", u"recording studio",
               u"telecom", u"telecommunications", u"broadcasting"});
@@ -76,12 +76,12 @@ SectorKeywords::SectorKeywords()
               u"home care", u"hospice", u"assisted living", u"nursing home", u"senior care", u"senior living",
               u"optometry", u"optometrist", u"urgent care", u"behavioral health", u"mental health",
               u"counseling", u"rehab", u"rehabilitation", u"hearing aid", u"medical practice", u"physician",
-              u"patients", u"patient", u"caregiver", u"caregivers", u"wellness", u"drug testing", u"lab test", u"thermography", u"medical spa"});
+              u"patients", u"patient", u"caregiver", u"caregivers", u"wellness", u"drug testing", u"lab test", u"thermography", u"medical spa", u"ophthalmology", u"eye care", u"audiology"});
     add(i++, {u"manufacturing", u"manufacturer", u"manufactures", u"manufacture", u"fabrication", u"fabricator",
               u"machine shop", u"machining", u"cnc", u"foundry", u"metal fabrication", u"plastics",
               u"injection molding", u"packaging", u"printing", u"print shop", u"sign company", u"sign shop",
               u"signage", u"woodworking", u"millwork", u"factory", u"industrial", u"oem", u"textile",
-              u"welding", u"sawmill", u"powder coating", u"machinery", u"production facility", u"signs", u"sign franchise", u"t shirts", u"shirts", u"embroidery", u"screen printing", u"oilfield", u"oil and gas", u"jerky"});
+              u"welding", u"sawmill", u"powder coating", u"machinery", u"production facility", u"signs", u"sign franchise", u"t shirts", u"shirts", u"embroidery", u"screen printing", u"oilfield", u"oil and gas", u"metal finishing", u"jerky"});
     add(i++, {u"online", u"website", u"websites", u"ecommerce", u"e commerce", u"amazon", u"fba", u"shopify",
               u"saas", u"software", u"app", u"it services", u"managed services", u"msp", u"web design",
               u"digital marketing", u"technology", u"tech", u"computer repair", u"cell phone repair",
@@ -97,7 +97,7 @@ SectorKeywords::SectorKeywords()
               u"cbd", u"dispensary", u"pawn", u"pawn shop", u"bike shop", u"bicycle", u"thrift", u"consignment",
               u"clothing store", u"apparel", u"mattress", u"garden center", u"nursery", u"vending",
               u"health food", u"nutrition", u"sporting goods", u"toy store", u"bookstore", u"book store",
-              u"gun shop", u"firearms", u"eyewear", u"furniture store", u"retailer", u"showroom", u"bike", u"floral", u"power equipment", u"cannabis", u"vending route"});
+              u"gun shop", u"firearms", u"eyewear", u"furniture store", u"retailer", u"showroom", u"bike", u"floral", u"power equipment", u"cannabis", u"vending route", u"decor", u"décor", u"home decor"});
     add(i++, {u"cleaning", u"janitorial", u"commercial cleaning", u"carpet cleaning", u"maid", u"landscaping",
               u"landscape", u"lawn", u"lawn care", u"tree service", u"pest control", u"exterminator",
               u"pool service", u"pool route", u"laundromat", u"laundry", u"dry cleaning", u"dry cleaner",
@@ -109,12 +109,12 @@ SectorKeywords::SectorKeywords()
               u"advertising", u"marketing", u"home services", u"handyman", u"home inspection",
               u"restoration", u"photography", u"event planning", u"travel agency", u"catering", u"caterer",
               u"pressure washing", u"window cleaning", u"appliance repair", u"garage door", u"service route",
-              u"pool cleaning", u"employment", u"dumpster", u"dumpsters", u"portable toilet", u"potty", u"sanitation", u"garbage", u"junk", u"creative agency", u"design firm", u"interior design", u"pool", u"turf", u"power washing", u"sweeping", u"investigation", u"investigative", u"garment", u"tailor", u"alterations", u"upholstery", u"drapery", u"coworking", u"workspace", u"blinds", u"tree removal", u"tree trimming", u"wildlife control", u"wildlife", u"postal", u"mitigation", u"chem dry", u"kitchen maintenance", u"hood cleaning", u"water treatment", u"estate sale", u"squeegee"});
+              u"pool cleaning", u"employment", u"dumpster", u"dumpsters", u"portable toilet", u"potty", u"sanitation", u"garbage", u"junk", u"creative agency", u"design firm", u"interior design", u"pool", u"turf", u"power washing", u"sweeping", u"investigation", u"investigative", u"garment", u"tailor", u"alterations", u"upholstery", u"drapery", u"coworking", u"workspace", u"blinds", u"tree removal", u"tree trimming", u"wildlife control", u"wildlife", u"postal", u"mitigation", u"chem dry", u"kitchen maintenance", u"hood cleaning", u"water treatment", u"estate sale", u"squeegee", u"shoe repair", u"window treatment", u"window treatments"});
     add(i++, {u"trucking", u"freight", u"logistics", u"delivery", u"courier", u"moving company", u"movers",
               u"shipping", u"self storage", u"storage", u"warehouse", u"warehousing", u"limo", u"limousine",
               u"transportation", u"nemt", u"taxi", u"charter", u"ltl", u"last mile", u"dsp", u"fedex",
               u"fedex route", u"fedex ground", u"medical transportation", u"dispatch", u"hauling",
-              u"box truck", u"moving", u"moving service", u"pack ship", u"ship", u"fed ex"});
+              u"box truck", u"moving", u"moving service", u"pack ship", u"ship", u"fed ex", u"p d", u"fedex p"});
     add(i++, {u"wholesale", u"wholesaler", u"distributor", u"distribution", u"distributing", u"importer",
               u"import", u"exporter", u"supplier", u"route", u"b2b", u"tortilla route", u"bread route", u"snack route"});
 }

@@ -1,3 +1,4 @@
 #include "import/ImportLog.h"
 
-Q_LOGGING_CATEGORY(lcImport, "dealscope.import")
+// Debug output (timings per import) only when enabled with QT_LOGGING_RULES.
+Q_LOGGING_CATEGORY(lcImport, "dealscope.import", QtInfoMsg)
