@@ -43,8 +43,10 @@ ChatExchange::ChatExchange(QNetworkAccessManager *nam, LlmConfig config, json bo
     : QObject(parent), m_nam(nam), m_config(std::move(config)), m_body(std::move(body))
 {
     m_streamRequested = m_body.value("stream", false);
-    for (QTimer *timer : {&m_connectTimer, &m_idleTimer, &m_totalTimer})
+    for (QTimer *timer : {&m_connectTimer, &m_idleTimer, &m_totalTimer}) {
         timer->setSingleShot(true);
+        timer->setTimerType(Qt::PreciseTimer);   // a coarse timer may fire 5 % early
+    }
     m_connectTimer.setInterval(m_config.connectTimeoutMs);
     m_idleTimer.setInterval(m_config.idleTimeoutMs);
     m_totalTimer.setInterval(m_config.totalTimeoutMs);
