@@ -41,14 +41,15 @@ std::optional<qint64> readMoney(const nlohmann::json &json, const char *field)
     const auto it = json.find(field);
     if (it == json.end() || it->is_null())
         return std::nullopt;
-    if (it->is_number_integer())
-        return it->get<qint64>();
+    // is_number_integer() is also true for unsigned values, which get<qint64>() would wrap.
     if (it->is_number_unsigned()) {
         const auto v = it->get<std::uint64_t>();
         if (v > static_cast<std::uint64_t>(std::numeric_limits<qint64>::max()))
             fail(field, "is out of range");
         return static_cast<qint64>(v);
     }
+    if (it->is_number_integer())
+        return it->get<qint64>();
     // A whole number written as 5000.0 by some other tool is still a whole amount.
     if (it->is_number_float()) {
         const double d = it->get<double>();
