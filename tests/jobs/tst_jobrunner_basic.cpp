@@ -112,7 +112,7 @@ private Q_SLOTS:
         QVERIFY(runner.open());
         UpdateRecorder rec(runner);
         // A slow second step keeps the job visibly inside the pipeline.
-        Failpoints::configure(QStringLiteral("analysis.step.%1=delay(600)").arg(stepId(*m_engine, 1)));
+        Failpoints::configure(QStringLiteral("analysis.step.%1=delay(600)").arg(stepId(*m_engine, 2)));
         const auto reply = await([&](auto cb) { runner.start(request(QStringLiteral("L3")), this, cb); });
         QVERIFY(reply && reply->ok());
         QVERIFY(rec.waitTerminal(reply->job->id));
