@@ -24,6 +24,8 @@ AnalysisController::AnalysisController(JobBackend &backend, InFlightRegistry *re
     , m_library(library)
     , m_lookup(std::move(lookup))
 {
+    m_pendingTimer.setInterval(50);
+    connect(&m_pendingTimer, &QTimer::timeout, this, &AnalysisController::checkPendingStarts);
 }
 
 AnalysisController::~AnalysisController()
@@ -58,6 +60,30 @@ void AnalysisController::start(const QString &listingId, const QString &analysis
     if (t->isActive())
         return;
     t->start(params, force);
+    // The tracker stays silent when the backend answers with the job it already holds (a recent
+    // success returned by dedup); watch the pair until the start is resolved either way.
+    m_pendingStarts.insert(pairKey(listingId, analysisType));
+    if (!m_pendingTimer.isActive())
+        m_pendingTimer.start();
+}
+
+void AnalysisController::checkPendingStarts()
+{
+    for (auto it = m_pendingStarts.begin(); it != m_pendingStarts.end();) {
+        const JobTracker *t = m_trackers.value(*it);
+        const auto job = t ? t->job() : std::nullopt;
+        const bool resolved = !t || !t->isActive() || (job && !isTerminal(job->status));
+        if (!resolved) {
+            ++it;
+            continue;
+        }
+        const QString listingId = it->section(u'\n', 0, 0);
+        const QString type = it->section(u'\n', 1);
+        it = m_pendingStarts.erase(it);
+        Q_EMIT pairStateChanged(listingId, type);
+    }
+    if (m_pendingStarts.isEmpty())
+        m_pendingTimer.stop();
 }
 
 void AnalysisController::cancel(const QString &listingId, const QString &analysisType)

@@ -6,7 +6,9 @@
 
 #include <QHash>
 #include <QObject>
+#include <QSet>
 #include <QString>
+#include <QTimer>
 
 #include <nlohmann/json.hpp>
 
@@ -52,16 +54,22 @@ Q_SIGNALS:
     void jobFinished(const dealscope::Job &job);
     void resultStored(const QString &jobId, const QString &listingId, std::optional<double> score);
     void errorOccurred(const QString &listingId, const QString &analysisType, const QString &message);
+    // The pair's activity changed without a job change (a start answered with the job already
+    // shown, e.g. a recent success): views refresh their buttons.
+    void pairStateChanged(const QString &listingId, const QString &analysisType);
 
 private:
     JobTracker *ensureTracker(const QString &listingId, const QString &analysisType);
     void onFinished(const Job &job);
+    void checkPendingStarts();
 
     JobBackend &m_backend;
     InFlightRegistry *m_registry;
     ResultsLibrary *m_library;
     ListingLookup m_lookup;
     QHash<QString, JobTracker *> m_trackers;   // key: listingId + '\n' + analysisType
+    QSet<QString> m_pendingStarts;
+    QTimer m_pendingTimer;
 };
 
 } // namespace dealscope::ui

@@ -147,6 +147,14 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget *parent)
                 if (listingId == m_panel->listingId())
                     refreshPanelRow(type);
             });
+    connect(m_controller, &AnalysisController::pairStateChanged, this,
+            [this](const QString &listingId, const QString &type) {
+                updateListingStatus(listingId);
+                if (listingId == m_panel->listingId())
+                    refreshPanelRow(type);
+                if (!m_countsTimer.isActive())
+                    m_countsTimer.start();
+            });
     connect(m_secrets, &SecretStore::fallbackActivated, this, [this](const QString &warning) {
         showNotice(warning, true);
     });

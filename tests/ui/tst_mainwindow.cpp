@@ -1,0 +1,539 @@
+// Drives the real Dealscope main window on the offscreen platform: real local runner and engine,
+// real QSettings INI and SQLite files in a temp folder, QTest clicks and keys.
+#include "analysis/AnalysisEngine.h"
+#include "analysis/AnalysisType.h"
+#include "common/Failpoints.h"
+#include "common/Format.h"
+#include "config/AppSettings.h"
+#include "domain/ListingCatalog.h"
+#include "imports/ImportDiagnosticsDialog.h"
+#include "jobs/JobListModel.h"
+#include "jobs/JobsDock.h"
+#include "jobs/LocalJobRunner.h"
+#include "library/LibraryModel.h"
+#include "library/LibraryView.h"
+#include "listings/AnalysisRow.h"
+#include "listings/ListingFilterProxy.h"
+#include "listings/ListingPanel.h"
+#include "listings/ListingTableModel.h"
+#include "mainwindow/AnalysisController.h"
+#include "mainwindow/MainWindow.h"
+#include "results/ResultView.h"
+#include "settings/SettingsDialog.h"
+#include "storage/ResultsLibrary.h"
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDirIterator>
+#include <QElapsedTimer>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+using namespace dealscope;
+using namespace dealscope::ui;
+using namespace Qt::Literals::StringLiterals;
+
+namespace {
+
+const QByteArray kSeedCsv =
+    "id,title,industry,location,Asking Price,Gross Revenue,Cash Flow,Established\n"
+    "L1,Austin Car Wash,Car Washes,\"Austin, TX\",\"$1,200,000\",800000,300000,2005\n"
+    "L2,Denver Pizza Shop,Restaurants,\"Denver, CO\",450000,900000,150000,2015\n"
+    "L3,Houston Plumbing Co,Plumbing,\"Houston, TX\",2500000,3000000,600000,1998\n"
+    "L4,Miami Salon,Beauty Salons,\"Miami, FL\",150000,250000,,2020\n"
+    "L5,Dallas Landscaping,Landscaping,\"Dallas, TX\",700000,1100000,250000,2010\n"
+    "L6,Boulder Coffee Roaster,Coffee Shops,\"Boulder, CO\",350000,500000,90000,2018\n";
+
+void writeFile(const QString &path, const QByteArray &bytes)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(bytes);
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+} // namespace
+
+class TestMainWindow final : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+
+    QString ini() const { return m_dir->filePath(u"settings.ini"_s); }
+    QString dataDir() const { return m_dir->filePath(u"data"_s); }
+
+    std::unique_ptr<MainWindow> makeWindow()
+    {
+        MainWindowOptions o;
+        o.settingsFile = ini();
+        o.dataDir = dataDir();
+        o.secretMode = SecretStore::Mode::MemoryOnly;
+        o.demoListingsResource = m_dir->filePath(u"seed.csv"_s);
+        auto w = std::make_unique<MainWindow>(o);
+        w->show();
+        return w;
+    }
+
+    static bool waitLoaded(MainWindow &w)
+    {
+        QElapsedTimer t;
+        t.start();
+        while (!w.isLoaded() && t.elapsed() < 20000)
+            QTest::qWait(20);
+        return w.isLoaded();
+    }
+
+    static QString firstStepId(MainWindow &w, AnalysisType type, int index = 0)
+    {
+        const auto steps = w.engine()->steps(type);
+        return steps.at(qMin<qsizetype>(index, steps.size() - 1)).id;
+    }
+
+    static std::optional<Job> job(MainWindow &w, const QString &listing, const QString &type)
+    {
+        return w.controller()->job(listing, type);
+    }
+
+    static int jobsInStore(MainWindow &w, const QString &listing, const QString &type)
+    {
+        int n = 0;
+        for (const Job &j : w.runner()->jobs())
+            n += (j.listingId == listing && j.analysisType == type) ? 1 : 0;
+        return n;
+    }
+
+private Q_SLOTS:
+    void init()
+    {
+        m_dir = std::make_unique<QTemporaryDir>();
+        QVERIFY(m_dir->isValid());
+        writeFile(m_dir->filePath(u"seed.csv"_s), kSeedCsv);
+        Failpoints::configure({});
+    }
+
+    void cleanup()
+    {
+        Failpoints::configure({});
+        m_dir.reset();
+    }
+
+    void titleAndFirstStartListings()
+    {
+        auto w = makeWindow();
+        QCOMPARE(w->windowTitle(), u"Dealscope"_s);
+        QVERIFY(waitLoaded(*w));
+        QCOMPARE(w->listingModel()->rowCount(), 6);
+        QCOMPARE(w->listingView()->model()->rowCount(), 6);
+        // Every control the user reaches has a name for assistive technology.
+        for (QWidget *c : w->findChildren<QWidget *>()) {
+            if (qobject_cast<QLineEdit *>(c) || qobject_cast<QComboBox *>(c) || qobject_cast<QProgressBar *>(c)) {
+                if (c->objectName().isEmpty() || c->objectName().startsWith(u"qt_"_s))
+                    continue;
+                QVERIFY2(!c->accessibleName().isEmpty(), qPrintable(c->objectName()));
+            }
+            if (auto *b = qobject_cast<QPushButton *>(c))
+                QVERIFY2(!b->accessibleName().isEmpty() || !b->text().isEmpty(), qPrintable(b->objectName()));
+        }
+    }
+
+    void startShowsProgressAndRendersTheEngineResult()
+    {
+        auto w = makeWindow();
+        QVERIFY(waitLoaded(*w));
+        // Slow two steps down a little so the running states are visible, as in real use.
+        Failpoints::configure(u"analysis.step.valuation.%1=delay(300);analysis.step.valuation.%2=delay(300)"_s
+                                  .arg(firstStepId(*w, AnalysisType::Valuation, 1), firstStepId(*w, AnalysisType::Valuation, 3)));
+
+        // Select L1 with the keyboard: Home goes to the first row of the (unsorted) table.
+        w->listingView()->setFocus();
+        w->selectListing(u"L1"_s);
+        QCOMPARE(w->listingPanel()->listingId(), u"L1"_s);
+
+        QSignalSpy changes(w->controller(), &AnalysisController::jobChanged);
+        QSignalSpy finished(w.get(), &MainWindow::analysisFinished);
+        AnalysisRow *row = w->listingPanel()->row(u"valuation"_s);
+        QVERIFY(row->startButton()->isEnabled());
+        QTest::mouseClick(row->startButton(), Qt::LeftButton);
+        QVERIFY(!row->startButton()->isEnabled());    // active: a second start is not offered
+        QVERIFY(row->cancelButton()->isEnabled());
+
+        QTRY_VERIFY_WITH_TIMEOUT(row->progressBar()->value() > 0 && row->progressBar()->value() < 100, 10000);
+        QVERIFY(!row->statusLabel()->text().isEmpty());
+        QVERIFY(finished.wait(20000));
+        const Job done = finished.last().at(0).value<Job>();
+        QCOMPARE(done.status, JobStatus::Succeeded);
+        QCOMPARE(row->progressBar()->value(), 100);
+        QVERIFY(row->startButton()->isEnabled());
+        QVERIFY(row->rerunButton()->isEnabled());
+        QVERIFY(!row->cancelButton()->isEnabled());
+        QVERIFY(!row->elapsedLabel()->text().isEmpty());
+
+        bool sawRunning = false;
+        double last = -1;
+        for (const auto &args : changes) {
+            const Job j = args.at(0).value<Job>();
+            if (j.status == JobStatus::Running && j.progress > 0 && j.progress < 100)
+                sawRunning = true;
+            if (j.status == JobStatus::Running && j.attempt == 1) {
+                QVERIFY2(j.progress >= last, "progress went backwards");
+                last = j.progress;
+            }
+        }
+        QVERIFY(sawRunning);
+
+        // The same engine, run directly on the same listings, gives the same result.
+        AnalysisEngine engine(w->engine()->catalog()->benchmarksPtr(), w->engine()->catalog());
+        Job direct;
+        direct.id = u"direct"_s;
+        direct.listingId = u"L1"_s;
+        direct.analysisType = u"valuation"_s;
+        direct.params = w->settings().analysisDefaults().toParams();
+        ExecutionHooks hooks;
+        hooks.onProgress = [](double, const QString &) {};
+        hooks.onCheckpoint = [](const PipelineCheckpoint &) {};
+        hooks.isCancelRequested = [] { return false; };
+        Failpoints::configure({});
+        const nlohmann::json expected = engine.run(direct, PipelineCheckpoint{}, hooks);
+        QVERIFY(done.result.has_value());
+        QVERIFY(done.result->at("metrics") == expected.at("metrics"));
+        QVERIFY(done.result->at("score") == expected.at("score"));
+
+        // What the user reads: hand-computed figures for L1 ($1.2M asking, $300k cash flow).
+        QTRY_VERIFY(w->resultView()->reportText().contains(u"Valuation — Austin Car Wash"_s));
+        const QString report = w->resultView()->reportText();
+        QVERIFY2(report.contains(u"4.00×"_s), qPrintable(report));               // SDE multiple 1.2M / 300k
+        QVERIFY(report.contains(u"1.50×"_s));                                      // revenue multiple 1.2M / 800k
+        QVERIFY(report.contains(u"37.5 %"_s));                                     // margin 300k / 800k
+        QVERIFY(report.contains(u"$1,080,000"_s));                                 // loan: 90 % of the price
+        QVERIFY(report.contains(formatMetric(u"dscr"_s, expected["metrics"]["dscr"])));
+        QVERIFY(report.contains(formatMetric(u"annualDebtService"_s, expected["metrics"]["annualDebtService"])));
+        QVERIFY(report.contains(u"Score %1 / 100"_s.arg(QString::number(expected["score"].get<double>(), 'f', 0))));
+        QVERIFY(report.contains(u"Rate \\ Down payment"_s));                       // sensitivity grid
+        QVERIFY(report.contains(u"secondary source"_s));
+        for (const auto &f : expected["findings"])
+            QVERIFY2(report.contains(QString::fromStdString(f["message"].get<std::string>())), f.dump().c_str());
+
+        // Stored in the library, and the listings table shows the score.
+        QVERIFY(w->library().contains(done.id));
+        w->listingModel()->flushPendingChanges();
+        const int row0 = w->listingModel()->rowOf(u"L1"_s);
+        QCOMPARE(w->listingModel()->index(row0, ListingTableModel::ColScore).data(ListingTableModel::ScoreRole).toDouble(),
+                 expected["score"].get<double>());
+        // The jobs dock lists it.
+        w->jobModel()->flushPendingChanges();
+        QCOMPARE(w->jobModel()->rowCount(), 1);
+        QCOMPARE(w->jobModel()->index(0, JobListModel::ColStatus).data().toString(), u"succeeded"_s);
+        QCOMPARE(w->jobModel()->index(0, JobListModel::ColBackend).data().toString(), u"local"_s);
+    }
+
+    void cancelStopsTheJob()
+    {
+        auto w = makeWindow();
+        QVERIFY(waitLoaded(*w));
+        Failpoints::configure(u"analysis.step.valuation.%1=delay(20000)"_s.arg(firstStepId(*w, AnalysisType::Valuation, 1)));
+        w->selectListing(u"L2"_s);
+        AnalysisRow *row = w->listingPanel()->row(u"valuation"_s);
+        QTest::mouseClick(row->startButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(job(*w, u"L2"_s, u"valuation"_s) && job(*w, u"L2"_s, u"valuation"_s)->status == JobStatus::Running, 10000);
+        QVERIFY(row->cancelButton()->isEnabled());
+        QTest::mouseClick(row->cancelButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(job(*w, u"L2"_s, u"valuation"_s)->status, JobStatus::Canceled, 10000);
+        QCOMPARE(row->statusLabel()->text(), u"Canceled"_s);
+        QVERIFY(row->startButton()->isEnabled());
+        QVERIFY(!row->cancelButton()->isEnabled());
+        w->jobModel()->flushPendingChanges();
+        QCOMPARE(w->jobModel()->index(0, JobListModel::ColStatus).data().toString(), u"canceled"_s);
+        QCOMPARE(w->library().count(), 0);
+    }
+
+    void doubleClickStartsOneJob()
+    {
+        auto w = makeWindow();
+        QVERIFY(waitLoaded(*w));
+        Failpoints::configure(u"analysis.step.risk_assessment.%1=delay(1500)"_s.arg(firstStepId(*w, AnalysisType::RiskAssessment, 1)));
+        w->selectListing(u"L3"_s);
+        AnalysisRow *row = w->listingPanel()->row(u"risk_assessment"_s);
+        QTest::mouseDClick(row->startButton(), Qt::LeftButton);
+        QTest::mouseClick(row->startButton(), Qt::LeftButton);
+        QTest::keyClick(w.get(), Qt::Key_3, Qt::ControlModifier);   // the shortcut, too
+        w->startAnalysis(u"L3"_s, u"risk_assessment"_s);           // and a programmatic start
+        QTRY_VERIFY_WITH_TIMEOUT(job(*w, u"L3"_s, u"risk_assessment"_s).has_value(), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(job(*w, u"L3"_s, u"risk_assessment"_s)->status, JobStatus::Succeeded, 20000);
+        QCOMPARE(jobsInStore(*w, u"L3"_s, u"risk_assessment"_s), 1);
+        w->jobModel()->flushPendingChanges();
+        QCOMPARE(w->jobModel()->rowCount(), 1);
+        // Start again within the hour: the recent success is returned, no new job; Re-run forces one.
+        QTest::mouseClick(row->startButton(), Qt::LeftButton);
+        QTRY_VERIFY(!w->controller()->isActive(u"L3"_s, u"risk_assessment"_s));
+        QCOMPARE(jobsInStore(*w, u"L3"_s, u"risk_assessment"_s), 1);
+        Failpoints::configure({});
+        QTest::mouseClick(row->rerunButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(jobsInStore(*w, u"L3"_s, u"risk_assessment"_s), 2, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!w->controller()->isActive(u"L3"_s, u"risk_assessment"_s), 20000);
+    }
+
+    void filterAndSearch()
+    {
+        auto w = makeWindow();
+        QVERIFY(waitLoaded(*w));
+        QAbstractItemModel *view = w->listingView()->model();
+        QTest::keyClicks(w->searchEdit(), u"pizza"_s);
+        QTRY_COMPARE(view->rowCount(), 1);
+        QCOMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L2"_s);
+        w->searchEdit()->clear();
+        QTRY_COMPARE(view->rowCount(), 6);
+
+        QComboBox *state = w->stateCombo();
+        const int tx = state->findData(u"TX"_s);
+        QVERIFY(tx > 0);
+        state->setCurrentIndex(tx);
+        QCOMPARE(view->rowCount(), 3);
+        QTest::keyClicks(w->maxPriceEdit(), u"1,000,000"_s);
+        QTRY_COMPARE(view->rowCount(), 1);
+        QCOMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L5"_s);
+        w->maxPriceEdit()->clear();
+        QTest::keyClicks(w->minPriceEdit(), u"1000000"_s);
+        QTRY_COMPARE(view->rowCount(), 2);   // L1 1.2M, L3 2.5M
+        state->setCurrentIndex(0);
+        QTRY_COMPARE(view->rowCount(), 2);
+        w->minPriceEdit()->clear();
+        QTRY_COMPARE(view->rowCount(), 6);
+
+        QComboBox *industry = w->industryCombo();
+        industry->setCurrentIndex(industry->findData(u"Plumbing"_s));
+        QCOMPARE(view->rowCount(), 1);
+        industry->setCurrentIndex(0);
+        // Hostile search text is just text.
+        QTest::keyClicks(w->searchEdit(), u"(.*[\\"_s);
+        QTRY_COMPARE(view->rowCount(), 0);
+        w->searchEdit()->clear();
+        QTRY_COMPARE(view->rowCount(), 6);
+
+        // Sorting by asking price puts the cheapest first, unknowns last.
+        w->listingView()->sortByColumn(ListingTableModel::ColAsking, Qt::AscendingOrder);
+        QCOMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L4"_s);
+
+        // The filters come back after a restart.
+        QTest::keyClicks(w->searchEdit(), u"co"_s);
+        state->setCurrentIndex(state->findData(u"CO"_s));
+        QTRY_COMPARE(view->rowCount(), 2);
+        w.reset();
+        auto again = makeWindow();
+        QVERIFY(waitLoaded(*again));
+        QCOMPARE(again->searchEdit()->text(), u"co"_s);
+        QCOMPARE(again->stateCombo()->currentData().toString(), u"CO"_s);
+        QCOMPARE(again->listingView()->model()->rowCount(), 2);
+    }
+
+    void importGoodAndMalformedFiles()
+    {
+        auto w = makeWindow();
+        QVERIFY(waitLoaded(*w));
+        QSignalSpy imported(w.get(), &MainWindow::importFinished);
+
+        const QString good = m_dir->filePath(u"more.csv"_s);
+        writeFile(good, "id,title,location,Asking Price,Cash Flow\n"
+                        "N1,Tampa Bakery,\"Tampa, FL\",300000,80000\n"
+                        "N2,Reno Gym,\"Reno, NV\",N/A,Not Disclosed\n"
+                        "L1,Austin Car Wash (price cut),\"Austin, TX\",\"$1,000,000\",300000\n"
+                        "N3,,\"Nowhere, XX\",1,1\n");
+        w->importFile(good);
+        QVERIFY(imported.wait(20000));
+        QCOMPARE(imported.last().at(1).toBool(), true);
+        QCOMPARE(w->listingModel()->rowCount(), 8);       // 6 kept + 2 new; L1 updated in place
+        QCOMPARE(w->listingModel()->find(u"L1"_s)->askingPrice, std::optional<qint64>(1'000'000));
+        QVERIFY(!w->listingModel()->find(u"N2"_s)->askingPrice);
+        ImportDiagnosticsDialog *dialog = w->lastImportDialog();
+        QVERIFY(dialog);
+        QVERIFY(dialog->isVisible());
+        QVERIFY2(dialog->summaryText().contains(u"2 new, 1 updated"_s), qPrintable(dialog->summaryText()));
+        QVERIFY(dialog->summaryText().contains(u"1 rejected"_s));
+        QVERIFY(dialog->table()->rowCount() >= 1);
+        bool lineFive = false;
+        for (int r = 0; r < dialog->table()->rowCount(); ++r)
+            lineFive |= dialog->table()->item(r, 0)->text() == u"5"_s;
+        QVERIFY(lineFive);   // the row without a title, by its line number
+
+        const QString bad = m_dir->filePath(u"garbage.csv"_s);
+        QByteArray junk(4096, '\0');
+        for (int i = 0; i < junk.size(); ++i)
+            junk[i] = char((i * 131) % 256);
+        writeFile(bad, junk);
+        w->importFile(bad);
+        QVERIFY(imported.wait(20000));
+        QCOMPARE(imported.last().at(1).toBool(), false);
+        QCOMPARE(w->listingModel()->rowCount(), 8);       // nothing lost
+        QTRY_VERIFY(w->lastImportDialog() && w->lastImportDialog() != dialog);
+        QVERIFY(w->lastImportDialog()->summaryText().contains(u"could not be imported"_s));
+
+        w->importFile(m_dir->filePath(u"does-not-exist.json"_s));
+        QVERIFY(imported.wait(20000));
+        QCOMPARE(imported.last().at(1).toBool(), false);
+        QCOMPARE(w->listingModel()->rowCount(), 8);
+
+        // Drag and drop of a JSON file onto the window imports it too.
+        const QString json = m_dir->filePath(u"dropped.json"_s);
+        writeFile(json, R"({"listings":[{"id":"J1","title":"Boise Print Shop","askingPrice":90000}]})");
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(json)});
+        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(w.get(), &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(w.get(), &drop);
+        QVERIFY(imported.wait(20000));
+        QCOMPARE(w->listingModel()->rowCount(), 9);
+
+        // Still there after a restart.
+        QTRY_VERIFY_WITH_TIMEOUT(readFile(dataDir() + u"/listings.json"_s).contains("Boise Print Shop"), 10000);
+        w.reset();
+        auto again = makeWindow();
+        QVERIFY(waitLoaded(*again));
+        QCOMPARE(again->listingModel()->rowCount(), 9);
+        QVERIFY(again->listingModel()->find(u"N1"_s));
+        QVERIFY(again->listingModel()->find(u"J1"_s));
+    }
+
+    void inFlightJobsResumeInANewWindow()
+    {
+        const QStringList pairs = {u"L1/valuation"_s, u"L2/risk_assessment"_s, u"L3/business_analysis"_s};
+        {
+            auto w = makeWindow();
+            QVERIFY(waitLoaded(*w));
+            // Every step after the first waits, so the jobs are in flight when the window goes away.
+            QStringList spec;
+            for (AnalysisType t : {AnalysisType::Valuation, AnalysisType::RiskAssessment, AnalysisType::BusinessAnalysis})
+                spec << u"analysis.step.%1.%2=delay(60000)"_s.arg(analysisTypeName(t), firstStepId(*w, t, 1));
+            Failpoints::configure(spec.join(u';'));
+            for (const QString &p : pairs)
+                w->startAnalysis(p.section(u'/', 0, 0), p.section(u'/', 1, 1));
+            // In flight: running (past the first step) or queued behind the worker threads.
+            const auto inFlight = [&] {
+                int running = 0;
+                for (const QString &p : pairs) {
+                    const auto j = job(*w, p.section(u'/', 0, 0), p.section(u'/', 1, 1));
+                    if (!j || isTerminal(j->status))
+                        return false;
+                    running += j->progress > 0 ? 1 : 0;
+                }
+                return running >= 1;
+            };
+            QTRY_VERIFY_WITH_TIMEOUT(inFlight(), 10000);
+            QVERIFY(readFile(ini()).contains("inflight"));
+        }
+        Failpoints::configure({});
+        auto w = makeWindow();
+        QVERIFY(waitLoaded(*w));
+        QCOMPARE(w->resumedCount(), 3);
+        QVERIFY(w->noticeLabel()->isVisible());
+        QVERIFY2(w->noticeLabel()->text().contains(u"Resumed 3 analyses"_s), qPrintable(w->noticeLabel()->text()));
+        for (const QString &p : pairs) {
+            const QString listing = p.section(u'/', 0, 0), type = p.section(u'/', 1, 1);
+            QTRY_VERIFY_WITH_TIMEOUT(job(*w, listing, type) && job(*w, listing, type)->status == JobStatus::Succeeded, 30000);
+        }
+        QTRY_COMPARE(w->library().count(), 3);
+        // At least the jobs that were running went through a second attempt from their checkpoint.
+        int resumedAttempts = 0;
+        for (const QString &p : pairs)
+            resumedAttempts += job(*w, p.section(u'/', 0, 0), p.section(u'/', 1, 1))->attempt >= 2 ? 1 : 0;
+        QVERIFY(resumedAttempts >= 1);
+        QTRY_VERIFY(!readFile(ini()).contains("jobId"));     // entries leave the registry once stored
+        // The library view finds them offline.
+        w->tabs()->setCurrentWidget(w->libraryView());
+        w->libraryView()->refresh();
+        QCOMPARE(w->libraryView()->model()->rowCount(), 3);
+        QTest::keyClicks(w->libraryView()->searchEdit(), u"pizza"_s);
+        QTRY_COMPARE(w->libraryView()->model()->rowCount(), 1);
+        w->libraryView()->table()->setCurrentIndex(w->libraryView()->model()->index(0, 0));
+        w->libraryView()->openSelected();
+        QVERIFY(w->libraryView()->resultView()->reportText().contains(u"Denver Pizza Shop"_s));
+        w->libraryView()->deleteSelected();
+        QCOMPARE(w->library().count(), 2);
+        QCOMPARE(w->libraryView()->model()->rowCount(), 0);
+    }
+
+    void settingsPersistAndNoSecretInTheIni()
+    {
+        const QString secret = u"sk-test-SECRET-4242"_s;
+        {
+            auto w = makeWindow();
+            QVERIFY(waitLoaded(*w));
+            bool sawDialog = false;
+            QTimer::singleShot(0, this, [&] {
+                auto *dialog = qobject_cast<SettingsDialog *>(QApplication::activeModalWidget());
+                QVERIFY(dialog);
+                sawDialog = true;
+                auto *threads = dialog->findChild<QSpinBox *>(u"workerThreads"_s);
+                threads->setValue(3);
+                auto *salary = dialog->findChild<QSpinBox *>(u"ownerSalary"_s);
+                salary->setValue(60000);
+                auto *provider = dialog->findChild<QComboBox *>(u"llmProvider"_s);
+                provider->setCurrentIndex(provider->findData(u"openai"_s));
+                auto *model = dialog->findChild<QLineEdit *>(u"llmModel"_s);
+                model->clear();
+                QTest::keyClicks(model, u"llama3"_s);
+                QVERIFY(dialog->apiKeyEdit()->isEnabled());
+                QCOMPARE(dialog->apiKeyEdit()->echoMode(), QLineEdit::Password);
+                QTest::keyClicks(dialog->apiKeyEdit(), secret);
+                auto *warning = dialog->findChild<QLabel *>(u"keychainWarning"_s);
+                QVERIFY(warning->text().contains(u"memory"_s));   // memory-only mode is said out loud
+                QVERIFY(!dialog->findChild<QLineEdit *>(u"serverUrl"_s)->isEnabled());
+                auto *buttons = dialog->findChild<QDialogButtonBox *>(u"settingsButtons"_s);
+                QTest::mouseClick(buttons->button(QDialogButtonBox::Ok), Qt::LeftButton);
+            });
+            w->openSettings();
+            QVERIFY(sawDialog);
+            QCOMPARE(w->secrets().cached(AppSettings::llmApiKeySecret()), std::optional<QString>(secret));
+            // The default salary reaches the analyses.
+            w->startAnalysis(u"L5"_s, u"valuation"_s);
+            QTRY_VERIFY_WITH_TIMEOUT(job(*w, u"L5"_s, u"valuation"_s) && isTerminal(job(*w, u"L5"_s, u"valuation"_s)->status), 20000);
+            QCOMPARE(job(*w, u"L5"_s, u"valuation"_s)->params["ownerSalary"].get<qint64>(), 60000);
+            QVERIFY(!QString::fromStdString(job(*w, u"L5"_s, u"valuation"_s)->params.dump()).contains(secret));
+        }
+        AppSettings reread(ini());
+        QCOMPARE(reread.workerThreads(), 3);
+        QCOMPARE(reread.analysisDefaults().ownerSalary, 60000);
+        QCOMPARE(reread.llmProvider(), u"openai"_s);
+        QCOMPARE(reread.llmModel(), u"llama3"_s);
+        // No secret anywhere on disk: not in the INI, not in the data folder.
+        QVERIFY(!readFile(ini()).contains(secret.toUtf8()));
+        QDirIterator it(dataDir(), QDir::Files, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            const QString f = it.next();
+            QVERIFY2(!readFile(f).contains(secret.toUtf8()), qPrintable(f));
+        }
+        // Geometry and the developer toggle persist as well.
+        auto w = makeWindow();
+        QVERIFY(waitLoaded(*w));
+        QVERIFY(w->jobsDock()->view()->isColumnHidden(JobListModel::ColId));
+        w->jobsDock()->developerToggle()->click();
+        QVERIFY(!w->jobsDock()->view()->isColumnHidden(JobListModel::ColId));
+        w.reset();
+        QVERIFY(readFile(ini()).contains("geometry="));
+        auto again = makeWindow();
+        QVERIFY(waitLoaded(*again));
+        QVERIFY(again->jobsDock()->developerToggle()->isChecked());
+        QVERIFY(!again->jobsDock()->view()->isColumnHidden(JobListModel::ColRequestId));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
