@@ -124,7 +124,8 @@ std::optional<QString> ServerApp::start()
         // The port line on stdout lets scripts and tests start us on port 0.
         QTextStream(stdout) << "dealscope-server listening on " << m_options.listenHost << ':' << tcp->serverPort() << Qt::endl;
     }
-    if (m_options.runsWorkers() && m_options.workers > 0) {
+    if (m_options.runsWorkers()) {
+        // With --workers 0 the pool only serves the push-queue consumer (/api/analysis/consume).
         WorkerPool::Settings ws;
         ws.workers = m_options.workers;
         ws.jobTimeoutSecs = m_options.jobTimeoutSecs;

@@ -140,8 +140,6 @@ std::optional<QString> readServerOptions(const QCommandLineParser &p, const QPro
     } else if (const QString e = env.value(envName(QStringLiteral("insecure-no-auth"))); !e.isEmpty()) {
         o->insecureNoAuth = e == QLatin1String("1") || e.compare(QLatin1String("true"), Qt::CaseInsensitive) == 0;
     }
-    if (o->workers == 0 && o->role != QLatin1String("api"))
-        return QStringLiteral("--workers 0 only makes sense with --role api");
     if (!o->isRedis() && o->role != QLatin1String("all"))
         return QStringLiteral("--role %1 needs a shared store (--store redis://HOST:PORT)").arg(o->role);
     if (o->runsApi()) {

@@ -121,9 +121,19 @@ void WorkerPool::execute(Lease &lease)
 
     for (;;) {
         bool cancel = lease.job.cancelRequested;
-        bool lost = false;
+        bool lost = false;   // lease lost, or the store went away: leave the job to its next owner
         auto lastCheck = Clock::now();
         auto lastProgress = Clock::now();
+        // Hooks run inside the engine and must not throw: a store outage stops this attempt
+        // without a terminal write, and the lease expiry hands the job to the next worker.
+        auto guarded = [&](auto &&write) {
+            try {
+                return write();
+            } catch (const StoreUnavailable &e) {
+                qCWarning(lcServerWorker) << "job" << lease.job.id << "lost its store:" << e.what();
+                return WriteResult::LeaseLost;
+            }
+        };
         auto handle = [&](WriteResult r) {
             if (r == WriteResult::CancelRequested)
                 cancel = true;
@@ -141,7 +151,7 @@ void WorkerPool::execute(Lease &lease)
                 return;
             lastProgress = now;
             lastCheck = now;
-            handle(m_store->progress(lease, progress, line));
+            handle(guarded([&] { return m_store->progress(lease, progress, line); }));
         };
         hooks.isCancelRequested = [&] {
             if (m_release || cancel || lost)
@@ -149,7 +159,7 @@ void WorkerPool::execute(Lease &lease)
             const auto now = Clock::now();
             if (now - lastCheck >= kCheckInterval) {
                 lastCheck = now;
-                handle(m_store->heartbeat(lease));
+                handle(guarded([&] { return m_store->heartbeat(lease); }));
             }
             return cancel || lost;
         };
@@ -207,6 +217,8 @@ void WorkerPool::execute(Lease &lease)
             }
             if (m_store->resume(lease) != WriteResult::Ok)
                 return;
+        } catch (const StoreUnavailable &) {
+            throw;   // no terminal write without the store; the lease expiry recovers the job
         } catch (const std::exception &e) {
             if (lost)
                 return;
