@@ -61,6 +61,7 @@ public:
     std::optional<SectorBenchmark> sector(QStringView name) const;     // case/punctuation-insensitive
     std::optional<IndustryBenchmark> industry(QStringView name) const; // case/punctuation-insensitive
     SectorBenchmark allSectors() const;                       // the "All" row
+    const QList<IndustryBenchmark> &industries() const { return m_industries; } // file order
 
     // The sector a free-text industry ("Restaurant", "Car Washes", "Food and Restaurants") belongs to,
     // or empty when nothing matches.
