@@ -48,6 +48,24 @@ public:
     QUrl url(const QString &path) const { return QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(m_port).arg(path)); }
     QUrl openAiBase() const { return url(QStringLiteral("/v1")); }
 
+    // Makes requests for `model` play `scenario` (e.g. a server started with --model fixed).
+    bool setAlias(const QString &model, const QString &scenario) const
+    {
+        QNetworkAccessManager nam;
+        nam.setProxy(QNetworkProxy::NoProxy);
+        QNetworkRequest request(url(QStringLiteral("/_standin/alias")));
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+        const nlohmann::json body = {{"model", model.toStdString()}, {"scenario", scenario.toStdString()}};
+        QNetworkReply *reply = nam.post(request, QByteArray::fromStdString(body.dump()));
+        QEventLoop loop;
+        QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+        QTimer::singleShot(5000, &loop, &QEventLoop::quit);
+        loop.exec();
+        const bool ok = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 204;
+        delete reply;
+        return ok;
+    }
+
     // Every request record (see StandInExchange::handleChat).
     nlohmann::json log() const
     {

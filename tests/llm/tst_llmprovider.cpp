@@ -14,6 +14,8 @@
 #include <QTest>
 
 #include <atomic>
+#include <thread>
+#include <vector>
 
 using namespace dealscope;
 using namespace dealscope::llm;
@@ -67,6 +69,8 @@ private Q_SLOTS:
     void azureDeployment();
     void organizationAndProjectHeaders();
     void progressIsThrottled();
+    void concurrentCallsFromPlainThreads();
+    void aliasSelectsScenario();
     void keyNeverLogged();
 
 private:
@@ -512,6 +516,49 @@ void TestLlmProvider::progressIsThrottled()
         QVERIFY2(streamed[i].first - streamed[i - 1].first >= 100, qPrintable(QStringLiteral("%1 → %2").arg(streamed[i - 1].first).arg(streamed[i].first)));
     QVERIFY(streamed.back().second.startsWith(QStringLiteral("Writing narrative (slow~throttle): ")));
     QVERIFY(streamed.back().second.contains(QStringLiteral("\"")));   // the streamed tokens themselves
+}
+
+void TestLlmProvider::concurrentCallsFromPlainThreads()
+{
+    // One provider shared by several workers at once (as the runner and the server use it), on
+    // threads Qt did not start.
+    const QString model = QStringLiteral("ok~concurrent");
+    const OpenAiNarrativeProvider provider(config(model));
+    Job job;
+    job.id = QStringLiteral("concurrent");
+    job.listingId = QStringLiteral("demo-bakery");
+    job.analysisType = QStringLiteral("risk_assessment");
+    const json builtin = m_engine->run(job, {}, {});
+    const Listing &listing = *m_catalog->find(job.listingId);
+    std::atomic<int> succeeded{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i) {
+        threads.emplace_back([&] {
+            json state = {{"result", builtin}};
+            const AnalysisParams params;
+            AnalysisContext ctx(AnalysisType::RiskAssessment, listing, params, *m_catalog, state, {});
+            try {
+                provider.writeNarrative(ctx);
+                if (state["result"]["engine"] == model.toStdString() && state["result"]["narrative"].contains("mitigations"))
+                    ++succeeded;
+            } catch (const AnalysisError &) {
+            }
+        });
+    }
+    for (auto &t : threads)
+        t.join();
+    QCOMPARE(succeeded.load(), 4);
+    QCOMPARE(m_standin.requestsFor(model).size(), size_t(4));
+}
+
+void TestLlmProvider::aliasSelectsScenario()
+{
+    QVERIFY(m_standin.setAlias(QStringLiteral("fixed-model"), QStringLiteral("refusal~alias")));
+    OpenAiNarrativeProvider provider(config(QStringLiteral("fixed-model")));
+    const Run r = run(provider, AnalysisType::Valuation);
+    QVERIFY(r.error);
+    QVERIFY(r.error->message().contains(QStringLiteral("refused")));
+    QCOMPARE(m_standin.requestsFor(QStringLiteral("refusal~alias")).size(), size_t(1));
 }
 
 void TestLlmProvider::keyNeverLogged()

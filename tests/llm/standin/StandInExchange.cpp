@@ -118,6 +118,17 @@ void StandInExchange::handle()
         sendJson(200, m_server->log());
         return;
     }
+    if (path == QLatin1String("/_standin/alias") && m_method == "POST") {
+        const auto body = json::parse(m_buffer.constData(), m_buffer.constData() + m_contentLength, nullptr, false);
+        if (body.is_discarded() || !body.is_object() || !body.contains("model") || !body["model"].is_string()
+            || !body.contains("scenario") || !body["scenario"].is_string()) {
+            sendError(400, QStringLiteral("alias needs {model, scenario}"), "invalid_request_error", nullptr, nullptr);
+            return;
+        }
+        m_server->setAlias(QString::fromStdString(body["model"].get<std::string>()), QString::fromStdString(body["scenario"].get<std::string>()));
+        sendResponse(204, {});
+        return;
+    }
     if (path == QLatin1String("/_standin/reset") && m_method == "POST") {
         m_server->reset();
         sendResponse(204, {});
@@ -185,8 +196,9 @@ void StandInExchange::handle()
     handleChat(model, azure);
 }
 
-void StandInExchange::handleChat(const QString &model, bool azure)
+void StandInExchange::handleChat(const QString &requestedModel, bool azure)
 {
+    const QString model = m_server->resolve(requestedModel);
     m_model = model;
     const QString scenario = model.section(QLatin1Char('~'), 0, 0);
     const int n = m_server->nextRequestNumber(model);
@@ -197,6 +209,7 @@ void StandInExchange::handleChat(const QString &model, bool azure)
         ? m_body["response_format"].value("type", std::string("?"))
         : std::string("none");
     m_recordIndex = m_server->record({{"model", str(model)},
+                                      {"requestedModel", str(requestedModel)},
                                       {"scenario", str(scenario)},
                                       {"n", n},
                                       {"azure", azure},

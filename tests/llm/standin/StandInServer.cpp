@@ -33,5 +33,6 @@ void StandInServer::update(int index, const char *key, nlohmann::json value)
 void StandInServer::reset()
 {
     m_counters.clear();
+    m_aliases.clear();
     m_log = nlohmann::json::array();
 }

@@ -12,7 +12,8 @@
 // ending with "data: [DONE]", {"error":{message,type,param,code}} bodies — and plays a scripted
 // scenario chosen by the model name (Azure: the deployment name): "<scenario>" or
 // "<scenario>~<tag>"; the tag gives a test its own request counter. GET /_standin/log returns
-// every request it saw, with when the client closed the connection.
+// every request it saw, with when the client closed the connection; POST /_standin/alias maps a
+// fixed model name to a scenario.
 class StandInServer final : public QObject
 {
     Q_OBJECT
@@ -29,11 +30,16 @@ public:
     int record(nlohmann::json entry);
     void update(int index, const char *key, nlohmann::json value);
     nlohmann::json log() const { return m_log; }
+    // POST /_standin/alias {"model": "fixed-name", "scenario": "ok~x"}: a client whose model name is
+    // fixed (a server started with --model) plays the scenario the test picks.
+    void setAlias(const QString &model, const QString &scenario) { m_aliases.insert(model, scenario); }
+    QString resolve(const QString &model) const { return m_aliases.value(model, model); }
     void reset();
 
 private:
     QTcpServer m_server;
     QString m_apiKey;
     QHash<QString, int> m_counters;
+    QHash<QString, QString> m_aliases;
     nlohmann::json m_log = nlohmann::json::array();
 };
