@@ -85,8 +85,13 @@ std::optional<QString> RedisJobStore::initialize(bool subscribe)
     } catch (const StoreUnavailable &e) {
         return QString::fromUtf8(e.what());
     }
-    if (subscribe)
+    if (subscribe) {
         m_subscriber = std::thread([this] { subscriberMain(); });
+        // Changes made right after start-up must not slip past the subscription.
+        const qint64 until = nowMs() + 3000;
+        while (!m_subscribed && nowMs() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
     return std::nullopt;
 }
 
@@ -112,6 +117,8 @@ void RedisJobStore::subscriberMain()
                     freeReplyObject(reply);
                     if (v.type == RedisValue::Type::Array && v.elements.size() == 3 && v.elements[0].str == "message")
                         notifyChanged(QString::fromUtf8(v.elements[2].str));
+                    else if (v.type == RedisValue::Type::Array && v.elements.value(0).str == "subscribe")
+                        m_subscribed = true;
                     continue;
                 }
                 pollfd pfd{c->fd, POLLIN, 0};
@@ -332,26 +339,31 @@ std::optional<Lease> RedisJobStore::claim(const QString &workerId, int waitMs)
             }
         }
     }
-    const RedisValue r = conn().command({"XREADGROUP", "GROUP", m_group, workerId.toUtf8(), "COUNT", "1", "BLOCK",
-                                         QByteArray::number(waitMs), "STREAMS", m_stream, ">"});
-    if (r.isError()) {
-        if (r.str.startsWith("NOGROUP"))   // Redis lost its data: recreate the group
-            conn().command({"XGROUP", "CREATE", m_stream, m_group, "0", "MKSTREAM"});
-        throw StoreUnavailable("XREADGROUP failed: " + r.str.toStdString());
-    }
-    if (r.type != RedisValue::Type::Array || r.elements.isEmpty())
-        return std::nullopt;
-    const auto &entries = r.elements[0].elements.value(1).elements;
-    for (const RedisValue &entry : entries) {
-        const QString entryId = QString::fromUtf8(entry.elements.value(0).str);
-        const auto &fields = entry.elements.value(1).elements;
-        if (fields.size() < 2) {
-            ack(entryId);
-            continue;
+    // Entries of canceled or expired jobs are acknowledged and skipped within the same wait.
+    const qint64 deadline = nowMs() + waitMs;
+    do {
+        const qint64 block = std::max<qint64>(1, deadline - nowMs());
+        const RedisValue r = conn().command({"XREADGROUP", "GROUP", m_group, workerId.toUtf8(), "COUNT", "1", "BLOCK",
+                                             QByteArray::number(block), "STREAMS", m_stream, ">"});
+        if (r.isError()) {
+            if (r.str.startsWith("NOGROUP"))   // Redis lost its data: recreate the group
+                conn().command({"XGROUP", "CREATE", m_stream, m_group, "0", "MKSTREAM"});
+            throw StoreUnavailable("XREADGROUP failed: " + r.str.toStdString());
         }
-        if (auto lease = claimEntry(workerId, entryId, QString::fromUtf8(fields[1].str), false))
-            return lease;
-    }
+        if (r.type != RedisValue::Type::Array || r.elements.isEmpty())
+            return std::nullopt;
+        const auto &entries = r.elements[0].elements.value(1).elements;
+        for (const RedisValue &entry : entries) {
+            const QString entryId = QString::fromUtf8(entry.elements.value(0).str);
+            const auto &fields = entry.elements.value(1).elements;
+            if (fields.size() < 2) {
+                ack(entryId);
+                continue;
+            }
+            if (auto lease = claimEntry(workerId, entryId, QString::fromUtf8(fields[1].str), false))
+                return lease;
+        }
+    } while (!m_interrupted && nowMs() < deadline);
     return std::nullopt;
 }
 

@@ -72,6 +72,7 @@ private:
     RedisConnection::Script m_create, m_cas, m_leased, m_heartbeat;
     std::atomic_bool m_interrupted{false};
     std::atomic_bool m_stopSubscriber{false};
+    std::atomic_bool m_subscribed{false};
     std::thread m_subscriber;
 };
 

@@ -1,0 +1,321 @@
+// One conformance suite for every JobStore: the memory store and the Redis store (against a real
+// redis-server) must behave the same for dedup, cancel, leases, retries, hand-back and expiry.
+
+#include "ServerTestSupport.h"
+
+#include "jobs/JobId.h"
+#include "server/store/MemoryJobStore.h"
+#include "server/store/RedisJobStore.h"
+
+#include <QTest>
+
+#include <atomic>
+#include <thread>
+
+using namespace dealscope;
+using namespace dealscope::server;
+using namespace servertest;
+
+class TestJobStoreConformance : public QObject
+{
+    Q_OBJECT
+
+private:
+    RedisServer m_redis;
+    int m_prefixSeq = 0;
+
+    std::unique_ptr<JobStore> makeStore(const QString &kind, StoreSettings settings = {})
+    {
+        if (kind == QLatin1String("memory"))
+            return std::make_unique<MemoryJobStore>(settings);
+        // A fresh key prefix per test keeps them independent on one Redis.
+        RedisJobStore::Endpoint ep{QStringLiteral("127.0.0.1"), m_redis.port(), 0, QStringLiteral("t%1:").arg(++m_prefixSeq)};
+        auto store = std::make_unique<RedisJobStore>(ep, settings);
+        if (const auto error = store->initialize(true))
+            qFatal("%s", qPrintable(*error));
+        return store;
+    }
+
+    static Job candidate(const QString &owner, const QString &listing, const QString &type = QStringLiteral("valuation"))
+    {
+        Job j;
+        j.id = generateJobId();
+        j.owner = owner;
+        j.listingId = listing;
+        j.analysisType = type;
+        j.createdAt = j.updatedAt = nowMs();
+        return j;
+    }
+
+    static void addKinds()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::newRow("memory") << QStringLiteral("memory");
+        QTest::newRow("redis") << QStringLiteral("redis");
+    }
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY(m_redis.start(false)); }
+
+    void startDedupsActiveJobs_data() { addKinds(); }
+    void startDedupsActiveJobs()
+    {
+        QFETCH(QString, kind);
+        auto store = makeStore(kind);
+        const auto a = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
+        QVERIFY(a.created);
+        QCOMPARE(a.job.status, JobStatus::Queued);
+        const auto b = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
+        QVERIFY(!b.created);
+        QCOMPARE(b.job.id, a.job.id);
+        // Other tenant, other type: separate jobs.
+        QVERIFY(store->start(candidate(QStringLiteral("globex"), QStringLiteral("L1")), false).created);
+        QVERIFY(store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1"), QStringLiteral("risk_assessment")), false).created);
+        const auto found = store->get(a.job.id);
+        QVERIFY(found);
+        QCOMPARE(found->owner, QStringLiteral("acme"));
+        QCOMPARE(store->lookup(QStringLiteral("acme"), QStringLiteral("L1"), QStringLiteral("valuation"))->id, a.job.id);
+        QVERIFY(!store->lookup(QStringLiteral("initech"), QStringLiteral("L1"), QStringLiteral("valuation")));
+        const auto many = store->getMany({a.job.id, QStringLiteral("AAAAAAAAAAAAAAAAAAAAA")});
+        QCOMPARE(many.size(), 2);
+        QVERIFY(many[0] && !many[1]);
+    }
+
+    void fiftyConcurrentStartsCreateOne_data() { addKinds(); }
+    void fiftyConcurrentStartsCreateOne()
+    {
+        QFETCH(QString, kind);
+        auto store = makeStore(kind);
+        std::atomic_int created{0};
+        std::vector<std::thread> threads;
+        QList<QString> ids(50);
+        for (int i = 0; i < 50; ++i) {
+            threads.emplace_back([&, i] {
+                const auto r = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L9")), false);
+                ids[i] = r.job.id;
+                if (r.created)
+                    ++created;
+            });
+        }
+        for (auto &t : threads)
+            t.join();
+        QCOMPARE(created.load(), 1);
+        QCOMPARE(QSet<QString>(ids.begin(), ids.end()).size(), 1);
+    }
+
+    void lifecycleAndRecentSuccess_data() { addKinds(); }
+    void lifecycleAndRecentSuccess()
+    {
+        QFETCH(QString, kind);
+        auto store = makeStore(kind);
+        const auto started = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
+        auto lease = store->claim(QStringLiteral("w1"), 2000);
+        QVERIFY(lease);
+        QCOMPARE(lease->job.id, started.job.id);
+        QCOMPARE(lease->job.status, JobStatus::Running);
+        QCOMPARE(store->get(started.job.id)->status, JobStatus::Running);
+        QCOMPARE(store->progress(*lease, 40, QStringLiteral("step 2")), WriteResult::Ok);
+        // Progress never decreases within an attempt.
+        QCOMPARE(store->progress(*lease, 10, QStringLiteral("step 3")), WriteResult::Ok);
+        QCOMPARE(store->get(started.job.id)->progress, 40.0);
+        QCOMPARE(store->get(started.job.id)->partialOutput, QStringLiteral("step 3"));
+        QCOMPARE(store->heartbeat(*lease), WriteResult::Ok);
+        QCOMPARE(store->finish(*lease, JobStatus::Succeeded, nlohmann::json{{"score", 80}, {"findings", nlohmann::json::array()}}, {}), WriteResult::Ok);
+        const auto done = store->get(started.job.id);
+        QCOMPARE(done->status, JobStatus::Succeeded);
+        QCOMPARE(done->progress, 100.0);
+        QVERIFY(done->finishedAt);
+        // Empty arrays survive the store untouched.
+        QVERIFY((*done->result)["findings"].is_array());
+        // Writes after the end are refused.
+        QCOMPARE(store->progress(*lease, 50, {}), WriteResult::LeaseLost);
+        // A recent success is returned, unless forced.
+        QCOMPARE(store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false).job.id, started.job.id);
+        QVERIFY(store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), true).created);
+        QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("succeeded")), 1);
+    }
+
+    void failedAndCanceledNeverBlock_data() { addKinds(); }
+    void failedAndCanceledNeverBlock()
+    {
+        QFETCH(QString, kind);
+        auto store = makeStore(kind);
+        const auto a = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
+        auto lease = store->claim(QStringLiteral("w1"), 2000);
+        QVERIFY(lease);
+        QCOMPARE(store->finish(*lease, JobStatus::Failed, std::nullopt, QStringLiteral("boom")), WriteResult::Ok);
+        QCOMPARE(store->get(a.job.id)->error, QStringLiteral("boom"));
+        const auto b = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
+        QVERIFY(b.created);
+        QCOMPARE(store->cancel(QStringLiteral("acme"), b.job.id).outcome, CancelOutcome::Canceled);
+        QVERIFY(store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false).created);
+    }
+
+    void cancelQueuedAndRunning_data() { addKinds(); }
+    void cancelQueuedAndRunning()
+    {
+        QFETCH(QString, kind);
+        auto store = makeStore(kind);
+        const auto q = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
+        // Wrong tenant: not found.
+        QCOMPARE(store->cancel(QStringLiteral("globex"), q.job.id).outcome, CancelOutcome::NotFound);
+        const auto c = store->cancel(QStringLiteral("acme"), q.job.id);
+        QCOMPARE(c.outcome, CancelOutcome::Canceled);
+        QCOMPARE(c.job->status, JobStatus::Canceled);
+        QCOMPARE(c.job->error, QStringLiteral("canceled by user"));
+        QCOMPARE(store->cancel(QStringLiteral("acme"), q.job.id).outcome, CancelOutcome::AlreadyTerminal);
+        // The canceled job is never handed to a worker.
+        const auto r = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L2")), false);
+        auto lease = store->claim(QStringLiteral("w1"), 2000);
+        QVERIFY(lease);
+        QCOMPARE(lease->job.id, r.job.id);
+        const auto cr = store->cancel(QStringLiteral("acme"), r.job.id);
+        QCOMPARE(cr.outcome, CancelOutcome::Requested);
+        QVERIFY(cr.job->cancelRequested);
+        // A progress write can never overwrite the cancel request.
+        QCOMPARE(store->progress(*lease, 50, QStringLiteral("late")), WriteResult::CancelRequested);
+        QVERIFY(store->get(r.job.id)->cancelRequested);
+        QCOMPARE(store->heartbeat(*lease), WriteResult::CancelRequested);
+        QCOMPARE(store->finish(*lease, JobStatus::Canceled, std::nullopt, QStringLiteral("canceled by user")), WriteResult::Ok);
+        QCOMPARE(store->get(r.job.id)->status, JobStatus::Canceled);
+    }
+
+    void retryKeepsLeaseAndCountsAttempts_data() { addKinds(); }
+    void retryKeepsLeaseAndCountsAttempts()
+    {
+        QFETCH(QString, kind);
+        auto store = makeStore(kind);
+        const auto s = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
+        auto lease = store->claim(QStringLiteral("w1"), 2000);
+        QVERIFY(lease);
+        QCOMPARE(store->retryLater(*lease, QStringLiteral("HTTP 503")), WriteResult::Ok);
+        auto job = store->get(s.job.id);
+        QCOMPARE(job->status, JobStatus::Queued);
+        QCOMPARE(job->attempt, 2);
+        // Nobody else gets it while the worker backs off.
+        QVERIFY(!store->claim(QStringLiteral("w2"), 200));
+        QCOMPARE(store->resume(*lease), WriteResult::Ok);
+        QCOMPARE(store->get(s.job.id)->status, JobStatus::Running);
+        QCOMPARE(store->finish(*lease, JobStatus::Succeeded, nlohmann::json::object(), {}), WriteResult::Ok);
+        QCOMPARE(store->get(s.job.id)->attempt, 2);
+
+        // Canceled during the backoff: resume is refused.
+        const auto t = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L2")), false);
+        auto lease2 = store->claim(QStringLiteral("w1"), 2000);
+        QVERIFY(lease2);
+        QCOMPARE(store->retryLater(*lease2, QStringLiteral("HTTP 429")), WriteResult::Ok);
+        QCOMPARE(store->cancel(QStringLiteral("acme"), t.job.id).outcome, CancelOutcome::Canceled);
+        QVERIFY(store->resume(*lease2) != WriteResult::Ok);
+        QCOMPARE(store->get(t.job.id)->status, JobStatus::Canceled);
+    }
+
+    void releaseHandsJobToAnotherWorker_data() { addKinds(); }
+    void releaseHandsJobToAnotherWorker()
+    {
+        QFETCH(QString, kind);
+        auto store = makeStore(kind);
+        const auto s = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
+        auto lease = store->claim(QStringLiteral("w1"), 2000);
+        QVERIFY(lease);
+        store->release(*lease);
+        QCOMPARE(store->get(s.job.id)->status, JobStatus::Queued);
+        auto next = store->claim(QStringLiteral("w2"), 2000);
+        QVERIFY(next);
+        QCOMPARE(next->job.id, s.job.id);
+        QCOMPARE(next->job.attempt, 2);
+        // The first worker's lease is gone.
+        QCOMPARE(store->progress(*lease, 90, {}), WriteResult::LeaseLost);
+        QCOMPARE(store->finish(*next, JobStatus::Succeeded, nlohmann::json::object(), {}), WriteResult::Ok);
+    }
+
+    void terminalJobsExpire_data() { addKinds(); }
+    void terminalJobsExpire()
+    {
+        QFETCH(QString, kind);
+        StoreSettings settings;
+        settings.completedTtlSecs = 1;
+        auto store = makeStore(kind, settings);
+        const auto s = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
+        const auto active = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L2")), false);
+        QCOMPARE(store->cancel(QStringLiteral("acme"), s.job.id).outcome, CancelOutcome::Canceled);
+        QVERIFY(store->get(s.job.id));
+        QVERIFY(waitFor([&] { return !store->get(s.job.id); }, 5000));
+        // Active jobs never expire.
+        QVERIFY(store->get(active.job.id));
+    }
+
+    void lostLeaseIsTakenOver_data() { addKinds(); }
+    void lostLeaseIsTakenOver()
+    {
+        QFETCH(QString, kind);
+        if (kind == QLatin1String("memory"))
+            QSKIP("workers of the memory store live and die with its process");
+        StoreSettings settings;
+        settings.leaseMs = 400;
+        settings.maxAttempts = 2;
+        auto store = makeStore(kind, settings);
+        const auto s = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
+        auto stale = store->claim(QStringLiteral("w1"), 2000);
+        QVERIFY(stale);
+        // While the lease is renewed, nobody takes the job.
+        for (int i = 0; i < 4; ++i) {
+            QTest::qSleep(150);
+            QCOMPARE(store->heartbeat(*stale), WriteResult::Ok);
+            QVERIFY(!store->claim(QStringLiteral("w2"), 10));
+        }
+        // Silence past the lease: another worker takes it over as attempt 2.
+        std::optional<Lease> taken;
+        QVERIFY(waitFor([&] {
+            taken = store->claim(QStringLiteral("w2"), 50);
+            return taken.has_value();
+        }, 5000));
+        QCOMPARE(taken->job.id, s.job.id);
+        QCOMPARE(taken->job.attempt, 2);
+        QVERIFY(taken->recovered);
+        // The stale worker can no longer write anything.
+        QCOMPARE(store->progress(*stale, 99, QStringLiteral("stale")), WriteResult::LeaseLost);
+        QCOMPARE(store->heartbeat(*stale), WriteResult::LeaseLost);
+        QCOMPARE(store->get(s.job.id)->partialOutput, QString());
+        // The new owner vanishes too: past --max-attempts the job fails with a clear error.
+        std::optional<Lease> third;
+        waitFor([&] {
+            third = store->claim(QStringLiteral("w3"), 50);
+            return store->get(s.job.id)->status == JobStatus::Failed;
+        }, 5000);
+        QVERIFY(!third);
+        const auto failed = store->get(s.job.id);
+        QCOMPARE(failed->status, JobStatus::Failed);
+        QVERIFY2(failed->error.contains(QStringLiteral("gave up after 2 attempts")), qPrintable(failed->error));
+    }
+
+    void changesAreAnnounced_data() { addKinds(); }
+    void changesAreAnnounced()
+    {
+        QFETCH(QString, kind);
+        auto store = makeStore(kind);
+        std::mutex m;
+        QStringList seen;
+        store->setChangeListener([&](const QString &id) {
+            std::lock_guard lock(m);
+            seen.append(id);
+        });
+        const auto s = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
+        QVERIFY(waitFor([&] {
+            std::lock_guard lock(m);
+            return seen.contains(s.job.id);
+        }, 3000));
+        {
+            std::lock_guard lock(m);
+            seen.clear();
+        }
+        store->cancel(QStringLiteral("acme"), s.job.id);
+        QVERIFY(waitFor([&] {
+            std::lock_guard lock(m);
+            return seen.contains(s.job.id);
+        }, 3000));
+        store->setChangeListener({});
+    }
+};
+
+QTEST_GUILESS_MAIN(TestJobStoreConformance)
+#include "tst_jobstore_conformance.moc"
