@@ -21,6 +21,7 @@ const QString kAzureVersion = QStringLiteral("azure-api-version");
 const QString kPriceTable = QStringLiteral("llm-price-table");
 const QString kNoStream = QStringLiteral("llm-no-stream");
 const QString kTimeout = QStringLiteral("llm-timeout");
+const QString kIdleTimeout = QStringLiteral("llm-idle-timeout");
 
 LlmSetup failed(const QString &message)
 {
@@ -43,6 +44,7 @@ void addLlmOptions(QCommandLineParser &parser)
         {kPriceTable, QStringLiteral("JSON price table for the cost estimate (see docs/LLM.md)."), QStringLiteral("file")},
         {kNoStream, QStringLiteral("Do not stream LLM replies.")},
         {kTimeout, QStringLiteral("Longest LLM request in seconds (default 180)."), QStringLiteral("seconds")},
+        {kIdleTimeout, QStringLiteral("Seconds a streamed LLM reply may stay silent (default 30)."), QStringLiteral("seconds")},
     });
 }
 
@@ -106,6 +108,13 @@ LlmSetup llmSetupFromOptions(const QCommandLineParser &parser, const QProcessEnv
         if (!ok || seconds < 1 || seconds > 3600)
             return failed(QStringLiteral("--llm-timeout must be a number of seconds between 1 and 3600"));
         config.totalTimeoutMs = seconds * 1000;
+    }
+    if (parser.isSet(kIdleTimeout)) {
+        bool ok = false;
+        const double seconds = parser.value(kIdleTimeout).toDouble(&ok);
+        if (!ok || !(seconds >= 0.1 && seconds <= 3600))
+            return failed(QStringLiteral("--llm-idle-timeout must be a number of seconds between 0.1 and 3600"));
+        config.idleTimeoutMs = static_cast<int>(seconds * 1000);
     }
     if (parser.isSet(kPriceTable)) {
         QString error;

@@ -18,7 +18,7 @@ class NarrativeProvider;
 // The LLM options shared by dealscope-cli and dealscope-server (SPEC §7, issue 5):
 //   --provider builtin|openai|azure  --base-url URL  --model NAME  --api-key-file FILE
 //   --llm-organization ID  --llm-project ID  --azure-api-version V  --llm-price-table FILE
-//   --llm-no-stream  --llm-timeout S
+//   --llm-no-stream  --llm-timeout S  --llm-idle-timeout S
 // The key comes from --api-key-file, else OPENAI_API_KEY (Azure: AZURE_OPENAI_API_KEY, then
 // OPENAI_API_KEY). It is never taken from the command line, where `ps` would show it.
 //

@@ -94,7 +94,8 @@ void TestLlmOptions::openAiFromEnvironment()
     env.insert(QStringLiteral("OPENAI_API_KEY"), m_key);
     const LlmSetup s = setup({QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--model"), QStringLiteral("gpt-4o"),
                               QStringLiteral("--llm-organization"), QStringLiteral("org-1"), QStringLiteral("--llm-project"), QStringLiteral("proj-1"),
-                              QStringLiteral("--llm-timeout"), QStringLiteral("60"), QStringLiteral("--llm-no-stream")}, env);
+                              QStringLiteral("--llm-timeout"), QStringLiteral("60"), QStringLiteral("--llm-idle-timeout"), QStringLiteral("1.5"),
+                              QStringLiteral("--llm-no-stream")}, env);
     QVERIFY2(s.error.isEmpty(), qPrintable(s.error));
     QVERIFY(s.provider);
     QCOMPARE(s.provider->name(), QStringLiteral("openai"));
@@ -105,6 +106,7 @@ void TestLlmOptions::openAiFromEnvironment()
     QCOMPARE(c.organization, QStringLiteral("org-1"));
     QCOMPARE(c.project, QStringLiteral("proj-1"));
     QCOMPARE(c.totalTimeoutMs, 60000);
+    QCOMPARE(c.idleTimeoutMs, 1500);
     QVERIFY(!c.stream);
     QVERIFY(!s.description.contains(m_key));
     QCOMPARE(s.description, QStringLiteral("openai gpt-4o at https://api.openai.com/v1"));
@@ -173,6 +175,7 @@ void TestLlmOptions::rejectsBadOptions_data()
     QTest::newRow("url creds") << QStringList{QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--base-url"), QStringLiteral("https://user:secret@h/v1")} << QStringLiteral("must not carry credentials");
     QTest::newRow("empty model") << QStringList{QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--model"), QStringLiteral(" ")} << QStringLiteral("--model must not be empty");
     QTest::newRow("timeout") << QStringList{QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--llm-timeout"), QStringLiteral("0")} << QStringLiteral("--llm-timeout");
+    QTest::newRow("idle") << QStringList{QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--llm-idle-timeout"), QStringLiteral("nan")} << QStringLiteral("--llm-idle-timeout");
     QTest::newRow("prices") << QStringList{QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--llm-price-table"), QStringLiteral("/nonexistent.json")} << QStringLiteral("cannot read price table");
     QTest::newRow("no key") << QStringList{QStringLiteral("--provider"), QStringLiteral("openai")} << QStringLiteral("needs an API key: set OPENAI_API_KEY or pass --api-key-file");
 }
