@@ -90,6 +90,16 @@ public:
         stop();
         return start(m_aof);
     }
+    // SIGKILL, then start again on the same port and folder (AOF replay).
+    bool crashAndRestart()
+    {
+        if (m_proc) {
+            m_proc->kill();
+            m_proc->waitForFinished(5000);
+        }
+        m_proc.reset();
+        return start(m_aof);
+    }
     quint16 port() const { return m_port; }
     QString url() const { return QStringLiteral("redis://127.0.0.1:%1").arg(m_port); }
     // One command through redis-cli (for assertions on the Redis layout).

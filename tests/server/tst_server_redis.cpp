@@ -1,0 +1,209 @@
+// Several dealscope-server processes on one real redis-server: crash takeover after SIGKILL,
+// graceful SIGTERM hand-back, Redis restart with AOF, cross-process long-poll and dedup.
+
+#include "ServerTestSupport.h"
+
+#include <QTest>
+
+using namespace servertest;
+
+class TestServerRedis : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    QString m_listings;
+    RedisServer m_redis;
+    Http m_http;
+    int m_prefixSeq = 0;
+
+    QStringList baseArgs(const QString &prefix, const QStringList &more = {}) const
+    {
+        return QStringList{QStringLiteral("--listings"), m_listings, QStringLiteral("--insecure-no-auth"), QStringLiteral("--store"), m_redis.url(),
+                           QStringLiteral("--redis-prefix"), prefix}
+            + more;
+    }
+    QString newPrefix() { return QStringLiteral("it%1:").arg(++m_prefixSeq); }
+
+    HttpResult start(ServerProcess &s, const QString &listing, const QString &type)
+    {
+        const QByteArray body = "{\"listingId\":\"" + listing.toUtf8() + "\",\"analysisType\":\"" + type.toUtf8() + "\"}";
+        return m_http.request("POST", s.url(QStringLiteral("/api/analysis/start")), body);
+    }
+    nlohmann::json job(ServerProcess &s, const QString &id)
+    {
+        return m_http.request("GET", s.url(QStringLiteral("/api/analysis/status?jobId=") + id)).json();
+    }
+    nlohmann::json waitForStatus(ServerProcess &s, const QString &id, const QStringList &wanted, int ms)
+    {
+        nlohmann::json j;
+        waitFor([&] {
+            j = job(s, id);
+            return j.is_object() && wanted.contains(QString::fromStdString(j.value("status", std::string())));
+        }, ms);
+        return j;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_listings = m_dir.filePath(QStringLiteral("listings.csv"));
+        QFile f(m_listings);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("id,title,industry,asking price,cash flow,gross revenue,year established\n"
+                "L1,Corner Cafe,Restaurant,450000,120000,600000,2005\n"
+                "L2,Car Wash Express,Car Washes,1200000,300000,900000,2012\n"
+                "L3,Plumbing Services,Plumbing,800000,250000,1500000,1998\n"
+                "L4,Quiet Bookshop,Retail,150000,40000,300000,2019\n"
+                "L5,Landscaping Crew,Landscaping,350000,110000,700000,2010\n");
+        f.close();
+        QVERIFY(m_redis.start(true));
+    }
+
+    void killedWorkersJobIsFinishedByAnother()
+    {
+        const QString prefix = newPrefix();
+        // A runs the job slowly; it is the only process when the job is claimed.
+        ServerProcess a;
+        QVERIFY(a.start(baseArgs(prefix, {QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--lease"), QStringLiteral("2")}),
+                        {{QStringLiteral("DEALSCOPE_FAILPOINTS"), QStringLiteral("analysis.step.valuation.sde_multiple=delay(60000)")}}));
+        const auto r = start(a, QStringLiteral("L1"), QStringLiteral("valuation"));
+        QCOMPARE(r.status, 202);
+        const QString id = QString::fromStdString(r.json()["jobId"].get<std::string>());
+        QCOMPARE(waitForStatus(a, id, {QStringLiteral("running")}, 10000).value("status", std::string()), std::string("running"));
+
+        ServerProcess b;
+        QVERIFY(b.start(baseArgs(prefix, {QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--lease"), QStringLiteral("2")})));
+        a.sendSignal(SIGKILL);
+        a.process()->waitForFinished(5000);
+
+        const auto done = waitForStatus(b, id, {QStringLiteral("succeeded"), QStringLiteral("failed")}, 20000);
+        QCOMPARE(done.value("status", std::string()), std::string("succeeded"));
+        QCOMPARE(done["attempt"].get<int>(), 2);
+        QVERIFY(done["result"].is_object());
+        // XACK after the terminal write: nothing is left pending, the job key has its TTL.
+        QCOMPARE(m_redis.cli({QStringLiteral("XPENDING"), prefix + QStringLiteral("queue:analysis"), QStringLiteral("workers")}).split('\n').value(0), QByteArray("0"));
+        QVERIFY(m_redis.cli({QStringLiteral("TTL"), prefix + QStringLiteral("job:") + id}).toInt() > 0);
+        QCOMPARE(m_redis.cli({QStringLiteral("GET"), prefix + QStringLiteral("job:byListing:public:L1:valuation")}), id.toUtf8());
+        QCOMPARE(b.terminate(), 0);
+    }
+
+    void sigtermHandsRunningJobBack()
+    {
+        const QString prefix = newPrefix();
+        ServerProcess a;
+        QVERIFY(a.start(baseArgs(prefix, {QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--grace"), QStringLiteral("1")}),
+                        {{QStringLiteral("DEALSCOPE_FAILPOINTS"), QStringLiteral("analysis.step.risk_assessment.red_flags=delay(60000)")}}));
+        const auto r = start(a, QStringLiteral("L2"), QStringLiteral("risk_assessment"));
+        const QString id = QString::fromStdString(r.json()["jobId"].get<std::string>());
+        QCOMPARE(waitForStatus(a, id, {QStringLiteral("running")}, 10000).value("status", std::string()), std::string("running"));
+        QElapsedTimer t;
+        t.start();
+        QCOMPARE(a.terminate(), 0);
+        QVERIFY(t.elapsed() < 8000);
+
+        // Not lost: back in the queue for the next worker, which finishes it.
+        ServerProcess b;
+        QVERIFY(b.start(baseArgs(prefix, {QStringLiteral("--workers"), QStringLiteral("1")})));
+        const auto done = waitForStatus(b, id, {QStringLiteral("succeeded"), QStringLiteral("failed")}, 15000);
+        QCOMPARE(done.value("status", std::string()), std::string("succeeded"));
+        QCOMPARE(done["attempt"].get<int>(), 2);
+        QCOMPARE(b.terminate(), 0);
+    }
+
+    void longPollWakesOnAnotherProcess()
+    {
+        const QString prefix = newPrefix();
+        // Two API-only processes: the job stays queued until it is canceled through the other one.
+        ServerProcess a, b;
+        QVERIFY(a.start(baseArgs(prefix, {QStringLiteral("--role"), QStringLiteral("api")})));
+        QVERIFY(b.start(baseArgs(prefix, {QStringLiteral("--role"), QStringLiteral("api")})));
+        const auto r = start(a, QStringLiteral("L3"), QStringLiteral("valuation"));
+        const QString id = QString::fromStdString(r.json()["jobId"].get<std::string>());
+        const QByteArray etag = m_http.request("GET", b.url(QStringLiteral("/api/analysis/status?jobId=") + id)).headers.value("etag");
+        QNetworkReply *poll = m_http.send("GET", b.url(QStringLiteral("/api/analysis/status?jobId=") + id + QStringLiteral("&wait=20")), QByteArray(),
+                                          {{"If-None-Match", etag}});
+        QTest::qWait(300);
+        QVERIFY(!poll->isFinished());
+        QElapsedTimer sinceChange;
+        const auto cancel = m_http.request("POST", a.url(QStringLiteral("/api/analysis/cancel")), "{\"jobId\":\"" + id.toUtf8() + "\"}");
+        sinceChange.start();   // the change is stored when the cancel answer arrives
+        QCOMPARE(cancel.status, 200);
+        const auto woke = Http::collect(poll);
+        const qint64 latency = sinceChange.elapsed();
+        QCOMPARE(woke.status, 200);
+        QCOMPARE(woke.json()["status"].get<std::string>(), std::string("canceled"));
+        qInfo("long-poll on process B answered %lld ms after the change through process A (wait was 20 s)", latency);
+        QVERIFY(latency < 20000);
+        QCOMPARE(a.terminate(), 0);
+        QCOMPARE(b.terminate(), 0);
+    }
+
+    void concurrentStartsOnTwoProcessesMakeOneJob()
+    {
+        const QString prefix = newPrefix();
+        ServerProcess a, b;
+        QVERIFY(a.start(baseArgs(prefix, {QStringLiteral("--role"), QStringLiteral("api")})));
+        QVERIFY(b.start(baseArgs(prefix, {QStringLiteral("--role"), QStringLiteral("api")})));
+        const QByteArray body = R"({"listingId":"L4","analysisType":"market_intelligence"})";
+        const QByteArray request = "POST /api/analysis/start HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: "
+                                 + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+        std::vector<std::unique_ptr<QTcpSocket>> sockets;
+        for (int i = 0; i < 50; ++i) {
+            sockets.push_back(std::make_unique<QTcpSocket>());
+            sockets.back()->connectToHost(QHostAddress::LocalHost, i % 2 ? a.port() : b.port());
+        }
+        for (auto &s : sockets)
+            QVERIFY(s->waitForConnected(5000));
+        for (auto &s : sockets)
+            s->write(request);
+        QSet<std::string> ids;
+        int created = 0;
+        for (auto &s : sockets) {
+            QByteArray in;
+            waitFor([&] {
+                in += s->readAll();
+                return s->state() == QAbstractSocket::UnconnectedState || (in.contains("\r\n\r\n") && in.endsWith("}"));
+            }, 10000);
+            const auto j = parseRaw(in).json();
+            QVERIFY2(j.is_object() && j.contains("jobId"), in.constData());
+            ids.insert(j["jobId"].get<std::string>());
+            created += j["deduplicated"].get<bool>() ? 0 : 1;
+        }
+        QCOMPARE(created, 1);
+        QCOMPARE(ids.size(), 1);
+        QCOMPARE(a.terminate(), 0);
+        QCOMPARE(b.terminate(), 0);
+    }
+
+    void queuedJobsSurviveRedisRestart()
+    {
+        const QString prefix = newPrefix();
+        ServerProcess api;
+        QVERIFY(api.start(baseArgs(prefix, {QStringLiteral("--role"), QStringLiteral("api")})));
+        QStringList ids;
+        const QStringList listings{QStringLiteral("L1"), QStringLiteral("L2"), QStringLiteral("L3"), QStringLiteral("L4"), QStringLiteral("L5")};
+        for (const QString &l : listings) {
+            const auto r = start(api, l, QStringLiteral("risk_assessment"));
+            QCOMPARE(r.status, 202);
+            ids << QString::fromStdString(r.json()["jobId"].get<std::string>());
+        }
+        // Kill Redis outright: with appendfsync always the AOF has every job and the stream.
+        QVERIFY(m_redis.crashAndRestart());
+        // The API process reconnects by itself; the jobs are still queued.
+        QVERIFY(waitFor([&] { return m_http.request("GET", api.url(QStringLiteral("/readyz"))).status == 200; }, 10000));
+        QCOMPARE(job(api, ids.first()).value("status", std::string()), std::string("queued"));
+        ServerProcess worker;
+        QVERIFY(worker.start(baseArgs(prefix, {QStringLiteral("--role"), QStringLiteral("worker"), QStringLiteral("--workers"), QStringLiteral("2")}),
+                             {}, false));
+        for (const QString &id : ids)
+            QCOMPARE(waitForStatus(api, id, {QStringLiteral("succeeded"), QStringLiteral("failed")}, 20000).value("status", std::string()),
+                     std::string("succeeded"));
+        QCOMPARE(worker.terminate(), 0);
+        QCOMPARE(api.terminate(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestServerRedis)
+#include "tst_server_redis.moc"
