@@ -193,7 +193,7 @@ QString TestLlmServer::startJob(quint16 port, const QString &type)
 json TestLlmServer::waitTerminal(quint16 port, const QString &jobId, QStringList *partials, int timeoutMs)
 {
     json job;
-    QTest::qWaitFor([&] {
+    (void)QTest::qWaitFor([&] {
         const HttpResult r = http("GET", api(port, QStringLiteral("/api/analysis/status?jobId=") + jobId));
         m_apiBytes += r.raw;
         if (r.status != 200)
