@@ -115,6 +115,7 @@ void GuardedTcpServer::incomingConnection(qintptr socketDescriptor)
         return;
     }
     ++m_open;
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);   // answers are one write each
     connect(socket, &QObject::destroyed, this, [this] { --m_open; });
     // A bounded socket buffer: a legal request (headers + 64 KiB) always fits, anything larger
     // was refused by the guard already, so the buffer never grows with a hostile upload.

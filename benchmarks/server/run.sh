@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Server figures (issue 3): start a redis-server and dealscope-server on free loopback ports, then
+#  (a) 20,000 jobs end to end over HTTP (start, then batch status until all terminal) → jobs/s
+#  (b) status requests/s with wrk
+#  (c) redis-benchmark GET/SET on the same Redis → the ceiling, and the ratios.
+# Usage: benchmarks/server/run.sh [BUILD_DIR]   (needs dealscope-server and dealscope-server-loadgen built)
+set -euo pipefail
+BUILD=${1:-build}
+BUILD=$(cd "$BUILD" && pwd)
+SERVER="$BUILD/app/server/dealscope-server"
+LOADGEN="$BUILD/benchmarks/server/dealscope-server-loadgen"
+JOBS=${JOBS:-20000}
+WORKERS=${WORKERS:-2}
+for bin in "$SERVER" "$LOADGEN"; do
+    [[ -x $bin ]] || { echo "missing $bin: cmake --build $BUILD --target dealscope-server dealscope-server-loadgen" >&2; exit 1; }
+done
+for tool in redis-server redis-benchmark wrk; do
+    command -v $tool >/dev/null || { echo "missing $tool (apt-get install redis-server redis-tools wrk)" >&2; exit 1; }
+done
+
+TMP=$(mktemp -d)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+cleanup() {
+    [[ -n ${SERVER_PID:-} ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
+    [[ -n ${REDIS_PID:-} ]] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null || true
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+REDIS_PORT=$(free_port)
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$TMP" --save '' --appendonly no >"$TMP/redis.log" 2>&1 &
+REDIS_PID=$!
+for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
+
+LISTINGS=$(( (JOBS + 3) / 4 ))
+"$LOADGEN" listings "$TMP/listings.csv" "$LISTINGS"
+HTTP_PORT=$(free_port)
+QT_LOGGING_RULES='*.info=false' "$SERVER" --listen "127.0.0.1:$HTTP_PORT" --listings "$TMP/listings.csv" \
+    --store "redis://127.0.0.1:$REDIS_PORT" --insecure-no-auth --workers "$WORKERS" >"$TMP/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 200); do curl -sf "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null 2>&1 && break; sleep 0.05; done
+
+echo "== machine: $(nproc) cores; server: $WORKERS workers, Redis store; $JOBS jobs over $LISTINGS listings"
+echo "== (a) jobs end to end over HTTP (32 keep-alive connections)"
+A=$("$LOADGEN" jobs "$HTTP_PORT" "$JOBS" "$LISTINGS" 32)
+echo "$A"
+JOBS_PER_S=$(sed -n 's/.*jobs_per_s=\([0-9]*\).*/\1/p' <<<"$A")
+
+JOB_ID=$(curl -s -X POST -H 'Content-Type: application/json' -d '{"listingId":"B0","analysisType":"valuation"}' \
+    "http://127.0.0.1:$HTTP_PORT/api/analysis/start" | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobId"])')
+STATUS_URL="http://127.0.0.1:$HTTP_PORT/api/analysis/status?jobId=$JOB_ID"
+echo "== (b) status requests/s with wrk (10 s each)"
+B2=$(wrk -t2 -c2 -d10s "$STATUS_URL" | awk '/Requests\/sec/ {print int($2)}')
+B32=$(wrk -t2 -c32 -d10s "$STATUS_URL" | awk '/Requests\/sec/ {print int($2)}')
+echo "wrk -t2 -c2:  $B2 status requests/s"
+echo "wrk -t2 -c32: $B32 status requests/s"
+
+echo "== (c) redis-benchmark on the same Redis (the ceiling)"
+RB=$(redis-benchmark -p "$REDIS_PORT" -t get,set -n 200000 -c 32 -q 2>/dev/null | tr '\r' '\n' | grep -E '^(SET|GET):' | tail -2)
+echo "$RB"
+SET_RPS=$(awk '/^SET:/ {print int($2)}' <<<"$RB")
+GET_RPS=$(awk '/^GET:/ {print int($2)}' <<<"$RB")
+
+echo "== ratios"
+python3 - "$JOBS_PER_S" "$B32" "$SET_RPS" "$GET_RPS" <<'PY'
+import sys
+jobs, status, set_rps, get_rps = map(float, sys.argv[1:])
+print(f"jobs/s end to end : {jobs:,.0f}  = {jobs / set_rps:.3f} × Redis SET/s ({set_rps:,.0f})")
+print(f"status requests/s : {status:,.0f}  = {status / get_rps:.3f} × Redis GET/s ({get_rps:,.0f})")
+print(f"target (issue 3)  : ~8,000–10,000 jobs/s end to end (BullMQ without HTTP)")
+PY
