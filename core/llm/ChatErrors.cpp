@@ -89,6 +89,8 @@ QString describeFailure(const ChatOutcome &outcome, const LlmConfig &config)
             text = QStringLiteral("the LLM service rejected the request (%1%2)").arg(http, outcome.errorParam.isEmpty() ? QString() : QStringLiteral(", parameter ") + outcome.errorParam);
         else if (code >= 500)
             text = QStringLiteral("the LLM service failed (%1)").arg(http);
+        else if (code >= 300 && code < 400)
+            text = QStringLiteral("the LLM service at %1 redirects (%2); set the base URL to the final address").arg(endpoint, http);
         else
             text = QStringLiteral("the LLM service answered %1").arg(http);
         text += serverSays(outcome, config);

@@ -75,7 +75,9 @@ void ChatExchange::start()
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
     request.setRawHeader("Accept", m_streamRequested ? "text/event-stream" : "application/json");
     request.setRawHeader("User-Agent", "dealscope/" DEALSCOPE_VERSION);
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::NoLessSafeRedirectPolicy);
+    // Never follow redirects: Qt would resend the Authorization/api-key header to wherever the
+    // Location points. A moved endpoint is a configuration error the operator should see.
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
     request.setTransferTimeout(0);   // our own timers decide
     m_config.authorize(request);
 

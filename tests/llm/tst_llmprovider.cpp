@@ -65,6 +65,7 @@ private Q_SLOTS:
     void modelNotFound();
     void insufficientQuotaIsPermanent();
     void garbageReplyIsPermanent();
+    void redirectIsNotFollowed();
     void connectionRefusedIsTransient();
     void azureDeployment();
     void organizationAndProjectHeaders();
@@ -452,6 +453,17 @@ void TestLlmProvider::garbageReplyIsPermanent()
     QVERIFY(r.error);
     QCOMPARE(r.error->kind(), AnalysisError::Kind::Permanent);
     QVERIFY(r.error->message().contains(QStringLiteral("not a chat completion")));
+}
+
+void TestLlmProvider::redirectIsNotFollowed()
+{
+    // Following it would send the Authorization header to wherever Location points.
+    OpenAiNarrativeProvider provider(config(QStringLiteral("redirect~direct")));
+    const Run r = run(provider, AnalysisType::Valuation);
+    QVERIFY(r.error);
+    QCOMPARE(r.error->kind(), AnalysisError::Kind::Permanent);
+    QVERIFY2(r.error->message().contains(QStringLiteral("redirects (HTTP 307)")), qPrintable(r.error->message()));
+    QCOMPARE(m_standin.requestsFor(QStringLiteral("redirect~direct")).size(), size_t(1));
 }
 
 void TestLlmProvider::connectionRefusedIsTransient()

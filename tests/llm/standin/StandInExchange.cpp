@@ -23,6 +23,7 @@ QByteArray reason(int status)
     switch (status) {
     case 200: return "OK";
     case 204: return "No Content";
+    case 307: return "Temporary Redirect";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 404: return "Not Found";
@@ -285,6 +286,8 @@ void StandInExchange::handleChat(const QString &requestedModel, bool azure)
         sendError(404, QStringLiteral("The model `%1` does not exist or you do not have access to it.").arg(model), "invalid_request_error", nullptr, "model_not_found");
     } else if (scenario == QLatin1String("insufficient-quota")) {
         sendError(429, QStringLiteral("You exceeded your current quota, please check your plan and billing details."), "insufficient_quota", nullptr, "insufficient_quota");
+    } else if (scenario == QLatin1String("redirect")) {
+        sendResponse(307, {}, {{"Location", "http://127.0.0.1:" + QByteArray::number(m_socket->localPort()) + "/v1/chat/completions"}});
     } else if (scenario == QLatin1String("garbage")) {
         sendResponse(200, "<html>not json</html>", {}, "text/html");
     } else {
@@ -355,7 +358,9 @@ void StandInExchange::sendResponse(int status, const QByteArray &body, const QLi
         return;
     m_responding = true;
     QByteArray head = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason(status) + "\r\n";
-    if (status != 204)
+    if (status == 307)
+        head += "Content-Length: 0\r\n";
+    else if (status != 204)
         head += "Content-Type: " + contentType + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
     head += "x-request-id: req_standin\r\nopenai-processing-ms: 1\r\nConnection: close\r\n";
     for (const auto &[name, value] : headers)
