@@ -37,6 +37,22 @@ QString quoted(QStringView value)
     return QLatin1Char('\'') + shown + QLatin1Char('\'');
 }
 
+// QString::simplified() without the copy when the text is already simple (the common case).
+QString tidy(const QString &s)
+{
+    const qsizetype n = s.size();
+    for (qsizetype i = 0; i < n; ++i) {
+        const QChar c = s[i];
+        if (c == QLatin1Char(' ')) {
+            if (i == 0 || i == n - 1 || s[i - 1] == QLatin1Char(' '))
+                return s.simplified();
+        } else if (c.unicode() < 128 ? (c.unicode() >= 9 && c.unicode() <= 13) : c.isSpace()) {
+            return s.simplified();
+        }
+    }
+    return s;
+}
+
 bool hasLetterOrDigit(QStringView s)
 {
     for (const QChar c : s)
@@ -167,7 +183,7 @@ public:
     void applyYear(Row &row, QStringView text, const QString &column)
     {
         const QStringView t = text.trimmed();
-        if (MoneyParser::parse(t).status == MoneyParser::Status::Missing)
+        if (MoneyParser::isMissingToken(t))
             return;
         bool ok = false;
         int year = t.toInt(&ok);
@@ -192,7 +208,7 @@ public:
     void applyEmployees(Row &row, QStringView text, const QString &column)
     {
         const QStringView t = text.trimmed();
-        if (MoneyParser::parse(t).status == MoneyParser::Status::Missing)
+        if (MoneyParser::isMissingToken(t))
             return;
         // "12", "10+", "5 full-time": the leading count.
         qsizetype digits = 0;
@@ -215,10 +231,10 @@ public:
                 row.idColumn = column;
             break;
         case ListingField::Title:
-            l.title = value.simplified();
+            l.title = tidy(value);
             row.titleColumn = column;
             break;
-        case ListingField::Industry: l.industry = value.simplified(); break;
+        case ListingField::Industry: l.industry = tidy(value); break;
         case ListingField::IndustryInferred:
             if (!value.trimmed().isEmpty()) {
                 row.industryInferred = parseBool(value);
@@ -226,11 +242,11 @@ public:
                     warn(row, column, QStringLiteral("not a boolean: ") + quoted(value) + QStringLiteral("; ignored"));
             }
             break;
-        case ListingField::Location: l.location = value.simplified(); break;
-        case ListingField::City: l.city = value.simplified(); break;
+        case ListingField::Location: l.location = tidy(value); break;
+        case ListingField::City: l.city = tidy(value); break;
         case ListingField::State: {
             const QString code = LocationParser::stateCode(value);
-            l.state = code.isEmpty() ? value.simplified() : code;
+            l.state = code.isEmpty() ? tidy(value) : code;
             break;
         }
         case ListingField::AskingPrice: applyMoney(row, l.askingPrice, value, column, false); break;
@@ -240,7 +256,7 @@ public:
         case ListingField::Ffe: applyMoney(row, l.ffe, value, column, true); break;
         case ListingField::Inventory: applyInventory(row, value, column); break;
         case ListingField::InventoryIncluded:
-            if (!value.trimmed().isEmpty() && MoneyParser::parse(value).status != MoneyParser::Status::Missing) {
+            if (!value.trimmed().isEmpty() && !MoneyParser::isMissingToken(value)) {
                 l.inventoryIncluded = parseBool(value);
                 if (!l.inventoryIncluded)
                     warn(row, column, QStringLiteral("not a yes/no value: ") + quoted(value) + QStringLiteral("; read as unknown"));
@@ -253,7 +269,7 @@ public:
             l.url = value.trimmed();
             row.urlColumn = column;
             break;
-        case ListingField::Source: l.source = value.simplified(); break;
+        case ListingField::Source: l.source = tidy(value); break;
         }
     }
 
@@ -327,7 +343,7 @@ public:
     {
         Listing &l = row.listing;
         // "N/A" or "-" is a placeholder, not a title (BizBuySell's franchise ads have "N/A").
-        if (!hasLetterOrDigit(l.title) || MoneyParser::parse(l.title).status == MoneyParser::Status::Missing) {
+        if (!hasLetterOrDigit(l.title) || MoneyParser::isMissingToken(l.title)) {
             diag(row.line, row.record, row.titleColumn, Severity::Error,
                  l.title.isEmpty() ? QStringLiteral("no title; row rejected")
                                    : QStringLiteral("no usable title (%1); row rejected").arg(quoted(l.title)));
@@ -367,20 +383,25 @@ public:
             l.location = l.city.isEmpty() ? l.state : l.state.isEmpty() ? l.city : l.city + QStringLiteral(", ") + l.state;
         }
 
-        if (const auto it = m_firstLineById.constFind(l.id); it != m_firstLineById.cend()) {
+        // One hash lookup for the common case (a new id): operator[] default-constructs.
+        FirstSeen &slot = m_firstSeen[l.id];
+        if (slot.record < 0) {
+            slot = FirstSeen{row.line, row.record};
+        } else {
             const QString original = l.id;
+            const FirstSeen first = slot;
             int n = 2;
             QString renamed;
             do {
                 renamed = original + QLatin1Char('-') + QString::number(n++);
-            } while (m_firstLineById.contains(renamed));
-            const QString where = *it > 0 ? QStringLiteral("line %1").arg(*it) : QStringLiteral("record %1").arg(m_firstRecordById.value(original));
+            } while (m_firstSeen.contains(renamed));
+            const QString where = first.line > 0 ? QStringLiteral("line %1").arg(first.line)
+                                                 : QStringLiteral("record %1").arg(first.record);
             warn(row, idColumn,
                  QStringLiteral("duplicate id %1 (first on %2); renamed to %3").arg(quoted(original), where, quoted(renamed)));
             l.id = renamed;
+            m_firstSeen.insert(l.id, FirstSeen{row.line, row.record});
         }
-        m_firstLineById.insert(l.id, row.line);
-        m_firstRecordById.insert(l.id, row.record);
         result.listings.append(std::move(l));
         ++result.imported;
     }
@@ -389,8 +410,19 @@ private:
     const BenchmarkTable &m_benchmarks;
     const ListingImporter::Options &m_options;
     int m_currentYear;
-    QHash<QString, qsizetype> m_firstLineById;
-    QHash<QString, qsizetype> m_firstRecordById;
+    struct FirstSeen final
+    {
+        qsizetype line = -1;
+        qsizetype record = -1; // -1: not seen yet
+    };
+    QHash<QString, FirstSeen> m_firstSeen;
+
+public:
+    void reserve(qsizetype rows)
+    {
+        m_firstSeen.reserve(rows);
+        result.listings.reserve(rows);
+    }
 };
 
 void importCsv(Session &s, const QByteArray &data)
@@ -439,6 +471,8 @@ void importCsv(Session &s, const QByteArray &data)
     }
 
     const qsizetype columns = names.size();
+    // Quoted line breaks make this an overestimate, which is harmless.
+    s.reserve(std::min<qsizetype>(data.count('\n') + 1, 10'000'000));
     CsvRecord record;
     QByteArray hashInput;
     while (reader.next(record)) {

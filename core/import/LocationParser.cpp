@@ -71,9 +71,11 @@ LocationParser::Parts LocationParser::parse(QStringView location)
             parts.state = code;
             const QString city = text.left(comma).trimmed();
             // "Seminole County" or "Greater Tampa Area" is a region, not a city.
-            static const QRegularExpression region(QStringLiteral("\\b(county|area|region|metro)\\b"),
-                                                   QRegularExpression::CaseInsensitiveOption);
-            if (!city.contains(region) && !city.contains(QLatin1Char(',')))
+            bool region = city.contains(QLatin1Char(','));
+            for (const QStringView word : QStringView(city).split(QLatin1Char(' '), Qt::SkipEmptyParts))
+                for (const char *r : {"county", "area", "region", "metro"})
+                    region = region || word.compare(QLatin1String(r), Qt::CaseInsensitive) == 0;
+            if (!region)
                 parts.city = city;
         }
         return parts;

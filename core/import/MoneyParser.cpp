@@ -27,6 +27,15 @@ MoneyParser::Result invalid(QStringView original, const char *why)
 
 } // namespace
 
+bool MoneyParser::isMissingToken(QStringView text)
+{
+    const QStringView s = text.trimmed();
+    return s.isEmpty() || (s.size() == 1 && (s[0].unicode() == 0x2013 || s[0].unicode() == 0x2014)) // en/em dash
+        || equalsAny(s, {"n/a", "na", "n.a.", "-", "--", "not disclosed", "undisclosed", "none", "null",
+                      "unknown", "tbd", "not available", "not applicable", "ask", "call", "contact broker",
+                      "request", "upon request", "available upon request", "confidential", "nan"});
+}
+
 MoneyParser::Result MoneyParser::parse(QStringView text)
 {
     const QStringView original = text;
@@ -34,15 +43,16 @@ MoneyParser::Result MoneyParser::parse(QStringView text)
     Result r;
     if (s.isEmpty())
         return r;
-    if (equalsAny(s, {"n/a", "na", "n.a.", "-", "--", "—", "–", "not disclosed", "undisclosed", "none", "null",
-                      "unknown", "tbd", "not available", "not applicable", "ask", "call", "contact broker",
-                      "request", "upon request", "available upon request", "confidential", "nan"}))
+    // Most cells are amounts; only words need the token checks below.
+    const QChar lead = s.front();
+    const bool wordLike = !(lead == QLatin1Char('$') || (lead.isDigit() && lead.unicode() < 128));
+    if (wordLike && isMissingToken(s))
         return r;
-    if (s.startsWith(QLatin1String("not included"), Qt::CaseInsensitive)) {
+    if (wordLike && s.startsWith(QLatin1String("not included"), Qt::CaseInsensitive)) {
         r.status = Status::NotIncluded;
         return r;
     }
-    if (s.startsWith(QLatin1String("included"), Qt::CaseInsensitive)) {
+    if (wordLike && s.startsWith(QLatin1String("included"), Qt::CaseInsensitive)) {
         r.status = Status::Included;
         return r;
     }

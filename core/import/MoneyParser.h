@@ -29,6 +29,8 @@ public:
     // `$1,200,624` → 1200624; `1.2M`, `450K`, `2.5 million` → scaled; `$5,000*` → 5000;
     // `$1,200.50` → 1201 (half away from zero). Amounts above 10^15 are Invalid.
     static Result parse(QStringView text);
+    // True for the cells that mean "unknown": empty, N/A, Not Disclosed, -, …
+    static bool isMissingToken(QStringView text);
     // Convenience: the value, or nullopt for everything else.
     static std::optional<qint64> value(QStringView text) { return parse(text).value; }
 };
