@@ -1,5 +1,6 @@
 #include "jobs/InFlightRegistry.h"
 
+#include <QCryptographicHash>
 #include <QSettings>
 
 #include <algorithm>
@@ -8,30 +9,40 @@ namespace dealscope {
 
 namespace {
 const QString kGroup = QStringLiteral("inflight");
+const QString kListingId = QStringLiteral("listingId");
+const QString kAnalysisType = QStringLiteral("analysisType");
+const QString kJobId = QStringLiteral("jobId");
+const QString kBackend = QStringLiteral("backend");
+const QString kServer = QStringLiteral("server");
 
-bool samePair(const InFlightEntry &a, const InFlightEntry &b)
+// One group per pair, named by a hash of the pair: server URLs contain '/' and ':', which
+// QSettings keys cannot hold, and a fixed-size key keeps put() O(log n) for batches of
+// thousands of jobs (an array would be rewritten on every change).
+QString pairGroup(const InFlightEntry &e)
 {
-    return a.backend == b.backend && a.server == b.server && a.listingId == b.listingId
-        && a.analysisType == b.analysisType;
+    const QString pair = e.backend + QChar(0x1f) + e.server + QChar(0x1f) + e.listingId + QChar(0x1f) + e.analysisType;
+    return QString::fromLatin1(QCryptographicHash::hash(pair.toUtf8(), QCryptographicHash::Sha1).toHex());
 }
 
-// Stored as a QSettings array: server URLs contain '/' and ':', which QSettings keys cannot hold.
-void writeAll(QSettings &settings, const QList<InFlightEntry> &entries)
+InFlightEntry readEntry(QSettings &settings, const QString &group)
 {
-    settings.remove(kGroup);
-    settings.beginWriteArray(kGroup, int(entries.size()));
-    for (int i = 0; i < entries.size(); ++i) {
-        settings.setArrayIndex(i);
-        const InFlightEntry &e = entries.at(i);
-        settings.setValue(QStringLiteral("listingId"), e.listingId);
-        settings.setValue(QStringLiteral("analysisType"), e.analysisType);
-        settings.setValue(QStringLiteral("jobId"), e.jobId);
-        settings.setValue(QStringLiteral("backend"), e.backend);
-        settings.setValue(QStringLiteral("server"), e.server);
-    }
-    settings.endArray();
-    // The registry is what lets the next start-up re-attach; get it onto disk now, not at exit.
-    settings.sync();
+    settings.beginGroup(group);
+    InFlightEntry e;
+    e.listingId = settings.value(kListingId).toString();
+    e.analysisType = settings.value(kAnalysisType).toString();
+    e.jobId = settings.value(kJobId).toString();
+    e.backend = settings.value(kBackend).toString();
+    e.server = settings.value(kServer).toString();
+    settings.endGroup();
+    if (e.backend.isEmpty())
+        e.backend = QStringLiteral("local");
+    return e;
+}
+
+bool usable(const InFlightEntry &e)
+{
+    // A hand-edited or truncated file must not yield entries nobody can attach to.
+    return !e.jobId.isEmpty() && !e.listingId.isEmpty() && !e.analysisType.isEmpty();
 }
 } // namespace
 
@@ -40,69 +51,70 @@ InFlightRegistry::InFlightRegistry(QSettings &settings) : m_settings(settings) {
 QList<InFlightEntry> InFlightRegistry::entries() const
 {
     QList<InFlightEntry> result;
-    // Walk the array's child groups rather than trusting its "size" key: a damaged file claiming
-    // a million entries must not cost a million lookups.
     m_settings.beginGroup(kGroup);
-    QList<QPair<int, QString>> indexes;
     const QStringList groups = m_settings.childGroups();
     for (const QString &group : groups) {
-        bool ok = false;
-        const int index = group.toInt(&ok);
-        if (ok)
-            indexes.append({index, group});
-    }
-    std::sort(indexes.begin(), indexes.end());
-    for (const auto &[index, group] : std::as_const(indexes)) {
-        m_settings.beginGroup(group);
-        InFlightEntry e;
-        e.listingId = m_settings.value(QStringLiteral("listingId")).toString();
-        e.analysisType = m_settings.value(QStringLiteral("analysisType")).toString();
-        e.jobId = m_settings.value(QStringLiteral("jobId")).toString();
-        e.backend = m_settings.value(QStringLiteral("backend")).toString();
-        e.server = m_settings.value(QStringLiteral("server")).toString();
-        m_settings.endGroup();
-        // A hand-edited or truncated file must not yield entries nobody can attach to.
-        if (e.jobId.isEmpty() || e.listingId.isEmpty() || e.analysisType.isEmpty())
-            continue;
-        if (e.backend.isEmpty())
-            e.backend = QStringLiteral("local");
-        result.append(e);
+        const InFlightEntry e = readEntry(m_settings, group);
+        if (usable(e))
+            result.append(e);
     }
     m_settings.endGroup();
     return result;
 }
 
-void InFlightRegistry::put(const InFlightEntry &entry)
+QString InFlightRegistry::groupOf(const QString &jobId) const
 {
-    QList<InFlightEntry> all = entries();
-    bool replaced = false;
-    for (InFlightEntry &e : all) {
-        if (samePair(e, entry) || e.jobId == entry.jobId) {
-            if (replaced)
-                e.jobId.clear();   // marks a second match for removal below
-            else
-                e = entry;
-            replaced = true;
+    // Remembered from put(); checked against the file because another instance may have changed it.
+    if (const QString cached = m_groupByJobId.value(jobId); !cached.isEmpty()) {
+        if (m_settings.value(kGroup + QLatin1Char('/') + cached + QLatin1Char('/') + kJobId).toString() == jobId)
+            return cached;
+    }
+    m_settings.beginGroup(kGroup);
+    const QStringList groups = m_settings.childGroups();
+    QString found;
+    for (const QString &group : groups) {
+        if (m_settings.value(group + QLatin1Char('/') + kJobId).toString() == jobId) {
+            found = group;
+            break;
         }
     }
-    all.removeIf([](const InFlightEntry &e) { return e.jobId.isEmpty(); });
-    if (!replaced)
-        all.append(entry);
-    writeAll(m_settings, all);
+    m_settings.endGroup();
+    return found;
+}
+
+void InFlightRegistry::put(const InFlightEntry &entry)
+{
+    // The same job put before under another pair moves (no file scan: put() stays cheap).
+    const QString previous = m_groupByJobId.value(entry.jobId);
+    const QString group = pairGroup(entry);
+    if (!previous.isEmpty() && previous != group)
+        m_settings.remove(kGroup + QLatin1Char('/') + previous);
+    m_settings.beginGroup(kGroup + QLatin1Char('/') + group);
+    m_settings.setValue(kListingId, entry.listingId);
+    m_settings.setValue(kAnalysisType, entry.analysisType);
+    m_settings.setValue(kJobId, entry.jobId);
+    m_settings.setValue(kBackend, entry.backend);
+    m_settings.setValue(kServer, entry.server);
+    m_settings.endGroup();
+    m_groupByJobId.insert(entry.jobId, group);
 }
 
 void InFlightRegistry::remove(const QString &jobId)
 {
-    QList<InFlightEntry> all = entries();
-    if (all.removeIf([&](const InFlightEntry &e) { return e.jobId == jobId; }) == 0)
-        return;
-    writeAll(m_settings, all);
+    const QString group = groupOf(jobId);
+    m_groupByJobId.remove(jobId);
+    if (!group.isEmpty())
+        m_settings.remove(kGroup + QLatin1Char('/') + group);
 }
 
 bool InFlightRegistry::contains(const QString &jobId) const
 {
-    const QList<InFlightEntry> all = entries();
-    return std::any_of(all.cbegin(), all.cend(), [&](const InFlightEntry &e) { return e.jobId == jobId; });
+    return !groupOf(jobId).isEmpty();
+}
+
+void InFlightRegistry::sync()
+{
+    m_settings.sync();
 }
 
 } // namespace dealscope

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QHash>
 #include <QList>
 #include <QString>
 
@@ -20,6 +21,7 @@ struct InFlightEntry final
 
 // In-flight job ids in QSettings (SPEC §6), group "inflight". Entries are keyed by
 // (backend, server, listingId, analysisType). Not thread-safe: use from one thread.
+// Changes reach the file when QSettings syncs (event loop, destructor) or on sync().
 class InFlightRegistry final
 {
 public:
@@ -29,9 +31,13 @@ public:
     void put(const InFlightEntry &entry);          // replaces the entry of the same pair
     void remove(const QString &jobId);
     bool contains(const QString &jobId) const;
+    void sync();   // writes pending changes to the file now
 
 private:
+    QString groupOf(const QString &jobId) const;
+
     QSettings &m_settings;
+    mutable QHash<QString, QString> m_groupByJobId;   // jobId → group, a hint validated on use
 };
 
 } // namespace dealscope

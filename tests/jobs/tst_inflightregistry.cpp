@@ -20,6 +20,13 @@ class TestInFlightRegistry final : public QObject
         return InFlightEntry{listing, type, job, backend, server};
     }
 
+    static QList<InFlightEntry> sorted(QList<InFlightEntry> list)
+    {
+        std::sort(list.begin(), list.end(),
+                  [](const InFlightEntry &a, const InFlightEntry &b) { return a.jobId < b.jobId; });
+        return list;
+    }
+
 private Q_SLOTS:
     void init()
     {
@@ -48,7 +55,7 @@ private Q_SLOTS:
         // A new QSettings on the same file sees both: the registry synced without waiting for exit.
         QSettings settings(iniPath(), QSettings::IniFormat);
         InFlightRegistry registry(settings);
-        QCOMPARE(registry.entries(), (QList<InFlightEntry>{local, remote}));
+        QCOMPARE(sorted(registry.entries()), (QList<InFlightEntry>{local, remote}));
         QVERIFY(registry.contains(QStringLiteral("job1")));
         QVERIFY(registry.contains(QStringLiteral("job2")));
 
@@ -85,7 +92,7 @@ private Q_SLOTS:
         registry.put(entry(QStringLiteral("C"), QStringLiteral("valuation"), QStringLiteral("c")));
         registry.remove(QStringLiteral("b"));
         registry.remove(QStringLiteral("unknown"));
-        const auto all = registry.entries();
+        const auto all = sorted(registry.entries());
         QCOMPARE(all.size(), 2);
         QCOMPARE(all.at(0).jobId, QStringLiteral("a"));
         QCOMPARE(all.at(1).jobId, QStringLiteral("c"));
@@ -108,8 +115,8 @@ private Q_SLOTS:
     {
         QFile file(iniPath());
         QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write("[inflight]\nsize=1000000\n1\\jobId=ok\n1\\listingId=L\n1\\analysisType=valuation\n"
-                   "2\\jobId=\n2\\listingId=L2\n3\\listingId=L3\n\x01\x02garbage=\xff\n");
+        file.write("[inflight]\nsize=1000000\nx\\jobId=ok\nx\\listingId=L\nx\\analysisType=valuation\n"
+                   "y\\jobId=\ny\\listingId=L2\nz\\listingId=L3\n\x01\x02garbage=\xff\n");
         file.close();
         QSettings settings(iniPath(), QSettings::IniFormat);
         InFlightRegistry registry(settings);
@@ -117,6 +124,45 @@ private Q_SLOTS:
         QCOMPARE(all.size(), 1);
         QCOMPARE(all.at(0).jobId, QStringLiteral("ok"));
         QCOMPARE(all.at(0).backend, QStringLiteral("local"));
+        QVERIFY(registry.contains(QStringLiteral("ok")));
+        registry.remove(QStringLiteral("ok"));   // found by scanning, not from put()
+        QVERIFY(registry.entries().isEmpty());
+    }
+
+    void syncWritesNow()
+    {
+        QSettings settings(iniPath(), QSettings::IniFormat);
+        InFlightRegistry registry(settings);
+        registry.put(entry(QStringLiteral("A"), QStringLiteral("valuation"), QStringLiteral("a")));
+        registry.sync();
+        QSettings other(iniPath(), QSettings::IniFormat);
+        QVERIFY(InFlightRegistry(other).contains(QStringLiteral("a")));
+    }
+
+    void staleHintIsNotTrusted()
+    {
+        // Two registries on one file (app and CLI): one's remembered group must not make it
+        // remove what the other wrote since.
+        QSettings settings(iniPath(), QSettings::IniFormat);
+        InFlightRegistry first(settings);
+        InFlightRegistry second(settings);
+        first.put(entry(QStringLiteral("A"), QStringLiteral("valuation"), QStringLiteral("a")));
+        second.put(entry(QStringLiteral("A"), QStringLiteral("valuation"), QStringLiteral("b")));
+        first.remove(QStringLiteral("a"));   // already replaced by b
+        QVERIFY(second.contains(QStringLiteral("b")));
+        QCOMPARE(first.entries().size(), 1);
+    }
+
+    void thousandsOfEntriesStayCheap()
+    {
+        QSettings settings(iniPath(), QSettings::IniFormat);
+        InFlightRegistry registry(settings);
+        for (int i = 0; i < 5000; ++i)
+            registry.put(entry(QStringLiteral("L%1").arg(i), QStringLiteral("valuation"), QStringLiteral("j%1").arg(i)));
+        QCOMPARE(registry.entries().size(), 5000);
+        for (int i = 0; i < 5000; ++i)
+            registry.remove(QStringLiteral("j%1").arg(i));
+        QVERIFY(registry.entries().isEmpty());
     }
 };
 
