@@ -97,34 +97,71 @@ QString summaryText(const json &s, AnalysisType type)
             parts << QStringLiteral("No benchmark value could be computed from the disclosed figures.");
         }
         break;
-    case AnalysisType::RiskAssessment:
-        parts << QStringLiteral("Risk level %1 with %2 red flag(s).")
-                     .arg(qstr(t.value("riskLevel", json("unknown"))))
-                     .arg(t.value("redFlags", json::array()).size());
+    case AnalysisType::RiskAssessment: {
+        const json &flags = t.value("redFlags", json::array());
+        const QString level = qstr(t.value("riskLevel", json("unknown")));
+        if (flags.empty()) {
+            parts << QStringLiteral("Risk level %1: no red flags.").arg(level);
+        } else {
+            // The most serious flag first: criticals precede warnings in what a reader should see.
+            const json *top = &flags[0];
+            for (const json &f : flags)
+                if (f["severity"] == "critical") {
+                    top = &f;
+                    break;
+                }
+            parts << QStringLiteral("Risk level %1 with %2 red flag%3; the most serious: %4")
+                         .arg(level)
+                         .arg(flags.size())
+                         .arg(flags.size() == 1 ? QString() : QStringLiteral("s"))
+                         .arg(qstr((*top)["message"]));
+        }
         break;
+    }
     case AnalysisType::MarketIntelligence: {
         const json &sec = t.value("sector", json::object());
-        const QString name = QString::fromStdString(sec.value("name", std::string()));
+        const QString name = qstr(sec.value("name", json("")));
         if (name.isEmpty()) {
             parts << QStringLiteral("Its sector could not be determined, so it is not ranked against other listings.");
         } else {
-            QString mk = QStringLiteral("Sector %1%2").arg(name, sec.value("inferred", false) ? QStringLiteral(" (inferred)") : QString());
+            QString mk = QStringLiteral("Sector %1%2").arg(name, sec.value("inferred", false) ? QStringLiteral(" (inferred from the listing text)")
+                                                                                           : QString());
             const json &pc = t.value("percentiles", json::object());
-            if (pc.contains("askingPrice") && pc["askingPrice"].is_object()) {
-                if (const auto pr = ResultJson::num(pc["askingPrice"], "percentile"))
-                    mk += QStringLiteral("; its price ranks at the %1th percentile of %2 listings")
-                              .arg(QString::number(*pr, 'f', 0))
-                              .arg(pc["askingPrice"].value("sampleSize", 0));
-            }
+            QStringList ranks;
+            auto rankOf = [&](const char *key, const QString &what) {
+                if (!pc.contains(key) || !pc[key].is_object())
+                    return;
+                if (const auto pr = ResultJson::num(pc[key], "percentile"))
+                    ranks << QStringLiteral("its %1 at the %2 percentile (of %3)")
+                                 .arg(what, ResultJson::formatOrdinal(*pr))
+                                 .arg(pc[key].value("sampleSize", 0));
+            };
+            rankOf("askingPrice", QStringLiteral("price"));
+            rankOf("sdeMultiple", QStringLiteral("SDE multiple"));
+            rankOf("cashFlowMargin", QStringLiteral("cash-flow margin"));
+            if (!ranks.isEmpty())
+                mk += QStringLiteral("; among the loaded listings of that sector ") + ranks.join(QStringLiteral(", "));
             parts << mk + QLatin1Char('.');
         }
         break;
     }
-    case AnalysisType::BusinessAnalysis:
-        parts << QStringLiteral("%1 strength(s), %2 concern(s).")
-                     .arg(t.value("strengths", json::array()).size())
-                     .arg(t.value("concerns", json::array()).size());
+    case AnalysisType::BusinessAnalysis: {
+        auto joined = [](const json &list) {
+            QStringList items;
+            for (const json &i : list)
+                items << qstr(i);
+            return items.join(QLatin1Char(' '));
+        };
+        const json &strengths = t.value("strengths", json::array());
+        const json &concerns = t.value("concerns", json::array());
+        if (!strengths.empty())
+            parts << QStringLiteral("Strengths: ") + joined(strengths);
+        if (!concerns.empty())
+            parts << QStringLiteral("Concerns: ") + joined(concerns);
+        if (strengths.empty() && concerns.empty())
+            parts << QStringLiteral("The disclosed figures show no particular strength or concern.");
         break;
+    }
     }
     parts << QStringLiteral("Score %1/100.").arg(s.value("score", 0));
     return parts.join(QLatin1Char(' '));

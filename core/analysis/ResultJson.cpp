@@ -92,4 +92,13 @@ QString ResultJson::formatRatio(double v)
     return QString::number(v, 'f', 2);
 }
 
+QString ResultJson::formatOrdinal(double v)
+{
+    const qint64 n = FinancialMath::roundMoney(v);
+    const qint64 lastTwo = (n < 0 ? -n : n) % 100;
+    const qint64 last = lastTwo % 10;
+    const char *suffix = (lastTwo >= 11 && lastTwo <= 13) ? "th" : last == 1 ? "st" : last == 2 ? "nd" : last == 3 ? "rd" : "th";
+    return QString::number(n) + QLatin1String(suffix);
+}
+
 } // namespace dealscope

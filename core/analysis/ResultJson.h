@@ -32,6 +32,7 @@ public:
     static QString formatMultiple(double v);   // "2.50×"
     static QString formatPercent(double fraction, int decimals = 1);   // 0.244 → "24.4 %"
     static QString formatRatio(double v);      // "1.25"
+    static QString formatOrdinal(double v);    // 87.4 → "87th", 1 → "1st", 22 → "22nd", 13 → "13th"
 };
 
 } // namespace dealscope

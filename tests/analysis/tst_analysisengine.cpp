@@ -6,11 +6,15 @@
 #include "analysis/AnalysisContext.h"
 #include "analysis/AnalysisError.h"
 #include "analysis/NarrativeProvider.h"
+#include "analysis/ResultJson.h"
 #include "common/JsonQt.h"
 
 #include <QRegularExpression>
 #include <QTest>
 #include <QThread>
+
+#include <cmath>
+#include <limits>
 
 using namespace dealscope;
 using json = nlohmann::json;
@@ -324,8 +328,6 @@ private slots:
                     QVERIFY2(!text.contains(bad), qPrintable(text));
                     QVERIFY(r["score"].is_number_integer());
                     QVERIFY(r["score"].get<int>() >= 0 && r["score"].get<int>() <= 100);
-                    // Summary text never shows NaN/inf either.
-                    QVERIFY(!qstr(r["summary"]).contains(QStringLiteral("nan"), Qt::CaseInsensitive));
                 }
             }
         }
@@ -448,6 +450,43 @@ private slots:
         // The default provider applies when params name none.
         engine->setDefaultProvider(QStringLiteral("echo"));
         JCOMPARE(runJob(*engine, testcatalog::job("a", "risk_assessment"))["engine"], "echo-model");
+    }
+
+    void summariesNameTheFigures()
+    {
+        const auto engine = testcatalog::engine();
+        const QString market = qstr(runJob(*engine, testcatalog::job("a", "market_intelligence"))["summary"]);
+        // Percentiles 58.3, 41.7 and 25.0 of the marketPercentilesAmongSameSector test.
+        QVERIFY2(market.contains(QStringLiteral("price at the 58th percentile (of 6)")), qPrintable(market));
+        QVERIFY2(market.contains(QStringLiteral("SDE multiple at the 42nd percentile")), qPrintable(market));
+        QVERIFY2(market.contains(QStringLiteral("cash-flow margin at the 25th percentile")), qPrintable(market));
+        const QString risk = qstr(runJob(*engine, testcatalog::job("b", "risk_assessment"))["summary"]);
+        QVERIFY2(risk.contains(QStringLiteral("Risk level high with 4 red flags; the most serious: DSCR 0.76")), qPrintable(risk));
+        const QString overview = qstr(runJob(*engine, testcatalog::job("a", "business_analysis"))["summary"]);
+        QVERIFY2(overview.contains(QStringLiteral("Strengths: Cash flow covers the debt service 2.74 times")), qPrintable(overview));
+        QVERIFY2(overview.startsWith(QStringLiteral("Joe's Diner asks $500,000 for $200,000 of cash flow (SDE multiple 2.50× vs 2.00× "
+                                                    "for Food and Restaurants).")), qPrintable(overview));
+        QVERIFY(overview.endsWith(QStringLiteral("Score 79/100.")));
+    }
+
+    void formatting()
+    {
+        QCOMPARE(ResultJson::formatMoney(1200624), QStringLiteral("$1,200,624"));
+        QCOMPARE(ResultJson::formatMoney(-50000.4), QStringLiteral("-$50,000"));
+        QCOMPARE(ResultJson::formatMultiple(2.5), QStringLiteral("2.50×"));
+        QCOMPARE(ResultJson::formatPercent(0.2444), QStringLiteral("24.4 %"));
+        QCOMPARE(ResultJson::formatOrdinal(1), QStringLiteral("1st"));
+        QCOMPARE(ResultJson::formatOrdinal(2.4), QStringLiteral("2nd"));
+        QCOMPARE(ResultJson::formatOrdinal(3), QStringLiteral("3rd"));
+        QCOMPARE(ResultJson::formatOrdinal(11), QStringLiteral("11th"));
+        QCOMPARE(ResultJson::formatOrdinal(12.5), QStringLiteral("13th"));
+        QCOMPARE(ResultJson::formatOrdinal(21), QStringLiteral("21st"));
+        QCOMPARE(ResultJson::formatOrdinal(100), QStringLiteral("100th"));
+        QCOMPARE(ResultJson::formatOrdinal(0), QStringLiteral("0th"));
+        JCOMPARE(ResultJson::ratio(-0.00001), json(0.0));
+        QVERIFY(!std::signbit(ResultJson::ratio(-0.00001).get<double>()));
+        QVERIFY(ResultJson::ratio(std::nan("")).is_null());
+        QVERIFY(ResultJson::money(std::numeric_limits<double>::infinity()).is_null());
     }
 
     void concurrentRunsMatchSequentialOnes()
