@@ -465,7 +465,12 @@ void ApiServer::finishWaiter(Waiter *waiter, const std::optional<Job> &job)
     --m_waiterCount;
     if (m_metrics)
         m_metrics->setGauge(QStringLiteral("long_polls"), double(m_waiterCount));
+    // Cut the timer's and the socket's connections now: the timer is only deleted later and a
+    // late signal must not reach this (then deleted) waiter.
     waiter->timer->stop();
+    QObject::disconnect(waiter->timer, nullptr, nullptr, nullptr);
+    if (waiter->ctx.socket)
+        QObject::disconnect(waiter->ctx.socket, nullptr, waiter->timer, nullptr);
     waiter->timer->deleteLater();
     if (waiter->ctx.socket && waiter->ctx.socket->state() == QAbstractSocket::ConnectedState) {
         if (!job || job->owner != waiter->ctx.tenant)

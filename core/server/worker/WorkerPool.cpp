@@ -57,6 +57,8 @@ void WorkerPool::join()
             t.join();
     }
     m_threads.clear();
+    while (m_running > 0)   // push-consumer threads (detached) finishing or handing back
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
 }
 
 void WorkerPool::threadMain(int index)
@@ -87,15 +89,14 @@ void WorkerPool::runJob(const QString &jobId, QObject *context, std::function<vo
 {
     QPointer<QObject> guard(context);
     const QString workerId = m_settings.processName + QStringLiteral(":consume") + QString::number(++m_consumeSeq);
+    ++m_running;   // counted from the start so shutdown waits for this thread too
     std::thread([this, jobId, workerId, guard, done = std::move(done)] {
         bool claimed = false;
         std::optional<Job> job;
         try {
             if (auto lease = m_store->claimJob(workerId, jobId)) {
                 claimed = true;
-                ++m_running;
                 execute(*lease);
-                --m_running;
             }
             job = m_store->get(jobId);
         } catch (const std::exception &e) {
@@ -103,6 +104,7 @@ void WorkerPool::runJob(const QString &jobId, QObject *context, std::function<vo
         }
         if (guard)
             QMetaObject::invokeMethod(guard.data(), [claimed, job, done] { done(claimed, job); }, Qt::QueuedConnection);
+        --m_running;   // last: after this the pool may be destroyed
     }).detach();
 }
 
