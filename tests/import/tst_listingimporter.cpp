@@ -327,8 +327,10 @@ private slots:
         QTest::newRow("empty") << QByteArray() << QStringLiteral("empty");
         QTest::newRow("whitespace") << QByteArray(" \r\n\t\n") << QStringLiteral("empty");
         QTest::newRow("bom only") << QByteArray("\xEF\xBB\xBF") << QStringLiteral("empty");
-        QTest::newRow("png") << QByteArray("\x89PNG\r\n\x1A\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0", 33) << QStringLiteral("binary");
-        QTest::newRow("utf16") << QByteArray("\xFF\xFEt\0i\0t\0l\0e\0\n\0", 14) << QStringLiteral("binary");
+        static const char png[] = "\x89PNG\r\n\x1A\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0";
+        static const char utf16[] = "\xFF\xFEt\0i\0t\0l\0e\0\n\0";
+        QTest::newRow("png") << QByteArray(png, sizeof(png) - 1) << QStringLiteral("binary");
+        QTest::newRow("utf16") << QByteArray(utf16, sizeof(utf16) - 1) << QStringLiteral("binary");
         QTest::newRow("prose") << QByteArray("Dear analyst,\nplease find attached.\n") << QStringLiteral("not a listings CSV");
         QTest::newRow("no title column") << QByteArray("price,revenue\n1,2\n") << QStringLiteral("no title column");
         QTest::newRow("bad json") << QByteArray("[{\"title\": ") << QStringLiteral("not valid JSON");
