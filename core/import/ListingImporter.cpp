@@ -14,6 +14,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
+#include <QRegularExpression>
 
 #include <nlohmann/json.hpp>
 
@@ -71,6 +72,23 @@ std::optional<bool> parseBool(QStringView text)
         || t.startsWith(QLatin1String("not included")))
         return false;
     return std::nullopt;
+}
+
+// Scraped search pages (BizQuest) have no location column; their description text repeats the
+// title immediately followed by "City, ST". Only a valid state code after the comma is accepted.
+QString locationAfterTitle(const QString &title, const QString &description)
+{
+    if (title.size() < 4 || description.size() <= title.size())
+        return {};
+    const qsizetype at = description.indexOf(title);
+    if (at < 0)
+        return {};
+    static const QRegularExpression pattern(QStringLiteral("^([A-Z][A-Za-z.' -]{1,40}?), ([A-Z]{2})(?![A-Za-z])"));
+    const QString rest = description.mid(at + title.size(), 60);
+    const QRegularExpressionMatch m = pattern.match(rest);
+    if (!m.hasMatch() || LocationParser::stateCode(m.capturedView(2)).isEmpty())
+        return {};
+    return m.captured(1).trimmed() + QStringLiteral(", ") + m.captured(2);
 }
 
 // Heuristic for "this is not a text file": control bytes that no CSV or JSON contains. A few NUL
@@ -224,6 +242,21 @@ public:
     void applyString(Row &row, ListingField field, const QString &value, const QString &column)
     {
         Listing &l = row.listing;
+        // "N/A" in a text column means unknown, like an empty cell (titles are checked in finish()).
+        switch (field) {
+        case ListingField::Industry:
+        case ListingField::Location:
+        case ListingField::City:
+        case ListingField::State:
+        case ListingField::Description:
+        case ListingField::Url:
+        case ListingField::Source:
+            if (value.size() < 24 && MoneyParser::isMissingToken(value))
+                return;
+            break;
+        default:
+            break;
+        }
         switch (field) {
         case ListingField::Id:
             l.id = value.trimmed();
@@ -373,6 +406,8 @@ public:
             l.industryInferred = row.industryInferred.value_or(false);
         }
 
+        if (l.location.isEmpty() && l.city.isEmpty() && l.state.isEmpty())
+            l.location = locationAfterTitle(l.title, l.description);
         if (!l.location.isEmpty() && (l.city.isEmpty() || l.state.isEmpty())) {
             const LocationParser::Parts parts = LocationParser::parse(l.location);
             if (l.city.isEmpty())

@@ -494,6 +494,21 @@ private slots:
         QVERIFY2(withSector > 1104 * 85 / 100, qPrintable(QString::number(withSector)));
     }
 
+    void locationFromDescription()
+    {
+        const ImportResult r = csv("name,description\n"
+                                   "Pool Route,\"$1SavePool RouteCollin County, TX Dallas\"\n"
+                                   "Shop,\"ShopBoston, MA 02110\"\n"
+                                   "Cafe,\"CafeParis, XX nice\"\n"
+                                   "Deli,No title repeat here\n");
+        QCOMPARE(r.imported, 4);
+        QCOMPARE(r.listings[0].location, QStringLiteral("Collin County, TX"));
+        QCOMPARE(r.listings[0].state, QStringLiteral("TX"));
+        QCOMPARE(r.listings[1].city, QStringLiteral("Boston"));
+        QCOMPARE(r.listings[2].location, QString()); // XX is not a state
+        QCOMPARE(r.listings[3].location, QString());
+    }
+
     void realBizQuest()
     {
         const ImportResult r = ListingImporter(m_table).importFile(dataFile("bizquest-2025-07.csv"));
@@ -513,6 +528,16 @@ private slots:
         QCOMPARE(first.cashFlow, std::optional<qint64>(91000));
         QCOMPARE(first.industry, QStringLiteral("Building and Construction")); // "Roofing Franchise …"
         QVERIFY(first.industryInferred);
+        // No location column: "City, ST" after the title inside the scraped description text.
+        QCOMPARE(first.location, QStringLiteral("Durham, NC"));
+        QCOMPARE(first.city, QStringLiteral("Durham"));
+        QCOMPARE(first.state, QStringLiteral("NC"));
+        QCOMPARE(r.listings.at(2).state, QStringLiteral("TX")); // "Collin County, TX"
+        QCOMPARE(r.listings.at(2).city, QString());
+        int withState = 0;
+        for (const Listing &l : r.listings)
+            withState += l.state.isEmpty() ? 0 : 1;
+        QCOMPARE(withState, 1790);
         // Search-page URLs have no numeric id: stable content hashes, unique after renaming.
         QVERIFY(first.id.startsWith(QLatin1Char('h')));
         const ImportResult again = ListingImporter(m_table).importFile(dataFile("bizquest-2025-07.csv"));
