@@ -4,6 +4,7 @@
 #include "benchmarks/BenchmarkTable.h"
 #include "domain/ListingCatalog.h"
 #include "import/ListingImporter.h"
+#include "llm/LlmOptions.h"
 #include "server/ServerLog.h"
 #include "server/auth/TokenStore.h"
 
@@ -115,6 +116,7 @@ int runServerMain(int argc, char **argv)
     parser.addHelpOption();
     parser.addVersionOption();
     addServerOptions(parser);
+    addLlmOptions(parser);   // --provider builtin|openai|azure, --base-url, --model, --api-key-file, …
     parser.process(app);
 
     ServerOptions options;
@@ -131,6 +133,10 @@ int runServerMain(int argc, char **argv)
     }
     auto catalog = std::make_shared<const ListingCatalog>(imported.listings, benchmarks);
     auto engine = std::make_shared<AnalysisEngine>(benchmarks, catalog);
+    if (const auto error = applyLlmOptions(parser, *engine)) {
+        err << "dealscope-server: " << *error << Qt::endl;
+        return 2;
+    }
     qCInfo(lcServer) << "loaded" << catalog->size() << "listings from" << options.listingsFile;
 
     ServerApp::installSignalHandlers();
