@@ -285,6 +285,7 @@ private Q_SLOTS:
         QTRY_VERIFY(!w->controller()->isActive(u"L3"_s, u"risk_assessment"_s));
         QCOMPARE(jobsInStore(*w, u"L3"_s, u"risk_assessment"_s), 1);
         Failpoints::configure({});
+        QTRY_VERIFY(row->rerunButton()->isEnabled());
         QTest::mouseClick(row->rerunButton(), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(jobsInStore(*w, u"L3"_s, u"risk_assessment"_s), 2, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(!w->controller()->isActive(u"L3"_s, u"risk_assessment"_s), 20000);
@@ -421,7 +422,7 @@ private Q_SLOTS:
             // Every step after the first waits, so the jobs are in flight when the window goes away.
             QStringList spec;
             for (AnalysisType t : {AnalysisType::Valuation, AnalysisType::RiskAssessment, AnalysisType::BusinessAnalysis})
-                spec << u"analysis.step.%1.%2=delay(60000)"_s.arg(analysisTypeName(t), firstStepId(*w, t, 1));
+                spec << u"analysis.step.%1.%2=delay(3000)"_s.arg(analysisTypeName(t), firstStepId(*w, t, 2));
             Failpoints::configure(spec.join(u';'));
             for (const QString &p : pairs)
                 w->startAnalysis(p.section(u'/', 0, 0), p.section(u'/', 1, 1));
@@ -432,7 +433,7 @@ private Q_SLOTS:
                     const auto j = job(*w, p.section(u'/', 0, 0), p.section(u'/', 1, 1));
                     if (!j || isTerminal(j->status))
                         return false;
-                    running += j->progress > 0 ? 1 : 0;
+                    running += j->status == JobStatus::Running ? 1 : 0;
                 }
                 return running >= 1;
             };

@@ -495,8 +495,10 @@ void MainWindow::onListingsLoaded(const LoadedListings &loaded)
 
     // Auto-resume (SPEC §6): requeue what a killed process left running, then re-attach every
     // in-flight entry so the analyses reappear and finish from their checkpoints.
-    m_runner->resumeInterrupted();
+    // Attach first: the trackers' fetches reach the runner's store before the requeued jobs can
+    // run and be evicted, so no tracker misses a job that finishes quickly after resuming.
     m_resumed = m_controller->resume(m_registry->entries());
+    m_runner->resumeInterrupted();
     if (m_resumed > 0)
         showNotice(tr("Resumed %n analyses.", nullptr, m_resumed));
     m_loaded = true;
