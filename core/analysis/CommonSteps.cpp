@@ -19,7 +19,7 @@ json optMoney(std::optional<qint64> v)
 
 std::optional<qint64> inputMoney(const json &state, const char *key)
 {
-    return ResultJson::whole(state.value("inputs", json::object()), key);
+    return ResultJson::whole(ResultJson::member(state, "inputs"), key);
 }
 
 void addMissing(json &state, const char *input)
@@ -80,7 +80,7 @@ QString summaryText(const json &s, AnalysisType type)
     if (const auto maxP = ResultJson::num(m, "maxPriceAtTargetDscr"))
         parts << QStringLiteral("The most a buyer could pay at the target DSCR is %1.").arg(ResultJson::formatMoney(*maxP));
 
-    const json &t = s.value("typeResult", json::object());
+    const json &t = ResultJson::member(s, "typeResult");
     switch (type) {
     case AnalysisType::Valuation:
         if (t.contains("blendedRange") && t["blendedRange"].is_object()) {
@@ -98,7 +98,7 @@ QString summaryText(const json &s, AnalysisType type)
         }
         break;
     case AnalysisType::RiskAssessment: {
-        const json &flags = t.value("redFlags", json::array());
+        const json &flags = ResultJson::member(t, "redFlags");
         const QString level = qstr(t.value("riskLevel", json("unknown")));
         if (flags.empty()) {
             parts << QStringLiteral("Risk level %1: no red flags.").arg(level);
@@ -119,14 +119,14 @@ QString summaryText(const json &s, AnalysisType type)
         break;
     }
     case AnalysisType::MarketIntelligence: {
-        const json &sec = t.value("sector", json::object());
-        const QString name = qstr(sec.value("name", json("")));
+        const json &sec = ResultJson::member(t, "sector");
+        const QString name = sec.is_object() ? qstr(sec.value("name", json(""))) : QString();
         if (name.isEmpty()) {
             parts << QStringLiteral("Its sector could not be determined, so it is not ranked against other listings.");
         } else {
-            QString mk = QStringLiteral("Sector %1%2").arg(name, sec.value("inferred", false) ? QStringLiteral(" (inferred from the listing text)")
+            QString mk = QStringLiteral("Sector %1%2").arg(name, sec.is_object() && sec.value("inferred", false) ? QStringLiteral(" (inferred from the listing text)")
                                                                                            : QString());
-            const json &pc = t.value("percentiles", json::object());
+            const json &pc = ResultJson::member(t, "percentiles");
             QStringList ranks;
             auto rankOf = [&](const char *key, const QString &what) {
                 if (!pc.contains(key) || !pc[key].is_object())
@@ -152,8 +152,8 @@ QString summaryText(const json &s, AnalysisType type)
                 items << qstr(i);
             return items.join(QLatin1Char(' '));
         };
-        const json &strengths = t.value("strengths", json::array());
-        const json &concerns = t.value("concerns", json::array());
+        const json &strengths = ResultJson::member(t, "strengths");
+        const json &concerns = ResultJson::member(t, "concerns");
         if (!strengths.empty())
             parts << QStringLiteral("Strengths: ") + joined(strengths);
         if (!concerns.empty())

@@ -40,6 +40,15 @@ json ResultJson::integer(std::optional<qint64> v)
     return *v;
 }
 
+const json &ResultJson::member(const json &object, const char *key)
+{
+    static const json null;
+    if (!object.is_object())
+        return null;
+    const auto it = object.find(key);
+    return it == object.end() ? null : *it;
+}
+
 std::optional<double> ResultJson::num(const json &object, const char *key)
 {
     if (!object.is_object())

@@ -21,6 +21,9 @@ public:
     static nlohmann::json ratio(std::optional<double> v, int decimals = 4);
     static nlohmann::json integer(std::optional<qint64> v);
 
+    // The member `key` of `object` by reference, or a shared null when absent (no copy, unlike json::value).
+    static const nlohmann::json &member(const nlohmann::json &object, const char *key);
+
     // Reads a number from a state object; nullopt when absent, null or not a finite number.
     static std::optional<double> num(const nlohmann::json &object, const char *key);
     static std::optional<qint64> whole(const nlohmann::json &object, const char *key);
