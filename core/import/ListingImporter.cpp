@@ -20,6 +20,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace dealscope {
 
@@ -372,7 +373,9 @@ public:
     }
 
     // Validates and completes a row; appends it or rejects it with one error.
-    void finish(Row &row, QByteArrayView hashInput)
+    // `hashInput` is called only when the row has neither an id nor a numeric URL.
+    template<typename HashInput>
+    void finish(Row &row, const HashInput &hashInput)
     {
         Listing &l = row.listing;
         // "N/A" or "-" is a placeholder, not a title (BizBuySell's franchise ads have "N/A").
@@ -395,7 +398,7 @@ public:
         if (l.id.isEmpty()) {
             // Stable across runs: the same row content always gets the same id.
             l.id = QStringLiteral("h")
-                   + QString::fromLatin1(QCryptographicHash::hash(hashInput, QCryptographicHash::Sha1).toHex().left(12));
+                   + QString::fromLatin1(QCryptographicHash::hash(hashInput(), QCryptographicHash::Sha1).toHex().left(12));
             idColumn.clear();
         }
 
@@ -509,7 +512,6 @@ void importCsv(Session &s, const QByteArray &data)
     // Quoted line breaks make this an overestimate, which is harmless.
     s.reserve(std::min<qsizetype>(data.count('\n') + 1, 10'000'000));
     CsvRecord record;
-    QByteArray hashInput;
     while (reader.next(record)) {
         ++result.rows;
         Session::Row row;
@@ -534,19 +536,19 @@ void importCsv(Session &s, const QByteArray &data)
         if (record.hadNul)
             s.warn(row, QString(), QStringLiteral("NUL bytes removed"));
         const qsizetype n = std::min(columns, record.fields.size());
-        hashInput.clear();
         for (qsizetype i = 0; i < n; ++i) {
             if (mapping[i])
                 s.applyString(row, *mapping[i], record.fields[i], names[i]);
         }
-        if (row.listing.id.isEmpty() && ListingImporter::idFromUrl(row.listing.url).isEmpty()) {
+        row.titleColumn = used.value(ListingField::Title);
+        s.finish(row, [&] {
+            QByteArray hashInput;
             for (qsizetype i = 0; i < n; ++i) {
                 hashInput += record.fields[i].toUtf8();
                 hashInput += '\x1f';
             }
-        }
-        row.titleColumn = used.value(ListingField::Title);
-        s.finish(row, hashInput);
+            return hashInput;
+        });
     }
 }
 
@@ -573,6 +575,8 @@ void importJson(Session &s, const QByteArray &data)
                                 .arg(QString::fromLatin1(doc.type_name()));
         return;
     }
+    // Keys repeat in every object: map each distinct key once.
+    std::unordered_map<std::string, std::optional<ListingField>> fieldByKey;
     for (const nlohmann::json &element : *array) {
         ++result.rows;
         Session::Row row;
@@ -584,10 +588,16 @@ void importJson(Session &s, const QByteArray &data)
         }
         QHash<ListingField, QString> used;
         for (auto it = element.begin(); it != element.end(); ++it) {
-            const QString key = QString::fromStdString(it.key());
-            const std::optional<ListingField> field = HeaderAliases::fieldFor(key);
+            auto cached = fieldByKey.find(it.key());
+            if (cached == fieldByKey.end()) {
+                if (fieldByKey.size() > 10000) // hostile input with ever-new keys: stop caching
+                    fieldByKey.clear();
+                cached = fieldByKey.emplace(it.key(), HeaderAliases::fieldFor(QString::fromStdString(it.key()))).first;
+            }
+            const std::optional<ListingField> field = cached->second;
             if (!field)
                 continue;
+            const QString key = QString::fromStdString(it.key());
             if (used.contains(*field)) {
                 s.warn(row, key, QStringLiteral("key %1 means the same as key %2; the first one is used").arg(quoted(key), quoted(used.value(*field))));
                 continue;
@@ -596,8 +606,7 @@ void importJson(Session &s, const QByteArray &data)
             s.applyJson(row, *field, it.value(), key);
         }
         row.titleColumn = used.value(ListingField::Title, QStringLiteral("title"));
-        const std::string dumped = element.dump();
-        s.finish(row, QByteArrayView(dumped.data(), static_cast<qsizetype>(dumped.size())));
+        s.finish(row, [&] { return QByteArray::fromStdString(element.dump()); });
     }
 }
 
