@@ -48,7 +48,10 @@ QString summaryText(const json &s, AnalysisType type)
     const QString title = QString::fromStdString(in.value("title", std::string()));
     const auto price = ResultJson::num(m, "askingPrice");
     const auto cf = ResultJson::num(m, "cashFlow");
-    QString head = title.isEmpty() ? QStringLiteral("This business") : title;
+    // Titles of scraped listings can be whole paragraphs; the summary quotes a readable head.
+    QString head = title.isEmpty() ? QStringLiteral("This business")
+                   : title.size() > 120 ? title.left(117).trimmed() + QStringLiteral("…")
+                                        : title;
     if (price && cf)
         head += QStringLiteral(" asks %1 for %2 of cash flow").arg(ResultJson::formatMoney(*price), ResultJson::formatMoney(*cf));
     else if (price)

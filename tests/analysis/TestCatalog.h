@@ -68,6 +68,13 @@ inline QList<Listing> listings()
         make("neg", "Negative Price", "", -5, 0, -7, 1200),
         make("huge", "Huge Numbers", "Food and Restaurants", 9'000'000'000'000'000'000LL, 1, 1, 2000),
         make("tiny", "Tiny Numbers", "Food and Restaurants", 1, 9'000'000'000'000'000'000LL, 1, 2026),
+        // Hostile text: a lone surrogate, a NUL, quotes and a very long title.
+        [] {
+            Listing l = make("text", "", "\"<Widgets>\" & Co", 250'000, 100'000, 500'000, 1999);
+            l.title = QStringLiteral("Gizmo \"Ol\u00e9\" \U0001F9E9 ") + QChar(0xD800) + QChar(0) + QString(20000, QLatin1Char('x'));
+            l.description = QString(50000, QLatin1Char('y'));
+            return l;
+        }(),
     };
 }
 

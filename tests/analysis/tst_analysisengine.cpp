@@ -312,7 +312,7 @@ private slots:
     void hostileFiguresNeverProduceNanOrInfinity()
     {
         const auto engine = testcatalog::engine();
-        for (const char *id : {"z", "neg", "huge", "tiny", "c", "a", "b"}) {
+        for (const char *id : {"z", "neg", "huge", "tiny", "c", "a", "b", "text"}) {
             for (const QString &type : analysisTypeNames()) {
                 for (const json &params : {json::object(), json{{"interestRate", 0}, {"downPaymentPct", 0.99}, {"ownerSalary", 1000000000000LL}},
                                            json{{"interestRate", 1}, {"termYears", 1}, {"targetDscr", 0.0001}}}) {
@@ -467,6 +467,18 @@ private slots:
         QVERIFY2(overview.startsWith(QStringLiteral("Joe's Diner asks $500,000 for $200,000 of cash flow (SDE multiple 2.50× vs 2.00× "
                                                     "for Food and Restaurants).")), qPrintable(overview));
         QVERIFY(overview.endsWith(QStringLiteral("Score 79/100.")));
+    }
+
+    void hostileTextIsSerializable()
+    {
+        const auto engine = testcatalog::engine();
+        const json r = runJob(*engine, testcatalog::job("text", "business_analysis"));
+        const std::string dumped = r.dump();   // throws on invalid UTF-8
+        QVERIFY(json::parse(dumped) == r);
+        const QString summary = qstr(r["summary"]);
+        QVERIFY2(summary.startsWith(QStringLiteral("Gizmo \"Ol\u00e9\"")), qPrintable(summary));
+        QVERIFY(summary.size() < 1000);
+        QCOMPARE(r["metrics"]["businessAgeYears"].get<int>(), 27);   // 2026 − 1999
     }
 
     void formatting()
