@@ -309,7 +309,7 @@ void TestLlmServer::cancelMidStream()
     QVERIFY(!id.isEmpty());
     QVERIFY(QTest::qWaitFor([&] {
         const HttpResult r = http("GET", api(m_port, QStringLiteral("/api/analysis/status?jobId=") + id));
-        return r.status == 200 && str(r.body["partialOutput"]).startsWith(QStringLiteral("Writing narrative ("));
+        return r.status == 200 && r.body.is_object() && str(r.body.value("partialOutput", json(""))).startsWith(QStringLiteral("Writing narrative ("));
     }, 15000));
     const qint64 cancelAt = QDateTime::currentMSecsSinceEpoch();
     const HttpResult canceled = http("POST", api(m_port, QStringLiteral("/api/analysis/cancel")), {{"jobId", id.toStdString()}});
