@@ -64,7 +64,10 @@ QString describeFailure(const ChatOutcome &outcome, const LlmConfig &config)
         text = QStringLiteral("the LLM request to %1 took longer than %2 s").arg(endpoint, seconds(config.totalTimeoutMs));
         break;
     case Status::NetworkError:
-        text = QStringLiteral("cannot reach the LLM service at %1").arg(endpoint) + serverSays(outcome, config);
+        text = (outcome.httpStatus >= 200 && outcome.httpStatus < 300
+                    ? QStringLiteral("the connection to the LLM service at %1 broke off").arg(endpoint)
+                    : QStringLiteral("cannot reach the LLM service at %1").arg(endpoint))
+            + serverSays(outcome, config);
         break;
     case Status::ProtocolError:
         text = QStringLiteral("the LLM service at %1 sent a reply that is not a chat completion").arg(endpoint) + serverSays(outcome, config);

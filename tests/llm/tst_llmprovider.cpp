@@ -66,6 +66,7 @@ private Q_SLOTS:
     void insufficientQuotaIsPermanent();
     void garbageReplyIsPermanent();
     void redirectIsNotFollowed();
+    void truncatedStreamIsTransient();
     void connectionRefusedIsTransient();
     void azureDeployment();
     void organizationAndProjectHeaders();
@@ -464,6 +465,16 @@ void TestLlmProvider::redirectIsNotFollowed()
     QCOMPARE(r.error->kind(), AnalysisError::Kind::Permanent);
     QVERIFY2(r.error->message().contains(QStringLiteral("redirects (HTTP 307)")), qPrintable(r.error->message()));
     QCOMPARE(m_standin.requestsFor(QStringLiteral("redirect~direct")).size(), size_t(1));
+}
+
+void TestLlmProvider::truncatedStreamIsTransient()
+{
+    OpenAiNarrativeProvider provider(config(QStringLiteral("truncated~direct")));
+    const Run r = run(provider, AnalysisType::Valuation);
+    QVERIFY(r.error);
+    QCOMPARE(r.error->kind(), AnalysisError::Kind::Transient);
+    QVERIFY2(r.error->message().contains(QStringLiteral("broke off")), qPrintable(r.error->message()));
+    QVERIFY(r.result == r.originalResult);
 }
 
 void TestLlmProvider::connectionRefusedIsTransient()

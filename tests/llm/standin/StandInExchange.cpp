@@ -286,6 +286,9 @@ void StandInExchange::handleChat(const QString &requestedModel, bool azure)
         sendError(404, QStringLiteral("The model `%1` does not exist or you do not have access to it.").arg(model), "invalid_request_error", nullptr, "model_not_found");
     } else if (scenario == QLatin1String("insufficient-quota")) {
         sendError(429, QStringLiteral("You exceeded your current quota, please check your plan and billing details."), "insufficient_quota", nullptr, "insufficient_quota");
+    } else if (scenario == QLatin1String("truncated")) {
+        m_truncateAfter = 3;
+        startStream(splitPieces(narrativeJson(true), 12), {}, 5, false);
     } else if (scenario == QLatin1String("redirect")) {
         sendResponse(307, {}, {{"Location", "http://127.0.0.1:" + QByteArray::number(m_socket->localPort()) + "/v1/chat/completions"}});
     } else if (scenario == QLatin1String("garbage")) {
@@ -448,6 +451,13 @@ void StandInExchange::streamNext()
         m_completionChars += piece.size();
         writeEvent(chunk({{refusal ? "refusal" : "content", str(piece)}}, nullptr));
         ++m_next;
+        if (m_next == m_truncateAfter) {
+            m_streamTimer.stop();
+            m_server->update(m_recordIndex, "truncatedAt", now());
+            m_finished = true;
+            m_socket->disconnectFromHost();
+            return;
+        }
         if (m_stall) {
             m_streamTimer.stop();   // keep the connection open and silent
             m_server->update(m_recordIndex, "stalledAt", now());

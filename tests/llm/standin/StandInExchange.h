@@ -57,6 +57,7 @@ private:
     QStringList m_refusalPieces;
     int m_next = 0;
     bool m_stall = false;
+    int m_truncateAfter = -1;   // close the connection after this many pieces, without finish/[DONE]
     bool m_includeUsage = false;
     qint64 m_completionChars = 0;
 };
