@@ -1,7 +1,7 @@
 // The stand-in scenarios through the local runner (LocalJobRunner + the real engine + the
 // OpenAI provider), as the desktop and dealscope-cli run them: job status, error, attempts,
 // result and partialOutput as the user sees them. Ends with a grep for the key in everything
-// the run wrote (SQLite job store, QSettings INI, log output).
+// the run wrote (SQLite job store, results library, QSettings INI, log output).
 #include "LlmTestSupport.h"
 #include "StandInProcess.h"
 
@@ -10,6 +10,7 @@
 #include "jobs/InFlightRegistry.h"
 #include "jobs/LocalJobRunner.h"
 #include "llm/OpenAiNarrativeProvider.h"
+#include "storage/ResultsLibrary.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -64,6 +65,8 @@ private:
     QString m_key;
     QTemporaryDir m_dataRoot;
     int m_runnerCount = 0;
+    ResultsLibrary m_library;   // what the desktop keeps every finished result in
+    int m_stored = 0;
 };
 
 void TestLlmRunner::initTestCase()
@@ -72,6 +75,7 @@ void TestLlmRunner::initTestCase()
     m_key = llmtest::randomKey();
     QVERIFY(m_dataRoot.isValid());
     QVERIFY(m_standin.start(m_key));
+    QVERIFY2(m_library.open(m_dataRoot.filePath(QStringLiteral("results.sqlite"))), qPrintable(m_library.errorString()));
 }
 
 void TestLlmRunner::cleanupTestCase()
@@ -138,7 +142,10 @@ std::optional<Job> TestLlmRunner::startAndWait(Harness &h, const QString &type, 
     const QString id = started->id;
     if (!QTest::qWaitFor([&] { return !h.updates[id].isEmpty() && isTerminal(h.updates[id].last().status); }, timeoutMs))
         return std::nullopt;
-    return h.updates[id].last();
+    const Job job = h.updates[id].last();
+    if (job.status == JobStatus::Succeeded && m_library.store(jobToJson(job), listingToJson(llmtest::fictionalListings().first())))
+        ++m_stored;
+    return job;
 }
 
 void TestLlmRunner::streamingSuccess()
@@ -336,6 +343,8 @@ void TestLlmRunner::keyNeverPersistedOrLogged()
         settings.sync();
     }
     QVERIFY(m_runnerCount >= 10);
+    QVERIFY(m_stored >= 5);
+    QCOMPARE(m_library.count(), m_stored);
     int files = 0;
     QDirIterator it(m_dataRoot.path(), QDir::Files, QDirIterator::Subdirectories);
     while (it.hasNext()) {
