@@ -242,8 +242,9 @@ std::shared_ptr<const BenchmarkTable> BenchmarkTable::fromCsv(const QByteArray &
             QString asIndustry = name;
             static const QRegularExpression mfg(QStringLiteral("\\bMfg\\b"), QRegularExpression::CaseInsensitiveOption);
             asIndustry.replace(mfg, QStringLiteral("Manufacturers"));
-            if (const auto it = t->m_industryByKey.constFind(nameKey(asIndustry)); it != t->m_industryByKey.cend())
-                t->m_industryByKey.insert(key, *it);
+            // Copy the index first: insert() may reallocate the storage `it` points into.
+            if (const qsizetype index = t->m_industryByKey.value(nameKey(asIndustry), -1); index >= 0)
+                t->m_industryByKey.insert(key, index);
         }
         if (allYear < 0)
             throw std::runtime_error("sector-benchmarks: no 'All' row");
