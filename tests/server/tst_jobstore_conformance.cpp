@@ -228,6 +228,28 @@ private Q_SLOTS:
         QCOMPARE(store->finish(*next, JobStatus::Succeeded, nlohmann::json::object(), {}), WriteResult::Ok);
     }
 
+    void checkpointsBelongToTheLeaseHolder_data() { addKinds(); }
+    void checkpointsBelongToTheLeaseHolder()
+    {
+        QFETCH(QString, kind);
+        auto store = makeStore(kind);
+        const auto s = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
+        auto lease = store->claim(QStringLiteral("w1"), 2000);
+        QVERIFY(lease);
+        QVERIFY(!store->loadCheckpoint(s.job.id));
+        const nlohmann::json cp = {{"nextStep", 3}, {"state", {{"findings", nlohmann::json::array()}, {"sde", 2.5}}}};
+        QCOMPARE(store->saveCheckpoint(*lease, cp), WriteResult::Ok);
+        QVERIFY(*store->loadCheckpoint(s.job.id) == cp);
+        store->release(*lease);
+        // The handed-back job keeps its checkpoint for the next worker; the old lease cannot write.
+        QCOMPARE(store->saveCheckpoint(*lease, nlohmann::json{{"nextStep", 9}}), WriteResult::LeaseLost);
+        auto next = store->claim(QStringLiteral("w2"), 2000);
+        QVERIFY(next);
+        QCOMPARE(store->loadCheckpoint(s.job.id)->value("nextStep", 0), 3);
+        QCOMPARE(store->finish(*next, JobStatus::Succeeded, nlohmann::json::object(), {}), WriteResult::Ok);
+        QVERIFY(!store->loadCheckpoint(s.job.id));
+    }
+
     void terminalJobsExpire_data() { addKinds(); }
     void terminalJobsExpire()
     {

@@ -73,6 +73,11 @@ private Q_SLOTS:
         const QString id = QString::fromStdString(r.json()["jobId"].get<std::string>());
         QCOMPARE(waitForStatus(a, id, {QStringLiteral("running")}, 10000).value("status", std::string()), std::string("running"));
 
+        // A long step: the finished steps before it are checkpointed after a second.
+        const QString checkpointKey = prefix + QStringLiteral("checkpoint:") + id;
+        QVERIFY(waitFor([&] { return !m_redis.cli({QStringLiteral("GET"), checkpointKey}).isEmpty(); }, 5000));
+        QVERIFY(m_redis.cli({QStringLiteral("GET"), checkpointKey}).contains("\"nextStep\":1"));
+
         ServerProcess b;
         QVERIFY(b.start(baseArgs(prefix, {QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--lease"), QStringLiteral("2")})));
         a.sendSignal(SIGKILL);
@@ -86,6 +91,7 @@ private Q_SLOTS:
         QCOMPARE(m_redis.cli({QStringLiteral("XPENDING"), prefix + QStringLiteral("queue:analysis"), QStringLiteral("workers")}).split('\n').value(0), QByteArray("0"));
         QVERIFY(m_redis.cli({QStringLiteral("TTL"), prefix + QStringLiteral("job:") + id}).toInt() > 0);
         QCOMPARE(m_redis.cli({QStringLiteral("GET"), prefix + QStringLiteral("job:byListing:public:L1:valuation")}), id.toUtf8());
+        QCOMPARE(m_redis.cli({QStringLiteral("EXISTS"), checkpointKey}), QByteArray("0"));
         QCOMPARE(b.terminate(), 0);
     }
 

@@ -115,16 +115,22 @@ QString unknownTypeMessage(const QString &given)
 }
 } // namespace
 
-QByteArray jobEtag(const Job &job)
+namespace {
+QByteArray etagOf(QByteArrayView wire)
 {
     // Deterministic across processes (FNV-1a 64 over the wire JSON), so any API node can answer 304.
-    const std::string wire = jobToJson(job).dump();
     quint64 h = 1469598103934665603ULL;
-    for (unsigned char c : wire) {
-        h ^= c;
+    for (char c : wire) {
+        h ^= static_cast<unsigned char>(c);
         h *= 1099511628211ULL;
     }
     return '"' + QByteArray::number(h, 16).rightJustified(16, '0') + '"';
+}
+} // namespace
+
+QByteArray jobEtag(const Job &job)
+{
+    return etagOf(dump(jobToJson(job)));
 }
 
 ApiServer::ApiServer(Config config, JobStore *store, std::shared_ptr<const AnalysisEngine> engine, Metrics *metrics, QObject *parent)
@@ -184,7 +190,8 @@ void ApiServer::sendError(Ctx &ctx, int status, const QByteArray &code, const QS
 
 void ApiServer::sendJob(Ctx &ctx, int status, const Job &job)
 {
-    send(ctx, status, dump(jobToJson(job)), {{"ETag", jobEtag(job)}, {"Cache-Control", "no-store"}});
+    const QByteArray wire = dump(jobToJson(job));
+    send(ctx, status, wire, {{"ETag", etagOf(wire)}, {"Cache-Control", "no-store"}});
 }
 
 void ApiServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)

@@ -99,6 +99,10 @@ public:
     // runs it again with resume() after its backoff.
     virtual WriteResult retryLater(Lease &lease, const QString &error) = 0;
     virtual WriteResult resume(Lease &lease) = 0;
+    // The pipeline checkpoint {nextStep, state} of the running attempt, so a job taken over after a
+    // crash (or retried) resumes after its last finished step. Only the lease holder may write it.
+    virtual WriteResult saveCheckpoint(Lease &lease, const nlohmann::json &checkpoint) = 0;
+    virtual std::optional<nlohmann::json> loadCheckpoint(const QString &jobId) = 0;
     // Shutdown: hand the job back to the queue (running → queued, attempt + 1) for another worker.
     virtual void release(Lease &lease) = 0;
     // Wakes claim() waiters (shutdown).

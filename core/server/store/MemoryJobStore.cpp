@@ -273,6 +273,7 @@ WriteResult MemoryJobStore::finish(Lease &lease, JobStatus to, std::optional<nlo
         }
         *job = next;
         m_leases.remove(next.id);
+        m_checkpoints.remove(next.id);
         m_expiresAt.insert(next.id, now + m_settings.completedTtlSecs * 1000);
         countLocked(from, to);
         lease.job = next;
@@ -321,6 +322,26 @@ WriteResult MemoryJobStore::resume(Lease &lease)
     }
     notifyChanged(lease.job.id);
     return WriteResult::Ok;
+}
+
+WriteResult MemoryJobStore::saveCheckpoint(Lease &lease, const nlohmann::json &checkpoint)
+{
+    std::lock_guard lock(m_mutex);
+    if (!leasedJobLocked(lease)) {
+        lease.ended = true;
+        return WriteResult::LeaseLost;
+    }
+    m_checkpoints.insert(lease.job.id, checkpoint);
+    return WriteResult::Ok;
+}
+
+std::optional<nlohmann::json> MemoryJobStore::loadCheckpoint(const QString &jobId)
+{
+    std::lock_guard lock(m_mutex);
+    const auto it = m_checkpoints.constFind(jobId);
+    if (it == m_checkpoints.cend())
+        return std::nullopt;
+    return *it;
 }
 
 void MemoryJobStore::release(Lease &lease)

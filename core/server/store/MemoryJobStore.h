@@ -33,6 +33,8 @@ public:
     WriteResult finish(Lease &lease, JobStatus to, std::optional<nlohmann::json> result, const QString &error) override;
     WriteResult retryLater(Lease &lease, const QString &error) override;
     WriteResult resume(Lease &lease) override;
+    WriteResult saveCheckpoint(Lease &lease, const nlohmann::json &checkpoint) override;
+    std::optional<nlohmann::json> loadCheckpoint(const QString &jobId) override;
     void release(Lease &lease) override;
     void interruptClaims() override;
 
@@ -50,6 +52,7 @@ private:
     QHash<QString, qint64> m_expiresAt;
     QHash<QString, QString> m_dedup;
     QHash<QString, QString> m_leases;
+    QHash<QString, nlohmann::json> m_checkpoints;
     std::deque<QString> m_queue;
     QHash<QString, qint64> m_counts;
     qint64 m_nextPurgeMs = 0;

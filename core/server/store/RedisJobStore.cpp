@@ -52,6 +52,7 @@ RedisJobStore::RedisJobStore(Endpoint endpoint, StoreSettings settings)
     m_cas = RedisConnection::makeScript(redis_scripts::kCompareAndSet);
     m_leased = RedisConnection::makeScript(redis_scripts::kLeasedWrite);
     m_heartbeat = RedisConnection::makeScript(redis_scripts::kHeartbeat);
+    m_checkpoint = RedisConnection::makeScript(redis_scripts::kCheckpoint);
 }
 
 RedisJobStore::~RedisJobStore()
@@ -401,7 +402,8 @@ WriteResult RedisJobStore::leasedWrite(Lease &lease, const Job &next, const char
     if (lease.ended)
         return WriteResult::LeaseLost;
     const RedisValue r = conn().eval(m_leased,
-                                     {jobKey(next.id), leaseKey(next.id), m_stats, m_stream, dedupKey(next.owner, next.listingId, next.analysisType)},
+                                     {jobKey(next.id), leaseKey(next.id), m_stats, m_stream, dedupKey(next.owner, next.listingId, next.analysisType),
+                                      checkpointKey(next.id)},
                                      {lease.token.toUtf8(), storageJson(next), kind, QByteArray::number(m_settings.leaseMs),
                                       QByteArray::number(m_settings.completedTtlSecs), statusName(lease.job.status), statusName(next.status),
                                       m_channel, next.id.toUtf8(), lease.entryId.toUtf8(), m_group,
@@ -478,6 +480,31 @@ WriteResult RedisJobStore::resume(Lease &lease)
     if (JobStateMachine::transition(next, JobStatus::Running, nowMs()))
         return WriteResult::LeaseLost;
     return leasedWrite(lease, next, "resume");
+}
+
+WriteResult RedisJobStore::saveCheckpoint(Lease &lease, const nlohmann::json &checkpoint)
+{
+    if (lease.ended)
+        return WriteResult::LeaseLost;
+    const RedisValue r = conn().eval(m_checkpoint, {leaseKey(lease.job.id), checkpointKey(lease.job.id)},
+                                     {lease.token.toUtf8(), QByteArray::fromStdString(checkpoint.dump()), "86400"});
+    if (r.isError())
+        throw StoreUnavailable("checkpoint write failed: " + r.str.toStdString());
+    if (r.str == "OK")
+        return WriteResult::Ok;
+    lease.ended = true;
+    return WriteResult::LeaseLost;
+}
+
+std::optional<nlohmann::json> RedisJobStore::loadCheckpoint(const QString &jobId)
+{
+    const RedisValue r = conn().command({"GET", checkpointKey(jobId)});
+    if (r.type != RedisValue::Type::String)
+        return std::nullopt;
+    auto parsed = nlohmann::json::parse(r.str.constData(), r.str.constData() + r.str.size(), nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object())
+        return std::nullopt;
+    return parsed;
 }
 
 void RedisJobStore::release(Lease &lease)

@@ -46,6 +46,8 @@ public:
     WriteResult finish(Lease &lease, JobStatus to, std::optional<nlohmann::json> result, const QString &error) override;
     WriteResult retryLater(Lease &lease, const QString &error) override;
     WriteResult resume(Lease &lease) override;
+    WriteResult saveCheckpoint(Lease &lease, const nlohmann::json &checkpoint) override;
+    std::optional<nlohmann::json> loadCheckpoint(const QString &jobId) override;
     void release(Lease &lease) override;
     void interruptClaims() override { m_interrupted = true; }
 
@@ -55,6 +57,7 @@ private:
     RedisConnection &conn();
     QByteArray jobKey(const QString &id) const { return m_prefix + "job:" + id.toUtf8(); }
     QByteArray leaseKey(const QString &id) const { return m_prefix + "lease:" + id.toUtf8(); }
+    QByteArray checkpointKey(const QString &id) const { return m_prefix + "checkpoint:" + id.toUtf8(); }
     QByteArray dedupKey(const QString &owner, const QString &listingId, const QString &type) const;
     std::optional<Lease> claimEntry(const QString &workerId, const QString &entryId, const QString &jobId, bool recovered);
     WriteResult leasedWrite(Lease &lease, const Job &next, const char *kind);
@@ -69,7 +72,7 @@ private:
     QByteArray m_channel;
     QByteArray m_group = "workers";
     quint64 m_instance;
-    RedisConnection::Script m_create, m_cas, m_leased, m_heartbeat;
+    RedisConnection::Script m_create, m_cas, m_leased, m_heartbeat, m_checkpoint;
     std::atomic_bool m_interrupted{false};
     std::atomic_bool m_stopSubscriber{false};
     std::atomic_bool m_subscribed{false};

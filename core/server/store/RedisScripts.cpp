@@ -60,7 +60,7 @@ return {1}
 
 // A write by the worker holding the lease. A stale worker (lease taken over or expired) cannot
 // write; progress never overwrites a cancel request.
-// KEYS: 1 job, 2 lease, 3 stats, 4 stream, 5 byListing
+// KEYS: 1 job, 2 lease, 3 stats, 4 stream, 5 byListing, 6 checkpoint
 // ARGV: 1 token, 2 new JSON, 3 kind (progress|finish|requeue|resume|release), 4 lease ms,
 //       5 TTL s, 6 old status, 7 new status, 8 channel, 9 job id, 10 entry id, 11 group,
 //       12 byListing TTL s
@@ -91,7 +91,7 @@ if (kind == 'progress' or kind == 'requeue' or kind == 'resume') and j.cancelReq
 end
 if kind == 'finish' then
   redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[5])
-  redis.call('DEL', KEYS[2])
+  redis.call('DEL', KEYS[2], KEYS[6])
   ack()
   if ARGV[7] == 'succeeded' then
     redis.call('SET', KEYS[5], ARGV[9], 'EX', ARGV[12])
@@ -136,6 +136,14 @@ if ARGV[5] ~= '' then
   redis.call('XCLAIM', KEYS[2], ARGV[3], ARGV[4], 0, ARGV[5], 'JUSTID')
 end
 if j.cancelRequested then return 'CANCEL' end
+return 'OK'
+)LUA";
+
+// The lease holder's pipeline checkpoint.
+// KEYS: 1 lease, 2 checkpoint   ARGV: 1 token, 2 checkpoint JSON, 3 TTL s
+const char *const kCheckpoint = R"LUA(
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'LOST' end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
 return 'OK'
 )LUA";
 

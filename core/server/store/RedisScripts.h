@@ -9,5 +9,6 @@ extern const char *const kCreate;
 extern const char *const kCompareAndSet;
 extern const char *const kLeasedWrite;
 extern const char *const kHeartbeat;
+extern const char *const kCheckpoint;
 
 } // namespace dealscope::server::redis_scripts

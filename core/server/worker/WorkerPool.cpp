@@ -121,7 +121,23 @@ void WorkerPool::execute(Lease &lease)
                                   std::chrono::duration<double>(Clock::now() - started).count());
     };
 
+    // A job taken over from a vanished worker (or handed back) resumes after its last saved step.
+    PipelineCheckpoint checkpoint;
+    if (lease.job.attempt > 1 || lease.recovered) {
+        try {
+            if (const auto saved = m_store->loadCheckpoint(lease.job.id)) {
+                checkpoint.nextStep = saved->value("nextStep", 0);
+                checkpoint.state = saved->value("state", nlohmann::json::object());
+            }
+        } catch (const StoreUnavailable &) {
+            // start from the first step
+        }
+    }
+
     for (;;) {
+        const auto attemptStarted = Clock::now();
+        std::optional<PipelineCheckpoint> unsaved;
+        auto lastCheckpointSave = attemptStarted;
         bool cancel = lease.job.cancelRequested;
         bool lost = false;   // lease lost, or the store went away: leave the job to its next owner
         auto lastCheck = Clock::now();
@@ -143,7 +159,24 @@ void WorkerPool::execute(Lease &lease)
                 lost = true;
         };
 
+        // Fast jobs never pay for checkpoints: one is stored only once an attempt has run a
+        // second, then at most once a second (also from the heartbeat tick of long steps).
+        auto saveCheckpointIfDue = [&] {
+            const auto now = Clock::now();
+            if (!unsaved || now - attemptStarted < std::chrono::seconds(1) || now - lastCheckpointSave < std::chrono::seconds(1))
+                return;
+            lastCheckpointSave = now;
+            const nlohmann::json cp = {{"nextStep", unsaved->nextStep}, {"state", unsaved->state}};
+            unsaved.reset();
+            handle(guarded([&] { return m_store->saveCheckpoint(lease, cp); }));
+        };
+
         ExecutionHooks hooks;
+        hooks.onCheckpoint = [&](const PipelineCheckpoint &cp) {
+            checkpoint = cp;
+            unsaved = cp;
+            saveCheckpointIfDue();
+        };
         hooks.timeoutSeconds = m_settings.jobTimeoutSecs;
         hooks.deadline = Clock::now() + std::chrono::seconds(m_settings.jobTimeoutSecs);
         hooks.onProgress = [&](double progress, const QString &line) {
@@ -162,12 +195,14 @@ void WorkerPool::execute(Lease &lease)
             if (now - lastCheck >= kCheckInterval) {
                 lastCheck = now;
                 handle(guarded([&] { return m_store->heartbeat(lease); }));
+                if (!cancel && !lost)
+                    saveCheckpointIfDue();
             }
             return cancel || lost;
         };
 
         try {
-            nlohmann::json result = m_engine->run(lease.job, PipelineCheckpoint{}, hooks);
+            nlohmann::json result = m_engine->run(lease.job, checkpoint, hooks);
             if (lost)
                 return;
             finish(JobStatus::Succeeded, std::move(result), {});
