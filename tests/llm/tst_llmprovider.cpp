@@ -67,6 +67,8 @@ private Q_SLOTS:
     void garbageReplyIsPermanent();
     void redirectIsNotFollowed();
     void truncatedStreamIsTransient();
+    void hostileStreams_data();
+    void hostileStreams();
     void connectionRefusedIsTransient();
     void azureDeployment();
     void organizationAndProjectHeaders();
@@ -475,6 +477,24 @@ void TestLlmProvider::truncatedStreamIsTransient()
     QCOMPARE(r.error->kind(), AnalysisError::Kind::Transient);
     QVERIFY2(r.error->message().contains(QStringLiteral("broke off")), qPrintable(r.error->message()));
     QVERIFY(r.result == r.originalResult);
+}
+
+void TestLlmProvider::hostileStreams_data()
+{
+    QTest::addColumn<QString>("model");
+    QTest::newRow("chunk that is not JSON") << QStringLiteral("bad-chunk~direct");
+    QTest::newRow("6 MiB line") << QStringLiteral("huge-line~direct");
+}
+
+void TestLlmProvider::hostileStreams()
+{
+    QFETCH(QString, model);
+    OpenAiNarrativeProvider provider(config(model));
+    const Run r = run(provider, AnalysisType::Valuation);
+    QVERIFY(r.error);
+    QCOMPARE(r.error->kind(), AnalysisError::Kind::Permanent);
+    QVERIFY2(r.error->message().contains(QStringLiteral("not a chat completion")), qPrintable(r.error->message()));
+    QTRY_VERIFY_WITH_TIMEOUT(m_standin.requestsFor(model)[0].contains("clientClosedAt"), 5000);
 }
 
 void TestLlmProvider::connectionRefusedIsTransient()

@@ -289,6 +289,14 @@ void StandInExchange::handleChat(const QString &requestedModel, bool azure)
     } else if (scenario == QLatin1String("truncated")) {
         m_truncateAfter = 3;
         startStream(splitPieces(narrativeJson(true), 12), {}, 5, false);
+    } else if (scenario == QLatin1String("bad-chunk") || scenario == QLatin1String("huge-line")) {
+        // Hostile streams: a chunk that is not JSON, or one endless line; the connection stays open.
+        m_socket->write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n");
+        m_server->update(m_recordIndex, "status", 200);
+        if (scenario == QLatin1String("bad-chunk"))
+            m_socket->write("data: {\"choices\": [oops\n\n");
+        else
+            m_socket->write("data: \"" + QByteArray(6 * 1024 * 1024, 'x'));
     } else if (scenario == QLatin1String("redirect")) {
         sendResponse(307, {}, {{"Location", "http://127.0.0.1:" + QByteArray::number(m_socket->localPort()) + "/v1/chat/completions"}});
     } else if (scenario == QLatin1String("garbage")) {
