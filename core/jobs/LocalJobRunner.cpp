@@ -754,16 +754,28 @@ void LocalJobRunner::cancel(const QString &jobId, QObject *context, Callback cal
 void LocalJobRunner::watch(const QString &jobId)
 {
     // Local jobs push every change to every listener; nothing to set up. A watcher that attached
-    // late gets the current state once, so it never waits for a change that already happened.
-    QMutexLocker lock(&d->mutex);
-    if (const auto e = d->entries.value(jobId)) {
-        e->pendingStatus.append({++e->version, e->job});
-        d->dirty.insert(jobId);
-        if (!d->flushPosted) {
-            d->flushPosted = true;
-            QMetaObject::invokeMethod(this, [this] { d->flush(); }, Qt::QueuedConnection);
+    // late gets the current state once, so it never waits for a change that already happened —
+    // also when the job ended (and left memory) before the start reply reached the watcher.
+    {
+        QMutexLocker lock(&d->mutex);
+        if (const auto e = d->entries.value(jobId)) {
+            e->pendingStatus.append({++e->version, e->job});
+            d->dirty.insert(jobId);
+            if (!d->flushPosted) {
+                d->flushPosted = true;
+                QMetaObject::invokeMethod(this, [this] { d->flush(); }, Qt::QueuedConnection);
+            }
+            return;
         }
     }
+    if (!d->store)
+        return;
+    d->store->post([this, jobId](LocalJobStore &s) {
+        if (auto job = s.job(jobId)) {
+            job->backend = QStringLiteral("local");
+            QMetaObject::invokeMethod(this, [this, job = *job] { Q_EMIT jobUpdated(job); }, Qt::QueuedConnection);
+        }
+    });
 }
 
 void LocalJobRunner::unwatch(const QString &jobId)
