@@ -538,6 +538,10 @@ private slots:
         for (const Listing &l : r.listings)
             withState += l.state.isEmpty() ? 0 : 1;
         QCOMPARE(withState, 1790);
+        int withSector = 0;
+        for (const Listing &l : r.listings)
+            withSector += l.industry.isEmpty() ? 0 : 1;
+        QVERIFY2(withSector > 2731 * 75 / 100, qPrintable(QString::number(withSector)));
         // Search-page URLs have no numeric id: stable content hashes, unique after renaming.
         QVERIFY(first.id.startsWith(QLatin1Char('h')));
         const ImportResult again = ListingImporter(m_table).importFile(dataFile("bizquest-2025-07.csv"));
