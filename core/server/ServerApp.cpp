@@ -78,7 +78,7 @@ std::optional<QString> ServerApp::start()
     if (m_options.isRedis()) {
         RedisJobStore::Endpoint endpoint{m_options.redisHost, m_options.redisPort, m_options.redisDb, m_options.redisPrefix};
         auto redis = std::make_unique<RedisJobStore>(endpoint, settings);
-        if (const auto error = redis->initialize())
+        if (const auto error = redis->initialize(m_options.runsApi()))   // only API processes wake long-polls
             return *error;
         m_store = std::move(redis);
     } else {
