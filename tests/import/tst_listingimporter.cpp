@@ -305,6 +305,25 @@ private slots:
         QCOMPARE(wrapped.listings[0].id, QStringLiteral("1"));
     }
 
+    void bomCrlfAndDelimiters()
+    {
+        ImportResult r = autoDetect("\xEF\xBB\xBFTitle,Asking Price\r\n\"Two\r\nLines\",\"$1,000\"\r\nNext,$2\r\n");
+        QCOMPARE(r.format, QStringLiteral("csv"));
+        QCOMPARE(r.imported, 2);
+        QCOMPARE(r.warnings, 0);
+        QCOMPARE(r.listings[0].title, QStringLiteral("Two Lines"));
+        QCOMPARE(r.listings[0].askingPrice, std::optional<qint64>(1000));
+        r = autoDetect("\xEF\xBB\xBF  [{\"title\": \"Bom JSON\"}]");
+        QCOMPARE(r.format, QStringLiteral("json"));
+        QCOMPARE(r.imported, 1);
+        r = autoDetect("Title\tAsking Price\nTabbed, Inc.\t$5\n");
+        QCOMPARE(r.imported, 1);
+        QCOMPARE(r.listings[0].title, QStringLiteral("Tabbed, Inc."));
+        QCOMPARE(r.listings[0].askingPrice, std::optional<qint64>(5));
+        r = autoDetect("Title;Asking Price\nSemi;$6\n");
+        QCOMPARE(r.listings[0].askingPrice, std::optional<qint64>(6));
+    }
+
     void jsonRoundTrip()
     {
         const ImportResult first = csv("id,Title,Asking Price,Cash Flow,Location,Inventory,Business Description\n"
