@@ -52,7 +52,7 @@ QString ListingCatalog::sectorOf(const Listing &listing) const
     // Only a listing of this catalog has a cached sector; anything else is computed.
     if (it != m_sectorById.cend()) {
         const Listing *own = find(listing.id);
-        if (own && *own == listing)
+        if (own && (own == &listing || *own == listing))
             return *it;
     }
     return m_benchmarks->sectorOf(listing);
