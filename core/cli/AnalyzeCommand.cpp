@@ -21,6 +21,10 @@ using namespace Qt::Literals::StringLiterals;
 
 namespace dealscope {
 
+namespace {
+constexpr qsizetype kMaxRegisteredJobs = 100;
+}
+
 AnalyzeCommand::AnalyzeCommand(QObject *parent) : CliCommand(parent) {}
 
 AnalyzeCommand::~AnalyzeCommand()
@@ -111,7 +115,10 @@ void AnalyzeCommand::run(const QCommandLineParser &parser)
     m_all = all;
     m_progress = std::make_unique<ProgressPrinter>(ProgressPrinter::styleForStderr());
     m_progress->setTotal(int(listingIds.size()));
-    m_batch = std::make_unique<JobBatch>(m_setup->runner(), &m_setup->registry(), *m_progress);
+    // Every registry sync rewrites the whole settings file, so big batches are not recorded there:
+    // `resume` finds their unfinished jobs in the job store all the same.
+    InFlightRegistry *registry = listingIds.size() <= kMaxRegisteredJobs ? &m_setup->registry() : nullptr;
+    m_batch = std::make_unique<JobBatch>(m_setup->runner(), registry, *m_progress);
     connect(m_batch.get(), &JobBatch::finished, this, &AnalyzeCommand::onBatchFinished);
     const bool force = parser.isSet(u"force"_s);
     for (const QString &id : std::as_const(listingIds))

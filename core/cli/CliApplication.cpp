@@ -4,6 +4,7 @@
 #include "cli/CliCommand.h"
 #include "cli/Console.h"
 #include "cli/ExitCode.h"
+#include "cli/GenerateCommand.h"
 #include "cli/ImportCommand.h"
 #include "cli/JobsCommand.h"
 #include "cli/ResumeCommand.h"
@@ -48,6 +49,7 @@ QList<CliApplication::CommandInfo> CliApplication::commands() const
     };
     add(factory<ImportCommand>());
     add(factory<AnalyzeCommand>());
+    add(factory<GenerateCommand>());
     add(factory<JobsCommand>());
     add(factory<ResumeCommand>());
     return list;

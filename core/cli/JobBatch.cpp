@@ -4,8 +4,8 @@
 #include "cli/ExitCode.h"
 #include "cli/JobFormat.h"
 #include "cli/ProgressPrinter.h"
+#include "jobs/InFlightRegistry.h"
 #include "jobs/JobBackend.h"
-#include "jobs/JobTracker.h"
 
 #include <QMetaObject>
 
@@ -15,12 +15,34 @@ using namespace Qt::Literals::StringLiterals;
 
 namespace dealscope {
 
+namespace {
+// Which of two states of one job is later: a new attempt, then the time of the change; a terminal
+// state is final whatever its clock says.
+bool isNewer(const Job &candidate, const Job &current)
+{
+    if (isTerminal(current.status))
+        return false;
+    if (isTerminal(candidate.status))
+        return true;
+    if (candidate.attempt != current.attempt)
+        return candidate.attempt > current.attempt;
+    return candidate.updatedAt >= current.updatedAt;
+}
+} // namespace
+
 JobBatch::JobBatch(JobBackend &backend, InFlightRegistry *registry, ProgressPrinter &progress, QObject *parent)
     : QObject(parent)
     , m_backend(backend)
     , m_registry(registry)
     , m_progress(progress)
 {
+    connect(&m_backend, &JobBackend::jobUpdated, this, &JobBatch::onJobUpdated);
+    connect(&m_backend, &JobBackend::jobLost, this, [this](const QString &jobId, const QString &message) {
+        if (Entry *entry = m_byJobId.value(jobId); entry && !entry->done) {
+            entry->outcome.error = message;
+            markDone(*entry);
+        }
+    });
 }
 
 JobBatch::~JobBatch() = default;
@@ -30,68 +52,131 @@ JobBatch::Entry &JobBatch::add(const QString &listingId, const QString &analysis
     auto entry = std::make_unique<Entry>();
     entry->outcome.listingId = listingId;
     entry->outcome.analysisType = analysisType;
-    entry->tracker = std::make_unique<JobTracker>(m_backend, m_registry, listingId, analysisType);
-    Entry *raw = entry.get();
-    connect(raw->tracker.get(), &JobTracker::jobChanged, this, [this, raw](const Job &job) { onChanged(*raw, job); });
-    connect(raw->tracker.get(), &JobTracker::finished, this, [this, raw](const Job &job) { onChanged(*raw, job); });
-    connect(raw->tracker.get(), &JobTracker::errorOccurred, this, [this, raw](const QString &message) {
-        // An error while the job still runs (e.g. a lost connection) is not the end of it.
-        if (raw->done || raw->tracker->isActive())
-            return;
-        raw->outcome.error = message;
-        markDone(*raw);
-    });
-    connect(raw->tracker.get(), &JobTracker::expired, this, [this, raw](const QString &jobId) {
-        if (raw->done)
-            return;
-        raw->outcome.error = QStringLiteral("job %1 expired: the backend no longer knows it").arg(jobId);
-        markDone(*raw);
-    });
     m_entries.push_back(std::move(entry));
-    return *raw;
+    return *m_entries.back();
 }
 
 void JobBatch::start(const QString &listingId, const QString &analysisType, const nlohmann::json &params, bool force)
 {
-    add(listingId, analysisType).tracker->start(params, force);
+    Entry &entry = add(listingId, analysisType);
+    entry.registered = m_registry != nullptr;
+    m_backend.start(StartRequest{listingId, analysisType, params, force}, this,
+                    [this, e = &entry](const BackendReply &reply) { onReply(*e, reply); });
 }
 
-void JobBatch::attach(const QString &listingId, const QString &analysisType, const QString &jobId)
+void JobBatch::attach(const QString &listingId, const QString &analysisType, const QString &jobId, bool registered)
 {
-    add(listingId, analysisType).tracker->attach(jobId);
+    Entry &entry = add(listingId, analysisType);
+    entry.registered = registered && m_registry != nullptr;
+    m_backend.fetch(jobId, this, [this, e = &entry, jobId](const BackendReply &reply) {
+        if (!reply.ok() && e->registered) {
+            m_registry->remove(jobId);   // the backend does not know it: nothing will ever finish it
+            scheduleRegistrySync();
+        }
+        onReply(*e, reply);
+    });
 }
 
 void JobBatch::seal()
 {
     m_sealed = true;
-    checkFinished();
+    checkProgress();
 }
 
-void JobBatch::onChanged(Entry &entry, const Job &job)
+void JobBatch::onReply(Entry &entry, const BackendReply &reply)
+{
+    entry.adopted = true;
+    ++m_adopted;
+    if (!reply.ok() || !reply.job) {
+        entry.outcome.error = reply.message.isEmpty() ? u"the job backend gave no job"_s : reply.message;
+        markDone(entry);
+        return;
+    }
+    Job job = *reply.job;
+    entry.jobId = job.id;
+    m_byJobId.insert(job.id, &entry);
+    if (const auto early = m_unclaimed.constFind(job.id); early != m_unclaimed.cend()) {
+        if (isNewer(*early, job))
+            job = *early;
+        m_unclaimed.erase(early);
+    }
+    if (!isTerminal(job.status)) {
+        if (entry.registered) {
+            m_registry->put(InFlightEntry{job.listingId, job.analysisType, job.id, m_backend.kind(), m_backend.server()});
+            scheduleRegistrySync();
+        }
+        m_backend.watch(job.id);
+    }
+    update(entry, job);
+    checkProgress();
+}
+
+void JobBatch::onJobUpdated(const Job &job)
+{
+    Entry *entry = m_byJobId.value(job.id);
+    if (!entry) {
+        auto it = m_unclaimed.find(job.id);
+        if (it == m_unclaimed.end())
+            m_unclaimed.insert(job.id, job);
+        else if (isNewer(job, *it))
+            *it = job;
+        return;
+    }
+    update(*entry, job);
+}
+
+void JobBatch::update(Entry &entry, const Job &job)
 {
     if (entry.done)
         return;
     m_progress.update(job);
-    if (isTerminal(job.status)) {
-        entry.outcome.job = job;
-        markDone(entry);
+    if (!isTerminal(job.status))
+        return;
+    entry.outcome.job = job;
+    m_backend.unwatch(job.id);
+    if (entry.registered) {
+        m_registry->remove(job.id);
+        scheduleRegistrySync();
     }
+    markDone(entry);
 }
 
 void JobBatch::markDone(Entry &entry)
 {
+    if (entry.done)
+        return;
     entry.done = true;
     ++m_done;
-    checkFinished();
+    checkProgress();
 }
 
-void JobBatch::checkFinished()
+void JobBatch::checkProgress()
 {
-    if (!m_sealed || m_emitted || m_done < int(m_entries.size()))
+    if (!m_sealed)
         return;
-    m_emitted = true;
-    // Queued: the tracker that reported the last job must not be destroyed inside its own signal.
-    QMetaObject::invokeMethod(this, &JobBatch::finished, Qt::QueuedConnection);
+    const int total = int(m_entries.size());
+    // Queued: listeners may start work or quit the loop, never inside a backend callback.
+    if (!m_adoptedEmitted && m_adopted == total) {
+        m_adoptedEmitted = true;
+        QMetaObject::invokeMethod(this, &JobBatch::allAdopted, Qt::QueuedConnection);
+    }
+    if (!m_finishedEmitted && m_done == total) {
+        m_finishedEmitted = true;
+        QMetaObject::invokeMethod(this, &JobBatch::finished, Qt::QueuedConnection);
+    }
+}
+
+void JobBatch::scheduleRegistrySync()
+{
+    // The registry must be on disk before a crash can lose it, but one write per burst of
+    // replies is enough: each sync rewrites the whole settings file.
+    if (m_syncPending)
+        return;
+    m_syncPending = true;
+    QMetaObject::invokeMethod(this, [this] {
+        m_syncPending = false;
+        m_registry->sync();
+    }, Qt::QueuedConnection);
 }
 
 QList<JobBatch::Outcome> JobBatch::outcomes() const
@@ -105,11 +190,9 @@ QList<JobBatch::Outcome> JobBatch::outcomes() const
 
 int JobBatch::exitCode() const
 {
-    for (const auto &entry : m_entries) {
-        if (!entry->outcome.succeeded())
-            return ExitFailure;
-    }
-    return ExitSuccess;
+    const bool allSucceeded = std::all_of(m_entries.cbegin(), m_entries.cend(),
+                                          [](const auto &entry) { return entry->outcome.succeeded(); });
+    return allSucceeded ? ExitSuccess : ExitFailure;
 }
 
 void JobBatch::printOutcomes(bool json, bool single) const
@@ -128,9 +211,10 @@ void JobBatch::printOutcomes(bool json, bool single) const
         reports += JobFormat::report(*o.job);
     }
     if (json) {
-        const nlohmann::json &out = single && array.size() == 1 ? array.front() : array;
-        if (!(single && array.empty()))
-            Console::outBytes(QByteArray::fromStdString(out.dump(2)) + '\n');
+        if (!single)
+            Console::outBytes(QByteArray::fromStdString(array.dump(2)) + '\n');
+        else if (array.size() == 1)
+            Console::outBytes(QByteArray::fromStdString(array.front().dump(2)) + '\n');
     } else if (single) {
         Console::out(reports);
     } else if (rows.size() > 1) {

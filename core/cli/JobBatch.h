@@ -2,6 +2,7 @@
 
 #include "jobs/Job.h"
 
+#include <QHash>
 #include <QList>
 #include <QObject>
 #include <QString>
@@ -16,20 +17,28 @@ namespace dealscope {
 
 class InFlightRegistry;
 class JobBackend;
-class JobTracker;
 class ProgressPrinter;
+struct BackendReply;
 
-// A set of jobs followed through JobTrackers (so they are in the in-flight registry while active)
-// until every one is terminal; then finished(). Shared by analyze (start) and resume (attach).
+// A set of jobs on one backend, followed until every one is terminal; then finished(). Shared by
+// analyze (start) and resume (attach).
+//
+// Unlike one JobTracker per job (each of which hears every jobUpdated of the backend), the batch
+// listens once and dispatches by job id, so 100k jobs cost O(n), not O(n²). It also keeps the
+// latest update of a job it has not adopted yet: a fast local job can finish before the reply to
+// start()/fetch() arrives, and its terminal update must not be lost.
 class JobBatch final : public QObject
 {
     Q_OBJECT
 public:
+    // `registry` may be null: jobs are then not recorded as in flight (the local store still
+    // lets `resume` find them).
     JobBatch(JobBackend &backend, InFlightRegistry *registry, ProgressPrinter &progress, QObject *parent = nullptr);
     ~JobBatch() override;
 
     void start(const QString &listingId, const QString &analysisType, const nlohmann::json &params, bool force);
-    void attach(const QString &listingId, const QString &analysisType, const QString &jobId);
+    // `registered`: the job has an in-flight entry to remove once it is terminal.
+    void attach(const QString &listingId, const QString &analysisType, const QString &jobId, bool registered);
     // Call after the last start()/attach(): finished() follows once all are terminal (at once if empty).
     void seal();
 
@@ -54,27 +63,39 @@ public:
     void printSummary() const;
 
 Q_SIGNALS:
+    // Every job has been adopted (or could not be): from now on each change arrives as an update.
+    void allAdopted();
     void finished();
 
 private:
     struct Entry
     {
-        std::unique_ptr<JobTracker> tracker;
         Outcome outcome;
+        QString jobId;
+        bool adopted = false;
+        bool registered = false;
         bool done = false;
     };
     Entry &add(const QString &listingId, const QString &analysisType);
-    void onChanged(Entry &entry, const Job &job);
+    void onReply(Entry &entry, const BackendReply &reply);
+    void onJobUpdated(const Job &job);
+    void update(Entry &entry, const Job &job);
     void markDone(Entry &entry);
-    void checkFinished();
+    void checkProgress();
+    void scheduleRegistrySync();
 
     JobBackend &m_backend;
     InFlightRegistry *m_registry;
     ProgressPrinter &m_progress;
     std::vector<std::unique_ptr<Entry>> m_entries;
+    QHash<QString, Entry *> m_byJobId;
+    QHash<QString, Job> m_unclaimed;   // updates of jobs whose start/fetch reply has not arrived yet
+    int m_adopted = 0;
     int m_done = 0;
     bool m_sealed = false;
-    bool m_emitted = false;
+    bool m_adoptedEmitted = false;
+    bool m_finishedEmitted = false;
+    bool m_syncPending = false;
 };
 
 } // namespace dealscope

@@ -87,13 +87,13 @@ void ResumeCommand::run(const QCommandLineParser &parser)
             continue;
         }
         attached.insert(entry.jobId);
-        m_batch->attach(entry.listingId, entry.analysisType, entry.jobId);
+        m_batch->attach(entry.listingId, entry.analysisType, entry.jobId, /*registered=*/true);
     }
     for (const Job &job : runner.jobs()) {
         if (isTerminal(job.status) || attached.contains(job.id))
             continue;
         attached.insert(job.id);
-        m_batch->attach(job.listingId, job.analysisType, job.id);
+        m_batch->attach(job.listingId, job.analysisType, job.id, /*registered=*/false);
     }
     m_progress->setTotal(m_batch->size());
     Console::err(u"resuming %1 in-flight jobs (%2 from their checkpoints)\n"_s.arg(m_batch->size()).arg(resumed));

@@ -226,9 +226,9 @@ private Q_SLOTS:
         QVERIFY(run.errText().contains(file));
     }
 
-    void demoListingsAnalyseFromTheResource()
+    void demoListingsAnalyse()
     {
-        // The desktop and server read the same file compiled in as :/demo/listings.csv.
+        // The file the desktop and the server load as :/demo/listings.csv.
         const CliRun run = analyze({u"--all"_s, u"--type"_s, u"valuation"_s, u"--json"_s}, {},
                                    QStringLiteral(DEALSCOPE_SOURCE_DIR) + u"/resources/demo/listings.csv"_s);
         QCOMPARE(run.exitCode, 0);

@@ -85,11 +85,14 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(finishedInAttempt(1), held, 60000);
         QCOMPARE(child.state(), QProcess::Running);   // held in the middle step, not finished
 
-        // The in-flight registry knows the job before the crash.
-        {
+        // The in-flight registry learns the job id from the start reply, which may come after the
+        // first checkpoints; a fresh QSettings per poll re-reads the file.
+        const auto registered = [&] {
             QSettings settings(settingsFile, QSettings::IniFormat);
-            QVERIFY(InFlightRegistry(settings).contains(jobId));
-        }
+            return InFlightRegistry(settings).contains(jobId);
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(registered(), 30000);
+        QCOMPARE(child.state(), QProcess::Running);
 
         child.kill();   // SIGKILL: no destructor, no flush, no goodbye
         QVERIFY(child.waitForFinished(10000));
