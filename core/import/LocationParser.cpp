@@ -47,6 +47,11 @@ const QHash<QString, QString> &stateTable()
 
 QString LocationParser::stateCode(QStringView text)
 {
+    // Fast path for the usual two-letter code.
+    if (text.size() == 2 && text[0].unicode() < 128 && text[1].unicode() < 128) {
+        const char16_t key[2] = {text[0].toLower().unicode(), text[1].toLower().unicode()};
+        return stateTable().value(QString(reinterpret_cast<const QChar *>(key), 2));
+    }
     return stateTable().value(text.toString().simplified().toLower());
 }
 
@@ -72,9 +77,14 @@ LocationParser::Parts LocationParser::parse(QStringView location)
             const QString city = text.left(comma).trimmed();
             // "Seminole County" or "Greater Tampa Area" is a region, not a city.
             bool region = city.contains(QLatin1Char(','));
-            for (const QStringView word : QStringView(city).split(QLatin1Char(' '), Qt::SkipEmptyParts))
-                for (const char *r : {"county", "area", "region", "metro"})
-                    region = region || word.compare(QLatin1String(r), Qt::CaseInsensitive) == 0;
+            for (const char *r : {"county", "area", "region", "metro"}) {
+                const QLatin1String word(r);
+                for (qsizetype at = city.indexOf(word, 0, Qt::CaseInsensitive); !region && at >= 0;
+                     at = city.indexOf(word, at + 1, Qt::CaseInsensitive)) {
+                    const qsizetype end = at + word.size();
+                    region = (at == 0 || !city[at - 1].isLetter()) && (end == city.size() || !city[end].isLetter());
+                }
+            }
             if (!region)
                 parts.city = city;
         }

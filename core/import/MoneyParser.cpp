@@ -30,7 +30,15 @@ MoneyParser::Result invalid(QStringView original, const char *why)
 bool MoneyParser::isMissingToken(QStringView text)
 {
     const QStringView s = text.trimmed();
-    return s.isEmpty() || (s.size() == 1 && (s[0].unicode() == 0x2013 || s[0].unicode() == 0x2014)) // en/em dash
+    if (s.isEmpty())
+        return true;
+    // Cheap rejection of ordinary text and numbers: every token is short and starts with one of
+    // these characters.
+    const char16_t first = s.front().toLower().unicode();
+    if (s.size() > 23 || !(first == u'n' || first == u'u' || first == u't' || first == u'a' || first == u'c'
+                           || first == u'r' || first == u'-' || first == 0x2013 || first == 0x2014))
+        return false;
+    return (s.size() == 1 && (s[0].unicode() == 0x2013 || s[0].unicode() == 0x2014)) // en/em dash
         || equalsAny(s, {"n/a", "na", "n.a.", "-", "--", "not disclosed", "undisclosed", "none", "null",
                       "unknown", "tbd", "not available", "not applicable", "ask", "call", "contact broker",
                       "request", "upon request", "available upon request", "confidential", "nan"});
