@@ -1,5 +1,6 @@
 #include "benchmarks/BenchmarkTable.h"
 #include "import/ListingImporter.h"
+#include "import/LocationParser.h"
 
 #include <QDir>
 #include <QFile>
@@ -511,6 +512,42 @@ private slots:
         }
         QCOMPARE(ids.size(), r.listings.size());
         QVERIFY2(withSector > 1104 * 85 / 100, qPrintable(QString::number(withSector)));
+    }
+
+    void locationParsing_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("city");
+        QTest::addColumn<QString>("state");
+        const auto row = [](const char *text, const char *city, const char *state) {
+            QTest::newRow(text) << QString::fromUtf8(text) << QString::fromUtf8(city) << QString::fromUtf8(state);
+        };
+        row("Boston, MA", "Boston", "MA");
+        row("Seminole County, FL", "", "FL");
+        row("Countyline, TX", "Countyline", "TX");
+        row("Greater Tampa Area, FL", "", "FL");
+        row("California (Relocatable)", "", "CA");
+        row("Georgia (Relocatable)", "", "GA");
+        row("Miami, Florida 33101", "Miami", "FL");
+        row("Miami FL", "Miami", "FL");
+        row("Washington, DC", "Washington", "DC");
+        row("District of Columbia (Relocatable)", "", "DC");
+        row("Ontario Canada", "", "ON");
+        row("Abu Dhabi, U.A.E. (Relocatable)", "", "");
+        row("Libertad, Corozal, Belize", "", "");
+        row("boston, ma", "boston", "MA");
+        row("", "", "");
+        row("(((", "", "");
+    }
+
+    void locationParsing()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, city);
+        QFETCH(QString, state);
+        const LocationParser::Parts parts = LocationParser::parse(text);
+        QCOMPARE(parts.city, city);
+        QCOMPARE(parts.state, state);
     }
 
     void locationFromDescription()
