@@ -552,9 +552,40 @@ void importCsv(Session &s, const QByteArray &data)
     }
 }
 
+// Listings nest three levels at most; the JSON library serializes and compares recursively, so
+// hostile nesting is refused before parsing instead of overflowing the stack later.
+qsizetype jsonDepth(const QByteArray &data)
+{
+    qsizetype depth = 0, deepest = 0;
+    bool inString = false, escaped = false;
+    for (const char c : data) {
+        if (inString) {
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                inString = false;
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            deepest = std::max(deepest, ++depth);
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return deepest;
+}
+
+constexpr qsizetype kMaxJsonDepth = 64;
+
 void importJson(Session &s, const QByteArray &data)
 {
     ImportResult &result = s.result;
+    if (const qsizetype depth = jsonDepth(data); depth > kMaxJsonDepth) {
+        result.fatalError = QStringLiteral("JSON nested %1 levels deep (more than %2); not a listings file").arg(depth).arg(kMaxJsonDepth);
+        return;
+    }
     nlohmann::json doc;
     try {
         doc = nlohmann::json::parse(data.cbegin(), data.cend());

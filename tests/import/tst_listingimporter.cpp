@@ -423,6 +423,36 @@ private slots:
         QCOMPARE(r.listings[1].title, QStringLiteral("Next"));
     }
 
+    void hostileJsonAndCsvShapes()
+    {
+        // Deep nesting must not overflow the stack while parsing or freeing.
+        const int depth = 100000;
+        ImportResult r = autoDetect(QByteArray(depth, '[') + QByteArray(depth, ']'));
+        QVERIFY(r.fatalError.contains(QStringLiteral("nested")));
+        r = autoDetect("[{\"title\": \"Deep\", \"description\": " + QByteArray(depth, '[') + QByteArray(depth, ']') + "}]");
+        QVERIFY(r.fatalError.contains(QStringLiteral("nested")));
+        // Brackets inside strings do not count; moderate nesting is a per-field warning.
+        r = autoDetect("[{\"title\": \"Deep [[[[{{{{\\\"\", \"description\": [[[1]]]}]");
+        QVERIFY2(r.ok(), qPrintable(r.fatalError));
+        QCOMPARE(r.imported, 1);
+        QCOMPARE(r.warnings, 1); // description is an array: ignored with a warning
+        // A header with 200k columns and a row with 200k cells.
+        QByteArray wide = "Title";
+        for (int i = 0; i < 200000; ++i)
+            wide += ",c" + QByteArray::number(i);
+        wide += "\nWide" + QByteArray(200000, ',') + "\n";
+        r = autoDetect(wide);
+        QCOMPARE(r.imported, 1);
+        QCOMPARE(r.warnings, 0);
+        // Thousands of keys that are all new (the key cache must not grow without bound).
+        QByteArray keys = "[{\"title\": \"Keys\"";
+        for (int i = 0; i < 30000; ++i)
+            keys += ",\"k" + QByteArray::number(i) + "\": 1";
+        keys += "}]";
+        r = autoDetect(keys);
+        QCOMPARE(r.imported, 1);
+    }
+
     void manyRowsAndDiagnosticCap()
     {
         QByteArray data = "id,Title,Asking Price\n";
