@@ -14,6 +14,8 @@
 
 #include <QSet>
 
+#include <algorithm>
+
 using namespace Qt::Literals::StringLiterals;
 
 namespace dealscope {
@@ -67,11 +69,14 @@ void ResumeCommand::run(const QCommandLineParser &parser)
     }
 
     LocalJobRunner &runner = m_setup->runner();
-    const int resumed = runner.resumeInterrupted();
-    if (resumed > 0 && listingsPath.isEmpty()) {
-        printError(u"%1 interrupted jobs but no listings file to run them against: pass --listings FILE"_s.arg(resumed));
+    const QList<Job> stored = runner.jobs();
+    const auto unfinished = std::count_if(stored.cbegin(), stored.cend(), [](const Job &job) { return !isTerminal(job.status); });
+    // Checked before anything is requeued: without its listings a resumed job could only fail.
+    if (unfinished > 0 && listingsPath.isEmpty()) {
+        printError(u"%1 interrupted jobs but no listings file to run them against: pass --listings FILE"_s.arg(unfinished));
         return finish(ExitUsage);
     }
+    const int resumed = runner.resumeInterrupted();
 
     m_progress = std::make_unique<ProgressPrinter>(ProgressPrinter::styleForStderr());
     m_batch = std::make_unique<JobBatch>(runner, &m_setup->registry(), *m_progress);
@@ -89,7 +94,7 @@ void ResumeCommand::run(const QCommandLineParser &parser)
         attached.insert(entry.jobId);
         m_batch->attach(entry.listingId, entry.analysisType, entry.jobId, /*registered=*/true);
     }
-    for (const Job &job : runner.jobs()) {
+    for (const Job &job : stored) {
         if (isTerminal(job.status) || attached.contains(job.id))
             continue;
         attached.insert(job.id);

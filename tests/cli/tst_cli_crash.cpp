@@ -110,6 +110,19 @@ private Q_SLOTS:
         QCOMPARE(refused.exitCode, 2);
         QVERIFY(!isTerminal(store->load(jobId)->job.status));
 
+        // Settings that do not name the listings: refused before anything is requeued.
+        const QString withoutListings = settingsFile + u".nolistings"_s;
+        QVERIFY(QFile::copy(settingsFile, withoutListings));
+        {
+            QSettings settings(withoutListings, QSettings::IniFormat);
+            settings.remove(u"cli/listingsFile"_s);
+        }
+        const CliRun noListings = runCli({u"resume"_s, u"--wait"_s, u"--data-dir"_s, dataDir, u"--settings"_s, withoutListings});
+        QCOMPARE(noListings.exitCode, 2);
+        QVERIFY2(noListings.errText().contains(u"--listings"_s), qPrintable(noListings.errText()));
+        QCOMPARE(store->load(jobId)->job.attempt, 1);
+        QVERIFY(!isTerminal(store->load(jobId)->job.status));
+
         // Resume without the failpoint; the listings file is the one the killed analyze used.
         const CliRun resumed = runCli({u"resume"_s, u"--wait"_s, u"--json"_s, u"--data-dir"_s, dataDir,
                                        u"--settings"_s, settingsFile});
