@@ -509,8 +509,9 @@ void importCsv(Session &s, const QByteArray &data)
     }
 
     const qsizetype columns = names.size();
-    // Quoted line breaks make this an overestimate, which is harmless.
-    s.reserve(std::min<qsizetype>(data.count('\n') + 1, 10'000'000));
+    // Quoted line breaks make this an overestimate; the cap keeps a file of blank lines from
+    // reserving memory for listings that never come (beyond it, containers grow as usual).
+    s.reserve(std::min<qsizetype>(data.count('\n') + 1, 200'000));
     CsvRecord record;
     while (reader.next(record)) {
         ++result.rows;
