@@ -7,6 +7,7 @@
 #include "import/ListingField.h"
 #include "import/LocationParser.h"
 #include "import/MoneyParser.h"
+#include "import/Utf8.h"
 
 #include <QCryptographicHash>
 #include <QDate>
@@ -90,6 +91,40 @@ QString locationAfterTitle(const QString &title, const QString &description)
     if (!m.hasMatch() || LocationParser::stateCode(m.capturedView(2)).isEmpty())
         return {};
     return m.captured(1).trimmed() + QStringLiteral(", ") + m.captured(2);
+}
+
+// True when the data has bytes above 0x7F but not one valid UTF-8 multi-byte sequence: a legacy
+// single-byte encoding. Files that mix both stay UTF-8 and get per-row warnings instead.
+bool looksWindows1252(const QByteArray &data)
+{
+    const auto *p = reinterpret_cast<const unsigned char *>(data.constData());
+    const qsizetype n = data.size();
+    bool high = false;
+    for (qsizetype i = 0; i < n; ++i) {
+        if (p[i] < 0x80)
+            continue;
+        high = true;
+        const int extra = (p[i] >= 0xC2 && p[i] <= 0xDF) ? 1 : (p[i] >= 0xE0 && p[i] <= 0xEF) ? 2 : (p[i] >= 0xF0 && p[i] <= 0xF4) ? 3 : 0;
+        if (extra > 0 && i + extra < n && isValidUtf8(data.constData() + i, extra + 1))
+            return false;
+    }
+    return high;
+}
+
+QByteArray windows1252ToUtf8(const QByteArray &data)
+{
+    // 0x80–0x9F differ from Latin-1 (curly quotes, dashes, €); undefined ones map to U+FFFD.
+    static const char16_t high[32] = {0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+                                      0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD,
+                                      0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+                                      0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178};
+    QString text(data.size(), Qt::Uninitialized);
+    QChar *out = text.data();
+    for (const char c : data) {
+        const auto b = static_cast<unsigned char>(c);
+        *out++ = (b >= 0x80 && b < 0xA0) ? QChar(high[b - 0x80]) : QChar(char16_t(b));
+    }
+    return text.toUtf8();
 }
 
 // Heuristic for "this is not a text file": control bytes that no CSV or JSON contains. A few NUL
@@ -466,9 +501,14 @@ public:
 void importCsv(Session &s, const QByteArray &data)
 {
     ImportResult &result = s.result;
-    const char delimiter = CsvReader::sniffDelimiter(data.startsWith("\xEF\xBB\xBF") ? QByteArrayView(data).sliced(3) : QByteArrayView(data));
+    const QByteArrayView body = data.startsWith("\xEF\xBB\xBF") ? QByteArrayView(data).sliced(3) : QByteArrayView(data);
+    // Excel writes a "sep=;" line in front of the header to name the delimiter.
+    const bool sepLine = body.size() >= 5 && body.startsWith("sep=") && body[4] != '\n' && body[4] != '\r';
+    const char delimiter = sepLine ? body[4] : CsvReader::sniffDelimiter(body);
     CsvReader reader(data, delimiter);
     CsvRecord header;
+    if (sepLine)
+        reader.next(header);
     if (!reader.next(header)) {
         result.fatalError = QStringLiteral("the file is empty: no header row");
         return;
@@ -750,7 +790,14 @@ ImportResult ListingImporter::importData(const QByteArray &data, Format format) 
         importJson(session, data);
     } else {
         result.format = QStringLiteral("csv");
-        importCsv(session, data);
+        if (looksWindows1252(data)) {
+            // Spreadsheet exports on Windows: no UTF-8 sequence anywhere, but bytes above 0x7F.
+            session.diag(0, 0, QString(), Severity::Warning,
+                         QStringLiteral("the file is not UTF-8; read as Windows-1252 (Latin-1)"));
+            importCsv(session, windows1252ToUtf8(data));
+        } else {
+            importCsv(session, data);
+        }
     }
     if (!result.ok()) {
         // A file that is not listings has no rows worth reporting.

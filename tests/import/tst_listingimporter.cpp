@@ -325,6 +325,27 @@ private slots:
         QCOMPARE(r.listings[0].askingPrice, std::optional<qint64>(6));
     }
 
+    void legacyEncodingsAndExcelSepLine()
+    {
+        // Windows-1252: "Café – “Best”" with a single-byte é, en dash and curly quotes.
+        ImportResult r = csv("Title,Asking Price\nCaf\xE9 \x96 \x93" "Best\x94,$5\n");
+        QCOMPARE(r.imported, 1);
+        QCOMPARE(r.listings[0].title, QString::fromUtf8("Café – “Best”"));
+        QCOMPARE(r.warnings, 1);
+        QVERIFY(r.diagnostics[0].message.contains(QStringLiteral("Windows-1252")));
+        // Mixed: valid UTF-8 elsewhere, so the bad byte is a per-row problem.
+        r = csv("Title\nCafé\nBad \xE9 byte\n");
+        QCOMPARE(r.imported, 2);
+        QCOMPARE(r.listings[0].title, QString::fromUtf8("Café"));
+        QCOMPARE(r.warnings, 1);
+        QCOMPARE(r.diagnostics[0].line, 3);
+        // Excel's "sep=" line names the delimiter and is not the header.
+        r = csv("sep=;\nTitle;Asking Price\nSemi, Colon Inc;$7\n");
+        QCOMPARE(r.imported, 1);
+        QCOMPARE(r.listings[0].title, QStringLiteral("Semi, Colon Inc"));
+        QCOMPARE(r.listings[0].askingPrice, std::optional<qint64>(7));
+    }
+
     void jsonRoundTrip()
     {
         const ImportResult first = csv("id,Title,Asking Price,Cash Flow,Location,Inventory,Business Description\n"
@@ -394,11 +415,12 @@ private slots:
     void hostileInput()
     {
         // NUL bytes, invalid UTF-8 and stray quotes: warnings, the rows survive.
-        static const char raw[] = "Title,Asking Price\nNul\0Name,$1\nBad \xC3\x28 utf,$2\nSay \"hi\",$3\n";
+        // (The ü keeps the file UTF-8; without any valid sequence it would be read as Windows-1252.)
+        static const char raw[] = "Title,Asking Price\nN\xC3\xBCl\0Name,$1\nBad \xC3\x28 utf,$2\nSay \"hi\",$3\n";
         const QByteArray data(raw, sizeof(raw) - 1);
         ImportResult r = csv(data);
         QCOMPARE(r.imported, 3);
-        QCOMPARE(r.listings[0].title, QStringLiteral("NulName"));
+        QCOMPARE(r.listings[0].title, QString::fromUtf8("NülName"));
         QVERIFY(r.listings[1].title.contains(QChar(0xFFFD)));
         QCOMPARE(r.warnings, 3);
         QCOMPARE(matching(r, QStringLiteral("NUL")).at(0).line, 2);
