@@ -35,26 +35,27 @@ bool JobStoreThread::start(QString *error)
     return true;
 }
 
-bool JobStoreThread::post(Task task)
+bool JobStoreThread::enqueue(Item item)
 {
     QMutexLocker lock(&m_mutex);
     if (m_stopping || !m_started)
         return false;
-    m_queue.push_back(std::move(task));
+    m_queue.push_back(std::move(item));
     m_wake.wakeAll();
     return true;
+}
+
+bool JobStoreThread::post(Task task)
+{
+    return enqueue(Item{std::move(task), nullptr});
 }
 
 std::future<void> JobStoreThread::postAndNotify(Task task)
 {
     auto promise = std::make_shared<std::promise<void>>();
     std::future<void> future = promise->get_future();
-    if (!post([promise, task = std::move(task)](LocalJobStore &store) {
-            task(store);
-            promise->set_value();
-        })) {
+    if (!enqueue(Item{std::move(task), promise}))
         promise->set_value();
-    }
     return future;
 }
 
@@ -85,21 +86,33 @@ void JobStoreThread::run()
         if (!ok)
             return;
     }
+    constexpr std::size_t kMaxBatch = 512;
     for (;;) {
-        Task task;
+        std::deque<Item> batch;
         {
             QMutexLocker lock(&m_mutex);
             while (m_queue.empty() && !m_stopping)
                 m_wake.wait(&m_mutex);
             if (m_queue.empty())
                 return;   // stopping, and everything queued before has run
-            task = std::move(m_queue.front());
-            m_queue.pop_front();
+            while (!m_queue.empty() && batch.size() < kMaxBatch) {
+                batch.push_back(std::move(m_queue.front()));
+                m_queue.pop_front();
+            }
         }
-        try {
-            task(store);
-        } catch (const std::exception &e) {
-            qCWarning(lcJobs) << "job store task failed:" << e.what();
+        const bool batched = batch.size() > 1 && store.beginBatch();
+        for (Item &item : batch) {
+            try {
+                item.task(store);
+            } catch (const std::exception &e) {
+                qCWarning(lcJobs) << "job store task failed:" << e.what();
+            }
+        }
+        if (batched)
+            store.commitBatch();
+        for (Item &item : batch) {
+            if (item.committed)
+                item.committed->set_value();
         }
     }
 }

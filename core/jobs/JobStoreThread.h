@@ -18,7 +18,9 @@ namespace dealscope {
 // Owns a LocalJobStore on a dedicated thread, so that neither the GUI thread nor the workers
 // share a QSqlDatabase connection (a connection belongs to the thread that opened it) and no
 // caller waits for SQLite unless it asks to. Tasks run in FIFO order: a read posted after a
-// write sees it.
+// write sees it. Tasks that queued up while the previous ones ran are executed in one
+// transaction (one commit for many progress and checkpoint writes); postAndNotify() futures
+// become ready only after that commit, so "written" always means "on disk".
 class JobStoreThread final
 {
 public:
@@ -64,7 +66,14 @@ private:
     QThread *m_thread = nullptr;
     QMutex m_mutex;
     QWaitCondition m_wake;
-    std::deque<Task> m_queue;
+    struct Item
+    {
+        Task task;
+        std::shared_ptr<std::promise<void>> committed;   // set after the batch's commit
+    };
+    bool enqueue(Item item);
+
+    std::deque<Item> m_queue;
     bool m_stopping = false;
     bool m_started = false;
     // Set by the store thread once it tried to open the database.

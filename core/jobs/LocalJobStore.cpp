@@ -38,6 +38,8 @@ LocalJobStore::LocalJobStore(QString databasePath)
 
 LocalJobStore::~LocalJobStore()
 {
+    for (auto &statement : m_statements)
+        statement.reset();
     {
         QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
         if (db.isValid())
@@ -114,11 +116,25 @@ bool LocalJobStore::open()
     return true;
 }
 
+QSqlQuery &LocalJobStore::prepared(Statement which, const QString &sql)
+{
+    // Prepared once per connection: the runner writes several times per job step, and parsing the
+    // upsert each time cost more than executing it.
+    auto &slot = m_statements[std::size_t(which)];
+    if (!slot) {
+        slot = std::make_unique<QSqlQuery>(QSqlDatabase::database(m_connectionName, false));
+        if (!slot->prepare(sql)) {
+            m_error = slot->lastError().text();
+            qCWarning(lcJobs).noquote() << "job store: cannot prepare statement:" << m_error;
+        }
+    }
+    return *slot;
+}
+
 bool LocalJobStore::writeJob(const Job &job)
 {
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     // The upsert keeps checkpoint_json of a running job; a terminal job never resumes, so drop it.
-    q.prepare(QStringLiteral(
+    QSqlQuery &q = prepared(Statement::UpsertJob, QStringLiteral(
         "INSERT INTO jobs (id, owner, listing_id, analysis_type, status, attempt, created_at, updated_at,"
         " finished_at, job_json, checkpoint_json) VALUES (?,?,?,?,?,?,?,?,?,?,NULL)"
         " ON CONFLICT(id) DO UPDATE SET owner=excluded.owner, listing_id=excluded.listing_id,"
@@ -127,22 +143,23 @@ bool LocalJobStore::writeJob(const Job &job)
         " job_json=excluded.job_json,"
         " checkpoint_json=CASE WHEN excluded.status IN ('succeeded','failed','canceled') THEN NULL"
         " ELSE jobs.checkpoint_json END"));
-    q.addBindValue(job.id);
-    q.addBindValue(job.owner);
-    q.addBindValue(job.listingId);
-    q.addBindValue(job.analysisType);
-    q.addBindValue(jobStatusName(job.status));
-    q.addBindValue(job.attempt);
-    q.addBindValue(job.createdAt);
-    q.addBindValue(job.updatedAt);
-    q.addBindValue(optionalTime(job.finishedAt));
-    q.addBindValue(toText(jobToJson(job, JobJsonScope::Storage)));
-    if (!q.exec()) {
+    q.bindValue(0, job.id);
+    q.bindValue(1, job.owner);
+    q.bindValue(2, job.listingId);
+    q.bindValue(3, job.analysisType);
+    q.bindValue(4, jobStatusName(job.status));
+    q.bindValue(5, job.attempt);
+    q.bindValue(6, job.createdAt);
+    q.bindValue(7, job.updatedAt);
+    q.bindValue(8, optionalTime(job.finishedAt));
+    q.bindValue(9, toText(jobToJson(job, JobJsonScope::Storage)));
+    const bool ok = q.exec();
+    if (!ok) {
         m_error = QStringLiteral("cannot save job %1: %2").arg(job.id, q.lastError().text());
         qCWarning(lcJobs).noquote() << m_error;
-        return false;
     }
-    return true;
+    q.finish();
+    return ok;
 }
 
 bool LocalJobStore::saveJob(const Job &job)
@@ -157,41 +174,69 @@ bool LocalJobStore::saveCheckpoint(const Job &job, const json &checkpoint, const
     if (!m_open)
         return false;
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    if (!db.transaction()) {
+    // Inside a batch the batch's transaction makes the three writes atomic already.
+    const bool ownTransaction = !m_inBatch;
+    if (ownTransaction && !db.transaction()) {
         m_error = db.lastError().text();
         return false;
     }
     bool ok = writeJob(job);
     if (ok) {
-        QSqlQuery q(db);
-        q.prepare(QStringLiteral("UPDATE jobs SET checkpoint_json=? WHERE id=?"));
-        q.addBindValue(toText(checkpoint));
-        q.addBindValue(job.id);
+        QSqlQuery &q = prepared(Statement::UpdateCheckpoint, QStringLiteral("UPDATE jobs SET checkpoint_json=? WHERE id=?"));
+        q.bindValue(0, toText(checkpoint));
+        q.bindValue(1, job.id);
         ok = q.exec();
         if (!ok)
             m_error = q.lastError().text();
+        q.finish();
     }
     if (ok) {
-        QSqlQuery q(db);
-        q.prepare(QStringLiteral("INSERT OR REPLACE INTO job_steps (job_id, attempt, step_index, step_id, started_at,"
-                                 " finished_at) VALUES (?,?,?,?,?,?)"));
-        q.addBindValue(step.jobId);
-        q.addBindValue(step.attempt);
-        q.addBindValue(step.stepIndex);
-        q.addBindValue(step.stepId);
-        q.addBindValue(step.startedAt);
-        q.addBindValue(step.finishedAt);
+        QSqlQuery &q = prepared(Statement::InsertStep,
+                                QStringLiteral("INSERT OR REPLACE INTO job_steps (job_id, attempt, step_index, step_id,"
+                                               " started_at, finished_at) VALUES (?,?,?,?,?,?)"));
+        q.bindValue(0, step.jobId);
+        q.bindValue(1, step.attempt);
+        q.bindValue(2, step.stepIndex);
+        q.bindValue(3, step.stepId);
+        q.bindValue(4, step.startedAt);
+        q.bindValue(5, step.finishedAt);
         ok = q.exec();
         if (!ok)
             m_error = q.lastError().text();
+        q.finish();
     }
     if (!ok) {
         qCWarning(lcJobs).noquote() << "cannot save checkpoint of" << job.id << ':' << m_error;
+        if (ownTransaction)
+            db.rollback();
+        return false;
+    }
+    if (ownTransaction && !db.commit()) {
+        m_error = db.lastError().text();
         db.rollback();
         return false;
     }
+    return true;
+}
+
+bool LocalJobStore::beginBatch()
+{
+    if (!m_open || m_inBatch)
+        return false;
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    m_inBatch = db.transaction();
+    return m_inBatch;
+}
+
+bool LocalJobStore::commitBatch()
+{
+    if (!m_inBatch)
+        return false;
+    m_inBatch = false;
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     if (!db.commit()) {
         m_error = db.lastError().text();
+        qCWarning(lcJobs).noquote() << "cannot commit job store batch:" << m_error;
         db.rollback();
         return false;
     }

@@ -4,10 +4,13 @@
 
 #include <QList>
 #include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QString>
 
 #include <nlohmann/json.hpp>
 
+#include <array>
+#include <memory>
 #include <optional>
 
 namespace dealscope {
@@ -70,7 +73,15 @@ public:
     QList<JobStepRecord> steps(const QString &jobId);    // by attempt, then step index
     int count();
 
+    // Groups the following writes into one transaction (one commit instead of one per write);
+    // what they wrote is durable only after commitBatch().
+    bool beginBatch();
+    bool commitBatch();
+    bool inBatch() const { return m_inBatch; }
+
 private:
+    enum class Statement { UpsertJob, UpdateCheckpoint, InsertStep, Count };
+    QSqlQuery &prepared(Statement which, const QString &sql);
     bool exec(const QString &sql);
     bool writeJob(const Job &job);
     std::optional<StoredJob> rowToStored(const QString &jobJson, const QVariant &checkpointJson);
@@ -79,6 +90,8 @@ private:
     QString m_connectionName;
     QString m_error;
     bool m_open = false;
+    bool m_inBatch = false;
+    std::array<std::unique_ptr<QSqlQuery>, std::size_t(Statement::Count)> m_statements;
 };
 
 } // namespace dealscope

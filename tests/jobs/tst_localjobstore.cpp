@@ -183,6 +183,30 @@ private Q_SLOTS:
         QVERIFY(!store.load(QStringLiteral("bad")));
     }
 
+    void batchIsOneTransaction()
+    {
+        const QString path = freshPath();
+        LocalJobStore writer(path);
+        QVERIFY(writer.open());
+        LocalJobStore reader(path);
+        QVERIFY(reader.open());
+        QVERIFY(writer.beginBatch());
+        QVERIFY(writer.inBatch());
+        QVERIFY(!writer.beginBatch());   // no nesting
+        Job job = makeJob(QStringLiteral("B"), JobStatus::Running, 500);
+        QVERIFY(writer.saveJob(job));
+        QVERIFY(writer.saveCheckpoint(job, json{{"nextStep", 1}, {"state", json::object()}},
+                                      {job.id, 1, 0, QStringLiteral("inputs"), 500, 510}));
+        // Visible to the writer's own reads, not yet to another connection.
+        QVERIFY(writer.load(job.id));
+        QCOMPARE(reader.count(), 0);
+        QVERIFY(writer.commitBatch());
+        QVERIFY(!writer.inBatch());
+        QCOMPARE(reader.count(), 1);
+        QCOMPARE(reader.steps(job.id).size(), 1);
+        QVERIFY(reader.load(job.id)->checkpoint);
+    }
+
     void connectionPerThread()
     {
         // Two stores on one file from two threads: each uses its own connection and sees the other's writes.
