@@ -47,6 +47,9 @@ ServerApp::ServerApp(ServerOptions options, std::shared_ptr<AnalysisEngine> engi
 
 ServerApp::~ServerApp()
 {
+    // No thread may reach the API once it is deleted: stop the subscriber, then the workers.
+    if (m_store)
+        m_store->stopNotifications();
     if (m_pool) {
         m_pool->stopClaiming();
         m_pool->releaseRunning();

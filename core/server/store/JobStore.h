@@ -110,6 +110,9 @@ public:
 
     // ---- change notification: called on any thread with the id of a job that changed
     // (on every API process for the Redis store).
+    // Stops delivering notifications from background threads (shutdown); waits for them.
+    virtual void stopNotifications() { setChangeListener({}); }
+
     void setChangeListener(std::function<void(const QString &jobId)> listener)
     {
         std::lock_guard lock(m_listenerMutex);

@@ -57,9 +57,15 @@ RedisJobStore::RedisJobStore(Endpoint endpoint, StoreSettings settings)
 
 RedisJobStore::~RedisJobStore()
 {
+    stopNotifications();
+}
+
+void RedisJobStore::stopNotifications()
+{
     m_stopSubscriber = true;
     if (m_subscriber.joinable())
         m_subscriber.join();
+    setChangeListener({});
 }
 
 RedisConnection &RedisJobStore::conn()

@@ -50,6 +50,7 @@ public:
     std::optional<nlohmann::json> loadCheckpoint(const QString &jobId) override;
     void release(Lease &lease) override;
     void interruptClaims() override { m_interrupted = true; }
+    void stopNotifications() override;
 
     QByteArray key(const QString &suffix) const { return m_prefix + suffix.toUtf8(); }
 
