@@ -2,6 +2,7 @@
 
 #include "cli/AnalyzeCommand.h"
 #include "cli/CliCommand.h"
+#include "cli/CliLog.h"
 #include "cli/Console.h"
 #include "cli/ExitCode.h"
 #include "cli/GenerateCommand.h"
@@ -91,6 +92,7 @@ void CliApplication::start(const QStringList &arguments)
         names.append(info.name);
         if (info.name != first)
             continue;
+        qCDebug(lcCli) << "command" << first << "arguments" << arguments.mid(2);
         m_command = info.create();
         connect(m_command.get(), &CliCommand::finished, this, &CliApplication::quit);
         m_command->start(arguments.mid(2));

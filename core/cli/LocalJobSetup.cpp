@@ -1,6 +1,7 @@
 #include "cli/LocalJobSetup.h"
 
 #include "analysis/AnalysisEngine.h"
+#include "cli/CliLog.h"
 #include "jobs/InFlightRegistry.h"
 #include "jobs/LocalJobRunner.h"
 
@@ -93,6 +94,8 @@ std::optional<QString> LocalJobSetup::configure(const QCommandLineParser &parser
     if (m_settings->status() != QSettings::NoError)
         return u"cannot read the settings %1"_s.arg(m_settings->fileName());
     m_registry = std::make_unique<InFlightRegistry>(*m_settings);
+    qCDebug(lcCli) << "data dir" << m_dataDir << "settings" << m_settings->fileName() << "threads" << m_threads
+                   << "timeout" << m_timeoutSeconds;
     return std::nullopt;
 }
 
