@@ -31,7 +31,10 @@ QString nameKey(QStringView name)
 class Columns final
 {
 public:
-    Columns(const QList<QString> &header, const char *file) : m_header(header), m_file(file) {}
+    Columns(const QList<QString> &header, const char *file)
+        : m_header(header)
+        , m_file(file)
+    { }
     int require(const char *name) const
     {
         const int i = find(name);
@@ -39,10 +42,7 @@ public:
             throw std::runtime_error(std::string(m_file) + ": missing column '" + name + "'");
         return i;
     }
-    int find(const char *name) const
-    {
-        return static_cast<int>(m_header.indexOf(QString::fromLatin1(name)));
-    }
+    int find(const char *name) const { return static_cast<int>(m_header.indexOf(QString::fromLatin1(name))); }
 
 private:
     QList<QString> m_header;
@@ -86,8 +86,8 @@ std::optional<qint64> parseAmount(const CsvRecord &r, int column, const char *fi
 // "All (2025)" → 2025, "All" → 0; -1 when the row is not an all-sector row.
 int allRowYear(const QString &sector)
 {
-    static const QRegularExpression re(QStringLiteral("^all(?:\\s*\\((\\d{4})\\))?$"),
-                                       QRegularExpression::CaseInsensitiveOption);
+    static const QRegularExpression re(
+        QStringLiteral("^all(?:\\s*\\((\\d{4})\\))?$"), QRegularExpression::CaseInsensitiveOption);
     const auto m = re.match(sector.trimmed());
     if (!m.hasMatch())
         return -1;
@@ -109,13 +109,13 @@ std::shared_ptr<const BenchmarkTable> BenchmarkTable::builtin()
             return file.readAll();
         };
         table = fromCsv(read(QStringLiteral(":/benchmarks/industry-multiples-2021-2025.csv")),
-                        read(QStringLiteral(":/benchmarks/sector-benchmarks.csv")));
+            read(QStringLiteral(":/benchmarks/sector-benchmarks.csv")));
     }
     return table;
 }
 
-std::shared_ptr<const BenchmarkTable> BenchmarkTable::fromCsv(const QByteArray &industryMultiplesCsv,
-                                                              const QByteArray &sectorBenchmarksCsv)
+std::shared_ptr<const BenchmarkTable> BenchmarkTable::fromCsv(
+    const QByteArray &industryMultiplesCsv, const QByteArray &sectorBenchmarksCsv)
 {
     std::shared_ptr<BenchmarkTable> t(new BenchmarkTable);
 
@@ -171,7 +171,7 @@ std::shared_ptr<const BenchmarkTable> BenchmarkTable::fromCsv(const QByteArray &
         for (const IndustryBenchmark &i : std::as_const(t->m_industries))
             if (!t->m_sectorByKey.contains(nameKey(i.sector)))
                 throw std::runtime_error("industry-multiples: industry '" + i.industry.toStdString()
-                                         + "' names unknown sector '" + i.sector.toStdString() + "'");
+                    + "' names unknown sector '" + i.sector.toStdString() + "'");
     }
 
     // BizBuySell's own sector pages: the all-sector figures, and median revenue / owner earnings
@@ -197,7 +197,7 @@ std::shared_ptr<const BenchmarkTable> BenchmarkTable::fromCsv(const QByteArray &
                 throw std::runtime_error(where(file, r) + ": empty sector");
             const QString window = cell(r, cWindow);
             const QString source = QStringLiteral("BizBuySell, ") + cell(r, cUrl)
-                                   + (window.isEmpty() ? QString() : QStringLiteral(" (") + window + QLatin1Char(')'));
+                + (window.isEmpty() ? QString() : QStringLiteral(" (") + window + QLatin1Char(')'));
             const int year = allRowYear(name);
             if (year >= 0) {
                 if (year > allYear) {
@@ -276,7 +276,7 @@ std::optional<IndustryBenchmark> BenchmarkTable::industry(QStringView name) cons
     const QString key = nameKey(name);
     if (key.isEmpty())
         return std::nullopt;
-    for (const QString &k : {key, QString(key + QLatin1Char('s')), QString(key + QLatin1String("es"))})
+    for (const QString &k : { key, QString(key + QLatin1Char('s')), QString(key + QLatin1String("es")) })
         if (const auto it = m_industryByKey.constFind(k); it != m_industryByKey.cend())
             return m_industries[*it];
     return std::nullopt;

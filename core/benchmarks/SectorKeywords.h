@@ -49,9 +49,9 @@ private:
         }
     };
     QStringList m_sectors;
-    std::deque<std::u16string> m_storage;                          // owns the keys
-    std::unordered_map<std::u16string_view, int, Fnv> m_words;    // word or "first second" → sector
-    std::unordered_set<std::u16string_view, Fnv> m_phraseStarts;  // first words of two-word phrases
+    std::deque<std::u16string> m_storage; // owns the keys
+    std::unordered_map<std::u16string_view, int, Fnv> m_words; // word or "first second" → sector
+    std::unordered_set<std::u16string_view, Fnv> m_phraseStarts; // first words of two-word phrases
 };
 
 } // namespace dealscope

@@ -12,8 +12,7 @@ namespace dealscope {
 
 namespace {
 
-template<typename T>
-nlohmann::json optionalToJson(const std::optional<T> &value)
+template <typename T> nlohmann::json optionalToJson(const std::optional<T> &value)
 {
     return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }

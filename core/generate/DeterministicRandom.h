@@ -12,7 +12,9 @@ namespace dealscope {
 class DeterministicRandom final
 {
 public:
-    explicit DeterministicRandom(quint64 seed) : m_engine(seed) {}
+    explicit DeterministicRandom(quint64 seed)
+        : m_engine(seed)
+    { }
 
     quint64 bits() { return m_engine(); }
     // Uniform in [0, 1) with 53 random bits.

@@ -16,8 +16,8 @@ namespace {
 
 struct Noun
 {
-    const char *noun;      // what the title calls the business; contains an inference keyword
-    const char *industry;  // exact industry name of the benchmark table, or nullptr
+    const char *noun; // what the title calls the business; contains an inference keyword
+    const char *industry; // exact industry name of the benchmark table, or nullptr
 };
 
 struct SectorSpec
@@ -28,93 +28,150 @@ struct SectorSpec
 };
 
 const SectorSpec kSectors[] = {
-    {"Service Businesses", 20,
-     {{"Commercial Cleaning Company", "Cleaning Businesses"}, {"Landscaping Company", "Landscaping and Yard Service Businesses"},
-      {"Pest Control Business", "Pest Control Businesses"}, {"Laundromat", "Laundromats and Coin Laundry"},
-      {"Dry Cleaner", "Dry Cleaners"}, {"Staffing Agency", "Staffing Agencies"}, {"Locksmith Business", "Locksmith Businesses"},
-      {"Property Management Firm", "Property Management Businesses"}, {"Pool Service Route", nullptr},
-      {"Catering Company", "Catering Companies"}}},
-    {"Food and Restaurants", 15,
-     {{"Pizzeria", "Restaurants"}, {"Family Restaurant", "Restaurants"}, {"Coffee Shop", "Coffee Shops and Cafes"},
-      {"Bakery", "Bakeries"}, {"Sports Bar and Grill", nullptr}, {"Food Truck", "Food Trucks"},
-      {"Ice Cream Shop", "Ice Cream and Frozen Yogurt Shops"}, {"Juice Bar", "Juice Bars"}, {"Craft Brewery", "Breweries"},
-      {"Taco Restaurant", "Restaurants"}}},
-    {"Retail", 10,
-     {{"Liquor Store", "Liquor Stores"}, {"Convenience Store", "Convenience Stores"}, {"Flower Shop", "Flower Shops"},
-      {"Jewelry Store", "Jewelry Stores"}, {"Bike Shop", "Bike Shops"}, {"Clothing Boutique", "Clothing and Accessory Stores"},
-      {"Garden Center", "Nursery and Garden Centers"}, {"Vending Route", "Vending Machine Businesses"},
-      {"Pharmacy", "Pharmacies"}}},
-    {"Building and Construction", 8,
-     {{"HVAC Company", "HVAC Businesses"}, {"Plumbing Business", "Plumbing Businesses"}, {"Roofing Contractor", nullptr},
-      {"Electrical Contractor", "Electrical and Mechanical Contracting"}, {"Concrete Contractor", "Concrete Businesses"},
-      {"Remodeling Company", nullptr}, {"Hardware Store", "Building Material and Hardware Stores"}}},
-    {"Health Care and Fitness", 6,
-     {{"Dental Practice", "Dental Practices"}, {"Fitness Center", "Gyms and Fitness Centers"},
-      {"Home Health Care Agency", "Home Health Care Businesses"}, {"Medical Practice", "Medical Practices"},
-      {"Yoga Studio", nullptr}, {"Physical Therapy Clinic", nullptr}}},
-    {"Automotive and Boat", 6,
-     {{"Auto Repair Shop", "Auto Repair and Service Shops"}, {"Car Wash", "Car Washes"}, {"Towing Company", "Towing Companies"},
-      {"Gas Station", "Gas Stations"}, {"Marine Service Center", "Marine/Boat Service and Dealers"},
-      {"Collision Center", nullptr}}},
-    {"Manufacturing", 5,
-     {{"CNC Machine Shop", "Machine Shops and Tool Manufacturers"}, {"Metal Fabrication Company", "Metal Product Manufacturers"},
-      {"Sign Company", "Sign Manufacturers and Businesses"}, {"Packaging Manufacturer", "Packaging Businesses"},
-      {"Commercial Printing Company", "Paper Manufacturers and Printing Businesses"},
-      {"Furniture Manufacturer", "Furniture and Fixture Manufacturers"}}},
-    {"Online and Technology", 5,
-     {{"E-Commerce Store", "Websites and Ecommerce Businesses"}, {"SaaS Company", "Software and App Companies"},
-      {"IT Services Provider", "IT and Software Service Businesses"}, {"Web Design Agency", "Graphic and Web Design Businesses"},
-      {"Phone Repair Shop", "Cell Phone and Computer Repair"}, {"Amazon FBA Brand", "Websites and Ecommerce Businesses"}}},
-    {"Beauty and Personal Care", 4,
-     {{"Hair Salon", "Hair Salons and Barber Shops"}, {"Barber Shop", "Hair Salons and Barber Shops"},
-      {"Nail Salon", "Nail Salons"}, {"Day Spa", "Spas"}, {"Massage Studio", "Massage Businesses"},
-      {"Tanning Salon", "Tanning Salons"}}},
-    {"Transportation and Storage", 4,
-     {{"Trucking Company", "Trucking Companies"}, {"Self Storage Facility", "Storage Facilities and Warehouses"},
-      {"Moving Company", "Moving and Shipping Businesses"}, {"Limousine Service", "Limo and Passenger Transportation"},
-      {"FedEx Ground Route", nullptr}}},
-    {"Wholesale and Distributors", 4,
-     {{"Wholesale Distributor", "Durable Goods Wholesalers and Distributors"},
-      {"Wholesale Food Distributor", "Nondurable Goods Wholesalers and Distributors"}, {"Bread Route", nullptr}}},
-    {"Education and Children", 3,
-     {{"Child Care Center", "Day Care and Child Care Centers"}, {"Preschool", "Preschools"}, {"Tutoring Center", nullptr},
-      {"Driving School", "Schools"}}},
-    {"Entertainment and Recreation", 3,
-     {{"Bowling Alley", "Bowling Alleys"}, {"Event Venue", "Banquet Halls"}, {"Marina", "Marinas and Fishing"},
-      {"Golf Course", "Golf Courses and Services"}, {"Escape Room", nullptr}, {"Art Gallery", "Art Galleries"}}},
-    {"Financial Services", 3,
-     {{"Insurance Agency", "Insurance Agencies"}, {"Accounting Practice", "Accounting and Tax Practices"},
-      {"Tax Preparation Business", "Accounting and Tax Practices"}, {"Bookkeeping Firm", nullptr}}},
-    {"Pet Services", 2,
-     {{"Pet Grooming Salon", "Pet Grooming Businesses"}, {"Dog Boarding Kennel", "Pet Boarding Businesses"},
-      {"Pet Store", "Pet Stores and Supply Businesses"}}},
-    {"Communication and Media", 2,
-     {{"Video Production Company", "Production Companies"}, {"Local Magazine", "Magazines and Newspapers"},
-      {"Radio Station", nullptr}}},
+    { "Service Businesses", 20,
+        { { "Commercial Cleaning Company", "Cleaning Businesses" },
+            { "Landscaping Company", "Landscaping and Yard Service Businesses" },
+            { "Pest Control Business", "Pest Control Businesses" }, { "Laundromat", "Laundromats and Coin Laundry" },
+            { "Dry Cleaner", "Dry Cleaners" }, { "Staffing Agency", "Staffing Agencies" },
+            { "Locksmith Business", "Locksmith Businesses" },
+            { "Property Management Firm", "Property Management Businesses" }, { "Pool Service Route", nullptr },
+            { "Catering Company", "Catering Companies" } } },
+    { "Food and Restaurants", 15,
+        { { "Pizzeria", "Restaurants" }, { "Family Restaurant", "Restaurants" },
+            { "Coffee Shop", "Coffee Shops and Cafes" }, { "Bakery", "Bakeries" }, { "Sports Bar and Grill", nullptr },
+            { "Food Truck", "Food Trucks" }, { "Ice Cream Shop", "Ice Cream and Frozen Yogurt Shops" },
+            { "Juice Bar", "Juice Bars" }, { "Craft Brewery", "Breweries" }, { "Taco Restaurant", "Restaurants" } } },
+    { "Retail", 10,
+        { { "Liquor Store", "Liquor Stores" }, { "Convenience Store", "Convenience Stores" },
+            { "Flower Shop", "Flower Shops" }, { "Jewelry Store", "Jewelry Stores" }, { "Bike Shop", "Bike Shops" },
+            { "Clothing Boutique", "Clothing and Accessory Stores" }, { "Garden Center", "Nursery and Garden Centers" },
+            { "Vending Route", "Vending Machine Businesses" }, { "Pharmacy", "Pharmacies" } } },
+    { "Building and Construction", 8,
+        { { "HVAC Company", "HVAC Businesses" }, { "Plumbing Business", "Plumbing Businesses" },
+            { "Roofing Contractor", nullptr }, { "Electrical Contractor", "Electrical and Mechanical Contracting" },
+            { "Concrete Contractor", "Concrete Businesses" }, { "Remodeling Company", nullptr },
+            { "Hardware Store", "Building Material and Hardware Stores" } } },
+    { "Health Care and Fitness", 6,
+        { { "Dental Practice", "Dental Practices" }, { "Fitness Center", "Gyms and Fitness Centers" },
+            { "Home Health Care Agency", "Home Health Care Businesses" }, { "Medical Practice", "Medical Practices" },
+            { "Yoga Studio", nullptr }, { "Physical Therapy Clinic", nullptr } } },
+    { "Automotive and Boat", 6,
+        { { "Auto Repair Shop", "Auto Repair and Service Shops" }, { "Car Wash", "Car Washes" },
+            { "Towing Company", "Towing Companies" }, { "Gas Station", "Gas Stations" },
+            { "Marine Service Center", "Marine/Boat Service and Dealers" }, { "Collision Center", nullptr } } },
+    { "Manufacturing", 5,
+        { { "CNC Machine Shop", "Machine Shops and Tool Manufacturers" },
+            { "Metal Fabrication Company", "Metal Product Manufacturers" },
+            { "Sign Company", "Sign Manufacturers and Businesses" },
+            { "Packaging Manufacturer", "Packaging Businesses" },
+            { "Commercial Printing Company", "Paper Manufacturers and Printing Businesses" },
+            { "Furniture Manufacturer", "Furniture and Fixture Manufacturers" } } },
+    { "Online and Technology", 5,
+        { { "E-Commerce Store", "Websites and Ecommerce Businesses" }, { "SaaS Company", "Software and App Companies" },
+            { "IT Services Provider", "IT and Software Service Businesses" },
+            { "Web Design Agency", "Graphic and Web Design Businesses" },
+            { "Phone Repair Shop", "Cell Phone and Computer Repair" },
+            { "Amazon FBA Brand", "Websites and Ecommerce Businesses" } } },
+    { "Beauty and Personal Care", 4,
+        { { "Hair Salon", "Hair Salons and Barber Shops" }, { "Barber Shop", "Hair Salons and Barber Shops" },
+            { "Nail Salon", "Nail Salons" }, { "Day Spa", "Spas" }, { "Massage Studio", "Massage Businesses" },
+            { "Tanning Salon", "Tanning Salons" } } },
+    { "Transportation and Storage", 4,
+        { { "Trucking Company", "Trucking Companies" },
+            { "Self Storage Facility", "Storage Facilities and Warehouses" },
+            { "Moving Company", "Moving and Shipping Businesses" },
+            { "Limousine Service", "Limo and Passenger Transportation" }, { "FedEx Ground Route", nullptr } } },
+    { "Wholesale and Distributors", 4,
+        { { "Wholesale Distributor", "Durable Goods Wholesalers and Distributors" },
+            { "Wholesale Food Distributor", "Nondurable Goods Wholesalers and Distributors" },
+            { "Bread Route", nullptr } } },
+    { "Education and Children", 3,
+        { { "Child Care Center", "Day Care and Child Care Centers" }, { "Preschool", "Preschools" },
+            { "Tutoring Center", nullptr }, { "Driving School", "Schools" } } },
+    { "Entertainment and Recreation", 3,
+        { { "Bowling Alley", "Bowling Alleys" }, { "Event Venue", "Banquet Halls" },
+            { "Marina", "Marinas and Fishing" }, { "Golf Course", "Golf Courses and Services" },
+            { "Escape Room", nullptr }, { "Art Gallery", "Art Galleries" } } },
+    { "Financial Services", 3,
+        { { "Insurance Agency", "Insurance Agencies" }, { "Accounting Practice", "Accounting and Tax Practices" },
+            { "Tax Preparation Business", "Accounting and Tax Practices" }, { "Bookkeeping Firm", nullptr } } },
+    { "Pet Services", 2,
+        { { "Pet Grooming Salon", "Pet Grooming Businesses" }, { "Dog Boarding Kennel", "Pet Boarding Businesses" },
+            { "Pet Store", "Pet Stores and Supply Businesses" } } },
+    { "Communication and Media", 2,
+        { { "Video Production Company", "Production Companies" }, { "Local Magazine", "Magazines and Newspapers" },
+            { "Radio Station", nullptr } } },
 };
 
 // Real cities (facts) for made-up businesses.
 const char *const kCities[][2] = {
-    {"Austin", "TX"}, {"Dallas", "TX"}, {"Houston", "TX"}, {"San Antonio", "TX"}, {"Phoenix", "AZ"},
-    {"Tucson", "AZ"}, {"Denver", "CO"}, {"Boulder", "CO"}, {"Orlando", "FL"}, {"Tampa", "FL"}, {"Miami", "FL"},
-    {"Jacksonville", "FL"}, {"Sarasota", "FL"}, {"Atlanta", "GA"}, {"Savannah", "GA"}, {"Charlotte", "NC"},
-    {"Raleigh", "NC"}, {"Nashville", "TN"}, {"Knoxville", "TN"}, {"Columbus", "OH"}, {"Cleveland", "OH"},
-    {"Chicago", "IL"}, {"Naperville", "IL"}, {"Detroit", "MI"}, {"Grand Rapids", "MI"}, {"Minneapolis", "MN"},
-    {"Milwaukee", "WI"}, {"Kansas City", "MO"}, {"St. Louis", "MO"}, {"Omaha", "NE"}, {"Seattle", "WA"},
-    {"Spokane", "WA"}, {"Portland", "OR"}, {"Boise", "ID"}, {"Salt Lake City", "UT"}, {"Las Vegas", "NV"},
-    {"Reno", "NV"}, {"San Diego", "CA"}, {"Sacramento", "CA"}, {"Fresno", "CA"}, {"Los Angeles", "CA"},
-    {"Boston", "MA"}, {"Worcester", "MA"}, {"Providence", "RI"}, {"Hartford", "CT"}, {"Albany", "NY"},
-    {"Buffalo", "NY"}, {"Philadelphia", "PA"}, {"Pittsburgh", "PA"}, {"Baltimore", "MD"}, {"Richmond", "VA"},
-    {"Virginia Beach", "VA"}, {"Charleston", "SC"}, {"Birmingham", "AL"}, {"New Orleans", "LA"},
-    {"Oklahoma City", "OK"}, {"Albuquerque", "NM"}, {"Des Moines", "IA"}, {"Louisville", "KY"}, {"Anchorage", "AK"},
+    { "Austin", "TX" },
+    { "Dallas", "TX" },
+    { "Houston", "TX" },
+    { "San Antonio", "TX" },
+    { "Phoenix", "AZ" },
+    { "Tucson", "AZ" },
+    { "Denver", "CO" },
+    { "Boulder", "CO" },
+    { "Orlando", "FL" },
+    { "Tampa", "FL" },
+    { "Miami", "FL" },
+    { "Jacksonville", "FL" },
+    { "Sarasota", "FL" },
+    { "Atlanta", "GA" },
+    { "Savannah", "GA" },
+    { "Charlotte", "NC" },
+    { "Raleigh", "NC" },
+    { "Nashville", "TN" },
+    { "Knoxville", "TN" },
+    { "Columbus", "OH" },
+    { "Cleveland", "OH" },
+    { "Chicago", "IL" },
+    { "Naperville", "IL" },
+    { "Detroit", "MI" },
+    { "Grand Rapids", "MI" },
+    { "Minneapolis", "MN" },
+    { "Milwaukee", "WI" },
+    { "Kansas City", "MO" },
+    { "St. Louis", "MO" },
+    { "Omaha", "NE" },
+    { "Seattle", "WA" },
+    { "Spokane", "WA" },
+    { "Portland", "OR" },
+    { "Boise", "ID" },
+    { "Salt Lake City", "UT" },
+    { "Las Vegas", "NV" },
+    { "Reno", "NV" },
+    { "San Diego", "CA" },
+    { "Sacramento", "CA" },
+    { "Fresno", "CA" },
+    { "Los Angeles", "CA" },
+    { "Boston", "MA" },
+    { "Worcester", "MA" },
+    { "Providence", "RI" },
+    { "Hartford", "CT" },
+    { "Albany", "NY" },
+    { "Buffalo", "NY" },
+    { "Philadelphia", "PA" },
+    { "Pittsburgh", "PA" },
+    { "Baltimore", "MD" },
+    { "Richmond", "VA" },
+    { "Virginia Beach", "VA" },
+    { "Charleston", "SC" },
+    { "Birmingham", "AL" },
+    { "New Orleans", "LA" },
+    { "Oklahoma City", "OK" },
+    { "Albuquerque", "NM" },
+    { "Des Moines", "IA" },
+    { "Louisville", "KY" },
+    { "Anchorage", "AK" },
 };
 
-const char *const kAdjectives[] = {"Profitable", "Established", "Turnkey", "Well-Run", "Growing", "Semi-Absentee",
-                                   "Highly Rated", "Long-Standing", "Family-Owned", "Award-Winning", "Thriving",
-                                   "Recession-Resistant"};
-const char *const kTitleTails[] = {"for Sale", "with Loyal Customers", "- Owner Retiring", "with Strong Cash Flow",
-                                   "- SBA Pre-Qualified", "in Prime Location", "with Recurring Revenue",
-                                   "- Motivated Seller", "with Trained Staff", ""};
+const char *const kAdjectives[] = { "Profitable", "Established", "Turnkey", "Well-Run", "Growing", "Semi-Absentee",
+    "Highly Rated", "Long-Standing", "Family-Owned", "Award-Winning", "Thriving", "Recession-Resistant" };
+const char *const kTitleTails[]
+    = { "for Sale", "with Loyal Customers", "- Owner Retiring", "with Strong Cash Flow", "- SBA Pre-Qualified",
+          "in Prime Location", "with Recurring Revenue", "- Motivated Seller", "with Trained Staff", "" };
 const char *const kFeatures[] = {
     "Trained staff run day-to-day operations",
     "Most revenue comes from repeat customers",
@@ -128,13 +185,15 @@ const char *const kFeatures[] = {
     "The seller works about 20 hours a week in the business",
 };
 const char *const kReasons[] = {
-    "The owner is retiring.", "The owner is relocating out of state.", "The owner has other business interests.",
-    "The seller will train the new owner for four weeks.", "Seller financing is available to a qualified buyer.",
+    "The owner is retiring.",
+    "The owner is relocating out of state.",
+    "The owner has other business interests.",
+    "The seller will train the new owner for four weeks.",
+    "Seller financing is available to a qualified buyer.",
     "Partnership dissolution.",
 };
 
-template<typename T, size_t N>
-const T &pick(DeterministicRandom &random, const T (&items)[N])
+template <typename T, size_t N> const T &pick(DeterministicRandom &random, const T (&items)[N])
 {
     return items[random.below(N)];
 }
@@ -272,9 +331,15 @@ Listing ListingGenerator::next()
     const QString adjective = QString::fromLatin1(pick(rnd, kAdjectives));
     const QString tail = QString::fromLatin1(pick(rnd, kTitleTails));
     switch (rnd.below(3)) {
-    case 0: l.title = adjective + QLatin1Char(' ') + nounText + QStringLiteral(" in ") + l.city; break;
-    case 1: l.title = adjective + QLatin1Char(' ') + nounText + (tail.isEmpty() ? QString() : QLatin1Char(' ') + tail); break;
-    default: l.title = l.city + QLatin1Char(' ') + nounText + (tail.isEmpty() ? QString() : QLatin1Char(' ') + tail); break;
+    case 0:
+        l.title = adjective + QLatin1Char(' ') + nounText + QStringLiteral(" in ") + l.city;
+        break;
+    case 1:
+        l.title = adjective + QLatin1Char(' ') + nounText + (tail.isEmpty() ? QString() : QLatin1Char(' ') + tail);
+        break;
+    default:
+        l.title = l.city + QLatin1Char(' ') + nounText + (tail.isEmpty() ? QString() : QLatin1Char(' ') + tail);
+        break;
     }
 
     const char *feature1 = pick(rnd, kFeatures);
@@ -323,7 +388,7 @@ QByteArray ListingGenerator::csvRow(const Listing &l)
     row.reserve(512);
     row += csvField(l.id) + ',' + csvField(l.title) + ',' + csvField(l.industry) + ',' + csvField(l.location) + ',';
     row += moneyField(l.askingPrice) + ',' + moneyField(l.cashFlow) + ',' + moneyField(l.grossRevenue) + ','
-           + moneyField(l.ebitda) + ',';
+        + moneyField(l.ebitda) + ',';
     if (l.inventory)
         row += moneyField(l.inventory);
     else if (l.inventoryIncluded)

@@ -11,11 +11,11 @@ namespace dealscope {
 struct CsvRecord final
 {
     QList<QString> fields;
-    qsizetype line = 0;             // 1-based physical line where the record starts
+    qsizetype line = 0; // 1-based physical line where the record starts
     bool unterminatedQuote = false; // a quoted field ran to the end of the input
-    bool strayQuote = false;        // text between a closing quote and the next delimiter
-    bool invalidUtf8 = false;       // invalid bytes were replaced with U+FFFD
-    bool hadNul = false;            // NUL bytes were removed
+    bool strayQuote = false; // text between a closing quote and the next delimiter
+    bool invalidUtf8 = false; // invalid bytes were replaced with U+FFFD
+    bool hadNul = false; // NUL bytes were removed
 };
 
 // RFC 4180 reader over an in-memory buffer: quoted fields with embedded delimiters, quotes ("")

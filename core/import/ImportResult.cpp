@@ -13,11 +13,8 @@ QString severityName(ImportDiagnostic::Severity severity)
 
 nlohmann::json diagnosticToJson(const ImportDiagnostic &d)
 {
-    return nlohmann::json{{"line", d.line},
-                          {"record", d.record},
-                          {"column", d.column},
-                          {"severity", severityName(d.severity)},
-                          {"message", d.message}};
+    return nlohmann::json { { "line", d.line }, { "record", d.record }, { "column", d.column },
+        { "severity", severityName(d.severity) }, { "message", d.message } };
 }
 
 nlohmann::json importResultToJson(const ImportResult &r, bool includeListings)

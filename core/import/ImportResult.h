@@ -42,8 +42,8 @@ struct ImportResult final
     qsizetype imported = 0;
     qsizetype warnings = 0;
     qsizetype errors = 0;
-    QString format;      // "csv" | "json" (empty when fatal before detection)
-    QString fatalError;  // the file could not be read as listings at all (missing, binary, not CSV/JSON)
+    QString format; // "csv" | "json" (empty when fatal before detection)
+    QString fatalError; // the file could not be read as listings at all (missing, binary, not CSV/JSON)
 
     bool ok() const { return fatalError.isEmpty(); }
 };

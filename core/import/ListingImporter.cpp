@@ -104,7 +104,10 @@ bool looksWindows1252(const QByteArray &data)
         if (p[i] < 0x80)
             continue;
         high = true;
-        const int extra = (p[i] >= 0xC2 && p[i] <= 0xDF) ? 1 : (p[i] >= 0xE0 && p[i] <= 0xEF) ? 2 : (p[i] >= 0xF0 && p[i] <= 0xF4) ? 3 : 0;
+        const int extra = (p[i] >= 0xC2 && p[i] <= 0xDF) ? 1
+            : (p[i] >= 0xE0 && p[i] <= 0xEF)             ? 2
+            : (p[i] >= 0xF0 && p[i] <= 0xF4)             ? 3
+                                                         : 0;
         if (extra > 0 && i + extra < n && isValidUtf8(data.constData() + i, extra + 1))
             return false;
     }
@@ -114,10 +117,9 @@ bool looksWindows1252(const QByteArray &data)
 QByteArray windows1252ToUtf8(const QByteArray &data)
 {
     // 0x80–0x9F differ from Latin-1 (curly quotes, dashes, €); undefined ones map to U+FFFD.
-    static const char16_t high[32] = {0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-                                      0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD,
-                                      0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-                                      0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178};
+    static const char16_t high[32] = { 0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030,
+        0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD, 0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+        0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178 };
     QString text(data.size(), Qt::Uninitialized);
     QChar *out = text.data();
     for (const char c : data) {
@@ -149,8 +151,7 @@ public:
         : m_benchmarks(benchmarks)
         , m_options(options)
         , m_currentYear(options.currentYear > 0 ? options.currentYear : QDate::currentDate().year())
-    {
-    }
+    { }
 
     ImportResult result;
 
@@ -161,7 +162,7 @@ public:
         else
             ++result.warnings;
         if (result.diagnostics.size() < m_options.maxDiagnostics)
-            result.diagnostics.append(ImportDiagnostic{line, record, column, severity, message});
+            result.diagnostics.append(ImportDiagnostic { line, record, column, severity, message });
         else
             ++result.diagnosticsDropped;
     }
@@ -194,7 +195,8 @@ public:
         case MoneyParser::Status::Included:
         case MoneyParser::Status::NotIncluded:
             if (!isFfe) // "FF&E: Included in asking price" is a statement, not an amount.
-                warn(row, column, QStringLiteral("not a money amount: ") + quoted(text) + QStringLiteral("; read as unknown"));
+                warn(row, column,
+                    QStringLiteral("not a money amount: ") + quoted(text) + QStringLiteral("; read as unknown"));
             return;
         case MoneyParser::Status::Invalid:
             warn(row, column, r.problem + QStringLiteral("; read as unknown"));
@@ -253,7 +255,8 @@ public:
     void setYear(Row &row, qint64 year, const QString &column)
     {
         if (year < 1600 || year > m_currentYear + 1) {
-            warn(row, column, QStringLiteral("year %1 is out of range 1600–%2; read as unknown").arg(year).arg(m_currentYear + 1));
+            warn(row, column,
+                QStringLiteral("year %1 is out of range 1600–%2; read as unknown").arg(year).arg(m_currentYear + 1));
             return;
         }
         row.listing.yearEstablished = static_cast<int>(year);
@@ -269,7 +272,8 @@ public:
         while (digits < t.size() && digits < 9 && t[digits].isDigit() && t[digits].unicode() < 128)
             ++digits;
         if (digits == 0 || (digits < t.size() && t[digits].isDigit())) {
-            warn(row, column, QStringLiteral("not a number of employees: ") + quoted(t) + QStringLiteral("; read as unknown"));
+            warn(row, column,
+                QStringLiteral("not a number of employees: ") + quoted(t) + QStringLiteral("; read as unknown"));
             return;
         }
         row.listing.employees = t.left(digits).toInt();
@@ -303,7 +307,9 @@ public:
             l.title = tidy(value);
             row.titleColumn = column;
             break;
-        case ListingField::Industry: l.industry = tidy(value); break;
+        case ListingField::Industry:
+            l.industry = tidy(value);
+            break;
         case ListingField::IndustryInferred:
             if (!value.trimmed().isEmpty()) {
                 row.industryInferred = parseBool(value);
@@ -311,34 +317,59 @@ public:
                     warn(row, column, QStringLiteral("not a boolean: ") + quoted(value) + QStringLiteral("; ignored"));
             }
             break;
-        case ListingField::Location: l.location = tidy(value); break;
-        case ListingField::City: l.city = tidy(value); break;
+        case ListingField::Location:
+            l.location = tidy(value);
+            break;
+        case ListingField::City:
+            l.city = tidy(value);
+            break;
         case ListingField::State: {
             const QString code = LocationParser::stateCode(value);
             l.state = code.isEmpty() ? tidy(value) : code;
             break;
         }
-        case ListingField::AskingPrice: applyMoney(row, l.askingPrice, value, column, false); break;
-        case ListingField::GrossRevenue: applyMoney(row, l.grossRevenue, value, column, false); break;
-        case ListingField::CashFlow: applyMoney(row, l.cashFlow, value, column, false); break;
-        case ListingField::Ebitda: applyMoney(row, l.ebitda, value, column, false); break;
-        case ListingField::Ffe: applyMoney(row, l.ffe, value, column, true); break;
-        case ListingField::Inventory: applyInventory(row, value, column); break;
+        case ListingField::AskingPrice:
+            applyMoney(row, l.askingPrice, value, column, false);
+            break;
+        case ListingField::GrossRevenue:
+            applyMoney(row, l.grossRevenue, value, column, false);
+            break;
+        case ListingField::CashFlow:
+            applyMoney(row, l.cashFlow, value, column, false);
+            break;
+        case ListingField::Ebitda:
+            applyMoney(row, l.ebitda, value, column, false);
+            break;
+        case ListingField::Ffe:
+            applyMoney(row, l.ffe, value, column, true);
+            break;
+        case ListingField::Inventory:
+            applyInventory(row, value, column);
+            break;
         case ListingField::InventoryIncluded:
             if (!value.trimmed().isEmpty() && !MoneyParser::isMissingToken(value)) {
                 l.inventoryIncluded = parseBool(value);
                 if (!l.inventoryIncluded)
-                    warn(row, column, QStringLiteral("not a yes/no value: ") + quoted(value) + QStringLiteral("; read as unknown"));
+                    warn(row, column,
+                        QStringLiteral("not a yes/no value: ") + quoted(value) + QStringLiteral("; read as unknown"));
             }
             break;
-        case ListingField::YearEstablished: applyYear(row, value, column); break;
-        case ListingField::Employees: applyEmployees(row, value, column); break;
-        case ListingField::Description: l.description = value.trimmed(); break;
+        case ListingField::YearEstablished:
+            applyYear(row, value, column);
+            break;
+        case ListingField::Employees:
+            applyEmployees(row, value, column);
+            break;
+        case ListingField::Description:
+            l.description = value.trimmed();
+            break;
         case ListingField::Url:
             l.url = value.trimmed();
             row.urlColumn = column;
             break;
-        case ListingField::Source: l.source = tidy(value); break;
+        case ListingField::Source:
+            l.source = tidy(value);
+            break;
         }
     }
 
@@ -363,21 +394,36 @@ public:
         if (value.is_number()) {
             std::optional<qint64> *money = nullptr;
             switch (field) {
-            case ListingField::AskingPrice: money = &l.askingPrice; break;
-            case ListingField::GrossRevenue: money = &l.grossRevenue; break;
-            case ListingField::CashFlow: money = &l.cashFlow; break;
-            case ListingField::Ebitda: money = &l.ebitda; break;
-            case ListingField::Inventory: money = &l.inventory; break;
-            case ListingField::Ffe: money = &l.ffe; break;
+            case ListingField::AskingPrice:
+                money = &l.askingPrice;
+                break;
+            case ListingField::GrossRevenue:
+                money = &l.grossRevenue;
+                break;
+            case ListingField::CashFlow:
+                money = &l.cashFlow;
+                break;
+            case ListingField::Ebitda:
+                money = &l.ebitda;
+                break;
+            case ListingField::Inventory:
+                money = &l.inventory;
+                break;
+            case ListingField::Ffe:
+                money = &l.ffe;
+                break;
             case ListingField::Id:
                 l.id = QString::fromStdString(value.dump());
                 row.idColumn = key;
                 return;
-            default: break;
+            default:
+                break;
             }
             const double d = value.get<double>();
             if (!std::isfinite(d) || d < 0 || d > 1e15) {
-                warn(row, key, QStringLiteral("number %1 is out of range; read as unknown").arg(QString::fromStdString(value.dump())));
+                warn(row, key,
+                    QStringLiteral("number %1 is out of range; read as unknown")
+                        .arg(QString::fromStdString(value.dump())));
                 return;
             }
             const qint64 whole = value.is_number_float() ? static_cast<qint64>(std::llround(d)) : value.get<qint64>();
@@ -401,7 +447,9 @@ public:
             if (const auto s = value.find("state"); s != value.end() && s->is_string())
                 applyString(row, ListingField::State, QString::fromStdString(s->get<std::string>()), key);
             if (l.location.isEmpty() && !(l.city.isEmpty() && l.state.isEmpty()))
-                l.location = l.city.isEmpty() ? l.state : l.state.isEmpty() ? l.city : l.city + QStringLiteral(", ") + l.state;
+                l.location = l.city.isEmpty() ? l.state
+                    : l.state.isEmpty()       ? l.city
+                                              : l.city + QStringLiteral(", ") + l.state;
             return;
         }
         warn(row, key, QStringLiteral("unexpected %1; ignored").arg(QString::fromLatin1(value.type_name())));
@@ -409,19 +457,19 @@ public:
 
     // Validates and completes a row; appends it or rejects it with one error.
     // `hashInput` is called only when the row has neither an id nor a numeric URL.
-    template<typename HashInput>
-    void finish(Row &row, const HashInput &hashInput)
+    template <typename HashInput> void finish(Row &row, const HashInput &hashInput)
     {
         Listing &l = row.listing;
         // "N/A" or "-" is a placeholder, not a title (BizBuySell's franchise ads have "N/A").
         if (!hasLetterOrDigit(l.title) || MoneyParser::isMissingToken(l.title)) {
             diag(row.line, row.record, row.titleColumn, Severity::Error,
-                 l.title.isEmpty() ? QStringLiteral("no title; row rejected")
-                                   : QStringLiteral("no usable title (%1); row rejected").arg(quoted(l.title)));
+                l.title.isEmpty() ? QStringLiteral("no title; row rejected")
+                                  : QStringLiteral("no usable title (%1); row rejected").arg(quoted(l.title)));
             return;
         }
         if (l.title.size() > kMaxTitleChars) {
-            warn(row, row.titleColumn, QStringLiteral("title of %1 characters cut to %2").arg(l.title.size()).arg(kMaxTitleChars));
+            warn(row, row.titleColumn,
+                QStringLiteral("title of %1 characters cut to %2").arg(l.title.size()).arg(kMaxTitleChars));
             l.title.truncate(kMaxTitleChars);
         }
 
@@ -433,7 +481,7 @@ public:
         if (l.id.isEmpty()) {
             // Stable across runs: the same row content always gets the same id.
             l.id = QStringLiteral("h")
-                   + QString::fromLatin1(QCryptographicHash::hash(hashInput(), QCryptographicHash::Sha1).toHex().left(12));
+                + QString::fromLatin1(QCryptographicHash::hash(hashInput(), QCryptographicHash::Sha1).toHex().left(12));
             idColumn.clear();
         }
 
@@ -453,13 +501,15 @@ public:
             if (l.state.isEmpty())
                 l.state = parts.state;
         } else if (l.location.isEmpty() && !(l.city.isEmpty() && l.state.isEmpty())) {
-            l.location = l.city.isEmpty() ? l.state : l.state.isEmpty() ? l.city : l.city + QStringLiteral(", ") + l.state;
+            l.location = l.city.isEmpty() ? l.state
+                : l.state.isEmpty()       ? l.city
+                                          : l.city + QStringLiteral(", ") + l.state;
         }
 
         // One hash lookup for the common case (a new id): operator[] default-constructs.
         FirstSeen &slot = m_firstSeen[l.id];
         if (slot.record < 0) {
-            slot = FirstSeen{row.line, row.record};
+            slot = FirstSeen { row.line, row.record };
         } else {
             const QString original = l.id;
             const FirstSeen first = slot;
@@ -471,9 +521,10 @@ public:
             const QString where = first.line > 0 ? QStringLiteral("line %1").arg(first.line)
                                                  : QStringLiteral("record %1").arg(first.record);
             warn(row, idColumn,
-                 QStringLiteral("duplicate id %1 (first on %2); renamed to %3").arg(quoted(original), where, quoted(renamed)));
+                QStringLiteral("duplicate id %1 (first on %2); renamed to %3")
+                    .arg(quoted(original), where, quoted(renamed)));
             l.id = renamed;
-            m_firstSeen.insert(l.id, FirstSeen{row.line, row.record});
+            m_firstSeen.insert(l.id, FirstSeen { row.line, row.record });
         }
         result.listings.append(std::move(l));
         ++result.imported;
@@ -525,8 +576,8 @@ void importCsv(Session &s, const QByteArray &data)
         if (field) {
             if (used.contains(*field)) {
                 s.diag(header.line, 0, name, Severity::Warning,
-                       QStringLiteral("column %1 means the same as column %2 (%3); the first one is used")
-                           .arg(quoted(name), quoted(used.value(*field)), HeaderAliases::canonicalName(*field)));
+                    QStringLiteral("column %1 means the same as column %2 (%3); the first one is used")
+                        .arg(quoted(name), quoted(used.value(*field)), HeaderAliases::canonicalName(*field)));
                 field.reset();
             } else {
                 used.insert(*field, name);
@@ -539,7 +590,8 @@ void importCsv(Session &s, const QByteArray &data)
     if (!hasTitle) {
         result.fatalError = anyField
             ? QStringLiteral("line %1: the header has no title column (expected one of: title, name, business name, "
-                             "headline); not a listings file").arg(header.line)
+                             "headline); not a listings file")
+                  .arg(header.line)
             : QStringLiteral("line %1: no known listing column in the header; not a listings CSV").arg(header.line);
         return;
     }
@@ -560,18 +612,26 @@ void importCsv(Session &s, const QByteArray &data)
         row.record = result.rows;
         if (record.unterminatedQuote) {
             s.diag(record.line, row.record, QString(), Severity::Error,
-                   QStringLiteral("a quoted field opened in this row is never closed; lines %1–%2 were read as one "
-                                  "field; row rejected").arg(record.line).arg(reader.currentLine()));
+                QStringLiteral("a quoted field opened in this row is never closed; lines %1–%2 were read as one "
+                               "field; row rejected")
+                    .arg(record.line)
+                    .arg(reader.currentLine()));
             continue;
         }
         if (record.fields.size() != columns) {
             s.warn(row, QString(),
-                   record.fields.size() > columns
-                       ? QStringLiteral("row has %1 cells, the header %2; extra cells ignored").arg(record.fields.size()).arg(columns)
-                       : QStringLiteral("row has %1 cells, the header %2; missing cells read as empty").arg(record.fields.size()).arg(columns));
+                record.fields.size() > columns
+                    ? QStringLiteral("row has %1 cells, the header %2; extra cells ignored")
+                          .arg(record.fields.size())
+                          .arg(columns)
+                    : QStringLiteral("row has %1 cells, the header %2; missing cells read as empty")
+                          .arg(record.fields.size())
+                          .arg(columns));
         }
         if (record.strayQuote)
-            s.warn(row, QString(), QStringLiteral("malformed quoting (a quote inside an unquoted field or text after a closing quote); read literally"));
+            s.warn(row, QString(),
+                QStringLiteral("malformed quoting (a quote inside an unquoted field or text after a closing quote); "
+                               "read literally"));
         if (record.invalidUtf8)
             s.warn(row, QString(), QStringLiteral("invalid UTF-8 bytes replaced with U+FFFD"));
         if (record.hadNul)
@@ -624,7 +684,9 @@ void importJson(Session &s, const QByteArray &data)
 {
     ImportResult &result = s.result;
     if (const qsizetype depth = jsonDepth(data); depth > kMaxJsonDepth) {
-        result.fatalError = QStringLiteral("JSON nested %1 levels deep (more than %2); not a listings file").arg(depth).arg(kMaxJsonDepth);
+        result.fatalError = QStringLiteral("JSON nested %1 levels deep (more than %2); not a listings file")
+                                .arg(depth)
+                                .arg(kMaxJsonDepth);
         return;
     }
     nlohmann::json doc;
@@ -638,12 +700,14 @@ void importJson(Session &s, const QByteArray &data)
     if (doc.is_object()) {
         const auto it = doc.find("listings");
         if (it == doc.end() || !it->is_array()) {
-            result.fatalError = QStringLiteral("JSON object without a \"listings\" array; expected an array of listings or {\"listings\": [...]}");
+            result.fatalError = QStringLiteral(
+                "JSON object without a \"listings\" array; expected an array of listings or {\"listings\": [...]}");
             return;
         }
         array = &*it;
     } else if (!doc.is_array()) {
-        result.fatalError = QStringLiteral("JSON %1 is not a list of listings; expected an array of listings or {\"listings\": [...]}")
+        result.fatalError = QStringLiteral(
+            "JSON %1 is not a list of listings; expected an array of listings or {\"listings\": [...]}")
                                 .arg(QString::fromLatin1(doc.type_name()));
         return;
     }
@@ -655,7 +719,9 @@ void importJson(Session &s, const QByteArray &data)
         row.record = result.rows;
         if (!element.is_object()) {
             s.diag(0, row.record, QString(), Severity::Error,
-                   QStringLiteral("listing %1 is a JSON %2, not an object; rejected").arg(row.record).arg(QString::fromLatin1(element.type_name())));
+                QStringLiteral("listing %1 is a JSON %2, not an object; rejected")
+                    .arg(row.record)
+                    .arg(QString::fromLatin1(element.type_name())));
             continue;
         }
         QHash<ListingField, QString> used;
@@ -671,7 +737,9 @@ void importJson(Session &s, const QByteArray &data)
                 continue;
             const QString key = QString::fromStdString(it.key());
             if (used.contains(*field)) {
-                s.warn(row, key, QStringLiteral("key %1 means the same as key %2; the first one is used").arg(quoted(key), quoted(used.value(*field))));
+                s.warn(row, key,
+                    QStringLiteral("key %1 means the same as key %2; the first one is used")
+                        .arg(quoted(key), quoted(used.value(*field))));
                 continue;
             }
             used.insert(*field, key);
@@ -686,8 +754,7 @@ void importJson(Session &s, const QByteArray &data)
 
 ListingImporter::ListingImporter(std::shared_ptr<const BenchmarkTable> benchmarks)
     : ListingImporter(std::move(benchmarks), Options())
-{
-}
+{ }
 
 ListingImporter::ListingImporter(std::shared_ptr<const BenchmarkTable> benchmarks, Options options)
     : m_benchmarks(std::move(benchmarks))
@@ -754,7 +821,10 @@ ImportResult ListingImporter::importFile(const QString &path, Format format) con
         return result;
     }
     if (file.size() > m_options.maxFileBytes) {
-        result.fatalError = QStringLiteral("%1 is %2 bytes; the import limit is %3 bytes").arg(path).arg(file.size()).arg(m_options.maxFileBytes);
+        result.fatalError = QStringLiteral("%1 is %2 bytes; the import limit is %3 bytes")
+                                .arg(path)
+                                .arg(file.size())
+                                .arg(m_options.maxFileBytes);
         return result;
     }
     const QByteArray data = file.readAll();
@@ -773,14 +843,16 @@ ImportResult ListingImporter::importData(const QByteArray &data, Format format) 
     ImportResult &result = session.result;
 
     qsizetype first = data.startsWith("\xEF\xBB\xBF") ? 3 : 0;
-    while (first < data.size() && (data[first] == ' ' || data[first] == '\t' || data[first] == '\r' || data[first] == '\n'))
+    while (first < data.size()
+        && (data[first] == ' ' || data[first] == '\t' || data[first] == '\r' || data[first] == '\n'))
         ++first;
     if (first >= data.size()) {
         result.fatalError = QStringLiteral("the file is empty");
         return result;
     }
     if (looksBinary(data)) {
-        result.fatalError = QStringLiteral("the file looks binary (control bytes; UTF-16 is not supported): not CSV or JSON");
+        result.fatalError
+            = QStringLiteral("the file looks binary (control bytes; UTF-16 is not supported): not CSV or JSON");
         return result;
     }
     if (format == Format::Auto)
@@ -793,7 +865,7 @@ ImportResult ListingImporter::importData(const QByteArray &data, Format format) 
         if (looksWindows1252(data)) {
             // Spreadsheet exports on Windows: no UTF-8 sequence anywhere, but bytes above 0x7F.
             session.diag(0, 0, QString(), Severity::Warning,
-                         QStringLiteral("the file is not UTF-8; read as Windows-1252 (Latin-1)"));
+                QStringLiteral("the file is not UTF-8; read as Windows-1252 (Latin-1)"));
             importCsv(session, windows1252ToUtf8(data));
         } else {
             importCsv(session, data);

@@ -23,9 +23,9 @@ public:
 
     struct Options final
     {
-        qsizetype maxDiagnostics = 10000;       // further diagnostics are only counted
-        qint64 maxFileBytes = qint64(2) << 30;  // larger files are refused (fatal)
-        int currentYear = 0;                    // for yearEstablished checks; 0 = this year
+        qsizetype maxDiagnostics = 10000; // further diagnostics are only counted
+        qint64 maxFileBytes = qint64(2) << 30; // larger files are refused (fatal)
+        int currentYear = 0; // for yearEstablished checks; 0 = this year
     };
 
     explicit ListingImporter(std::shared_ptr<const BenchmarkTable> benchmarks);

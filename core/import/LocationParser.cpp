@@ -11,22 +11,70 @@ const QHash<QString, QString> &stateTable()
 {
     static const QHash<QString, QString> table = [] {
         static const char *const pairs[][2] = {
-            {"AL", "Alabama"}, {"AK", "Alaska"}, {"AZ", "Arizona"}, {"AR", "Arkansas"}, {"CA", "California"},
-            {"CO", "Colorado"}, {"CT", "Connecticut"}, {"DE", "Delaware"}, {"DC", "District of Columbia"},
-            {"FL", "Florida"}, {"GA", "Georgia"}, {"HI", "Hawaii"}, {"ID", "Idaho"}, {"IL", "Illinois"},
-            {"IN", "Indiana"}, {"IA", "Iowa"}, {"KS", "Kansas"}, {"KY", "Kentucky"}, {"LA", "Louisiana"},
-            {"ME", "Maine"}, {"MD", "Maryland"}, {"MA", "Massachusetts"}, {"MI", "Michigan"},
-            {"MN", "Minnesota"}, {"MS", "Mississippi"}, {"MO", "Missouri"}, {"MT", "Montana"},
-            {"NE", "Nebraska"}, {"NV", "Nevada"}, {"NH", "New Hampshire"}, {"NJ", "New Jersey"},
-            {"NM", "New Mexico"}, {"NY", "New York"}, {"NC", "North Carolina"}, {"ND", "North Dakota"},
-            {"OH", "Ohio"}, {"OK", "Oklahoma"}, {"OR", "Oregon"}, {"PA", "Pennsylvania"},
-            {"RI", "Rhode Island"}, {"SC", "South Carolina"}, {"SD", "South Dakota"}, {"TN", "Tennessee"},
-            {"TX", "Texas"}, {"UT", "Utah"}, {"VT", "Vermont"}, {"VA", "Virginia"}, {"WA", "Washington"},
-            {"WV", "West Virginia"}, {"WI", "Wisconsin"}, {"WY", "Wyoming"}, {"PR", "Puerto Rico"},
-            {"VI", "Virgin Islands"}, {"GU", "Guam"},
-            {"AB", "Alberta"}, {"BC", "British Columbia"}, {"MB", "Manitoba"}, {"NB", "New Brunswick"},
-            {"NL", "Newfoundland and Labrador"}, {"NS", "Nova Scotia"}, {"ON", "Ontario"},
-            {"PE", "Prince Edward Island"}, {"QC", "Quebec"}, {"SK", "Saskatchewan"},
+            { "AL", "Alabama" },
+            { "AK", "Alaska" },
+            { "AZ", "Arizona" },
+            { "AR", "Arkansas" },
+            { "CA", "California" },
+            { "CO", "Colorado" },
+            { "CT", "Connecticut" },
+            { "DE", "Delaware" },
+            { "DC", "District of Columbia" },
+            { "FL", "Florida" },
+            { "GA", "Georgia" },
+            { "HI", "Hawaii" },
+            { "ID", "Idaho" },
+            { "IL", "Illinois" },
+            { "IN", "Indiana" },
+            { "IA", "Iowa" },
+            { "KS", "Kansas" },
+            { "KY", "Kentucky" },
+            { "LA", "Louisiana" },
+            { "ME", "Maine" },
+            { "MD", "Maryland" },
+            { "MA", "Massachusetts" },
+            { "MI", "Michigan" },
+            { "MN", "Minnesota" },
+            { "MS", "Mississippi" },
+            { "MO", "Missouri" },
+            { "MT", "Montana" },
+            { "NE", "Nebraska" },
+            { "NV", "Nevada" },
+            { "NH", "New Hampshire" },
+            { "NJ", "New Jersey" },
+            { "NM", "New Mexico" },
+            { "NY", "New York" },
+            { "NC", "North Carolina" },
+            { "ND", "North Dakota" },
+            { "OH", "Ohio" },
+            { "OK", "Oklahoma" },
+            { "OR", "Oregon" },
+            { "PA", "Pennsylvania" },
+            { "RI", "Rhode Island" },
+            { "SC", "South Carolina" },
+            { "SD", "South Dakota" },
+            { "TN", "Tennessee" },
+            { "TX", "Texas" },
+            { "UT", "Utah" },
+            { "VT", "Vermont" },
+            { "VA", "Virginia" },
+            { "WA", "Washington" },
+            { "WV", "West Virginia" },
+            { "WI", "Wisconsin" },
+            { "WY", "Wyoming" },
+            { "PR", "Puerto Rico" },
+            { "VI", "Virgin Islands" },
+            { "GU", "Guam" },
+            { "AB", "Alberta" },
+            { "BC", "British Columbia" },
+            { "MB", "Manitoba" },
+            { "NB", "New Brunswick" },
+            { "NL", "Newfoundland and Labrador" },
+            { "NS", "Nova Scotia" },
+            { "ON", "Ontario" },
+            { "PE", "Prince Edward Island" },
+            { "QC", "Quebec" },
+            { "SK", "Saskatchewan" },
         };
         QHash<QString, QString> t;
         for (const auto &p : pairs) {
@@ -49,7 +97,7 @@ QString LocationParser::stateCode(QStringView text)
 {
     // Fast path for the usual two-letter code.
     if (text.size() == 2 && text[0].unicode() < 128 && text[1].unicode() < 128) {
-        const char16_t key[2] = {text[0].toLower().unicode(), text[1].toLower().unicode()};
+        const char16_t key[2] = { text[0].toLower().unicode(), text[1].toLower().unicode() };
         return stateTable().value(QString(reinterpret_cast<const QChar *>(key), 2));
     }
     return stateTable().value(text.toString().simplified().toLower());
@@ -77,7 +125,7 @@ LocationParser::Parts LocationParser::parse(QStringView location)
             const QString city = text.left(comma).trimmed();
             // "Seminole County" or "Greater Tampa Area" is a region, not a city.
             bool region = city.contains(QLatin1Char(','));
-            for (const char *r : {"county", "area", "region", "metro"}) {
+            for (const char *r : { "county", "area", "region", "metro" }) {
                 const QLatin1String word(r);
                 for (qsizetype at = city.indexOf(word, 0, Qt::CaseInsensitive); !region && at >= 0;
                      at = city.indexOf(word, at + 1, Qt::CaseInsensitive)) {

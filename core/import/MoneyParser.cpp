@@ -35,13 +35,15 @@ bool MoneyParser::isMissingToken(QStringView text)
     // Cheap rejection of ordinary text and numbers: every token is short and starts with one of
     // these characters.
     const char16_t first = s.front().toLower().unicode();
-    if (s.size() > 23 || !(first == u'n' || first == u'u' || first == u't' || first == u'a' || first == u'c'
-                           || first == u'r' || first == u'-' || first == 0x2013 || first == 0x2014))
+    if (s.size() > 23
+        || !(first == u'n' || first == u'u' || first == u't' || first == u'a' || first == u'c' || first == u'r'
+            || first == u'-' || first == 0x2013 || first == 0x2014))
         return false;
     return (s.size() == 1 && (s[0].unicode() == 0x2013 || s[0].unicode() == 0x2014)) // en/em dash
-        || equalsAny(s, {"n/a", "na", "n.a.", "-", "--", "not disclosed", "undisclosed", "none", "null",
-                      "unknown", "tbd", "not available", "not applicable", "ask", "call", "contact broker",
-                      "request", "upon request", "available upon request", "confidential", "nan"});
+        || equalsAny(s,
+            { "n/a", "na", "n.a.", "-", "--", "not disclosed", "undisclosed", "none", "null", "unknown", "tbd",
+                "not available", "not applicable", "ask", "call", "contact broker", "request", "upon request",
+                "available upon request", "confidential", "nan" });
 }
 
 MoneyParser::Result MoneyParser::parse(QStringView text)
@@ -94,7 +96,7 @@ MoneyParser::Result MoneyParser::parse(QStringView text)
 
     // Digits with thousands separators and an optional fraction.
     qint64 whole = 0;
-    qint64 fraction = 0;     // digits after the point, as an integer
+    qint64 fraction = 0; // digits after the point, as an integer
     qint64 fractionScale = 1; // 10^number of fraction digits (at most 9 kept)
     qsizetype i = 0;
     bool anyDigit = false;
@@ -128,11 +130,11 @@ MoneyParser::Result MoneyParser::parse(QStringView text)
     QStringView suffix = s.mid(i).trimmed();
     qint64 multiplier = 1;
     if (suffix.isEmpty()) {
-    } else if (equalsAny(suffix, {"k", "thousand", "th"})) {
+    } else if (equalsAny(suffix, { "k", "thousand", "th" })) {
         multiplier = 1'000;
-    } else if (equalsAny(suffix, {"m", "mm", "mil", "mill", "million", "millions"})) {
+    } else if (equalsAny(suffix, { "m", "mm", "mil", "mill", "million", "millions" })) {
         multiplier = 1'000'000;
-    } else if (equalsAny(suffix, {"b", "bn", "billion"})) {
+    } else if (equalsAny(suffix, { "b", "bn", "billion" })) {
         multiplier = 1'000'000'000;
     } else {
         return invalid(original, "not a money amount");

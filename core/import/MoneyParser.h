@@ -12,11 +12,11 @@ class MoneyParser final
 {
 public:
     enum class Status {
-        Value,        // a non-negative amount
-        Missing,      // empty, N/A, Not Disclosed, -, … (null, nothing to report)
-        Included,     // "Included in asking price" (null amount, inventoryIncluded = true)
-        NotIncluded,  // "Not included in asking price" (null amount, inventoryIncluded = false)
-        Invalid,      // negative, garbage or out of range (null + a diagnostic)
+        Value, // a non-negative amount
+        Missing, // empty, N/A, Not Disclosed, -, … (null, nothing to report)
+        Included, // "Included in asking price" (null amount, inventoryIncluded = true)
+        NotIncluded, // "Not included in asking price" (null amount, inventoryIncluded = false)
+        Invalid, // negative, garbage or out of range (null + a diagnostic)
     };
 
     struct Result final

@@ -44,9 +44,9 @@ private slots:
         // The shipped resources are the reference files, unchanged.
         const QString dir = QStringLiteral(DEALSCOPE_SHARED_DATA_DIR "/benchmarks/");
         QCOMPARE(readFile(QStringLiteral(":/benchmarks/industry-multiples-2021-2025.csv")),
-                 readFile(dir + QStringLiteral("industry-multiples-2021-2025.csv")));
+            readFile(dir + QStringLiteral("industry-multiples-2021-2025.csv")));
         QCOMPARE(readFile(QStringLiteral(":/benchmarks/sector-benchmarks.csv")),
-                 readFile(dir + QStringLiteral("sector-benchmarks.csv")));
+            readFile(dir + QStringLiteral("sector-benchmarks.csv")));
     }
 
     void sectorList()
@@ -85,7 +85,7 @@ private slots:
     void allRow()
     {
         const SectorBenchmark all = t->allSectors();
-        QCOMPARE(all.sdeMultiple, std::optional<double>(2.61));      // All (2025), the latest
+        QCOMPARE(all.sdeMultiple, std::optional<double>(2.61)); // All (2025), the latest
         QCOMPARE(all.revenueMultiple, std::optional<double>(0.69));
         QCOMPARE(all.medianSalePrice, std::optional<qint64>(350000));
         QCOMPARE(all.medianCashFlow, std::optional<qint64>(158950));
@@ -113,12 +113,14 @@ private slots:
         QTest::addColumn<QString>("sector");
         QTest::newRow("sector name") << QStringLiteral("Retail") << QStringLiteral("Retail");
         QTest::newRow("industry name") << QStringLiteral("Car Washes") << QStringLiteral("Automotive and Boat");
-        QTest::newRow("bizbuysell short name") << QStringLiteral("Restaurants") << QStringLiteral("Food and Restaurants");
+        QTest::newRow("bizbuysell short name")
+            << QStringLiteral("Restaurants") << QStringLiteral("Food and Restaurants");
         QTest::newRow("service") << QStringLiteral("Service") << QStringLiteral("Service Businesses");
         QTest::newRow("first word") << QStringLiteral("Automotive") << QStringLiteral("Automotive and Boat");
         QTest::newRow("free text restaurant") << QStringLiteral("Restaurant") << QStringLiteral("Food and Restaurants");
         QTest::newRow("free text pizza") << QStringLiteral("pizza place") << QStringLiteral("Food and Restaurants");
-        QTest::newRow("free text hvac") << QStringLiteral("HVAC contractor") << QStringLiteral("Building and Construction");
+        QTest::newRow("free text hvac") << QStringLiteral("HVAC contractor")
+                                        << QStringLiteral("Building and Construction");
         QTest::newRow("free text saas") << QStringLiteral("SaaS") << QStringLiteral("Online and Technology");
         QTest::newRow("unknown") << QStringLiteral("Moon Mining") << QString();
         QTest::newRow("empty") << QString() << QString();
@@ -137,7 +139,8 @@ private slots:
         QTest::addColumn<QString>("description");
         QTest::addColumn<QString>("sector");
         const auto row = [](const char *name, const char *title, const char *description, const char *sector) {
-            QTest::newRow(name) << QString::fromUtf8(title) << QString::fromUtf8(description) << QString::fromUtf8(sector);
+            QTest::newRow(name) << QString::fromUtf8(title) << QString::fromUtf8(description)
+                                << QString::fromUtf8(sector);
         };
         row("restaurant", "Family Restaurant for Sale", "", "Food and Restaurants");
         row("pizza", "Joe's Pizza", "", "Food and Restaurants");
@@ -165,8 +168,8 @@ private slots:
         row("bowling", "Bowling Alley", "", "Entertainment and Recreation");
         row("description only", "Great Opportunity", "A busy pizza restaurant with a bar and patio seating.",
             "Food and Restaurants");
-        row("title beats description", "Landscaping Company",
-            "We mow lawns for many restaurants in the area.", "Service Businesses");
+        row("title beats description", "Landscaping Company", "We mow lawns for many restaurants in the area.",
+            "Service Businesses");
         row("nothing", "Great Opportunity", "Owner retiring.", "");
         row("single passing mention", "Great Opportunity", "Near a restaurant.", "");
         row("tie is unsure", "Pizza and Plumbing", "", "");
@@ -219,14 +222,16 @@ private slots:
         QTest::addColumn<QByteArray>("sector");
         const QByteArray goodIndustry = "level,sector,industry,revenue_multiple,sde_multiple,median_sale_price,source\n"
                                         "sector,Retail,,0.5,2.5,100,src\n";
-        const QByteArray goodSector = "sector,median_sale_price,median_revenue,median_owner_earnings,avg_revenue_multiple,"
-                                      "avg_earnings_multiple,source_url\nAll (2025),1,2,3,0.5,2.5,u\n";
+        const QByteArray goodSector
+            = "sector,median_sale_price,median_revenue,median_owner_earnings,avg_revenue_multiple,"
+              "avg_earnings_multiple,source_url\nAll (2025),1,2,3,0.5,2.5,u\n";
         QTest::newRow("empty industry file") << QByteArray() << goodSector;
         QTest::newRow("empty sector file") << goodIndustry << QByteArray();
         QTest::newRow("missing column") << QByteArray("level,sector\nsector,Retail\n") << goodSector;
         QTest::newRow("bad multiple") << QByteArray(goodIndustry).replace("2.5", "lots") << goodSector;
         QTest::newRow("negative price") << QByteArray(goodIndustry).replace(",100,", ",-100,") << goodSector;
-        QTest::newRow("unknown level") << QByteArray(goodIndustry).replace("sector,Retail", "galaxy,Retail") << goodSector;
+        QTest::newRow("unknown level") << QByteArray(goodIndustry).replace("sector,Retail", "galaxy,Retail")
+                                       << goodSector;
         QTest::newRow("industry of unknown sector")
             << QByteArray(goodIndustry + "industry,Nowhere,Shops,0.5,2,1,s\n") << goodSector;
         QTest::newRow("no all row") << goodIndustry << QByteArray(goodSector).replace("All (2025)", "Retail");
@@ -242,11 +247,11 @@ private slots:
 
     void minimalFilesWork()
     {
-        const auto table = BenchmarkTable::fromCsv(
-            "level,sector,industry,revenue_multiple,sde_multiple,median_sale_price,source\nsector,Retail,,0.5,2.5,100,src\n",
+        const auto table = BenchmarkTable::fromCsv("level,sector,industry,revenue_multiple,sde_multiple,median_sale_"
+                                                   "price,source\nsector,Retail,,0.5,2.5,100,src\n",
             "sector,median_sale_price,median_revenue,median_owner_earnings,avg_revenue_multiple,avg_earnings_multiple,"
             "source_url\nAll,1,2,3,0.4,2.4,u\n");
-        QCOMPARE(table->sectorNames(), QStringList({QStringLiteral("Retail")}));
+        QCOMPARE(table->sectorNames(), QStringList({ QStringLiteral("Retail") }));
         QCOMPARE(table->allSectors().sdeMultiple, std::optional<double>(2.4));
         // Inference only returns sectors this table has.
         QCOMPARE(table->inferSector(u"Joe's Pizza", u""), QString());

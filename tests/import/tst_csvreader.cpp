@@ -35,8 +35,8 @@ private slots:
     {
         const auto records = readAll("a,b,c\n1,2,3\n");
         QCOMPARE(records.size(), 2);
-        QCOMPARE(records[0].fields, S({"a", "b", "c"}));
-        QCOMPARE(records[1].fields, S({"1", "2", "3"}));
+        QCOMPARE(records[0].fields, S({ "a", "b", "c" }));
+        QCOMPARE(records[1].fields, S({ "1", "2", "3" }));
         QCOMPARE(records[0].line, 1);
         QCOMPARE(records[1].line, 2);
     }
@@ -45,7 +45,7 @@ private slots:
     {
         const auto records = readAll("a,b\n1,2");
         QCOMPARE(records.size(), 2);
-        QCOMPARE(records[1].fields, S({"1", "2"}));
+        QCOMPARE(records[1].fields, S({ "1", "2" }));
     }
 
     void quotedFieldsWithCommasQuotesAndNewlines()
@@ -55,7 +55,7 @@ private slots:
                                 "next,row\n";
         const auto records = readAll(data);
         QCOMPARE(records.size(), 3);
-        QCOMPARE(records[1].fields, S({"Design, Fabrication", "He said \"hi\"\nand left"}));
+        QCOMPARE(records[1].fields, S({ "Design, Fabrication", "He said \"hi\"\nand left" }));
         QCOMPARE(records[1].line, 2);
         QCOMPARE(records[2].line, 4); // the quoted newline used a physical line
         QVERIFY(!records[1].strayQuote);
@@ -66,26 +66,26 @@ private slots:
     {
         const auto records = readAll("a,,\"\",d,\n");
         QCOMPARE(records.size(), 1);
-        QCOMPARE(records[0].fields, S({"a", "", "", "d", ""}));
+        QCOMPARE(records[0].fields, S({ "a", "", "", "d", "" }));
     }
 
     void crlfAndLoneCr()
     {
         const auto records = readAll("a,b\r\n1,2\r\n\"x\r\ny\",3\r\n4,5\r6,7");
         QCOMPARE(records.size(), 5);
-        QCOMPARE(records[1].fields, S({"1", "2"}));
-        QCOMPARE(records[2].fields, S({"x\r\ny", "3"})); // quoted line ends are kept as written
+        QCOMPARE(records[1].fields, S({ "1", "2" }));
+        QCOMPARE(records[2].fields, S({ "x\r\ny", "3" })); // quoted line ends are kept as written
         QCOMPARE(records[2].line, 3);
         QCOMPARE(records[3].line, 5);
-        QCOMPARE(records[3].fields, S({"4", "5"}));
-        QCOMPARE(records[4].fields, S({"6", "7"}));
+        QCOMPARE(records[3].fields, S({ "4", "5" }));
+        QCOMPARE(records[4].fields, S({ "6", "7" }));
         QCOMPARE(records[4].line, 6);
     }
 
     void bomIsSkipped()
     {
         const auto records = readAll("\xEF\xBB\xBFtitle,price\nA,1\n");
-        QCOMPARE(records[0].fields, S({"title", "price"}));
+        QCOMPARE(records[0].fields, S({ "title", "price" }));
     }
 
     void blankLinesAreSkippedButCounted()
@@ -99,7 +99,7 @@ private slots:
     void utf8()
     {
         const auto records = readAll("Café Müller,日本\n");
-        QCOMPARE(records[0].fields, S({"Café Müller", "日本"}));
+        QCOMPARE(records[0].fields, S({ "Café Müller", "日本" }));
         QVERIFY(!records[0].invalidUtf8);
     }
 
@@ -114,10 +114,10 @@ private slots:
 
     void overlongAndSurrogatesAreInvalid()
     {
-        QVERIFY(readAll("\xC0\xAF\n")[0].invalidUtf8);      // overlong '/'
-        QVERIFY(readAll("\xED\xA0\x80\n")[0].invalidUtf8);  // UTF-16 surrogate
+        QVERIFY(readAll("\xC0\xAF\n")[0].invalidUtf8); // overlong '/'
+        QVERIFY(readAll("\xED\xA0\x80\n")[0].invalidUtf8); // UTF-16 surrogate
         QVERIFY(readAll("\xF4\x90\x80\x80\n")[0].invalidUtf8); // > U+10FFFF
-        QVERIFY(readAll("\xE2\x82\n")[0].invalidUtf8);     // truncated sequence
+        QVERIFY(readAll("\xE2\x82\n")[0].invalidUtf8); // truncated sequence
         QVERIFY(!readAll("\xF0\x9F\x98\x80\n")[0].invalidUtf8); // emoji is fine
     }
 
@@ -127,7 +127,7 @@ private slots:
         const auto records = readAll(data);
         QCOMPARE(records.size(), 1);
         QVERIFY(records[0].hadNul);
-        QCOMPARE(records[0].fields, S({"ab", "c"}));
+        QCOMPARE(records[0].fields, S({ "ab", "c" }));
     }
 
     void unterminatedQuoteAtEof()
@@ -143,7 +143,7 @@ private slots:
         const auto records = readAll("5\" pipe,\"quoted\"tail,ok\n");
         QCOMPARE(records.size(), 1);
         QVERIFY(records[0].strayQuote);
-        QCOMPARE(records[0].fields, S({"5\" pipe", "quotedtail", "ok"}));
+        QCOMPARE(records[0].fields, S({ "5\" pipe", "quotedtail", "ok" }));
     }
 
     void hugeSingleField()
@@ -169,7 +169,7 @@ private slots:
         QCOMPARE(CsvReader::sniffDelimiter("\"x;y\",b\n"), ',');
         QCOMPARE(CsvReader::sniffDelimiter(""), ',');
         const auto records = readAll("a\tb\n\"1\t2\"\t3\n", '\t');
-        QCOMPARE(records[1].fields, S({"1\t2", "3"}));
+        QCOMPARE(records[1].fields, S({ "1\t2", "3" }));
     }
 
     void emptyInput()
@@ -183,7 +183,7 @@ private slots:
     {
         // Deterministic pseudo-random bytes biased towards the characters the reader cares about.
         quint64 state = 42;
-        const char alphabet[] = {',', '"', '\n', '\r', 'a', '\0', '\xC3', '\xA9', '\xFF', ' '};
+        const char alphabet[] = { ',', '"', '\n', '\r', 'a', '\0', '\xC3', '\xA9', '\xFF', ' ' };
         for (int round = 0; round < 200; ++round) {
             QByteArray data;
             const int size = 1 + round * 7;

@@ -12,7 +12,7 @@ using namespace dealscope;
 namespace {
 
 Listing make(const char *id, const char *title, std::optional<qint64> price, std::optional<qint64> cashFlow,
-             std::optional<qint64> revenue, const char *industry = "")
+    std::optional<qint64> revenue, const char *industry = "")
 {
     Listing l;
     l.id = QString::fromLatin1(id);
@@ -35,12 +35,12 @@ private slots:
     {
         const QList<Listing> listings = {
             make("1", "Joe's Pizza", 200000, 100000, 400000),
-            make("2", "Sushi Bar", 300000, 0, 500000),           // cash flow 0: no multiple
+            make("2", "Sushi Bar", 300000, 0, 500000), // cash flow 0: no multiple
             make("3", "Taco Truck", 100000, 50000, std::nullopt), // no revenue: no margin
             make("4", "Plumbing Co", 900000, 300000, 1200000),
             make("5", "Anything", std::nullopt, 10, 100, "Restaurants"),
-            make("1", "Duplicate id", 1, 1, 1),                   // first one keeps the id
-            make("6", "Acme Holdings", 5, 5, 5),                  // no sector
+            make("1", "Duplicate id", 1, 1, 1), // first one keeps the id
+            make("6", "Acme Holdings", 5, 5, 5), // no sector
         };
         const ListingCatalog catalog(listings, BenchmarkTable::builtin());
         QCOMPARE(catalog.size(), 7);
@@ -56,22 +56,22 @@ private slots:
 
         const auto *food = catalog.sample(QStringLiteral("Food and Restaurants"));
         QVERIFY(food);
-        QCOMPARE(food->askingPrices, QList<double>({100000, 200000, 300000}));
-        QCOMPARE(food->sdeMultiples, QList<double>({2.0, 2.0}));
-        QCOMPARE(food->cashFlowMargins, QList<double>({0.0, 0.1, 0.25}));
+        QCOMPARE(food->askingPrices, QList<double>({ 100000, 200000, 300000 }));
+        QCOMPARE(food->sdeMultiples, QList<double>({ 2.0, 2.0 }));
+        QCOMPARE(food->cashFlowMargins, QList<double>({ 0.0, 0.1, 0.25 }));
         const auto *building = catalog.sample(QStringLiteral("Building and Construction"));
         QVERIFY(building);
-        QCOMPARE(building->sdeMultiples, QList<double>({3.0}));
+        QCOMPARE(building->sdeMultiples, QList<double>({ 3.0 }));
         QVERIFY(!catalog.sample(QStringLiteral("Pet Services")));
         QVERIFY(!catalog.sample(QString()));
     }
 
     void percentileRank()
     {
-        const QList<double> sorted = {1, 2, 2, 3, 10};
+        const QList<double> sorted = { 1, 2, 2, 3, 10 };
         QCOMPARE(ListingCatalog::percentileRank(sorted, 0).value(), 0.0);
-        QCOMPARE(ListingCatalog::percentileRank(sorted, 1).value(), 10.0);   // 0 below + ½ tie of 5
-        QCOMPARE(ListingCatalog::percentileRank(sorted, 2).value(), 40.0);   // 1 below + 2 ties / 2
+        QCOMPARE(ListingCatalog::percentileRank(sorted, 1).value(), 10.0); // 0 below + ½ tie of 5
+        QCOMPARE(ListingCatalog::percentileRank(sorted, 2).value(), 40.0); // 1 below + 2 ties / 2
         QCOMPARE(ListingCatalog::percentileRank(sorted, 2.5).value(), 60.0);
         QCOMPARE(ListingCatalog::percentileRank(sorted, 10).value(), 90.0);
         QCOMPARE(ListingCatalog::percentileRank(sorted, 11).value(), 100.0);
@@ -83,9 +83,9 @@ private slots:
         QList<Listing> listings;
         for (int i = 0; i < 2000; ++i)
             listings.append(make(QByteArray::number(i).constData(), i % 2 ? "Pizza Shop" : "HVAC Contractor",
-                                 100000 + i, 50000, 200000));
+                100000 + i, 50000, 200000));
         const auto catalog = std::make_shared<const ListingCatalog>(listings, BenchmarkTable::builtin());
-        std::atomic<int> found{0};
+        std::atomic<int> found { 0 };
         std::vector<std::thread> threads;
         for (int t = 0; t < 4; ++t)
             threads.emplace_back([&] {
@@ -114,7 +114,7 @@ private slots:
         QCOMPARE(listingFromJson(j), l);
         QCOMPARE(listingFromJson(nlohmann::json::parse(j.dump())), l);
         // Minimal listing: only id and title.
-        const Listing minimal = listingFromJson(nlohmann::json{{"id", "a"}, {"title", "b"}});
+        const Listing minimal = listingFromJson(nlohmann::json { { "id", "a" }, { "title", "b" } });
         QCOMPARE(minimal.id, QStringLiteral("a"));
         QVERIFY(!minimal.askingPrice);
     }
@@ -127,11 +127,16 @@ private slots:
         QTest::newRow("no id") << QStringLiteral(R"({"title":"x"})") << QStringLiteral("'id'");
         QTest::newRow("empty id") << QStringLiteral(R"({"id":"","title":"x"})") << QStringLiteral("'id'");
         QTest::newRow("no title") << QStringLiteral(R"({"id":"1"})") << QStringLiteral("'title'");
-        QTest::newRow("price string") << QStringLiteral(R"({"id":"1","title":"x","askingPrice":"5"})") << QStringLiteral("'askingPrice'");
-        QTest::newRow("price fraction") << QStringLiteral(R"({"id":"1","title":"x","cashFlow":1.5})") << QStringLiteral("'cashFlow'");
-        QTest::newRow("bool wrong") << QStringLiteral(R"({"id":"1","title":"x","inventoryIncluded":1})") << QStringLiteral("'inventoryIncluded'");
-        QTest::newRow("year huge") << QStringLiteral(R"({"id":"1","title":"x","yearEstablished":99999999999})") << QStringLiteral("'yearEstablished'");
-        QTest::newRow("huge unsigned") << QStringLiteral(R"({"id":"1","title":"x","ffe":18446744073709551615})") << QStringLiteral("'ffe'");
+        QTest::newRow("price string") << QStringLiteral(R"({"id":"1","title":"x","askingPrice":"5"})")
+                                      << QStringLiteral("'askingPrice'");
+        QTest::newRow("price fraction") << QStringLiteral(R"({"id":"1","title":"x","cashFlow":1.5})")
+                                        << QStringLiteral("'cashFlow'");
+        QTest::newRow("bool wrong") << QStringLiteral(R"({"id":"1","title":"x","inventoryIncluded":1})")
+                                    << QStringLiteral("'inventoryIncluded'");
+        QTest::newRow("year huge") << QStringLiteral(R"({"id":"1","title":"x","yearEstablished":99999999999})")
+                                   << QStringLiteral("'yearEstablished'");
+        QTest::newRow("huge unsigned") << QStringLiteral(R"({"id":"1","title":"x","ffe":18446744073709551615})")
+                                       << QStringLiteral("'ffe'");
     }
 
     void listingJsonErrorsNameTheField()

@@ -40,7 +40,7 @@ private slots:
         reference.discard(9999);
         QCOMPARE(reference(), 9981545732273789042ull);
         // exp from arithmetic only, accurate where the generator uses it.
-        for (double x : {-4.0, -1.0, -0.1, 0.0, 0.3, 1.0, 2.5, 4.0})
+        for (double x : { -4.0, -1.0, -0.1, 0.0, 0.3, 1.0, 2.5, 4.0 })
             QVERIFY2(std::abs(DeterministicRandom::exp(x) / std::exp(x) - 1) < 1e-12, qPrintable(QString::number(x)));
         // below(n) is in range and covers it.
         DeterministicRandom r(1);
@@ -161,7 +161,8 @@ private slots:
             QVERIFY(l.askingPrice && *l.askingPrice > 0);
             QVERIFY(!l.cashFlow || *l.cashFlow > 0);
             QVERIFY(!l.cashFlow || !l.grossRevenue || *l.cashFlow <= *l.grossRevenue);
-            QVERIFY(!l.yearEstablished || (*l.yearEstablished <= ListingGenerator::kReferenceYear && *l.yearEstablished > 1900));
+            QVERIFY(!l.yearEstablished
+                || (*l.yearEstablished <= ListingGenerator::kReferenceYear && *l.yearEstablished > 1900));
             QVERIFY(!l.employees || *l.employees >= 1);
             QCOMPARE(l.state.size(), 2);
             missingCashFlow += l.cashFlow ? 0 : 1;
@@ -171,13 +172,14 @@ private slots:
             QVERIFY2(!sector.isEmpty(), qPrintable(l.title));
             pricesBySector[sector].append(static_cast<double>(*l.askingPrice));
             if (l.cashFlow && l.grossRevenue && *l.cashFlow < *l.grossRevenue * 0.6)
-                multiplesBySector[sector].append(static_cast<double>(*l.askingPrice) / static_cast<double>(*l.cashFlow));
+                multiplesBySector[sector].append(
+                    static_cast<double>(*l.askingPrice) / static_cast<double>(*l.cashFlow));
         }
         QCOMPARE(ids.size(), listings.size());
         QCOMPARE(listings.first().id, QStringLiteral("G000001"));
-        QVERIFY(missingCashFlow > 2400 && missingCashFlow < 3600);  // ~15 %
-        QVERIFY(missingRevenue > 1900 && missingRevenue < 2900);    // ~12 %
-        QVERIFY(withIndustry > 17000 && withIndustry < 19000);      // ~90 %
+        QVERIFY(missingCashFlow > 2400 && missingCashFlow < 3600); // ~15 %
+        QVERIFY(missingRevenue > 1900 && missingRevenue < 2900); // ~12 %
+        QVERIFY(withIndustry > 17000 && withIndustry < 19000); // ~90 %
         QCOMPARE(multiplesBySector.size(), 16);
 
         const auto median = [](QList<double> v) {

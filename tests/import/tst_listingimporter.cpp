@@ -36,7 +36,10 @@ class TestListingImporter final : public QObject
 
     std::shared_ptr<const BenchmarkTable> m_table;
 
-    ImportResult csv(const QByteArray &data) const { return ListingImporter(m_table).importData(data, ListingImporter::Format::Csv); }
+    ImportResult csv(const QByteArray &data) const
+    {
+        return ListingImporter(m_table).importData(data, ListingImporter::Format::Csv);
+    }
     ImportResult autoDetect(const QByteArray &data) const { return ListingImporter(m_table).importData(data); }
 
 private slots:
@@ -44,11 +47,11 @@ private slots:
 
     void aliasHeaders()
     {
-        const QByteArray data =
-            "Name,PRICE,profit,Gross_Revenue,year established,Category,Business Description,Link,FF&E,"
-            "Inventory,employees,ebitda,ID,Source,State,City\n"
-            "Joe's Diner,$250K,\"$80,000\",1.1M,1998,Restaurants,Breakfast and lunch,https://x.test/a/1,"
-            "\"$40,000\",\"$12,000\",7,\"$70,000\",L-1,Broker,Texas,Austin\n";
+        const QByteArray data
+            = "Name,PRICE,profit,Gross_Revenue,year established,Category,Business Description,Link,FF&E,"
+              "Inventory,employees,ebitda,ID,Source,State,City\n"
+              "Joe's Diner,$250K,\"$80,000\",1.1M,1998,Restaurants,Breakfast and lunch,https://x.test/a/1,"
+              "\"$40,000\",\"$12,000\",7,\"$70,000\",L-1,Broker,Texas,Austin\n";
         const ImportResult r = csv(data);
         QVERIFY2(r.ok(), qPrintable(r.fatalError));
         QCOMPARE(r.rows, 1);
@@ -145,9 +148,9 @@ private slots:
             QCOMPARE(d.severity, Severity::Warning);
             columns << d.column + QLatin1Char('@') + QString::number(d.line);
         }
-        QCOMPARE(columns, QStringList({QStringLiteral("Asking Price@2"), QStringLiteral("Cash Flow@2"),
-                                       QStringLiteral("Established@2"), QStringLiteral("Employees@2"),
-                                       QStringLiteral("Established@3")}));
+        QCOMPARE(columns,
+            QStringList({ QStringLiteral("Asking Price@2"), QStringLiteral("Cash Flow@2"),
+                QStringLiteral("Established@2"), QStringLiteral("Employees@2"), QStringLiteral("Established@3") }));
         QVERIFY(r.diagnostics[0].message.contains(QStringLiteral("negative")));
     }
 
@@ -189,7 +192,7 @@ private slots:
             QCOMPARE(d.column, QStringLiteral("Title"));
             lines << d.line;
         }
-        QCOMPARE(lines, QList<qsizetype>({3, 4, 5, 8}));
+        QCOMPARE(lines, QList<qsizetype>({ 3, 4, 5, 8 }));
         QCOMPARE(r.listings[1].title, QStringLiteral("Multi line title"));
         QCOMPARE(r.listings[2].title, QStringLiteral("Also good"));
     }
@@ -213,7 +216,8 @@ private slots:
         QVERIFY(r.listings[4].id.startsWith(QLatin1Char('h')));
         QVERIFY(r.listings[4].id != hashed);
         // Stable across imports.
-        QCOMPARE(csv("Title,URL,id\nC,https://www.bizquest.com/business-for-sale/x/BW2378815/,\n").listings[0].id, hashed);
+        QCOMPARE(
+            csv("Title,URL,id\nC,https://www.bizquest.com/business-for-sale/x/BW2378815/,\n").listings[0].id, hashed);
 
         QCOMPARE(ListingImporter::idFromUrl(u"https://a.test/b/123/c/456/?q=789#99"), QStringLiteral("456"));
         QCOMPARE(ListingImporter::idFromUrl(u"https://a.test/123"), QStringLiteral("123"));
@@ -328,7 +332,8 @@ private slots:
     void legacyEncodingsAndExcelSepLine()
     {
         // Windows-1252: "Café – “Best”" with a single-byte é, en dash and curly quotes.
-        ImportResult r = csv("Title,Asking Price\nCaf\xE9 \x96 \x93" "Best\x94,$5\n");
+        ImportResult r = csv("Title,Asking Price\nCaf\xE9 \x96 \x93"
+                             "Best\x94,$5\n");
         QCOMPARE(r.imported, 1);
         QCOMPARE(r.listings[0].title, QString::fromUtf8("Café – “Best”"));
         QCOMPARE(r.warnings, 1);
@@ -348,8 +353,9 @@ private slots:
 
     void jsonRoundTrip()
     {
-        const ImportResult first = csv("id,Title,Asking Price,Cash Flow,Location,Inventory,Business Description\n"
-                                       "9,Pizza Place,$100,$50,\"Boston, MA\",Included in asking price,Wood-fired pizza\n");
+        const ImportResult first
+            = csv("id,Title,Asking Price,Cash Flow,Location,Inventory,Business Description\n"
+                  "9,Pizza Place,$100,$50,\"Boston, MA\",Included in asking price,Wood-fired pizza\n");
         nlohmann::json array = nlohmann::json::array();
         for (const Listing &l : first.listings)
             array.push_back(listingToJson(l));
@@ -372,7 +378,8 @@ private slots:
         static const char utf16[] = "\xFF\xFEt\0i\0t\0l\0e\0\n\0";
         QTest::newRow("png") << QByteArray(png, sizeof(png) - 1) << QStringLiteral("binary");
         QTest::newRow("utf16") << QByteArray(utf16, sizeof(utf16) - 1) << QStringLiteral("binary");
-        QTest::newRow("prose") << QByteArray("Dear analyst,\nplease find attached.\n") << QStringLiteral("not a listings CSV");
+        QTest::newRow("prose") << QByteArray("Dear analyst,\nplease find attached.\n")
+                               << QStringLiteral("not a listings CSV");
         QTest::newRow("no title column") << QByteArray("price,revenue\n1,2\n") << QStringLiteral("no title column");
         QTest::newRow("bad json") << QByteArray("[{\"title\": ") << QStringLiteral("not valid JSON");
         QTest::newRow("json scalar object") << QByteArray("{\"title\": \"x\"}") << QStringLiteral("\"listings\"");
@@ -451,7 +458,8 @@ private slots:
         const int depth = 100000;
         ImportResult r = autoDetect(QByteArray(depth, '[') + QByteArray(depth, ']'));
         QVERIFY(r.fatalError.contains(QStringLiteral("nested")));
-        r = autoDetect("[{\"title\": \"Deep\", \"description\": " + QByteArray(depth, '[') + QByteArray(depth, ']') + "}]");
+        r = autoDetect(
+            "[{\"title\": \"Deep\", \"description\": " + QByteArray(depth, '[') + QByteArray(depth, ']') + "}]");
         QVERIFY(r.fatalError.contains(QStringLiteral("nested")));
         // Brackets inside strings do not count; moderate nesting is a per-field warning.
         r = autoDetect("[{\"title\": \"Deep [[[[{{{{\\\"\", \"description\": [[[1]]]}]");
@@ -480,7 +488,8 @@ private slots:
         QByteArray data = "id,Title,Asking Price\n";
         const int rows = 50000;
         for (int i = 0; i < rows; ++i)
-            data += QByteArray::number(i % 25000) + ",Business " + QByteArray::number(i) + ",$" + QByteArray::number(i) + "\n";
+            data += QByteArray::number(i % 25000) + ",Business " + QByteArray::number(i) + ",$" + QByteArray::number(i)
+                + "\n";
         ListingImporter::Options options;
         options.maxDiagnostics = 100;
         const ImportResult r = ListingImporter(m_table, options).importData(data);

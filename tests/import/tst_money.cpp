@@ -45,7 +45,8 @@ private slots:
         QTest::newRow("dash") << QStringLiteral("-") << Status::Missing << qint64(-1);
 
         QTest::newRow("included") << QStringLiteral("Included in asking price") << Status::Included << qint64(-1);
-        QTest::newRow("not included") << QStringLiteral("Not included in asking price") << Status::NotIncluded << qint64(-1);
+        QTest::newRow("not included") << QStringLiteral("Not included in asking price") << Status::NotIncluded
+                                      << qint64(-1);
 
         QTest::newRow("negative") << QStringLiteral("-$5,000") << Status::Invalid << qint64(-1);
         QTest::newRow("negative after $") << QStringLiteral("$-5,000") << Status::Invalid << qint64(-1);
