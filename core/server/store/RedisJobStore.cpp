@@ -53,6 +53,7 @@ RedisJobStore::RedisJobStore(Endpoint endpoint, StoreSettings settings)
     m_leased = RedisConnection::makeScript(redis_scripts::kLeasedWrite);
     m_heartbeat = RedisConnection::makeScript(redis_scripts::kHeartbeat);
     m_checkpoint = RedisConnection::makeScript(redis_scripts::kCheckpoint);
+    m_readNext = RedisConnection::makeScript(redis_scripts::kReadNext);
 }
 
 RedisJobStore::~RedisJobStore()
@@ -256,10 +257,20 @@ void RedisJobStore::ack(const QString &entryId)
     conn().pipeline({{"XACK", m_stream, m_group, entryId.toUtf8()}, {"XDEL", m_stream, entryId.toUtf8()}});
 }
 
-std::optional<Lease> RedisJobStore::claimEntry(const QString &workerId, const QString &entryId, const QString &jobId, bool recovered)
+std::optional<Lease> RedisJobStore::claimEntry(const QString &workerId, const QString &entryId, const QString &jobId, bool recovered,
+                                              std::optional<QByteArray> prefetched)
 {
     for (int attempt = 0; attempt < kCasTries; ++attempt) {
-        const RedisValue cur = conn().command({"GET", jobKey(jobId)});
+        RedisValue cur;
+        if (prefetched) {
+            if (!prefetched->isEmpty()) {
+                cur.type = RedisValue::Type::String;
+                cur.str = *prefetched;
+            }
+            prefetched.reset();
+        } else {
+            cur = conn().command({"GET", jobKey(jobId)});
+        }
         if (cur.type != RedisValue::Type::String) {
             ack(entryId);   // expired or never stored: nothing to run
             return std::nullopt;
@@ -349,6 +360,25 @@ std::optional<Lease> RedisJobStore::claim(const QString &workerId, int waitMs)
     // Entries of canceled or expired jobs are acknowledged and skipped within the same wait.
     const qint64 deadline = nowMs() + waitMs;
     do {
+        // While there is work: read an entry and its job in one round trip, without blocking.
+        for (int i = 0; i < 64 && !m_interrupted; ++i) {
+            const RedisValue next = conn().eval(m_readNext, {m_stream}, {m_group, workerId.toUtf8(), m_prefix + "job:"});
+            if (next.isError()) {
+                if (next.str.contains("NOGROUP"))
+                    conn().command({"XGROUP", "CREATE", m_stream, m_group, "0", "MKSTREAM"});
+                throw StoreUnavailable("reading the queue failed: " + next.str.toStdString());
+            }
+            if (next.type != RedisValue::Type::Array || next.elements.size() != 3)
+                break;   // empty: block below
+            const QString entryId = QString::fromUtf8(next.elements[0].str);
+            const QString jobId = QString::fromUtf8(next.elements[1].str);
+            if (jobId.isEmpty()) {
+                ack(entryId);
+                continue;
+            }
+            if (auto lease = claimEntry(workerId, entryId, jobId, false, next.elements[2].str))
+                return lease;
+        }
         const qint64 block = std::max<qint64>(1, deadline - nowMs());
         const RedisValue r = conn().command({"XREADGROUP", "GROUP", m_group, workerId.toUtf8(), "COUNT", "1", "BLOCK",
                                              QByteArray::number(block), "STREAMS", m_stream, ">"});

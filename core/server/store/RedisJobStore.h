@@ -60,7 +60,8 @@ private:
     QByteArray leaseKey(const QString &id) const { return m_prefix + "lease:" + id.toUtf8(); }
     QByteArray checkpointKey(const QString &id) const { return m_prefix + "checkpoint:" + id.toUtf8(); }
     QByteArray dedupKey(const QString &owner, const QString &listingId, const QString &type) const;
-    std::optional<Lease> claimEntry(const QString &workerId, const QString &entryId, const QString &jobId, bool recovered);
+    std::optional<Lease> claimEntry(const QString &workerId, const QString &entryId, const QString &jobId, bool recovered,
+                                   std::optional<QByteArray> prefetched = std::nullopt);
     WriteResult leasedWrite(Lease &lease, const Job &next, const char *kind);
     void ack(const QString &entryId);
     void subscriberMain();
@@ -73,7 +74,7 @@ private:
     QByteArray m_channel;
     QByteArray m_group = "workers";
     quint64 m_instance;
-    RedisConnection::Script m_create, m_cas, m_leased, m_heartbeat, m_checkpoint;
+    RedisConnection::Script m_create, m_cas, m_leased, m_heartbeat, m_checkpoint, m_readNext;
     std::atomic_bool m_interrupted{false};
     std::atomic_bool m_stopSubscriber{false};
     std::atomic_bool m_subscribed{false};

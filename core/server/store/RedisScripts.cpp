@@ -147,4 +147,17 @@ redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
 return 'OK'
 )LUA";
 
+// Non-blocking XREADGROUP of one entry plus the GET of its job: one round trip instead of two
+// while the queue has work. KEYS: 1 stream   ARGV: 1 group, 2 consumer, 3 job key prefix
+// Returns false when the queue is empty, else {entryId, jobId, job JSON or ''}.
+const char *const kReadNext = R"LUA(
+local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', 1, 'STREAMS', KEYS[1], '>')
+if not r then return false end
+local entry = r[1][2][1]
+local jobId = entry[2][2] or ''
+local cur = false
+if jobId ~= '' then cur = redis.call('GET', ARGV[3] .. jobId) end
+return {entry[1], jobId, cur or ''}
+)LUA";
+
 } // namespace dealscope::server::redis_scripts

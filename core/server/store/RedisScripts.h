@@ -10,5 +10,6 @@ extern const char *const kCompareAndSet;
 extern const char *const kLeasedWrite;
 extern const char *const kHeartbeat;
 extern const char *const kCheckpoint;
+extern const char *const kReadNext;
 
 } // namespace dealscope::server::redis_scripts
