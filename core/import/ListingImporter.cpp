@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cmath>
 #include <stdexcept>
 #include <unordered_map>
@@ -712,7 +713,13 @@ void importJson(Session &s, const QByteArray &data)
         return;
     }
     // Keys repeat in every object: map each distinct key once.
-    std::unordered_map<std::string, std::optional<ListingField>> fieldByKey;
+    struct KeyInfo final
+    {
+        std::optional<ListingField> field;
+        QString name;
+    };
+    std::unordered_map<std::string, KeyInfo> fieldByKey;
+    constexpr size_t kFields = static_cast<size_t>(ListingField::Source) + 1;
     for (const nlohmann::json &element : *array) {
         ++result.rows;
         Session::Row row;
@@ -724,28 +731,31 @@ void importJson(Session &s, const QByteArray &data)
                     .arg(QString::fromLatin1(element.type_name())));
             continue;
         }
-        QHash<ListingField, QString> used;
+        std::array<QString, kFields> used; // key that filled each field
         for (auto it = element.begin(); it != element.end(); ++it) {
             auto cached = fieldByKey.find(it.key());
             if (cached == fieldByKey.end()) {
                 if (fieldByKey.size() > 10000) // hostile input with ever-new keys: stop caching
                     fieldByKey.clear();
-                cached = fieldByKey.emplace(it.key(), HeaderAliases::fieldFor(QString::fromStdString(it.key()))).first;
+                const QString name = QString::fromStdString(it.key());
+                cached = fieldByKey.emplace(it.key(), KeyInfo { HeaderAliases::fieldFor(name), name }).first;
             }
-            const std::optional<ListingField> field = cached->second;
-            if (!field)
+            const KeyInfo info = cached->second;
+            if (!info.field)
                 continue;
-            const QString key = QString::fromStdString(it.key());
-            if (used.contains(*field)) {
-                s.warn(row, key,
-                    QStringLiteral("key %1 means the same as key %2; the first one is used")
-                        .arg(quoted(key), quoted(used.value(*field))));
+            QString &slot = used[static_cast<size_t>(*info.field)];
+            // Objects are read in key order, so "first" is the alphabetically first key.
+            if (!slot.isNull()) {
+                s.warn(row, info.name,
+                    QStringLiteral("key %1 means the same as key %2, which is used")
+                        .arg(quoted(info.name), quoted(slot)));
                 continue;
             }
-            used.insert(*field, key);
-            s.applyJson(row, *field, it.value(), key);
+            slot = info.name;
+            s.applyJson(row, *info.field, it.value(), info.name);
         }
-        row.titleColumn = used.value(ListingField::Title, QStringLiteral("title"));
+        const QString &titleKey = used[static_cast<size_t>(ListingField::Title)];
+        row.titleColumn = titleKey.isNull() ? QStringLiteral("title") : titleKey;
         s.finish(row, [&] { return QByteArray::fromStdString(element.dump()); });
     }
 }

@@ -351,6 +351,22 @@ private slots:
         QCOMPARE(r.listings[0].askingPrice, std::optional<qint64>(7));
     }
 
+    void jsonAliasKeysOnce()
+    {
+        const ImportResult r = autoDetect(R"([{"title": "X", "name": "Y", "price": 5, "askingPrice": "$6"},
+                                              {"Asking Price": 7, "TITLE": "Z"}])");
+        QCOMPARE(r.imported, 2);
+        // Keys are read in sorted order: askingPrice before price, name before title.
+        QCOMPARE(r.listings[0].askingPrice, std::optional<qint64>(6));
+        QCOMPARE(r.listings[0].title, QStringLiteral("Y"));
+        QCOMPARE(r.warnings, 2);
+        QCOMPARE(r.diagnostics[0].column, QStringLiteral("price"));
+        QCOMPARE(r.diagnostics[1].column, QStringLiteral("title"));
+        QVERIFY(r.diagnostics[1].message.contains(QStringLiteral("'name'")));
+        QCOMPARE(r.listings[1].askingPrice, std::optional<qint64>(7));
+        QCOMPARE(r.listings[1].title, QStringLiteral("Z"));
+    }
+
     void jsonRoundTrip()
     {
         const ImportResult first
