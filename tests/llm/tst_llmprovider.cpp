@@ -56,6 +56,7 @@ private Q_SLOTS:
     void invalidThenRepairSucceeds();
     void invalidAfterRepairFails();
     void stalledStreamHitsIdleTimeout();
+    void silentServerHitsTotalTimeout();
     void cancelMidStreamClosesConnection();
     void deadlineStopsRequest();
     void refusal_data();
@@ -330,6 +331,20 @@ void TestLlmProvider::stalledStreamHitsIdleTimeout()
     QVERIFY2(r.error->message().contains(QStringLiteral("stalled")), qPrintable(r.error->message()));
     QVERIFY2(r.elapsedMs >= 950, qPrintable(QString::number(r.elapsedMs)));
     QTRY_VERIFY_WITH_TIMEOUT(m_standin.requestsFor(model)[0].contains("clientClosedAt"), 5000);
+}
+
+void TestLlmProvider::silentServerHitsTotalTimeout()
+{
+    // Non-streaming requests have no idle timeout (a model may think for long); the total one ends them.
+    LlmConfig c = config(QStringLiteral("stall~total"));
+    c.stream = false;
+    c.totalTimeoutMs = 1000;
+    OpenAiNarrativeProvider provider(c);
+    const Run r = run(provider, AnalysisType::Valuation);
+    QVERIFY(r.error);
+    QCOMPARE(r.error->kind(), AnalysisError::Kind::Transient);
+    QVERIFY2(r.error->message().contains(QStringLiteral("took longer than 1 s")), qPrintable(r.error->message()));
+    QTRY_VERIFY_WITH_TIMEOUT(m_standin.requestsFor(c.model)[0].contains("clientClosedAt"), 5000);
 }
 
 void TestLlmProvider::cancelMidStreamClosesConnection()
