@@ -11,6 +11,12 @@
 
 #include <QElapsedTimer>
 #include <QTcpServer>
+#include <QTcpSocket>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <QTest>
 
 #include <atomic>
@@ -57,6 +63,7 @@ private Q_SLOTS:
     void invalidAfterRepairFails();
     void stalledStreamHitsIdleTimeout();
     void silentServerHitsTotalTimeout();
+    void unacceptedConnectionHitsConnectTimeout();
     void cancelMidStreamClosesConnection();
     void deadlineStopsRequest();
     void refusal_data();
@@ -345,6 +352,38 @@ void TestLlmProvider::silentServerHitsTotalTimeout()
     QCOMPARE(r.error->kind(), AnalysisError::Kind::Transient);
     QVERIFY2(r.error->message().contains(QStringLiteral("took longer than 1 s")), qPrintable(r.error->message()));
     QTRY_VERIFY_WITH_TIMEOUT(m_standin.requestsFor(c.model)[0].contains("clientClosedAt"), 5000);
+}
+
+void TestLlmProvider::unacceptedConnectionHitsConnectTimeout()
+{
+    // A listening socket whose accept queue is full: Linux drops further SYNs, so the connect hangs
+    // like one to an unreachable host (without leaving loopback).
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    QVERIFY(listener >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    QCOMPARE(::bind(listener, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+    QCOMPARE(::listen(listener, 0), 0);
+    socklen_t length = sizeof address;
+    QCOMPARE(::getsockname(listener, reinterpret_cast<sockaddr *>(&address), &length), 0);
+    const quint16 port = ntohs(address.sin_port);
+    std::vector<std::unique_ptr<QTcpSocket>> fillers;
+    for (int i = 0; i < 4; ++i) {
+        fillers.push_back(std::make_unique<QTcpSocket>());
+        fillers.back()->connectToHost(QHostAddress::LocalHost, port);
+        (void)fillers.back()->waitForConnected(300);
+    }
+    LlmConfig c = config(QStringLiteral("ok"));
+    c.baseUrl = QUrl(QStringLiteral("http://127.0.0.1:%1/v1").arg(port));
+    c.connectTimeoutMs = 800;
+    OpenAiNarrativeProvider provider(c);
+    const Run r = run(provider, AnalysisType::Valuation);
+    ::close(listener);
+    QVERIFY(r.error);
+    QCOMPARE(r.error->kind(), AnalysisError::Kind::Transient);
+    QVERIFY2(r.error->message().contains(QStringLiteral("could not connect to the LLM service")) && r.error->message().contains(QStringLiteral("within 0.8 s")),
+             qPrintable(r.error->message()));
 }
 
 void TestLlmProvider::cancelMidStreamClosesConnection()
