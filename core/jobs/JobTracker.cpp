@@ -52,7 +52,15 @@ void JobTracker::start(const nlohmann::json &params, bool force)
             Q_EMIT errorOccurred(reply.message.isEmpty() ? QStringLiteral("could not start the analysis") : reply.message);
             return;
         }
+        const bool sameJob = m_job && m_job->id == reply.job->id;
         adopt(*reply.job);
+        if (m_job && m_job->id == reply.job->id) {
+            // A start answered with the job already held (a recent success, by dedup) changes
+            // nothing, but the user asked: say so, so the UI can show it.
+            if (sameJob)
+                Q_EMIT jobChanged(*m_job);
+            Q_EMIT started(*m_job, reply.deduplicated);
+        }
         if (m_cancelAfterStart) {
             m_cancelAfterStart = false;
             cancel();

@@ -40,6 +40,8 @@ public:
 
 Q_SIGNALS:
     void jobChanged(const dealscope::Job &job);
+    // A start() was answered: with a new job, or (deduplicated) the pair's active or recent one.
+    void started(const dealscope::Job &job, bool deduplicated);
     void finished(const dealscope::Job &job);       // exactly once per job reaching a terminal state
     void errorOccurred(const QString &message);
     void expired(const QString &jobId);             // remote job the server no longer knows

@@ -87,13 +87,21 @@ private Q_SLOTS:
         QVERIFY(runner.open());
         JobTracker tracker(runner, &registry, QStringLiteral("L2"), QStringLiteral("risk_assessment"));
         QSignalSpy finished(&tracker, &JobTracker::finished);
+        QSignalSpy started(&tracker, &JobTracker::started);
+        QSignalSpy changed(&tracker, &JobTracker::jobChanged);
         tracker.start();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 20000);
+        QCOMPARE(started.count(), 1);
+        QCOMPARE(started.at(0).at(1).toBool(), false);
         const QString first = tracker.job()->id;
-        // The recent success is returned (dedup) and already terminal: finished is not repeated
-        // for the same job.
+        // The recent success is returned (dedup) and already terminal: the start is answered
+        // (started, jobChanged) but finished is not repeated for the same job.
+        const int changesBefore = changed.count();
         tracker.start();
-        QTest::qWait(300);
+        QTRY_COMPARE(started.count(), 2);
+        QCOMPARE(started.at(1).at(1).toBool(), true);
+        QCOMPARE(started.at(1).at(0).value<Job>().id, first);
+        QCOMPARE(changed.count(), changesBefore + 1);
         QCOMPARE(tracker.job()->id, first);
         QCOMPARE(finished.count(), 1);
         // force: a new job, a new finished.
