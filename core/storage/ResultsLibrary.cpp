@@ -93,6 +93,9 @@ bool ResultsLibrary::open(const QString &databaseFile)
     QSqlQuery q(db);
     const QStringList schema = {
         u"PRAGMA journal_mode=WAL"_s,
+        // WAL + NORMAL: no fsync per stored result on the GUI thread; a crash loses at most the
+        // last results, which the in-flight registry re-attaches and stores again.
+        u"PRAGMA synchronous=NORMAL"_s,
         u"CREATE TABLE IF NOT EXISTS results ("
         "job_id TEXT PRIMARY KEY, listing_id TEXT NOT NULL, listing_title TEXT NOT NULL DEFAULT '', "
         "analysis_type TEXT NOT NULL, score REAL, finished_at INTEGER NOT NULL, backend TEXT, engine TEXT, "

@@ -372,6 +372,12 @@ private Q_SLOTS:
         for (int r = 0; r < dialog->table()->rowCount(); ++r)
             lineFive |= dialog->table()->item(r, 0)->text() == u"5"_s;
         QVERIFY(lineFive);   // the row without a title, by its line number
+        // Imported listings can be analysed at once.
+        QSignalSpy errors(w->controller(), &AnalysisController::errorOccurred);
+        w->startAnalysis(u"N1"_s, u"valuation"_s);
+        QTRY_VERIFY_WITH_TIMEOUT(job(*w, u"N1"_s, u"valuation"_s)
+                                     && job(*w, u"N1"_s, u"valuation"_s)->status == JobStatus::Succeeded, 20000);
+        QCOMPARE(errors.size(), 0);
 
         const QString bad = m_dir->filePath(u"garbage.csv"_s);
         QByteArray junk(4096, '\0');

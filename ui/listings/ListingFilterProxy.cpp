@@ -41,7 +41,7 @@ void ListingFilterProxy::setSearchText(const QString &text)
     if (t == m_search)
         return;
     m_search = t;
-    invalidateRowsFilter();
+    refilter();
 }
 
 void ListingFilterProxy::setIndustry(const QString &industry)
@@ -49,7 +49,7 @@ void ListingFilterProxy::setIndustry(const QString &industry)
     if (industry == m_industry)
         return;
     m_industry = industry;
-    invalidateRowsFilter();
+    refilter();
 }
 
 void ListingFilterProxy::setState(const QString &state)
@@ -57,7 +57,7 @@ void ListingFilterProxy::setState(const QString &state)
     if (state == m_state)
         return;
     m_state = state;
-    invalidateRowsFilter();
+    refilter();
 }
 
 void ListingFilterProxy::setPriceRange(std::optional<qint64> min, std::optional<qint64> max)
@@ -66,7 +66,15 @@ void ListingFilterProxy::setPriceRange(std::optional<qint64> min, std::optional<
         return;
     m_minPrice = min;
     m_maxPrice = max;
-    invalidateRowsFilter();
+    refilter();
+}
+
+void ListingFilterProxy::refilter()
+{
+    // invalidate() rebuilds the mapping in one pass and emits one layoutChanged. The incremental
+    // invalidateRowsFilter() emits rowsRemoved/rowsInserted per contiguous range, which on 100k
+    // rows means thousands of signals the view handles one by one (seconds per keystroke).
+    invalidate();
 }
 
 bool ListingFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &) const

@@ -35,6 +35,8 @@ protected:
     bool lessThan(const QModelIndex &left, const QModelIndex &right) const override;
 
 private:
+    void refilter();
+
     ListingTableModel *m_model = nullptr;
     QString m_search;
     QString m_industry;

@@ -160,7 +160,17 @@ ListingTableModel::MergeStats ListingTableModel::mergeListings(const QList<Listi
             m_rowById.insert(l.id, -1);   // placeholder: dedups ids within this batch
         }
     }
-    if (!fresh.isEmpty()) {
+    if (fresh.size() > 1000) {
+        // A big import: one reset is far cheaper for the proxy and the view than a huge insert.
+        beginResetModel();
+        for (const Listing &l : std::as_const(fresh)) {
+            m_rowById.insert(l.id, int(m_listings.size()));
+            m_listings.append(l);
+        }
+        m_dirtyRows.clear();
+        endResetModel();
+        stats.added = int(fresh.size());
+    } else if (!fresh.isEmpty()) {
         const int first = int(m_listings.size());
         beginInsertRows({}, first, first + int(fresh.size()) - 1);
         for (const Listing &l : std::as_const(fresh)) {

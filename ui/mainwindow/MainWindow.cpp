@@ -166,7 +166,7 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget *parent)
     if (m_options.secretMode == SecretStore::Mode::Keychain)
         m_secrets->probe();
     else
-        showNotice(m_secrets->warning(), true);
+        statusBar()->showMessage(m_secrets->warning(), 8000);   // chosen by the user: no alarm
 
     if (QSystemTrayIcon::isSystemTrayAvailable()) {
         m_tray = new QSystemTrayIcon(windowIcon().isNull() ? QApplication::windowIcon() : windowIcon(), this);
@@ -273,11 +273,14 @@ void MainWindow::buildUi()
     m_listingView->verticalHeader()->setDefaultSectionSize(m_listingView->fontMetrics().height() + 8);
     m_listingView->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_listingView->horizontalHeader()->setStretchLastSection(false);
-    m_listingView->setColumnWidth(ListingTableModel::ColId, 80);
-    m_listingView->setColumnWidth(ListingTableModel::ColTitle, 260);
-    m_listingView->setColumnWidth(ListingTableModel::ColIndustry, 150);
-    m_listingView->setColumnWidth(ListingTableModel::ColState, 50);
-    m_listingView->setColumnWidth(ListingTableModel::ColScore, 110);
+    m_listingView->setColumnWidth(ListingTableModel::ColId, 72);
+    m_listingView->setColumnWidth(ListingTableModel::ColTitle, 250);
+    m_listingView->setColumnWidth(ListingTableModel::ColIndustry, 140);
+    m_listingView->setColumnWidth(ListingTableModel::ColState, 48);
+    for (int c : {ListingTableModel::ColAsking, ListingTableModel::ColRevenue, ListingTableModel::ColCashFlow})
+        m_listingView->setColumnWidth(c, 92);
+    m_listingView->setColumnWidth(ListingTableModel::ColMultiple, 60);
+    m_listingView->setColumnWidth(ListingTableModel::ColScore, 100);
     m_listingView->setItemDelegateForColumn(
         ListingTableModel::ColScore,
         new ScoreDelegate({ListingTableModel::ActiveRole, ListingTableModel::ProgressRole, ListingTableModel::ScoreRole},
@@ -344,6 +347,7 @@ void MainWindow::buildUi()
             [this] { onListingsLoaded(m_loadWatcher.result()); });
     connect(&m_catalogWatcher, &QFutureWatcher<LoadedListings>::finished, this, [this] {
         const LoadedListings loaded = m_catalogWatcher.result();
+        m_catalogPending = false;
         m_engine->setCatalog(loaded.catalog);
         applyFacets(loaded.industries, loaded.states);
         if (!loaded.error.isEmpty())
@@ -351,7 +355,12 @@ void MainWindow::buildUi()
         if (m_catalogDirty) {
             m_catalogDirty = false;
             rebuildCatalogAsync();
+            return;
         }
+        // The engine knows every listing now: run what was asked for in the meantime.
+        const QList<DeferredStart> deferred = std::exchange(m_deferredStarts, {});
+        for (const DeferredStart &d : deferred)
+            startAnalysis(d.listingId, d.analysisType, d.force);
     });
 }
 
@@ -419,7 +428,8 @@ void MainWindow::restoreState()
     const QByteArray geometry = m_settings->windowGeometry();
     if (geometry.isEmpty() || !restoreGeometry(geometry))
         resize(1280, 800);
-    QMainWindow::restoreState(m_settings->windowState());
+    if (!QMainWindow::restoreState(m_settings->windowState()))
+        resizeDocks({m_jobsDock}, {170}, Qt::Vertical);   // first start: the listings get the room
     m_jobsDock->setDeveloperMode(m_settings->developerMode());
     const ListingFilters f = m_settings->lastFilters();
     const QSignalBlocker b1(m_search), b2(m_minPrice), b3(m_maxPrice);
@@ -552,10 +562,11 @@ void MainWindow::onImportDone(const QString &path, const ImportResult &result)
 void MainWindow::rebuildCatalogAsync()
 {
     // One rebuild at a time; a later import while one runs schedules one more with the newest list.
-    if (m_catalogWatcher.isRunning()) {
+    if (m_catalogPending) {
         m_catalogDirty = true;
         return;
     }
+    m_catalogPending = true;
     const QList<Listing> listings = m_listingModel->listings();
     const QString file = QDir(m_dataDir).filePath(u"listings.json"_s);
     const auto benchmarks = m_benchmarks;
@@ -673,6 +684,13 @@ void MainWindow::startAnalysis(const QString &listingId, const QString &analysis
 {
     if (!m_listingModel->find(listingId))
         return;
+    // Our own flag, not isRunning(): the future ends before its finished() reaches this thread.
+    if (m_catalogPending || m_catalogDirty) {
+        // Freshly imported listings reach the engine with the rebuilt index; start right after.
+        m_deferredStarts.append({listingId, analysisType, force});
+        statusBar()->showMessage(tr("Indexing the imported listings; the analysis starts in a moment…"), 3000);
+        return;
+    }
     m_controller->start(listingId, analysisType, m_settings->analysisDefaults().toParams(), force);
     if (listingId == m_panel->listingId())
         refreshPanelRow(analysisType);

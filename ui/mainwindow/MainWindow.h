@@ -176,9 +176,17 @@ private:
     QTimer m_filterDebounce;
     QTimer m_libraryRefresh;
     QTimer m_countsTimer;
+    struct DeferredStart
+    {
+        QString listingId;
+        QString analysisType;
+        bool force = false;
+    };
+    QList<DeferredStart> m_deferredStarts;   // asked for while the listing index is rebuilt
     QSet<QString> m_panelStored;   // analysis types of the shown listing with a stored result
     bool m_loaded = false;
     bool m_catalogDirty = false;
+    bool m_catalogPending = false;
     int m_resumed = 0;
     int m_importsRunning = 0;
 };
