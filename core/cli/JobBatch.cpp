@@ -80,13 +80,11 @@ void JobBatch::attach(const QString &listingId, const QString &analysisType, con
 void JobBatch::seal()
 {
     m_sealed = true;
-    checkProgress();
+    checkFinished();
 }
 
 void JobBatch::onReply(Entry &entry, const BackendReply &reply)
 {
-    entry.adopted = true;
-    ++m_adopted;
     if (!reply.ok() || !reply.job) {
         entry.outcome.error = reply.message.isEmpty() ? u"the job backend gave no job"_s : reply.message;
         markDone(entry);
@@ -108,7 +106,7 @@ void JobBatch::onReply(Entry &entry, const BackendReply &reply)
         m_backend.watch(job.id);
     }
     update(entry, job);
-    checkProgress();
+    checkFinished();
 }
 
 void JobBatch::onJobUpdated(const Job &job)
@@ -147,20 +145,15 @@ void JobBatch::markDone(Entry &entry)
         return;
     entry.done = true;
     ++m_done;
-    checkProgress();
+    checkFinished();
 }
 
-void JobBatch::checkProgress()
+void JobBatch::checkFinished()
 {
     if (!m_sealed)
         return;
-    const int total = int(m_entries.size());
-    // Queued: listeners may start work or quit the loop, never inside a backend callback.
-    if (!m_adoptedEmitted && m_adopted == total) {
-        m_adoptedEmitted = true;
-        QMetaObject::invokeMethod(this, &JobBatch::allAdopted, Qt::QueuedConnection);
-    }
-    if (!m_finishedEmitted && m_done == total) {
+    // Queued: a listener may quit the loop or destroy the batch, never inside a backend callback.
+    if (!m_finishedEmitted && m_done == int(m_entries.size())) {
         m_finishedEmitted = true;
         QMetaObject::invokeMethod(this, &JobBatch::finished, Qt::QueuedConnection);
     }

@@ -63,8 +63,6 @@ public:
     void printSummary() const;
 
 Q_SIGNALS:
-    // Every job has been adopted (or could not be): from now on each change arrives as an update.
-    void allAdopted();
     void finished();
 
 private:
@@ -72,7 +70,6 @@ private:
     {
         Outcome outcome;
         QString jobId;
-        bool adopted = false;
         bool registered = false;
         bool done = false;
     };
@@ -81,7 +78,7 @@ private:
     void onJobUpdated(const Job &job);
     void update(Entry &entry, const Job &job);
     void markDone(Entry &entry);
-    void checkProgress();
+    void checkFinished();
     void scheduleRegistrySync();
 
     JobBackend &m_backend;
@@ -90,10 +87,8 @@ private:
     std::vector<std::unique_ptr<Entry>> m_entries;
     QHash<QString, Entry *> m_byJobId;
     QHash<QString, Job> m_unclaimed;   // updates of jobs whose start/fetch reply has not arrived yet
-    int m_adopted = 0;
     int m_done = 0;
     bool m_sealed = false;
-    bool m_adoptedEmitted = false;
     bool m_finishedEmitted = false;
     bool m_syncPending = false;
 };
