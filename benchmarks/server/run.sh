@@ -40,7 +40,7 @@ QT_LOGGING_RULES='*.info=false' "$SERVER" --listen "127.0.0.1:$HTTP_PORT" --list
 SERVER_PID=$!
 for _ in $(seq 200); do curl -sf "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null 2>&1 && break; sleep 0.05; done
 
-echo "== machine: $(nproc) cores; server: $WORKERS workers, Redis store; $JOBS jobs over $LISTINGS listings"
+echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run; server: $WORKERS workers, Redis store; $JOBS jobs over $LISTINGS listings"
 echo "== (a) jobs end to end over HTTP (32 keep-alive connections)"
 A=$("$LOADGEN" jobs "$HTTP_PORT" "$JOBS" "$LISTINGS" 32)
 echo "$A"
@@ -56,7 +56,7 @@ echo "wrk -t2 -c2:  $B2 status requests/s"
 echo "wrk -t2 -c32: $B32 status requests/s"
 
 echo "== (c) redis-benchmark on the same Redis (the ceiling)"
-RB=$(redis-benchmark -p "$REDIS_PORT" -t get,set -n 200000 -c 32 -q 2>/dev/null | tr '\r' '\n' | grep -E '^(SET|GET):' | tail -2)
+RB=$(redis-benchmark -p "$REDIS_PORT" -t get,set -n 200000 -c 32 -q 2>/dev/null | tr '\r' '\n' | grep 'requests per second')
 echo "$RB"
 SET_RPS=$(awk '/^SET:/ {print int($2)}' <<<"$RB")
 GET_RPS=$(awk '/^GET:/ {print int($2)}' <<<"$RB")
