@@ -73,10 +73,11 @@ void ListingPanel::setListing(const std::optional<Listing> &listing)
     }
     const Listing &l = *listing;
     m_title->setText(l.title);
-    QString facts = u"<table cellpadding=2>"_s;
-    const auto row = [&facts](const QString &name, const QString &value) {
+    // Two facts per line keeps the panel short, so the result below gets the room.
+    QStringList cells;
+    const auto row = [&cells](const QString &name, const QString &value) {
         if (!value.isEmpty())
-            facts += u"<tr><td>%1</td><td><b>%2</b></td></tr>"_s.arg(name.toHtmlEscaped(), value.toHtmlEscaped());
+            cells << u"<td>%1</td><td><b>%2</b>&nbsp;&nbsp;&nbsp;</td>"_s.arg(name.toHtmlEscaped(), value.toHtmlEscaped());
     };
     row(tr("ID"), l.id);
     row(tr("Industry"), l.industry + (l.industryInferred ? tr(" (inferred)") : QString()));
@@ -98,6 +99,9 @@ void ListingPanel::setListing(const std::optional<Listing> &listing)
     if (l.employees)
         row(tr("Employees"), QString::number(*l.employees));
     row(tr("Source"), l.source);
+    QString facts = u"<table cellpadding=1>"_s;
+    for (qsizetype i = 0; i < cells.size(); i += 2)
+        facts += u"<tr>"_s + cells.at(i) + (i + 1 < cells.size() ? cells.at(i + 1) : QString()) + u"</tr>"_s;
     facts += u"</table>"_s;
     m_facts->setText(facts);
 }

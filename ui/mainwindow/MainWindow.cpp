@@ -273,14 +273,16 @@ void MainWindow::buildUi()
     m_listingView->verticalHeader()->setDefaultSectionSize(m_listingView->fontMetrics().height() + 8);
     m_listingView->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_listingView->horizontalHeader()->setStretchLastSection(false);
-    m_listingView->setColumnWidth(ListingTableModel::ColId, 72);
-    m_listingView->setColumnWidth(ListingTableModel::ColTitle, 250);
-    m_listingView->setColumnWidth(ListingTableModel::ColIndustry, 140);
-    m_listingView->setColumnWidth(ListingTableModel::ColState, 48);
+    m_listingView->setColumnWidth(ListingTableModel::ColId, 70);
+    m_listingView->setColumnWidth(ListingTableModel::ColTitle, 200);
+    m_listingView->setColumnWidth(ListingTableModel::ColIndustry, 110);
+    m_listingView->setColumnWidth(ListingTableModel::ColState, 44);
     for (int c : {ListingTableModel::ColAsking, ListingTableModel::ColRevenue, ListingTableModel::ColCashFlow})
-        m_listingView->setColumnWidth(c, 92);
-    m_listingView->setColumnWidth(ListingTableModel::ColMultiple, 60);
-    m_listingView->setColumnWidth(ListingTableModel::ColScore, 100);
+        m_listingView->setColumnWidth(c, 84);
+    m_listingView->setColumnWidth(ListingTableModel::ColMultiple, 54);
+    m_listingView->setColumnWidth(ListingTableModel::ColScore, 90);
+    // The score and analysis state next to the title, where the eye is, not past the money columns.
+    m_listingView->horizontalHeader()->moveSection(ListingTableModel::ColScore, ListingTableModel::ColIndustry);
     m_listingView->setItemDelegateForColumn(
         ListingTableModel::ColScore,
         new ScoreDelegate({ListingTableModel::ActiveRole, ListingTableModel::ProgressRole, ListingTableModel::ScoreRole},
@@ -299,6 +301,8 @@ void MainWindow::buildUi()
     listingsTab->addWidget(right);
     listingsTab->setStretchFactor(0, 3);
     listingsTab->setStretchFactor(1, 2);
+    listingsTab->setSizes({830, 450});
+    right->setSizes({330, 470});
     m_tabs->addTab(listingsTab, tr("&Listings"));
 
     m_libraryView = new LibraryView(*m_library, m_tabs);
@@ -429,7 +433,7 @@ void MainWindow::restoreState()
     if (geometry.isEmpty() || !restoreGeometry(geometry))
         resize(1280, 800);
     if (!QMainWindow::restoreState(m_settings->windowState()))
-        resizeDocks({m_jobsDock}, {170}, Qt::Vertical);   // first start: the listings get the room
+        resizeDocks({m_jobsDock}, {130}, Qt::Vertical);   // first start: the listings get the room
     m_jobsDock->setDeveloperMode(m_settings->developerMode());
     const ListingFilters f = m_settings->lastFilters();
     const QSignalBlocker b1(m_search), b2(m_minPrice), b3(m_maxPrice);
