@@ -46,7 +46,9 @@ bool usable(const InFlightEntry &e)
 }
 } // namespace
 
-InFlightRegistry::InFlightRegistry(QSettings &settings) : m_settings(settings) {}
+InFlightRegistry::InFlightRegistry(QSettings &settings)
+    : m_settings(settings)
+{ }
 
 QList<InFlightEntry> InFlightRegistry::entries() const
 {

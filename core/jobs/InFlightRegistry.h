@@ -13,8 +13,8 @@ struct InFlightEntry final
     QString listingId;
     QString analysisType;
     QString jobId;
-    QString backend;   // "local" | "remote"
-    QString server;    // base URL for remote jobs, empty for local
+    QString backend; // "local" | "remote"
+    QString server; // base URL for remote jobs, empty for local
 
     bool operator==(const InFlightEntry &) const = default;
 };
@@ -28,16 +28,16 @@ public:
     explicit InFlightRegistry(QSettings &settings);
 
     QList<InFlightEntry> entries() const;
-    void put(const InFlightEntry &entry);          // replaces the entry of the same pair
+    void put(const InFlightEntry &entry); // replaces the entry of the same pair
     void remove(const QString &jobId);
     bool contains(const QString &jobId) const;
-    void sync();   // writes pending changes to the file now
+    void sync(); // writes pending changes to the file now
 
 private:
     QString groupOf(const QString &jobId) const;
 
     QSettings &m_settings;
-    mutable QHash<QString, QString> m_groupByJobId;   // jobId → group, a hint validated on use
+    mutable QHash<QString, QString> m_groupByJobId; // jobId → group, a hint validated on use
 };
 
 } // namespace dealscope

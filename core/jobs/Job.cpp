@@ -17,9 +17,11 @@ constexpr struct
     JobStatus status;
     const char *name;
 } kStatusNames[] = {
-    {JobStatus::Queued, "queued"},       {JobStatus::Running, "running"},
-    {JobStatus::Succeeded, "succeeded"}, {JobStatus::Failed, "failed"},
-    {JobStatus::Canceled, "canceled"},
+    { JobStatus::Queued, "queued" },
+    { JobStatus::Running, "running" },
+    { JobStatus::Succeeded, "succeeded" },
+    { JobStatus::Failed, "failed" },
+    { JobStatus::Canceled, "canceled" },
 };
 
 // Ids, listing ids and types are short; a bound keeps hostile input out of indexes and logs.
@@ -39,7 +41,7 @@ const json *member(const json &object, const char *field)
 }
 
 QString stringField(const json &object, const char *field, bool required, bool nonEmpty = false,
-                    std::size_t maxBytes = std::string::npos)
+    std::size_t maxBytes = std::string::npos)
 {
     const json *value = member(object, field);
     if (!value) {

@@ -11,7 +11,7 @@ namespace dealscope {
 
 enum class JobStatus { Queued, Running, Succeeded, Failed, Canceled };
 
-QString jobStatusName(JobStatus status);                         // "queued", "running", …
+QString jobStatusName(JobStatus status); // "queued", "running", …
 std::optional<JobStatus> parseJobStatus(QStringView name);
 bool isTerminal(JobStatus status);
 
@@ -34,13 +34,13 @@ struct Job final
     std::optional<qint64> startedAt;
     std::optional<qint64> finishedAt;
     QString requestId;
-    QString backend;   // "local" | "remote", client side only; empty on the server
-    QString owner;     // tenant on the server, "local" for the local runner; never serialized to clients
+    QString backend; // "local" | "remote", client side only; empty on the server
+    QString owner; // tenant on the server, "local" for the local runner; never serialized to clients
 
     bool operator==(const Job &) const = default;
 };
 
-enum class JobJsonScope { Wire, Storage };   // Storage also carries `owner`
+enum class JobJsonScope { Wire, Storage }; // Storage also carries `owner`
 
 nlohmann::json jobToJson(const Job &job, JobJsonScope scope = JobJsonScope::Wire);
 // Throws std::invalid_argument naming the offending field.

@@ -26,7 +26,7 @@ struct BackendReply final
     std::optional<Job> job;
     bool deduplicated = false;
     Error error = Error::None;
-    QString message;   // human-readable, never contains a secret
+    QString message; // human-readable, never contains a secret
 
     bool ok() const { return error == Error::None; }
 };
@@ -39,10 +39,12 @@ class JobBackend : public QObject
 public:
     using Callback = std::function<void(const BackendReply &reply)>;
 
-    explicit JobBackend(QObject *parent = nullptr) : QObject(parent) {}
+    explicit JobBackend(QObject *parent = nullptr)
+        : QObject(parent)
+    { }
 
-    virtual QString kind() const = 0;     // "local" | "remote"
-    virtual QString server() const { return {}; }   // base URL for remote, empty for local
+    virtual QString kind() const = 0; // "local" | "remote"
+    virtual QString server() const { return {}; } // base URL for remote, empty for local
 
     virtual void start(const StartRequest &request, QObject *context, Callback callback) = 0;
     virtual void fetch(const QString &jobId, QObject *context, Callback callback) = 0;

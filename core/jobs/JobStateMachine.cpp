@@ -24,8 +24,9 @@ bool isAllowed(JobStatus from, JobStatus to)
 std::optional<TransitionError> transition(Job &job, JobStatus to, qint64 nowMs)
 {
     if (!isAllowed(job.status, to)) {
-        return TransitionError{QStringLiteral("illegal transition %1 → %2")
-                                   .arg(jobStatusName(job.status), jobStatusName(to))};
+        return TransitionError {
+            QStringLiteral("illegal transition %1 → %2").arg(jobStatusName(job.status), jobStatusName(to))
+        };
     }
     const JobStatus from = job.status;
     job.status = to;

@@ -15,7 +15,7 @@ bool isAllowed(JobStatus from, JobStatus to);
 
 struct TransitionError final
 {
-    QString message;   // "illegal transition succeeded → running"
+    QString message; // "illegal transition succeeded → running"
 };
 
 // Applies the transition to `job`: sets status and updatedAt; startedAt when it starts running,

@@ -7,7 +7,9 @@
 
 namespace dealscope {
 
-JobStoreThread::JobStoreThread(QString databasePath) : m_path(std::move(databasePath)) {}
+JobStoreThread::JobStoreThread(QString databasePath)
+    : m_path(std::move(databasePath))
+{ }
 
 JobStoreThread::~JobStoreThread()
 {
@@ -47,14 +49,14 @@ bool JobStoreThread::enqueue(Item item)
 
 bool JobStoreThread::post(Task task)
 {
-    return enqueue(Item{std::move(task), nullptr});
+    return enqueue(Item { std::move(task), nullptr });
 }
 
 std::future<void> JobStoreThread::postAndNotify(Task task)
 {
     auto promise = std::make_shared<std::promise<void>>();
     std::future<void> future = promise->get_future();
-    if (!enqueue(Item{std::move(task), promise}))
+    if (!enqueue(Item { std::move(task), promise }))
         promise->set_value();
     return future;
 }
@@ -94,7 +96,7 @@ void JobStoreThread::run()
             while (m_queue.empty() && !m_stopping)
                 m_wake.wait(&m_mutex);
             if (m_queue.empty())
-                return;   // stopping, and everything queued before has run
+                return; // stopping, and everything queued before has run
             while (!m_queue.empty() && batch.size() < kMaxBatch) {
                 batch.push_back(std::move(m_queue.front()));
                 m_queue.pop_front();

@@ -27,7 +27,7 @@ public:
     using Task = std::function<void(LocalJobStore &store)>;
 
     explicit JobStoreThread(QString databasePath);
-    ~JobStoreThread();   // runs the queued tasks, then closes the store
+    ~JobStoreThread(); // runs the queued tasks, then closes the store
     JobStoreThread(const JobStoreThread &) = delete;
     JobStoreThread &operator=(const JobStoreThread &) = delete;
 
@@ -38,8 +38,7 @@ public:
     bool post(Task task);
 
     // Runs `fn` on the store thread and waits for its result (default-constructed once stopped).
-    template<typename R>
-    R call(std::function<R(LocalJobStore &)> fn)
+    template <typename R> R call(std::function<R(LocalJobStore &)> fn)
     {
         auto promise = std::make_shared<std::promise<R>>();
         std::future<R> future = promise->get_future();
@@ -47,10 +46,10 @@ public:
                 try {
                     promise->set_value(fn(store));
                 } catch (...) {
-                    promise->set_value(R{});
+                    promise->set_value(R {});
                 }
             }))
-            return R{};
+            return R {};
         return future.get();
     }
 
@@ -69,7 +68,7 @@ private:
     struct Item
     {
         Task task;
-        std::shared_ptr<std::promise<void>> committed;   // set after the batch's commit
+        std::shared_ptr<std::promise<void>> committed; // set after the batch's commit
     };
     bool enqueue(Item item);
 

@@ -5,13 +5,13 @@
 
 namespace dealscope {
 
-JobTracker::JobTracker(JobBackend &backend, InFlightRegistry *registry, QString listingId, QString analysisType,
-                       QObject *parent)
-    : QObject(parent),
-      m_backend(backend),
-      m_registry(registry),
-      m_listingId(std::move(listingId)),
-      m_analysisType(std::move(analysisType))
+JobTracker::JobTracker(
+    JobBackend &backend, InFlightRegistry *registry, QString listingId, QString analysisType, QObject *parent)
+    : QObject(parent)
+    , m_backend(backend)
+    , m_registry(registry)
+    , m_listingId(std::move(listingId))
+    , m_analysisType(std::move(analysisType))
 {
     qRegisterMetaType<dealscope::Job>();
     connect(&m_backend, &JobBackend::jobUpdated, this, &JobTracker::onJobUpdated);
@@ -49,7 +49,8 @@ void JobTracker::start(const nlohmann::json &params, bool force)
         m_pendingStart = false;
         if (!reply.ok() || !reply.job) {
             m_cancelAfterStart = false;
-            Q_EMIT errorOccurred(reply.message.isEmpty() ? QStringLiteral("could not start the analysis") : reply.message);
+            Q_EMIT errorOccurred(
+                reply.message.isEmpty() ? QStringLiteral("could not start the analysis") : reply.message);
             return;
         }
         const bool sameJob = m_job && m_job->id == reply.job->id;
@@ -86,7 +87,8 @@ void JobTracker::attach(const QString &knownJobId)
             }
             return;
         }
-        Q_EMIT errorOccurred(reply.message.isEmpty() ? QStringLiteral("could not reach the job backend") : reply.message);
+        Q_EMIT errorOccurred(
+            reply.message.isEmpty() ? QStringLiteral("could not reach the job backend") : reply.message);
     };
     if (knownJobId.isEmpty())
         m_backend.lookup(m_listingId, m_analysisType, this, onReply);
@@ -108,7 +110,8 @@ void JobTracker::cancel()
             onJobUpdated(*reply.job);
         }
         if (!reply.ok() && reply.error != BackendReply::Error::Conflict)
-            Q_EMIT errorOccurred(reply.message.isEmpty() ? QStringLiteral("could not cancel the analysis") : reply.message);
+            Q_EMIT errorOccurred(
+                reply.message.isEmpty() ? QStringLiteral("could not cancel the analysis") : reply.message);
     });
 }
 
@@ -130,7 +133,8 @@ void JobTracker::adopt(const Job &job)
     m_expired = false;
     if (!isTerminal(job.status)) {
         if (m_registry) {
-            m_registry->put(InFlightEntry{m_listingId, m_analysisType, job.id, m_backend.kind(), m_backend.server()});
+            m_registry->put(
+                InFlightEntry { m_listingId, m_analysisType, job.id, m_backend.kind(), m_backend.server() });
         }
         m_backend.watch(job.id);
     }

@@ -23,13 +23,13 @@ class JobTracker final : public QObject
     Q_OBJECT
 public:
     JobTracker(JobBackend &backend, InFlightRegistry *registry, QString listingId, QString analysisType,
-               QObject *parent = nullptr);
+        QObject *parent = nullptr);
     ~JobTracker() override;
 
     QString listingId() const { return m_listingId; }
     QString analysisType() const { return m_analysisType; }
     std::optional<Job> job() const { return m_job; }
-    bool isActive() const;          // a start is pending or the job is queued/running
+    bool isActive() const; // a start is pending or the job is queued/running
     bool isExpired() const { return m_expired; }
 
     // Starts (or joins, on dedup) the pair's job. Ignored while a start is pending or the job is active.
@@ -42,9 +42,9 @@ Q_SIGNALS:
     void jobChanged(const dealscope::Job &job);
     // A start() was answered: with a new job, or (deduplicated) the pair's active or recent one.
     void started(const dealscope::Job &job, bool deduplicated);
-    void finished(const dealscope::Job &job);       // exactly once per job reaching a terminal state
+    void finished(const dealscope::Job &job); // exactly once per job reaching a terminal state
     void errorOccurred(const QString &message);
-    void expired(const QString &jobId);             // remote job the server no longer knows
+    void expired(const QString &jobId); // remote job the server no longer knows
 
 private:
     void adopt(const Job &job);

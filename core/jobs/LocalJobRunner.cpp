@@ -50,7 +50,7 @@ QString pairKey(const QString &listingId, const QString &analysisType)
 
 json checkpointToJson(const PipelineCheckpoint &cp)
 {
-    return json{{"nextStep", cp.nextStep}, {"state", cp.state}};
+    return json { { "nextStep", cp.nextStep }, { "state", cp.state } };
 }
 
 std::optional<PipelineCheckpoint> checkpointFromJson(const json &j)
@@ -77,10 +77,10 @@ struct LocalJobRunner::Private
     {
         Job job;
         PipelineCheckpoint checkpoint;
-        std::atomic_bool cancel{false};
+        std::atomic_bool cancel { false };
         quint64 version = 0;
         quint64 emittedVersion = 0;
-        QList<QPair<quint64, Job>> pendingStatus;   // status changes are each shown, in order
+        QList<QPair<quint64, Job>> pendingStatus; // status changes are each shown, in order
         qint64 lastEmitMs = 0;
         qint64 lastPersistMs = 0;
         bool running = false;
@@ -95,20 +95,23 @@ struct LocalJobRunner::Private
     std::unique_ptr<JobStoreThread> store;
     QString error;
     QTimer *flushTimer = nullptr;
-    std::atomic_bool shuttingDown{false};
+    std::atomic_bool shuttingDown { false };
 
-    mutable QMutex mutex;   // guards everything below
-    QHash<QString, EntryPtr> entries;                 // active jobs and terminal ones not yet shown
-    QHash<QString, QString> activeByPair;             // pairKey → job id (queued or running)
-    QHash<QString, RecentSuccess> recentByPair;       // pairKey → last success, for dedup
-    QSet<QString> dirty;                              // entries with changes not yet emitted
+    mutable QMutex mutex; // guards everything below
+    QHash<QString, EntryPtr> entries; // active jobs and terminal ones not yet shown
+    QHash<QString, QString> activeByPair; // pairKey → job id (queued or running)
+    QHash<QString, RecentSuccess> recentByPair; // pairKey → last success, for dedup
+    QSet<QString> dirty; // entries with changes not yet emitted
     bool flushPosted = false;
     bool timerArmed = false;
     bool busy = false;
     int active = 0;
 
     Private(LocalJobRunner *owner, std::shared_ptr<const AnalysisEngine> e, LocalRunnerOptions o)
-        : q(owner), engine(std::move(e)), options(std::move(o)), retry(retryOptions(options))
+        : q(owner)
+        , engine(std::move(e))
+        , options(std::move(o))
+        , retry(retryOptions(options))
     {
         pool.setMaxThreadCount(std::max(1, options.threads));
         pool.setObjectName(QStringLiteral("dealscope-jobs"));
@@ -128,7 +131,8 @@ struct LocalJobRunner::Private
         if (!callback)
             return;
         QObject *target = context ? context : q;
-        QMetaObject::invokeMethod(target, [callback, reply = std::move(reply)] { callback(reply); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            target, [callback, reply = std::move(reply)] { callback(reply); }, Qt::QueuedConnection);
     }
 
     static BackendReply okReply(const Job &job, bool deduplicated = false)
@@ -163,7 +167,8 @@ struct LocalJobRunner::Private
             if (activeByPair.value(key) == e.job.id)
                 activeByPair.remove(key);
             if (to == JobStatus::Succeeded)
-                recentByPair.insert(key, RecentSuccess{e.job.id, e.job.listingId, e.job.analysisType, *e.job.finishedAt});
+                recentByPair.insert(
+                    key, RecentSuccess { e.job.id, e.job.listingId, e.job.analysisType, *e.job.finishedAt });
         }
         return true;
     }
@@ -172,12 +177,13 @@ struct LocalJobRunner::Private
     {
         ++e.version;
         if (statusChange)
-            e.pendingStatus.append({e.version, e.job});
+            e.pendingStatus.append({ e.version, e.job });
         dirty.insert(e.job.id);
         if (flushPosted || (!statusChange && timerArmed))
             return;
         flushPosted = true;
-        QMetaObject::invokeMethod(q, [this] { flush(); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            q, [this] { flush(); }, Qt::QueuedConnection);
     }
 
     void persistLocked(Entry &e)
@@ -288,8 +294,8 @@ struct LocalJobRunner::Private
             if (e.cancel.load() || shuttingDown.load())
                 throw AnalysisError(AnalysisError::Kind::Canceled, kCanceledByUser);
             if (std::chrono::steady_clock::now() >= deadline)
-                throw AnalysisError(AnalysisError::Kind::TimedOut,
-                                    QStringLiteral("timed out after %1 s").arg(options.timeoutSeconds));
+                throw AnalysisError(
+                    AnalysisError::Kind::TimedOut, QStringLiteral("timed out after %1 s").arg(options.timeoutSeconds));
             QThread::msleep(20);
         }
     }
@@ -301,7 +307,7 @@ struct LocalJobRunner::Private
         const Failpoints::Hit hit = Failpoints::hit(name);
         switch (hit.action) {
         case Failpoints::Action::None:
-        case Failpoints::Action::Abort:   // hit() never returns for abort
+        case Failpoints::Action::Abort: // hit() never returns for abort
             return;
         case Failpoints::Action::Delay:
             sleepInterruptibly(e, hit.delayMs, deadline);
@@ -355,8 +361,8 @@ struct LocalJobRunner::Private
             persistLocked(*e);
             notifyLocked(*e, true);
         }
-        qCInfo(lcJobs).noquote() << "job" << e->job.id << "transient failure:" << err.message() << "- retry in"
-                                 << delay << "ms";
+        qCInfo(lcJobs).noquote() << "job" << e->job.id << "transient failure:" << err.message() << "- retry in" << delay
+                                 << "ms";
         scheduleAfter(e->job.id, delay);
     }
 
@@ -416,15 +422,13 @@ struct LocalJobRunner::Private
                 const qint64 now = nowMs();
                 e->job.updatedAt = std::max(e->job.updatedAt, now);
                 const int index = cp.nextStep - 1;
-                JobStepRecord step{e->job.id, attempt, index,
-                                   index >= 0 && index < steps.size() ? steps.at(index).id
-                                                                      : QStringLiteral("step%1").arg(index),
-                                   stepStartedAt, now};
+                JobStepRecord step { e->job.id, attempt, index,
+                    index >= 0 && index < steps.size() ? steps.at(index).id : QStringLiteral("step%1").arg(index),
+                    stepStartedAt, now };
                 e->lastPersistMs = now;
                 if (store) {
-                    written = store->postAndNotify([job = e->job, cp = checkpointToJson(cp), step](LocalJobStore &s) {
-                        s.saveCheckpoint(job, cp, step);
-                    });
+                    written = store->postAndNotify([job = e->job, cp = checkpointToJson(cp), step](
+                                                       LocalJobStore &s) { s.saveCheckpoint(job, cp, step); });
                 }
             }
             // The next step starts only once this one is on disk: that is what a resume relies on.
@@ -437,7 +441,7 @@ struct LocalJobRunner::Private
         try {
             if (steps.isEmpty())
                 throw AnalysisError(AnalysisError::Kind::Permanent,
-                                    QStringLiteral("unknown analysisType \"%1\"").arg(snapshot.analysisType));
+                    QStringLiteral("unknown analysisType \"%1\"").arg(snapshot.analysisType));
             json result = engine->run(snapshot, checkpoint, hooks);
             failpoint(QStringLiteral("jobs.before_finish"), *e, deadline);
             finish(e, JobStatus::Succeeded, std::move(result), {});
@@ -455,7 +459,7 @@ struct LocalJobRunner::Private
                 break;
             case AnalysisError::Kind::TimedOut:
                 finish(e, JobStatus::Failed, std::nullopt,
-                       QStringLiteral("timed out after %1 s").arg(options.timeoutSeconds));
+                    QStringLiteral("timed out after %1 s").arg(options.timeoutSeconds));
                 break;
             case AnalysisError::Kind::Transient:
                 if (shuttingDown.load()) {
@@ -476,7 +480,7 @@ struct LocalJobRunner::Private
         } catch (const std::exception &ex) {
             qCWarning(lcJobs) << "job" << id << "failed with an unexpected exception:" << ex.what();
             finish(e, JobStatus::Failed, std::nullopt,
-                   QStringLiteral("internal error: %1").arg(QString::fromUtf8(ex.what())));
+                QStringLiteral("internal error: %1").arg(QString::fromUtf8(ex.what())));
         }
     }
 
@@ -497,25 +501,28 @@ struct LocalJobRunner::Private
                 if (guard->thread() == QThread::currentThread())
                     callback(reply);
                 else
-                    QMetaObject::invokeMethod(guard.data(), [callback, reply] { callback(reply); }, Qt::QueuedConnection);
+                    QMetaObject::invokeMethod(
+                        guard.data(), [callback, reply] { callback(reply); }, Qt::QueuedConnection);
             },
             Qt::QueuedConnection);
     }
 
-    void replyFromStore(QObject *context, const Callback &callback,
-                        std::function<BackendReply(LocalJobStore &)> query)
+    void replyFromStore(QObject *context, const Callback &callback, std::function<BackendReply(LocalJobStore &)> query)
     {
         QPointer<QObject> guard(context ? context : q);
         if (!store || !store->post([this, guard, callback, query = std::move(query)](LocalJobStore &s) {
                 deliverFromStore(guard, callback, query(s));
             })) {
-            deliver(context, callback, errorReply(BackendReply::Error::Internal, QStringLiteral("the job store is not open")));
+            deliver(context, callback,
+                errorReply(BackendReply::Error::Internal, QStringLiteral("the job store is not open")));
         }
     }
 };
 
-LocalJobRunner::LocalJobRunner(std::shared_ptr<const AnalysisEngine> engine, LocalRunnerOptions options, QObject *parent)
-    : JobBackend(parent), d(std::make_unique<Private>(this, std::move(engine), std::move(options)))
+LocalJobRunner::LocalJobRunner(
+    std::shared_ptr<const AnalysisEngine> engine, LocalRunnerOptions options, QObject *parent)
+    : JobBackend(parent)
+    , d(std::make_unique<Private>(this, std::move(engine), std::move(options)))
 {
     qRegisterMetaType<dealscope::Job>();
     d->flushTimer = new QTimer(this);
@@ -555,12 +562,12 @@ bool LocalJobRunner::open()
         return false;
     }
     const qint64 since = nowMs() - d->options.recentSuccessWindowMs;
-    const QList<RecentSuccess> recent = store->call<QList<RecentSuccess>>(
-        [since](LocalJobStore &s) { return s.successesSince(kOwner, since); });
+    const QList<RecentSuccess> recent
+        = store->call<QList<RecentSuccess>>([since](LocalJobStore &s) { return s.successesSince(kOwner, since); });
     QMutexLocker lock(&d->mutex);
     d->store = std::move(store);
     for (const RecentSuccess &r : recent)
-        d->recentByPair.insert(pairKey(r.listingId, r.analysisType), r);   // ordered by finishedAt: last wins
+        d->recentByPair.insert(pairKey(r.listingId, r.analysisType), r); // ordered by finishedAt: last wins
     d->error.clear();
     return true;
 }
@@ -575,9 +582,9 @@ void LocalJobRunner::start(const StartRequest &request, QObject *context, Callba
 {
     if (d->shuttingDown.load() || !d->store) {
         d->deliver(context, callback,
-                   Private::errorReply(BackendReply::Error::Internal,
-                                       d->store ? QStringLiteral("the local runner is shutting down")
-                                                : QStringLiteral("the job store is not open")));
+            Private::errorReply(BackendReply::Error::Internal,
+                d->store ? QStringLiteral("the local runner is shutting down")
+                         : QStringLiteral("the job store is not open")));
         return;
     }
     const json params = request.params.is_null() ? json::object() : request.params;
@@ -619,20 +626,23 @@ void LocalJobRunner::start(const StartRequest &request, QObject *context, Callba
                         return;
                     }
                     // Deleted under us: start afresh, this time without the stale success.
-                    QMetaObject::invokeMethod(this, [this, jobId, request, guard, callback] {
-                        {
-                            QMutexLocker relock(&d->mutex);
-                            const QString k = pairKey(request.listingId, request.analysisType);
-                            if (d->recentByPair.value(k).jobId == jobId)
-                                d->recentByPair.remove(k);
-                        }
-                        if (guard)
-                            start(request, guard, callback);
-                    }, Qt::QueuedConnection);
+                    QMetaObject::invokeMethod(
+                        this,
+                        [this, jobId, request, guard, callback] {
+                            {
+                                QMutexLocker relock(&d->mutex);
+                                const QString k = pairKey(request.listingId, request.analysisType);
+                                if (d->recentByPair.value(k).jobId == jobId)
+                                    d->recentByPair.remove(k);
+                            }
+                            if (guard)
+                                start(request, guard, callback);
+                        },
+                        Qt::QueuedConnection);
                 });
                 if (!posted) {
                     d->deliver(context, callback,
-                               Private::errorReply(BackendReply::Error::Internal, QStringLiteral("the job store is closed")));
+                        Private::errorReply(BackendReply::Error::Internal, QStringLiteral("the job store is closed")));
                 }
                 return;
             }
@@ -697,8 +707,8 @@ void LocalJobRunner::lookup(const QString &listingId, const QString &analysisTyp
     d->replyFromStore(context, callback, [listingId, analysisType](LocalJobStore &s) {
         if (const auto job = s.latestForPair(kOwner, listingId, analysisType))
             return Private::okReply(*job);
-        return Private::errorReply(BackendReply::Error::NotFound,
-                                   QStringLiteral("no %1 job for listing %2").arg(analysisType, listingId));
+        return Private::errorReply(
+            BackendReply::Error::NotFound, QStringLiteral("no %1 job for listing %2").arg(analysisType, listingId));
     });
 }
 
@@ -711,9 +721,8 @@ void LocalJobRunner::cancel(const QString &jobId, QObject *context, Callback cal
                 const Job job = e->job;
                 lock.unlock();
                 d->deliver(context, callback,
-                           Private::errorReply(BackendReply::Error::Conflict,
-                                               QStringLiteral("job %1 is already %2").arg(jobId, jobStatusName(job.status)),
-                                               job));
+                    Private::errorReply(BackendReply::Error::Conflict,
+                        QStringLiteral("job %1 is already %2").arg(jobId, jobStatusName(job.status)), job));
                 return;
             }
             e->cancel.store(true);
@@ -740,8 +749,7 @@ void LocalJobRunner::cancel(const QString &jobId, QObject *context, Callback cal
             return Private::errorReply(BackendReply::Error::NotFound, QStringLiteral("no job %1").arg(jobId));
         if (isTerminal(job->status)) {
             return Private::errorReply(BackendReply::Error::Conflict,
-                                       QStringLiteral("job %1 is already %2").arg(jobId, jobStatusName(job->status)),
-                                       *job);
+                QStringLiteral("job %1 is already %2").arg(jobId, jobStatusName(job->status)), *job);
         }
         job->cancelRequested = true;
         JobStateMachine::transition(*job, JobStatus::Canceled, nowMs());
@@ -759,11 +767,12 @@ void LocalJobRunner::watch(const QString &jobId)
     {
         QMutexLocker lock(&d->mutex);
         if (const auto e = d->entries.value(jobId)) {
-            e->pendingStatus.append({++e->version, e->job});
+            e->pendingStatus.append({ ++e->version, e->job });
             d->dirty.insert(jobId);
             if (!d->flushPosted) {
                 d->flushPosted = true;
-                QMetaObject::invokeMethod(this, [this] { d->flush(); }, Qt::QueuedConnection);
+                QMetaObject::invokeMethod(
+                    this, [this] { d->flush(); }, Qt::QueuedConnection);
             }
             return;
         }
@@ -773,7 +782,8 @@ void LocalJobRunner::watch(const QString &jobId)
     d->store->post([this, jobId](LocalJobStore &s) {
         if (auto job = s.job(jobId)) {
             job->backend = QStringLiteral("local");
-            QMetaObject::invokeMethod(this, [this, job = *job] { Q_EMIT jobUpdated(job); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this, [this, job = *job] { Q_EMIT jobUpdated(job); }, Qt::QueuedConnection);
         }
     });
 }
@@ -787,8 +797,7 @@ int LocalJobRunner::resumeInterrupted()
 {
     if (!d->store || d->shuttingDown.load())
         return 0;
-    const QList<StoredJob> stored =
-        d->store->call<QList<StoredJob>>([](LocalJobStore &s) { return s.unfinished(); });
+    const QList<StoredJob> stored = d->store->call<QList<StoredJob>>([](LocalJobStore &s) { return s.unfinished(); });
     QStringList toRun;
     int resumed = 0;
     {
@@ -812,7 +821,8 @@ int LocalJobRunner::resumeInterrupted()
             const QString other = d->activeByPair.value(key);
             if (e->job.cancelRequested || !other.isEmpty()) {
                 d->transitionLocked(*e, JobStatus::Canceled);
-                e->job.error = e->job.cancelRequested ? kCanceledByUser : QStringLiteral("superseded by job %1").arg(other);
+                e->job.error
+                    = e->job.cancelRequested ? kCanceledByUser : QStringLiteral("superseded by job %1").arg(other);
                 d->persistLocked(*e);
                 d->notifyLocked(*e, true);
                 continue;

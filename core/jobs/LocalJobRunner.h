@@ -12,13 +12,13 @@ class AnalysisEngine;
 
 struct LocalRunnerOptions final
 {
-    QString dataDir;                 // holds jobs.sqlite; the app data folder unless --data-dir
-    int threads = 2;                 // worker threads
-    int timeoutSeconds = 300;        // per attempt
+    QString dataDir; // holds jobs.sqlite; the app data folder unless --data-dir
+    int threads = 2; // worker threads
+    int timeoutSeconds = 300; // per attempt
     int maxAttempts = 3;
-    qint64 retryBaseDelayMs = 1000;  // exponential backoff base, with ±20 % jitter
+    qint64 retryBaseDelayMs = 1000; // exponential backoff base, with ±20 % jitter
     qint64 retryMaxDelayMs = 30000;
-    qint64 recentSuccessWindowMs = 3600 * 1000;   // dedup returns a success younger than this
+    qint64 recentSuccessWindowMs = 3600 * 1000; // dedup returns a success younger than this
 };
 
 // Runs analyses on a thread pool with every rule of SPEC §3 (dedup, progress, cancel, timeout,
@@ -38,7 +38,7 @@ class LocalJobRunner final : public JobBackend
     Q_OBJECT
 public:
     LocalJobRunner(std::shared_ptr<const AnalysisEngine> engine, LocalRunnerOptions options, QObject *parent = nullptr);
-    ~LocalJobRunner() override;   // cancels nothing, waits for running steps to reach a checkpoint
+    ~LocalJobRunner() override; // cancels nothing, waits for running steps to reach a checkpoint
 
     // Opens the store; false with errorString() when the data dir or database is unusable.
     bool open();
@@ -55,12 +55,12 @@ public:
     // Requeues every non-terminal job found in the store (attempt + 1, from its checkpoint).
     // Returns the number of jobs resumed.
     int resumeInterrupted();
-    QList<Job> jobs() const;          // every job in the store, newest first
+    QList<Job> jobs() const; // every job in the store, newest first
     int activeCount() const;
     void setThreadCount(int threads);
 
 Q_SIGNALS:
-    void idle();   // no job queued or running any more
+    void idle(); // no job queued or running any more
 
 private:
     struct Private;

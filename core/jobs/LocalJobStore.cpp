@@ -3,8 +3,8 @@
 #include "jobs/JobsLog.h"
 
 #include <QAtomicInteger>
-#include <QFileInfo>
 #include <QDir>
+#include <QFileInfo>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QVariant>
@@ -31,10 +31,9 @@ QVariant optionalTime(const std::optional<qint64> &t)
 } // namespace
 
 LocalJobStore::LocalJobStore(QString databasePath)
-    : m_path(std::move(databasePath)),
-      m_connectionName(QStringLiteral("dealscope-jobs-%1").arg(s_connectionSerial.fetchAndAddRelaxed(1)))
-{
-}
+    : m_path(std::move(databasePath))
+    , m_connectionName(QStringLiteral("dealscope-jobs-%1").arg(s_connectionSerial.fetchAndAddRelaxed(1)))
+{ }
 
 LocalJobStore::~LocalJobStore()
 {
@@ -134,15 +133,16 @@ QSqlQuery &LocalJobStore::prepared(Statement which, const QString &sql)
 bool LocalJobStore::writeJob(const Job &job)
 {
     // The upsert keeps checkpoint_json of a running job; a terminal job never resumes, so drop it.
-    QSqlQuery &q = prepared(Statement::UpsertJob, QStringLiteral(
-        "INSERT INTO jobs (id, owner, listing_id, analysis_type, status, attempt, created_at, updated_at,"
-        " finished_at, job_json, checkpoint_json) VALUES (?,?,?,?,?,?,?,?,?,?,NULL)"
-        " ON CONFLICT(id) DO UPDATE SET owner=excluded.owner, listing_id=excluded.listing_id,"
-        " analysis_type=excluded.analysis_type, status=excluded.status, attempt=excluded.attempt,"
-        " created_at=excluded.created_at, updated_at=excluded.updated_at, finished_at=excluded.finished_at,"
-        " job_json=excluded.job_json,"
-        " checkpoint_json=CASE WHEN excluded.status IN ('succeeded','failed','canceled') THEN NULL"
-        " ELSE jobs.checkpoint_json END"));
+    QSqlQuery &q = prepared(Statement::UpsertJob,
+        QStringLiteral(
+            "INSERT INTO jobs (id, owner, listing_id, analysis_type, status, attempt, created_at, updated_at,"
+            " finished_at, job_json, checkpoint_json) VALUES (?,?,?,?,?,?,?,?,?,?,NULL)"
+            " ON CONFLICT(id) DO UPDATE SET owner=excluded.owner, listing_id=excluded.listing_id,"
+            " analysis_type=excluded.analysis_type, status=excluded.status, attempt=excluded.attempt,"
+            " created_at=excluded.created_at, updated_at=excluded.updated_at, finished_at=excluded.finished_at,"
+            " job_json=excluded.job_json,"
+            " checkpoint_json=CASE WHEN excluded.status IN ('succeeded','failed','canceled') THEN NULL"
+            " ELSE jobs.checkpoint_json END"));
     q.bindValue(0, job.id);
     q.bindValue(1, job.owner);
     q.bindValue(2, job.listingId);
@@ -182,7 +182,8 @@ bool LocalJobStore::saveCheckpoint(const Job &job, const json &checkpoint, const
     }
     bool ok = writeJob(job);
     if (ok) {
-        QSqlQuery &q = prepared(Statement::UpdateCheckpoint, QStringLiteral("UPDATE jobs SET checkpoint_json=? WHERE id=?"));
+        QSqlQuery &q
+            = prepared(Statement::UpdateCheckpoint, QStringLiteral("UPDATE jobs SET checkpoint_json=? WHERE id=?"));
         q.bindValue(0, toText(checkpoint));
         q.bindValue(1, job.id);
         ok = q.exec();
@@ -192,8 +193,8 @@ bool LocalJobStore::saveCheckpoint(const Job &job, const json &checkpoint, const
     }
     if (ok) {
         QSqlQuery &q = prepared(Statement::InsertStep,
-                                QStringLiteral("INSERT OR REPLACE INTO job_steps (job_id, attempt, step_index, step_id,"
-                                               " started_at, finished_at) VALUES (?,?,?,?,?,?)"));
+            QStringLiteral("INSERT OR REPLACE INTO job_steps (job_id, attempt, step_index, step_id,"
+                           " started_at, finished_at) VALUES (?,?,?,?,?,?)"));
         q.bindValue(0, step.jobId);
         q.bindValue(1, step.attempt);
         q.bindValue(2, step.stepIndex);
@@ -308,8 +309,8 @@ QList<Job> LocalJobStore::all(int limit)
     return out;
 }
 
-std::optional<Job> LocalJobStore::latestForPair(const QString &owner, const QString &listingId,
-                                                const QString &analysisType)
+std::optional<Job> LocalJobStore::latestForPair(
+    const QString &owner, const QString &listingId, const QString &analysisType)
 {
     if (!m_open)
         return std::nullopt;
@@ -340,7 +341,7 @@ QList<RecentSuccess> LocalJobStore::successesSince(const QString &owner, qint64 
     if (!q.exec())
         return out;
     while (q.next())
-        out.append({q.value(0).toString(), q.value(1).toString(), q.value(2).toString(), q.value(3).toLongLong()});
+        out.append({ q.value(0).toString(), q.value(1).toString(), q.value(2).toString(), q.value(3).toLongLong() });
     return out;
 }
 
@@ -356,8 +357,8 @@ QList<JobStepRecord> LocalJobStore::steps(const QString &jobId)
     if (!q.exec())
         return out;
     while (q.next()) {
-        out.append({jobId, q.value(0).toInt(), q.value(1).toInt(), q.value(2).toString(), q.value(3).toLongLong(),
-                    q.value(4).toLongLong()});
+        out.append({ jobId, q.value(0).toInt(), q.value(1).toInt(), q.value(2).toString(), q.value(3).toLongLong(),
+            q.value(4).toLongLong() });
     }
     return out;
 }

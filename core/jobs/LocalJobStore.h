@@ -31,7 +31,7 @@ struct JobStepRecord final
 struct StoredJob final
 {
     Job job;
-    std::optional<nlohmann::json> checkpoint;   // {"nextStep": n, "state": {...}} of the last finished step
+    std::optional<nlohmann::json> checkpoint; // {"nextStep": n, "state": {...}} of the last finished step
 };
 
 struct RecentSuccess final
@@ -65,12 +65,16 @@ public:
     bool saveCheckpoint(const Job &job, const nlohmann::json &checkpoint, const JobStepRecord &step);
 
     std::optional<StoredJob> load(const QString &jobId);
-    std::optional<Job> job(const QString &jobId) { auto s = load(jobId); return s ? std::optional<Job>(s->job) : std::nullopt; }
-    QList<StoredJob> unfinished();                       // queued or running, oldest first
-    QList<Job> all(int limit = -1);                      // newest first
+    std::optional<Job> job(const QString &jobId)
+    {
+        auto s = load(jobId);
+        return s ? std::optional<Job>(s->job) : std::nullopt;
+    }
+    QList<StoredJob> unfinished(); // queued or running, oldest first
+    QList<Job> all(int limit = -1); // newest first
     std::optional<Job> latestForPair(const QString &owner, const QString &listingId, const QString &analysisType);
     QList<RecentSuccess> successesSince(const QString &owner, qint64 sinceMs);
-    QList<JobStepRecord> steps(const QString &jobId);    // by attempt, then step index
+    QList<JobStepRecord> steps(const QString &jobId); // by attempt, then step index
     int count();
 
     // Groups the following writes into one transaction (one commit instead of one per write);

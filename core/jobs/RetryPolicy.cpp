@@ -7,7 +7,8 @@
 
 namespace dealscope {
 
-RetryPolicy::RetryPolicy(Options options) : m_options(options)
+RetryPolicy::RetryPolicy(Options options)
+    : m_options(options)
 {
     m_options.maxAttempts = std::max(1, m_options.maxAttempts);
     m_options.baseDelayMs = std::max<qint64>(0, m_options.baseDelayMs);
@@ -15,11 +16,12 @@ RetryPolicy::RetryPolicy(Options options) : m_options(options)
     m_options.jitter = std::clamp(m_options.jitter, 0.0, 1.0);
 }
 
-qint64 RetryPolicy::delayMs(int failedAttempt, std::optional<qint64> retryAfterMs,
-                            const std::function<double()> &random01) const
+qint64 RetryPolicy::delayMs(
+    int failedAttempt, std::optional<qint64> retryAfterMs, const std::function<double()> &random01) const
 {
     const int exponent = std::clamp(failedAttempt - 1, 0, 40);
-    const double backoff = std::min(double(m_options.maxDelayMs), double(m_options.baseDelayMs) * std::pow(2.0, exponent));
+    const double backoff
+        = std::min(double(m_options.maxDelayMs), double(m_options.baseDelayMs) * std::pow(2.0, exponent));
     const double r = std::clamp(random01 ? random01() : QRandomGenerator::global()->generateDouble(), 0.0, 1.0);
     const double factor = 1.0 + m_options.jitter * (2.0 * r - 1.0);
     qint64 delay = std::llround(backoff * factor);

@@ -30,7 +30,7 @@ public:
     // Milliseconds to wait after `failedAttempt` failed. `random01` is for tests; defaults to
     // QRandomGenerator::global().
     qint64 delayMs(int failedAttempt, std::optional<qint64> retryAfterMs = std::nullopt,
-                   const std::function<double()> &random01 = {}) const;
+        const std::function<double()> &random01 = {}) const;
 
 private:
     Options m_options;

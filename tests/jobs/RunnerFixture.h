@@ -114,7 +114,7 @@ inline std::optional<BackendReply> await(const std::function<void(JobBackend::Ca
 }
 
 inline StartRequest request(const QString &listing, const QString &type = QStringLiteral("valuation"),
-                            nlohmann::json params = nlohmann::json::object(), bool force = false)
+    nlohmann::json params = nlohmann::json::object(), bool force = false)
 {
     StartRequest r;
     r.listingId = listing;

@@ -15,23 +15,20 @@ class TestInFlightRegistry final : public QObject
     QString iniPath() const { return m_dir.filePath(QStringLiteral("dealscope.ini")); }
 
     static InFlightEntry entry(const QString &listing, const QString &type, const QString &job,
-                               const QString &backend = QStringLiteral("local"), const QString &server = {})
+        const QString &backend = QStringLiteral("local"), const QString &server = {})
     {
-        return InFlightEntry{listing, type, job, backend, server};
+        return InFlightEntry { listing, type, job, backend, server };
     }
 
     static QList<InFlightEntry> sorted(QList<InFlightEntry> list)
     {
-        std::sort(list.begin(), list.end(),
-                  [](const InFlightEntry &a, const InFlightEntry &b) { return a.jobId < b.jobId; });
+        std::sort(
+            list.begin(), list.end(), [](const InFlightEntry &a, const InFlightEntry &b) { return a.jobId < b.jobId; });
         return list;
     }
 
 private Q_SLOTS:
-    void init()
-    {
-        QFile::remove(iniPath());
-    }
+    void init() { QFile::remove(iniPath()); }
 
     void emptyAtFirst()
     {
@@ -45,7 +42,7 @@ private Q_SLOTS:
     {
         const auto local = entry(QStringLiteral("L1"), QStringLiteral("valuation"), QStringLiteral("job1"));
         const auto remote = entry(QStringLiteral("L1"), QStringLiteral("valuation"), QStringLiteral("job2"),
-                                  QStringLiteral("remote"), QStringLiteral("http://127.0.0.1:8080/base"));
+            QStringLiteral("remote"), QStringLiteral("http://127.0.0.1:8080/base"));
         {
             QSettings settings(iniPath(), QSettings::IniFormat);
             InFlightRegistry registry(settings);
@@ -55,7 +52,7 @@ private Q_SLOTS:
         // A new QSettings on the same file sees both: the registry synced without waiting for exit.
         QSettings settings(iniPath(), QSettings::IniFormat);
         InFlightRegistry registry(settings);
-        QCOMPARE(sorted(registry.entries()), (QList<InFlightEntry>{local, remote}));
+        QCOMPARE(sorted(registry.entries()), (QList<InFlightEntry> { local, remote }));
         QVERIFY(registry.contains(QStringLiteral("job1")));
         QVERIFY(registry.contains(QStringLiteral("job2")));
 
@@ -125,7 +122,7 @@ private Q_SLOTS:
         QCOMPARE(all.at(0).jobId, QStringLiteral("ok"));
         QCOMPARE(all.at(0).backend, QStringLiteral("local"));
         QVERIFY(registry.contains(QStringLiteral("ok")));
-        registry.remove(QStringLiteral("ok"));   // found by scanning, not from put()
+        registry.remove(QStringLiteral("ok")); // found by scanning, not from put()
         QVERIFY(registry.entries().isEmpty());
     }
 
@@ -148,7 +145,7 @@ private Q_SLOTS:
         InFlightRegistry second(settings);
         first.put(entry(QStringLiteral("A"), QStringLiteral("valuation"), QStringLiteral("a")));
         second.put(entry(QStringLiteral("A"), QStringLiteral("valuation"), QStringLiteral("b")));
-        first.remove(QStringLiteral("a"));   // already replaced by b
+        first.remove(QStringLiteral("a")); // already replaced by b
         QVERIFY(second.contains(QStringLiteral("b")));
         QCOMPARE(first.entries().size(), 1);
     }
@@ -158,7 +155,8 @@ private Q_SLOTS:
         QSettings settings(iniPath(), QSettings::IniFormat);
         InFlightRegistry registry(settings);
         for (int i = 0; i < 5000; ++i)
-            registry.put(entry(QStringLiteral("L%1").arg(i), QStringLiteral("valuation"), QStringLiteral("j%1").arg(i)));
+            registry.put(
+                entry(QStringLiteral("L%1").arg(i), QStringLiteral("valuation"), QStringLiteral("j%1").arg(i)));
         QCOMPARE(registry.entries().size(), 5000);
         for (int i = 0; i < 5000; ++i)
             registry.remove(QStringLiteral("j%1").arg(i));

@@ -18,11 +18,11 @@ private:
         job.id = QStringLiteral("V1StGXR8_Z5jdHi6B-myT");
         job.listingId = QStringLiteral("2150243");
         job.analysisType = QStringLiteral("valuation");
-        job.params = json{{"downPaymentPct", 0.2}, {"termYears", 7}};
+        job.params = json { { "downPaymentPct", 0.2 }, { "termYears", 7 } };
         job.status = JobStatus::Succeeded;
         job.progress = 100;
         job.partialOutput = QStringLiteral("Computing SDE multiple… ✓");
-        job.result = json{{"score", 72}, {"metrics", {{"sdeMultiple", 2.5}, {"dscr", nullptr}}}};
+        job.result = json { { "score", 72 }, { "metrics", { { "sdeMultiple", 2.5 }, { "dscr", nullptr } } } };
         job.createdAt = 1764300000000;
         job.updatedAt = 1764300004321;
         job.cancelRequested = false;
@@ -37,12 +37,8 @@ private:
 
     static json minimalJson()
     {
-        return json{{"id", "abc"},
-                    {"listingId", "L1"},
-                    {"analysisType", "risk_assessment"},
-                    {"status", "queued"},
-                    {"createdAt", 1},
-                    {"updatedAt", 2}};
+        return json { { "id", "abc" }, { "listingId", "L1" }, { "analysisType", "risk_assessment" },
+            { "status", "queued" }, { "createdAt", 1 }, { "updatedAt", 2 } };
     }
 
     static QString errorOf(const json &j)
@@ -58,10 +54,10 @@ private:
 private Q_SLOTS:
     void statusNames()
     {
-        const QList<JobStatus> all = {JobStatus::Queued, JobStatus::Running, JobStatus::Succeeded, JobStatus::Failed,
-                                      JobStatus::Canceled};
-        const QStringList names = {QStringLiteral("queued"), QStringLiteral("running"), QStringLiteral("succeeded"),
-                                   QStringLiteral("failed"), QStringLiteral("canceled")};
+        const QList<JobStatus> all
+            = { JobStatus::Queued, JobStatus::Running, JobStatus::Succeeded, JobStatus::Failed, JobStatus::Canceled };
+        const QStringList names = { QStringLiteral("queued"), QStringLiteral("running"), QStringLiteral("succeeded"),
+            QStringLiteral("failed"), QStringLiteral("canceled") };
         for (int i = 0; i < all.size(); ++i) {
             QCOMPARE(jobStatusName(all[i]), names[i]);
             QCOMPARE(parseJobStatus(names[i]), all[i]);
@@ -98,11 +94,11 @@ private Q_SLOTS:
     void fieldNamesExactlyAsSpec()
     {
         const json j = jobToJson(fullJob());
-        for (const char *key : {"id", "listingId", "analysisType", "params", "status", "progress", "partialOutput",
-                                "result", "error", "createdAt", "updatedAt", "cancelRequested", "attempt", "startedAt",
-                                "finishedAt", "requestId", "backend"}) {
+        for (const char *key : { "id", "listingId", "analysisType", "params", "status", "progress", "partialOutput",
+                 "result", "error", "createdAt", "updatedAt", "cancelRequested", "attempt", "startedAt", "finishedAt",
+                 "requestId", "backend" }) {
             if (std::string(key) == "error")
-                continue;   // empty error is omitted
+                continue; // empty error is omitted
             QVERIFY2(j.contains(key), key);
         }
         QCOMPARE(j.at("status").get<std::string>(), std::string("succeeded"));
@@ -117,7 +113,8 @@ private Q_SLOTS:
         job.listingId = QStringLiteral("L");
         job.analysisType = QStringLiteral("valuation");
         const json j = jobToJson(job);
-        for (const char *key : {"result", "error", "startedAt", "finishedAt", "requestId", "backend", "partialOutput", "owner"})
+        for (const char *key :
+            { "result", "error", "startedAt", "finishedAt", "requestId", "backend", "partialOutput", "owner" })
             QVERIFY2(!j.contains(key), key);
         QVERIFY(j.at("params").is_object());
         QCOMPARE(j.at("attempt").get<int>(), 1);
@@ -148,7 +145,7 @@ private Q_SLOTS:
 
     void malformed_data()
     {
-        QTest::addColumn<QByteArray>("patch");   // JSON object merged into the minimal job; "!" removes
+        QTest::addColumn<QByteArray>("patch"); // JSON object merged into the minimal job; "!" removes
         QTest::addColumn<QString>("field");
 
         QTest::newRow("missing id") << QByteArray(R"({"id":"!"})") << QStringLiteral("id");
@@ -168,14 +165,17 @@ private Q_SLOTS:
         QTest::newRow("createdAt string") << QByteArray(R"({"createdAt":"yesterday"})") << QStringLiteral("createdAt");
         QTest::newRow("createdAt negative") << QByteArray(R"({"createdAt":-5})") << QStringLiteral("createdAt");
         QTest::newRow("updatedAt fraction") << QByteArray(R"({"updatedAt":1.5})") << QStringLiteral("updatedAt");
-        QTest::newRow("updatedAt huge") << QByteArray(R"({"updatedAt":18446744073709551615})") << QStringLiteral("updatedAt");
-        QTest::newRow("cancelRequested int") << QByteArray(R"({"cancelRequested":1})") << QStringLiteral("cancelRequested");
+        QTest::newRow("updatedAt huge") << QByteArray(R"({"updatedAt":18446744073709551615})")
+                                        << QStringLiteral("updatedAt");
+        QTest::newRow("cancelRequested int")
+            << QByteArray(R"({"cancelRequested":1})") << QStringLiteral("cancelRequested");
         QTest::newRow("attempt zero") << QByteArray(R"({"attempt":0})") << QStringLiteral("attempt");
         QTest::newRow("attempt float") << QByteArray(R"({"attempt":1.5})") << QStringLiteral("attempt");
         QTest::newRow("attempt string") << QByteArray(R"({"attempt":"1"})") << QStringLiteral("attempt");
         QTest::newRow("startedAt bool") << QByteArray(R"({"startedAt":true})") << QStringLiteral("startedAt");
         QTest::newRow("error number") << QByteArray(R"({"error":500})") << QStringLiteral("error");
-        QTest::newRow("partialOutput object") << QByteArray(R"({"partialOutput":{}})") << QStringLiteral("partialOutput");
+        QTest::newRow("partialOutput object")
+            << QByteArray(R"({"partialOutput":{}})") << QStringLiteral("partialOutput");
         QTest::newRow("backend unknown") << QByteArray(R"({"backend":"cloud"})") << QStringLiteral("backend");
         QTest::newRow("owner number") << QByteArray(R"({"owner":7})") << QStringLiteral("owner");
         QTest::newRow("huge listingId") << QByteArray(R"({"listingId":")" + QByteArray(100000, 'x') + R"("})")

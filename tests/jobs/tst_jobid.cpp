@@ -44,8 +44,8 @@ private Q_SLOTS:
     {
         QVERIFY(isValidJobId(u"V1StGXR8_Z5jdHi6B-myT"));
         QVERIFY(!isValidJobId(u""));
-        QVERIFY(!isValidJobId(u"V1StGXR8_Z5jdHi6B-my"));     // 20
-        QVERIFY(!isValidJobId(u"V1StGXR8_Z5jdHi6B-myTT"));   // 22
+        QVERIFY(!isValidJobId(u"V1StGXR8_Z5jdHi6B-my")); // 20
+        QVERIFY(!isValidJobId(u"V1StGXR8_Z5jdHi6B-myTT")); // 22
         QVERIFY(!isValidJobId(u"V1StGXR8_Z5jdHi6B-my/"));
         QVERIFY(!isValidJobId(u"V1StGXR8_Z5jdHi6B-my "));
         QVERIFY(!isValidJobId(u"V1StGXR8_Z5jdHi6B-myé"));

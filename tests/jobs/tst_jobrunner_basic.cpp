@@ -1,5 +1,4 @@
 #include "RunnerFixture.h"
-
 #include "jobs/JobId.h"
 
 #include <QSignalSpy>
@@ -69,7 +68,8 @@ private Q_SLOTS:
         QVERIFY(fetched && fetched->ok());
         QCOMPARE(fetched->job->status, JobStatus::Succeeded);
         QVERIFY(*fetched->job->result == *done.result);
-        const auto looked = await([&](auto cb) { runner.lookup(QStringLiteral("L1"), QStringLiteral("valuation"), this, cb); });
+        const auto looked
+            = await([&](auto cb) { runner.lookup(QStringLiteral("L1"), QStringLiteral("valuation"), this, cb); });
         QVERIFY(looked && looked->ok());
         QCOMPARE(looked->job->id, created.id);
 
@@ -153,7 +153,7 @@ private Q_SLOTS:
         auto *context = new QObject;
         bool called = false;
         runner.fetch(QStringLiteral("nope"), context, [&](const BackendReply &) { called = true; });
-        delete context;   // before the event loop ran: the reply must be dropped, not crash
+        delete context; // before the event loop ran: the reply must be dropped, not crash
         QTest::qWait(200);
         QVERIFY(!called);
         QThread *caller = nullptr;
@@ -174,12 +174,17 @@ private Q_SLOTS:
         QTest::addColumn<QString>("type");
         QTest::addColumn<QByteArray>("params");
         QTest::addColumn<QString>("field");
-        QTest::newRow("downPaymentPct 2") << QStringLiteral("L1") << QStringLiteral("valuation") << QByteArray(R"({"downPaymentPct":2})") << QStringLiteral("downPaymentPct");
-        QTest::newRow("termYears 0") << QStringLiteral("L1") << QStringLiteral("valuation") << QByteArray(R"({"termYears":0})") << QStringLiteral("termYears");
-        QTest::newRow("interestRate string") << QStringLiteral("L1") << QStringLiteral("risk_assessment") << QByteArray(R"({"interestRate":"high"})")
-                                             << QStringLiteral("interestRate");
-        QTest::newRow("unknown type") << QStringLiteral("L1") << QStringLiteral("horoscope") << QByteArray("{}") << QStringLiteral("analysisType");
-        QTest::newRow("unknown listing") << QStringLiteral("L9999") << QStringLiteral("valuation") << QByteArray("{}") << QStringLiteral("listingId");
+        QTest::newRow("downPaymentPct 2") << QStringLiteral("L1") << QStringLiteral("valuation")
+                                          << QByteArray(R"({"downPaymentPct":2})") << QStringLiteral("downPaymentPct");
+        QTest::newRow("termYears 0") << QStringLiteral("L1") << QStringLiteral("valuation")
+                                     << QByteArray(R"({"termYears":0})") << QStringLiteral("termYears");
+        QTest::newRow("interestRate string")
+            << QStringLiteral("L1") << QStringLiteral("risk_assessment") << QByteArray(R"({"interestRate":"high"})")
+            << QStringLiteral("interestRate");
+        QTest::newRow("unknown type") << QStringLiteral("L1") << QStringLiteral("horoscope") << QByteArray("{}")
+                                      << QStringLiteral("analysisType");
+        QTest::newRow("unknown listing") << QStringLiteral("L9999") << QStringLiteral("valuation") << QByteArray("{}")
+                                         << QStringLiteral("listingId");
     }
 
     void invalidRequestsNameTheField()
@@ -207,7 +212,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         LocalJobRunner runner(m_engine, options(dir.path()));
         QVERIFY(runner.open());
-        for (const QString &id : {QStringLiteral("x"), QStringLiteral("'; DROP TABLE jobs; --"), QString(10000, QLatin1Char('a'))}) {
+        for (const QString &id :
+            { QStringLiteral("x"), QStringLiteral("'; DROP TABLE jobs; --"), QString(10000, QLatin1Char('a')) }) {
             const auto f = await([&](auto cb) { runner.fetch(id, this, cb); });
             QVERIFY(f);
             QCOMPARE(f->error, BackendReply::Error::NotFound);
@@ -215,7 +221,8 @@ private Q_SLOTS:
             QVERIFY(c);
             QCOMPARE(c->error, BackendReply::Error::NotFound);
         }
-        const auto l = await([&](auto cb) { runner.lookup(QStringLiteral("L1"), QStringLiteral("valuation"), this, cb); });
+        const auto l
+            = await([&](auto cb) { runner.lookup(QStringLiteral("L1"), QStringLiteral("valuation"), this, cb); });
         QVERIFY(l);
         QCOMPARE(l->error, BackendReply::Error::NotFound);
     }

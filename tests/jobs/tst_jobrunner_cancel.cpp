@@ -12,15 +12,9 @@ class TestJobRunnerCancel final : public QObject
     std::shared_ptr<const AnalysisEngine> m_engine;
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        m_engine = makeEngine();
-    }
+    void initTestCase() { m_engine = makeEngine(); }
 
-    void cleanup()
-    {
-        Failpoints::configure(QString());
-    }
+    void cleanup() { Failpoints::configure(QString()); }
 
     void queuedJobIsCanceledAtOnce()
     {

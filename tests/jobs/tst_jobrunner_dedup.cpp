@@ -17,15 +17,9 @@ class TestJobRunnerDedup final : public QObject
     std::shared_ptr<const AnalysisEngine> m_engine;
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        m_engine = makeEngine();
-    }
+    void initTestCase() { m_engine = makeEngine(); }
 
-    void cleanup()
-    {
-        Failpoints::configure(QString());
-    }
+    void cleanup() { Failpoints::configure(QString()); }
 
     void fiftyConcurrentStartsMakeOneJob()
     {
@@ -38,8 +32,8 @@ private Q_SLOTS:
 
         QMutex mutex;
         QList<BackendReply> replies;
-        std::atomic_int ready{0};
-        std::atomic_bool go{false};
+        std::atomic_int ready { 0 };
+        std::atomic_bool go { false };
         QList<QThread *> threads;
         for (int i = 0; i < 50; ++i) {
             threads.append(QThread::create([&] {
@@ -95,10 +89,13 @@ private Q_SLOTS:
         QVERIFY(again->job->result);
 
         // Another type or listing is another pair.
-        const auto other = await([&](auto cb) { runner.start(request(QStringLiteral("L1"), QStringLiteral("risk_assessment")), this, cb); });
+        const auto other = await(
+            [&](auto cb) { runner.start(request(QStringLiteral("L1"), QStringLiteral("risk_assessment")), this, cb); });
         QVERIFY(other && other->ok() && !other->deduplicated);
 
-        const auto forced = await([&](auto cb) { runner.start(request(QStringLiteral("L1"), QStringLiteral("valuation"), {}, true), this, cb); });
+        const auto forced = await([&](auto cb) {
+            runner.start(request(QStringLiteral("L1"), QStringLiteral("valuation"), {}, true), this, cb);
+        });
         QVERIFY(forced && forced->ok());
         QVERIFY(!forced->deduplicated);
         QVERIFY(forced->job->id != first->job->id);

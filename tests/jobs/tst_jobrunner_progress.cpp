@@ -1,5 +1,4 @@
 #include "RunnerFixture.h"
-
 #include "analysis/AnalysisContext.h"
 #include "analysis/NarrativeProvider.h"
 
@@ -19,7 +18,7 @@ class StreamingProvider final : public NarrativeProvider
 {
 public:
     static constexpr int kTokens = 3000;
-    mutable std::atomic_int reports{0};
+    mutable std::atomic_int reports { 0 };
 
     QString name() const override { return QStringLiteral("stream-test"); }
     void writeNarrative(AnalysisContext &ctx) const override
@@ -62,10 +61,12 @@ private Q_SLOTS:
         LocalJobRunner runner(m_engine, options(dir.path(), 2));
         QVERIFY(runner.open());
         UpdateRecorder rec(runner);
-        const nlohmann::json params = {{"provider", "stream-test"}};
+        const nlohmann::json params = { { "provider", "stream-test" } };
         QStringList ids;
         for (int i = 1; i <= 4; ++i) {
-            const auto reply = await([&](auto cb) { runner.start(request(QStringLiteral("L%1").arg(i), QStringLiteral("valuation"), params), this, cb); });
+            const auto reply = await([&](auto cb) {
+                runner.start(request(QStringLiteral("L%1").arg(i), QStringLiteral("valuation"), params), this, cb);
+            });
             QVERIFY2(reply && reply->ok(), reply ? qPrintable(reply->message) : "no reply");
             ids.append(reply->job->id);
         }
@@ -83,7 +84,8 @@ private Q_SLOTS:
             const qint64 bound = 3 + runningMs / 50 + 2;
             qInfo() << "job" << id << updates.size() << "updates for" << StreamingProvider::kTokens
                     << "progress reports in" << runningMs << "ms";
-            QVERIFY2(updates.size() <= bound, qPrintable(QStringLiteral("%1 updates > %2").arg(updates.size()).arg(bound)));
+            QVERIFY2(
+                updates.size() <= bound, qPrintable(QStringLiteral("%1 updates > %2").arg(updates.size()).arg(bound)));
             // Coalescing keeps the stream visible: several intermediate lines arrive, and progress
             // never goes back.
             int streamed = 0;
@@ -105,14 +107,18 @@ private Q_SLOTS:
         QVERIFY(runner.open());
         UpdateRecorder rec(runner);
         const auto reply = await([&](auto cb) {
-            runner.start(request(QStringLiteral("L5"), QStringLiteral("risk_assessment"), {{"provider", "stream-test"}}), this, cb);
+            runner.start(
+                request(QStringLiteral("L5"), QStringLiteral("risk_assessment"), { { "provider", "stream-test" } }),
+                this, cb);
         });
         QVERIFY(reply && reply->ok());
         const QString id = reply->job->id;
-        QVERIFY(QTest::qWaitFor([&] {
-            const auto j = rec.last(id);
-            return j && j->partialOutput.startsWith(QStringLiteral("streaming token"));
-        }, 20000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                const auto j = rec.last(id);
+                return j && j->partialOutput.startsWith(QStringLiteral("streaming token"));
+            },
+            20000));
         const qint64 requestedAt = nowMs();
         QVERIFY(await([&](auto cb) { runner.cancel(id, this, cb); }));
         QVERIFY(rec.waitTerminal(id, 5000));

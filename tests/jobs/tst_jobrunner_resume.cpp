@@ -38,15 +38,9 @@ class TestJobRunnerResume final : public QObject
     }
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        m_engine = makeEngine();
-    }
+    void initTestCase() { m_engine = makeEngine(); }
 
-    void cleanup()
-    {
-        Failpoints::configure(QString());
-    }
+    void cleanup() { Failpoints::configure(QString()); }
 
     void sigkillMidJobResumesFromCheckpoint()
     {
@@ -56,10 +50,11 @@ private Q_SLOTS:
 
         QProcess child;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("DEALSCOPE_FAILPOINTS"), QStringLiteral("analysis.step.%1=delay(60000)").arg(delayed));
+        env.insert(
+            QStringLiteral("DEALSCOPE_FAILPOINTS"), QStringLiteral("analysis.step.%1=delay(60000)").arg(delayed));
         child.setProcessEnvironment(env);
         child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        child.start(QCoreApplication::applicationFilePath(), {QLatin1String(kChildFlag), dir.path()});
+        child.start(QCoreApplication::applicationFilePath(), { QLatin1String(kChildFlag), dir.path() });
         QVERIFY(child.waitForStarted());
 
         // Wait until steps 0 and 1 are on disk: the child now sits in step 2.
@@ -108,7 +103,7 @@ private Q_SLOTS:
 
         const auto steps = storedSteps(dir.path(), jobId);
         const int total = int(m_engine->steps(AnalysisType::Valuation).size());
-        QCOMPARE(steps.size(), total);   // each step finished exactly once
+        QCOMPARE(steps.size(), total); // each step finished exactly once
         for (const auto &s : steps) {
             QCOMPARE(s.attempt, s.stepIndex < 2 ? 1 : 2);
             QCOMPARE(s.stepId, stepId(*m_engine, s.stepIndex));
@@ -135,7 +130,7 @@ private Q_SLOTS:
             QVERIFY(QTest::qWaitFor([&] { return storedSteps(dir.path(), jobId).size() == 1; }, 10000));
             QElapsedTimer t;
             t.start();
-            runner.reset();   // returns once the running step reaches a cancel point
+            runner.reset(); // returns once the running step reaches a cancel point
             qInfo() << "runner shut down in" << t.elapsed() << "ms with a job mid-step";
         }
         Failpoints::configure(QString());

@@ -12,15 +12,9 @@ class TestJobRunnerRetry final : public QObject
     std::shared_ptr<const AnalysisEngine> m_engine;
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        m_engine = makeEngine();
-    }
+    void initTestCase() { m_engine = makeEngine(); }
 
-    void cleanup()
-    {
-        Failpoints::configure(QString());
-    }
+    void cleanup() { Failpoints::configure(QString()); }
 
     void transientTwiceSucceedsOnAttemptThree()
     {
@@ -45,7 +39,7 @@ private Q_SLOTS:
             if (u.status == JobStatus::Queued && !queuedAttempts.contains(u.attempt))
                 queuedAttempts.append(u.attempt);
         }
-        QCOMPARE(queuedAttempts, (QList<int>{1, 2, 3}));
+        QCOMPARE(queuedAttempts, (QList<int> { 1, 2, 3 }));
 
         // Retries continue from the checkpoint: step 0 ran once, in attempt 1; the failing step
         // finished only in attempt 3.
@@ -110,7 +104,8 @@ private Q_SLOTS:
         const auto started = await([&](auto cb) { runner.start(request(QStringLiteral("L4")), this, cb); });
         QVERIFY(started && started->ok());
         const QString id = started->job->id;
-        QVERIFY(QTest::qWaitFor([&] { return rec.status(id) == JobStatus::Queued && rec.last(id)->attempt == 2; }, 10000));
+        QVERIFY(
+            QTest::qWaitFor([&] { return rec.status(id) == JobStatus::Queued && rec.last(id)->attempt == 2; }, 10000));
         QVERIFY(rec.last(id)->partialOutput.contains(QStringLiteral("retrying")));
         const auto reply = await([&](auto cb) { runner.cancel(id, this, cb); });
         QVERIFY(reply && reply->ok());

@@ -10,10 +10,7 @@ class TestJobRunnerTimeout final : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void cleanup()
-    {
-        Failpoints::configure(QString());
-    }
+    void cleanup() { Failpoints::configure(QString()); }
 
     void attemptTimesOut()
     {
@@ -31,7 +28,7 @@ private Q_SLOTS:
         const Job done = *rec.last(started->job->id);
         QCOMPARE(done.status, JobStatus::Failed);
         QCOMPARE(done.error, QStringLiteral("timed out after 1 s"));
-        QCOMPARE(done.attempt, 1);   // a timeout is not retried
+        QCOMPARE(done.attempt, 1); // a timeout is not retried
         QVERIFY(!done.result);
         const qint64 took = *done.finishedAt - *done.startedAt;
         QVERIFY2(took >= 900 && took < 4000, qPrintable(QString::number(took)));

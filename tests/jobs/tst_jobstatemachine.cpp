@@ -29,12 +29,15 @@ private Q_SLOTS:
         QTest::addColumn<JobStatus>("from");
         QTest::addColumn<JobStatus>("to");
         QTest::addColumn<bool>("allowed");
-        const JobStatus all[] = {JobStatus::Queued, JobStatus::Running, JobStatus::Succeeded, JobStatus::Failed,
-                                 JobStatus::Canceled};
+        const JobStatus all[]
+            = { JobStatus::Queued, JobStatus::Running, JobStatus::Succeeded, JobStatus::Failed, JobStatus::Canceled };
         const QList<QPair<JobStatus, JobStatus>> legal = {
-            {JobStatus::Queued, JobStatus::Running},     {JobStatus::Queued, JobStatus::Canceled},
-            {JobStatus::Running, JobStatus::Succeeded},  {JobStatus::Running, JobStatus::Failed},
-            {JobStatus::Running, JobStatus::Canceled},   {JobStatus::Running, JobStatus::Queued},
+            { JobStatus::Queued, JobStatus::Running },
+            { JobStatus::Queued, JobStatus::Canceled },
+            { JobStatus::Running, JobStatus::Succeeded },
+            { JobStatus::Running, JobStatus::Failed },
+            { JobStatus::Running, JobStatus::Canceled },
+            { JobStatus::Running, JobStatus::Queued },
         };
         for (JobStatus from : all) {
             for (JobStatus to : all) {
@@ -60,8 +63,9 @@ private Q_SLOTS:
             QCOMPARE(job.updatedAt, qint64(5000));
         } else {
             QVERIFY(error);
-            QCOMPARE(error->message, QStringLiteral("illegal transition %1 → %2").arg(jobStatusName(from), jobStatusName(to)));
-            QCOMPARE(job, before);   // untouched
+            QCOMPARE(error->message,
+                QStringLiteral("illegal transition %1 → %2").arg(jobStatusName(from), jobStatusName(to)));
+            QCOMPARE(job, before); // untouched
         }
     }
 
@@ -89,13 +93,13 @@ private Q_SLOTS:
     void terminalSetsFinishedAt()
     {
         Job job = jobIn(JobStatus::Running);
-        job.result = nlohmann::json{{"score", 1}};
+        job.result = nlohmann::json { { "score", 1 } };
         QVERIFY(!JobStateMachine::transition(job, JobStatus::Failed, 7000));
         QCOMPARE(job.finishedAt, qint64(7000));
-        QVERIFY(!job.result);   // only succeeded jobs carry a result
+        QVERIFY(!job.result); // only succeeded jobs carry a result
 
         Job ok = jobIn(JobStatus::Running);
-        ok.result = nlohmann::json{{"score", 1}};
+        ok.result = nlohmann::json { { "score", 1 } };
         QVERIFY(!JobStateMachine::transition(ok, JobStatus::Succeeded, 7000));
         QVERIFY(ok.result);
         QCOMPARE(ok.progress, 100.0);
@@ -115,7 +119,7 @@ private Q_SLOTS:
 
     void progressMonotonic()
     {
-        Job job = jobIn(JobStatus::Running);   // progress 40
+        Job job = jobIn(JobStatus::Running); // progress 40
         QCOMPARE(JobStateMachine::clampProgress(job, 50), 50.0);
         QCOMPARE(JobStateMachine::clampProgress(job, 10), 40.0);
         QCOMPARE(JobStateMachine::clampProgress(job, 140), 100.0);

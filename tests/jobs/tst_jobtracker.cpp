@@ -1,13 +1,12 @@
 #include "RunnerFixture.h"
-
 #include "jobs/InFlightRegistry.h"
 #include "jobs/JobTracker.h"
 
 #include <QDeadlineTimer>
 #include <QSettings>
-#include <QThread>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QThread>
 
 using namespace dealscope;
 using namespace dealscope::testing;
@@ -19,15 +18,9 @@ class TestJobTracker final : public QObject
     std::shared_ptr<const AnalysisEngine> m_engine;
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        m_engine = makeEngine();
-    }
+    void initTestCase() { m_engine = makeEngine(); }
 
-    void cleanup()
-    {
-        Failpoints::configure(QString());
-    }
+    void cleanup() { Failpoints::configure(QString()); }
 
     void startRecordsInFlightUntilTerminal()
     {
@@ -44,8 +37,8 @@ private Q_SLOTS:
         QSignalSpy errors(&tracker, &JobTracker::errorOccurred);
         QVERIFY(!tracker.isActive());
         tracker.start();
-        QVERIFY(tracker.isActive());   // pending start counts as active
-        tracker.start();               // ignored
+        QVERIFY(tracker.isActive()); // pending start counts as active
+        tracker.start(); // ignored
         QTRY_VERIFY(tracker.job().has_value());
         const QString id = tracker.job()->id;
 
@@ -55,10 +48,11 @@ private Q_SLOTS:
             QSettings reread(dir.filePath(QStringLiteral("settings.ini")), QSettings::IniFormat);
             const auto entries = InFlightRegistry(reread).entries();
             QCOMPARE(entries.size(), 1);
-            QCOMPARE(entries.first(), (InFlightEntry{QStringLiteral("L1"), QStringLiteral("valuation"), id,
-                                                     QStringLiteral("local"), QString()}));
+            QCOMPARE(entries.first(),
+                (InFlightEntry {
+                    QStringLiteral("L1"), QStringLiteral("valuation"), id, QStringLiteral("local"), QString() }));
         }
-        tracker.start();   // still ignored while running
+        tracker.start(); // still ignored while running
         QCOMPARE(tracker.job()->id, id);
 
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 20000);
@@ -71,7 +65,7 @@ private Q_SLOTS:
         QVERIFY(registry.entries().isEmpty());
         QVERIFY(changed.count() >= 2);
         QCOMPARE(errors.count(), 0);
-        QCOMPARE(runner.jobs().size(), 1);   // the ignored starts created nothing
+        QCOMPARE(runner.jobs().size(), 1); // the ignored starts created nothing
 
         // Late duplicates of the terminal update do not fire finished again.
         QTest::qWait(200);
@@ -128,7 +122,7 @@ private Q_SLOTS:
         bool over = false;
         while (!over && !deadline.hasExpired()) {
             LocalJobStore store(dir.path() + QStringLiteral("/jobs.sqlite"));
-            const auto all = store.open() ? store.all() : QList<Job>{};
+            const auto all = store.open() ? store.all() : QList<Job> {};
             over = !all.isEmpty() && isTerminal(all.first().status);
             if (!over)
                 QThread::msleep(10);
@@ -151,13 +145,13 @@ private Q_SLOTS:
         JobTracker tracker(runner, &registry, QStringLiteral("L3"), QStringLiteral("valuation"));
         QSignalSpy finished(&tracker, &JobTracker::finished);
         tracker.start();
-        tracker.cancel();   // while the start is pending: applied once the job exists
+        tracker.cancel(); // while the start is pending: applied once the job exists
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 5000);
         const Job done = finished.at(0).at(0).value<Job>();
         QCOMPARE(done.status, JobStatus::Canceled);
         QCOMPARE(done.error, QStringLiteral("canceled by user"));
         QVERIFY(registry.entries().isEmpty());
-        tracker.cancel();   // nothing left to cancel: no error, no second finished
+        tracker.cancel(); // nothing left to cancel: no error, no second finished
         QTest::qWait(100);
         QCOMPARE(finished.count(), 1);
     }
@@ -195,7 +189,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         QSettings settings(dir.filePath(QStringLiteral("settings.ini")), QSettings::IniFormat);
         InFlightRegistry registry(settings);
-        registry.put({QStringLiteral("L5"), QStringLiteral("valuation"), QStringLiteral("gone"), QStringLiteral("local"), {}});
+        registry.put(
+            { QStringLiteral("L5"), QStringLiteral("valuation"), QStringLiteral("gone"), QStringLiteral("local"), {} });
         LocalJobRunner runner(m_engine, options(dir.path()));
         QVERIFY(runner.open());
         JobTracker tracker(runner, &registry, QStringLiteral("L5"), QStringLiteral("valuation"));
@@ -215,7 +210,7 @@ private Q_SLOTS:
         QVERIFY(runner.open());
         JobTracker tracker(runner, nullptr, QStringLiteral("L6"), QStringLiteral("valuation"));
         QSignalSpy errors(&tracker, &JobTracker::errorOccurred);
-        tracker.start(nlohmann::json{{"termYears", 0}});
+        tracker.start(nlohmann::json { { "termYears", 0 } });
         QVERIFY(errors.wait(5000));
         QVERIFY(errors.at(0).at(0).toString().contains(QStringLiteral("termYears")));
         QVERIFY(!tracker.isActive());

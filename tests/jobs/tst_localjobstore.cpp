@@ -33,7 +33,7 @@ class TestLocalJobStore final : public QObject
         if (isTerminal(status))
             job.finishedAt = created + 10;
         if (status == JobStatus::Succeeded)
-            job.result = json{{"score", 50}};
+            job.result = json { { "score", 50 } };
         return job;
     }
 
@@ -75,9 +75,9 @@ private Q_SLOTS:
         LocalJobStore store(freshPath());
         QVERIFY(store.open());
         Job job = makeJob(QStringLiteral("L1"), JobStatus::Queued, 1000);
-        job.params = json{{"termYears", 5}};
+        job.params = json { { "termYears", 5 } };
         QVERIFY(store.saveJob(job));
-        QCOMPARE(store.job(job.id), job);   // owner survives (storage scope)
+        QCOMPARE(store.job(job.id), job); // owner survives (storage scope)
         job.status = JobStatus::Running;
         job.progress = 33;
         job.updatedAt = 1100;
@@ -91,15 +91,16 @@ private Q_SLOTS:
     {
         const QString path = freshPath();
         Job job = makeJob(QStringLiteral("L1"), JobStatus::Running, 1000);
-        const json cp1 = {{"nextStep", 1}, {"state", {{"inputs", {{"askingPrice", 500000}}}}}};
-        const json cp2 = {{"nextStep", 2}, {"state", {{"inputs", {{"askingPrice", 500000}}}, {"sde", 2.5}}}};
+        const json cp1 = { { "nextStep", 1 }, { "state", { { "inputs", { { "askingPrice", 500000 } } } } } };
+        const json cp2
+            = { { "nextStep", 2 }, { "state", { { "inputs", { { "askingPrice", 500000 } } }, { "sde", 2.5 } } } };
         {
             LocalJobStore store(path);
             QVERIFY(store.open());
             QVERIFY(store.saveJob(job));
-            QVERIFY(store.saveCheckpoint(job, cp1, {job.id, 1, 0, QStringLiteral("inputs"), 1000, 1010}));
+            QVERIFY(store.saveCheckpoint(job, cp1, { job.id, 1, 0, QStringLiteral("inputs"), 1000, 1010 }));
             job.progress = 40;
-            QVERIFY(store.saveCheckpoint(job, cp2, {job.id, 1, 1, QStringLiteral("sde_multiple"), 1010, 1020}));
+            QVERIFY(store.saveCheckpoint(job, cp2, { job.id, 1, 1, QStringLiteral("sde_multiple"), 1010, 1020 }));
             // A progress-only save must not drop the checkpoint.
             job.progress = 45;
             QVERIFY(store.saveJob(job));
@@ -113,13 +114,13 @@ private Q_SLOTS:
         QVERIFY(*unfinished.at(0).checkpoint == cp2);
         const auto steps = reopened.steps(job.id);
         QCOMPARE(steps.size(), 2);
-        QCOMPARE(steps.at(0), (JobStepRecord{job.id, 1, 0, QStringLiteral("inputs"), 1000, 1010}));
+        QCOMPARE(steps.at(0), (JobStepRecord { job.id, 1, 0, QStringLiteral("inputs"), 1000, 1010 }));
         QCOMPARE(steps.at(1).stepId, QStringLiteral("sde_multiple"));
 
         // Terminal: no longer unfinished, and the checkpoint is gone.
         job.status = JobStatus::Succeeded;
         job.finishedAt = 2000;
-        job.result = json{{"score", 1}};
+        job.result = json { { "score", 1 } };
         QVERIFY(reopened.saveJob(job));
         QVERIFY(reopened.unfinished().isEmpty());
         QVERIFY(!reopened.load(job.id)->checkpoint);
@@ -136,17 +137,17 @@ private Q_SLOTS:
         const Job other = makeJob(QStringLiteral("L2"), JobStatus::Queued, 7000);
         Job foreign = makeJob(QStringLiteral("L1"), JobStatus::Succeeded, 8000);
         foreign.owner = QStringLiteral("someone-else");
-        for (const Job &j : {oldOk, newOk, failed, other, foreign})
+        for (const Job &j : { oldOk, newOk, failed, other, foreign })
             QVERIFY(store.saveJob(j));
 
         const auto all = store.all();
         QCOMPARE(all.size(), 5);
-        QCOMPARE(all.first().id, foreign.id);   // newest first
+        QCOMPARE(all.first().id, foreign.id); // newest first
         QCOMPARE(all.last().id, oldOk.id);
         QCOMPARE(store.all(2).size(), 2);
 
         QCOMPARE(store.latestForPair(QStringLiteral("local"), QStringLiteral("L1"), QStringLiteral("valuation"))->id,
-                 failed.id);
+            failed.id);
         QVERIFY(!store.latestForPair(QStringLiteral("local"), QStringLiteral("L3"), QStringLiteral("valuation")));
 
         const auto recent = store.successesSince(QStringLiteral("local"), 3000);
@@ -170,10 +171,12 @@ private Q_SLOTS:
             db.setDatabaseName(path);
             QVERIFY(db.open());
             QSqlQuery q(db);
-            QVERIFY(q.exec(QStringLiteral(
-                "INSERT INTO jobs VALUES ('bad','local','L9','valuation','queued',1,2000,2000,NULL,'{not json',NULL)")));
-            QVERIFY(q.exec(QStringLiteral(
-                "INSERT INTO jobs VALUES ('bad2','local','L9','valuation','running',1,3000,3000,NULL,'{\"id\":1}','[')")));
+            QVERIFY(
+                q.exec(QStringLiteral("INSERT INTO jobs VALUES "
+                                      "('bad','local','L9','valuation','queued',1,2000,2000,NULL,'{not json',NULL)")));
+            QVERIFY(q.exec(
+                QStringLiteral("INSERT INTO jobs VALUES "
+                               "('bad2','local','L9','valuation','running',1,3000,3000,NULL,'{\"id\":1}','[')")));
             db.close();
         }
         QSqlDatabase::removeDatabase(QStringLiteral("vandal"));
@@ -192,11 +195,11 @@ private Q_SLOTS:
         QVERIFY(reader.open());
         QVERIFY(writer.beginBatch());
         QVERIFY(writer.inBatch());
-        QVERIFY(!writer.beginBatch());   // no nesting
+        QVERIFY(!writer.beginBatch()); // no nesting
         Job job = makeJob(QStringLiteral("B"), JobStatus::Running, 500);
         QVERIFY(writer.saveJob(job));
-        QVERIFY(writer.saveCheckpoint(job, json{{"nextStep", 1}, {"state", json::object()}},
-                                      {job.id, 1, 0, QStringLiteral("inputs"), 500, 510}));
+        QVERIFY(writer.saveCheckpoint(job, json { { "nextStep", 1 }, { "state", json::object() } },
+            { job.id, 1, 0, QStringLiteral("inputs"), 500, 510 }));
         // Visible to the writer's own reads, not yet to another connection.
         QVERIFY(writer.load(job.id));
         QCOMPARE(reader.count(), 0);
@@ -233,7 +236,6 @@ private Q_SLOTS:
         QCOMPARE(main.count(), 100);
         QCOMPARE(main.job(written.at(7).id), written.at(7));
     }
-
 };
 
 QTEST_GUILESS_MAIN(TestLocalJobStore)

@@ -26,7 +26,7 @@ private Q_SLOTS:
         QCOMPARE(p.delayMs(2), qint64(2000));
         QCOMPARE(p.delayMs(3), qint64(4000));
         QCOMPARE(p.delayMs(5), qint64(16000));
-        QCOMPARE(p.delayMs(6), qint64(30000));    // capped
+        QCOMPARE(p.delayMs(6), qint64(30000)); // capped
         QCOMPARE(p.delayMs(1000), qint64(30000)); // no overflow
     }
 
@@ -50,8 +50,8 @@ private Q_SLOTS:
     {
         const RetryPolicy p = policy(0.2);
         QCOMPARE(p.delayMs(1, qint64(7000), [] { return 1.0; }), qint64(7000));
-        QCOMPARE(p.delayMs(1, qint64(120000), [] { return 0.0; }), qint64(120000));   // above the cap too
-        QCOMPARE(p.delayMs(3, qint64(10), [] { return 0.5; }), qint64(4000));         // shorter one is ignored
+        QCOMPARE(p.delayMs(1, qint64(120000), [] { return 0.0; }), qint64(120000)); // above the cap too
+        QCOMPARE(p.delayMs(3, qint64(10), [] { return 0.5; }), qint64(4000)); // shorter one is ignored
     }
 
     void attempts()
