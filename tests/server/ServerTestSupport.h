@@ -90,16 +90,21 @@ public:
         stop();
         return start(m_aof);
     }
-    // SIGKILL, then start again on the same port and folder (AOF replay).
-    bool crashAndRestart()
+    // SIGKILL (restart with start(), same port and folder: AOF replay).
+    void crash()
     {
         if (m_proc) {
             m_proc->kill();
             m_proc->waitForFinished(5000);
         }
         m_proc.reset();
+    }
+    bool crashAndRestart()
+    {
+        crash();
         return start(m_aof);
     }
+    bool aof() const { return m_aof; }
     quint16 port() const { return m_port; }
     QString url() const { return QStringLiteral("redis://127.0.0.1:%1").arg(m_port); }
     // One command through redis-cli (for assertions on the Redis layout).

@@ -156,6 +156,7 @@ private Q_SLOTS:
         QTest::newRow("missing analysisType") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"L1\"}") << QByteArray("A") << json << 400 << "missing_field";
         QTest::newRow("analysisType object") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"L1\",\"analysisType\":{}}") << QByteArray("A") << json << 400 << "invalid_field";
         QTest::newRow("unknown analysisType") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"L1\",\"analysisType\":\"astrology\"}") << QByteArray("A") << json << 400 << "unknown_analysis_type";
+        QTest::newRow("analysisType huge") << QByteArray("POST") << startPath << "{\"listingId\":\"L1\",\"analysisType\":\"" + QByteArray(5000, 'v') + "\"}" << QByteArray("A") << json << 400 << "unknown_analysis_type";
         QTest::newRow("params string") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"L1\",\"analysisType\":\"valuation\",\"params\":\"x\"}") << QByteArray("A") << json << 400 << "invalid_field";
         QTest::newRow("params out of range") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"L1\",\"analysisType\":\"valuation\",\"params\":{\"downPaymentPct\":5}}") << QByteArray("A") << json << 400 << "invalid_params";
         QTest::newRow("params unknown key") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"L1\",\"analysisType\":\"valuation\",\"params\":{\"bogus\":1}}") << QByteArray("A") << json << 400 << "invalid_params";

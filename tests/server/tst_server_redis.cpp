@@ -196,7 +196,15 @@ private Q_SLOTS:
             ids << QString::fromStdString(r.json()["jobId"].get<std::string>());
         }
         // Kill Redis outright: with appendfsync always the AOF has every job and the stream.
-        QVERIFY(m_redis.crashAndRestart());
+        m_redis.crash();
+        // While it is away the API answers 503 with the error envelope, and keeps running.
+        auto down = m_http.request("GET", api.url(QStringLiteral("/readyz")));
+        QCOMPARE(down.status, 503);
+        QCOMPARE(down.errorCode(), std::string("store_unavailable"));
+        down = start(api, QStringLiteral("L1"), QStringLiteral("valuation"));
+        QCOMPARE(down.status, 503);
+        QCOMPARE(down.headers.value("retry-after"), QByteArray("1"));
+        QVERIFY(m_redis.start(true));
         // The API process reconnects by itself; the jobs are still queued.
         QVERIFY(waitFor([&] { return m_http.request("GET", api.url(QStringLiteral("/readyz"))).status == 200; }, 10000));
         QCOMPARE(job(api, ids.first()).value("status", std::string()), std::string("queued"));

@@ -320,8 +320,10 @@ void ApiServer::handleStart(const QHttpServerRequest &request, Ctx &ctx)
         sendError(ctx, e->status, e->code, e->message);
         return;
     }
-    if (auto e = requireString(body, "analysisType", &analysisType, 100)) {
-        sendError(ctx, e->status, e->code, e->code == "invalid_field" && body.at("analysisType").is_string() ? unknownTypeMessage(analysisType) : e->message);
+    if (const auto t = body.find("analysisType"); t != body.end() && t->is_string() && !t->get_ref<const std::string &>().empty()) {
+        analysisType = t->get<QString>();
+    } else if (auto e = requireString(body, "analysisType", &analysisType)) {
+        sendError(ctx, e->status, e->code, e->message);
         return;
     }
     if (!parseAnalysisType(analysisType)) {
@@ -451,7 +453,14 @@ void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
         m_metrics->setGauge(QStringLiteral("long_polls"), double(m_waiterCount));
     waiter->timer->setSingleShot(true);
     connect(waiter->timer, &QTimer::timeout, this, [this, waiter, id] {
-        finishWaiter(waiter, m_store->get(id));
+        std::optional<Job> job;
+        try {
+            job = m_store->get(id);
+        } catch (const std::exception &) {
+            failWaiter(waiter);   // store away at the end of the wait: 503, never a guess
+            return;
+        }
+        finishWaiter(waiter, job);
     });
     if (ctx.socket) {
         connect(ctx.socket, &QTcpSocket::disconnected, waiter->timer, [this, waiter] { finishWaiter(waiter, std::nullopt); });
@@ -487,6 +496,25 @@ void ApiServer::finishWaiter(Waiter *waiter, const std::optional<Job> &job)
         else
             sendJob(waiter->ctx, 200, *job);
     }
+    delete waiter;
+}
+
+void ApiServer::failWaiter(Waiter *waiter)
+{
+    for (auto it = m_waiters.begin(); it != m_waiters.end(); ++it) {
+        if (it->removeOne(waiter)) {
+            if (it->isEmpty())
+                m_waiters.erase(it);
+            break;
+        }
+    }
+    --m_waiterCount;
+    waiter->timer->stop();
+    QObject::disconnect(waiter->timer, nullptr, nullptr, nullptr);
+    if (waiter->ctx.socket)
+        QObject::disconnect(waiter->ctx.socket, nullptr, waiter->timer, nullptr);
+    waiter->timer->deleteLater();
+    sendError(waiter->ctx, 503, "store_unavailable", QStringLiteral("the job store cannot be reached; retry shortly"), {{"Retry-After", "1"}});
     delete waiter;
 }
 

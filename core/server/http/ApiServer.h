@@ -95,6 +95,7 @@ private:
     void handleMetrics(Ctx &ctx);
     void wakeWaiters();
     void finishWaiter(Waiter *waiter, const std::optional<Job> &job);
+    void failWaiter(Waiter *waiter);
 
     Config m_config;
     JobStore *m_store;
