@@ -494,6 +494,8 @@ private Q_SLOTS:
                 salary->setValue(60000);
                 auto *provider = dialog->findChild<QComboBox *>(u"llmProvider"_s);
                 provider->setCurrentIndex(provider->findData(u"openai"_s));
+                auto *baseUrl = dialog->findChild<QLineEdit *>(u"llmBaseUrl"_s);
+                baseUrl->setText(u"http://127.0.0.1:9/v1"_s);   // loopback only, never called here
                 auto *model = dialog->findChild<QLineEdit *>(u"llmModel"_s);
                 model->clear();
                 QTest::keyClicks(model, u"llama3"_s);
@@ -509,6 +511,9 @@ private Q_SLOTS:
             w->openSettings();
             QVERIFY(sawDialog);
             QCOMPARE(w->secrets().cached(AppSettings::llmApiKeySecret()), std::optional<QString>(secret));
+            // The chosen provider is registered with the engine (it is not called: builtin runs below).
+            QTRY_VERIFY(w->engine()->providerNames().contains(u"openai"_s));
+            w->engine()->setDefaultProvider(u"builtin"_s);
             // The default salary reaches the analyses.
             w->startAnalysis(u"L5"_s, u"valuation"_s);
             QTRY_VERIFY_WITH_TIMEOUT(job(*w, u"L5"_s, u"valuation"_s) && isTerminal(job(*w, u"L5"_s, u"valuation"_s)->status), 20000);
@@ -519,6 +524,7 @@ private Q_SLOTS:
         QCOMPARE(reread.workerThreads(), 3);
         QCOMPARE(reread.analysisDefaults().ownerSalary, 60000);
         QCOMPARE(reread.llmProvider(), u"openai"_s);
+        QCOMPARE(reread.llmBaseUrl(), QUrl(u"http://127.0.0.1:9/v1"_s));
         QCOMPARE(reread.llmModel(), u"llama3"_s);
         // No secret anywhere on disk: not in the INI, not in the data folder.
         QVERIFY(!readFile(ini()).contains(secret.toUtf8()));

@@ -19,6 +19,7 @@
 #include "listings/ListingPanel.h"
 #include "listings/ListingTableModel.h"
 #include "listings/ScoreDelegate.h"
+#include "llm/OpenAiNarrativeProvider.h"
 #include "mainwindow/AnalysisController.h"
 #include "results/ResultView.h"
 #include "settings/SettingsDialog.h"
@@ -167,6 +168,10 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget *parent)
         m_secrets->probe();
     else
         statusBar()->showMessage(m_secrets->warning(), 8000);   // chosen by the user: no alarm
+
+    // Warm the session cache, so the settings dialog can tell whether a key is stored.
+    m_secrets->read(AppSettings::serverTokenSecret(), this, [](const std::optional<QString> &) {});
+    applyNarrativeProvider();
 
     if (QSystemTrayIcon::isSystemTrayAvailable()) {
         m_tray = new QSystemTrayIcon(windowIcon().isNull() ? QApplication::windowIcon() : windowIcon(), this);
@@ -782,7 +787,30 @@ void MainWindow::openSettings()
     if (dialog.exec() != QDialog::Accepted)
         return;
     m_runner->setThreadCount(m_settings->workerThreads());
+    applyNarrativeProvider();
     statusBar()->showMessage(tr("Settings saved."), 4000);
+}
+
+void MainWindow::applyNarrativeProvider()
+{
+    if (m_settings->llmProvider() != u"openai"_s) {
+        m_engine->setDefaultProvider(u"builtin"_s);
+        m_secrets->read(AppSettings::llmApiKeySecret(), this, [](const std::optional<QString> &) {});
+        return;
+    }
+    // The key comes from the keychain (asynchronously); the provider is registered once it is known.
+    m_secrets->read(AppSettings::llmApiKeySecret(), this, [this](const std::optional<QString> &key) {
+        if (m_settings->llmProvider() != u"openai"_s)
+            return;
+        llm::LlmConfig config;
+        config.baseUrl = m_settings->llmBaseUrl();
+        config.model = m_settings->llmModel();
+        config.apiKey = key.value_or(QString());
+        m_engine->registerProvider(std::make_shared<llm::OpenAiNarrativeProvider>(config));
+        m_engine->setDefaultProvider(config.providerName());
+        if (!key)
+            statusBar()->showMessage(tr("No LLM API key is stored; local servers that need none still work."), 8000);
+    });
 }
 
 void MainWindow::showNotice(const QString &text, bool warning)

@@ -119,6 +119,7 @@ protected:
     void dropEvent(QDropEvent *event) override;
 
 private:
+    void applyNarrativeProvider();
     void buildUi();
     void buildMenus();
     void restoreState();

@@ -2,6 +2,7 @@
 
 #include "config/AppSettings.h"
 #include "config/SecretStore.h"
+#include "llm/LlmConnectionTester.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -10,6 +11,7 @@
 #include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QRadioButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -108,6 +110,17 @@ SettingsDialog::SettingsDialog(AppSettings &settings, SecretStore &secrets, QWid
     llmForm->addRow(tr("&Model:"), m_model);
     llmForm->addRow(tr("API &key:"), m_apiKey);
     llmForm->addRow(m_keyWarning);
+    m_test = named(new QPushButton(tr("&Test connection"), llmBox), u"llmTest"_s, tr("Test the LLM connection"));
+    m_testResult = new QLabel(llmBox);
+    m_testResult->setObjectName(u"llmTestResult"_s);
+    m_testResult->setWordWrap(true);
+    m_tester = new llm::LlmConnectionTester(this);
+    llmForm->addRow(m_test, m_testResult);
+    connect(m_test, &QPushButton::clicked, this, &SettingsDialog::testConnection);
+    connect(m_tester, &llm::LlmConnectionTester::finished, this, [this](bool ok, const QString &message) {
+        m_test->setEnabled(true);
+        m_testResult->setText((ok ? tr("OK: ") : tr("Failed: ")) + message);
+    });
     layout->addWidget(llmBox);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
@@ -160,6 +173,19 @@ void SettingsDialog::updateEnabled()
     m_baseUrl->setEnabled(llm);
     m_model->setEnabled(llm);
     m_apiKey->setEnabled(llm);
+    m_test->setEnabled(llm && !m_tester->isRunning());
+}
+
+void SettingsDialog::testConnection()
+{
+    llm::LlmConfig config;
+    config.baseUrl = QUrl::fromUserInput(m_baseUrl->text().trimmed());
+    config.model = m_model->text().trimmed();
+    config.apiKey = m_apiKey->text().isEmpty() ? m_secrets.cached(AppSettings::llmApiKeySecret()).value_or(QString())
+                                               : m_apiKey->text();
+    m_test->setEnabled(false);
+    m_testResult->setText(tr("Testing…"));
+    m_tester->start(config);
 }
 
 void SettingsDialog::apply()

@@ -5,6 +5,7 @@
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
+class QPushButton;
 class QLineEdit;
 class QRadioButton;
 class QSpinBox;
@@ -12,6 +13,10 @@ class QSpinBox;
 namespace dealscope {
 class AppSettings;
 class SecretStore;
+}
+
+namespace dealscope::llm {
+class LlmConnectionTester;
 }
 
 namespace dealscope::ui {
@@ -32,6 +37,7 @@ public:
 private:
     void load();
     void updateEnabled();
+    void testConnection();
 
     AppSettings &m_settings;
     SecretStore &m_secrets;
@@ -52,6 +58,9 @@ private:
     QLineEdit *m_model;
     QLineEdit *m_apiKey;
     QLabel *m_keyWarning;
+    QPushButton *m_test;
+    QLabel *m_testResult;
+    llm::LlmConnectionTester *m_tester;
 };
 
 } // namespace dealscope::ui
