@@ -13,6 +13,7 @@
 #include "server/http/Metrics.h"
 #include "server/worker/WorkerPool.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QHttpServerRequest>
 #include <QTcpSocket>
@@ -136,10 +137,14 @@ QByteArray jobEtag(const Job &job)
 ApiServer::ApiServer(Config config, JobStore *store, std::shared_ptr<const AnalysisEngine> engine, Metrics *metrics, QObject *parent)
     : QAbstractHttpServer(parent), m_config(config), m_store(store), m_engine(std::move(engine)), m_metrics(metrics)
 {
+    m_storePool.setMaxThreadCount(8);
+    m_storePool.setExpiryTimeout(-1);   // keep the threads and their store connections
 }
 
 ApiServer::~ApiServer()
 {
+    m_storePool.waitForDone();
+    QCoreApplication::removePostedEvents(this);
     for (auto &list : m_waiters)
         qDeleteAll(list);
 }
@@ -303,6 +308,33 @@ bool ApiServer::authenticate(const QHttpServerRequest &request, Ctx &ctx)
     return true;
 }
 
+template<typename Result>
+void ApiServer::offload(Ctx &ctx, std::function<Result()> work, std::function<void(Ctx &, Result &)> answer)
+{
+    auto shared = std::make_shared<Ctx>(ctx);
+    m_storePool.start([this, shared, work = std::move(work), answer = std::move(answer)] {
+        auto result = std::make_shared<std::optional<Result>>();
+        QByteArray failure;
+        try {
+            *result = work();
+        } catch (const StoreUnavailable &e) {
+            qCWarning(lcServer) << "store unavailable:" << e.what();
+            failure = "store_unavailable";
+        } catch (const std::exception &e) {
+            qCWarning(lcServer) << "request" << shared->requestId << "failed:" << e.what();
+            failure = "internal_error";
+        }
+        QMetaObject::invokeMethod(this, [this, shared, result, failure, answer] {
+            if (failure == "store_unavailable")
+                sendError(*shared, 503, failure, QStringLiteral("the job store cannot be reached; retry shortly"), {{"Retry-After", "1"}});
+            else if (!failure.isEmpty())
+                sendError(*shared, 500, failure, QStringLiteral("internal error (request %1)").arg(shared->requestId));
+            else
+                answer(*shared, **result);
+        }, Qt::QueuedConnection);
+    });
+}
+
 void ApiServer::handleStart(const QHttpServerRequest &request, Ctx &ctx)
 {
     const QByteArray raw = request.body();
@@ -365,9 +397,11 @@ void ApiServer::handleStart(const QHttpServerRequest &request, Ctx &ctx)
     job.createdAt = job.updatedAt = QDateTime::currentMSecsSinceEpoch();
     job.attempt = 1;
     job.requestId = ctx.requestId;
-    const StartOutcome outcome = m_store->start(job, force);
-    const nlohmann::json reply = {{"jobId", outcome.job.id}, {"job", jobToJson(outcome.job)}, {"deduplicated", !outcome.created}};
-    send(ctx, outcome.created ? 202 : 200, dump(reply), {{"ETag", jobEtag(outcome.job)}});
+    JobStore *store = m_store;
+    offload<StartOutcome>(ctx, [store, job, force] { return store->start(job, force); }, [this](Ctx &c, StartOutcome &outcome) {
+        const nlohmann::json reply = {{"jobId", outcome.job.id}, {"job", jobToJson(outcome.job)}, {"deduplicated", !outcome.created}};
+        send(c, outcome.created ? 202 : 200, dump(reply), {{"ETag", jobEtag(outcome.job)}});
+    });
 }
 
 void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
@@ -411,15 +445,20 @@ void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
             else
                 missing.push_back(id.left(64));
         }
-        nlohmann::json jobs = nlohmann::json::array();
-        const auto found = m_store->getMany(valid);
-        for (qsizetype i = 0; i < valid.size(); ++i) {
-            if (found[i] && found[i]->owner == ctx.tenant)
-                jobs.push_back(jobToJson(*found[i]));
-            else
-                missing.push_back(valid[i]);
-        }
-        send(ctx, 200, dump({{"jobs", jobs}, {"missing", missing}}), {{"Cache-Control", "no-store"}});
+        JobStore *store = m_store;
+        const QString tenant = ctx.tenant;
+        // The JSON is built on the pool thread too: a batch of 100 finished jobs is a few hundred KiB.
+        offload<QByteArray>(ctx, [store, valid, missing, tenant]() mutable {
+            nlohmann::json jobs = nlohmann::json::array();
+            const auto found = store->getMany(valid);
+            for (qsizetype i = 0; i < valid.size(); ++i) {
+                if (found[i] && found[i]->owner == tenant)
+                    jobs.push_back(jobToJson(*found[i]));
+                else
+                    missing.push_back(valid[i]);
+            }
+            return dump({{"jobs", jobs}, {"missing", missing}});
+        }, [this](Ctx &c, QByteArray &body) { send(c, 200, body, {{"Cache-Control", "no-store"}}); });
         return;
     }
     const QString id = query.queryItemValue(QStringLiteral("jobId"), QUrl::FullyDecoded);

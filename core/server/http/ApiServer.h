@@ -8,6 +8,7 @@
 #include <QHash>
 #include <QPointer>
 #include <QSet>
+#include <QThreadPool>
 #include <QTimer>
 
 #include <memory>
@@ -94,6 +95,9 @@ private:
     void handleReady(Ctx &ctx);
     void handleMetrics(Ctx &ctx);
     void wakeWaiters();
+    // Runs `work` on the store pool and `answer` back on the event loop with its result.
+    template<typename Result>
+    void offload(Ctx &ctx, std::function<Result()> work, std::function<void(Ctx &, Result &)> answer);
     void finishWaiter(Waiter *waiter, const std::optional<Job> &job);
     void failWaiter(Waiter *waiter);
 
@@ -106,6 +110,9 @@ private:
     std::unique_ptr<RateLimiter> m_limiter;
     std::unique_ptr<QStashVerifier> m_qstash;
 
+    // Store round trips of start and batch status run here, so the event loop keeps parsing
+    // and answering other connections while Redis answers (each pool thread has its own connection).
+    QThreadPool m_storePool;
     QHash<QString, QList<Waiter *>> m_waiters;
     qsizetype m_waiterCount = 0;
     std::mutex m_changedMutex;
