@@ -1,10 +1,10 @@
 #include "cli/JobsCommand.h"
 
 #include "analysis/AnalysisEngine.h"
-#include "benchmarks/BenchmarkTable.h"
 #include "cli/Console.h"
 #include "cli/ExitCode.h"
 #include "cli/JobFormat.h"
+#include "cli/ListingsFile.h"
 #include "cli/LocalJobSetup.h"
 #include "common/JsonQt.h"
 #include "domain/ListingCatalog.h"
@@ -33,9 +33,8 @@ void JobsCommand::run(const QCommandLineParser &parser)
         return;
     }
     // Listing jobs runs nothing, so the engine needs no listings.
-    const auto benchmarks = BenchmarkTable::builtin();
-    const auto engine = std::make_shared<const AnalysisEngine>(
-        benchmarks, std::make_shared<const ListingCatalog>(QList<Listing>{}, benchmarks));
+    const auto catalog = emptyListingsCatalog();
+    const auto engine = std::make_shared<const AnalysisEngine>(catalog->benchmarksPtr(), catalog);
     if (const auto error = setup.openRunner(engine)) {
         printError(*error);
         finish(ExitUsage);

@@ -29,6 +29,11 @@ std::variant<std::shared_ptr<const ListingCatalog>, QString> loadListingsCatalog
     return std::make_shared<const ListingCatalog>(std::move(result.listings), benchmarks);
 }
 
+std::shared_ptr<const ListingCatalog> emptyListingsCatalog()
+{
+    return std::make_shared<const ListingCatalog>(QList<Listing>{}, BenchmarkTable::builtin());
+}
+
 void rememberListingsFile(QSettings &settings, const QString &path)
 {
     // Resource paths (":/demo/…") stay as they are; files become absolute so any cwd works later.

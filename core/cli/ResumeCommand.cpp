@@ -1,7 +1,6 @@
 #include "cli/ResumeCommand.h"
 
 #include "analysis/AnalysisEngine.h"
-#include "benchmarks/BenchmarkTable.h"
 #include "cli/Console.h"
 #include "cli/ExitCode.h"
 #include "cli/JobBatch.h"
@@ -59,8 +58,7 @@ void ResumeCommand::run(const QCommandLineParser &parser)
         }
         catalog = std::get<std::shared_ptr<const ListingCatalog>>(std::move(loaded));
     } else {
-        const auto benchmarks = BenchmarkTable::builtin();
-        catalog = std::make_shared<const ListingCatalog>(QList<Listing>{}, benchmarks);
+        catalog = emptyListingsCatalog();
     }
     const auto engine = std::make_shared<const AnalysisEngine>(catalog->benchmarksPtr(), catalog);
     if (const auto error = m_setup->openRunner(engine)) {
