@@ -331,6 +331,15 @@ private Q_SLOTS:
         // Sorting by asking price puts the cheapest first, unknowns last.
         w->listingView()->sortByColumn(ListingTableModel::ColAsking, Qt::AscendingOrder);
         QCOMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L4"_s);
+        w->selectListing(u"L5"_s);
+        w->listingView()->sortByColumn(ListingTableModel::ColCashFlow, Qt::DescendingOrder);
+        QCOMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L3"_s);
+        QCOMPARE(view->index(5, ListingTableModel::ColId).data().toString(), u"L4"_s);   // unknown cash flow last
+        QCOMPARE(w->listingView()->currentIndex().data(ListingTableModel::ListingIdRole).toString(), u"L5"_s);
+        QCOMPARE(w->listingPanel()->listingId(), u"L5"_s);
+        w->listingView()->sortByColumn(ListingTableModel::ColTitle, Qt::AscendingOrder);
+        QCOMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L1"_s);   // Austin…
+        QCOMPARE(w->listingModel()->find(u"L5"_s)->title, u"Dallas Landscaping"_s);      // id index follows the rows
 
         // The filters come back after a restart.
         QTest::keyClicks(w->searchEdit(), u"co"_s);

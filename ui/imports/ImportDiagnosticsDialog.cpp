@@ -41,7 +41,13 @@ ImportDiagnosticsDialog::ImportDiagnosticsDialog(const QString &file, const Impo
     m_summary->setAccessibleName(tr("Import summary"));
     layout->addWidget(m_summary);
 
-    m_table = new QTableWidget(int(result.diagnostics.size()), 4, this);
+    // A table widget item per cell: cap what is shown so a file with 100k bad rows opens at once.
+    constexpr int kShown = 2000;
+    const int shown = int(qMin<qsizetype>(result.diagnostics.size(), kShown));
+    if (shown < result.diagnostics.size())
+        m_summary->setText(m_summary->text() + u"\n"_s
+                           + tr("The first %1 of %2 diagnostics are listed.").arg(shown).arg(result.diagnostics.size()));
+    m_table = new QTableWidget(shown, 4, this);
     m_table->setObjectName(u"importDiagnosticsTable"_s);
     m_table->setAccessibleName(tr("Import diagnostics"));
     m_table->setHorizontalHeaderLabels({tr("Line"), tr("Column"), tr("Severity"), tr("Message")});
@@ -49,7 +55,7 @@ ImportDiagnosticsDialog::ImportDiagnosticsDialog(const QString &file, const Impo
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    for (int i = 0; i < result.diagnostics.size(); ++i) {
+    for (int i = 0; i < shown; ++i) {
         const ImportDiagnostic &d = result.diagnostics.at(i);
         const QString where = d.line > 0 ? QString::number(d.line)
                                          : d.record > 0 ? tr("record %1").arg(d.record) : u"—"_s;

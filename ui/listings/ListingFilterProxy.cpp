@@ -69,6 +69,14 @@ void ListingFilterProxy::setPriceRange(std::optional<qint64> min, std::optional<
     refilter();
 }
 
+void ListingFilterProxy::sort(int column, Qt::SortOrder order)
+{
+    if (m_model && column >= 0)
+        m_model->sortBy(column, order);
+    else
+        QSortFilterProxyModel::sort(column, order);
+}
+
 void ListingFilterProxy::refilter()
 {
     // invalidate() rebuilds the mapping in one pass and emits one layoutChanged. The incremental

@@ -30,6 +30,9 @@ public:
     std::optional<qint64> minPrice() const { return m_minPrice; }
     std::optional<qint64> maxPrice() const { return m_maxPrice; }
 
+    // Sorting is the source model's (see ListingTableModel::sortBy); the proxy only filters.
+    void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
+
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
     bool lessThan(const QModelIndex &left, const QModelIndex &right) const override;

@@ -3,6 +3,8 @@
 #include "common/Format.h"
 
 #include <algorithm>
+#include <numeric>
+#include <vector>
 
 using namespace Qt::Literals::StringLiterals;
 
@@ -181,6 +183,69 @@ ListingTableModel::MergeStats ListingTableModel::mergeListings(const QList<Listi
         stats.added = int(fresh.size());
     }
     return stats;
+}
+
+void ListingTableModel::sortBy(int column, Qt::SortOrder order)
+{
+    if (column < 0 || column >= ColumnCount)
+        return;
+    flushPendingChanges();
+    const qsizetype n = m_listings.size();
+    std::vector<int> perm(static_cast<size_t>(n));
+    std::iota(perm.begin(), perm.end(), 0);
+    // Unknown values go last in both orders; ties keep their order (stable).
+    const auto byOptional = [&](auto key) {
+        std::vector<std::optional<double>> keys(static_cast<size_t>(n));
+        for (qsizetype i = 0; i < n; ++i)
+            keys[size_t(i)] = key(m_listings.at(i));
+        std::stable_sort(perm.begin(), perm.end(), [&](int a, int b) {
+            const auto &x = keys[size_t(a)];
+            const auto &y = keys[size_t(b)];
+            if (x && y)
+                return order == Qt::AscendingOrder ? *x < *y : *y < *x;
+            return x.has_value() && !y.has_value();
+        });
+    };
+    const auto byText = [&](auto key) {
+        std::vector<QString> keys(static_cast<size_t>(n));
+        for (qsizetype i = 0; i < n; ++i)
+            keys[size_t(i)] = key(m_listings.at(i)).toCaseFolded();
+        std::stable_sort(perm.begin(), perm.end(), [&](int a, int b) {
+            const int c = QString::compare(keys[size_t(a)], keys[size_t(b)], Qt::CaseSensitive);
+            return order == Qt::AscendingOrder ? c < 0 : c > 0;
+        });
+    };
+    const auto money = [](const std::optional<qint64> &v) { return v ? std::optional<double>(double(*v)) : std::nullopt; };
+    switch (column) {
+    case ColId: byText([](const Listing &l) { return l.id; }); break;
+    case ColTitle: byText([](const Listing &l) { return l.title; }); break;
+    case ColIndustry: byText([](const Listing &l) { return l.industry; }); break;
+    case ColState: byText([](const Listing &l) { return l.state; }); break;
+    case ColAsking: byOptional([&](const Listing &l) { return money(l.askingPrice); }); break;
+    case ColRevenue: byOptional([&](const Listing &l) { return money(l.grossRevenue); }); break;
+    case ColCashFlow: byOptional([&](const Listing &l) { return money(l.cashFlow); }); break;
+    case ColMultiple: byOptional([](const Listing &l) { return sdeMultiple(l); }); break;
+    case ColScore: byOptional([this](const Listing &l) { return m_status.value(l.id).score; }); break;
+    }
+
+    Q_EMIT layoutAboutToBeChanged({}, QAbstractItemModel::VerticalSortHint);
+    std::vector<int> newRowOf(static_cast<size_t>(n));
+    QList<Listing> sorted;
+    sorted.reserve(n);
+    for (qsizetype i = 0; i < n; ++i) {
+        newRowOf[size_t(perm[size_t(i)])] = int(i);
+        sorted.append(std::move(m_listings[perm[size_t(i)]]));
+    }
+    m_listings = std::move(sorted);
+    for (int i = 0; i < m_listings.size(); ++i)
+        m_rowById.insert(m_listings.at(i).id, i);
+    const QModelIndexList from = persistentIndexList();
+    QModelIndexList to;
+    to.reserve(from.size());
+    for (const QModelIndex &idx : from)
+        to.append(index(newRowOf[size_t(idx.row())], idx.column()));
+    changePersistentIndexList(from, to);
+    Q_EMIT layoutChanged({}, QAbstractItemModel::VerticalSortHint);
 }
 
 void ListingTableModel::setStatus(const QString &listingId, const ListingAnalysisStatus &status)

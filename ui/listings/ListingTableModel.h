@@ -52,6 +52,10 @@ public:
     void setScores(const QHash<QString, double> &scores);
     ListingAnalysisStatus status(const QString &listingId) const { return m_status.value(listingId); }
 
+    // Reorders the rows by `column` (a layout change with persistent indexes kept). Sorting here, on
+    // plain values, instead of in QSortFilterProxyModel keeps 100k rows well under a second.
+    void sortBy(int column, Qt::SortOrder order);
+
     // Emits the pending dataChanged signals now (tests, and before a repaint that must be exact).
     void flushPendingChanges();
 
