@@ -110,8 +110,8 @@ private:
     std::unique_ptr<RateLimiter> m_limiter;
     std::unique_ptr<QStashVerifier> m_qstash;
 
-    // Store round trips of start and batch status run here, so the event loop keeps parsing
-    // and answering other connections while Redis answers (each pool thread has its own connection).
+    // The store round trip of start runs here, so the event loop keeps parsing and answering
+    // other connections while Redis answers (each pool thread has its own connection).
     QThreadPool m_storePool;
     QHash<QString, QList<Waiter *>> m_waiters;
     qsizetype m_waiterCount = 0;
