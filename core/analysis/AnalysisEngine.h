@@ -42,7 +42,8 @@ struct ExecutionHooks final
     // progress 0..100 (weighted over steps) and the partialOutput line. Called from the worker thread.
     std::function<void(double progress, const QString &partialOutput)> onProgress;
     // Called after each finished step, before the next one starts; persist it to resume there.
-    std::function<void(const PipelineCheckpoint &checkpoint)> onCheckpoint;
+    // Taken by value so a hook can move the state it keeps (hooks taking const & still fit).
+    std::function<void(PipelineCheckpoint checkpoint)> onCheckpoint;
     // Polled between steps and at least every 250 ms inside long steps.
     std::function<bool()> isCancelRequested;
     // Per-attempt deadline; past it the run throws AnalysisError TimedOut "timed out after N s".

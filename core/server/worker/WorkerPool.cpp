@@ -172,9 +172,9 @@ void WorkerPool::execute(Lease &lease)
         };
 
         ExecutionHooks hooks;
-        hooks.onCheckpoint = [&](const PipelineCheckpoint &cp) {
-            // One copy per step (a second one for `unsaved` was a quarter of a fast job's CPU).
-            checkpoint = cp;
+        hooks.onCheckpoint = [&](PipelineCheckpoint cp) {
+            // Moved, not copied: copies of the state per step were a quarter of a fast job's CPU.
+            checkpoint = std::move(cp);
             unsaved = true;
             saveCheckpointIfDue();
         };
