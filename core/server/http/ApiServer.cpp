@@ -399,8 +399,14 @@ void ApiServer::handleStart(const QHttpServerRequest &request, Ctx &ctx)
     job.requestId = ctx.requestId;
     JobStore *store = m_store;
     offload<StartOutcome>(ctx, [store, job, force] { return store->start(job, force); }, [this](Ctx &c, StartOutcome &outcome) {
-        const nlohmann::json reply = {{"jobId", outcome.job.id}, {"job", jobToJson(outcome.job)}, {"deduplicated", !outcome.created}};
-        send(c, outcome.created ? 202 : 200, dump(reply), {{"ETag", jobEtag(outcome.job)}});
+        // The job is serialized once for the ETag and moved into the reply (not rebuilt and copied).
+        nlohmann::json jobJson = jobToJson(outcome.job);
+        const QByteArray etag = etagOf(dump(jobJson));
+        nlohmann::json reply = nlohmann::json::object();
+        reply["jobId"] = outcome.job.id;
+        reply["job"] = std::move(jobJson);
+        reply["deduplicated"] = !outcome.created;
+        send(c, outcome.created ? 202 : 200, dump(reply), {{"ETag", etag}});
     });
 }
 
@@ -455,7 +461,11 @@ void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
             else
                 missing.push_back(valid[i]);
         }
-        send(ctx, 200, dump({{"jobs", jobs}, {"missing", missing}}), {{"Cache-Control", "no-store"}});
+        // Moved in: a braced initializer would copy every job's result once more.
+        nlohmann::json reply = nlohmann::json::object();
+        reply["jobs"] = std::move(jobs);
+        reply["missing"] = std::move(missing);
+        send(ctx, 200, dump(reply), {{"Cache-Control", "no-store"}});
         return;
     }
     const QString id = query.queryItemValue(QStringLiteral("jobId"), QUrl::FullyDecoded);
