@@ -1,6 +1,7 @@
 #include "jobs/JobTracker.h"
 
 #include "jobs/InFlightRegistry.h"
+#include "jobs/JobUpdateRouter.h"
 #include "jobs/JobsLog.h"
 
 namespace dealscope {
@@ -14,16 +15,26 @@ JobTracker::JobTracker(
     , m_analysisType(std::move(analysisType))
 {
     qRegisterMetaType<dealscope::Job>();
-    connect(&m_backend, &JobBackend::jobUpdated, this, &JobTracker::onJobUpdated);
-    connect(&m_backend, &JobBackend::jobLost, this, [this](const QString &jobId, const QString &message) {
-        if (!m_job || m_job->id != jobId)
-            return;
-        markExpired(jobId, message);
-    });
+    m_router = JobUpdateRouter::forBackend(m_backend);
+    if (m_router) {
+        m_router->add(this);
+    } else {
+        connect(&m_backend, &JobBackend::jobUpdated, this, &JobTracker::onJobUpdated);
+        connect(&m_backend, &JobBackend::jobLost, this, &JobTracker::onJobLost);
+    }
+}
+
+void JobTracker::onJobLost(const QString &jobId, const QString &message)
+{
+    if (!m_job || m_job->id != jobId)
+        return;
+    markExpired(jobId, message);
 }
 
 JobTracker::~JobTracker()
 {
+    if (m_router)
+        m_router->remove(this);
     // The job keeps running without us; the registry entry stays so the next start-up re-attaches.
     if (m_job && !isTerminal(m_job->status))
         m_backend.unwatch(m_job->id);

@@ -14,6 +14,7 @@
 namespace dealscope {
 
 class InFlightRegistry;
+class JobUpdateRouter;
 
 // The Qt counterpart of the web useAnalysis hook (SPEC §6): follows the job of one
 // (listingId, analysisType) pair on one backend. Records it in the in-flight registry while it is
@@ -47,12 +48,15 @@ Q_SIGNALS:
     void expired(const QString &jobId); // remote job the server no longer knows
 
 private:
+    friend class JobUpdateRouter;
     void adopt(const Job &job);
     void onJobUpdated(const Job &job);
+    void onJobLost(const QString &jobId, const QString &message);
     void finish(const Job &job);
     void markExpired(const QString &jobId, const QString &message);
 
     JobBackend &m_backend;
+    QPointer<JobUpdateRouter> m_router; // null: connected to the backend directly
     InFlightRegistry *m_registry;
     QString m_listingId;
     QString m_analysisType;
