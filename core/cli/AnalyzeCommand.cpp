@@ -98,7 +98,11 @@ void AnalyzeCommand::run(const QCommandLineParser &parser)
         listingIds.append(id);
     }
 
-    const auto engine = std::make_shared<const AnalysisEngine>(catalog->benchmarksPtr(), catalog);
+    const auto engine = std::make_shared<AnalysisEngine>(catalog->benchmarksPtr(), catalog);
+    if (const auto llmError = LocalJobSetup::applyLlm(parser, *engine)) {
+        printError(*llmError);
+        return finish(ExitUsage);
+    }
     // Parameters do not depend on the listing: one check covers the batch, before any job exists.
     if (const auto invalid = engine->validate(listingIds.constFirst(), typeName, paramsJson)) {
         printError(u"invalid %1: %2"_s.arg(invalid->field, invalid->message));

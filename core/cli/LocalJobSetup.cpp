@@ -4,6 +4,7 @@
 #include "cli/CliLog.h"
 #include "jobs/InFlightRegistry.h"
 #include "jobs/LocalJobRunner.h"
+#include "llm/LlmOptions.h"
 
 #include <QCommandLineParser>
 #include <QDir>
@@ -50,6 +51,13 @@ void LocalJobSetup::addOptions(QCommandLineParser &parser, int options)
         parser.addOption({u"threads"_s, u"Worker threads (default: the number of cores)."_s, u"N"_s});
     if (options & Timeout)
         parser.addOption({u"timeout"_s, u"Timeout per attempt in seconds (default: 300)."_s, u"S"_s});
+    if (options & Llm)
+        addLlmOptions(parser);
+}
+
+std::optional<QString> LocalJobSetup::applyLlm(const QCommandLineParser &parser, AnalysisEngine &engine)
+{
+    return applyLlmOptions(parser, engine);
 }
 
 QString LocalJobSetup::defaultDataDir()

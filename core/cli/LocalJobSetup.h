@@ -20,7 +20,7 @@ class LocalJobRunner;
 class LocalJobSetup final
 {
 public:
-    enum Option { DataDir = 0x1, Settings = 0x2, Threads = 0x4, Timeout = 0x8, All = 0xf };
+    enum Option { DataDir = 0x1, Settings = 0x2, Threads = 0x4, Timeout = 0x8, Llm = 0x10, All = 0x1f };
 
     LocalJobSetup();
     ~LocalJobSetup();
@@ -31,6 +31,9 @@ public:
     // Reads the options (those added with the same `options`) and opens the settings; an error
     // message names the bad option.
     std::optional<QString> configure(const QCommandLineParser &parser, int options);
+    // Registers the LLM narrative provider of --provider/--base-url/--model (core/llm) with the
+    // engine when the options name one; the error never contains the API key.
+    static std::optional<QString> applyLlm(const QCommandLineParser &parser, AnalysisEngine &engine);
     // Creates the runner over `engine` and opens its store.
     std::optional<QString> openRunner(std::shared_ptr<const AnalysisEngine> engine);
 

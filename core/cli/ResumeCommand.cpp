@@ -60,7 +60,11 @@ void ResumeCommand::run(const QCommandLineParser &parser)
     } else {
         catalog = emptyListingsCatalog();
     }
-    const auto engine = std::make_shared<const AnalysisEngine>(catalog->benchmarksPtr(), catalog);
+    const auto engine = std::make_shared<AnalysisEngine>(catalog->benchmarksPtr(), catalog);
+    if (const auto llmError = LocalJobSetup::applyLlm(parser, *engine)) {
+        printError(*llmError);
+        return finish(ExitUsage);
+    }
     if (const auto error = m_setup->openRunner(engine)) {
         printError(*error);
         return finish(ExitUsage);
