@@ -232,13 +232,22 @@ void ListingTableModel::sortBy(int column, Qt::SortOrder order)
     std::vector<int> newRowOf(static_cast<size_t>(n));
     QList<Listing> sorted;
     sorted.reserve(n);
+    // A list shared with a catalog rebuild would detach (a deep copy of 100k) on the first
+    // non-const access just to be moved from: copy from the shared one instead.
+    const bool owned = m_listings.isDetached();
     for (qsizetype i = 0; i < n; ++i) {
         newRowOf[size_t(perm[size_t(i)])] = int(i);
-        sorted.append(std::move(m_listings[perm[size_t(i)]]));
+        if (owned)
+            sorted.append(std::move(m_listings[perm[size_t(i)]]));
+        else
+            sorted.append(std::as_const(m_listings).at(perm[size_t(i)]));
     }
     m_listings = std::move(sorted);
-    for (int i = 0; i < m_listings.size(); ++i)
-        m_rowById.insert(m_listings.at(i).id, i);
+    // The ids are unchanged: renumber the rows in place instead of rehashing 100k ids.
+    for (auto it = m_rowById.begin(); it != m_rowById.end(); ++it) {
+        if (it.value() >= 0 && it.value() < n)
+            it.value() = newRowOf[size_t(it.value())];
+    }
     const QModelIndexList from = persistentIndexList();
     QModelIndexList to;
     to.reserve(from.size());
