@@ -151,34 +151,33 @@ ListingTableModel::MergeStats ListingTableModel::mergeListings(const QList<Listi
 {
     MergeStats stats;
     QList<Listing> fresh;
+    m_rowById.reserve(m_rowById.size() + listings.size());   // one allocation, not repeated rehashing
     for (const Listing &l : listings) {
         const auto it = m_rowById.constFind(l.id);
+        if (it != m_rowById.constEnd() && *it >= m_listings.size())
+            continue;   // a repeat of an id new in this batch: the first one is kept
         if (it != m_rowById.constEnd()) {
             m_listings[*it] = l;
             ++stats.updated;
             Q_EMIT dataChanged(index(*it, 0), index(*it, ColumnCount - 1));
         } else if (!m_rowById.contains(l.id)) {
+            // New rows are appended in this order below: the row is known now (it also dedups
+            // ids within this batch), so the index is not hashed twice.
+            m_rowById.insert(l.id, int(m_listings.size() + fresh.size()));
             fresh.append(l);
-            m_rowById.insert(l.id, -1);   // placeholder: dedups ids within this batch
         }
     }
     if (fresh.size() > 1000) {
         // A big import: one reset is far cheaper for the proxy and the view than a huge insert.
         beginResetModel();
-        for (const Listing &l : std::as_const(fresh)) {
-            m_rowById.insert(l.id, int(m_listings.size()));
-            m_listings.append(l);
-        }
+        m_listings.append(fresh);
         m_dirtyRows.clear();
         endResetModel();
         stats.added = int(fresh.size());
     } else if (!fresh.isEmpty()) {
         const int first = int(m_listings.size());
         beginInsertRows({}, first, first + int(fresh.size()) - 1);
-        for (const Listing &l : std::as_const(fresh)) {
-            m_rowById.insert(l.id, int(m_listings.size()));
-            m_listings.append(l);
-        }
+        m_listings.append(fresh);
         endInsertRows();
         stats.added = int(fresh.size());
     }
