@@ -98,11 +98,12 @@ void AnalyzeCommand::run(const QCommandLineParser &parser)
         listingIds.append(id);
     }
 
-    const auto engine = std::make_shared<AnalysisEngine>(catalog->benchmarksPtr(), catalog);
-    if (const auto llmError = LocalJobSetup::applyLlm(parser, *engine)) {
+    auto madeEngine = LocalJobSetup::makeEngine(parser, catalog);
+    if (const auto *llmError = std::get_if<QString>(&madeEngine)) {
         printError(*llmError);
         return finish(ExitUsage);
     }
+    const auto engine = std::get<std::shared_ptr<AnalysisEngine>>(std::move(madeEngine));
     // Parameters do not depend on the listing: one check covers the batch, before any job exists.
     if (const auto invalid = engine->validate(listingIds.constFirst(), typeName, paramsJson)) {
         printError(u"invalid %1: %2"_s.arg(invalid->field, invalid->message));

@@ -2,6 +2,7 @@
 
 #include "analysis/AnalysisEngine.h"
 #include "cli/CliLog.h"
+#include "domain/ListingCatalog.h"
 #include "jobs/InFlightRegistry.h"
 #include "jobs/LocalJobRunner.h"
 #include "llm/LlmOptions.h"
@@ -55,9 +56,13 @@ void LocalJobSetup::addOptions(QCommandLineParser &parser, int options)
         addLlmOptions(parser);
 }
 
-std::optional<QString> LocalJobSetup::applyLlm(const QCommandLineParser &parser, AnalysisEngine &engine)
+std::variant<std::shared_ptr<AnalysisEngine>, QString> LocalJobSetup::makeEngine(const QCommandLineParser &parser,
+                                                                                 std::shared_ptr<const ListingCatalog> catalog)
 {
-    return applyLlmOptions(parser, engine);
+    auto engine = std::make_shared<AnalysisEngine>(catalog->benchmarksPtr(), catalog);
+    if (auto error = applyLlmOptions(parser, *engine))
+        return *std::move(error);
+    return engine;
 }
 
 QString LocalJobSetup::defaultDataDir()

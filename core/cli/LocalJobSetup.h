@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <variant>
 
 class QCommandLineParser;
 class QSettings;
@@ -12,6 +13,7 @@ namespace dealscope {
 
 class AnalysisEngine;
 class InFlightRegistry;
+class ListingCatalog;
 class LocalJobRunner;
 
 // What analyze, resume and jobs share: the data folder holding jobs.sqlite (--data-dir, default the
@@ -31,9 +33,10 @@ public:
     // Reads the options (those added with the same `options`) and opens the settings; an error
     // message names the bad option.
     std::optional<QString> configure(const QCommandLineParser &parser, int options);
-    // Registers the LLM narrative provider of --provider/--base-url/--model (core/llm) with the
-    // engine when the options name one; the error never contains the API key.
-    static std::optional<QString> applyLlm(const QCommandLineParser &parser, AnalysisEngine &engine);
+    // The engine over `catalog`, with the LLM narrative provider of --provider/--base-url/--model
+    // (core/llm) when the options name one; the error never contains the API key.
+    static std::variant<std::shared_ptr<AnalysisEngine>, QString> makeEngine(const QCommandLineParser &parser,
+                                                                             std::shared_ptr<const ListingCatalog> catalog);
     // Creates the runner over `engine` and opens its store.
     std::optional<QString> openRunner(std::shared_ptr<const AnalysisEngine> engine);
 

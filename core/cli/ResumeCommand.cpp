@@ -60,11 +60,12 @@ void ResumeCommand::run(const QCommandLineParser &parser)
     } else {
         catalog = emptyListingsCatalog();
     }
-    const auto engine = std::make_shared<AnalysisEngine>(catalog->benchmarksPtr(), catalog);
-    if (const auto llmError = LocalJobSetup::applyLlm(parser, *engine)) {
+    auto madeEngine = LocalJobSetup::makeEngine(parser, catalog);
+    if (const auto *llmError = std::get_if<QString>(&madeEngine)) {
         printError(*llmError);
         return finish(ExitUsage);
     }
+    const auto engine = std::get<std::shared_ptr<AnalysisEngine>>(std::move(madeEngine));
     if (const auto error = m_setup->openRunner(engine)) {
         printError(*error);
         return finish(ExitUsage);
