@@ -828,6 +828,18 @@ int LocalJobRunner::resumeInterrupted()
                 continue;
             }
             d->activeByPair.insert(key, e->job.id);
+            // A job that takes the process down with it would otherwise be resumed, and crash the
+            // app, on every start: interrupted runs count against the attempt limit like failures.
+            if (e->job.status == JobStatus::Running && e->job.attempt >= d->options.maxAttempts) {
+                d->transitionLocked(*e, JobStatus::Failed);
+                e->job.error = QStringLiteral("interrupted during attempt %1 (the app closed or crashed); gave up after %2 attempts")
+                                   .arg(e->job.attempt)
+                                   .arg(d->options.maxAttempts);
+                d->persistLocked(*e);
+                d->notifyLocked(*e, true);
+                qCWarning(lcJobs).noquote() << "job" << e->job.id << e->job.error;
+                continue;
+            }
             if (e->job.status == JobStatus::Running) {
                 // The process that ran it died (or was closed): a new attempt, from the checkpoint.
                 d->transitionLocked(*e, JobStatus::Queued);

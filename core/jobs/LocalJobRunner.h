@@ -52,8 +52,9 @@ public:
     void watch(const QString &jobId) override;
     void unwatch(const QString &jobId) override;
 
-    // Requeues every non-terminal job found in the store (attempt + 1, from its checkpoint).
-    // Returns the number of jobs resumed.
+    // Requeues every non-terminal job found in the store (attempt + 1, from its checkpoint); a job
+    // interrupted in its last allowed attempt (maxAttempts) fails instead, so a job that crashes
+    // the process cannot crash it again on every start. Returns the number of jobs resumed.
     int resumeInterrupted();
     QList<Job> jobs() const; // every job in the store, newest first
     int activeCount() const;

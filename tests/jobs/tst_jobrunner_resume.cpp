@@ -147,6 +147,59 @@ private Q_SLOTS:
             QCOMPARE(steps.at(i).attempt, 2);
     }
 
+    void interruptedInLastAttemptFailsInsteadOfResuming()
+    {
+        QTemporaryDir dir;
+        QString jobId;
+        Failpoints::configure(QStringLiteral("analysis.step.%1=delay(60000)").arg(stepId(*m_engine, 1)));
+        // Attempts 1..3 each stop mid-step 1 when their runner goes away, as in an app that
+        // dies every time it runs this job.
+        for (int attempt = 1; attempt <= 3; ++attempt) {
+            auto runner = std::make_unique<LocalJobRunner>(m_engine, options(dir.path()));
+            QVERIFY(runner->open());
+            if (attempt == 1) {
+                const auto started = await([&](auto cb) { runner->start(request(QStringLiteral("L7")), this, cb); });
+                QVERIFY(started && started->ok());
+                jobId = started->job->id;
+            } else {
+                QCOMPARE(runner->resumeInterrupted(), 1);
+            }
+            // Step 0 is on disk (attempt 1) and the job runs its stalled step 1 in this attempt.
+            QVERIFY(QTest::qWaitFor(
+                [&] {
+                    if (storedSteps(dir.path(), jobId).isEmpty())
+                        return false;
+                    LocalJobStore store(dir.path() + QStringLiteral("/jobs.sqlite"));
+                    const auto job = store.open() ? store.job(jobId) : std::nullopt;
+                    return job && job->status == JobStatus::Running && job->attempt == attempt;
+                },
+                10000));
+            runner.reset();
+        }
+        Failpoints::configure(QString());
+
+        LocalJobRunner runner(m_engine, options(dir.path()));
+        QVERIFY(runner.open());
+        UpdateRecorder rec(runner);
+        QCOMPARE(runner.resumeInterrupted(), 0);
+        QCOMPARE(runner.activeCount(), 0);
+        QVERIFY(rec.waitTerminal(jobId));
+        const Job failed = *rec.last(jobId);
+        QCOMPARE(failed.status, JobStatus::Failed);
+        QCOMPARE(failed.attempt, 3);
+        QCOMPARE(failed.error,
+            QStringLiteral("interrupted during attempt 3 (the app closed or crashed); gave up after 3 attempts"));
+        // The pair is free again: a new start makes a new job that runs to the end.
+        const auto again = await([&](auto cb) { runner.start(request(QStringLiteral("L7")), this, cb); });
+        QVERIFY(again && again->ok());
+        QVERIFY(!again->deduplicated);
+        QVERIFY(again->job->id != jobId);
+        QVERIFY(rec.waitTerminal(again->job->id));
+        QCOMPARE(*rec.status(again->job->id), JobStatus::Succeeded);
+        // Failed for good: it is not picked up again.
+        QCOMPARE(runner.resumeInterrupted(), 0);
+    }
+
     void cancelRequestedBeforeCrashEndsCanceled()
     {
         QTemporaryDir dir;
