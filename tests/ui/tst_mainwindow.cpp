@@ -28,6 +28,7 @@
 #include <QDialogButtonBox>
 #include <QDirIterator>
 #include <QElapsedTimer>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMimeData>
@@ -231,12 +232,11 @@ private Q_SLOTS:
         for (const auto &f : expected["findings"])
             QVERIFY2(report.contains(QString::fromStdString(f["message"].get<std::string>())), f.dump().c_str());
 
-        // Stored in the library, and the listings table shows the score.
-        QVERIFY(w->library().contains(done.id));
-        w->listingModel()->flushPendingChanges();
+        // Stored in the library (written on its storage thread), and the listings table shows the score.
+        QTRY_VERIFY(w->library().contains(done.id));
         const int row0 = w->listingModel()->rowOf(u"L1"_s);
-        QCOMPARE(w->listingModel()->index(row0, ListingTableModel::ColScore).data(ListingTableModel::ScoreRole).toDouble(),
-                 expected["score"].get<double>());
+        QTRY_COMPARE(w->listingModel()->index(row0, ListingTableModel::ColScore).data(ListingTableModel::ScoreRole).toDouble(),
+                     expected["score"].get<double>());
         // The jobs dock lists it.
         w->jobModel()->flushPendingChanges();
         QCOMPARE(w->jobModel()->rowCount(), 1);
@@ -295,7 +295,11 @@ private Q_SLOTS:
     {
         auto w = makeWindow();
         QVERIFY(waitLoaded(*w));
+        ListingFilterProxy *proxy = w->listingProxy();
         QAbstractItemModel *view = w->listingView()->model();
+        QCOMPARE(view, proxy);
+        // Filters and sorting are computed off the GUI thread; "settled" = the newest result is shown.
+        const auto settled = [&] { return !proxy->isPending(); };
         QTest::keyClicks(w->searchEdit(), u"pizza"_s);
         QTRY_COMPARE(view->rowCount(), 1);
         QCOMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L2"_s);
@@ -306,6 +310,7 @@ private Q_SLOTS:
         const int tx = state->findData(u"TX"_s);
         QVERIFY(tx > 0);
         state->setCurrentIndex(tx);
+        QTRY_VERIFY(settled());
         QCOMPARE(view->rowCount(), 3);
         QTest::keyClicks(w->maxPriceEdit(), u"1,000,000"_s);
         QTRY_COMPARE(view->rowCount(), 1);
@@ -314,12 +319,14 @@ private Q_SLOTS:
         QTest::keyClicks(w->minPriceEdit(), u"1000000"_s);
         QTRY_COMPARE(view->rowCount(), 2);   // L1 1.2M, L3 2.5M
         state->setCurrentIndex(0);
-        QTRY_COMPARE(view->rowCount(), 2);
+        QTRY_VERIFY(settled());
+        QCOMPARE(view->rowCount(), 2);
         w->minPriceEdit()->clear();
         QTRY_COMPARE(view->rowCount(), 6);
 
         QComboBox *industry = w->industryCombo();
         industry->setCurrentIndex(industry->findData(u"Plumbing"_s));
+        QTRY_VERIFY(settled());
         QCOMPARE(view->rowCount(), 1);
         industry->setCurrentIndex(0);
         // Hostile search text is just text.
@@ -330,16 +337,47 @@ private Q_SLOTS:
 
         // Sorting by asking price puts the cheapest first, unknowns last.
         w->listingView()->sortByColumn(ListingTableModel::ColAsking, Qt::AscendingOrder);
-        QCOMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L4"_s);
+        QTRY_COMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L4"_s);
+        QVERIFY(settled());
         w->selectListing(u"L5"_s);
         w->listingView()->sortByColumn(ListingTableModel::ColCashFlow, Qt::DescendingOrder);
-        QCOMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L3"_s);
+        QTRY_COMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L3"_s);
         QCOMPARE(view->index(5, ListingTableModel::ColId).data().toString(), u"L4"_s);   // unknown cash flow last
+        // The selection and current row stay on the listing, wherever the sort moved it.
         QCOMPARE(w->listingView()->currentIndex().data(ListingTableModel::ListingIdRole).toString(), u"L5"_s);
+        QCOMPARE(w->listingView()->currentIndex().row(), 2);   // L3 600k, L1 300k, L5 250k
+        QCOMPARE(w->listingView()->selectionModel()->selectedRows().size(), 1);
+        QCOMPARE(w->listingView()->selectionModel()->selectedRows().at(0).data(ListingTableModel::ListingIdRole).toString(), u"L5"_s);
         QCOMPARE(w->listingPanel()->listingId(), u"L5"_s);
         w->listingView()->sortByColumn(ListingTableModel::ColTitle, Qt::AscendingOrder);
-        QCOMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L1"_s);   // Austin…
-        QCOMPARE(w->listingModel()->find(u"L5"_s)->title, u"Dallas Landscaping"_s);      // id index follows the rows
+        QTRY_COMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L1"_s);   // Austin…
+        QCOMPARE(view->index(5, ListingTableModel::ColId).data().toString(), u"L4"_s);       // …Miami
+        QCOMPARE(w->listingView()->horizontalHeader()->sortIndicatorSection(), int(ListingTableModel::ColTitle));
+        QCOMPARE(w->listingModel()->find(u"L5"_s)->title, u"Dallas Landscaping"_s);
+
+        // Filter and sort together: Texas by title descending.
+        w->listingView()->sortByColumn(ListingTableModel::ColTitle, Qt::DescendingOrder);
+        state->setCurrentIndex(tx);
+        QTRY_VERIFY(settled());
+        QCOMPARE(view->rowCount(), 3);
+        QCOMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L3"_s);   // Houston
+        QCOMPARE(view->index(1, ListingTableModel::ColId).data().toString(), u"L5"_s);   // Dallas
+        QCOMPARE(view->index(2, ListingTableModel::ColId).data().toString(), u"L1"_s);   // Austin
+        QCOMPARE(w->listingView()->currentIndex().data(ListingTableModel::ListingIdRole).toString(), u"L5"_s);
+        QCOMPARE(w->listingView()->currentIndex().row(), 1);
+        // Filtering the selected listing out drops the selection, not onto another listing.
+        state->setCurrentIndex(state->findData(u"CO"_s));
+        QTRY_VERIFY(settled());
+        QCOMPARE(view->rowCount(), 2);
+        QCOMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L2"_s);   // Denver Pizza
+        QVERIFY(!w->listingView()->currentIndex().isValid());
+        // Selecting a filtered-out listing clears the filters and selects it once they are applied.
+        w->selectListing(u"L3"_s);
+        QTRY_COMPARE(w->listingView()->currentIndex().data(ListingTableModel::ListingIdRole).toString(), u"L3"_s);
+        QCOMPARE(view->rowCount(), 6);
+        QCOMPARE(w->listingView()->currentIndex().row(), 1);   // Miami, then Houston, by title descending
+        state->setCurrentIndex(0);
+        QTRY_VERIFY(settled());
 
         // The filters come back after a restart.
         QTest::keyClicks(w->searchEdit(), u"co"_s);
@@ -350,7 +388,8 @@ private Q_SLOTS:
         QVERIFY(waitLoaded(*again));
         QCOMPARE(again->searchEdit()->text(), u"co"_s);
         QCOMPARE(again->stateCombo()->currentData().toString(), u"CO"_s);
-        QCOMPARE(again->listingView()->model()->rowCount(), 2);
+        QTRY_COMPARE(again->listingView()->model()->rowCount(), 2);
+        QVERIFY(again->listingView()->currentIndex().isValid());   // the first shown row, once filtered
     }
 
     void importGoodAndMalformedFiles()

@@ -1,21 +1,46 @@
 #pragma once
 
-#include <QSortFilterProxyModel>
+#include "domain/Listing.h"
 
+#include <QAbstractProxyModel>
+#include <QThreadPool>
+#include <QTimer>
+
+#include <atomic>
+#include <memory>
 #include <optional>
+#include <vector>
 
 namespace dealscope::ui {
 
 class ListingTableModel;
 
-// Search, industry, state and price-range filters over the listings table. Reads the listings
-// directly from the source model instead of going through data(), and compares numbers directly
-// when sorting, so filtering and sorting 100k rows stay well under a frame budget per keystroke.
-class ListingFilterProxy final : public QSortFilterProxyModel
+// What the listings table is filtered by (search box, industry, state, price range).
+struct ListingQuery final
+{
+    QString search;                    // trimmed; case-insensitive substring of title, id, location, industry
+    QString industry;                  // empty = all
+    QString state;                     // empty = all
+    std::optional<qint64> minPrice;
+    std::optional<qint64> maxPrice;
+
+    bool isEmpty() const { return search.isEmpty() && industry.isEmpty() && state.isEmpty() && !minPrice && !maxPrice; }
+    bool accepts(const Listing &l) const;
+    bool operator==(const ListingQuery &) const = default;
+};
+
+// Search, filters and sorting over the listings table, computed off the GUI thread (issue 4 §1:
+// smooth with 100k listings). Each change takes an implicitly shared snapshot of the rows (O(1)),
+// a worker computes the sorted, filtered row mapping, and the GUI thread applies it as one layout
+// change (persistent indexes, so selection and current row stay on their listings). A request
+// superseded by a newer one is abandoned by the worker and its result discarded. Until a result
+// lands the previous mapping stays on screen, so the view never shows a half-done state.
+class ListingFilterProxy final : public QAbstractProxyModel
 {
     Q_OBJECT
 public:
     explicit ListingFilterProxy(QObject *parent = nullptr);
+    ~ListingFilterProxy() override;
 
     void setListingModel(ListingTableModel *model);
 
@@ -24,28 +49,62 @@ public:
     void setState(const QString &state);           // empty = all
     void setPriceRange(std::optional<qint64> min, std::optional<qint64> max);
 
-    QString searchText() const { return m_search; }
-    QString industry() const { return m_industry; }
-    QString state() const { return m_state; }
-    std::optional<qint64> minPrice() const { return m_minPrice; }
-    std::optional<qint64> maxPrice() const { return m_maxPrice; }
+    QString searchText() const { return m_filters.search; }
+    QString industry() const { return m_filters.industry; }
+    QString state() const { return m_filters.state; }
+    std::optional<qint64> minPrice() const { return m_filters.minPrice; }
+    std::optional<qint64> maxPrice() const { return m_filters.maxPrice; }
+    int sortColumn() const { return m_sortColumn; }
+    Qt::SortOrder sortOrder() const { return m_sortOrder; }
 
-    // Sorting is the source model's (see ListingTableModel::sortBy); the proxy only filters.
+    // True while a requested mapping is being computed (the shown rows are the previous ones).
+    bool isPending() const { return m_pending; }
+
     void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
 
-protected:
-    bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
-    bool lessThan(const QModelIndex &left, const QModelIndex &right) const override;
+    QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
+    QModelIndex parent(const QModelIndex &child) const override;
+    QModelIndex sibling(int row, int column, const QModelIndex &idx) const override;
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    bool hasChildren(const QModelIndex &parent = {}) const override;
+    QModelIndex mapToSource(const QModelIndex &proxyIndex) const override;
+    QModelIndex mapFromSource(const QModelIndex &sourceIndex) const override;
+
+Q_SIGNALS:
+    // A computed mapping was applied (the rows on screen now match the filters and sort order).
+    void mappingApplied();
 
 private:
-    void refilter();
+    struct Mapping;
+    void setSourceModel(QAbstractItemModel *model) override;
+    void requestRefresh();
+    void applyMapping(quint64 generation, std::shared_ptr<Mapping> mapping);
+    void onSourceDataChanged(const QModelIndex &topLeft, const QModelIndex &bottomRight);
+    void onSourceRowsInserted(int first, int last);
+    void onSourceReset();
 
     ListingTableModel *m_model = nullptr;
-    QString m_search;
-    QString m_industry;
-    QString m_state;
-    std::optional<qint64> m_minPrice;
-    std::optional<qint64> m_maxPrice;
+    ListingQuery m_filters;
+    int m_sortColumn = -1;
+    Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
+
+    std::vector<int> m_rows;       // proxy row -> source row
+    std::vector<int> m_proxyOf;    // source row -> proxy row, -1 when filtered out
+
+    // The full sorted order of the last computation, reused while the data and sort are unchanged
+    // so that typing in the search box only filters (O(n)) instead of sorting again.
+    std::shared_ptr<const std::vector<int>> m_order;
+    int m_orderColumn = -1;
+    Qt::SortOrder m_orderOrder = Qt::AscendingOrder;
+    quint64 m_orderVersion = 0;
+    quint64 m_dataVersion = 1;     // bumped whenever the listings (or sorted-by scores) change
+
+    std::shared_ptr<std::atomic<quint64>> m_latest;   // newest request; workers stop when superseded
+    quint64 m_generation = 0;
+    bool m_pending = false;
+    QTimer m_dataRefresh;          // coalesces re-sorting/re-filtering after data changes
+    QThreadPool m_pool;            // one thread: requests run in order, never competing with each other
 };
 
 } // namespace dealscope::ui

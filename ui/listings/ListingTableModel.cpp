@@ -2,9 +2,6 @@
 
 #include "common/Format.h"
 
-#include <algorithm>
-#include <numeric>
-#include <vector>
 
 using namespace Qt::Literals::StringLiterals;
 
@@ -167,93 +164,15 @@ ListingTableModel::MergeStats ListingTableModel::mergeListings(const QList<Listi
             fresh.append(l);
         }
     }
-    if (fresh.size() > 1000) {
-        // A big import: one reset is far cheaper for the proxy and the view than a huge insert.
-        beginResetModel();
-        m_listings.append(fresh);
-        m_dirtyRows.clear();
-        endResetModel();
-        stats.added = int(fresh.size());
-    } else if (!fresh.isEmpty()) {
+    if (!fresh.isEmpty()) {
+        // Appended as one insert: the proxy keeps its rows and places the new ones off the GUI thread.
         const int first = int(m_listings.size());
         beginInsertRows({}, first, first + int(fresh.size()) - 1);
-        m_listings.append(fresh);
+        m_listings.append(std::move(fresh));
         endInsertRows();
-        stats.added = int(fresh.size());
+        stats.added = int(m_listings.size()) - first;
     }
     return stats;
-}
-
-void ListingTableModel::sortBy(int column, Qt::SortOrder order)
-{
-    if (column < 0 || column >= ColumnCount)
-        return;
-    flushPendingChanges();
-    const qsizetype n = m_listings.size();
-    std::vector<int> perm(static_cast<size_t>(n));
-    std::iota(perm.begin(), perm.end(), 0);
-    // Unknown values go last in both orders; ties keep their order (stable).
-    const auto byOptional = [&](auto key) {
-        std::vector<std::optional<double>> keys(static_cast<size_t>(n));
-        for (qsizetype i = 0; i < n; ++i)
-            keys[size_t(i)] = key(m_listings.at(i));
-        std::stable_sort(perm.begin(), perm.end(), [&](int a, int b) {
-            const auto &x = keys[size_t(a)];
-            const auto &y = keys[size_t(b)];
-            if (x && y)
-                return order == Qt::AscendingOrder ? *x < *y : *y < *x;
-            return x.has_value() && !y.has_value();
-        });
-    };
-    const auto byText = [&](auto key) {
-        std::vector<QString> keys(static_cast<size_t>(n));
-        for (qsizetype i = 0; i < n; ++i)
-            keys[size_t(i)] = key(m_listings.at(i)).toCaseFolded();
-        std::stable_sort(perm.begin(), perm.end(), [&](int a, int b) {
-            const int c = QString::compare(keys[size_t(a)], keys[size_t(b)], Qt::CaseSensitive);
-            return order == Qt::AscendingOrder ? c < 0 : c > 0;
-        });
-    };
-    const auto money = [](const std::optional<qint64> &v) { return v ? std::optional<double>(double(*v)) : std::nullopt; };
-    switch (column) {
-    case ColId: byText([](const Listing &l) { return l.id; }); break;
-    case ColTitle: byText([](const Listing &l) { return l.title; }); break;
-    case ColIndustry: byText([](const Listing &l) { return l.industry; }); break;
-    case ColState: byText([](const Listing &l) { return l.state; }); break;
-    case ColAsking: byOptional([&](const Listing &l) { return money(l.askingPrice); }); break;
-    case ColRevenue: byOptional([&](const Listing &l) { return money(l.grossRevenue); }); break;
-    case ColCashFlow: byOptional([&](const Listing &l) { return money(l.cashFlow); }); break;
-    case ColMultiple: byOptional([](const Listing &l) { return sdeMultiple(l); }); break;
-    case ColScore: byOptional([this](const Listing &l) { return m_status.value(l.id).score; }); break;
-    }
-
-    Q_EMIT layoutAboutToBeChanged({}, QAbstractItemModel::VerticalSortHint);
-    std::vector<int> newRowOf(static_cast<size_t>(n));
-    QList<Listing> sorted;
-    sorted.reserve(n);
-    // A list shared with a catalog rebuild would detach (a deep copy of 100k) on the first
-    // non-const access just to be moved from: copy from the shared one instead.
-    const bool owned = m_listings.isDetached();
-    for (qsizetype i = 0; i < n; ++i) {
-        newRowOf[size_t(perm[size_t(i)])] = int(i);
-        if (owned)
-            sorted.append(std::move(m_listings[perm[size_t(i)]]));
-        else
-            sorted.append(std::as_const(m_listings).at(perm[size_t(i)]));
-    }
-    m_listings = std::move(sorted);
-    // The ids are unchanged: renumber the rows in place instead of rehashing 100k ids.
-    for (auto it = m_rowById.begin(); it != m_rowById.end(); ++it) {
-        if (it.value() >= 0 && it.value() < n)
-            it.value() = newRowOf[size_t(it.value())];
-    }
-    const QModelIndexList from = persistentIndexList();
-    QModelIndexList to;
-    to.reserve(from.size());
-    for (const QModelIndex &idx : from)
-        to.append(index(newRowOf[size_t(idx.row())], idx.column()));
-    changePersistentIndexList(from, to);
-    Q_EMIT layoutChanged({}, QAbstractItemModel::VerticalSortHint);
 }
 
 void ListingTableModel::setStatus(const QString &listingId, const ListingAnalysisStatus &status)
@@ -284,6 +203,13 @@ void ListingTableModel::flushPendingChanges()
 {
     m_flushTimer.stop();
     const QSet<int> rows = std::exchange(m_dirtyRows, {});
+    if (rows.size() > 256) {
+        // Many at once (the library's scores after a load or import): one signal for the column
+        // instead of thousands, each of which the proxy and view would handle on its own.
+        if (!m_listings.isEmpty())
+            Q_EMIT dataChanged(index(0, ColScore), index(int(m_listings.size()) - 1, ColScore));
+        return;
+    }
     for (int row : rows) {
         if (row < m_listings.size())
             Q_EMIT dataChanged(index(row, ColScore), index(row, ColScore));

@@ -21,7 +21,8 @@ struct ListingAnalysisStatus final
 };
 
 // The listings table (model/view, SPEC §1): a flat QList<Listing> and cheap data() so 100k rows
-// scroll and sort smoothly. Analysis status updates are batched: rows are marked dirty and one
+// scroll smoothly. Rows are only appended or updated in place (never moved): sorting and filtering
+// are ListingFilterProxy's, computed off the GUI thread on a snapshot of listings(). Analysis status updates are batched: rows are marked dirty and one
 // timer tick emits dataChanged per dirty row, so 500 running analyses cost a few repaints a second.
 class ListingTableModel final : public QAbstractTableModel
 {
@@ -51,10 +52,7 @@ public:
     void setStatus(const QString &listingId, const ListingAnalysisStatus &status);
     void setScores(const QHash<QString, double> &scores);
     ListingAnalysisStatus status(const QString &listingId) const { return m_status.value(listingId); }
-
-    // Reorders the rows by `column` (a layout change with persistent indexes kept). Sorting here, on
-    // plain values, instead of in QSortFilterProxyModel keeps 100k rows well under a second.
-    void sortBy(int column, Qt::SortOrder order);
+    const QHash<QString, ListingAnalysisStatus> &statuses() const { return m_status; }
 
     // Emits the pending dataChanged signals now (tests, and before a repaint that must be exact).
     void flushPendingChanges();

@@ -3,7 +3,7 @@
 #include "common/UiLog.h"
 #include "jobs/JobBackend.h"
 #include "jobs/JobTracker.h"
-#include "storage/ResultsLibrary.h"
+#include "storage/AsyncResultsLibrary.h"
 
 using namespace Qt::Literals::StringLiterals;
 
@@ -16,7 +16,7 @@ QString pairKey(const QString &listingId, const QString &type)
 }
 } // namespace
 
-AnalysisController::AnalysisController(JobBackend &backend, InFlightRegistry *registry, ResultsLibrary *library,
+AnalysisController::AnalysisController(JobBackend &backend, InFlightRegistry *registry, AsyncResultsLibrary *library,
                                        ListingLookup lookup, QObject *parent)
     : QObject(parent)
     , m_backend(backend)
@@ -136,24 +136,30 @@ void AnalysisController::onFinished(const Job &job)
     Q_EMIT jobFinished(job);
     if (job.status != JobStatus::Succeeded || !job.result || !m_library)
         return;
-    nlohmann::json listing = nlohmann::json::object();
-    if (m_lookup) {
-        if (const auto l = m_lookup(job.listingId))
-            listing = listingToJson(*l);
-    }
+    std::optional<Listing> listing;
+    if (m_lookup)
+        listing = m_lookup(job.listingId);
     Job stored = job;
     if (stored.backend.isEmpty())
         stored.backend = m_backend.kind();
-    if (!m_library->store(jobToJson(stored), listing)) {
-        qCWarning(lcUi) << "could not store result of" << job.id << ":" << m_library->errorString();
-        Q_EMIT errorOccurred(job.listingId, job.analysisType,
-                             tr("The result could not be saved to the library: %1").arg(m_library->errorString()));
-        return;
-    }
     std::optional<double> score;
     if (auto it = job.result->find("score"); it != job.result->end() && it->is_number())
         score = it->get<double>();
-    Q_EMIT resultStored(job.id, job.listingId, score);
+    const QString jobId = job.id;
+    const QString listingId = job.listingId;
+    const QString type = job.analysisType;
+    // JSON and SQLite both on the storage thread: nothing of a finished analysis waits on the GUI thread.
+    m_library->store([stored = std::move(stored)] { return jobToJson(stored); },
+                     [listing = std::move(listing)] { return listing ? listingToJson(*listing) : nlohmann::json::object(); },
+                     this, [this, jobId, listingId, type, score](bool ok, const QString &error) {
+                         if (!ok) {
+                             qCWarning(lcUi) << "could not store result of" << jobId << ":" << error;
+                             Q_EMIT errorOccurred(listingId, type,
+                                                  tr("The result could not be saved to the library: %1").arg(error));
+                             return;
+                         }
+                         Q_EMIT resultStored(jobId, listingId, score);
+                     });
 }
 
 } // namespace dealscope::ui

@@ -16,15 +16,16 @@
 #include <optional>
 
 namespace dealscope {
+class AsyncResultsLibrary;
 class JobBackend;
 class JobTracker;
-class ResultsLibrary;
 }
 
 namespace dealscope::ui {
 
 // The desktop's side of the jobs (SPEC §6), without widgets: one JobTracker per
-// (listing, analysis type), finished results into the results library with the listing snapshot,
+// (listing, analysis type), finished results into the results library with the listing snapshot
+// (written on the library's storage thread; resultStored follows once the row is committed),
 // and re-attachment of the in-flight registry at start-up. Lives on the GUI thread; every
 // backend call is asynchronous, so nothing here blocks.
 class AnalysisController final : public QObject
@@ -33,7 +34,7 @@ class AnalysisController final : public QObject
 public:
     using ListingLookup = std::function<std::optional<Listing>(const QString &listingId)>;
 
-    AnalysisController(JobBackend &backend, InFlightRegistry *registry, ResultsLibrary *library,
+    AnalysisController(JobBackend &backend, InFlightRegistry *registry, AsyncResultsLibrary *library,
                        ListingLookup lookup, QObject *parent = nullptr);
     ~AnalysisController() override;
 
@@ -65,7 +66,7 @@ private:
 
     JobBackend &m_backend;
     InFlightRegistry *m_registry;
-    ResultsLibrary *m_library;
+    AsyncResultsLibrary *m_library;
     ListingLookup m_lookup;
     QHash<QString, JobTracker *> m_trackers;   // key: listingId + '\n' + analysisType
     QSet<QString> m_pendingStarts;

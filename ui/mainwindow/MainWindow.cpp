@@ -23,6 +23,7 @@
 #include "mainwindow/AnalysisController.h"
 #include "results/ResultView.h"
 #include "settings/SettingsDialog.h"
+#include "storage/AsyncResultsLibrary.h"
 #include "storage/ListingStore.h"
 #include "storage/ResultsLibrary.h"
 
@@ -110,6 +111,9 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget *parent)
 
     m_library = std::make_unique<ResultsLibrary>();
     const bool libraryOk = m_library->open(QDir(m_dataDir).filePath(u"results.sqlite"_s));
+    m_libraryWriter = std::make_unique<AsyncResultsLibrary>();
+    if (libraryOk)
+        m_libraryWriter->open(QDir(m_dataDir).filePath(u"results.sqlite"_s));
     m_registry = std::make_unique<InFlightRegistry>(m_settings->qsettings());
     m_benchmarks = BenchmarkTable::builtin();
     m_engine = std::make_shared<AnalysisEngine>(m_benchmarks,
@@ -122,7 +126,7 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget *parent)
     m_runner = new LocalJobRunner(m_engine, runnerOptions, this);
     const bool runnerOk = m_runner->open();
 
-    m_controller = new AnalysisController(*m_runner, m_registry.get(), m_library.get(),
+    m_controller = new AnalysisController(*m_runner, m_registry.get(), m_libraryWriter.get(),
                                           [this](const QString &id) { return findListing(id); }, this);
 
     buildUi();
@@ -192,6 +196,7 @@ MainWindow::~MainWindow()
     m_catalogWatcher.waitForFinished();
     delete m_runner;
     m_runner = nullptr;
+    m_libraryWriter.reset();   // finishes the queued writes: no finished result is lost
 }
 
 void MainWindow::buildUi()
@@ -337,6 +342,7 @@ void MainWindow::buildUi()
     connect(m_state, &QComboBox::currentIndexChanged, this, &MainWindow::applyFilters);
     connect(m_listingView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &MainWindow::onCurrentListingChanged);
+    connect(m_proxy, &ListingFilterProxy::mappingApplied, this, &MainWindow::onMappingApplied);
     connect(m_proxy, &QAbstractItemModel::modelReset, this, &MainWindow::updateStatusCounts);
     connect(m_proxy, &QAbstractItemModel::rowsInserted, this, &MainWindow::updateStatusCounts);
     connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, &MainWindow::updateStatusCounts);
@@ -347,7 +353,17 @@ void MainWindow::buildUi()
 
     m_libraryRefresh.setSingleShot(true);
     m_libraryRefresh.setInterval(300);
-    connect(&m_libraryRefresh, &QTimer::timeout, m_libraryView, &LibraryView::refresh);
+    // Results stream in while analyses run: the library's query runs only when it can be seen.
+    connect(&m_libraryRefresh, &QTimer::timeout, this, [this] {
+        if (m_libraryView->isVisible())
+            m_libraryView->refresh();
+        else
+            m_libraryStale = true;
+    });
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        if (m_tabs->currentWidget() == m_libraryView && std::exchange(m_libraryStale, false))
+            m_libraryView->refresh();
+    });
     m_countsTimer.setSingleShot(true);
     m_countsTimer.setInterval(250);
     connect(&m_countsTimer, &QTimer::timeout, this, &MainWindow::updateStatusCounts);
@@ -504,7 +520,7 @@ void MainWindow::onListingsLoaded(const LoadedListings &loaded)
     if (const int i = m_state->findData(f.state); i >= 0)
         m_state->setCurrentIndex(i);
     applyFilters();
-    m_listingModel->setScores(m_library->latestScores());
+    refreshScores();
     if (!loaded.error.isEmpty())
         showNotice(tr("Your saved listings could not be read (%1).").arg(loaded.error), true);
     statusBar()->showMessage(loaded.demo ? tr("Loaded %n demo listing(s). Import your own with Ctrl+O.", nullptr,
@@ -527,7 +543,33 @@ void MainWindow::onListingsLoaded(const LoadedListings &loaded)
     if (!m_options.demoAnalyzeListingId.isEmpty()) {
         selectListing(m_options.demoAnalyzeListingId);
         startAnalysis(m_options.demoAnalyzeListingId, u"valuation"_s, true);
+    } else if (m_proxy->isPending()) {
+        m_selectFirstRow = true;   // the restored filters are still being applied
     } else if (m_proxy->rowCount() > 0 && !m_listingView->currentIndex().isValid()) {
+        m_listingView->setCurrentIndex(m_proxy->index(0, 0));
+    }
+}
+
+void MainWindow::refreshScores()
+{
+    // A whole-table aggregate: on the storage thread, applied when it comes back.
+    m_libraryWriter->latestScores(this, [this](const QHash<QString, double> &scores) {
+        m_listingModel->setScores(scores);
+    });
+}
+
+void MainWindow::onMappingApplied()
+{
+    updateStatusCounts();
+    if (!m_pendingSelection.isEmpty()) {
+        const QString id = std::exchange(m_pendingSelection, {});
+        const QModelIndex idx = m_proxy->mapFromSource(m_listingModel->index(m_listingModel->rowOf(id), 0));
+        if (idx.isValid()) {
+            m_listingView->setCurrentIndex(idx);
+            m_listingView->scrollTo(idx);
+        }
+    } else if (std::exchange(m_selectFirstRow, false) && m_proxy->rowCount() > 0
+               && !m_listingView->currentIndex().isValid()) {
         m_listingView->setCurrentIndex(m_proxy->index(0, 0));
     }
 }
@@ -554,7 +596,7 @@ void MainWindow::onImportDone(const QString &path, const ImportResult &result)
         merge.added = stats.added;
         merge.updated = stats.updated;
         rebuildCatalogAsync();
-        m_listingModel->setScores(m_library->latestScores());
+        refreshScores();
     }
     statusBar()->showMessage(result.ok() ? tr("Imported %1: %2 listings.").arg(QFileInfo(path).fileName()).arg(result.imported)
                                          : tr("Import of %1 failed.").arg(QFileInfo(path).fileName()),
@@ -647,6 +689,11 @@ void MainWindow::selectListing(const QString &listingId)
         idx = m_proxy->mapFromSource(m_listingModel->index(sourceRow, 0));
     }
     m_tabs->setCurrentIndex(0);
+    if (!idx.isValid() && m_proxy->isPending()) {
+        m_pendingSelection = listingId;   // selected as soon as the unfiltered rows are shown
+        return;
+    }
+    m_pendingSelection.clear();
     m_listingView->setCurrentIndex(idx);
     m_listingView->scrollTo(idx);
 }

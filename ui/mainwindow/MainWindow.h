@@ -24,6 +24,7 @@ class QTableView;
 namespace dealscope {
 class AnalysisEngine;
 class AppSettings;
+class AsyncResultsLibrary;
 class BenchmarkTable;
 class InFlightRegistry;
 class ListingCatalog;
@@ -138,6 +139,8 @@ private:
     void updateListingStatus(const QString &listingId);
     void showResultFor(const QString &listingId, const QString &analysisType);
     void showNotice(const QString &text, bool warning = false);
+    void refreshScores();
+    void onMappingApplied();
     void updateStatusCounts();
     QString currentListingId() const;
     std::optional<Listing> findListing(const QString &id) const;
@@ -146,7 +149,8 @@ private:
     QString m_dataDir;
     std::unique_ptr<AppSettings> m_settings;
     SecretStore *m_secrets = nullptr;
-    std::unique_ptr<ResultsLibrary> m_library;
+    std::unique_ptr<ResultsLibrary> m_library;          // GUI-thread reads (indexed, small)
+    std::unique_ptr<AsyncResultsLibrary> m_libraryWriter;   // writes and whole-table reads
     std::unique_ptr<InFlightRegistry> m_registry;
     std::shared_ptr<const BenchmarkTable> m_benchmarks;
     std::shared_ptr<AnalysisEngine> m_engine;
@@ -184,6 +188,9 @@ private:
         bool force = false;
     };
     QList<DeferredStart> m_deferredStarts;   // asked for while the listing index is rebuilt
+    QString m_pendingSelection;   // asked for while the filtered rows were being recomputed
+    bool m_selectFirstRow = false;
+    bool m_libraryStale = false;
     QSet<QString> m_panelStored;   // analysis types of the shown listing with a stored result
     bool m_loaded = false;
     bool m_catalogDirty = false;

@@ -1,0 +1,100 @@
+#include "storage/AsyncResultsLibrary.h"
+
+#include "storage/ResultsLibrary.h"
+#include "storage/StorageLog.h"
+
+#include <QSemaphore>
+#include <QThread>
+
+using namespace Qt::Literals::StringLiterals;
+
+namespace dealscope {
+
+AsyncResultsLibrary::AsyncResultsLibrary(QObject *parent)
+    : QObject(parent)
+    , m_thread(new QThread)
+    , m_worker(new QObject)
+{
+    m_thread->setObjectName(u"dealscope-results"_s);
+    m_worker->moveToThread(m_thread);
+    m_thread->start();
+}
+
+AsyncResultsLibrary::~AsyncResultsLibrary()
+{
+    // Queued after every request: the writes finish, the connection closes on its own thread.
+    auto library = std::move(m_library);
+    QMetaObject::invokeMethod(m_worker, [library = std::move(library), thread = m_thread]() mutable {
+        library.reset();
+        thread->quit();
+    }, Qt::QueuedConnection);
+    m_thread->wait();
+    delete m_worker;
+    delete m_thread;
+}
+
+template<typename Work>
+void AsyncResultsLibrary::post(Work work)
+{
+    QMetaObject::invokeMethod(m_worker, std::move(work), Qt::QueuedConnection);
+}
+
+void AsyncResultsLibrary::open(const QString &databaseFile)
+{
+    if (!m_library)
+        m_library = std::make_shared<ResultsLibrary>();
+    post([library = m_library, databaseFile] {
+        if (!library->open(databaseFile))
+            qCWarning(lcStorage) << "storage thread could not open" << databaseFile << ":" << library->errorString();
+    });
+}
+
+void AsyncResultsLibrary::store(nlohmann::json job, nlohmann::json listing, QObject *context, StoreCallback done)
+{
+    store([job = std::move(job)] { return job; }, [listing = std::move(listing)] { return listing; }, context,
+          std::move(done));
+}
+
+void AsyncResultsLibrary::store(JsonMaker makeJob, JsonMaker makeListing, QObject *context, StoreCallback done)
+{
+    if (!m_library) {
+        if (done)
+            done(false, u"results library is not open"_s);
+        return;
+    }
+    post([this, library = m_library, makeJob = std::move(makeJob), makeListing = std::move(makeListing),
+          context = QPointer<QObject>(context), done = std::move(done)] {
+        const bool ok = library->store(makeJob ? makeJob() : nlohmann::json(),
+                                       makeListing ? makeListing() : nlohmann::json::object());
+        const QString error = ok ? QString() : library->errorString();
+        if (!done)
+            return;
+        // Back on this object's thread; `this` outlives the storage thread (see the destructor).
+        QMetaObject::invokeMethod(this, [context, done, ok, error] {
+            if (context)
+                done(ok, error);
+        }, Qt::QueuedConnection);
+    });
+}
+
+void AsyncResultsLibrary::latestScores(QObject *context, ScoresCallback done)
+{
+    if (!m_library || !done)
+        return;
+    post([this, library = m_library, context = QPointer<QObject>(context), done = std::move(done)] {
+        QHash<QString, double> scores = library->latestScores();
+        QMetaObject::invokeMethod(this, [context, done, scores = std::move(scores)] {
+            if (context)
+                done(scores);
+        }, Qt::QueuedConnection);
+    });
+}
+
+void AsyncResultsLibrary::waitForIdle()
+{
+    QSemaphore done;
+    post([&done] { done.release(); });
+    done.acquire();
+}
+
+} // namespace dealscope

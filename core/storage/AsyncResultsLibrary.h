@@ -1,0 +1,59 @@
+#pragma once
+
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QString>
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <memory>
+
+class QThread;
+
+namespace dealscope {
+
+class ResultsLibrary;
+
+// The results library's writes and whole-table reads on a storage thread of their own, so an
+// analysis finishing (or 500 of them) never waits for SQLite on the GUI thread. Requests run in
+// the order they were made; each answer comes back as a queued call on this object's thread.
+// Its own SQLite connection (WAL) beside the GUI's read connection: a stored result is visible to
+// every reader as soon as its callback runs.
+class AsyncResultsLibrary final : public QObject
+{
+    Q_OBJECT
+public:
+    explicit AsyncResultsLibrary(QObject *parent = nullptr);
+    // Finishes every queued request (nothing asked for is lost), then stops the thread.
+    ~AsyncResultsLibrary() override;
+
+    // Opens (and creates) the database on the storage thread; requests made before it are queued.
+    void open(const QString &databaseFile);
+
+    using StoreCallback = std::function<void(bool ok, const QString &error)>;
+    // ResultsLibrary::store() on the storage thread; `done` runs on this object's thread unless
+    // `context` is gone by then.
+    void store(nlohmann::json job, nlohmann::json listing, QObject *context, StoreCallback done);
+    // The same, with the JSON made on the storage thread too (a job's result can be large).
+    using JsonMaker = std::function<nlohmann::json()>;
+    void store(JsonMaker makeJob, JsonMaker makeListing, QObject *context, StoreCallback done);
+
+    using ScoresCallback = std::function<void(const QHash<QString, double> &scores)>;
+    // ResultsLibrary::latestScores() on the storage thread.
+    void latestScores(QObject *context, ScoresCallback done);
+
+    // Blocks until every request made so far is done (tests and shutdown only).
+    void waitForIdle();
+
+private:
+    template<typename Work>
+    void post(Work work);
+
+    QThread *m_thread = nullptr;
+    QObject *m_worker = nullptr;                    // lives on m_thread
+    std::shared_ptr<ResultsLibrary> m_library;      // used on m_thread only
+};
+
+} // namespace dealscope
