@@ -561,6 +561,13 @@ bool LocalJobRunner::open()
         qCWarning(lcJobs).noquote() << "cannot open the job store:" << error;
         return false;
     }
+    if (d->options.finishedRetentionMs > 0) {
+        const qint64 before = nowMs() - d->options.finishedRetentionMs;
+        const int pruned = store->call<int>([before](LocalJobStore &s) { return s.pruneFinishedBefore(before); });
+        if (pruned > 0)
+            qCInfo(lcJobs) << "pruned" << pruned << "finished job(s) older than"
+                           << d->options.finishedRetentionMs / (24 * 3600 * 1000) << "days";
+    }
     const qint64 since = nowMs() - d->options.recentSuccessWindowMs;
     const QList<RecentSuccess> recent
         = store->call<QList<RecentSuccess>>([since](LocalJobStore &s) { return s.successesSince(kOwner, since); });

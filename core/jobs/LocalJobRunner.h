@@ -19,6 +19,9 @@ struct LocalRunnerOptions final
     qint64 retryBaseDelayMs = 1000; // exponential backoff base, with ±20 % jitter
     qint64 retryMaxDelayMs = 30000;
     qint64 recentSuccessWindowMs = 3600 * 1000; // dedup returns a success younger than this
+    // open() deletes finished jobs older than this from jobs.sqlite, which would otherwise grow
+    // with every analysis ever run; results live on in the desktop's library. 0 keeps everything.
+    qint64 finishedRetentionMs = qint64(30) * 24 * 3600 * 1000;
 };
 
 // Runs analyses on a thread pool with every rule of SPEC §3 (dedup, progress, cancel, timeout,

@@ -373,4 +373,37 @@ int LocalJobStore::count()
     return q.value(0).toInt();
 }
 
+int LocalJobStore::pruneFinishedBefore(qint64 finishedBeforeMs)
+{
+    if (!m_open)
+        return -1;
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    // One transaction unless the caller batches already: steps and jobs go together or not at all.
+    const bool ownTransaction = !m_inBatch;
+    if (ownTransaction && !db.transaction()) {
+        m_error = db.lastError().text();
+        return -1;
+    }
+    const QString terminalBefore = QStringLiteral(
+        "status IN ('succeeded','failed','canceled') AND finished_at IS NOT NULL AND finished_at < ?");
+    QSqlQuery steps(db);
+    steps.prepare(QStringLiteral("DELETE FROM job_steps WHERE job_id IN (SELECT id FROM jobs WHERE %1)").arg(terminalBefore));
+    steps.addBindValue(finishedBeforeMs);
+    QSqlQuery jobs(db);
+    jobs.prepare(QStringLiteral("DELETE FROM jobs WHERE %1").arg(terminalBefore));
+    jobs.addBindValue(finishedBeforeMs);
+    if (!steps.exec() || !jobs.exec()) {
+        m_error = steps.lastError().isValid() ? steps.lastError().text() : jobs.lastError().text();
+        if (ownTransaction)
+            db.rollback();
+        return -1;
+    }
+    const int removed = jobs.numRowsAffected();
+    if (ownTransaction && !db.commit()) {
+        m_error = db.lastError().text();
+        return -1;
+    }
+    return removed;
+}
+
 } // namespace dealscope

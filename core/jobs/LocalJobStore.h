@@ -76,6 +76,9 @@ public:
     QList<RecentSuccess> successesSince(const QString &owner, qint64 sinceMs);
     QList<JobStepRecord> steps(const QString &jobId); // by attempt, then step index
     int count();
+    // Deletes terminal jobs (and their steps) that finished before `finishedBeforeMs`; returns how
+    // many went, or -1 on a database error. Queued and running jobs are never touched.
+    int pruneFinishedBefore(qint64 finishedBeforeMs);
 
     // Groups the following writes into one transaction (one commit instead of one per write);
     // what they wrote is durable only after commitBatch().

@@ -241,6 +241,47 @@ private Q_SLOTS:
         QVERIFY(!reply->ok());
     }
 
+    void openPrunesFinishedJobsPastRetention()
+    {
+        QTemporaryDir dir;
+        const qint64 day = 24 * 3600 * 1000;
+        auto finishedJob = [](const QString &listing, qint64 finishedAt) {
+            Job job;
+            job.id = generateJobId();
+            job.owner = QStringLiteral("local");
+            job.listingId = listing;
+            job.analysisType = QStringLiteral("valuation");
+            job.status = JobStatus::Succeeded;
+            job.createdAt = job.updatedAt = finishedAt - 1000;
+            job.finishedAt = finishedAt;
+            job.result = nlohmann::json { { "score", 1 } };
+            return job;
+        };
+        const Job old = finishedJob(QStringLiteral("L1"), nowMs() - 31 * day);
+        const Job recent = finishedJob(QStringLiteral("L2"), nowMs() - 29 * day);
+        {
+            LocalJobStore store(dir.filePath(QStringLiteral("jobs.sqlite")));
+            QVERIFY(store.open());
+            QVERIFY(store.saveJob(old));
+            QVERIFY(store.saveJob(recent));
+        }
+        {
+            auto keepAll = options(dir.path());
+            keepAll.finishedRetentionMs = 0;
+            LocalJobRunner runner(m_engine, keepAll);
+            QVERIFY(runner.open());
+            QCOMPARE(runner.jobs().size(), 2);
+        }
+        LocalJobRunner runner(m_engine, options(dir.path())); // the default: 30 days
+        QVERIFY(runner.open());
+        const QList<Job> kept = runner.jobs();
+        QCOMPARE(kept.size(), 1);
+        QCOMPARE(kept.first().id, recent.id);
+        const auto gone = await([&](auto cb) { runner.fetch(old.id, this, cb); });
+        QVERIFY(gone);
+        QCOMPARE(gone->error, BackendReply::Error::NotFound);
+    }
+
     void manyJobsAllFinish()
     {
         QTemporaryDir dir;

@@ -210,6 +210,44 @@ private Q_SLOTS:
         QVERIFY(reader.load(job.id)->checkpoint);
     }
 
+    void pruneRemovesOnlyOldFinishedJobs()
+    {
+        LocalJobStore store(freshPath());
+        QVERIFY(store.open());
+        const qint64 day = 24 * 3600 * 1000;
+        const qint64 now = 100 * day;
+        const Job oldSucceeded = makeJob(QStringLiteral("A"), JobStatus::Succeeded, now - 40 * day);
+        const Job oldFailed = makeJob(QStringLiteral("B"), JobStatus::Failed, now - 31 * day);
+        const Job recentCanceled = makeJob(QStringLiteral("C"), JobStatus::Canceled, now - 2 * day);
+        const Job oldQueued = makeJob(QStringLiteral("D"), JobStatus::Queued, now - 90 * day);
+        Job oldRunning = makeJob(QStringLiteral("E"), JobStatus::Running, now - 90 * day);
+        for (const Job &job : { oldSucceeded, oldFailed, recentCanceled, oldQueued })
+            QVERIFY(store.saveJob(job));
+        QVERIFY(store.saveCheckpoint(oldRunning, json { { "nextStep", 1 }, { "state", json::object() } },
+            JobStepRecord { oldRunning.id, 1, 0, QStringLiteral("inputs"), now - 90 * day, now - 90 * day }));
+        Job doneWithSteps = makeJob(QStringLiteral("F"), JobStatus::Running, now - 50 * day);
+        QVERIFY(store.saveCheckpoint(doneWithSteps, json { { "nextStep", 1 }, { "state", json::object() } },
+            JobStepRecord { doneWithSteps.id, 1, 0, QStringLiteral("inputs"), now - 50 * day, now - 50 * day }));
+        doneWithSteps.status = JobStatus::Succeeded;
+        doneWithSteps.finishedAt = now - 45 * day;
+        QVERIFY(store.saveJob(doneWithSteps));
+        QCOMPARE(store.count(), 6);
+
+        QCOMPARE(store.pruneFinishedBefore(now - 30 * day), 3);
+        QCOMPARE(store.count(), 3);
+        QVERIFY(!store.load(oldSucceeded.id));
+        QVERIFY(!store.load(oldFailed.id));
+        QVERIFY(!store.load(doneWithSteps.id));
+        QVERIFY(store.steps(doneWithSteps.id).isEmpty());
+        QVERIFY(store.load(recentCanceled.id));
+        QVERIFY(store.load(oldQueued.id));
+        QVERIFY(store.load(oldRunning.id));
+        QCOMPARE(store.steps(oldRunning.id).size(), 1);
+        QCOMPARE(store.unfinished().size(), 2);
+        // Nothing left to prune: a second pass removes nothing.
+        QCOMPARE(store.pruneFinishedBefore(now - 30 * day), 0);
+    }
+
     void connectionPerThread()
     {
         // Two stores on one file from two threads: each uses its own connection and sees the other's writes.
