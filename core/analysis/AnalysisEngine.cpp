@@ -292,6 +292,8 @@ nlohmann::json AnalysisEngine::run(const Job &job, const PipelineCheckpoint &che
             throw *e;
         emitProgress(progressBefore(current), step.info.label);
         qCDebug(lcAnalysis) << "job" << job.id << typeName << "step" << step.info.id;
+        if (hooks.beforeStepRun)
+            hooks.beforeStepRun(current);
         try {
             step.run(ctx);
         } catch (const AnalysisError &) {
@@ -303,14 +305,17 @@ nlohmann::json AnalysisEngine::run(const Job &job, const PipelineCheckpoint &che
         }
         if (hooks.onCheckpoint)
             hooks.onCheckpoint(PipelineCheckpoint{int(current + 1), state});
+        if (hooks.onStepDone)
+            hooks.onStepDone(int(current + 1), state);
         applyFailpoint(QStringLiteral("jobs.after_checkpoint"));
     }
     current = int(steps.size()) - 1;
     emitProgress(100.0, QStringLiteral("Analysis complete"));
 
-    if (!state.contains("result") || !state["result"].is_object())
+    const auto result = state.find("result");
+    if (result == state.end() || !result->is_object())
         throw AnalysisError(Kind::Permanent, QStringLiteral("internal error: the pipeline produced no result"));
-    return state["result"];
+    return std::move(*result);   // the state dies here: moved, not copied
 }
 
 } // namespace dealscope

@@ -44,6 +44,13 @@ struct ExecutionHooks final
     // Called after each finished step, before the next one starts; persist it to resume there.
     // Taken by value so a hook can move the state it keeps (hooks taking const & still fit).
     std::function<void(PipelineCheckpoint checkpoint)> onCheckpoint;
+    // The same moment without a copy: the live state, valid only during the call. For callers
+    // that persist a checkpoint only now and then (the server worker), so a fast job does not pay
+    // for a deep copy of the state after every step. Both hooks may be set.
+    std::function<void(int nextStep, const nlohmann::json &state)> onStepDone;
+    // Called right before a step's work starts changing the state: until then the state last
+    // handed to onStepDone is still that step boundary's (e.g. while a failpoint delays the step).
+    std::function<void(int stepIndex)> beforeStepRun;
     // Polled between steps and at least every 250 ms inside long steps.
     std::function<bool()> isCancelRequested;
     // Per-attempt deadline; past it the run throws AnalysisError TimedOut "timed out after N s".

@@ -405,23 +405,27 @@ PipelineStep CommonSteps::summary()
                 json benchmark = s["benchmark"];
                 benchmark["sdeMultiple"] = ResultJson::ratio(ResultJson::num(benchmark, "sdeMultiple"));
                 benchmark["revenueMultiple"] = ResultJson::ratio(ResultJson::num(benchmark, "revenueMultiple"));
+                const QString text = summaryText(s, ctx.type());
 
-                json result{
-                    {"engine", "builtin"},
-                    {"analysisType", analysisTypeName(ctx.type())},
-                    {"listingId", s["inputs"]["listingId"]},
-                    {"asOfYear", s["asOfYear"]},
-                    {"params", s["params"]},
-                    {"metrics", std::move(metrics)},
-                    {"benchmark", std::move(benchmark)},
-                    {"findings", s["findings"]},
-                    {"score", s.value("score", 0)},
-                    {"scoreExplanation", s.value("scoreExplanation", std::string())},
-                    {"summary", summaryText(s, ctx.type())},
-                    {"missingInputs", s["missingInputs"]},
-                };
+                // The last step: later steps (an LLM narrative) read only state["result"], so the
+                // parts the result shares with the state are moved into it, not deep-copied (a
+                // copy of the findings and the type result was a sizeable share of a job's CPU).
+                json result = json::object();
+                result["engine"] = "builtin";
+                result["analysisType"] = analysisTypeName(ctx.type());
+                result["listingId"] = s["inputs"]["listingId"];
+                result["asOfYear"] = s["asOfYear"];
+                result["params"] = std::move(s["params"]);
+                result["metrics"] = std::move(metrics);
+                result["benchmark"] = std::move(benchmark);
+                result["findings"] = std::move(s["findings"]);
+                result["score"] = s.value("score", 0);
+                result["scoreExplanation"] = s.value("scoreExplanation", std::string());
+                result["summary"] = text;
+                result["missingInputs"] = std::move(s["missingInputs"]);
                 for (auto it = s["typeResult"].begin(); it != s["typeResult"].end(); ++it)
-                    result[it.key()] = it.value();
+                    result[it.key()] = std::move(it.value());
+                s.erase("typeResult");
                 s["result"] = std::move(result);
             }};
 }
