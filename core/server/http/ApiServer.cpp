@@ -11,6 +11,7 @@
 #include "server/auth/RateLimiter.h"
 #include "server/auth/TokenStore.h"
 #include "server/http/Metrics.h"
+#include "server/store/JobJson.h"
 #include "server/worker/WorkerPool.h"
 
 #include <QCoreApplication>
@@ -120,18 +121,13 @@ namespace {
 QByteArray etagOf(QByteArrayView wire)
 {
     // Deterministic across processes (FNV-1a 64 over the wire JSON), so any API node can answer 304.
-    quint64 h = 1469598103934665603ULL;
-    for (char c : wire) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 1099511628211ULL;
-    }
-    return '"' + QByteArray::number(h, 16).rightJustified(16, '0') + '"';
+    return jsonEtag(wire);
 }
 } // namespace
 
 QByteArray jobEtag(const Job &job)
 {
-    return etagOf(dump(jobToJson(job)));
+    return etagOf(serializeJob(job, JobJsonScope::Wire));
 }
 
 ApiServer::ApiServer(Config config, JobStore *store, std::shared_ptr<const AnalysisEngine> engine, Metrics *metrics, QObject *parent)
@@ -195,7 +191,11 @@ void ApiServer::sendError(Ctx &ctx, int status, const QByteArray &code, const QS
 
 void ApiServer::sendJob(Ctx &ctx, int status, const Job &job)
 {
-    const QByteArray wire = dump(jobToJson(job));
+    sendWire(ctx, status, serializeJob(job, JobJsonScope::Wire));
+}
+
+void ApiServer::sendWire(Ctx &ctx, int status, const QByteArray &wire)
+{
     send(ctx, status, wire, {{"ETag", etagOf(wire)}, {"Cache-Control", "no-store"}});
 }
 
@@ -311,6 +311,12 @@ bool ApiServer::authenticate(const QHttpServerRequest &request, Ctx &ctx)
 template<typename Result>
 void ApiServer::offload(Ctx &ctx, std::function<Result()> work, std::function<void(Ctx &, Result &)> answer)
 {
+    if (!m_store->isRemote()) {
+        // An in-process store answers in microseconds: a thread hop would cost more than it saves.
+        Result result = work();
+        answer(ctx, result);
+        return;
+    }
     auto shared = std::make_shared<Ctx>(ctx);
     m_storePool.start([this, shared, work = std::move(work), answer = std::move(answer)] {
         auto result = std::make_shared<std::optional<Result>>();
@@ -399,14 +405,17 @@ void ApiServer::handleStart(const QHttpServerRequest &request, Ctx &ctx)
     job.requestId = ctx.requestId;
     JobStore *store = m_store;
     offload<StartOutcome>(ctx, [store, job, force] { return store->start(job, force); }, [this](Ctx &c, StartOutcome &outcome) {
-        // The job is serialized once for the ETag and moved into the reply (not rebuilt and copied).
-        nlohmann::json jobJson = jobToJson(outcome.job);
-        const QByteArray etag = etagOf(dump(jobJson));
-        nlohmann::json reply = nlohmann::json::object();
-        reply["jobId"] = outcome.job.id;
-        reply["job"] = std::move(jobJson);
-        reply["deduplicated"] = !outcome.created;
-        send(c, outcome.created ? 202 : 200, dump(reply), {{"ETag", etag}});
+        // The job is serialised once, for the ETag and the reply (keys in the order nlohmann
+        // would write them), and never built as a json tree.
+        const QByteArray wire = serializeJob(outcome.job, JobJsonScope::Wire);
+        QByteArray reply;
+        reply.reserve(wire.size() + 80);
+        reply += outcome.created ? "{\"deduplicated\":false,\"job\":" : "{\"deduplicated\":true,\"job\":";
+        reply += wire;
+        reply += ",\"jobId\":";
+        reply += dump(outcome.job.id);
+        reply += '}';
+        send(c, outcome.created ? 202 : 200, reply, {{"ETag", etagOf(wire)}});
     });
 }
 
@@ -452,20 +461,31 @@ void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
                 missing.push_back(id.left(64));
         }
         // Answered on the event loop on purpose: polling is bounded to one thread, so a client
-        // hammering batch status cannot take the cores the workers need.
-        nlohmann::json jobs = nlohmann::json::array();
-        const auto found = m_store->getMany(valid);
+        // hammering batch status cannot take the cores the workers need. The store hands over
+        // each job's wire JSON (one MGET on Redis) and the reply is put together from those
+        // bytes: no job is parsed or serialised here.
+        const auto found = m_store->getManyWire(ctx.tenant, valid);
+        QByteArray reply;
+        qsizetype size = 64;
+        for (const auto &wire : found)
+            size += wire ? wire->size() + 1 : 0;
+        reply.reserve(size);
+        reply += "{\"jobs\":[";
+        bool first = true;
         for (qsizetype i = 0; i < valid.size(); ++i) {
-            if (found[i] && found[i]->owner == ctx.tenant)
-                jobs.push_back(jobToJson(*found[i]));
-            else
+            if (found.value(i)) {
+                if (!first)
+                    reply += ',';
+                first = false;
+                reply += *found[i];
+            } else {
                 missing.push_back(valid[i]);
+            }
         }
-        // Moved in: a braced initializer would copy every job's result once more.
-        nlohmann::json reply = nlohmann::json::object();
-        reply["jobs"] = std::move(jobs);
-        reply["missing"] = std::move(missing);
-        send(ctx, 200, dump(reply), {{"Cache-Control", "no-store"}});
+        reply += "],\"missing\":";
+        reply += dump(missing);
+        reply += '}';
+        send(ctx, 200, reply, {{"Cache-Control", "no-store"}});
         return;
     }
     const QString id = query.queryItemValue(QStringLiteral("jobId"), QUrl::FullyDecoded);
@@ -473,19 +493,19 @@ void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
         sendError(ctx, 400, "invalid_job_id", QStringLiteral("jobId is not a job id"));
         return;
     }
-    const auto job = m_store->get(id);
-    if (!job || job->owner != ctx.tenant) {
+    const auto wire = getWire(ctx.tenant, id);
+    if (!wire) {
         sendError(ctx, 404, "job_not_found", QStringLiteral("no job %1").arg(id));
         return;
     }
-    const QByteArray etag = jobEtag(*job);
+    const QByteArray etag = etagOf(*wire);
     const QByteArray ifNoneMatch = header(request, "if-none-match");
     const bool matches = !ifNoneMatch.isEmpty() && (ifNoneMatch == etag || ifNoneMatch == "W/" + etag || ifNoneMatch == "*");
-    if (wait == 0 || isTerminal(job->status) || (!ifNoneMatch.isEmpty() && !matches)) {
+    if (wait == 0 || (!ifNoneMatch.isEmpty() && !matches) || isTerminal(statusOfJobJson(*wire).value_or(JobStatus::Failed))) {
         if (matches)
             send(ctx, 304, {}, {{"ETag", etag}, {"Cache-Control", "no-store"}});
         else
-            sendJob(ctx, 200, *job);
+            sendWire(ctx, 200, *wire);
         return;
     }
     if (m_waiterCount >= m_config.maxWaiters) {
@@ -499,14 +519,14 @@ void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
         m_metrics->setGauge(QStringLiteral("long_polls"), double(m_waiterCount));
     waiter->timer->setSingleShot(true);
     connect(waiter->timer, &QTimer::timeout, this, [this, waiter, id] {
-        std::optional<Job> job;
+        std::optional<QByteArray> wire;
         try {
-            job = m_store->get(id);
+            wire = getWire(waiter->ctx.tenant, id);
         } catch (const std::exception &) {
             failWaiter(waiter);   // store away at the end of the wait: 503, never a guess
             return;
         }
-        finishWaiter(waiter, job);
+        finishWaiter(waiter, wire);
     });
     if (ctx.socket) {
         connect(ctx.socket, &QTcpSocket::disconnected, waiter->timer, [this, waiter] { finishWaiter(waiter, std::nullopt); });
@@ -514,7 +534,12 @@ void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
     waiter->timer->start(wait * 1000);
 }
 
-void ApiServer::finishWaiter(Waiter *waiter, const std::optional<Job> &job)
+std::optional<QByteArray> ApiServer::getWire(const QString &tenant, const QString &id)
+{
+    return m_store->getManyWire(tenant, {id}).value(0);
+}
+
+void ApiServer::finishWaiter(Waiter *waiter, const std::optional<QByteArray> &wire)
 {
     // Unpark first: answering may re-enter the event loop through the socket.
     for (auto it = m_waiters.begin(); it != m_waiters.end(); ++it) {
@@ -535,12 +560,12 @@ void ApiServer::finishWaiter(Waiter *waiter, const std::optional<Job> &job)
         QObject::disconnect(waiter->ctx.socket, nullptr, waiter->timer, nullptr);
     waiter->timer->deleteLater();
     if (waiter->ctx.socket && waiter->ctx.socket->state() == QAbstractSocket::ConnectedState) {
-        if (!job || job->owner != waiter->ctx.tenant)
+        if (!wire)
             sendError(waiter->ctx, 404, "job_not_found", QStringLiteral("the job no longer exists"));
-        else if (jobEtag(*job) == waiter->baselineEtag)
+        else if (etagOf(*wire) == waiter->baselineEtag)
             send(waiter->ctx, 304, {}, {{"ETag", waiter->baselineEtag}, {"Cache-Control", "no-store"}});
         else
-            sendJob(waiter->ctx, 200, *job);
+            sendWire(waiter->ctx, 200, *wire);
     }
     delete waiter;
 }
@@ -586,17 +611,21 @@ void ApiServer::wakeWaiters()
         const auto it = m_waiters.constFind(id);
         if (it == m_waiters.cend())
             continue;
-        std::optional<Job> job;
+        // Every waiter of a job is its owner's (another tenant got 404 before it could park).
+        const QList<Waiter *> waiters = *it;
+        const QString tenant = waiters.constFirst()->ctx.tenant;
+        std::optional<QByteArray> wire;
         try {
-            job = m_store->get(id);
+            wire = getWire(tenant, id);
         } catch (const std::exception &) {
             continue;   // store briefly away: the waiters' timers still answer
         }
-        const QByteArray etag = job ? jobEtag(*job) : QByteArray();
-        const QList<Waiter *> waiters = *it;
+        const QByteArray etag = wire ? etagOf(*wire) : QByteArray();
         for (Waiter *w : waiters) {
-            if (!job || etag != w->baselineEtag)
-                finishWaiter(w, job);
+            if (w->ctx.tenant != tenant)
+                finishWaiter(w, std::nullopt);
+            else if (!wire || etag != w->baselineEtag)
+                finishWaiter(w, wire);
         }
     }
 }
@@ -605,13 +634,14 @@ void ApiServer::flushWaiters()
 {
     const auto copy = m_waiters;
     for (auto it = copy.cbegin(); it != copy.cend(); ++it) {
-        std::optional<Job> job;
-        try {
-            job = m_store->get(it.key());
-        } catch (const std::exception &) {
+        for (Waiter *w : it.value()) {
+            std::optional<QByteArray> wire;
+            try {
+                wire = getWire(w->ctx.tenant, it.key());
+            } catch (const std::exception &) {
+            }
+            finishWaiter(w, wire);
         }
-        for (Waiter *w : it.value())
-            finishWaiter(w, job);
     }
 }
 

@@ -84,6 +84,9 @@ private:
               const QByteArray &contentType = "application/json");
     void sendError(Ctx &ctx, int status, const QByteArray &code, const QString &message, const HeaderPairs &headers = {});
     void sendJob(Ctx &ctx, int status, const Job &job);
+    void sendWire(Ctx &ctx, int status, const QByteArray &wire);   // job JSON + its ETag
+    // The wire JSON of `tenant`'s job `id`; nullopt when missing or another tenant's.
+    std::optional<QByteArray> getWire(const QString &tenant, const QString &id);
 
     bool authenticate(const QHttpServerRequest &request, Ctx &ctx);
     void handleStart(const QHttpServerRequest &request, Ctx &ctx);
@@ -98,7 +101,7 @@ private:
     // Runs `work` on the store pool and `answer` back on the event loop with its result.
     template<typename Result>
     void offload(Ctx &ctx, std::function<Result()> work, std::function<void(Ctx &, Result &)> answer);
-    void finishWaiter(Waiter *waiter, const std::optional<Job> &job);
+    void finishWaiter(Waiter *waiter, const std::optional<QByteArray> &wire);
     void failWaiter(Waiter *waiter);
 
     Config m_config;

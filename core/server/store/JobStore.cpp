@@ -1,5 +1,7 @@
 #include "server/store/JobStore.h"
 
+#include "server/store/JobJson.h"
+
 #include <QDateTime>
 #include <QRandomGenerator>
 
@@ -8,6 +10,15 @@ namespace dealscope::server {
 qint64 nowMs()
 {
     return QDateTime::currentMSecsSinceEpoch();
+}
+
+QList<std::optional<QByteArray>> JobStore::getManyWire(const QString &owner, const QStringList &ids)
+{
+    QList<std::optional<QByteArray>> out;
+    out.reserve(ids.size());
+    for (const auto &job : getMany(ids))
+        out.append(job && job->owner == owner ? std::optional<QByteArray>(serializeJob(*job, JobJsonScope::Wire)) : std::nullopt);
+    return out;
 }
 
 QString newLeaseToken()

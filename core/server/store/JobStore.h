@@ -49,6 +49,16 @@ struct Lease final
 
 enum class WriteResult { Ok, CancelRequested, LeaseLost };
 
+// One terminal write of finishMany().
+struct FinishRequest final
+{
+    Lease lease;
+    JobStatus to = JobStatus::Succeeded;
+    std::optional<nlohmann::json> result;
+    QString error;
+    WriteResult outcome = WriteResult::LeaseLost;   // set by finishMany()
+};
+
 struct StoreStats final
 {
     QHash<QString, qint64> jobsByStatus;   // queued/running: current; terminal: total since start
@@ -72,6 +82,8 @@ class JobStore
 public:
     virtual ~JobStore() = default;
     virtual QString kind() const = 0;
+    // True when calls wait on another process (Redis): the API runs them off its event loop.
+    virtual bool isRemote() const { return false; }
 
     // ---- API side
     // Creates `candidate` (status queued) unless (owner, listingId, analysisType) has an active
@@ -79,6 +91,10 @@ public:
     virtual StartOutcome start(const Job &candidate, bool force) = 0;
     virtual std::optional<Job> get(const QString &id) = 0;
     virtual QList<std::optional<Job>> getMany(const QStringList &ids) = 0;
+    // The wire JSON (serializeJob, Wire scope) of each of `ids` that `owner` owns; nullopt for a
+    // missing job or another owner's. What status answers with: stores that hold serialised
+    // jobs answer without building (and copying) Job objects and their results.
+    virtual QList<std::optional<QByteArray>> getManyWire(const QString &owner, const QStringList &ids);
     // The job the dedup index points at for this pair (active or recent), if any.
     virtual std::optional<Job> lookup(const QString &owner, const QString &listingId, const QString &analysisType) = 0;
     // A queued job is canceled at once; a running one gets cancelRequested; owner must match.
@@ -89,12 +105,30 @@ public:
     // ---- worker side
     // Waits up to waitMs for a job (or one whose worker vanished) and marks it running.
     virtual std::optional<Lease> claim(const QString &workerId, int waitMs) = 0;
+    // Up to maxJobs jobs at once, for a worker whose jobs are fast (the Redis store claims them in
+    // one round trip). Each is running under its own lease from now on, so the caller runs them
+    // soon or hands them back with release().
+    virtual QList<Lease> claimBatch(const QString &workerId, int waitMs, int maxJobs)
+    {
+        Q_UNUSED(maxJobs);
+        QList<Lease> out;
+        if (auto lease = claim(workerId, waitMs))
+            out.append(std::move(*lease));
+        return out;
+    }
     // Claims one specific queued job (push-queue consumer). nullopt when it is not claimable.
     virtual std::optional<Lease> claimJob(const QString &workerId, const QString &jobId) = 0;
     virtual WriteResult progress(Lease &lease, double progress, const QString &partialOutput) = 0;
     // Renews the lease; also reports a cancel request made through any API process.
     virtual WriteResult heartbeat(Lease &lease) = 0;
     virtual WriteResult finish(Lease &lease, JobStatus to, std::optional<nlohmann::json> result, const QString &error) = 0;
+    // Several terminal writes at once, each exactly like finish() (the Redis store sends them in
+    // one round trip); sets each request's outcome.
+    virtual void finishMany(QList<FinishRequest> &requests)
+    {
+        for (auto &r : requests)
+            r.outcome = finish(r.lease, r.to, std::move(r.result), r.error);
+    }
     // A transient failure: running → queued with attempt + 1; the worker keeps the lease and
     // runs it again with resume() after its backoff.
     virtual WriteResult retryLater(Lease &lease, const QString &error) = 0;

@@ -1,6 +1,7 @@
 #include "server/store/MemoryJobStore.h"
 
 #include "jobs/JobStateMachine.h"
+#include "server/store/JobJson.h"
 
 #include <chrono>
 
@@ -39,6 +40,7 @@ void MemoryJobStore::purgeExpiredLocked(qint64 now)
                 m_dedup.remove(key);
             m_jobs.erase(job);
         }
+        m_wire.remove(it.key());
         it = m_expiresAt.erase(it);
     }
 }
@@ -94,6 +96,26 @@ QList<std::optional<Job>> MemoryJobStore::getMany(const QStringList &ids)
     return out;
 }
 
+QList<std::optional<QByteArray>> MemoryJobStore::getManyWire(const QString &owner, const QStringList &ids)
+{
+    std::lock_guard lock(m_mutex);
+    purgeExpiredLocked(nowMs());
+    QList<std::optional<QByteArray>> out;
+    out.reserve(ids.size());
+    for (const QString &id : ids) {
+        const auto it = m_jobs.constFind(id);
+        if (it == m_jobs.cend() || it->owner != owner) {
+            out.append(std::nullopt);
+            continue;
+        }
+        auto cached = m_wire.find(id);
+        if (cached == m_wire.end())
+            cached = m_wire.insert(id, serializeJob(*it, JobJsonScope::Wire));
+        out.append(*cached);
+    }
+    return out;
+}
+
 std::optional<Job> MemoryJobStore::lookup(const QString &owner, const QString &listingId, const QString &analysisType)
 {
     std::lock_guard lock(m_mutex);
@@ -133,6 +155,7 @@ CancelResult MemoryJobStore::cancel(const QString &owner, const QString &id)
             job.updatedAt = now;
             out.outcome = CancelOutcome::Requested;
         }
+        m_wire.remove(id);
         out.job = job;
     }
     if (out.outcome != CancelOutcome::AlreadyTerminal)
@@ -157,6 +180,7 @@ std::optional<Lease> MemoryJobStore::claimLocked(const QString &id)
     if (JobStateMachine::transition(*it, JobStatus::Running, nowMs()))
         return std::nullopt;
     countLocked(JobStatus::Queued, JobStatus::Running);
+    m_wire.remove(id);
     Lease lease;
     lease.job = *it;
     lease.token = newLeaseToken();
@@ -229,6 +253,7 @@ WriteResult MemoryJobStore::progress(Lease &lease, double progress, const QStrin
         job->progress = JobStateMachine::clampProgress(*job, progress);
         job->partialOutput = partialOutput;
         job->updatedAt = nowMs();
+        m_wire.remove(job->id);
         lease.job = *job;
     }
     notifyChanged(lease.job.id);
@@ -261,23 +286,26 @@ WriteResult MemoryJobStore::finish(Lease &lease, JobStatus to, std::optional<nlo
             return WriteResult::LeaseLost;
         }
         const JobStatus from = job->status;
-        Job next = *job;
+        Job next = *job;   // a running job: no result to copy
         if (JobStateMachine::transition(next, to, now))
             return WriteResult::LeaseLost;
         if (to == JobStatus::Succeeded) {
-            next.result = std::move(result);
             next.progress = 100;
             next.error.clear();
         } else {
             next.error = error;
         }
-        *job = next;
-        m_leases.remove(next.id);
-        m_checkpoints.remove(next.id);
-        m_expiresAt.insert(next.id, now + m_settings.completedTtlSecs * 1000);
-        countLocked(from, to);
-        lease.job = next;
+        lease.job = next;   // without the result: the worker is done with it
         lease.ended = true;
+        if (to == JobStatus::Succeeded)
+            next.result = std::move(result);
+        // Every poller reads a finished job: serialised here, on the worker's thread, once.
+        m_wire.insert(next.id, serializeJob(next, JobJsonScope::Wire));
+        *job = std::move(next);
+        m_leases.remove(job->id);
+        m_checkpoints.remove(job->id);
+        m_expiresAt.insert(job->id, now + m_settings.completedTtlSecs * 1000);
+        countLocked(from, to);
     }
     notifyChanged(lease.job.id);
     return WriteResult::Ok;
@@ -299,6 +327,7 @@ WriteResult MemoryJobStore::retryLater(Lease &lease, const QString &error)
         if (JobStateMachine::transition(*job, JobStatus::Queued, nowMs()))
             return WriteResult::LeaseLost;
         job->partialOutput = QStringLiteral("retrying after: ") + error;
+        m_wire.remove(job->id);
         countLocked(JobStatus::Running, JobStatus::Queued);
         lease.job = *job;
     }
@@ -318,6 +347,7 @@ WriteResult MemoryJobStore::resume(Lease &lease)
         if (JobStateMachine::transition(*job, JobStatus::Running, nowMs()))
             return WriteResult::LeaseLost;
         countLocked(JobStatus::Queued, JobStatus::Running);
+        m_wire.remove(job->id);
         lease.job = *job;
     }
     notifyChanged(lease.job.id);
@@ -357,6 +387,7 @@ void MemoryJobStore::release(Lease &lease)
             countLocked(JobStatus::Running, JobStatus::Queued);
         }
         m_leases.remove(job->id);
+        m_wire.remove(job->id);
         m_queue.push_front(job->id);
         lease.job = *job;
     }

@@ -21,6 +21,7 @@ public:
     StartOutcome start(const Job &candidate, bool force) override;
     std::optional<Job> get(const QString &id) override;
     QList<std::optional<Job>> getMany(const QStringList &ids) override;
+    QList<std::optional<QByteArray>> getManyWire(const QString &owner, const QStringList &ids) override;
     std::optional<Job> lookup(const QString &owner, const QString &listingId, const QString &analysisType) override;
     CancelResult cancel(const QString &owner, const QString &id) override;
     bool ping() override { return true; }
@@ -49,6 +50,9 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_queueChanged;
     QHash<QString, Job> m_jobs;
+    // Wire JSON of a job as it is now: serialised once per change (on the first read, or by
+    // finish() on the worker's thread) and shared by every status answer until the next change.
+    QHash<QString, QByteArray> m_wire;
     QHash<QString, qint64> m_expiresAt;
     QHash<QString, QString> m_dedup;
     QHash<QString, QString> m_leases;

@@ -2,6 +2,7 @@
 
 #include "jobs/JobStateMachine.h"
 #include "server/ServerLog.h"
+#include "server/store/JobJson.h"
 #include "server/store/RedisScripts.h"
 
 #include <hiredis/hiredis.h>
@@ -17,7 +18,7 @@ std::atomic<quint64> g_instances{0};
 
 QByteArray storageJson(const Job &job)
 {
-    return QByteArray::fromStdString(jobToJson(job, JobJsonScope::Storage).dump());
+    return serializeJob(job, JobJsonScope::Storage);
 }
 
 QByteArray statusName(JobStatus s)
@@ -30,15 +31,7 @@ constexpr int kCasTries = 20;
 
 std::optional<Job> parseStoredJob(const QByteArray &json)
 {
-    auto parsed = nlohmann::json::parse(json.constData(), json.constData() + json.size(), nullptr, false);
-    if (parsed.is_discarded())
-        return std::nullopt;
-    try {
-        return jobFromJson(parsed);
-    } catch (const std::exception &e) {
-        qCWarning(lcServerStore) << "unreadable job in Redis:" << e.what();
-        return std::nullopt;
-    }
+    return parseJob(json);
 }
 
 RedisJobStore::RedisJobStore(Endpoint endpoint, StoreSettings settings)
@@ -53,7 +46,7 @@ RedisJobStore::RedisJobStore(Endpoint endpoint, StoreSettings settings)
     m_leased = RedisConnection::makeScript(redis_scripts::kLeasedWrite);
     m_heartbeat = RedisConnection::makeScript(redis_scripts::kHeartbeat);
     m_checkpoint = RedisConnection::makeScript(redis_scripts::kCheckpoint);
-    m_readNext = RedisConnection::makeScript(redis_scripts::kReadNext);
+    m_claimBatch = RedisConnection::makeScript(redis_scripts::kClaimBatch);
 }
 
 RedisJobStore::~RedisJobStore()
@@ -183,6 +176,26 @@ QList<std::optional<Job>> RedisJobStore::getMany(const QStringList &ids)
     for (qsizetype i = 0; i < ids.size(); ++i) {
         const RedisValue *v = i < r.elements.size() ? &r.elements[i] : nullptr;
         out.append(v && v->type == RedisValue::Type::String ? parseStoredJob(v->str) : std::nullopt);
+    }
+    return out;
+}
+
+QList<std::optional<QByteArray>> RedisJobStore::getManyWire(const QString &owner, const QStringList &ids)
+{
+    QList<std::optional<QByteArray>> out;
+    if (ids.isEmpty())
+        return out;
+    QList<QByteArray> cmd{"MGET"};
+    cmd.reserve(ids.size() + 1);
+    for (const QString &id : ids)
+        cmd.append(jobKey(id));
+    const RedisValue r = conn().command(cmd);
+    if (r.isError())
+        throw StoreUnavailable("MGET failed: " + r.str.toStdString());
+    out.reserve(ids.size());
+    for (qsizetype i = 0; i < ids.size(); ++i) {
+        const RedisValue *v = i < r.elements.size() ? &r.elements[i] : nullptr;
+        out.append(v && v->type == RedisValue::Type::String ? wireFromStorage(v->str, owner) : std::nullopt);
     }
     return out;
 }
@@ -333,8 +346,18 @@ std::optional<Lease> RedisJobStore::claimEntry(const QString &workerId, const QS
 
 std::optional<Lease> RedisJobStore::claim(const QString &workerId, int waitMs)
 {
-    if (m_interrupted)
+    QList<Lease> leases = claimBatch(workerId, waitMs, 1);
+    if (leases.isEmpty())
         return std::nullopt;
+    return std::move(leases.first());
+}
+
+QList<Lease> RedisJobStore::claimBatch(const QString &workerId, int waitMs, int maxJobs)
+{
+    QList<Lease> out;
+    if (m_interrupted)
+        return out;
+    maxJobs = std::clamp(maxJobs, 1, 100);
     // First the jobs of workers that went silent for longer than the lease.
     thread_local qint64 nextRecoveryMs = 0;
     const qint64 now = nowMs();
@@ -352,32 +375,53 @@ std::optional<Lease> RedisJobStore::claim(const QString &workerId, int waitMs)
                     ack(entryId);
                     continue;
                 }
-                if (auto lease = claimEntry(workerId, entryId, QString::fromUtf8(fields[1].str), true))
-                    return lease;
+                if (auto lease = claimEntry(workerId, entryId, QString::fromUtf8(fields[1].str), true)) {
+                    out.append(std::move(*lease));
+                    return out;
+                }
             }
         }
     }
     // Entries of canceled or expired jobs are acknowledged and skipped within the same wait.
     const qint64 deadline = nowMs() + waitMs;
+    const QByteArray tokenPrefix = newLeaseToken().toUtf8() + ':';
     do {
-        // While there is work: read an entry and its job in one round trip, without blocking.
+        // While there is work: up to maxJobs entries claimed in one round trip, without blocking.
         for (int i = 0; i < 64 && !m_interrupted; ++i) {
-            const RedisValue next = conn().eval(m_readNext, {m_stream}, {m_group, workerId.toUtf8(), m_prefix + "job:"});
-            if (next.isError()) {
-                if (next.str.contains("NOGROUP"))
+            const RedisValue batch = conn().eval(m_claimBatch, {m_stream, m_stats},
+                                                 {m_group, workerId.toUtf8(), QByteArray::number(maxJobs), m_prefix + "job:",
+                                                  m_prefix + "lease:", tokenPrefix + QByteArray::number(i) + ':',
+                                                  QByteArray::number(m_settings.leaseMs), QByteArray::number(nowMs()), m_channel});
+            if (batch.isError()) {
+                if (batch.str.contains("NOGROUP"))
                     conn().command({"XGROUP", "CREATE", m_stream, m_group, "0", "MKSTREAM"});
-                throw StoreUnavailable("reading the queue failed: " + next.str.toStdString());
+                throw StoreUnavailable("reading the queue failed: " + batch.str.toStdString());
             }
-            if (next.type != RedisValue::Type::Array || next.elements.size() != 3)
+            if (batch.type != RedisValue::Type::Array || batch.elements.isEmpty())
                 break;   // empty: block below
-            const QString entryId = QString::fromUtf8(next.elements[0].str);
-            const QString jobId = QString::fromUtf8(next.elements[1].str);
-            if (jobId.isEmpty()) {
-                ack(entryId);
-                continue;
+            bool claimedAny = false;
+            for (qsizetype k = 0; k + 4 < batch.elements.size(); k += 5) {
+                const QString entryId = QString::fromUtf8(batch.elements[k].str);
+                const QString jobId = QString::fromUtf8(batch.elements[k + 1].str);
+                const QByteArray &json = batch.elements[k + 3].str;
+                if (batch.elements[k + 2].str == "claimed") {
+                    auto job = parseJob(json);
+                    if (!job)
+                        continue;   // cannot happen for what the script wrote; the lease expiry recovers it
+                    Lease lease;
+                    lease.job = std::move(*job);
+                    lease.token = QString::fromUtf8(batch.elements[k + 4].str);
+                    lease.entryId = entryId;
+                    lease.consumer = workerId;
+                    out.append(std::move(lease));
+                    claimedAny = true;
+                } else if (auto lease = claimEntry(workerId, entryId, jobId, false, json)) {
+                    out.append(std::move(*lease));
+                    claimedAny = true;
+                }
             }
-            if (auto lease = claimEntry(workerId, entryId, jobId, false, next.elements[2].str))
-                return lease;
+            if (claimedAny)
+                return out;
         }
         const qint64 block = std::max<qint64>(1, deadline - nowMs());
         const RedisValue r = conn().command({"XREADGROUP", "GROUP", m_group, workerId.toUtf8(), "COUNT", "1", "BLOCK",
@@ -388,7 +432,7 @@ std::optional<Lease> RedisJobStore::claim(const QString &workerId, int waitMs)
             throw StoreUnavailable("XREADGROUP failed: " + r.str.toStdString());
         }
         if (r.type != RedisValue::Type::Array || r.elements.isEmpty())
-            return std::nullopt;
+            return out;
         const auto &entries = r.elements[0].elements.value(1).elements;
         for (const RedisValue &entry : entries) {
             const QString entryId = QString::fromUtf8(entry.elements.value(0).str);
@@ -397,11 +441,13 @@ std::optional<Lease> RedisJobStore::claim(const QString &workerId, int waitMs)
                 ack(entryId);
                 continue;
             }
-            if (auto lease = claimEntry(workerId, entryId, QString::fromUtf8(fields[1].str), false))
-                return lease;
+            if (auto lease = claimEntry(workerId, entryId, QString::fromUtf8(fields[1].str), false)) {
+                out.append(std::move(*lease));
+                return out;
+            }
         }
     } while (!m_interrupted && nowMs() < deadline);
-    return std::nullopt;
+    return out;
 }
 
 std::optional<Lease> RedisJobStore::claimJob(const QString &workerId, const QString &jobId)
@@ -433,21 +479,21 @@ std::optional<Lease> RedisJobStore::claimJob(const QString &workerId, const QStr
     return std::nullopt;
 }
 
-WriteResult RedisJobStore::leasedWrite(Lease &lease, const Job &next, const char *kind)
+RedisConnection::EvalCall RedisJobStore::leasedWriteCall(const Lease &lease, const Job &next, const char *kind) const
 {
-    if (lease.ended)
-        return WriteResult::LeaseLost;
-    const RedisValue r = conn().eval(m_leased,
-                                     {jobKey(next.id), leaseKey(next.id), m_stats, m_stream, dedupKey(next.owner, next.listingId, next.analysisType),
-                                      checkpointKey(next.id)},
-                                     {lease.token.toUtf8(), storageJson(next), kind, QByteArray::number(m_settings.leaseMs),
-                                      QByteArray::number(m_settings.completedTtlSecs), statusName(lease.job.status), statusName(next.status),
-                                      m_channel, next.id.toUtf8(), lease.entryId.toUtf8(), m_group,
-                                      QByteArray::number(m_settings.dedupWindowMs / 1000)});
+    return {{jobKey(next.id), leaseKey(next.id), m_stats, m_stream, dedupKey(next.owner, next.listingId, next.analysisType),
+             checkpointKey(next.id)},
+            {lease.token.toUtf8(), storageJson(next), kind, QByteArray::number(m_settings.leaseMs),
+             QByteArray::number(m_settings.completedTtlSecs), statusName(lease.job.status), statusName(next.status), m_channel,
+             next.id.toUtf8(), lease.entryId.toUtf8(), m_group, QByteArray::number(m_settings.dedupWindowMs / 1000)}};
+}
+
+WriteResult RedisJobStore::leasedWriteDone(Lease &lease, Job next, const RedisValue &r)
+{
     if (r.isError())
         throw StoreUnavailable("worker write failed: " + r.str.toStdString());
     if (r.str == "OK") {
-        lease.job = next;
+        lease.job = std::move(next);
         return WriteResult::Ok;
     }
     if (r.str == "CANCEL") {
@@ -458,13 +504,21 @@ WriteResult RedisJobStore::leasedWrite(Lease &lease, const Job &next, const char
     return WriteResult::LeaseLost;
 }
 
+WriteResult RedisJobStore::leasedWrite(Lease &lease, Job next, const char *kind)
+{
+    if (lease.ended)
+        return WriteResult::LeaseLost;
+    const RedisConnection::EvalCall call = leasedWriteCall(lease, next, kind);
+    return leasedWriteDone(lease, std::move(next), conn().eval(m_leased, call.keys, call.args));
+}
+
 WriteResult RedisJobStore::progress(Lease &lease, double progress, const QString &partialOutput)
 {
     Job next = lease.job;
     next.progress = JobStateMachine::clampProgress(next, progress);
     next.partialOutput = partialOutput;
     next.updatedAt = std::max(next.updatedAt, nowMs());
-    return leasedWrite(lease, next, "progress");
+    return leasedWrite(lease, std::move(next), "progress");
 }
 
 WriteResult RedisJobStore::heartbeat(Lease &lease)
@@ -495,10 +549,46 @@ WriteResult RedisJobStore::finish(Lease &lease, JobStatus to, std::optional<nloh
         next.result = std::move(result);
     else
         next.error = error;
-    const WriteResult r = leasedWrite(lease, next, "finish");
+    const WriteResult r = leasedWrite(lease, std::move(next), "finish");
     if (r == WriteResult::Ok)
         lease.ended = true;
     return r;
+}
+
+void RedisJobStore::finishMany(QList<FinishRequest> &requests)
+{
+    // The same script as finish(), all calls in one round trip.
+    QList<RedisConnection::EvalCall> calls;
+    QList<qsizetype> sent;
+    std::vector<Job> nexts;
+    calls.reserve(requests.size());
+    nexts.reserve(size_t(requests.size()));
+    const qint64 now = nowMs();
+    for (qsizetype i = 0; i < requests.size(); ++i) {
+        FinishRequest &r = requests[i];
+        r.outcome = WriteResult::LeaseLost;
+        if (r.lease.ended)
+            continue;
+        Job next = r.lease.job;
+        if (JobStateMachine::transition(next, r.to, now))
+            continue;
+        if (r.to == JobStatus::Succeeded)
+            next.result = std::move(r.result);
+        else
+            next.error = r.error;
+        calls.append(leasedWriteCall(r.lease, next, "finish"));
+        nexts.push_back(std::move(next));
+        sent.append(i);
+    }
+    if (calls.isEmpty())
+        return;
+    const QList<RedisValue> replies = conn().evalMany(m_leased, calls);
+    for (qsizetype k = 0; k < sent.size(); ++k) {
+        FinishRequest &r = requests[sent[k]];
+        r.outcome = leasedWriteDone(r.lease, std::move(nexts[size_t(k)]), replies.value(k));
+        if (r.outcome == WriteResult::Ok)
+            r.lease.ended = true;
+    }
 }
 
 WriteResult RedisJobStore::retryLater(Lease &lease, const QString &error)
@@ -507,7 +597,7 @@ WriteResult RedisJobStore::retryLater(Lease &lease, const QString &error)
     if (JobStateMachine::transition(next, JobStatus::Queued, nowMs()))
         return WriteResult::LeaseLost;
     next.partialOutput = QStringLiteral("retrying after: ") + error;
-    return leasedWrite(lease, next, "requeue");
+    return leasedWrite(lease, std::move(next), "requeue");
 }
 
 WriteResult RedisJobStore::resume(Lease &lease)
@@ -515,7 +605,7 @@ WriteResult RedisJobStore::resume(Lease &lease)
     Job next = lease.job;
     if (JobStateMachine::transition(next, JobStatus::Running, nowMs()))
         return WriteResult::LeaseLost;
-    return leasedWrite(lease, next, "resume");
+    return leasedWrite(lease, std::move(next), "resume");
 }
 
 WriteResult RedisJobStore::saveCheckpoint(Lease &lease, const nlohmann::json &checkpoint)

@@ -31,19 +31,23 @@ public:
     std::optional<QString> initialize(bool subscribe = true);
 
     QString kind() const override { return QStringLiteral("redis"); }
+    bool isRemote() const override { return true; }
     StartOutcome start(const Job &candidate, bool force) override;
     std::optional<Job> get(const QString &id) override;
     QList<std::optional<Job>> getMany(const QStringList &ids) override;
+    QList<std::optional<QByteArray>> getManyWire(const QString &owner, const QStringList &ids) override;
     std::optional<Job> lookup(const QString &owner, const QString &listingId, const QString &analysisType) override;
     CancelResult cancel(const QString &owner, const QString &id) override;
     bool ping() override;
     StoreStats stats() override;
 
     std::optional<Lease> claim(const QString &workerId, int waitMs) override;
+    QList<Lease> claimBatch(const QString &workerId, int waitMs, int maxJobs) override;
     std::optional<Lease> claimJob(const QString &workerId, const QString &jobId) override;
     WriteResult progress(Lease &lease, double progress, const QString &partialOutput) override;
     WriteResult heartbeat(Lease &lease) override;
     WriteResult finish(Lease &lease, JobStatus to, std::optional<nlohmann::json> result, const QString &error) override;
+    void finishMany(QList<FinishRequest> &requests) override;
     WriteResult retryLater(Lease &lease, const QString &error) override;
     WriteResult resume(Lease &lease) override;
     WriteResult saveCheckpoint(Lease &lease, const nlohmann::json &checkpoint) override;
@@ -62,7 +66,9 @@ private:
     QByteArray dedupKey(const QString &owner, const QString &listingId, const QString &type) const;
     std::optional<Lease> claimEntry(const QString &workerId, const QString &entryId, const QString &jobId, bool recovered,
                                    std::optional<QByteArray> prefetched = std::nullopt);
-    WriteResult leasedWrite(Lease &lease, const Job &next, const char *kind);
+    WriteResult leasedWrite(Lease &lease, Job next, const char *kind);
+    RedisConnection::EvalCall leasedWriteCall(const Lease &lease, const Job &next, const char *kind) const;
+    static WriteResult leasedWriteDone(Lease &lease, Job next, const RedisValue &reply);
     void ack(const QString &entryId);
     void subscriberMain();
 
@@ -74,7 +80,7 @@ private:
     QByteArray m_channel;
     QByteArray m_group = "workers";
     quint64 m_instance;
-    RedisConnection::Script m_create, m_cas, m_leased, m_heartbeat, m_checkpoint, m_readNext;
+    RedisConnection::Script m_create, m_cas, m_leased, m_heartbeat, m_checkpoint, m_claimBatch;
     std::atomic_bool m_interrupted{false};
     std::atomic_bool m_stopSubscriber{false};
     std::atomic_bool m_subscribed{false};

@@ -72,6 +72,17 @@ local function ack()
     redis.call('XDEL', KEYS[4], ARGV[10])
   end
 end
+-- status and cancel flag of a job; serializeJob()'s canonical form is read without a decode
+-- (status is the member before the final updatedAt, cancelRequested the first one after scalars)
+local function jobState(cur)
+  local status = string.match(cur, ',"status":"(%a+)","updatedAt":%d+}$')
+  local c = string.find(cur, ',"cancelRequested":', 1, true)
+  if status and c and string.sub(cur, 1, 17) == '{"analysisType":"' then
+    return status, string.sub(cur, c + 19, c + 22) == 'true'
+  end
+  local j = cjson.decode(cur)
+  return j.status, j.cancelRequested == true
+end
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 'LOST' end
 local cur = redis.call('GET', KEYS[1])
 if not cur then
@@ -79,14 +90,14 @@ if not cur then
   redis.call('DEL', KEYS[2])
   return 'LOST'
 end
-local j = cjson.decode(cur)
-if j.status == 'succeeded' or j.status == 'failed' or j.status == 'canceled' then
+local status, cancelRequested = jobState(cur)
+if status == 'succeeded' or status == 'failed' or status == 'canceled' then
   ack()
   redis.call('DEL', KEYS[2])
   return 'LOST'
 end
 local kind = ARGV[3]
-if (kind == 'progress' or kind == 'requeue' or kind == 'resume') and j.cancelRequested then
+if (kind == 'progress' or kind == 'requeue' or kind == 'resume') and cancelRequested then
   return 'CANCEL'
 end
 if kind == 'finish' then
@@ -119,11 +130,22 @@ return 'OK'
 // KEYS: 1 lease, 2 stream, 3 job
 // ARGV: 1 token, 2 lease ms, 3 group, 4 consumer, 5 entry id
 const char *const kHeartbeat = R"LUA(
+-- status and cancel flag of a job; serializeJob()'s canonical form is read without a decode
+-- (status is the member before the final updatedAt, cancelRequested the first one after scalars)
+local function jobState(cur)
+  local status = string.match(cur, ',"status":"(%a+)","updatedAt":%d+}$')
+  local c = string.find(cur, ',"cancelRequested":', 1, true)
+  if status and c and string.sub(cur, 1, 17) == '{"analysisType":"' then
+    return status, string.sub(cur, c + 19, c + 22) == 'true'
+  end
+  local j = cjson.decode(cur)
+  return j.status, j.cancelRequested == true
+end
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'LOST' end
 local cur = redis.call('GET', KEYS[3])
 if not cur then return 'LOST' end
-local j = cjson.decode(cur)
-if j.status == 'succeeded' or j.status == 'failed' or j.status == 'canceled' then
+local status, cancelRequested = jobState(cur)
+if status == 'succeeded' or status == 'failed' or status == 'canceled' then
   redis.call('DEL', KEYS[1])
   if ARGV[5] ~= '' then
     redis.call('XACK', KEYS[2], ARGV[3], ARGV[5])
@@ -135,7 +157,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 if ARGV[5] ~= '' then
   redis.call('XCLAIM', KEYS[2], ARGV[3], ARGV[4], 0, ARGV[5], 'JUSTID')
 end
-if j.cancelRequested then return 'CANCEL' end
+if cancelRequested then return 'CANCEL' end
 return 'OK'
 )LUA";
 
@@ -147,17 +169,59 @@ redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
 return 'OK'
 )LUA";
 
-// Non-blocking XREADGROUP of one entry plus the GET of its job: one round trip instead of two
-// while the queue has work. KEYS: 1 stream   ARGV: 1 group, 2 consumer, 3 job key prefix
-// Returns false when the queue is empty, else {entryId, jobId, job JSON or ''}.
-const char *const kReadNext = R"LUA(
-local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', 1, 'STREAMS', KEYS[1], '>')
-if not r then return false end
-local entry = r[1][2][1]
-local jobId = entry[2][2] or ''
-local cur = false
-if jobId ~= '' then cur = redis.call('GET', ARGV[3] .. jobId) end
-return {entry[1], jobId, cur or ''}
+// Claims up to COUNT queued jobs in one round trip (a worker whose jobs are fast). For each
+// entry read from the group: a job that is gone or terminal is acknowledged and skipped, one
+// already running (claimed directly by a push consumer) too; a queued job in serializeJob()'s
+// canonical form without error/finishedAt is rewritten to running exactly as
+// JobStateMachine::transition(queued → running) does (startedAt = now, updatedAt = max(updatedAt,
+// now)), gets its lease and is counted and announced like a kCompareAndSet claim. Anything else
+// goes back to C++ ('slow') with its current JSON; the entry stays pending for that worker.
+// KEYS: 1 stream, 2 stats
+// ARGV: 1 group, 2 consumer, 3 count, 4 job key prefix, 5 lease key prefix, 6 lease token prefix,
+//       7 lease ms, 8 now ms, 9 channel
+// Returns a flat list, 5 items per entry: entryId, jobId, 'claimed'|'slow', JSON, lease token.
+const char *const kClaimBatch = R"LUA(
+local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], '>')
+if not r then return {} end
+local out = {}
+local now = ARGV[8]
+local function skip(entryId)
+  redis.call('XACK', KEYS[1], ARGV[1], entryId)
+  redis.call('XDEL', KEYS[1], entryId)
+end
+for i, entry in ipairs(r[1][2]) do
+  local entryId = entry[1]
+  local jobId = entry[2][2]
+  local cur = jobId and redis.call('GET', ARGV[4] .. jobId)
+  if not cur then
+    skip(entryId)
+  else
+    local head, updated = string.match(cur, '^(.*),"status":"queued","updatedAt":(%d+)}$')
+    local status = string.match(cur, ',"status":"(%a+)","updatedAt":%d+}$')
+    if head and string.sub(cur, 1, 17) == '{"analysisType":"'
+       and not string.find(cur, ',"error":', 1, true) and not string.find(cur, ',"finishedAt":', 1, true)
+       and redis.call('EXISTS', ARGV[5] .. jobId) == 0 then
+      head = string.gsub(head, ',"startedAt":%d+$', '')
+      local upd = now
+      if tonumber(updated) > tonumber(now) then upd = updated end
+      local nextJson = head .. ',"startedAt":' .. now .. ',"status":"running","updatedAt":' .. upd .. '}'
+      local token = ARGV[6] .. i
+      redis.call('SET', ARGV[5] .. jobId, token, 'PX', ARGV[7])
+      redis.call('SET', ARGV[4] .. jobId, nextJson)
+      redis.call('HINCRBY', KEYS[2], 'queued', -1)
+      redis.call('HINCRBY', KEYS[2], 'running', 1)
+      redis.call('PUBLISH', ARGV[9], jobId)
+      table.insert(out, entryId); table.insert(out, jobId); table.insert(out, 'claimed')
+      table.insert(out, nextJson); table.insert(out, token)
+    elseif status == 'running' or status == 'succeeded' or status == 'failed' or status == 'canceled' then
+      skip(entryId)
+    else
+      table.insert(out, entryId); table.insert(out, jobId); table.insert(out, 'slow')
+      table.insert(out, cur); table.insert(out, '')
+    end
+  end
+end
+return out
 )LUA";
 
 } // namespace dealscope::server::redis_scripts

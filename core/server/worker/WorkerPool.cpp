@@ -11,6 +11,7 @@
 #include <QThread>
 
 #include <chrono>
+#include <deque>
 
 namespace dealscope::server {
 
@@ -18,6 +19,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kCheckInterval = std::chrono::milliseconds(250);
 constexpr auto kProgressInterval = std::chrono::milliseconds(100);
+// A job still running after this long is not a fast one: from then on its step state is kept
+// so a crash resumes after the last finished step.
+constexpr auto kCopyAfter = std::chrono::milliseconds(20);
+// Jobs faster than this are claimed in batches of up to kMaxBatch.
+constexpr auto kFastJob = std::chrono::milliseconds(5);
+constexpr int kMaxBatch = 16;
 } // namespace
 
 WorkerPool::WorkerPool(Settings settings, JobStore *store, std::shared_ptr<const AnalysisEngine> engine, Metrics *metrics,
@@ -64,25 +71,85 @@ void WorkerPool::join()
 void WorkerPool::threadMain(int index)
 {
     const QString workerId = m_settings.processName + QLatin1Char(':') + QString::number(index);
-    while (!m_stopClaiming) {
-        std::optional<Lease> lease;
-        try {
-            lease = m_store->claim(workerId, 1000);
-        } catch (const std::exception &e) {
-            qCWarning(lcServerWorker) << workerId << "cannot claim:" << e.what();
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // Jobs claimed together and not yet run. A worker whose recent jobs were fast claims several
+    // per store round trip (one instead of one per job on Redis) and sends their terminal writes
+    // together once the batch has run; one that runs slow jobs claims one at a time and writes
+    // at once, so no job waits behind a long one while another worker is idle.
+    std::deque<Lease> claimed;
+    Deferred deferred;
+    Clock::time_point claimedAt;
+    int batch = 1;
+    while (!m_stopClaiming || !claimed.empty()) {
+        if (claimed.empty()) {
+            flush(deferred);
+            QList<Lease> leases;
+            try {
+                leases = m_store->claimBatch(workerId, 1000, batch);
+            } catch (const std::exception &e) {
+                qCWarning(lcServerWorker) << workerId << "cannot claim:" << e.what();
+                std::this_thread::sleep_for(std::chrono::milliseconds(200));
+                continue;
+            }
+            claimedAt = Clock::now();
+            m_running += int(leases.size());   // counted until written or handed back (shutdown waits)
+            for (auto &lease : leases)
+                claimed.push_back(std::move(lease));
             continue;
         }
-        if (!lease)
-            continue;
-        ++m_running;
+        Lease lease = std::move(claimed.front());
+        claimed.pop_front();
+        bool finishDeferred = false;
         try {
-            execute(*lease);
+            if (m_release) {
+                m_store->release(lease);   // claimed but not started: straight back to the queue
+            } else {
+                // A job that waited behind others renews its lease (and learns of a cancel) first.
+                bool run = true;
+                if (Clock::now() - claimedAt >= kCheckInterval) {
+                    flush(deferred);
+                    const WriteResult r = m_store->heartbeat(lease);
+                    run = r != WriteResult::LeaseLost;
+                    if (r == WriteResult::CancelRequested)
+                        lease.job.cancelRequested = true;
+                }
+                if (run) {
+                    const auto started = Clock::now();
+                    const qsizetype before = deferred.requests.size();
+                    execute(lease, batch > 1 ? &deferred : nullptr);
+                    finishDeferred = deferred.requests.size() > before;
+                    const auto took = Clock::now() - started;
+                    batch = took < kFastJob ? std::min(kMaxBatch, batch * 2) : 1;
+                }
+            }
         } catch (const std::exception &e) {
-            qCWarning(lcServerWorker) << "job" << lease->job.id << "left unfinished:" << e.what();
+            qCWarning(lcServerWorker) << "job" << lease.job.id << "left unfinished:" << e.what();
         }
-        --m_running;
+        if (!finishDeferred)
+            --m_running;
+        if (deferred.requests.size() >= kMaxBatch || batch == 1)
+            flush(deferred);
     }
+    flush(deferred);
+}
+
+void WorkerPool::flush(Deferred &deferred)
+{
+    if (deferred.requests.isEmpty())
+        return;
+    try {
+        m_store->finishMany(deferred.requests);
+        for (qsizetype i = 0; i < deferred.requests.size(); ++i) {
+            const FinishRequest &r = deferred.requests[i];
+            if (r.outcome == WriteResult::Ok && m_metrics)
+                m_metrics->observeJob(r.lease.job.analysisType, r.to, deferred.seconds[i]);
+        }
+    } catch (const std::exception &e) {
+        // Not written: the leases expire and other workers run these jobs again.
+        qCWarning(lcServerWorker) << deferred.requests.size() << "finished jobs could not be stored:" << e.what();
+    }
+    m_running -= int(deferred.requests.size());
+    deferred.requests.clear();
+    deferred.seconds.clear();
 }
 
 void WorkerPool::runJob(const QString &jobId, QObject *context, std::function<void(bool, std::optional<Job>)> done)
@@ -108,13 +175,18 @@ void WorkerPool::runJob(const QString &jobId, QObject *context, std::function<vo
     }).detach();
 }
 
-void WorkerPool::execute(Lease &lease)
+void WorkerPool::execute(Lease &lease, Deferred *deferred)
 {
     RetryPolicy policy(RetryPolicy::Options{m_settings.maxAttempts, m_settings.retryBaseDelayMs, 30000, 0.2});
     const auto started = Clock::now();
     auto finish = [&](JobStatus to, std::optional<nlohmann::json> result, const QString &error) {
         if (Failpoints::enabled())
             Failpoints::hit(QStringLiteral("jobs.before_finish"));
+        if (deferred) {
+            deferred->requests.append(FinishRequest{lease, to, std::move(result), error});
+            deferred->seconds.append(std::chrono::duration<double>(Clock::now() - started).count());
+            return;
+        }
         const WriteResult r = m_store->finish(lease, to, std::move(result), error);
         if (r == WriteResult::Ok && m_metrics)
             m_metrics->observeJob(lease.job.analysisType, to,
@@ -159,25 +231,46 @@ void WorkerPool::execute(Lease &lease)
                 lost = true;
         };
 
-        // Fast jobs never pay for checkpoints: one is stored only once an attempt has run a
-        // second, then at most once a second (also from the heartbeat tick of long steps).
+        // Fast jobs never pay for checkpoints: the engine hands over its live state after each
+        // step and nothing is copied during an attempt's first kCopyAfter (a deep copy per step
+        // was a fifth of a fast job's CPU) unless the state is still at a step boundary when a
+        // save falls due (a step that has not started yet, e.g. delayed); after that the latest
+        // step is kept and stored once the attempt has run a second, then at most once a second
+        // (also from the heartbeat tick of long steps).
+        const nlohmann::json *boundary = nullptr;   // the live state while it is still `boundaryStep`'s
+        int boundaryStep = 0;
         auto saveCheckpointIfDue = [&] {
             const auto now = Clock::now();
-            if (!unsaved || now - attemptStarted < std::chrono::seconds(1) || now - lastCheckpointSave < std::chrono::seconds(1))
+            if ((!unsaved && !boundary) || now - attemptStarted < std::chrono::seconds(1)
+                || now - lastCheckpointSave < std::chrono::seconds(1))
                 return;
+            if (boundary) {
+                checkpoint.nextStep = boundaryStep;
+                checkpoint.state = *boundary;
+                boundary = nullptr;
+            }
             lastCheckpointSave = now;
-            const nlohmann::json cp = {{"nextStep", checkpoint.nextStep}, {"state", checkpoint.state}};
+            nlohmann::json cp = nlohmann::json::object();
+            cp["nextStep"] = checkpoint.nextStep;
+            cp["state"] = checkpoint.state;
             unsaved = false;
             handle(guarded([&] { return m_store->saveCheckpoint(lease, cp); }));
         };
 
         ExecutionHooks hooks;
-        hooks.onCheckpoint = [&](PipelineCheckpoint cp) {
-            // Moved, not copied: copies of the state per step were a quarter of a fast job's CPU.
-            checkpoint = std::move(cp);
+        hooks.onStepDone = [&](int nextStep, const nlohmann::json &state) {
+            if (Clock::now() - attemptStarted < kCopyAfter) {
+                boundary = &state;
+                boundaryStep = nextStep;
+                return;
+            }
+            boundary = nullptr;
+            checkpoint.nextStep = nextStep;
+            checkpoint.state = state;
             unsaved = true;
             saveCheckpointIfDue();
         };
+        hooks.beforeStepRun = [&](int) { boundary = nullptr; };
         hooks.timeoutSeconds = m_settings.jobTimeoutSecs;
         hooks.deadline = Clock::now() + std::chrono::seconds(m_settings.jobTimeoutSecs);
         hooks.onProgress = [&](double progress, const QString &line) {

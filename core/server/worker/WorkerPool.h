@@ -50,8 +50,16 @@ public:
     void runJob(const QString &jobId, QObject *context, std::function<void(bool claimed, std::optional<Job> job)> done);
 
 private:
+    // Terminal writes of fast jobs, sent together (JobStore::finishMany).
+    struct Deferred
+    {
+        QList<FinishRequest> requests;
+        QList<double> seconds;   // each job's run time, for the metrics
+    };
     void threadMain(int index);
-    void execute(Lease &lease);
+    // Runs the job to its end; with `deferred`, a terminal write is queued there instead of sent.
+    void execute(Lease &lease, Deferred *deferred = nullptr);
+    void flush(Deferred &deferred);
 
     Settings m_settings;
     JobStore *m_store;
