@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -35,7 +36,8 @@ public:
         m_socket.connectToHost(QStringLiteral("127.0.0.1"), m_port);
         m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
     }
-    bool busy() const { return bool(m_done); }
+    bool busy() const { return bool(m_done) || waiting; }
+    bool waiting = false;   // parked until the next batch is due
     void send(const QByteArray &method, const QByteArray &path, const QByteArray &body, Done done)
     {
         m_done = std::move(done);
@@ -104,7 +106,17 @@ int runJobs(quint16 port, int jobs, int listings, int connections)
     int nextStart = 0, started = 0, errors = 0;
     QElapsedTimer clock;
     qint64 startPhaseMs = -1;
-    std::deque<QStringList> pending;   // batches of ids not yet terminal
+    // Batches of ids not yet terminal, oldest first. Like a real client, a batch that made no
+    // progress is polled again only after a growing pause (25 ms doubling to 400 ms) instead of
+    // at once: without it the poller asked for the same unfinished jobs 10x more often than
+    // needed, taking the cores the workers run on.
+    struct Batch
+    {
+        QStringList ids;
+        qint64 dueMs = 0;
+        int pauseMs = 25;
+    };
+    std::deque<Batch> pending;
     int terminal = 0;
     qint64 statusRequests = 0;
     QTextStream out(stdout);
@@ -123,7 +135,7 @@ int runJobs(quint16 port, int jobs, int listings, int connections)
                 if (++started == jobs) {
                     startPhaseMs = clock.elapsed();
                     for (qsizetype k = 0; k < ids.size(); k += 100)
-                        pending.push_back(ids.mid(k, 100));
+                        pending.push_back(Batch{ids.mid(k, 100)});
                     for (auto &other : conns) {
                         if (!other->busy() && other.get() != c)
                             pump(other.get());
@@ -133,14 +145,24 @@ int runJobs(quint16 port, int jobs, int listings, int connections)
             });
             return;
         }
-        if (started < jobs || pending.empty())
+        if (started < jobs || pending.empty() || c->waiting)
             return;
-        QStringList batch = pending.front();
+        // The batch due first (the list is kept in due order).
+        const qint64 now = clock.elapsed();
+        if (pending.front().dueMs > now) {
+            c->waiting = true;
+            QTimer::singleShot(int(pending.front().dueMs - now), c, [&pump, c] {
+                c->waiting = false;
+                pump(c);
+            });
+            return;
+        }
+        Batch batch = std::move(pending.front());
         pending.pop_front();
         ++statusRequests;
-        c->send("GET", "/api/analysis/status?jobIds=" + batch.join(QLatin1Char(',')).toUtf8(), {}, [&, c, batch](int status, const QByteArray &b) {
-            QStringList left;
-            const int terminalBefore = terminal;
+        const QByteArray path = "/api/analysis/status?jobIds=" + batch.ids.join(QLatin1Char(',')).toUtf8();
+        c->send("GET", path, {}, [&, c, batch](int status, const QByteArray &b) {
+            Batch left{{}, 0, batch.pauseMs};
             if (status == 200) {
                 const auto j = nlohmann::json::parse(b.constData(), b.constData() + b.size(), nullptr, false);
                 for (const auto &job : j["jobs"]) {
@@ -148,14 +170,12 @@ int runJobs(quint16 port, int jobs, int listings, int connections)
                     if (s == "succeeded" || s == "failed" || s == "canceled")
                         ++terminal;
                     else
-                        left << QString::fromStdString(job["id"].get<std::string>());
+                        left.ids << QString::fromStdString(job["id"].get<std::string>());
                 }
                 terminal += int(j["missing"].size());
             } else {
-                left = batch;
+                left.ids = batch.ids;
             }
-            if (!left.isEmpty())
-                pending.push_back(left);
             if (terminal >= jobs) {
                 const double secs = double(clock.elapsed()) / 1000.0;
                 out << "jobs=" << jobs << " start_phase_s=" << double(startPhaseMs) / 1000.0
@@ -164,12 +184,14 @@ int runJobs(quint16 port, int jobs, int listings, int connections)
                 QCoreApplication::exit(errors ? 1 : 0);
                 return;
             }
-            // Like a real client, back off a little when nothing in this batch has finished yet
-            // instead of spinning on the server the workers share their cores with.
-            if (terminal == terminalBefore)
-                QTimer::singleShot(20, c, [&pump, c] { pump(c); });
-            else
-                pump(c);
+            if (!left.ids.isEmpty()) {
+                left.pauseMs = left.ids.size() == batch.ids.size() ? std::min(400, batch.pauseMs * 2) : 25;
+                left.dueMs = clock.elapsed() + left.pauseMs;
+                const auto at = std::upper_bound(pending.begin(), pending.end(), left.dueMs,
+                                                 [](qint64 due, const Batch &b) { return due < b.dueMs; });
+                pending.insert(at, std::move(left));
+            }
+            pump(c);
         });
     };
     clock.start();

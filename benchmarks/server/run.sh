@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Server figures (issue 3): start a redis-server and dealscope-server on free loopback ports, then
-#  (a) 20,000 jobs end to end over HTTP (start, then batch status until all terminal) → jobs/s
+#  (a) 20,000 jobs end to end over HTTP (start, then batch status until all terminal) → jobs/s,
+#      on the Redis store and again on the memory store
 #  (b) status requests/s with wrk
 #  (c) redis-benchmark GET/SET on the same Redis → the ceiling, and the ratios.
 # Usage: benchmarks/server/run.sh [BUILD_DIR]   (needs dealscope-server and dealscope-server-loadgen built)
@@ -40,11 +41,24 @@ QT_LOGGING_RULES='*.info=false' "$SERVER" --listen "127.0.0.1:$HTTP_PORT" --list
 SERVER_PID=$!
 for _ in $(seq 200); do curl -sf "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null 2>&1 && break; sleep 0.05; done
 
-echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run; server: $WORKERS workers, Redis store; $JOBS jobs over $LISTINGS listings"
-echo "== (a) jobs end to end over HTTP (32 keep-alive connections)"
+echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run; server: $WORKERS workers; $JOBS jobs over $LISTINGS listings"
+cpu_s() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; }
+echo "== (a) jobs end to end over HTTP (32 keep-alive connections), Redis store"
 A=$("$LOADGEN" jobs "$HTTP_PORT" "$JOBS" "$LISTINGS" 32)
-echo "$A"
+echo "$A (CPU seconds: server $(cpu_s "$SERVER_PID"), redis $(cpu_s "$REDIS_PID"))"
 JOBS_PER_S=$(sed -n 's/.*jobs_per_s=\([0-9]*\).*/\1/p' <<<"$A")
+
+# The same with the embedded memory store (a second server process, stopped right after).
+MEM_PORT=$(free_port)
+QT_LOGGING_RULES='*.info=false' "$SERVER" --listen "127.0.0.1:$MEM_PORT" --listings "$TMP/listings.csv" \
+    --store memory --insecure-no-auth --workers "$WORKERS" >"$TMP/server-memory.log" 2>&1 &
+MEM_PID=$!
+for _ in $(seq 200); do curl -sf "http://127.0.0.1:$MEM_PORT/readyz" >/dev/null 2>&1 && break; sleep 0.05; done
+echo "== (a) the same, memory store"
+AM=$("$LOADGEN" jobs "$MEM_PORT" "$JOBS" "$LISTINGS" 32)
+echo "$AM (CPU seconds: server $(cpu_s "$MEM_PID"))"
+kill "$MEM_PID" && wait "$MEM_PID" 2>/dev/null || true
+MEM_JOBS_PER_S=$(sed -n 's/.*jobs_per_s=\([0-9]*\).*/\1/p' <<<"$AM")
 
 JOB_ID=$(curl -s -X POST -H 'Content-Type: application/json' -d '{"listingId":"B0","analysisType":"valuation"}' \
     "http://127.0.0.1:$HTTP_PORT/api/analysis/start" | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobId"])')
@@ -62,10 +76,10 @@ SET_RPS=$(awk '/^SET:/ {print int($2)}' <<<"$RB")
 GET_RPS=$(awk '/^GET:/ {print int($2)}' <<<"$RB")
 
 echo "== ratios"
-python3 - "$JOBS_PER_S" "$B32" "$SET_RPS" "$GET_RPS" <<'PY'
+python3 - "$JOBS_PER_S" "$B32" "$SET_RPS" "$GET_RPS" "$MEM_JOBS_PER_S" <<'PY'
 import sys
-jobs, status, set_rps, get_rps = map(float, sys.argv[1:])
-print(f"jobs/s end to end : {jobs:,.0f}  = {jobs / set_rps:.3f} × Redis SET/s ({set_rps:,.0f})")
+jobs, status, set_rps, get_rps, mem_jobs = map(float, sys.argv[1:])
+print(f"jobs/s end to end : {jobs:,.0f}  = {jobs / set_rps:.3f} × Redis SET/s ({set_rps:,.0f}); memory store {mem_jobs:,.0f}")
 print(f"status requests/s : {status:,.0f}  = {status / get_rps:.3f} × Redis GET/s ({get_rps:,.0f})")
 print(f"target (issue 3)  : ~8,000–10,000 jobs/s end to end (BullMQ without HTTP)")
 PY
