@@ -467,6 +467,83 @@ private Q_SLOTS:
         QVERIFY(again->listingModel()->find(u"J1"_s));
     }
 
+    void importAppendsIntoTheSortedFilteredView()
+    {
+        auto w = makeWindow();
+        QVERIFY(waitLoaded(*w));
+        ListingFilterProxy *proxy = w->listingProxy();
+        QAbstractItemModel *view = w->listingView()->model();
+        w->listingView()->sortByColumn(ListingTableModel::ColAsking, Qt::AscendingOrder);
+        QTRY_COMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L4"_s);   // 150k
+        w->selectListing(u"L5"_s);
+        QCOMPARE(w->listingView()->currentIndex().row(), 3);   // 150k, 350k, 450k, 700k
+        QSignalSpy resets(w->listingModel(), &QAbstractItemModel::modelReset);
+        QSignalSpy inserts(w->listingModel(), &QAbstractItemModel::rowsInserted);
+        QSignalSpy imported(w.get(), &MainWindow::importFinished);
+
+        // Two imports back to back: the second one's merge is planned on rows the first changes.
+        const QString a = m_dir->filePath(u"a.csv"_s);
+        const QString b = m_dir->filePath(u"b.csv"_s);
+        writeFile(a, "id,title,location,Asking Price,Cash Flow\n"
+                     "N1,Tampa Bakery,\"Tampa, FL\",100000,30000\n"
+                     "L2,Denver Pizza Shop,\"Denver, CO\",900000,150000\n");
+        writeFile(b, "id,title,location,Asking Price,Cash Flow\n"
+                     "N2,Reno Gym,\"Reno, NV\",5000000,800000\n"
+                     "N1,Tampa Bakery,\"Tampa, FL\",120000,30000\n");
+        w->importFile(a);
+        w->importFile(b);
+        QTRY_COMPARE(imported.size(), 2);
+        QCOMPARE(resets.size(), 0);          // appended, never a reset of the table
+        QCOMPARE(inserts.size(), 2);
+        QCOMPARE(w->listingModel()->rowCount(), 8);
+        QCOMPARE(w->listingModel()->find(u"N1"_s)->askingPrice, std::optional<qint64>(120'000));
+        QCOMPARE(w->listingModel()->find(u"L2"_s)->askingPrice, std::optional<qint64>(900'000));
+        QCOMPARE(w->listingModel()->find(u"L1"_s)->title, u"Austin Car Wash"_s);   // existing kept
+
+        // The view places them by the sort in effect and keeps the selection on its listing.
+        QTRY_COMPARE(view->rowCount(), 8);
+        QTRY_VERIFY(!proxy->isPending());
+        const QStringList expected = {u"N1"_s, u"L4"_s, u"L6"_s, u"L5"_s, u"L2"_s, u"L1"_s, u"L3"_s, u"N2"_s};
+        QStringList shown;
+        for (int r = 0; r < view->rowCount(); ++r)
+            shown << view->index(r, ListingTableModel::ColId).data().toString();
+        QCOMPARE(shown, expected);
+        QCOMPARE(w->listingView()->currentIndex().data(ListingTableModel::ListingIdRole).toString(), u"L5"_s);
+        QCOMPARE(w->listingView()->currentIndex().row(), 3);
+        QCOMPARE(w->listingPanel()->listingId(), u"L5"_s);
+        // The filters apply to imported rows as to the others.
+        QTest::keyClicks(w->searchEdit(), u"tampa"_s);
+        QTRY_COMPARE(view->rowCount(), 1);
+        QCOMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"N1"_s);
+    }
+
+    void libraryViewShowsResultsStoredOnTheStorageThread()
+    {
+        auto w = makeWindow();
+        QVERIFY(waitLoaded(*w));
+        w->tabs()->setCurrentWidget(w->libraryView());
+        QCOMPARE(w->libraryView()->model()->rowCount(), 0);
+        QSignalSpy stored(w->controller(), &AnalysisController::resultStored);
+        w->startAnalysis(u"L2"_s, u"risk_assessment"_s);
+        QVERIFY(stored.wait(20000));
+        QCOMPARE(stored.last().at(1).toString(), u"L2"_s);
+        QVERIFY(w->library().contains(stored.last().at(0).toString()));   // committed before the signal
+        // Visible: the view picks it up by itself.
+        QTRY_COMPARE(w->libraryView()->model()->rowCount(), 1);
+        QCOMPARE(w->libraryView()->model()->index(0, LibraryModel::ColListing).data().toString(), u"L2"_s);
+
+        // Hidden: nothing queried meanwhile; brought up to date when shown again.
+        w->tabs()->setCurrentIndex(0);
+        w->startAnalysis(u"L3"_s, u"valuation"_s);
+        QVERIFY(stored.wait(20000));
+        QTRY_COMPARE(w->library().count(), 2);
+        w->tabs()->setCurrentWidget(w->libraryView());
+        QCOMPARE(w->libraryView()->model()->rowCount(), 2);
+        // And the listings table shows the stored score.
+        const int row = w->listingModel()->rowOf(u"L3"_s);
+        QTRY_VERIFY(w->listingModel()->index(row, ListingTableModel::ColScore).data(ListingTableModel::ScoreRole).isValid());
+    }
+
     void inFlightJobsResumeInANewWindow()
     {
         const QStringList pairs = {u"L1/valuation"_s, u"L2/risk_assessment"_s, u"L3/business_analysis"_s};

@@ -1,6 +1,7 @@
 #include "listings/ListingTableModel.h"
 
 #include "common/Format.h"
+#include "common/ReleaseOffThread.h"
 
 
 using namespace Qt::Literals::StringLiterals;
@@ -132,47 +133,82 @@ const Listing *ListingTableModel::find(const QString &id) const
     return it == m_rowById.constEnd() ? nullptr : &m_listings.at(*it);
 }
 
-void ListingTableModel::setListings(QList<Listing> listings)
+QHash<QString, int> ListingTableModel::indexRows(const QList<Listing> &listings)
 {
-    beginResetModel();
-    m_listings = std::move(listings);
-    m_rowById.clear();
-    m_rowById.reserve(m_listings.size());
-    for (int i = 0; i < m_listings.size(); ++i)
-        m_rowById.insert(m_listings.at(i).id, i);
-    m_dirtyRows.clear();
-    endResetModel();
+    QHash<QString, int> index;
+    index.reserve(listings.size());
+    // Backwards, so that of repeated ids the first one's row is the one left in the index.
+    for (int i = int(listings.size()) - 1; i >= 0; --i)
+        index.insert(listings.at(i).id, i);
+    return index;
 }
 
-ListingTableModel::MergeStats ListingTableModel::mergeListings(const QList<Listing> &listings)
+void ListingTableModel::setListings(QList<Listing> listings)
 {
-    MergeStats stats;
-    QList<Listing> fresh;
-    m_rowById.reserve(m_rowById.size() + listings.size());   // one allocation, not repeated rehashing
-    for (const Listing &l : listings) {
-        const auto it = m_rowById.constFind(l.id);
-        if (it != m_rowById.constEnd() && *it >= m_listings.size())
-            continue;   // a repeat of an id new in this batch: the first one is kept
-        if (it != m_rowById.constEnd()) {
-            m_listings[*it] = l;
-            ++stats.updated;
-            Q_EMIT dataChanged(index(*it, 0), index(*it, ColumnCount - 1));
-        } else if (!m_rowById.contains(l.id)) {
-            // New rows are appended in this order below: the row is known now (it also dedups
-            // ids within this batch), so the index is not hashed twice.
-            m_rowById.insert(l.id, int(m_listings.size() + fresh.size()));
-            fresh.append(l);
+    QHash<QString, int> index = indexRows(listings);
+    setListings(std::move(listings), std::move(index));
+}
+
+void ListingTableModel::setListings(QList<Listing> listings, QHash<QString, int> rowById)
+{
+    beginResetModel();
+    QList<Listing> old = std::exchange(m_listings, std::move(listings));
+    QHash<QString, int> oldIndex = std::exchange(m_rowById, std::move(rowById));
+    ++m_version;
+    m_dirtyRows.clear();
+    endResetModel();
+    releaseOffThread(std::move(old));
+    releaseOffThread(std::move(oldIndex));
+}
+
+ListingTableModel::MergePlan ListingTableModel::planMerge(Snapshot base, const QList<Listing> &incoming)
+{
+    MergePlan plan;
+    plan.baseVersion = base.version;
+    const qsizetype existing = base.listings.size();
+    plan.listings = std::move(base.listings);
+    plan.rowById = std::move(base.rowById);
+    // Both detach here (a deep copy, on the worker) while the model keeps showing the old ones.
+    plan.rowById.reserve(plan.rowById.size() + incoming.size());
+    plan.listings.reserve(existing + incoming.size());
+    for (const Listing &l : incoming) {
+        const auto it = plan.rowById.constFind(l.id);
+        if (it == plan.rowById.constEnd()) {
+            plan.rowById.insert(l.id, int(plan.listings.size()));
+            plan.listings.append(l);
+            ++plan.added;
+        } else if (*it < existing) {
+            plan.listings[*it] = l;
+            plan.updatedRows.append(*it);
+            ++plan.updated;
         }
+        // else: a repeat of an id new in this batch: the first one is kept
     }
-    if (!fresh.isEmpty()) {
-        // Appended as one insert: the proxy keeps its rows and places the new ones off the GUI thread.
-        const int first = int(m_listings.size());
-        beginInsertRows({}, first, first + int(fresh.size()) - 1);
-        m_listings.append(std::move(fresh));
+    return plan;
+}
+
+bool ListingTableModel::applyMerge(MergePlan plan)
+{
+    if (plan.baseVersion != m_version)
+        return false;
+    const int first = int(m_listings.size());
+    const int added = int(plan.listings.size()) - first;
+    if (added > 0)
+        beginInsertRows({}, first, first + added - 1);
+    QList<Listing> old = std::exchange(m_listings, std::move(plan.listings));
+    QHash<QString, int> oldIndex = std::exchange(m_rowById, std::move(plan.rowById));
+    ++m_version;
+    if (added > 0)
         endInsertRows();
-        stats.added = int(m_listings.size()) - first;
+    if (plan.updatedRows.size() > 256) {
+        Q_EMIT dataChanged(index(0, 0), index(first - 1, ColumnCount - 1));
+    } else {
+        for (int row : std::as_const(plan.updatedRows))
+            Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
     }
-    return stats;
+    releaseOffThread(std::move(old));
+    releaseOffThread(std::move(oldIndex));
+    return true;
 }
 
 void ListingTableModel::setStatus(const QString &listingId, const ListingAnalysisStatus &status)

@@ -44,10 +44,33 @@ public:
     const Listing *find(const QString &id) const;
     int rowOf(const QString &id) const { return m_rowById.value(id, -1); }
 
+    // The id -> row index of `listings` (the first of repeated ids wins); fine on any thread.
+    static QHash<QString, int> indexRows(const QList<Listing> &listings);
     void setListings(QList<Listing> listings);
-    // Adds new ids and replaces listings whose id is already there (existing ones are kept).
-    struct MergeStats { int added = 0; int updated = 0; };
-    MergeStats mergeListings(const QList<Listing> &listings);
+    // With the index made off the GUI thread (indexRows): O(1) here besides the reset.
+    void setListings(QList<Listing> listings, QHash<QString, int> rowById);
+
+    // Merging an import: planned on a worker from an O(1) snapshot, applied on the GUI thread as
+    // a swap plus one insert. New ids are appended; listings whose id is there are replaced.
+    struct Snapshot
+    {
+        quint64 version = 0;
+        QList<Listing> listings;
+        QHash<QString, int> rowById;
+    };
+    struct MergePlan
+    {
+        quint64 baseVersion = 0;
+        QList<Listing> listings;
+        QHash<QString, int> rowById;
+        QList<int> updatedRows;
+        int added = 0;
+        int updated = 0;
+    };
+    Snapshot snapshot() const { return {m_version, m_listings, m_rowById}; }
+    static MergePlan planMerge(Snapshot base, const QList<Listing> &incoming);
+    // False (nothing changed) when the model changed since the plan's snapshot: plan again.
+    bool applyMerge(MergePlan plan);
 
     void setStatus(const QString &listingId, const ListingAnalysisStatus &status);
     void setScores(const QHash<QString, double> &scores);
@@ -60,6 +83,7 @@ public:
 private:
     void markDirty(const QString &listingId);
 
+    quint64 m_version = 0;   // bumped whenever m_listings changes
     QList<Listing> m_listings;
     QHash<QString, int> m_rowById;
     QHash<QString, ListingAnalysisStatus> m_status;

@@ -3,6 +3,7 @@
 #include "analysis/AnalysisEngine.h"
 #include "benchmarks/BenchmarkTable.h"
 #include "common/Format.h"
+#include "common/ReleaseOffThread.h"
 #include "common/UiLog.h"
 #include "config/AppSettings.h"
 #include "domain/ListingCatalog.h"
@@ -143,7 +144,9 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget *parent)
                 m_listingModel->setStatus(listingId, st);
                 if (listingId == m_panel->listingId())
                     refreshPanel();
-                if (!m_libraryRefresh.isActive())
+                if (!m_libraryView->isVisible())
+                    m_libraryStale = true;   // queried when it is shown
+                else if (!m_libraryRefresh.isActive())
                     m_libraryRefresh.start();
             });
     connect(m_controller, &AnalysisController::errorOccurred, this,
@@ -371,12 +374,22 @@ void MainWindow::buildUi()
     connect(&m_loadWatcher, &QFutureWatcher<LoadedListings>::finished, this,
             [this] { onListingsLoaded(m_loadWatcher.result()); });
     connect(&m_catalogWatcher, &QFutureWatcher<LoadedListings>::finished, this, [this] {
-        const LoadedListings loaded = m_catalogWatcher.result();
+        if (m_catalogWatcher.future().resultCount() < 1)
+            return;   // the empty future set below reports "finished" too
+        LoadedListings loaded = m_catalogWatcher.result();
+        // Not takeResult(): it leaves the future unfinished and the destructor's wait would hang.
+        // Dropping the future here leaves `loaded` with the last references, freed off the GUI thread below.
+        m_catalogWatcher.setFuture(QFuture<LoadedListings>());
         m_catalogPending = false;
+        // The previous catalog (100k listings and their indexes) is freed on a pool thread.
+        std::shared_ptr<const ListingCatalog> previous = m_engine->catalog();
         m_engine->setCatalog(loaded.catalog);
+        releaseOffThread(std::move(previous));
         applyFacets(loaded.industries, loaded.states);
-        if (!loaded.error.isEmpty())
-            showNotice(tr("Your listings could not be saved: %1").arg(loaded.error), true);
+        const QString error = loaded.error;
+        releaseOffThread(std::move(loaded));
+        if (!error.isEmpty())
+            showNotice(tr("Your listings could not be saved: %1").arg(error), true);
         if (m_catalogDirty) {
             m_catalogDirty = false;
             rebuildCatalogAsync();
@@ -503,6 +516,7 @@ void MainWindow::loadListingsAsync()
             isDemo = true;
         }
         LoadedListings out = finishLoad(std::move(listings), benchmarks);
+        out.rowById = ListingTableModel::indexRows(out.listings);
         out.demo = isDemo;
         out.error = stored.error;
         return out;
@@ -511,7 +525,7 @@ void MainWindow::loadListingsAsync()
 
 void MainWindow::onListingsLoaded(const LoadedListings &loaded)
 {
-    m_listingModel->setListings(loaded.listings);
+    m_listingModel->setListings(loaded.listings, loaded.rowById);
     m_engine->setCatalog(loaded.catalog);
     applyFacets(loaded.industries, loaded.states);
     const ListingFilters f = m_settings->lastFilters();
@@ -581,23 +595,51 @@ void MainWindow::importFile(const QString &path)
     ++m_importsRunning;
     statusBar()->showMessage(tr("Importing %1…").arg(QDir::toNativeSeparators(path)));
     connect(watcher, &QFutureWatcher<ImportResult>::finished, this, [this, watcher, path] {
-        --m_importsRunning;
-        onImportDone(path, watcher->result());
+        ImportResult result = watcher->future().takeResult();
         watcher->deleteLater();
+        if (result.ok() && !result.listings.isEmpty()) {
+            mergeImport(path, std::move(result));
+            return;
+        }
+        --m_importsRunning;
+        onImportDone(path, result, 0, 0);
+        releaseOffThread(std::move(result));
     });
     watcher->setFuture(QtConcurrent::run([path, benchmarks] { return ListingImporter(benchmarks).importFile(path); }));
 }
 
-void MainWindow::onImportDone(const QString &path, const ImportResult &result)
+void MainWindow::mergeImport(const QString &path, ImportResult result)
 {
-    ImportDiagnosticsDialog::Merge merge;
-    if (result.ok() && !result.listings.isEmpty()) {
-        const auto stats = m_listingModel->mergeListings(result.listings);
-        merge.added = stats.added;
-        merge.updated = stats.updated;
+    // Planned on a worker from an O(1) snapshot of the model; the GUI thread swaps the result in
+    // and appends the new rows with one insert. A plan made before another import landed is
+    // made again from the newer rows.
+    auto *watcher = new QFutureWatcher<ListingTableModel::MergePlan>(this);
+    auto shared = std::make_shared<ImportResult>(std::move(result));
+    connect(watcher, &QFutureWatcher<ListingTableModel::MergePlan>::finished, this, [this, watcher, path, shared] {
+        ListingTableModel::MergePlan plan = watcher->future().takeResult();
+        watcher->deleteLater();
+        const int added = plan.added;
+        const int updated = plan.updated;
+        if (!m_listingModel->applyMerge(std::move(plan))) {
+            mergeImport(path, std::move(*shared));
+            return;
+        }
+        --m_importsRunning;
         rebuildCatalogAsync();
         refreshScores();
-    }
+        onImportDone(path, *shared, added, updated);
+        releaseOffThread(std::move(*shared));
+    });
+    watcher->setFuture(QtConcurrent::run([base = m_listingModel->snapshot(), shared] {
+        return ListingTableModel::planMerge(base, shared->listings);
+    }));
+}
+
+void MainWindow::onImportDone(const QString &path, const ImportResult &result, int added, int updated)
+{
+    ImportDiagnosticsDialog::Merge merge;
+    merge.added = added;
+    merge.updated = updated;
     statusBar()->showMessage(result.ok() ? tr("Imported %1: %2 listings.").arg(QFileInfo(path).fileName()).arg(result.imported)
                                          : tr("Import of %1 failed.").arg(QFileInfo(path).fileName()),
                              8000);

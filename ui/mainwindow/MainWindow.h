@@ -57,6 +57,7 @@ struct MainWindowOptions final
 struct LoadedListings final
 {
     QList<Listing> listings;
+    QHash<QString, int> rowById;      // made on the worker too (the start-up load only)
     std::shared_ptr<const ListingCatalog> catalog;
     QStringList industries;
     QStringList states;
@@ -127,7 +128,8 @@ private:
     void saveState();
     void loadListingsAsync();
     void onListingsLoaded(const LoadedListings &loaded);
-    void onImportDone(const QString &path, const ImportResult &result);
+    void mergeImport(const QString &path, ImportResult result);
+    void onImportDone(const QString &path, const ImportResult &result, int added, int updated);
     void rebuildCatalogAsync();
     void applyFacets(const QStringList &industries, const QStringList &states);
     void applyFilters();
