@@ -233,6 +233,22 @@ std::optional<StoredResult> ResultsLibrary::latestFor(const QString &listingId, 
     return rowToResult(q, true);
 }
 
+QSet<QString> ResultsLibrary::storedTypes(const QString &listingId) const
+{
+    QSet<QString> out;
+    if (!isOpen())
+        return out;
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.setForwardOnly(true);
+    q.prepare(u"SELECT DISTINCT analysis_type FROM results WHERE listing_id = ?"_s);
+    q.addBindValue(listingId);
+    if (!q.exec())
+        return out;
+    while (q.next())
+        out.insert(q.value(0).toString());
+    return out;
+}
+
 QHash<QString, double> ResultsLibrary::latestScores() const
 {
     QHash<QString, double> out;

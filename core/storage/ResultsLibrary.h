@@ -2,6 +2,7 @@
 
 #include <QHash>
 #include <QList>
+#include <QSet>
 #include <QString>
 
 #include <nlohmann/json.hpp>
@@ -61,6 +62,8 @@ public:
     QList<StoredResult> search(const ResultQuery &query) const;
     std::optional<StoredResult> get(const QString &jobId) const;
     std::optional<StoredResult> latestFor(const QString &listingId, const QString &analysisType) const;
+    // The analysis types with a stored result for this listing (one indexed query, no JSON read).
+    QSet<QString> storedTypes(const QString &listingId) const;
     // Latest score per listing over all types (the listings table's score column).
     QHash<QString, double> latestScores() const;
     bool contains(const QString &jobId) const;

@@ -131,6 +131,10 @@ private Q_SLOTS:
         QCOMPARE(scores.value(u"100"_s), 40.0);   // b finished after a
         QCOMPARE(scores.value(u"200"_s), 60.0);
         QVERIFY(!scores.contains(u"300"_s));
+        QCOMPARE(lib.storedTypes(u"100"_s), (QSet<QString>{u"valuation"_s, u"risk_assessment"_s}));
+        QCOMPARE(lib.storedTypes(u"300"_s), QSet<QString>{u"market_intelligence"_s});
+        QVERIFY(lib.storedTypes(u"999"_s).isEmpty());
+        QVERIFY(lib.storedTypes(u"' OR 1=1 --"_s).isEmpty());   // bound, not spliced into the SQL
     }
 
     void deletesAndExports()
