@@ -113,19 +113,17 @@ std::optional<QString> ServerApp::start()
         ApiServer *api = m_api;
         m_store->setChangeListener([api](const QString &id) { api->jobChanged(id); });
 
-        auto *tcp = new GuardedTcpServer(GuardedTcpServer::Limits{});
-        if (!tcp->listen(m_options.listenAddress, m_options.port)) {
-            const QString error = QStringLiteral("cannot listen on %1:%2: %3").arg(m_options.listenHost).arg(m_options.port).arg(tcp->errorString());
-            delete tcp;
+        if (auto error = listen())
             return error;
-        }
-        m_api->bind(tcp);
-        connect(tcp, &GuardedTcpServer::refused, this, [this](int status) {
-            m_metrics->countRequest(QStringLiteral("refused"), status, 0);
-        });
-        qCInfo(lcServer).noquote() << "listening on" << QStringLiteral("%1:%2").arg(m_options.listenHost).arg(tcp->serverPort());
-        // The port line on stdout lets scripts and tests start us on port 0.
-        QTextStream(stdout) << "dealscope-server listening on " << m_options.listenHost << ':' << tcp->serverPort() << Qt::endl;
+    } else if (m_options.listenGiven) {
+        // A worker process has no API, but its probes and metrics (its jobs' durations, its
+        // requests) are what an orchestrator and Prometheus scrape.
+        ApiServer::Config config;
+        config.requireAuth = false;
+        config.probesOnly = true;
+        m_api = new ApiServer(config, m_store.get(), m_engine, m_metrics.get());
+        if (auto error = listen())
+            return error;
     }
     if (m_options.runsWorkers()) {
         // With --workers 0 the pool only serves the push-queue consumer (/api/analysis/consume).
@@ -148,6 +146,24 @@ std::optional<QString> ServerApp::start()
             shutdown();
         });
     }
+    return std::nullopt;
+}
+
+std::optional<QString> ServerApp::listen()
+{
+    auto *tcp = new GuardedTcpServer(GuardedTcpServer::Limits{});
+    if (!tcp->listen(m_options.listenAddress, m_options.port)) {
+        const QString error = QStringLiteral("cannot listen on %1:%2: %3").arg(m_options.listenHost).arg(m_options.port).arg(tcp->errorString());
+        delete tcp;
+        return error;
+    }
+    m_api->bind(tcp);
+    connect(tcp, &GuardedTcpServer::refused, this, [this](int status) {
+        m_metrics->countRequest(QStringLiteral("refused"), status, 0);
+    });
+    qCInfo(lcServer).noquote() << "listening on" << QStringLiteral("%1:%2").arg(m_options.listenHost).arg(tcp->serverPort());
+    // The port line on stdout lets scripts and tests start us on port 0.
+    QTextStream(stdout) << "dealscope-server listening on " << m_options.listenHost << ':' << tcp->serverPort() << Qt::endl;
     return std::nullopt;
 }
 

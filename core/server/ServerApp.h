@@ -41,6 +41,7 @@ Q_SIGNALS:
 
 private:
     void reloadTokensIfChanged();
+    std::optional<QString> listen();   // binds m_api to --listen
 
     ServerOptions m_options;
     std::shared_ptr<AnalysisEngine> m_engine;

@@ -43,7 +43,7 @@ std::optional<QString> readInt(const QCommandLineParser &p, const QProcessEnviro
 void addServerOptions(QCommandLineParser &parser)
 {
     parser.addOptions({
-        {QStringLiteral("listen"), QStringLiteral("Address to serve the API on (default 127.0.0.1:8080)."), QStringLiteral("HOST:PORT")},
+        {QStringLiteral("listen"), QStringLiteral("Address to serve the API on (default 127.0.0.1:8080); a --role worker process serves /healthz, /readyz and /metrics there when given."), QStringLiteral("HOST:PORT")},
         {QStringLiteral("listings"), QStringLiteral("Listings file (CSV or JSON) served and analysed (default: the demo listings)."), QStringLiteral("FILE")},
         {QStringLiteral("store"), QStringLiteral("Job store: memory (default) or redis://HOST:PORT[/DB]."), QStringLiteral("STORE")},
         {QStringLiteral("redis-prefix"), QStringLiteral("Prefix of every Redis key (default dealscope:)."), QStringLiteral("PREFIX")},
@@ -77,6 +77,7 @@ std::optional<QString> readServerOptions(const QCommandLineParser &p, const QPro
             host = host.mid(1, host.size() - 2);
         o->listenHost = host;
         o->port = quint16(port);
+        o->listenGiven = true;
         if (host == QLatin1String("localhost")) {
             o->listenAddress = QHostAddress::LocalHost;
         } else if (!o->listenAddress.setAddress(host)) {

@@ -18,6 +18,7 @@ struct ServerOptions final
     QString listenHost = QStringLiteral("127.0.0.1");
     QHostAddress listenAddress = QHostAddress::LocalHost;
     quint16 port = 8080;
+    bool listenGiven = false;   // --listen (or DEALSCOPE_LISTEN) was set: a worker process serves its probes there
     QString listingsFile = QStringLiteral(":/demo/listings.csv");
     QString store = QStringLiteral("memory");
     QString redisHost;

@@ -3,6 +3,7 @@
 
 #include "ServerTestSupport.h"
 
+#include <QElapsedTimer>
 #include <QTest>
 
 using namespace servertest;
@@ -216,6 +217,77 @@ private Q_SLOTS:
                      std::string("succeeded"));
         QCOMPARE(worker.terminate(), 0);
         QCOMPARE(api.terminate(), 0);
+    }
+
+    void workerProcessServesProbesAndMetrics()
+    {
+        const QString prefix = newPrefix();
+        ServerProcess api;
+        QVERIFY(api.start(baseArgs(prefix, {QStringLiteral("--role"), QStringLiteral("api")})));
+        // With --listen a worker process answers /healthz, /readyz and /metrics (and nothing else).
+        ServerProcess worker;
+        QVERIFY(worker.start(baseArgs(prefix, {QStringLiteral("--role"), QStringLiteral("worker"), QStringLiteral("--workers"), QStringLiteral("1")})));
+        QVERIFY(worker.port() != api.port());
+        const auto health = m_http.request("GET", worker.url(QStringLiteral("/healthz")));
+        QCOMPARE(health.status, 200);
+        QCOMPARE(health.json().value("status", std::string()), std::string("ok"));
+        QCOMPARE(m_http.request("GET", worker.url(QStringLiteral("/readyz"))).status, 200);
+        const auto notApi = start(worker, QStringLiteral("L1"), QStringLiteral("valuation"));
+        QCOMPARE(notApi.status, 404);
+        QCOMPARE(notApi.errorCode(), std::string("not_found"));
+
+        const auto r = start(api, QStringLiteral("L3"), QStringLiteral("risk_assessment"));
+        QCOMPARE(r.status, 202);
+        const QString id = QString::fromStdString(r.json()["jobId"].get<std::string>());
+        QCOMPARE(waitForStatus(api, id, {QStringLiteral("succeeded"), QStringLiteral("failed")}, 20000).value("status", std::string()),
+                 std::string("succeeded"));
+        // The job ran on the worker process: its duration is in that process's metrics.
+        const auto metrics = m_http.request("GET", worker.url(QStringLiteral("/metrics")));
+        QCOMPARE(metrics.status, 200);
+        QVERIFY(metrics.headers.value("content-type").startsWith("text/plain"));
+        QVERIFY2(metrics.body.contains("dealscope_job_duration_seconds_count{analysis_type=\"risk_assessment\",status=\"succeeded\"} 1"),
+                 metrics.body.constData());
+        QVERIFY(metrics.body.contains("dealscope_store_up 1"));
+        QVERIFY(!m_http.request("GET", api.url(QStringLiteral("/metrics"))).body.contains("dealscope_job_duration_seconds_count"));
+        QCOMPARE(worker.terminate(), 0);
+        QCOMPARE(api.terminate(), 0);
+    }
+
+    void rateLimitIsSharedByApiProcesses()
+    {
+        // Two API processes on one Redis, 2 requests/s per client: the bucket is in Redis, so
+        // alternating between them does not double the allowance.
+        const QString prefix = newPrefix();
+        const QStringList limit{QStringLiteral("--role"), QStringLiteral("api"), QStringLiteral("--rate-limit"), QStringLiteral("2")};
+        ServerProcess a, b;
+        QVERIFY(a.start(baseArgs(prefix, limit)));
+        QVERIFY(b.start(baseArgs(prefix, limit)));
+        int allowed = 0, limitedA = 0, limitedB = 0;
+        QElapsedTimer t;
+        t.start();
+        for (int i = 0; i < 12; ++i) {
+            ServerProcess &s = i % 2 ? b : a;
+            const auto r = m_http.request("GET", s.url(QStringLiteral("/api/listings?limit=1")));
+            if (r.status == 200) {
+                ++allowed;
+            } else {
+                QCOMPARE(r.status, 429);
+                QCOMPARE(r.errorCode(), std::string("rate_limited"));
+                QVERIFY(r.headers.value("retry-after").toInt() >= 1);
+                ++(i % 2 ? limitedB : limitedA);
+            }
+        }
+        // A burst of 2 plus 2/s of refill while the loop ran; per-process buckets would let 4+ pass.
+        const qint64 refill = t.elapsed() * 2 / 1000;
+        QVERIFY2(allowed <= 2 + refill, qPrintable(QStringLiteral("%1 allowed in %2 ms").arg(allowed).arg(t.elapsed())));
+        QVERIFY(allowed >= 2);
+        QVERIFY(limitedA > 0 && limitedB > 0);
+        // Tokens are not stored in Redis: only hashed bucket names.
+        const QByteArray keys = m_redis.cli({QStringLiteral("KEYS"), prefix + QStringLiteral("ratelimit:*")});
+        QCOMPARE(keys.trimmed().split('\n').size(), 1);
+        QVERIFY(!keys.contains("127.0.0.1"));
+        QCOMPARE(a.terminate(), 0);
+        QCOMPARE(b.terminate(), 0);
     }
 };
 

@@ -242,6 +242,10 @@ bool ApiServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *soc
             handleMetrics(ctx);
             return true;
         }
+        if (m_config.probesOnly) {
+            sendError(ctx, 404, "not_found", QStringLiteral("this process only runs workers; the API is served by --role api or all"));
+            return true;
+        }
         if (name == "consume") {
             handleConsume(request, ctx);
             return true;
@@ -297,7 +301,13 @@ bool ApiServer::authenticate(const QHttpServerRequest &request, Ctx &ctx)
         rateKey = request.remoteAddress().toString();
     }
     if (m_limiter && m_limiter->enabled()) {
-        const qint64 waitMs = m_limiter->acquire(rateKey, QDateTime::currentMSecsSinceEpoch());
+        // Per token across every API process when the store shares a bucket (Redis), else per process.
+        std::optional<qint64> shared;
+        try {
+            shared = m_store->acquireRate(rateKey.toUtf8(), m_limiter->rate());
+        } catch (const StoreUnavailable &) {
+        }
+        const qint64 waitMs = shared ? *shared : m_limiter->acquire(rateKey, QDateTime::currentMSecsSinceEpoch());
         if (waitMs > 0) {
             const qint64 secs = std::max<qint64>(1, (waitMs + 999) / 1000);
             sendError(ctx, 429, "rate_limited", QStringLiteral("too many requests; retry in %1 s").arg(secs),

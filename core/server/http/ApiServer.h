@@ -42,6 +42,7 @@ public:
         int maxWaitSecs = 30;
         int maxBatchIds = 100;
         bool consumeEnabled = false;    // needs workers in this process
+        bool probesOnly = false;        // a worker process: /healthz, /readyz and /metrics only
     };
 
     ApiServer(Config config, JobStore *store, std::shared_ptr<const AnalysisEngine> engine, Metrics *metrics,

@@ -100,6 +100,15 @@ public:
     // A queued job is canceled at once; a running one gets cancelRequested; owner must match.
     virtual CancelResult cancel(const QString &owner, const QString &id) = 0;
     virtual bool ping() = 0;
+    // The per-key rate limit shared by every API process on this store: 0 when a request may pass,
+    // else the milliseconds until one would. nullopt: this store shares none (each process limits
+    // on its own).
+    virtual std::optional<qint64> acquireRate(const QByteArray &key, double perSecond)
+    {
+        Q_UNUSED(key);
+        Q_UNUSED(perSecond);
+        return std::nullopt;
+    }
     virtual StoreStats stats() = 0;
 
     // ---- worker side

@@ -5,6 +5,8 @@
 #include "server/store/JobJson.h"
 #include "server/store/RedisScripts.h"
 
+#include <QCryptographicHash>
+
 #include <hiredis/hiredis.h>
 
 #include <poll.h>
@@ -47,6 +49,7 @@ RedisJobStore::RedisJobStore(Endpoint endpoint, StoreSettings settings)
     m_heartbeat = RedisConnection::makeScript(redis_scripts::kHeartbeat);
     m_checkpoint = RedisConnection::makeScript(redis_scripts::kCheckpoint);
     m_claimBatch = RedisConnection::makeScript(redis_scripts::kClaimBatch);
+    m_rateLimit = RedisConnection::makeScript(redis_scripts::kRateLimit);
 }
 
 RedisJobStore::~RedisJobStore()
@@ -251,6 +254,19 @@ bool RedisJobStore::ping()
 {
     const RedisValue r = conn().command({"PING"});
     return r.type == RedisValue::Type::Status && r.str == "PONG";
+}
+
+std::optional<qint64> RedisJobStore::acquireRate(const QByteArray &key, double perSecond)
+{
+    if (perSecond <= 0)
+        return 0;
+    // The bucket is named by a hash: bearer tokens are never written to Redis.
+    const QByteArray bucket = m_prefix + "ratelimit:" + QCryptographicHash::hash(key, QCryptographicHash::Sha256).toHex();
+    const RedisValue r = conn().eval(m_rateLimit, {bucket}, {QByteArray::number(perSecond, 'g', 10),
+                                                            QByteArray::number(std::max(1.0, perSecond), 'g', 10)});
+    if (r.type != RedisValue::Type::Integer)
+        throw StoreUnavailable("rate limit script failed: " + r.str.toStdString());
+    return r.integer;
 }
 
 StoreStats RedisJobStore::stats()

@@ -39,6 +39,7 @@ public:
     std::optional<Job> lookup(const QString &owner, const QString &listingId, const QString &analysisType) override;
     CancelResult cancel(const QString &owner, const QString &id) override;
     bool ping() override;
+    std::optional<qint64> acquireRate(const QByteArray &key, double perSecond) override;
     StoreStats stats() override;
 
     std::optional<Lease> claim(const QString &workerId, int waitMs) override;
@@ -80,7 +81,7 @@ private:
     QByteArray m_channel;
     QByteArray m_group = "workers";
     quint64 m_instance;
-    RedisConnection::Script m_create, m_cas, m_leased, m_heartbeat, m_checkpoint, m_claimBatch;
+    RedisConnection::Script m_create, m_cas, m_leased, m_heartbeat, m_checkpoint, m_claimBatch, m_rateLimit;
     std::atomic_bool m_interrupted{false};
     std::atomic_bool m_stopSubscriber{false};
     std::atomic_bool m_subscribed{false};

@@ -14,5 +14,6 @@ extern const char *const kLeasedWrite;
 extern const char *const kHeartbeat;
 extern const char *const kCheckpoint;
 extern const char *const kClaimBatch;
+extern const char *const kRateLimit;
 
 } // namespace dealscope::server::redis_scripts
