@@ -79,6 +79,75 @@ private:
     Done m_done;
 };
 
+// Reads a batch status reply {"jobs":[…],"missing":[…]} without building the JSON tree: only the
+// id and status of each job count, and the client's parsing should not take the cores the server
+// is measured on.
+struct BatchReply : nlohmann::json_sax<nlohmann::json>
+{
+    int terminal = 0;
+    int missing = 0;
+    QStringList unfinished;
+
+    int depth = 0;          // 1: the reply object, 2: jobs/missing array, 3: a job
+    bool inMissing = false;
+    std::string lastKey;    // the last key at depth ≤ 3 (a job's own members)
+    std::string id, status;
+
+    bool null() override { return true; }
+    bool boolean(bool) override { return true; }
+    bool number_integer(number_integer_t) override { return true; }
+    bool number_unsigned(number_unsigned_t) override { return true; }
+    bool number_float(number_float_t, const string_t &) override { return true; }
+    bool string(string_t &val) override
+    {
+        if (depth == 2 && inMissing)
+            ++missing;
+        else if (depth == 3 && lastKey == "id")
+            id = val;
+        else if (depth == 3 && lastKey == "status")
+            status = val;
+        return true;
+    }
+    bool binary(binary_t &) override { return true; }
+    bool start_object(std::size_t) override
+    {
+        ++depth;
+        if (depth == 3)
+            id.clear(), status.clear();
+        return true;
+    }
+    bool end_object() override
+    {
+        if (depth == 3) {
+            if (status == "succeeded" || status == "failed" || status == "canceled")
+                ++terminal;
+            else
+                unfinished << QString::fromStdString(id);
+        }
+        --depth;
+        return true;
+    }
+    bool start_array(std::size_t) override
+    {
+        ++depth;
+        if (depth == 2)
+            inMissing = lastKey == "missing";
+        return true;
+    }
+    bool end_array() override
+    {
+        --depth;
+        return true;
+    }
+    bool key(string_t &val) override
+    {
+        if (depth <= 3)
+            lastKey = val;
+        return true;
+    }
+    bool parse_error(std::size_t, const std::string &, const nlohmann::detail::exception &) override { return false; }
+};
+
 int writeListings(const QString &path, int n)
 {
     QFile f(path);
@@ -163,16 +232,10 @@ int runJobs(quint16 port, int jobs, int listings, int connections)
         const QByteArray path = "/api/analysis/status?jobIds=" + batch.ids.join(QLatin1Char(',')).toUtf8();
         c->send("GET", path, {}, [&, c, batch](int status, const QByteArray &b) {
             Batch left{{}, 0, batch.pauseMs};
-            if (status == 200) {
-                const auto j = nlohmann::json::parse(b.constData(), b.constData() + b.size(), nullptr, false);
-                for (const auto &job : j["jobs"]) {
-                    const std::string s = job.value("status", std::string());
-                    if (s == "succeeded" || s == "failed" || s == "canceled")
-                        ++terminal;
-                    else
-                        left.ids << QString::fromStdString(job["id"].get<std::string>());
-                }
-                terminal += int(j["missing"].size());
+            BatchReply reply;
+            if (status == 200 && nlohmann::json::sax_parse(b.constData(), b.constData() + b.size(), &reply)) {
+                terminal += reply.terminal + reply.missing;
+                left.ids = std::move(reply.unfinished);
             } else {
                 left.ids = batch.ids;
             }
