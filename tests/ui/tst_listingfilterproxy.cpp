@@ -137,6 +137,31 @@ private Q_SLOTS:
         QCOMPARE(shownIds(*m_proxy), (QStringList{u"B"_s, u"D"_s, u"C"_s, u"A"_s, u"E"_s}));
     }
 
+    void searchFollowsChangedListingsAndNeverSpansTwoFields()
+    {
+        m_proxy->setSearchText(u"DELTA"_s);
+        QVERIFY(settle());
+        QCOMPARE(shownIds(*m_proxy), QStringList{u"A"_s});
+        // Title "delta" then id "A": "aa" is in neither field, so it must not match across them.
+        m_proxy->setSearchText(u"aa"_s);
+        QVERIFY(settle());
+        QCOMPARE(m_proxy->rowCount(), 0);
+        m_proxy->setSearchText(u"ta\nA"_s);   // a pasted line break is just text
+        QVERIFY(settle());
+        QCOMPARE(m_proxy->rowCount(), 0);
+        // The listing is renamed by an import: the searchable text follows.
+        QVERIFY(m_model->applyMerge(ListingTableModel::planMerge(m_model->snapshot(), {make(u"A"_s, u"Zulu"_s, 300)})));
+        m_proxy->setSearchText(u"delta"_s);
+        QVERIFY(settle());
+        QCOMPARE(m_proxy->rowCount(), 0);
+        m_proxy->setSearchText(u"zUL"_s);
+        QVERIFY(settle());
+        QCOMPARE(shownIds(*m_proxy), QStringList{u"A"_s});
+        m_proxy->setSearchText(u"co"_s);   // location "Somewhere, CO" of C and E
+        QVERIFY(settle());
+        QCOMPARE(shownIds(*m_proxy), (QStringList{u"C"_s, u"E"_s}));
+    }
+
     void persistentIndexesFollowTheirListing()
     {
         QPersistentModelIndex c = m_proxy->index(2, ListingTableModel::ColTitle);   // C

@@ -30,6 +30,7 @@ struct Request final
     int sortColumn = -1;
     Qt::SortOrder order = Qt::AscendingOrder;
     std::shared_ptr<const std::vector<int>> order0;   // a still valid full order, if any
+    std::shared_ptr<const std::vector<QString>> searchTexts;   // still valid, if any
 };
 
 // The full order of all rows by `column`; ties keep their source order (stable), unknown values
@@ -87,7 +88,7 @@ bool sortedOrder(const Request &r, std::vector<int> &perm, Stop stop)
 
 } // namespace
 
-bool ListingQuery::accepts(const Listing &l) const
+bool ListingQuery::acceptsFacets(const Listing &l) const
 {
     if (!industry.isEmpty() && l.industry.compare(industry, Qt::CaseInsensitive) != 0)
         return false;
@@ -102,11 +103,19 @@ bool ListingQuery::accepts(const Listing &l) const
         if (maxPrice && *l.askingPrice > *maxPrice)
             return false;
     }
-    if (!search.isEmpty()) {
-        return l.title.contains(search, Qt::CaseInsensitive) || l.id.contains(search, Qt::CaseInsensitive)
-            || l.location.contains(search, Qt::CaseInsensitive) || l.industry.contains(search, Qt::CaseInsensitive);
-    }
     return true;
+}
+
+bool ListingQuery::matchesSearch(const Listing &l) const
+{
+    return l.title.contains(search, Qt::CaseInsensitive) || l.id.contains(search, Qt::CaseInsensitive)
+        || l.location.contains(search, Qt::CaseInsensitive) || l.industry.contains(search, Qt::CaseInsensitive);
+}
+
+QString ListingQuery::searchText(const Listing &l)
+{
+    // Fields joined by a line break, which a search (one line) cannot contain: no match spans two.
+    return QString(l.title + u'\n' + l.id + u'\n' + l.location + u'\n' + l.industry).toCaseFolded();
 }
 
 struct ListingFilterProxy::Mapping final
@@ -114,6 +123,7 @@ struct ListingFilterProxy::Mapping final
     std::vector<int> rows;
     std::vector<int> proxyOf;
     std::shared_ptr<const std::vector<int>> order;   // the full sorted order it was cut from
+    std::shared_ptr<const std::vector<QString>> searchTexts;
 };
 
 ListingFilterProxy::ListingFilterProxy(QObject *parent)
@@ -149,7 +159,9 @@ void ListingFilterProxy::setSourceModel(QAbstractItemModel *model)
     m_rows.clear();
     m_proxyOf.clear();
     m_order.reset();
+    m_searchTexts.reset();
     ++m_dataVersion;
+    ++m_listingsVersion;
     if (model) {
         connect(model, &QAbstractItemModel::dataChanged, this, &ListingFilterProxy::onSourceDataChanged);
         connect(model, &QAbstractItemModel::rowsInserted, this,
@@ -241,11 +253,14 @@ void ListingFilterProxy::requestRefresh()
     if (m_order && m_orderColumn == m_sortColumn && m_orderOrder == m_sortOrder && m_orderVersion == m_dataVersion
         && qsizetype(m_order->size()) == n)
         r.order0 = m_order;
+    if (m_searchTexts && m_searchTextsVersion == m_listingsVersion && qsizetype(m_searchTexts->size()) == n)
+        r.searchTexts = m_searchTexts;
     const quint64 version = m_dataVersion;
+    const quint64 listingsVersion = m_listingsVersion;
     m_pending = true;
 
     const auto latest = m_latest;
-    m_pool.start([this, r = std::move(r), generation, latest, version]() mutable {
+    m_pool.start([this, r = std::move(r), generation, latest, version, listingsVersion]() mutable {
         const auto stop = [&] { return latest->load() != generation; };
         auto mapping = std::make_shared<Mapping>();
         const qsizetype count = r.listings.size();
@@ -258,23 +273,48 @@ void ListingFilterProxy::requestRefresh()
         }
         if (stop())
             return;
+        const QString needle = r.filters.search.toCaseFolded();
+        const bool bySearchText = !needle.isEmpty() && !needle.contains(u'\n');
+        std::shared_ptr<const std::vector<QString>> texts = r.searchTexts;
+        if (bySearchText && !texts) {
+            std::vector<QString> made(static_cast<size_t>(count));
+            for (qsizetype i = 0; i < count; ++i)
+                made[size_t(i)] = ListingQuery::searchText(r.listings.at(i));
+            texts = std::make_shared<const std::vector<QString>>(std::move(made));
+            if (stop())
+                return;
+        }
+        const auto accepts = [&](int src) {
+            const Listing &l = r.listings.at(src);
+            if (!r.filters.acceptsFacets(l))
+                return false;
+            if (needle.isEmpty())
+                return true;
+            return bySearchText ? (*texts)[size_t(src)].contains(needle, Qt::CaseSensitive) : r.filters.matchesSearch(l);
+        };
         mapping->proxyOf.assign(size_t(count), -1);
         mapping->rows.reserve(size_t(count));
         for (qsizetype i = 0; i < count; ++i) {
             const int src = order ? (*order)[size_t(i)] : int(i);
-            if (r.filters.accepts(r.listings.at(src))) {
+            if (accepts(src)) {
                 mapping->proxyOf[size_t(src)] = int(mapping->rows.size());
                 mapping->rows.push_back(src);
             }
         }
         mapping->order = std::move(order);
+        mapping->searchTexts = std::move(texts);
         if (stop())
             return;
         // The snapshot's references are dropped here, on the worker, not on the GUI thread.
         r = Request{};
         QMetaObject::invokeMethod(
             this,
-            [this, generation, version, mapping = std::move(mapping)]() mutable {
+            [this, generation, version, listingsVersion, mapping = std::move(mapping)]() mutable {
+                // Kept even when this result is superseded: the next request can use them.
+                if (mapping->searchTexts && listingsVersion == m_listingsVersion) {
+                    m_searchTexts = mapping->searchTexts;
+                    m_searchTextsVersion = listingsVersion;
+                }
                 if (mapping->order && version == m_dataVersion) {
                     m_order = mapping->order;
                     m_orderColumn = m_sortColumn;
@@ -353,6 +393,8 @@ void ListingFilterProxy::onSourceDataChanged(const QModelIndex &topLeft, const Q
     if (scoreOnly && m_sortColumn != ListingTableModel::ColScore)
         return;
     ++m_dataVersion;
+    if (!scoreOnly)
+        ++m_listingsVersion;
     if ((!m_filters.isEmpty() || m_sortColumn >= 0) && !m_dataRefresh.isActive())
         m_dataRefresh.start();
 }
@@ -367,6 +409,7 @@ void ListingFilterProxy::onSourceRowsInserted(int first, int last)
     }
     m_proxyOf.insert(m_proxyOf.begin() + qBound(0, first, int(m_proxyOf.size())), size_t(count), -1);
     ++m_dataVersion;
+    ++m_listingsVersion;
     requestRefresh();
 }
 
@@ -375,7 +418,9 @@ void ListingFilterProxy::onSourceReset()
     m_rows.clear();
     m_proxyOf.assign(size_t(sourceModel() ? sourceModel()->rowCount() : 0), -1);
     m_order.reset();
+    m_searchTexts.reset();
     ++m_dataVersion;
+    ++m_listingsVersion;
     endResetModel();
     requestRefresh();
 }

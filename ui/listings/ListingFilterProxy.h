@@ -25,7 +25,11 @@ struct ListingQuery final
     std::optional<qint64> maxPrice;
 
     bool isEmpty() const { return search.isEmpty() && industry.isEmpty() && state.isEmpty() && !minPrice && !maxPrice; }
-    bool accepts(const Listing &l) const;
+    bool accepts(const Listing &l) const { return acceptsFacets(l) && (search.isEmpty() || matchesSearch(l)); }
+    bool acceptsFacets(const Listing &l) const;   // industry, state, price
+    bool matchesSearch(const Listing &l) const;
+    // What the search looks in, case-folded once per listing: a search is then a plain substring test.
+    static QString searchText(const Listing &l);
     bool operator==(const ListingQuery &) const = default;
 };
 
@@ -99,6 +103,10 @@ private:
     Qt::SortOrder m_orderOrder = Qt::AscendingOrder;
     quint64 m_orderVersion = 0;
     quint64 m_dataVersion = 1;     // bumped whenever the listings (or sorted-by scores) change
+    quint64 m_listingsVersion = 1; // bumped whenever the listings change
+    // ListingQuery::searchText of every row, made by the first search and kept while the listings last.
+    std::shared_ptr<const std::vector<QString>> m_searchTexts;
+    quint64 m_searchTextsVersion = 0;
 
     std::shared_ptr<std::atomic<quint64>> m_latest;   // newest request; workers stop when superseded
     quint64 m_generation = 0;
