@@ -318,37 +318,78 @@ bool ApiServer::authenticate(const QHttpServerRequest &request, Ctx &ctx)
     return true;
 }
 
-template<typename Result>
-void ApiServer::offload(Ctx &ctx, std::function<Result()> work, std::function<void(Ctx &, Result &)> answer)
+void ApiServer::queueStart(Ctx &ctx, Job job, bool force)
 {
     if (!m_store->isRemote()) {
         // An in-process store answers in microseconds: a thread hop would cost more than it saves.
-        Result result = work();
-        answer(ctx, result);
+        StartResult result;
+        result.outcome = m_store->start(job, force);
+        answerStart(ctx, result);
         return;
     }
-    auto shared = std::make_shared<Ctx>(ctx);
-    m_storePool.start([this, shared, work = std::move(work), answer = std::move(answer)] {
-        auto result = std::make_shared<std::optional<Result>>();
-        QByteArray failure;
-        try {
-            *result = work();
-        } catch (const StoreUnavailable &e) {
-            qCWarning(lcServer) << "store unavailable:" << e.what();
-            failure = "store_unavailable";
-        } catch (const std::exception &e) {
-            qCWarning(lcServer) << "request" << shared->requestId << "failed:" << e.what();
-            failure = "internal_error";
+    // Starts arriving while the store thread waits on Redis are sent together, in one pipeline:
+    // one round trip and one thread hop per batch instead of per request.
+    bool schedule = false;
+    {
+        std::lock_guard lock(m_startMutex);
+        m_starts.append(PendingStart{std::make_shared<Ctx>(ctx), StartRequest{std::move(job), force}});
+        schedule = !m_startDraining;
+        m_startDraining = true;
+    }
+    if (schedule)
+        m_storePool.start([this] { drainStarts(); });
+}
+
+void ApiServer::drainStarts()
+{
+    constexpr qsizetype kMaxBatch = 64;
+    for (;;) {
+        QList<PendingStart> batch;
+        {
+            std::lock_guard lock(m_startMutex);
+            if (m_starts.isEmpty()) {
+                m_startDraining = false;
+                return;
+            }
+            const qsizetype n = std::min(kMaxBatch, m_starts.size());
+            batch = m_starts.mid(0, n);
+            m_starts.remove(0, n);
         }
-        QMetaObject::invokeMethod(this, [this, shared, result, failure, answer] {
-            if (failure == "store_unavailable")
-                sendError(*shared, 503, failure, QStringLiteral("the job store cannot be reached; retry shortly"), {{"Retry-After", "1"}});
-            else if (!failure.isEmpty())
-                sendError(*shared, 500, failure, QStringLiteral("internal error (request %1)").arg(shared->requestId));
-            else
-                answer(*shared, **result);
+        QList<StartRequest> requests;
+        requests.reserve(batch.size());
+        for (auto &p : batch)
+            requests.append(std::move(p.request));
+        QList<StartResult> results = m_store->startMany(requests);
+        QMetaObject::invokeMethod(this, [this, batch = std::move(batch), results = std::move(results)] {
+            for (qsizetype i = 0; i < batch.size(); ++i)
+                answerStart(*batch[i].ctx, results.value(i));
         }, Qt::QueuedConnection);
-    });
+    }
+}
+
+void ApiServer::answerStart(Ctx &c, const StartResult &result)
+{
+    if (result.failure == "store_unavailable" || (!result.outcome && result.failure.isEmpty())) {
+        sendError(c, 503, "store_unavailable", QStringLiteral("the job store cannot be reached; retry shortly"), {{"Retry-After", "1"}});
+        return;
+    }
+    if (!result.outcome) {
+        qCWarning(lcServer) << "start of request" << c.requestId << "failed";
+        sendError(c, 500, "internal_error", QStringLiteral("internal error (request %1)").arg(c.requestId));
+        return;
+    }
+    const StartOutcome &outcome = *result.outcome;
+    // The job is serialised once, for the ETag and the reply (keys in the order nlohmann would
+    // write them), and never built as a json tree.
+    const QByteArray wire = serializeJob(outcome.job, JobJsonScope::Wire);
+    QByteArray reply;
+    reply.reserve(wire.size() + 80);
+    reply += outcome.created ? "{\"deduplicated\":false,\"job\":" : "{\"deduplicated\":true,\"job\":";
+    reply += wire;
+    reply += ",\"jobId\":";
+    reply += dump(outcome.job.id);
+    reply += '}';
+    send(c, outcome.created ? 202 : 200, reply, {{"ETag", etagOf(wire)}});
 }
 
 void ApiServer::handleStart(const QHttpServerRequest &request, Ctx &ctx)
@@ -413,20 +454,7 @@ void ApiServer::handleStart(const QHttpServerRequest &request, Ctx &ctx)
     job.createdAt = job.updatedAt = QDateTime::currentMSecsSinceEpoch();
     job.attempt = 1;
     job.requestId = ctx.requestId;
-    JobStore *store = m_store;
-    offload<StartOutcome>(ctx, [store, job, force] { return store->start(job, force); }, [this](Ctx &c, StartOutcome &outcome) {
-        // The job is serialised once, for the ETag and the reply (keys in the order nlohmann
-        // would write them), and never built as a json tree.
-        const QByteArray wire = serializeJob(outcome.job, JobJsonScope::Wire);
-        QByteArray reply;
-        reply.reserve(wire.size() + 80);
-        reply += outcome.created ? "{\"deduplicated\":false,\"job\":" : "{\"deduplicated\":true,\"job\":";
-        reply += wire;
-        reply += ",\"jobId\":";
-        reply += dump(outcome.job.id);
-        reply += '}';
-        send(c, outcome.created ? 202 : 200, reply, {{"ETag", etagOf(wire)}});
-    });
+    queueStart(ctx, std::move(job), force);
 }
 
 void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)

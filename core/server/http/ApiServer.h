@@ -99,9 +99,10 @@ private:
     void handleReady(Ctx &ctx);
     void handleMetrics(Ctx &ctx);
     void wakeWaiters();
-    // Runs `work` on the store pool and `answer` back on the event loop with its result.
-    template<typename Result>
-    void offload(Ctx &ctx, std::function<Result()> work, std::function<void(Ctx &, Result &)> answer);
+    // Creates the job through the store (batched on the store pool for a remote store) and answers.
+    void queueStart(Ctx &ctx, Job job, bool force);
+    void drainStarts();   // store pool thread
+    void answerStart(Ctx &ctx, const StartResult &result);
     void finishWaiter(Waiter *waiter, const std::optional<QByteArray> &wire);
     void failWaiter(Waiter *waiter);
 
@@ -117,6 +118,14 @@ private:
     // The store round trip of start runs here, so the event loop keeps parsing and answering
     // other connections while Redis answers (each pool thread has its own connection).
     QThreadPool m_storePool;
+    struct PendingStart
+    {
+        std::shared_ptr<Ctx> ctx;
+        StartRequest request;
+    };
+    std::mutex m_startMutex;
+    QList<PendingStart> m_starts;   // waiting for the store thread
+    bool m_startDraining = false;
     QHash<QString, QList<Waiter *>> m_waiters;
     qsizetype m_waiterCount = 0;
     std::mutex m_changedMutex;

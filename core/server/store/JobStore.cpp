@@ -12,6 +12,24 @@ qint64 nowMs()
     return QDateTime::currentMSecsSinceEpoch();
 }
 
+QList<StartResult> JobStore::startMany(const QList<StartRequest> &requests)
+{
+    QList<StartResult> out;
+    out.reserve(requests.size());
+    for (const StartRequest &r : requests) {
+        StartResult result;
+        try {
+            result.outcome = start(r.candidate, r.force);
+        } catch (const StoreUnavailable &) {
+            result.failure = "store_unavailable";
+        } catch (const std::exception &) {
+            result.failure = "internal_error";
+        }
+        out.append(std::move(result));
+    }
+    return out;
+}
+
 QList<std::optional<QByteArray>> JobStore::getManyWire(const QString &owner, const QStringList &ids)
 {
     QList<std::optional<QByteArray>> out;

@@ -29,6 +29,19 @@ struct StartOutcome final
     bool created = false;   // false: an existing job was returned (deduplicated)
 };
 
+// One start of startMany(): the outcome, or why there is none ("store_unavailable" when the store
+// could not be reached, "internal_error" otherwise).
+struct StartRequest final
+{
+    Job candidate;
+    bool force = false;
+};
+struct StartResult final
+{
+    std::optional<StartOutcome> outcome;
+    QByteArray failure;
+};
+
 enum class CancelOutcome { NotFound, AlreadyTerminal, Canceled, Requested };
 struct CancelResult final
 {
@@ -89,6 +102,9 @@ public:
     // Creates `candidate` (status queued) unless (owner, listingId, analysisType) has an active
     // job, or a success within the dedup window and !force: then returns that job. Atomic.
     virtual StartOutcome start(const Job &candidate, bool force) = 0;
+    // Several starts at once, each exactly like start() (the Redis store sends them in one round
+    // trip); never throws.
+    virtual QList<StartResult> startMany(const QList<StartRequest> &requests);
     virtual std::optional<Job> get(const QString &id) = 0;
     virtual QList<std::optional<Job>> getMany(const QStringList &ids) = 0;
     // The wire JSON (serializeJob, Wire scope) of each of `ids` that `owner` owns; nullopt for a

@@ -142,24 +142,4 @@ RedisValue RedisConnection::eval(const Script &script, const QList<QByteArray> &
     return r;
 }
 
-QList<RedisValue> RedisConnection::evalMany(const Script &script, const QList<EvalCall> &calls)
-{
-    QList<QList<QByteArray>> commands;
-    commands.reserve(calls.size());
-    for (const EvalCall &call : calls) {
-        QList<QByteArray> cmd;
-        cmd.reserve(3 + call.keys.size() + call.args.size());
-        cmd << "EVALSHA" << script.sha1 << QByteArray::number(call.keys.size());
-        cmd += call.keys;
-        cmd += call.args;
-        commands.append(std::move(cmd));
-    }
-    QList<RedisValue> replies = pipeline(commands);
-    for (qsizetype i = 0; i < replies.size(); ++i) {
-        if (replies[i].isError() && replies[i].str.startsWith("NOSCRIPT"))
-            replies[i] = eval(script, calls[i].keys, calls[i].args);
-    }
-    return replies;
-}
-
 } // namespace dealscope::server

@@ -40,13 +40,11 @@ public:
     RedisValue command(const QList<QByteArray> &args);
     // EVALSHA, falling back to EVAL when the server lost its script cache (restart).
     RedisValue eval(const Script &script, const QList<QByteArray> &keys, const QList<QByteArray> &args);
-    // Several calls of one script in one round trip (EVALSHA, and EVAL for any the server lost).
     struct EvalCall
     {
         QList<QByteArray> keys;
         QList<QByteArray> args;
     };
-    QList<RedisValue> evalMany(const Script &script, const QList<EvalCall> &calls);
     // Sends several commands in one round trip.
     QList<RedisValue> pipeline(const QList<QList<QByteArray>> &commands);
 

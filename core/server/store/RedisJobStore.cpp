@@ -10,6 +10,7 @@
 #include <hiredis/hiredis.h>
 
 #include <poll.h>
+#include <pthread.h>
 
 #include <unordered_map>
 
@@ -101,6 +102,7 @@ std::optional<QString> RedisJobStore::initialize(bool subscribe)
 
 void RedisJobStore::subscriberMain()
 {
+    pthread_setname_np(pthread_self(), "ds-redis-sub");
     RedisConnection sub(m_endpoint.host, m_endpoint.port, m_endpoint.db);
     while (!m_stopSubscriber) {
         try {
@@ -119,8 +121,11 @@ void RedisJobStore::subscriberMain()
                 if (reply) {
                     const RedisValue v = toRedisValue(reply);
                     freeReplyObject(reply);
-                    if (v.type == RedisValue::Type::Array && v.elements.size() == 3 && v.elements[0].str == "message")
-                        notifyChanged(QString::fromUtf8(v.elements[2].str));
+                    if (v.type == RedisValue::Type::Array && v.elements.size() == 3 && v.elements[0].str == "message") {
+                        // A batch of changes comes as one message, ids joined by ','.
+                        for (const QByteArray &id : v.elements[2].str.split(','))
+                            notifyChanged(QString::fromUtf8(id));
+                    }
                     else if (v.type == RedisValue::Type::Array && v.elements.value(0).str == "subscribe")
                         m_subscribed = true;
                     continue;
@@ -141,22 +146,65 @@ void RedisJobStore::subscriberMain()
     }
 }
 
+StartOutcome RedisJobStore::createDone(const Job &candidate, const RedisValue &code, const RedisValue &existing)
+{
+    if (code.type != RedisValue::Type::Integer)
+        throw StoreUnavailable("create script failed: " + code.str.toStdString());
+    if (code.integer == 1)
+        return {candidate, true};
+    const auto job = parseStoredJob(existing.str);
+    if (!job)
+        throw std::runtime_error("stored job is unreadable");
+    return {*job, false};
+}
+
 StartOutcome RedisJobStore::start(const Job &candidate, bool force)
 {
-    const QByteArray json = storageJson(candidate);
-    const RedisValue r = conn().eval(m_create, {dedupKey(candidate.owner, candidate.listingId, candidate.analysisType), m_stream, m_stats},
-                                     {m_prefix + "job:", candidate.id.toUtf8(), json, force ? "1" : "0",
-                                      QByteArray::number(nowMs()), QByteArray::number(m_settings.dedupWindowMs / 1000),
-                                      QByteArray::number(m_settings.dedupWindowMs), m_channel});
-    if (r.type != RedisValue::Type::Array || r.elements.size() != 2)
-        throw StoreUnavailable("create script failed: " + r.str.toStdString());
-    const bool created = r.elements[0].integer == 1;
-    if (created)
-        return {candidate, true};
-    const auto existing = parseStoredJob(r.elements[1].str);
-    if (!existing)
-        throw std::runtime_error("stored job is unreadable");
-    return {*existing, false};
+    const QList<StartResult> results = startMany({StartRequest{candidate, force}});
+    const StartResult &r = results.constFirst();
+    if (r.outcome)
+        return *r.outcome;
+    if (r.failure == "store_unavailable")
+        throw StoreUnavailable("create script failed");
+    throw std::runtime_error("stored job is unreadable");
+}
+
+QList<StartResult> RedisJobStore::startMany(const QList<StartRequest> &requests)
+{
+    // One script call for the whole batch: dedup inside it sees the jobs created before in it.
+    QList<StartResult> out(requests.size());
+    if (requests.isEmpty())
+        return out;
+    QList<QByteArray> keys{m_stream, m_stats};
+    QList<QByteArray> args{m_prefix + "job:", QByteArray::number(nowMs()), QByteArray::number(m_settings.dedupWindowMs / 1000),
+                           QByteArray::number(m_settings.dedupWindowMs), m_channel};
+    keys.reserve(2 + requests.size());
+    args.reserve(5 + 3 * requests.size());
+    for (const StartRequest &r : requests) {
+        const Job &c = r.candidate;
+        keys.append(dedupKey(c.owner, c.listingId, c.analysisType));
+        args << c.id.toUtf8() << storageJson(c) << QByteArray(r.force ? "1" : "0");
+    }
+    RedisValue reply;
+    try {
+        reply = conn().eval(m_create, keys, args);
+    } catch (const StoreUnavailable &) {
+        for (auto &r : out)
+            r.failure = "store_unavailable";
+        return out;
+    }
+    for (qsizetype i = 0; i < requests.size(); ++i) {
+        try {
+            if (reply.type != RedisValue::Type::Array || reply.elements.size() != 2 * requests.size())
+                throw StoreUnavailable("create script failed: " + reply.str.toStdString());
+            out[i].outcome = createDone(requests[i].candidate, reply.elements[2 * i], reply.elements[2 * i + 1]);
+        } catch (const StoreUnavailable &) {
+            out[i].failure = "store_unavailable";
+        } catch (const std::exception &) {
+            out[i].failure = "internal_error";
+        }
+    }
+    return out;
 }
 
 std::optional<Job> RedisJobStore::get(const QString &id)
@@ -525,7 +573,8 @@ WriteResult RedisJobStore::leasedWrite(Lease &lease, Job next, const char *kind)
     if (lease.ended)
         return WriteResult::LeaseLost;
     const RedisConnection::EvalCall call = leasedWriteCall(lease, next, kind);
-    return leasedWriteDone(lease, std::move(next), conn().eval(m_leased, call.keys, call.args));
+    const RedisValue r = conn().eval(m_leased, call.keys, call.args);
+    return leasedWriteDone(lease, std::move(next), r.isError() ? r : r.elements.value(0));
 }
 
 WriteResult RedisJobStore::progress(Lease &lease, double progress, const QString &partialOutput)
@@ -598,10 +647,18 @@ void RedisJobStore::finishMany(QList<FinishRequest> &requests)
     }
     if (calls.isEmpty())
         return;
-    const QList<RedisValue> replies = conn().evalMany(m_leased, calls);
+    // One script call for the batch (one stats update, one change message).
+    QList<QByteArray> keys, args;
+    keys.reserve(calls.size() * 6);
+    args.reserve(calls.size() * 12);
+    for (const auto &call : calls) {
+        keys += call.keys;
+        args += call.args;
+    }
+    const RedisValue reply = conn().eval(m_leased, keys, args);
     for (qsizetype k = 0; k < sent.size(); ++k) {
         FinishRequest &r = requests[sent[k]];
-        r.outcome = leasedWriteDone(r.lease, std::move(nexts[size_t(k)]), replies.value(k));
+        r.outcome = leasedWriteDone(r.lease, std::move(nexts[size_t(k)]), reply.isError() ? reply : reply.elements.value(k));
         if (r.outcome == WriteResult::Ok)
             r.lease.ended = true;
     }

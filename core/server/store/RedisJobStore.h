@@ -33,6 +33,7 @@ public:
     QString kind() const override { return QStringLiteral("redis"); }
     bool isRemote() const override { return true; }
     StartOutcome start(const Job &candidate, bool force) override;
+    QList<StartResult> startMany(const QList<StartRequest> &requests) override;
     std::optional<Job> get(const QString &id) override;
     QList<std::optional<Job>> getMany(const QStringList &ids) override;
     QList<std::optional<QByteArray>> getManyWire(const QString &owner, const QStringList &ids) override;
@@ -68,6 +69,7 @@ private:
     std::optional<Lease> claimEntry(const QString &workerId, const QString &entryId, const QString &jobId, bool recovered,
                                    std::optional<QByteArray> prefetched = std::nullopt);
     WriteResult leasedWrite(Lease &lease, Job next, const char *kind);
+    static StartOutcome createDone(const Job &candidate, const RedisValue &code, const RedisValue &existing);
     RedisConnection::EvalCall leasedWriteCall(const Lease &lease, const Job &next, const char *kind) const;
     static WriteResult leasedWriteDone(Lease &lease, Job next, const RedisValue &reply);
     void ack(const QString &entryId);

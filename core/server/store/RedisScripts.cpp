@@ -4,28 +4,46 @@ namespace dealscope::server::redis_scripts {
 
 // Dedup per (tenant, listingId, analysisType): the byListing key points at the pair's job; an
 // active job, or a success inside the window unless forced, is returned instead of a new one.
-// KEYS: 1 byListing, 2 stream, 3 stats
-// ARGV: 1 job key prefix, 2 new id, 3 new job JSON, 4 force, 5 now ms, 6 byListing TTL s,
-//       7 success window ms, 8 channel
+// Several starts in one call (a batch of API requests), in order: a later one sees the jobs the
+// earlier ones created. One stats update and one change message (ids joined by ',') per call.
+// KEYS: 1 stream, 2 stats, then the byListing key of each start
+// ARGV: 1 job key prefix, 2 now ms, 3 byListing TTL s, 4 success window ms, 5 channel,
+//       then 3 per start: new id, new job JSON, force
+// Returns 2 items per start: 1 and '' (created) or 0 and the existing job's JSON.
 const char *const kCreate = R"LUA(
-local existing = redis.call('GET', KEYS[1])
-if existing then
-  local cur = redis.call('GET', ARGV[1] .. existing)
-  if cur then
-    local j = cjson.decode(cur)
-    if j.status == 'queued' or j.status == 'running' then return {0, cur} end
-    if j.status == 'succeeded' and ARGV[4] ~= '1' and type(j.finishedAt) == 'number'
-       and (tonumber(ARGV[5]) - j.finishedAt) < tonumber(ARGV[7]) then
-      return {0, cur}
+local out, created = {}, {}
+local n = (#ARGV - 5) / 3
+for i = 0, n - 1 do
+  local byListing = KEYS[3 + i]
+  local id, json, force = ARGV[6 + i * 3], ARGV[7 + i * 3], ARGV[8 + i * 3]
+  local found = nil
+  local existing = redis.call('GET', byListing)
+  if existing then
+    local cur = redis.call('GET', ARGV[1] .. existing)
+    if cur then
+      local j = cjson.decode(cur)
+      if j.status == 'queued' or j.status == 'running' then found = cur end
+      if j.status == 'succeeded' and force ~= '1' and type(j.finishedAt) == 'number'
+         and (tonumber(ARGV[2]) - j.finishedAt) < tonumber(ARGV[4]) then
+        found = cur
+      end
     end
   end
+  if found then
+    table.insert(out, 0); table.insert(out, found)
+  else
+    redis.call('SET', ARGV[1] .. id, json)
+    redis.call('SET', byListing, id, 'EX', ARGV[3])
+    redis.call('XADD', KEYS[1], '*', 'id', id)
+    table.insert(created, id)
+    table.insert(out, 1); table.insert(out, '')
+  end
 end
-redis.call('SET', ARGV[1] .. ARGV[2], ARGV[3])
-redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[6])
-redis.call('XADD', KEYS[2], '*', 'id', ARGV[2])
-redis.call('HINCRBY', KEYS[3], 'queued', 1)
-redis.call('PUBLISH', ARGV[8], ARGV[2])
-return {1, ARGV[3]}
+if #created > 0 then
+  redis.call('HINCRBY', KEYS[2], 'queued', #created)
+  redis.call('PUBLISH', ARGV[5], table.concat(created, ','))
+end
+return out
 )LUA";
 
 // Compare-and-set of a job's JSON (API cancel, worker claim and takeover).
@@ -58,20 +76,14 @@ redis.call('PUBLISH', ARGV[9], ARGV[10])
 return {1}
 )LUA";
 
-// A write by the worker holding the lease. A stale worker (lease taken over or expired) cannot
-// write; progress never overwrites a cancel request.
-// KEYS: 1 job, 2 lease, 3 stats, 4 stream, 5 byListing, 6 checkpoint
-// ARGV: 1 token, 2 new JSON, 3 kind (progress|finish|requeue|resume|release), 4 lease ms,
-//       5 TTL s, 6 old status, 7 new status, 8 channel, 9 job id, 10 entry id, 11 group,
-//       12 byListing TTL s
-// Returns 'OK', 'CANCEL' or 'LOST'.
+// Writes by the worker holding the lease. A stale worker (lease taken over or expired) cannot
+// write; progress never overwrites a cancel request. Several writes in one call (the terminal
+// writes of a batch of fast jobs) share one stats update and one change message (ids joined by ',').
+// KEYS: 6 per write: job, lease, stats, stream, byListing, checkpoint
+// ARGV: 12 per write: token, new JSON, kind (progress|finish|requeue|resume|release), lease ms,
+//       TTL s, old status, new status, channel, job id, entry id, group, byListing TTL s
+// Returns one of 'OK', 'CANCEL', 'LOST' per write.
 const char *const kLeasedWrite = R"LUA(
-local function ack()
-  if ARGV[10] ~= '' then
-    redis.call('XACK', KEYS[4], ARGV[11], ARGV[10])
-    redis.call('XDEL', KEYS[4], ARGV[10])
-  end
-end
 -- status and cancel flag of a job; serializeJob()'s canonical form is read without a decode
 -- (status is the member before the final updatedAt, cancelRequested the first one after scalars)
 local function jobState(cur)
@@ -83,46 +95,69 @@ local function jobState(cur)
   local j = cjson.decode(cur)
   return j.status, j.cancelRequested == true
 end
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 'LOST' end
-local cur = redis.call('GET', KEYS[1])
-if not cur then
-  ack()
-  redis.call('DEL', KEYS[2])
-  return 'LOST'
-end
-local status, cancelRequested = jobState(cur)
-if status == 'succeeded' or status == 'failed' or status == 'canceled' then
-  ack()
-  redis.call('DEL', KEYS[2])
-  return 'LOST'
-end
-local kind = ARGV[3]
-if (kind == 'progress' or kind == 'requeue' or kind == 'resume') and cancelRequested then
-  return 'CANCEL'
-end
-if kind == 'finish' then
-  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[5])
-  redis.call('DEL', KEYS[2], KEYS[6])
-  ack()
-  if ARGV[7] == 'succeeded' then
-    redis.call('SET', KEYS[5], ARGV[9], 'EX', ARGV[12])
+local stats, changed, acks = {}, {}, {}
+local function write(K, A)
+  local function ack()
+    if A[10] ~= '' then table.insert(acks, A[10]) end
   end
-elseif kind == 'release' then
-  redis.call('SET', KEYS[1], ARGV[2])
-  redis.call('DEL', KEYS[2])
-  ack()
-  redis.call('XADD', KEYS[4], '*', 'id', ARGV[9])
-else
-  redis.call('SET', KEYS[1], ARGV[2])
-  redis.call('PEXPIRE', KEYS[2], ARGV[4])
-  redis.call('EXPIRE', KEYS[5], ARGV[12])
+  if redis.call('GET', K[2]) ~= A[1] then return 'LOST' end
+  local cur = redis.call('GET', K[1])
+  if not cur then
+    ack()
+    redis.call('DEL', K[2])
+    return 'LOST'
+  end
+  local status, cancelRequested = jobState(cur)
+  if status == 'succeeded' or status == 'failed' or status == 'canceled' then
+    ack()
+    redis.call('DEL', K[2])
+    return 'LOST'
+  end
+  local kind = A[3]
+  if (kind == 'progress' or kind == 'requeue' or kind == 'resume') and cancelRequested then
+    return 'CANCEL'
+  end
+  if kind == 'finish' then
+    redis.call('SET', K[1], A[2], 'EX', A[5])
+    redis.call('DEL', K[2], K[6])
+    ack()
+    if A[7] == 'succeeded' then
+      redis.call('SET', K[5], A[9], 'EX', A[12])
+    end
+  elseif kind == 'release' then
+    redis.call('SET', K[1], A[2])
+    redis.call('DEL', K[2])
+    ack()
+    redis.call('XADD', K[4], '*', 'id', A[9])
+  else
+    redis.call('SET', K[1], A[2])
+    redis.call('PEXPIRE', K[2], A[4])
+    redis.call('EXPIRE', K[5], A[12])
+  end
+  if A[6] ~= A[7] then
+    stats[A[6]] = (stats[A[6]] or 0) - 1
+    stats[A[7]] = (stats[A[7]] or 0) + 1
+  end
+  table.insert(changed, A[9])
+  return 'OK'
 end
-if ARGV[6] ~= ARGV[7] then
-  redis.call('HINCRBY', KEYS[3], ARGV[6], -1)
-  redis.call('HINCRBY', KEYS[3], ARGV[7], 1)
+local out = {}
+for i = 0, #KEYS / 6 - 1 do
+  local K, A = {}, {}
+  for k = 1, 6 do K[k] = KEYS[i * 6 + k] end
+  for a = 1, 12 do A[a] = ARGV[i * 12 + a] end
+  out[i + 1] = write(K, A)
 end
-redis.call('PUBLISH', ARGV[8], ARGV[9])
-return 'OK'
+for name, delta in pairs(stats) do
+  if delta ~= 0 then redis.call('HINCRBY', KEYS[3], name, delta) end
+end
+if #acks > 0 then
+  -- after the writes above, in the same atomic call: XACK after the terminal write
+  redis.call('XACK', KEYS[4], ARGV[11], unpack(acks))
+  redis.call('XDEL', KEYS[4], unpack(acks))
+end
+if #changed > 0 then redis.call('PUBLISH', ARGV[8], table.concat(changed, ',')) end
+return out
 )LUA";
 
 // Renews the lease, resets the stream entry's idle time (so XAUTOCLAIM leaves it alone) and
@@ -174,7 +209,8 @@ return 'OK'
 // already running (claimed directly by a push consumer) too; a queued job in serializeJob()'s
 // canonical form without error/finishedAt is rewritten to running exactly as
 // JobStateMachine::transition(queued → running) does (startedAt = now, updatedAt = max(updatedAt,
-// now)), gets its lease and is counted and announced like a kCompareAndSet claim. Anything else
+// now)), gets its lease and is counted and announced like a kCompareAndSet claim (one stats
+// update and one change message, ids joined by ',', for the whole batch). Anything else
 // goes back to C++ ('slow') with its current JSON; the entry stays pending for that worker.
 // KEYS: 1 stream, 2 stats
 // ARGV: 1 group, 2 consumer, 3 count, 4 job key prefix, 5 lease key prefix, 6 lease token prefix,
@@ -183,7 +219,7 @@ return 'OK'
 const char *const kClaimBatch = R"LUA(
 local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], '>')
 if not r then return {} end
-local out = {}
+local out, claimed = {}, {}
 local now = ARGV[8]
 local function skip(entryId)
   redis.call('XACK', KEYS[1], ARGV[1], entryId)
@@ -208,9 +244,7 @@ for i, entry in ipairs(r[1][2]) do
       local token = ARGV[6] .. i
       redis.call('SET', ARGV[5] .. jobId, token, 'PX', ARGV[7])
       redis.call('SET', ARGV[4] .. jobId, nextJson)
-      redis.call('HINCRBY', KEYS[2], 'queued', -1)
-      redis.call('HINCRBY', KEYS[2], 'running', 1)
-      redis.call('PUBLISH', ARGV[9], jobId)
+      table.insert(claimed, jobId)
       table.insert(out, entryId); table.insert(out, jobId); table.insert(out, 'claimed')
       table.insert(out, nextJson); table.insert(out, token)
     elseif status == 'running' or status == 'succeeded' or status == 'failed' or status == 'canceled' then
@@ -220,6 +254,11 @@ for i, entry in ipairs(r[1][2]) do
       table.insert(out, cur); table.insert(out, '')
     end
   end
+end
+if #claimed > 0 then
+  redis.call('HINCRBY', KEYS[2], 'queued', -#claimed)
+  redis.call('HINCRBY', KEYS[2], 'running', #claimed)
+  redis.call('PUBLISH', ARGV[9], table.concat(claimed, ','))
 end
 return out
 )LUA";

@@ -11,6 +11,7 @@
 #include <QThread>
 
 #include <chrono>
+#include <pthread.h>
 #include <deque>
 
 namespace dealscope::server {
@@ -71,6 +72,7 @@ void WorkerPool::join()
 void WorkerPool::threadMain(int index)
 {
     const QString workerId = m_settings.processName + QLatin1Char(':') + QString::number(index);
+    pthread_setname_np(pthread_self(), "ds-worker");   // tells the threads apart in top and perf
     // Jobs claimed together and not yet run. A worker whose recent jobs were fast claims several
     // per store round trip (one instead of one per job on Redis) and sends their terminal writes
     // together once the batch has run; one that runs slow jobs claims one at a time and writes
