@@ -96,18 +96,18 @@ QVariant JobListModel::headerData(int section, Qt::Orientation orientation, int 
     return {};
 }
 
-void JobListModel::upsert(const Job &job)
+void JobListModel::upsert(Job job)
 {
     const auto it = m_rowById.constFind(job.id);
     if (it == m_rowById.constEnd()) {
         const int row = int(m_jobs.size());
         beginInsertRows({}, row, row);
-        m_jobs.append(job);
         m_rowById.insert(job.id, row);
+        m_jobs.append(std::move(job));
         endInsertRows();
         return;
     }
-    m_jobs[*it] = job;
+    m_jobs[*it] = std::move(job);
     m_dirtyRows.insert(*it);
     if (!m_flushTimer.isActive())
         m_flushTimer.start();

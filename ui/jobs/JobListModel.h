@@ -30,7 +30,7 @@ public:
     QVariant data(const QModelIndex &index, int role) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
-    void upsert(const Job &job);
+    void upsert(Job job);
     const Job *job(const QString &jobId) const;
     const Job &jobAt(int row) const { return m_jobs.at(row); }
     void flushPendingChanges();

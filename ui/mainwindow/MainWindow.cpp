@@ -804,7 +804,8 @@ void MainWindow::onJobChanged(const Job &job)
     Job shown = job;
     if (shown.backend.isEmpty())
         shown.backend = m_runner->kind();
-    m_jobModel->upsert(shown);
+    m_jobModel->upsert(std::move(shown));
+    m_pairProgress.insert(job.listingId + u'\n' + job.analysisType, job.progress);
     updateListingStatus(job.listingId);
     if (job.listingId == m_panel->listingId())
         refreshPanelRow(job.analysisType);
@@ -847,8 +848,9 @@ void MainWindow::updateListingStatus(const QString &listingId)
         if (!m_controller->isActive(listingId, type))
             continue;
         ++st.active;
-        if (const auto j = m_controller->job(listingId, type); j && !isTerminal(j->status))
-            sum += j->progress;
+        // The progress seen in jobChanged, not m_controller->job(): that copies the whole job
+        // (params, result JSON) and this runs for every update of every running analysis.
+        sum += m_pairProgress.value(listingId + u'\n' + type);
     }
     st.progress = st.active > 0 ? sum / st.active : 0;
     m_listingModel->setStatus(listingId, st);

@@ -194,6 +194,7 @@ private:
     bool m_selectFirstRow = false;
     bool m_libraryStale = false;
     QSet<QString> m_panelStored;   // analysis types of the shown listing with a stored result
+    QHash<QString, double> m_pairProgress;   // listingId '\n' type -> progress of its newest job
     bool m_loaded = false;
     bool m_catalogDirty = false;
     bool m_catalogPending = false;
