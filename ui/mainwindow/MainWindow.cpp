@@ -805,7 +805,7 @@ void MainWindow::onJobChanged(const Job &job)
     if (shown.backend.isEmpty())
         shown.backend = m_runner->kind();
     m_jobModel->upsert(std::move(shown));
-    m_pairProgress.insert(job.listingId + u'\n' + job.analysisType, job.progress);
+    m_pairProgress.insert(job.listingId + u'\n' + job.analysisType, isTerminal(job.status) ? 0.0 : job.progress);
     updateListingStatus(job.listingId);
     if (job.listingId == m_panel->listingId())
         refreshPanelRow(job.analysisType);
