@@ -178,6 +178,12 @@ private Q_SLOTS:
 
         QTRY_VERIFY_WITH_TIMEOUT(row->progressBar()->value() > 0 && row->progressBar()->value() < 100, 10000);
         QVERIFY(!row->statusLabel()->text().isEmpty());
+        // The listings table's score cell shows the running analysis with its progress.
+        const QModelIndex scoreCell = w->listingModel()->index(w->listingModel()->rowOf(u"L1"_s), ListingTableModel::ColScore);
+        QTRY_VERIFY_WITH_TIMEOUT(scoreCell.data().toString().startsWith(u"Running"_s)
+                                     && !scoreCell.data().toString().contains(u" 0 %"_s)
+                                     && !scoreCell.data().toString().contains(u"100 %"_s),
+                                 10000);
         QVERIFY(finished.wait(20000));
         const Job done = finished.last().at(0).value<Job>();
         QCOMPARE(done.status, JobStatus::Succeeded);
