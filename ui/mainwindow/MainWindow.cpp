@@ -371,8 +371,15 @@ void MainWindow::buildUi()
     m_countsTimer.setInterval(250);
     connect(&m_countsTimer, &QTimer::timeout, this, &MainWindow::updateStatusCounts);
 
-    connect(&m_loadWatcher, &QFutureWatcher<LoadedListings>::finished, this,
-            [this] { onListingsLoaded(m_loadWatcher.result()); });
+    connect(&m_loadWatcher, &QFutureWatcher<LoadedListings>::finished, this, [this] {
+        if (m_loadWatcher.future().resultCount() < 1)
+            return;   // the empty future set below reports "finished" too
+        LoadedListings loaded = m_loadWatcher.result();
+        // The watcher would keep the loaded rows alive after an import replaced them.
+        m_loadWatcher.setFuture(QFuture<LoadedListings>());
+        onListingsLoaded(loaded);
+        releaseOffThread(std::move(loaded));
+    });
     connect(&m_catalogWatcher, &QFutureWatcher<LoadedListings>::finished, this, [this] {
         if (m_catalogWatcher.future().resultCount() < 1)
             return;   // the empty future set below reports "finished" too
