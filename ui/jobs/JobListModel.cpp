@@ -129,10 +129,19 @@ void JobListModel::flushPendingChanges()
 
 void JobListModel::tickDurations()
 {
+    // One signal spanning the running rows, not one per row: with 500 jobs running, the view
+    // handles one update a second instead of 500.
+    int first = -1;
+    int last = -1;
     for (int row = 0; row < m_jobs.size(); ++row) {
-        if (!isTerminal(m_jobs.at(row).status))
-            Q_EMIT dataChanged(index(row, ColDuration), index(row, ColDuration));
+        if (isTerminal(m_jobs.at(row).status))
+            continue;
+        if (first < 0)
+            first = row;
+        last = row;
     }
+    if (first >= 0)
+        Q_EMIT dataChanged(index(first, ColDuration), index(last, ColDuration));
 }
 
 } // namespace dealscope::ui
