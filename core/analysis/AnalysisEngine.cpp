@@ -11,9 +11,11 @@
 #include "domain/ListingCatalog.h"
 
 #include <QDate>
+#include <QDateTime>
 #include <QMutexLocker>
 
 #include <algorithm>
+#include <atomic>
 
 namespace dealscope {
 
@@ -22,6 +24,21 @@ using json = nlohmann::json;
 namespace {
 
 const QString kBuiltin = QStringLiteral("builtin");
+
+// The local calendar year, looked up at most once a second: QDate::currentDate() re-reads the
+// time zone on every call, which was a visible share of a fast job's CPU.
+int systemYear()
+{
+    static std::atomic<qint64> validUntilMs{0};
+    static std::atomic<int> year{0};
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (now < validUntilMs.load(std::memory_order_acquire))
+        return year.load(std::memory_order_relaxed);
+    const int y = QDate::currentDate().year();
+    year.store(y, std::memory_order_relaxed);
+    validUntilMs.store(now + 1000, std::memory_order_release);
+    return y;
+}
 
 QString clip(const QString &s, qsizetype max = 80)
 {
@@ -258,7 +275,7 @@ nlohmann::json AnalysisEngine::run(const Job &job, const PipelineCheckpoint &che
         // A resumed job keeps the year its first attempt pinned.
         if (state.contains("asOfYear") && state["asOfYear"].is_number_integer())
             return state["asOfYear"].get<int>();
-        return pinnedYear > 0 ? pinnedYear : QDate::currentDate().year();
+        return pinnedYear > 0 ? pinnedYear : systemYear();
     };
     AnalysisContext ctx(type, *listing, params, *snap.catalog, state, std::move(callbacks));
 
