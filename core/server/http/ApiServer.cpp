@@ -531,13 +531,20 @@ void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
         sendError(ctx, 400, "invalid_job_id", QStringLiteral("jobId is not a job id"));
         return;
     }
+    const QByteArray ifNoneMatch = header(request, "if-none-match");
+    if (wait == 0 && m_store->isRemote()) {
+        // A plain poll needs nothing more from this event loop: fetched with other polls on the
+        // store thread (one MGET) while the loop serves other connections. A long-poll stays
+        // here: its baseline and its registration must see every change notification after it.
+        queueStatus(ctx, id, ifNoneMatch);
+        return;
+    }
     const auto wire = getWire(ctx.tenant, id);
     if (!wire) {
         sendError(ctx, 404, "job_not_found", QStringLiteral("no job %1").arg(id));
         return;
     }
     const QByteArray etag = etagOf(*wire);
-    const QByteArray ifNoneMatch = header(request, "if-none-match");
     const bool matches = !ifNoneMatch.isEmpty() && (ifNoneMatch == etag || ifNoneMatch == "W/" + etag || ifNoneMatch == "*");
     if (wait == 0 || (!ifNoneMatch.isEmpty() && !matches) || isTerminal(statusOfJobJson(*wire).value_or(JobStatus::Failed))) {
         if (matches)
@@ -570,6 +577,76 @@ void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
         connect(ctx.socket, &QTcpSocket::disconnected, waiter->timer, [this, waiter] { finishWaiter(waiter, std::nullopt); });
     }
     waiter->timer->start(wait * 1000);
+}
+
+void ApiServer::queueStatus(Ctx &ctx, const QString &id, const QByteArray &ifNoneMatch)
+{
+    bool schedule = false;
+    {
+        std::lock_guard lock(m_statusMutex);
+        m_statusPolls.append(PendingStatus{std::make_shared<Ctx>(ctx), id, ifNoneMatch});
+        schedule = !m_statusDraining;
+        m_statusDraining = true;
+    }
+    if (schedule)
+        m_storePool.start([this] { drainStatus(); });
+}
+
+void ApiServer::drainStatus()
+{
+    constexpr qsizetype kMaxBatch = 100;
+    for (;;) {
+        QList<PendingStatus> batch;
+        {
+            std::lock_guard lock(m_statusMutex);
+            if (m_statusPolls.isEmpty()) {
+                m_statusDraining = false;
+                return;
+            }
+            const qsizetype n = std::min(kMaxBatch, m_statusPolls.size());
+            batch = m_statusPolls.mid(0, n);
+            m_statusPolls.remove(0, n);
+        }
+        // One MGET per tenant in the batch (almost always one).
+        QList<std::optional<QByteArray>> wires(batch.size());
+        bool unavailable = false;
+        try {
+            QHash<QString, QList<qsizetype>> byTenant;
+            for (qsizetype i = 0; i < batch.size(); ++i)
+                byTenant[batch[i].ctx->tenant].append(i);
+            for (auto it = byTenant.cbegin(); it != byTenant.cend(); ++it) {
+                QStringList ids;
+                for (const qsizetype i : it.value())
+                    ids.append(batch[i].id);
+                const auto found = m_store->getManyWire(it.key(), ids);
+                for (qsizetype k = 0; k < it.value().size(); ++k)
+                    wires[it.value()[k]] = found.value(k);
+            }
+        } catch (const std::exception &e) {
+            qCWarning(lcServer) << "store unavailable:" << e.what();
+            unavailable = true;
+        }
+        QMetaObject::invokeMethod(this, [this, batch = std::move(batch), wires = std::move(wires), unavailable] {
+            for (qsizetype i = 0; i < batch.size(); ++i) {
+                Ctx &c = *batch[i].ctx;
+                if (unavailable) {
+                    sendError(c, 503, "store_unavailable", QStringLiteral("the job store cannot be reached; retry shortly"), {{"Retry-After", "1"}});
+                    continue;
+                }
+                const auto &wire = wires[i];
+                if (!wire) {
+                    sendError(c, 404, "job_not_found", QStringLiteral("no job %1").arg(batch[i].id));
+                    continue;
+                }
+                const QByteArray etag = etagOf(*wire);
+                const QByteArray &inm = batch[i].ifNoneMatch;
+                if (!inm.isEmpty() && (inm == etag || inm == "W/" + etag || inm == "*"))
+                    send(c, 304, {}, {{"ETag", etag}, {"Cache-Control", "no-store"}});
+                else
+                    sendWire(c, 200, *wire);
+            }
+        }, Qt::QueuedConnection);
+    }
 }
 
 std::optional<QByteArray> ApiServer::getWire(const QString &tenant, const QString &id)

@@ -103,6 +103,9 @@ private:
     void queueStart(Ctx &ctx, Job job, bool force);
     void drainStarts();   // store pool thread
     void answerStart(Ctx &ctx, const StartResult &result);
+    // A status poll without wait on a remote store: fetched on the store pool, batched.
+    void queueStatus(Ctx &ctx, const QString &id, const QByteArray &ifNoneMatch);
+    void drainStatus();   // store pool thread
     void finishWaiter(Waiter *waiter, const std::optional<QByteArray> &wire);
     void failWaiter(Waiter *waiter);
 
@@ -126,6 +129,15 @@ private:
     std::mutex m_startMutex;
     QList<PendingStart> m_starts;   // waiting for the store thread
     bool m_startDraining = false;
+    struct PendingStatus
+    {
+        std::shared_ptr<Ctx> ctx;
+        QString id;
+        QByteArray ifNoneMatch;
+    };
+    std::mutex m_statusMutex;
+    QList<PendingStatus> m_statusPolls;   // waiting for the store thread
+    bool m_statusDraining = false;
     QHash<QString, QList<Waiter *>> m_waiters;
     qsizetype m_waiterCount = 0;
     std::mutex m_changedMutex;
