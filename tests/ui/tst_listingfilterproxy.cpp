@@ -239,6 +239,38 @@ private Q_SLOTS:
         QCOMPARE(applied.size(), 0);
     }
 
+    void scoreCellShowsRunningStateAndTheLatestScores()
+    {
+        const auto cell = [&](const QString &id) {
+            return m_model->index(m_model->rowOf(id), ListingTableModel::ColScore);
+        };
+        QCOMPARE(cell(u"A"_s).data().toString(), u"—"_s);
+        ListingAnalysisStatus st;
+        st.active = 2;
+        st.progress = 40.4;
+        m_model->setStatus(u"A"_s, st);
+        QCOMPARE(cell(u"A"_s).data().toString(), u"Running 40 %"_s);
+        QCOMPARE(cell(u"A"_s).data(ListingTableModel::ActiveRole).toInt(), 2);
+        st = m_model->status(u"A"_s);
+        st.active = 0;
+        st.score = 77;
+        m_model->setStatus(u"A"_s, st);
+        QCOMPARE(cell(u"A"_s).data().toString(), u"77"_s);
+        QCOMPARE(*m_model->status(u"A"_s).score, 77.0);
+
+        // The library's scores replace the known ones whole (a deleted result's score goes), with
+        // one signal for the column however many there are.
+        QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
+        m_model->setScores({{u"B"_s, 12.0}, {u"Nope"_s, 1.0}});
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(changed.at(0).at(0).value<QModelIndex>().row(), 0);
+        QCOMPARE(changed.at(0).at(1).value<QModelIndex>().row(), m_model->rowCount() - 1);
+        QCOMPARE(cell(u"A"_s).data().toString(), u"—"_s);
+        QVERIFY(!cell(u"A"_s).data(ListingTableModel::ScoreRole).isValid());
+        QCOMPARE(cell(u"B"_s).data(ListingTableModel::ScoreRole).toDouble(), 12.0);
+        QVERIFY(!m_model->status(u"A"_s).score);
+    }
+
     void destroyedWhileComputing()
     {
         m_proxy->sort(ListingTableModel::ColTitle, Qt::AscendingOrder);

@@ -25,7 +25,7 @@ std::optional<double> moneyKey(const std::optional<qint64> &v)
 struct Request final
 {
     QList<Listing> listings;
-    QHash<QString, ListingAnalysisStatus> status;   // only when sorting by score
+    QHash<QString, double> scores;   // only when sorting by score
     ListingQuery filters;
     int sortColumn = -1;
     Qt::SortOrder order = Qt::AscendingOrder;
@@ -81,7 +81,10 @@ bool sortedOrder(const Request &r, std::vector<int> &perm, Stop stop)
     case ListingTableModel::ColCashFlow: return byNumber([](const Listing &l) { return moneyKey(l.cashFlow); });
     case ListingTableModel::ColMultiple: return byNumber([](const Listing &l) { return multipleOf(l); });
     case ListingTableModel::ColScore:
-        return byNumber([&](const Listing &l) { return r.status.value(l.id).score; });
+        return byNumber([&](const Listing &l) {
+            const auto it = r.scores.constFind(l.id);
+            return it != r.scores.constEnd() ? std::optional<double>(*it) : std::nullopt;
+        });
     default: return true;   // no sort column: source order
     }
 }
@@ -246,7 +249,7 @@ void ListingFilterProxy::requestRefresh()
     Request r;
     r.listings = m_model->listings();
     if (m_sortColumn == ListingTableModel::ColScore)
-        r.status = m_model->statuses();
+        r.scores = m_model->scores();
     r.filters = m_filters;
     r.sortColumn = m_sortColumn;
     r.order = m_sortOrder;

@@ -60,12 +60,10 @@ QVariant ListingTableModel::data(const QModelIndex &index, int role) const
             return m ? formatMultiple(*m) : u"—"_s;
         }
         case ColScore: {
-            const auto it = m_status.constFind(l.id);
-            if (it == m_status.constEnd())
-                return u"—"_s;
-            if (it->active > 0)
+            if (const auto it = m_status.constFind(l.id); it != m_status.constEnd() && it->active > 0)
                 return tr("Running %1 %").arg(qRound(it->progress));
-            return it->score ? QString::number(*it->score, 'f', 0) : u"—"_s;
+            const auto score = m_scores.constFind(l.id);
+            return score != m_scores.constEnd() ? QString::number(*score, 'f', 0) : u"—"_s;
         }
         }
         return {};
@@ -79,8 +77,8 @@ QVariant ListingTableModel::data(const QModelIndex &index, int role) const
             return m ? QVariant(*m) : QVariant();
         }
         case ColScore: {
-            const auto s = m_status.value(l.id).score;
-            return s ? QVariant(*s) : QVariant();
+            const auto score = m_scores.constFind(l.id);
+            return score != m_scores.constEnd() ? QVariant(*score) : QVariant();
         }
         default: return data(index, Qt::DisplayRole);
         }
@@ -97,8 +95,8 @@ QVariant ListingTableModel::data(const QModelIndex &index, int role) const
     case ListingIdRole:
         return l.id;
     case ScoreRole: {
-        const auto s = m_status.value(l.id).score;
-        return s ? QVariant(*s) : QVariant();
+        const auto score = m_scores.constFind(l.id);
+        return score != m_scores.constEnd() ? QVariant(*score) : QVariant();
     }
     case ActiveRole:
         return m_status.value(l.id).active;
@@ -211,18 +209,37 @@ bool ListingTableModel::applyMerge(MergePlan plan)
     return true;
 }
 
+ListingAnalysisStatus ListingTableModel::status(const QString &listingId) const
+{
+    ListingAnalysisStatus st = m_status.value(listingId);
+    if (const auto it = m_scores.constFind(listingId); it != m_scores.constEnd())
+        st.score = *it;
+    return st;
+}
+
 void ListingTableModel::setStatus(const QString &listingId, const ListingAnalysisStatus &status)
 {
-    m_status.insert(listingId, status);
+    if (status.score)
+        m_scores.insert(listingId, *status.score);
+    ListingAnalysisStatus activity = status;
+    activity.score.reset();   // scores live in m_scores only
+    if (activity.active > 0)
+        m_status.insert(listingId, activity);
+    else
+        m_status.remove(listingId);
     markDirty(listingId);
 }
 
-void ListingTableModel::setScores(const QHash<QString, double> &scores)
+void ListingTableModel::setScores(QHash<QString, double> scores)
 {
-    for (auto it = scores.constBegin(); it != scores.constEnd(); ++it) {
-        m_status[it.key()].score = it.value();
-        markDirty(it.key());
-    }
+    // Swapped in whole (a library can hold scores for all 100k listings): O(1) here, one signal
+    // for the column, and the old table freed on a pool thread.
+    QHash<QString, double> old = std::exchange(m_scores, std::move(scores));
+    releaseOffThread(std::move(old));
+    m_flushTimer.stop();
+    m_dirtyRows.clear();
+    if (!m_listings.isEmpty())
+        Q_EMIT dataChanged(index(0, ColScore), index(int(m_listings.size()) - 1, ColScore));
 }
 
 void ListingTableModel::markDirty(const QString &listingId)

@@ -73,9 +73,10 @@ public:
     bool applyMerge(MergePlan plan);
 
     void setStatus(const QString &listingId, const ListingAnalysisStatus &status);
-    void setScores(const QHash<QString, double> &scores);
-    ListingAnalysisStatus status(const QString &listingId) const { return m_status.value(listingId); }
-    const QHash<QString, ListingAnalysisStatus> &statuses() const { return m_status; }
+    // The latest stored score of every listing (ResultsLibrary::latestScores), replacing the old ones.
+    void setScores(QHash<QString, double> scores);
+    ListingAnalysisStatus status(const QString &listingId) const;
+    const QHash<QString, double> &scores() const { return m_scores; }
 
     // Emits the pending dataChanged signals now (tests, and before a repaint that must be exact).
     void flushPendingChanges();
@@ -86,7 +87,8 @@ private:
     quint64 m_version = 0;   // bumped whenever m_listings changes
     QList<Listing> m_listings;
     QHash<QString, int> m_rowById;
-    QHash<QString, ListingAnalysisStatus> m_status;
+    QHash<QString, ListingAnalysisStatus> m_status;   // listings with analyses running (no score)
+    QHash<QString, double> m_scores;                  // latest score per listing
     QSet<int> m_dirtyRows;
     QTimer m_flushTimer;
 };
