@@ -337,6 +337,135 @@ private Q_SLOTS:
         }, 3000));
         store->setChangeListener({});
     }
+
+    void startManyDedupsWithinTheBatch_data() { addKinds(); }
+    void startManyDedupsWithinTheBatch()
+    {
+        QFETCH(QString, kind);
+        auto store = makeStore(kind);
+        const Job first = candidate(QStringLiteral("acme"), QStringLiteral("L1"));
+        const QList<StartResult> r = store->startMany({StartRequest{first, false},
+                                                       StartRequest{candidate(QStringLiteral("acme"), QStringLiteral("L1")), false},
+                                                       StartRequest{candidate(QStringLiteral("acme"), QStringLiteral("L2")), false},
+                                                       StartRequest{candidate(QStringLiteral("globex"), QStringLiteral("L1")), false}});
+        QCOMPARE(r.size(), 4);
+        for (const auto &one : r)
+            QVERIFY2(one.outcome, one.failure.constData());
+        QVERIFY(r[0].outcome->created);
+        // The second start of the same pair, in the same batch, gets the first one's job.
+        QVERIFY(!r[1].outcome->created);
+        QCOMPARE(r[1].outcome->job.id, first.id);
+        QCOMPARE(r[1].outcome->job.status, JobStatus::Queued);
+        QVERIFY(r[2].outcome->created);
+        QVERIFY(r[3].outcome->created);
+        QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("queued")), 3);
+        QCOMPARE(store->get(first.id)->listingId, QStringLiteral("L1"));
+    }
+
+    void batchClaimAndFinish_data() { addKinds(); }
+    void batchClaimAndFinish()
+    {
+        QFETCH(QString, kind);
+        auto store = makeStore(kind);
+        QStringList ids;
+        for (int i = 0; i < 6; ++i)
+            ids << store->start(candidate(QStringLiteral("acme"), QStringLiteral("L%1").arg(i)), false).job.id;
+        // Canceled while queued: never handed to a worker.
+        QCOMPARE(store->cancel(QStringLiteral("acme"), ids[2]).outcome, CancelOutcome::Canceled);
+
+        QList<Lease> leases;
+        int largestBatch = 0;
+        QVERIFY(waitFor([&] {
+            const QList<Lease> got = store->claimBatch(QStringLiteral("w1"), 200, 10);
+            largestBatch = std::max(largestBatch, int(got.size()));
+            leases += got;
+            return leases.size() >= 5;
+        }, 5000));
+        QVERIFY(largestBatch <= 10);
+        if (kind == QLatin1String("redis"))
+            QCOMPARE(largestBatch, 5);   // one round trip for all of them
+        QCOMPARE(leases.size(), 5);
+        QSet<QString> tokens, claimed;
+        for (const Lease &l : leases) {
+            tokens.insert(l.token);
+            claimed.insert(l.job.id);
+            // Exactly what JobStateMachine makes of queued -> running, here and in the store.
+            QCOMPARE(l.job.status, JobStatus::Running);
+            QVERIFY(l.job.startedAt && *l.job.startedAt >= l.job.createdAt);
+            QVERIFY(l.job.updatedAt >= *l.job.startedAt);
+            QCOMPARE(l.job.attempt, 1);
+            QCOMPARE(l.job.owner, QStringLiteral("acme"));
+            const auto stored = store->get(l.job.id);
+            QCOMPARE(stored->status, JobStatus::Running);
+            QCOMPARE(stored->startedAt, l.job.startedAt);
+        }
+        QCOMPARE(tokens.size(), 5);
+        QVERIFY(!claimed.contains(ids[2]));
+        QVERIFY(store->claimBatch(QStringLiteral("w2"), 100, 10).isEmpty());
+        QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("running")), 5);
+
+        // A cancel of one running job: its terminal write still lands (finish is not a progress
+        // write), the others' too, all in one call.
+        QCOMPARE(store->cancel(QStringLiteral("acme"), leases[1].job.id).outcome, CancelOutcome::Requested);
+        QList<FinishRequest> done;
+        for (int i = 0; i < leases.size(); ++i)
+            done.append(FinishRequest{leases[i], i == 4 ? JobStatus::Failed : JobStatus::Succeeded,
+                                      i == 4 ? std::nullopt : std::optional<nlohmann::json>(nlohmann::json{{"score", i}}),
+                                      i == 4 ? QStringLiteral("boom") : QString()});
+        store->finishMany(done);
+        for (int i = 0; i < done.size(); ++i) {
+            QCOMPARE(done[i].outcome, WriteResult::Ok);
+            QVERIFY(done[i].lease.ended);
+            const auto job = store->get(leases[i].job.id);
+            if (i == 4) {
+                QCOMPARE(job->status, JobStatus::Failed);
+                QCOMPARE(job->error, QStringLiteral("boom"));
+            } else {
+                QCOMPARE(job->status, JobStatus::Succeeded);
+                QCOMPARE((*job->result)["score"].get<int>(), i);
+            }
+        }
+        QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("running")), 0);
+        QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("succeeded")), 4);
+        // The wire JSON every status answer is made of: the owner's only, without the owner.
+        const auto wire = store->getManyWire(QStringLiteral("acme"), {leases[0].job.id, ids[2], QStringLiteral("AAAAAAAAAAAAAAAAAAAAA")});
+        QCOMPARE(wire.size(), 3);
+        QVERIFY(wire[0] && wire[1] && !wire[2]);
+        QVERIFY(!wire[0]->contains("\"owner\""));
+        QCOMPARE(nlohmann::json::parse(wire[0]->toStdString())["status"].get<std::string>(), std::string("succeeded"));
+        QCOMPARE(nlohmann::json::parse(wire[1]->toStdString())["status"].get<std::string>(), std::string("canceled"));
+        QVERIFY(!store->getManyWire(QStringLiteral("globex"), {leases[0].job.id}).value(0));
+        // Writing again is refused: each lease ended with its terminal write.
+        store->finishMany(done);
+        for (const auto &d : done)
+            QCOMPARE(d.outcome, WriteResult::LeaseLost);
+    }
+
+    void batchClaimTakesForeignJsonTheCarefulWay()
+    {
+        // kClaimBatch rewrites only what serializeJob() wrote; any other JSON of a queued job
+        // (here pretty-printed, keys reordered by nothing but whitespace) goes the C++ way.
+        auto store = makeStore(QStringLiteral("redis"));
+        const QString prefix = QStringLiteral("t%1:").arg(m_prefixSeq);
+        const auto a = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
+        const auto b = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L2")), false);
+        const QByteArray pretty = QByteArray::fromStdString(jobToJson(a.job, JobJsonScope::Storage).dump(2));
+        QCOMPARE(m_redis.cli({QStringLiteral("SET"), prefix + QStringLiteral("job:") + a.job.id, QString::fromUtf8(pretty)}), QByteArray("OK"));
+        QList<Lease> leases;
+        QVERIFY(waitFor([&] {
+            leases += store->claimBatch(QStringLiteral("w1"), 200, 10);
+            return leases.size() >= 2;
+        }, 5000));
+        QCOMPARE(leases.size(), 2);
+        for (Lease &l : leases) {
+            QCOMPARE(l.job.status, JobStatus::Running);
+            QCOMPARE(store->get(l.job.id)->status, JobStatus::Running);
+            QCOMPARE(store->progress(l, 50, QStringLiteral("half")), WriteResult::Ok);
+        }
+        QCOMPARE(store->get(a.job.id)->progress, 50.0);
+        QCOMPARE(store->get(b.job.id)->progress, 50.0);
+        QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("running")), 2);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestJobStoreConformance)
