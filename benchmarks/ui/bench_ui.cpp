@@ -21,6 +21,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QTimer>
 
 #include <algorithm>
@@ -124,8 +125,14 @@ int main(int argc, char *argv[])
         AppSettings settings(dir.filePath(u"settings.ini"_s));
         settings.setWorkerThreads(parser.value(threadsOpt).toInt());
     }
-    std::printf("dealscope desktop benchmark: %d generated listings, %d analyses, %s worker threads\n", listingCount,
-                analyses, qPrintable(parser.value(threadsOpt)));
+    std::printf("dealscope desktop benchmark: %d generated listings, %d analyses, %s worker threads, %d cores\n",
+                listingCount, analyses, qPrintable(parser.value(threadsOpt)), QThread::idealThreadCount());
+    // Stalls depend on what else the machine runs: say how busy it was.
+    const auto loadAverage = [] {
+        QFile f(u"/proc/loadavg"_s);
+        return f.open(QIODevice::ReadOnly) ? QString::fromLatin1(f.readAll()).section(u' ', 0, 2) : u"n/a"_s;
+    };
+    std::printf("load average at start: %s\n", qPrintable(loadAverage()));
 
     MainWindowOptions options;
     options.settingsFile = dir.filePath(u"settings.ini"_s);
@@ -287,5 +294,6 @@ int main(int argc, char *argv[])
     window.tabs()->setCurrentWidget(window.libraryView());
     round("500 analyses, Library tab shown:", 2 * analyses);
     std::printf("WORST GUI-thread stall over every measured operation: %.1f ms\n", worstOverall);
+    std::printf("load average at the end: %s\n", qPrintable(loadAverage()));
     return 0;
 }
