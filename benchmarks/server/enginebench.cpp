@@ -90,6 +90,8 @@ int main(int argc, char **argv)
     done.finishedAt = 1764300000002;
     const QByteArray stored = server::serializeJob(done, JobJsonScope::Storage);
     out << "finished job: " << stored.size() << " bytes of storage JSON" << Qt::endl;
+    const Job fresh = jobFor(2);
+    out << "serializeJob() of a new job: " << perJobMicros(n, [&](int) { (void)server::serializeJob(fresh, JobJsonScope::Wire); }) << " us" << Qt::endl;
     out << "jobToJson().dump(): " << perJobMicros(n, [&](int) { (void)jobToJson(done, JobJsonScope::Storage).dump(); }) << " us" << Qt::endl;
     out << "serializeJob():     " << perJobMicros(n, [&](int) { (void)server::serializeJob(done, JobJsonScope::Storage); }) << " us" << Qt::endl;
     out << "parse + jobFromJson: " << perJobMicros(n, [&](int) {
