@@ -193,8 +193,9 @@ int runJobs(quint16 port, int jobs, int listings, int connections)
     std::function<void(Connection *)> pump = [&](Connection *c) {
         if (nextStart < jobs) {
             const int i = nextStart++;
-            const nlohmann::json body = {{"listingId", "B" + std::to_string(i % listings)}, {"analysisType", kTypes[(i / listings) % 4]}};
-            c->send("POST", "/api/analysis/start", QByteArray::fromStdString(body.dump()), [&, c](int status, const QByteArray &b) {
+            const QByteArray body = "{\"listingId\":\"B" + QByteArray::number(i % listings) + "\",\"analysisType\":\""
+                                    + QByteArray(kTypes[(i / listings) % 4]) + "\"}";
+            c->send("POST", "/api/analysis/start", body, [&, c](int status, const QByteArray &b) {
                 if (status == 202 || status == 200) {
                     const auto j = nlohmann::json::parse(b.constData(), b.constData() + b.size(), nullptr, false);
                     ids << QString::fromStdString(j.value("jobId", std::string()));
