@@ -523,6 +523,30 @@ private Q_SLOTS:
         QCOMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"N1"_s);
     }
 
+    void selectingAJustImportedListingKeepsTheFilters()
+    {
+        auto w = makeWindow();
+        QVERIFY(waitLoaded(*w));
+        QComboBox *state = w->stateCombo();
+        state->setCurrentIndex(state->findData(u"FL"_s));
+        QTRY_VERIFY(!w->listingProxy()->isPending());
+        QCOMPARE(w->listingView()->model()->rowCount(), 1);   // Miami Salon
+        const QString file = m_dir->filePath(u"fl.csv"_s);
+        writeFile(file, "id,title,location,Asking Price\nN9,Orlando Florist,\"Orlando, FL\",200000\n");
+        bool selectedWhilePending = false;
+        connect(w.get(), &MainWindow::importFinished, this, [&] {
+            // The new row is not placed yet: selecting it must wait for it, not clear the filters.
+            selectedWhilePending = w->listingProxy()->isPending();
+            w->selectListing(u"N9"_s);
+        });
+        w->importFile(file);
+        QTRY_COMPARE(w->listingView()->currentIndex().data(ListingTableModel::ListingIdRole).toString(), u"N9"_s);
+        QVERIFY(selectedWhilePending);
+        QCOMPARE(state->currentData().toString(), u"FL"_s);
+        QCOMPARE(w->listingView()->model()->rowCount(), 2);
+        QCOMPARE(w->listingPanel()->listingId(), u"N9"_s);
+    }
+
     void libraryViewShowsResultsStoredOnTheStorageThread()
     {
         auto w = makeWindow();

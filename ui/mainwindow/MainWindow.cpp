@@ -583,12 +583,7 @@ void MainWindow::onMappingApplied()
 {
     updateStatusCounts();
     if (!m_pendingSelection.isEmpty()) {
-        const QString id = std::exchange(m_pendingSelection, {});
-        const QModelIndex idx = m_proxy->mapFromSource(m_listingModel->index(m_listingModel->rowOf(id), 0));
-        if (idx.isValid()) {
-            m_listingView->setCurrentIndex(idx);
-            m_listingView->scrollTo(idx);
-        }
+        selectListing(std::exchange(m_pendingSelection, {}));
     } else if (std::exchange(m_selectFirstRow, false) && m_proxy->rowCount() > 0
                && !m_listingView->currentIndex().isValid()) {
         m_listingView->setCurrentIndex(m_proxy->index(0, 0));
@@ -726,8 +721,9 @@ void MainWindow::selectListing(const QString &listingId)
     const int sourceRow = m_listingModel->rowOf(listingId);
     if (sourceRow < 0)
         return;
+    m_tabs->setCurrentIndex(0);
     QModelIndex idx = m_proxy->mapFromSource(m_listingModel->index(sourceRow, 0));
-    if (!idx.isValid()) {
+    if (!idx.isValid() && !m_proxy->isPending()) {
         // Filtered out: clear the filters rather than leaving the user with an invisible selection.
         m_search->clear();
         m_industry->setCurrentIndex(0);
@@ -737,9 +733,10 @@ void MainWindow::selectListing(const QString &listingId)
         applyFilters();
         idx = m_proxy->mapFromSource(m_listingModel->index(sourceRow, 0));
     }
-    m_tabs->setCurrentIndex(0);
     if (!idx.isValid() && m_proxy->isPending()) {
-        m_pendingSelection = listingId;   // selected as soon as the unfiltered rows are shown
+        // The rows are being recomputed (a just-imported listing, or the cleared filters): try
+        // again when they are shown, and only then clear filters that hide it.
+        m_pendingSelection = listingId;
         return;
     }
     m_pendingSelection.clear();
