@@ -8,6 +8,7 @@
 #include "domain/ListingCatalog.h"
 #include "imports/ImportDiagnosticsDialog.h"
 #include "jobs/JobListModel.h"
+#include "jobs/InFlightRegistry.h"
 #include "jobs/JobsDock.h"
 #include "jobs/LocalJobRunner.h"
 #include "library/LibraryModel.h"
@@ -34,6 +35,7 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTableView>
@@ -487,7 +489,7 @@ private Q_SLOTS:
         QSignalSpy inserts(w->listingModel(), &QAbstractItemModel::rowsInserted);
         QSignalSpy imported(w.get(), &MainWindow::importFinished);
 
-        // Two imports back to back: the second one's merge is planned on rows the first changes.
+        // Two imports back to back: merged in the order asked (b's N1 wins), whichever parses first.
         const QString a = m_dir->filePath(u"a.csv"_s);
         const QString b = m_dir->filePath(u"b.csv"_s);
         writeFile(a, "id,title,location,Asking Price,Cash Flow\n"
@@ -562,13 +564,34 @@ private Q_SLOTS:
         QTRY_COMPARE(w->libraryView()->model()->rowCount(), 1);
         QCOMPARE(w->libraryView()->model()->index(0, LibraryModel::ColListing).data().toString(), u"L2"_s);
 
+        // The in-flight entry stays until the result is in the library (SPEC §6): a process
+        // killed in between re-attaches the finished job and stores it then.
+        QSettings ini(this->ini(), QSettings::IniFormat);   // shares the window's unsynced changes
+        InFlightRegistry registry(ini);
+        bool entryWhileStoring = false;
+        bool entryAfterStored = true;
+        QString jobId;
+        connect(w.get(), &MainWindow::analysisFinished, this, [&](const Job &j) {
+            jobId = j.id;
+            entryWhileStoring = registry.contains(j.id);
+        });
+        connect(w->controller(), &AnalysisController::resultStored, this, [&](const QString &id) {
+            entryAfterStored = registry.contains(id);
+        });
+        w->startAnalysis(u"L4"_s, u"valuation"_s);
+        QVERIFY(stored.wait(20000));
+        QCOMPARE(stored.last().at(0).toString(), jobId);
+        QVERIFY(entryWhileStoring);
+        QVERIFY(!entryAfterStored);
+        QTRY_COMPARE(w->libraryView()->model()->rowCount(), 2);
+
         // Hidden: nothing queried meanwhile; brought up to date when shown again.
         w->tabs()->setCurrentIndex(0);
         w->startAnalysis(u"L3"_s, u"valuation"_s);
         QVERIFY(stored.wait(20000));
-        QTRY_COMPARE(w->library().count(), 2);
+        QTRY_COMPARE(w->library().count(), 3);
         w->tabs()->setCurrentWidget(w->libraryView());
-        QCOMPARE(w->libraryView()->model()->rowCount(), 2);
+        QCOMPARE(w->libraryView()->model()->rowCount(), 3);
         // And the listings table shows the stored score.
         const int row = w->listingModel()->rowOf(u"L3"_s);
         QTRY_VERIFY(w->listingModel()->index(row, ListingTableModel::ColScore).data(ListingTableModel::ScoreRole).isValid());

@@ -133,8 +133,13 @@ int AnalysisController::activeCount() const
 
 void AnalysisController::onFinished(const Job &job)
 {
+    const bool store = job.status == JobStatus::Succeeded && job.result && m_library;
+    // The tracker has just dropped the in-flight entry; it stays until the result is in the
+    // library (SPEC §6), so a process killed before the write re-attaches the job and stores it.
+    if (store && m_registry)
+        m_registry->put({job.listingId, job.analysisType, job.id, m_backend.kind(), m_backend.server()});
     Q_EMIT jobFinished(job);
-    if (job.status != JobStatus::Succeeded || !job.result || !m_library)
+    if (!store)
         return;
     std::optional<Listing> listing;
     if (m_lookup)
@@ -156,8 +161,10 @@ void AnalysisController::onFinished(const Job &job)
                              qCWarning(lcUi) << "could not store result of" << jobId << ":" << error;
                              Q_EMIT errorOccurred(listingId, type,
                                                   tr("The result could not be saved to the library: %1").arg(error));
-                             return;
+                             return;   // the entry stays: the next start re-attaches and stores it again
                          }
+                         if (m_registry)
+                             m_registry->remove(jobId);
                          Q_EMIT resultStored(jobId, listingId, score);
                      });
 }

@@ -594,46 +594,65 @@ void MainWindow::importFile(const QString &path)
 {
     const auto benchmarks = m_benchmarks;
     auto *watcher = new QFutureWatcher<ImportResult>(this);
-    ++m_importsRunning;
+    const int sequence = m_importsRequested++;
     statusBar()->showMessage(tr("Importing %1…").arg(QDir::toNativeSeparators(path)));
-    connect(watcher, &QFutureWatcher<ImportResult>::finished, this, [this, watcher, path] {
-        ImportResult result = watcher->future().takeResult();
+    connect(watcher, &QFutureWatcher<ImportResult>::finished, this, [this, watcher, path, sequence] {
+        auto parsed = std::make_shared<ParsedImport>();
+        parsed->path = path;
+        parsed->result = watcher->future().takeResult();
         watcher->deleteLater();
-        if (result.ok() && !result.listings.isEmpty()) {
-            mergeImport(path, std::move(result));
-            return;
-        }
-        --m_importsRunning;
-        onImportDone(path, result, 0, 0);
-        releaseOffThread(std::move(result));
+        m_parsedImports.insert(sequence, std::move(parsed));
+        mergeNextImport();
     });
     watcher->setFuture(QtConcurrent::run([path, benchmarks] { return ListingImporter(benchmarks).importFile(path); }));
 }
 
-void MainWindow::mergeImport(const QString &path, ImportResult result)
+void MainWindow::mergeNextImport()
+{
+    // Files parse in parallel but are merged one at a time in the order they were imported, so
+    // the later import of a listing is the one that stays, whichever file parsed faster.
+    while (!m_merging) {
+        const auto it = m_parsedImports.constFind(m_importsMerged);
+        if (it == m_parsedImports.constEnd())
+            return;
+        std::shared_ptr<ParsedImport> parsed = *it;
+        m_parsedImports.erase(it);
+        if (parsed->result.ok() && !parsed->result.listings.isEmpty()) {
+            m_merging = true;
+            mergeImport(std::move(parsed));
+            return;
+        }
+        ++m_importsMerged;
+        onImportDone(parsed->path, parsed->result, 0, 0);
+        releaseOffThread(std::move(parsed->result));
+    }
+}
+
+void MainWindow::mergeImport(std::shared_ptr<ParsedImport> parsed)
 {
     // Planned on a worker from an O(1) snapshot of the model; the GUI thread swaps the result in
-    // and appends the new rows with one insert. A plan made before another import landed is
-    // made again from the newer rows.
+    // and appends the new rows with one insert. A plan made before the rows changed otherwise
+    // (a reload) is made again from the newer rows.
     auto *watcher = new QFutureWatcher<ListingTableModel::MergePlan>(this);
-    auto shared = std::make_shared<ImportResult>(std::move(result));
-    connect(watcher, &QFutureWatcher<ListingTableModel::MergePlan>::finished, this, [this, watcher, path, shared] {
+    connect(watcher, &QFutureWatcher<ListingTableModel::MergePlan>::finished, this, [this, watcher, parsed] {
         ListingTableModel::MergePlan plan = watcher->future().takeResult();
         watcher->deleteLater();
         const int added = plan.added;
         const int updated = plan.updated;
         if (!m_listingModel->applyMerge(std::move(plan))) {
-            mergeImport(path, std::move(*shared));
+            mergeImport(parsed);
             return;
         }
-        --m_importsRunning;
+        m_merging = false;
+        ++m_importsMerged;
         rebuildCatalogAsync();
         refreshScores();
-        onImportDone(path, *shared, added, updated);
-        releaseOffThread(std::move(*shared));
+        onImportDone(parsed->path, parsed->result, added, updated);
+        releaseOffThread(std::move(parsed->result));
+        mergeNextImport();
     });
-    watcher->setFuture(QtConcurrent::run([base = m_listingModel->snapshot(), shared] {
-        return ListingTableModel::planMerge(base, shared->listings);
+    watcher->setFuture(QtConcurrent::run([base = m_listingModel->snapshot(), parsed] {
+        return ListingTableModel::planMerge(base, parsed->result.listings);
     }));
 }
 

@@ -2,6 +2,7 @@
 
 #include "config/SecretStore.h"
 #include "domain/Listing.h"
+#include "import/ImportResult.h"
 #include "imports/ImportDiagnosticsDialog.h"
 #include "jobs/Job.h"
 
@@ -128,7 +129,13 @@ private:
     void saveState();
     void loadListingsAsync();
     void onListingsLoaded(const LoadedListings &loaded);
-    void mergeImport(const QString &path, ImportResult result);
+    struct ParsedImport
+    {
+        QString path;
+        ImportResult result;
+    };
+    void mergeNextImport();
+    void mergeImport(std::shared_ptr<ParsedImport> parsed);
     void onImportDone(const QString &path, const ImportResult &result, int added, int updated);
     void rebuildCatalogAsync();
     void applyFacets(const QStringList &industries, const QStringList &states);
@@ -199,7 +206,10 @@ private:
     bool m_catalogDirty = false;
     bool m_catalogPending = false;
     int m_resumed = 0;
-    int m_importsRunning = 0;
+    int m_importsRequested = 0;   // sequence numbers handed out by importFile()
+    int m_importsMerged = 0;      // the sequence number merged next
+    bool m_merging = false;
+    QHash<int, std::shared_ptr<ParsedImport>> m_parsedImports;   // parsed, waiting for their turn
 };
 
 } // namespace dealscope::ui
