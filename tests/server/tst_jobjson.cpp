@@ -7,6 +7,8 @@
 
 #include <QTest>
 
+#include <limits>
+
 using namespace dealscope;
 using namespace dealscope::server;
 
@@ -77,8 +79,17 @@ private slots:
             job.requestId.clear();
             job.progress = 1e-7;
         }
-        if (which == 5)
+        if (which == 5) {
             job.progress = 99.99999999999999;
+            // Every kind of value a result holds, floats at the edges of the formatting rules.
+            (*job.result)["numbers"] = nlohmann::json::array({1.0 / 3, 1e-7, 1e21, 1e15, 1e16, 123456.789, -0.0, 0.0, 5e-324,
+                                                              1.7976931348623157e308, -2.5, 100.0, 0.1 + 0.2, 1e-5, 0.0001,
+                                                              std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()});
+            (*job.result)["integers"] = nlohmann::json::array({0, -1, std::numeric_limits<std::int64_t>::min(),
+                                                               std::numeric_limits<std::uint64_t>::max(), 42u});
+            (*job.result)["nested"] = {{"empty", nlohmann::json::object()}, {"none", nlohmann::json::array()}, {"null", nullptr},
+                                       {"yes", true}, {"no", false}, {"z", {{"b", 1}, {"a", "\u00e9\"\\\n\x1f end"}}}};
+        }
         for (const auto scope : {JobJsonScope::Wire, JobJsonScope::Storage})
             QCOMPARE(serializeJob(job, scope), reference(job, scope));
     }
