@@ -26,10 +26,23 @@ AnalysisController::AnalysisController(JobBackend &backend, InFlightRegistry *re
 {
     m_pendingTimer.setInterval(50);
     connect(&m_pendingTimer, &QTimer::timeout, this, &AnalysisController::checkPendingStarts);
+    m_registryFlush.setSingleShot(true);
+    m_registryFlush.setInterval(250);
+    connect(&m_registryFlush, &QTimer::timeout, this, &AnalysisController::removeStoredEntries);
+}
+
+void AnalysisController::removeStoredEntries()
+{
+    m_registryFlush.stop();
+    const QStringList ids = std::exchange(m_storedEntries, {});
+    for (const QString &id : ids)
+        m_registry->remove(id);
 }
 
 AnalysisController::~AnalysisController()
 {
+    if (m_registry)
+        removeStoredEntries();   // stored: they must not be resumed at the next start
     // Trackers are children; deleting them first keeps them from outliving the registry and backend.
     qDeleteAll(m_trackers);
     m_trackers.clear();
@@ -163,8 +176,13 @@ void AnalysisController::onFinished(const Job &job)
                                                   tr("The result could not be saved to the library: %1").arg(error));
                              return;   // the entry stays: the next start re-attaches and stores it again
                          }
-                         if (m_registry)
-                             m_registry->remove(jobId);
+                         if (m_registry) {
+                             // Batched: each registry change rewrites the settings file (with an
+                             // fsync) on this thread; one rewrite for many stored results.
+                             m_storedEntries.append(jobId);
+                             if (!m_registryFlush.isActive())
+                                 m_registryFlush.start();
+                         }
                          Q_EMIT resultStored(jobId, listingId, score);
                      });
 }

@@ -8,6 +8,7 @@
 #include <QObject>
 #include <QSet>
 #include <QString>
+#include <QStringList>
 #include <QTimer>
 
 #include <nlohmann/json.hpp>
@@ -63,6 +64,7 @@ private:
     JobTracker *ensureTracker(const QString &listingId, const QString &analysisType);
     void onFinished(const Job &job);
     void checkPendingStarts();
+    void removeStoredEntries();
 
     JobBackend &m_backend;
     InFlightRegistry *m_registry;
@@ -71,6 +73,8 @@ private:
     QHash<QString, JobTracker *> m_trackers;   // key: listingId + '\n' + analysisType
     QSet<QString> m_pendingStarts;
     QTimer m_pendingTimer;
+    QStringList m_storedEntries;   // stored results whose in-flight entries go with the next flush
+    QTimer m_registryFlush;
 };
 
 } // namespace dealscope::ui
