@@ -29,6 +29,7 @@
 #include <QDialogButtonBox>
 #include <QDirIterator>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -547,6 +548,31 @@ private Q_SLOTS:
         QCOMPARE(state->currentData().toString(), u"FL"_s);
         QCOMPARE(w->listingView()->model()->rowCount(), 2);
         QCOMPARE(w->listingPanel()->listingId(), u"N9"_s);
+    }
+
+    void closingRightAfterAnalysesFinishResumesNothing()
+    {
+        {
+            auto w = makeWindow();
+            QVERIFY(waitLoaded(*w));
+            int finished = 0;
+            QEventLoop loop;
+            connect(w.get(), &MainWindow::analysisFinished, &loop, [&] {
+                if (++finished == 4)
+                    loop.quit();
+            });
+            QTimer::singleShot(20000, &loop, &QEventLoop::quit);
+            for (const QString &id : {u"L1"_s, u"L2"_s, u"L3"_s, u"L5"_s})
+                w->startAnalysis(id, u"risk_assessment"_s);
+            loop.exec();
+            QCOMPARE(finished, 4);
+            // Closed at once: the last result is still on its way to the library.
+        }
+        auto again = makeWindow();
+        QVERIFY(waitLoaded(*again));
+        QCOMPARE(again->resumedCount(), 0);
+        QCOMPARE(again->library().count(), 4);
+        QVERIFY(!readFile(ini()).contains("jobId"));
     }
 
     void libraryViewShowsResultsStoredOnTheStorageThread()

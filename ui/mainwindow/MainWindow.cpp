@@ -193,6 +193,10 @@ MainWindow::~MainWindow()
     saveState();
     // Order matters: trackers (controller) before the backend they watch, the backend before the
     // engine and registry it uses.
+    // Results still being written land first, so their in-flight entries go with them and the
+    // next start does not resume analyses that are already in the library.
+    m_libraryWriter->waitForIdle();
+    QCoreApplication::sendPostedEvents(m_libraryWriter.get(), QEvent::MetaCall);
     delete m_controller;
     m_controller = nullptr;
     m_loadWatcher.waitForFinished();
