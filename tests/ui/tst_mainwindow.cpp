@@ -5,7 +5,9 @@
 #include "common/Failpoints.h"
 #include "common/Format.h"
 #include "config/AppSettings.h"
+#include "benchmarks/BenchmarkTable.h"
 #include "domain/ListingCatalog.h"
+#include "generate/ListingGenerator.h"
 #include "imports/ImportDiagnosticsDialog.h"
 #include "jobs/JobListModel.h"
 #include "jobs/InFlightRegistry.h"
@@ -42,6 +44,7 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QThreadPool>
 #include <QTest>
 #include <QTimer>
 
@@ -573,6 +576,31 @@ private Q_SLOTS:
         QCOMPARE(again->resumedCount(), 0);
         QCOMPARE(again->library().count(), 4);
         QVERIFY(!readFile(ini()).contains("jobId"));
+    }
+
+    void destroyedWhileImportingAndSorting()
+    {
+        // A big file: parsing, merging, sorting and the catalog rebuild are all still running on
+        // workers when the window goes. Nothing may touch it afterwards (ASan would say so).
+        const QString file = m_dir->filePath(u"big.csv"_s);
+        writeFile(file, ListingGenerator::toCsv(ListingGenerator(BenchmarkTable::builtin(), 7).generate(20000)));
+        for (int delayMs : {0, 150, 400}) {
+            auto w = makeWindow();
+            QVERIFY(waitLoaded(*w));
+            w->listingView()->sortByColumn(ListingTableModel::ColTitle, Qt::DescendingOrder);
+            w->importFile(file);
+            w->importFile(file);
+            QTest::qWait(delayMs);
+            w->listingView()->sortByColumn(ListingTableModel::ColAsking, Qt::AscendingOrder);
+            QTest::keyClicks(w->searchEdit(), u"shop"_s);
+            w.reset();
+            QTest::qWait(50);
+        }
+        QThreadPool::globalInstance()->waitForDone();
+        // The last window got far enough to save the listings, or not: either way the next start works.
+        auto again = makeWindow();
+        QVERIFY(waitLoaded(*again));
+        QVERIFY(again->listingModel()->rowCount() >= 6);
     }
 
     void libraryViewShowsResultsStoredOnTheStorageThread()
