@@ -113,6 +113,25 @@ private Q_SLOTS:
         QCOMPARE(shownIds(*m_proxy), (QStringList{u"E"_s, u"C"_s}));
     }
 
+    void aStaleSortIsNotReusedForAnotherColumn()
+    {
+        m_proxy->setState(u"TX"_s);
+        QVERIFY(settle());
+        // The title sort finishes and is posted, then "unsorted" supersedes it before the posted
+        // result is handled: that order must not be remembered as the unsorted one.
+        m_proxy->sort(ListingTableModel::ColTitle, Qt::AscendingOrder);
+        m_proxy->waitForWorker();
+        m_proxy->sort(-1);
+        QVERIFY(settle());
+        QCOMPARE(shownIds(*m_proxy), (QStringList{u"A"_s, u"B"_s, u"D"_s}));
+        m_proxy->setSearchText(u"a"_s);   // filters again, reusing whatever order is remembered
+        QVERIFY(settle());
+        QCOMPARE(shownIds(*m_proxy), (QStringList{u"A"_s, u"B"_s, u"D"_s}));
+        m_proxy->sort(ListingTableModel::ColTitle, Qt::AscendingOrder);
+        QVERIFY(settle());
+        QCOMPARE(shownIds(*m_proxy), (QStringList{u"B"_s, u"D"_s, u"A"_s}));
+    }
+
     void filtersCombineAndApplyToTheSortedRows()
     {
         m_proxy->sort(ListingTableModel::ColTitle, Qt::AscendingOrder);

@@ -308,20 +308,23 @@ void ListingFilterProxy::requestRefresh()
         mapping->searchTexts = std::move(texts);
         if (stop())
             return;
+        const int sortColumn = r.sortColumn;
+        const Qt::SortOrder sortOrder = r.order;
         // The snapshot's references are dropped here, on the worker, not on the GUI thread.
         r = Request{};
         QMetaObject::invokeMethod(
             this,
-            [this, generation, version, listingsVersion, mapping = std::move(mapping)]() mutable {
-                // Kept even when this result is superseded: the next request can use them.
+            [this, generation, version, listingsVersion, sortColumn, sortOrder, mapping = std::move(mapping)]() mutable {
+                // Kept even when this result is superseded: the next request can use them, so
+                // they are labelled with what they were computed for, not with what is asked now.
                 if (mapping->searchTexts && listingsVersion == m_listingsVersion) {
                     m_searchTexts = mapping->searchTexts;
                     m_searchTextsVersion = listingsVersion;
                 }
                 if (mapping->order && version == m_dataVersion) {
                     m_order = mapping->order;
-                    m_orderColumn = m_sortColumn;
-                    m_orderOrder = m_sortOrder;
+                    m_orderColumn = sortColumn;
+                    m_orderOrder = sortOrder;
                     m_orderVersion = version;
                 }
                 applyMapping(generation, std::move(mapping));
@@ -453,6 +456,11 @@ int ListingFilterProxy::rowCount(const QModelIndex &parent) const
 int ListingFilterProxy::columnCount(const QModelIndex &parent) const
 {
     return parent.isValid() || !sourceModel() ? 0 : sourceModel()->columnCount();
+}
+
+void ListingFilterProxy::waitForWorker()
+{
+    m_pool.waitForDone();
 }
 
 bool ListingFilterProxy::hasChildren(const QModelIndex &parent) const

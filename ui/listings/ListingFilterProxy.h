@@ -63,6 +63,8 @@ public:
 
     // True while a requested mapping is being computed (the shown rows are the previous ones).
     bool isPending() const { return m_pending; }
+    // Blocks until the worker is idle; its result is then posted but not applied yet (tests).
+    void waitForWorker();
 
     void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
 
