@@ -256,6 +256,16 @@ private Q_SLOTS:
         QCOMPARE(changed.at(0).at(0).value<QModelIndex>().row(), 1);   // B's row in the proxy
         QTest::qWait(400);
         QCOMPARE(applied.size(), 0);
+        // Sorting by score again uses the scores of now, not an order remembered from before.
+        m_proxy->sort(ListingTableModel::ColScore, Qt::DescendingOrder);
+        QVERIFY(settle());
+        QCOMPARE(shownIds(*m_proxy), (QStringList{u"E"_s, u"C"_s, u"A"_s, u"B"_s, u"D"_s}));   // B now 1
+        m_proxy->sort(-1);   // unsorted, unfiltered: applied at once, the score order stays remembered
+        QVERIFY(!m_proxy->isPending());
+        m_model->setScores({{u"D"_s, 100.0}, {u"A"_s, 0.0}});
+        m_proxy->sort(ListingTableModel::ColScore, Qt::DescendingOrder);
+        QVERIFY(settle());
+        QCOMPARE(shownIds(*m_proxy), (QStringList{u"D"_s, u"A"_s, u"B"_s, u"C"_s, u"E"_s}));
     }
 
     void scoreCellShowsRunningStateAndTheLatestScores()

@@ -163,7 +163,6 @@ void ListingFilterProxy::setSourceModel(QAbstractItemModel *model)
     m_proxyOf.clear();
     m_order.reset();
     m_searchTexts.reset();
-    ++m_dataVersion;
     ++m_listingsVersion;
     if (model) {
         connect(model, &QAbstractItemModel::dataChanged, this, &ListingFilterProxy::onSourceDataChanged);
@@ -253,17 +252,19 @@ void ListingFilterProxy::requestRefresh()
     r.filters = m_filters;
     r.sortColumn = m_sortColumn;
     r.order = m_sortOrder;
-    if (m_order && m_orderColumn == m_sortColumn && m_orderOrder == m_sortOrder && m_orderVersion == m_dataVersion
+    if (m_order && m_orderColumn == m_sortColumn && m_orderOrder == m_sortOrder
+        && m_orderListingsVersion == m_listingsVersion
+        && (m_sortColumn != ListingTableModel::ColScore || m_orderScoresVersion == m_scoresVersion)
         && qsizetype(m_order->size()) == n)
         r.order0 = m_order;
     if (m_searchTexts && m_searchTextsVersion == m_listingsVersion && qsizetype(m_searchTexts->size()) == n)
         r.searchTexts = m_searchTexts;
-    const quint64 version = m_dataVersion;
     const quint64 listingsVersion = m_listingsVersion;
+    const quint64 scoresVersion = m_scoresVersion;
     m_pending = true;
 
     const auto latest = m_latest;
-    m_pool.start([this, r = std::move(r), generation, latest, version, listingsVersion]() mutable {
+    m_pool.start([this, r = std::move(r), generation, latest, listingsVersion, scoresVersion]() mutable {
         const auto stop = [&] { return latest->load() != generation; };
         auto mapping = std::make_shared<Mapping>();
         const qsizetype count = r.listings.size();
@@ -314,18 +315,19 @@ void ListingFilterProxy::requestRefresh()
         r = Request{};
         QMetaObject::invokeMethod(
             this,
-            [this, generation, version, listingsVersion, sortColumn, sortOrder, mapping = std::move(mapping)]() mutable {
+            [this, generation, listingsVersion, scoresVersion, sortColumn, sortOrder, mapping = std::move(mapping)]() mutable {
                 // Kept even when this result is superseded: the next request can use them, so
                 // they are labelled with what they were computed for, not with what is asked now.
                 if (mapping->searchTexts && listingsVersion == m_listingsVersion) {
                     m_searchTexts = mapping->searchTexts;
                     m_searchTextsVersion = listingsVersion;
                 }
-                if (mapping->order && version == m_dataVersion) {
+                if (mapping->order && listingsVersion == m_listingsVersion) {
                     m_order = mapping->order;
                     m_orderColumn = sortColumn;
                     m_orderOrder = sortOrder;
-                    m_orderVersion = version;
+                    m_orderListingsVersion = listingsVersion;
+                    m_orderScoresVersion = scoresVersion;
                 }
                 applyMapping(generation, std::move(mapping));
             },
@@ -396,11 +398,13 @@ void ListingFilterProxy::onSourceDataChanged(const QModelIndex &topLeft, const Q
     }
     // Only the score column changes while analyses run: it matters only when sorted by it.
     const bool scoreOnly = topLeft.column() == ListingTableModel::ColScore && bottomRight.column() == ListingTableModel::ColScore;
-    if (scoreOnly && m_sortColumn != ListingTableModel::ColScore)
-        return;
-    ++m_dataVersion;
-    if (!scoreOnly)
+    if (scoreOnly) {
+        ++m_scoresVersion;
+        if (m_sortColumn != ListingTableModel::ColScore)
+            return;
+    } else {
         ++m_listingsVersion;
+    }
     if ((!m_filters.isEmpty() || m_sortColumn >= 0) && !m_dataRefresh.isActive())
         m_dataRefresh.start();
 }
@@ -414,7 +418,6 @@ void ListingFilterProxy::onSourceRowsInserted(int first, int last)
             src += count;
     }
     m_proxyOf.insert(m_proxyOf.begin() + qBound(0, first, int(m_proxyOf.size())), size_t(count), -1);
-    ++m_dataVersion;
     ++m_listingsVersion;
     requestRefresh();
 }
@@ -425,7 +428,6 @@ void ListingFilterProxy::onSourceReset()
     m_proxyOf.assign(size_t(sourceModel() ? sourceModel()->rowCount() : 0), -1);
     m_order.reset();
     m_searchTexts.reset();
-    ++m_dataVersion;
     ++m_listingsVersion;
     endResetModel();
     requestRefresh();

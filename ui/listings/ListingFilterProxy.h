@@ -103,9 +103,10 @@ private:
     std::shared_ptr<const std::vector<int>> m_order;
     int m_orderColumn = -1;
     Qt::SortOrder m_orderOrder = Qt::AscendingOrder;
-    quint64 m_orderVersion = 0;
-    quint64 m_dataVersion = 1;     // bumped whenever the listings (or sorted-by scores) change
+    quint64 m_orderListingsVersion = 0;
+    quint64 m_orderScoresVersion = 0;
     quint64 m_listingsVersion = 1; // bumped whenever the listings change
+    quint64 m_scoresVersion = 1;   // bumped whenever a score changes
     // ListingQuery::searchText of every row, made by the first search and kept while the listings last.
     std::shared_ptr<const std::vector<QString>> m_searchTexts;
     quint64 m_searchTextsVersion = 0;
