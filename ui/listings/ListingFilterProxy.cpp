@@ -136,7 +136,6 @@ ListingFilterProxy::ListingFilterProxy(QObject *parent)
     m_pool.setMaxThreadCount(1);
     m_pool.setObjectName(QStringLiteral("dealscope-listing-sort"));
     m_dataRefresh.setSingleShot(true);
-    m_dataRefresh.setInterval(300);
     connect(&m_dataRefresh, &QTimer::timeout, this, &ListingFilterProxy::requestRefresh);
 }
 
@@ -405,8 +404,13 @@ void ListingFilterProxy::onSourceDataChanged(const QModelIndex &topLeft, const Q
     } else {
         ++m_listingsVersion;
     }
-    if ((!m_filters.isEmpty() || m_sortColumn >= 0) && !m_dataRefresh.isActive())
-        m_dataRefresh.start();
+    if (m_filters.isEmpty() && m_sortColumn < 0)
+        return;
+    // Scores land all the time while analyses run: re-sorting by them once a second is enough
+    // to follow, and spares the view a 100k-row layout change every few hundred ms.
+    const int delayMs = scoreOnly ? 1000 : 300;
+    if (!m_dataRefresh.isActive() || m_dataRefresh.remainingTime() > delayMs)
+        m_dataRefresh.start(delayMs);
 }
 
 void ListingFilterProxy::onSourceRowsInserted(int first, int last)
