@@ -9,6 +9,7 @@
 #include "listings/ListingFilterProxy.h"
 #include "listings/ListingTableModel.h"
 #include "mainwindow/AnalysisController.h"
+#include "library/LibraryModel.h"
 #include "library/LibraryView.h"
 #include "mainwindow/MainWindow.h"
 #include "config/AppSettings.h"
@@ -293,6 +294,8 @@ int main(int argc, char *argv[])
     // The Library tab in front: it queries the results as they are stored.
     window.tabs()->setCurrentWidget(window.libraryView());
     round("500 analyses, Library tab shown:", 2 * analyses);
+    report("Library view refresh (all stored results)", measure([&] { window.libraryView()->refresh(); }, [] { return true; }),
+           u"   -> %1 rows"_s.arg(window.libraryView()->model()->rowCount()));
     std::printf("WORST GUI-thread stall over every measured operation: %.1f ms\n", worstOverall);
     std::printf("load average at the end: %s\n", qPrintable(loadAverage()));
     return 0;

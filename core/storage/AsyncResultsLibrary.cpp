@@ -90,6 +90,19 @@ void AsyncResultsLibrary::latestScores(QObject *context, ScoresCallback done)
     });
 }
 
+void AsyncResultsLibrary::search(const ResultQuery &query, QObject *context, SearchCallback done)
+{
+    if (!m_library || !done)
+        return;
+    post([this, library = m_library, query, context = QPointer<QObject>(context), done = std::move(done)] {
+        QList<StoredResult> rows = library->search(query);
+        QMetaObject::invokeMethod(this, [context, done, rows = std::move(rows)] {
+            if (context)
+                done(rows);
+        }, Qt::QueuedConnection);
+    });
+}
+
 void AsyncResultsLibrary::waitForIdle()
 {
     QSemaphore done;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "storage/ResultsLibrary.h"
+
 #include <QHash>
 #include <QObject>
 #include <QPointer>
@@ -13,8 +15,6 @@
 class QThread;
 
 namespace dealscope {
-
-class ResultsLibrary;
 
 // The results library's writes and whole-table reads on a storage thread of their own, so an
 // analysis finishing (or 500 of them) never waits for SQLite on the GUI thread. Requests run in
@@ -43,6 +43,10 @@ public:
     using ScoresCallback = std::function<void(const QHash<QString, double> &scores)>;
     // ResultsLibrary::latestScores() on the storage thread.
     void latestScores(QObject *context, ScoresCallback done);
+
+    using SearchCallback = std::function<void(const QList<StoredResult> &rows)>;
+    // ResultsLibrary::search() on the storage thread (after the writes asked for before it).
+    void search(const ResultQuery &query, QObject *context, SearchCallback done);
 
     // Blocks until every request made so far is done (tests and shutdown only).
     void waitForIdle();

@@ -77,6 +77,29 @@ private Q_SLOTS:
         QTRY_VERIFY(answered);
         QCOMPARE(scores.size(), 1);
         QCOMPARE(scores.value(u"L1"_s), 40.0);
+
+        // A search asked right after a write sees it.
+        lib.store(job("j3", "L7", 90, 3000), listing("L7", "Boise Print Shop"), this, {});
+        QList<StoredResult> rows;
+        answered = false;
+        ResultQuery query;
+        query.text = u"print"_s;
+        lib.search(query, this, [&](const QList<StoredResult> &r) {
+            rows = r;
+            answered = true;
+        });
+        QTRY_VERIFY(answered);
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows.at(0).jobId, u"j3"_s);
+        QCOMPARE(rows.at(0).listingTitle, u"Boise Print Shop"_s);
+        answered = false;
+        lib.search({}, this, [&](const QList<StoredResult> &r) {
+            rows = r;
+            answered = true;
+        });
+        QTRY_VERIFY(answered);
+        QCOMPARE(rows.size(), 3);
+        QCOMPARE(rows.at(0).jobId, u"j3"_s);   // newest first
     }
 
     void reportsAFailedWrite()

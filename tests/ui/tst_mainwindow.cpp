@@ -641,6 +641,8 @@ private Q_SLOTS:
         QVERIFY(stored.wait(20000));
         QTRY_COMPARE(w->library().count(), 3);
         w->tabs()->setCurrentWidget(w->libraryView());
+        QVERIFY(w->libraryView()->isRefreshing());   // searched on the storage thread
+        QTRY_VERIFY(!w->libraryView()->isRefreshing());
         QCOMPARE(w->libraryView()->model()->rowCount(), 3);
         // And the listings table shows the stored score.
         const int row = w->listingModel()->rowOf(u"L3"_s);
@@ -694,7 +696,7 @@ private Q_SLOTS:
         // The library view finds them offline.
         w->tabs()->setCurrentWidget(w->libraryView());
         w->libraryView()->refresh();
-        QCOMPARE(w->libraryView()->model()->rowCount(), 3);
+        QTRY_COMPARE(w->libraryView()->model()->rowCount(), 3);
         QTest::keyClicks(w->libraryView()->searchEdit(), u"pizza"_s);
         QTRY_COMPARE(w->libraryView()->model()->rowCount(), 1);
         w->libraryView()->table()->setCurrentIndex(w->libraryView()->model()->index(0, 0));
@@ -702,7 +704,7 @@ private Q_SLOTS:
         QVERIFY(w->libraryView()->resultView()->reportText().contains(u"Denver Pizza Shop"_s));
         w->libraryView()->deleteSelected();
         QCOMPARE(w->library().count(), 2);
-        QCOMPARE(w->libraryView()->model()->rowCount(), 0);
+        QTRY_COMPARE(w->libraryView()->model()->rowCount(), 0);
     }
 
     void settingsPersistAndNoSecretInTheIni()

@@ -3,6 +3,7 @@
 #include "common/Format.h"
 #include "library/LibraryModel.h"
 #include "results/ResultView.h"
+#include "storage/AsyncResultsLibrary.h"
 #include "storage/ResultsLibrary.h"
 
 #include <QComboBox>
@@ -25,9 +26,10 @@ using namespace Qt::Literals::StringLiterals;
 
 namespace dealscope::ui {
 
-LibraryView::LibraryView(ResultsLibrary &library, QWidget *parent)
+LibraryView::LibraryView(ResultsLibrary &library, AsyncResultsLibrary *async, QWidget *parent)
     : QWidget(parent)
     , m_library(library)
+    , m_async(async)
     , m_model(new LibraryModel(this))
 {
     setObjectName(u"libraryView"_s);
@@ -128,7 +130,21 @@ void LibraryView::refresh()
     q.toMs = m_to->date().endOfDay().toMSecsSinceEpoch();
     if (m_minScore->value() > 0)
         q.minScore = m_minScore->value();
-    m_model->setRows(m_library.search(q));
+    if (!m_async) {
+        m_model->setRows(m_library.search(q));
+        Q_EMIT refreshed();
+        return;
+    }
+    // Up to a thousand rows read while results stream in: on the storage thread, not this one.
+    const quint64 generation = ++m_generation;
+    ++m_searching;
+    m_async->search(q, this, [this, generation](const QList<StoredResult> &rows) {
+        --m_searching;
+        if (generation != m_generation)
+            return;   // a newer search is on its way
+        m_model->setRows(rows);
+        Q_EMIT refreshed();
+    });
 }
 
 QString LibraryView::selectedJobId() const

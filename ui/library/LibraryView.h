@@ -10,6 +10,7 @@ class QSpinBox;
 class QTableView;
 
 namespace dealscope {
+class AsyncResultsLibrary;
 class ResultsLibrary;
 }
 
@@ -24,9 +25,11 @@ class LibraryView final : public QWidget
 {
     Q_OBJECT
 public:
-    explicit LibraryView(ResultsLibrary &library, QWidget *parent = nullptr);
+    // With `async`, searches run on the library's storage thread and land with refreshed().
+    explicit LibraryView(ResultsLibrary &library, AsyncResultsLibrary *async = nullptr, QWidget *parent = nullptr);
 
     void refresh();
+    bool isRefreshing() const { return m_searching > 0; }
     QTableView *table() const { return m_table; }
     ResultView *resultView() const { return m_result; }
     QLineEdit *searchEdit() const { return m_search; }
@@ -38,10 +41,16 @@ public:
     void deleteSelected();
     void exportAll();
 
+Q_SIGNALS:
+    void refreshed();
+
 private:
     QString selectedJobId() const;
 
     ResultsLibrary &m_library;
+    AsyncResultsLibrary *m_async;
+    quint64 m_generation = 0;   // the newest search; older answers are dropped
+    int m_searching = 0;
     LibraryModel *m_model;
     QLineEdit *m_search;
     QComboBox *m_type;

@@ -322,7 +322,7 @@ void MainWindow::buildUi()
     right->setSizes({330, 470});
     m_tabs->addTab(listingsTab, tr("&Listings"));
 
-    m_libraryView = new LibraryView(*m_library, m_tabs);
+    m_libraryView = new LibraryView(*m_library, m_libraryWriter.get(), m_tabs);
     m_tabs->addTab(m_libraryView, tr("Li&brary"));
 
     m_jobsDock = new JobsDock(m_jobModel, this);
