@@ -228,6 +228,44 @@ private Q_SLOTS:
         QCOMPARE(store->finish(*next, JobStatus::Succeeded, nlohmann::json::object(), {}), WriteResult::Ok);
     }
 
+    void cancelWinsOverLateFinishAndRelease_data() { addKinds(); }
+    void cancelWinsOverLateFinishAndRelease()
+    {
+        QFETCH(QString, kind);
+        auto store = makeStore(kind);
+        const auto a = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
+        const auto b = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L2")), false);
+        QList<Lease> leases;
+        QVERIFY(waitFor([&] {
+            if (auto l = store->claim(QStringLiteral("w1"), 200))
+                leases.append(*l);
+            return leases.size() >= 2;
+        }, 5000));
+        for (const Lease &l : leases)
+            QCOMPARE(store->cancel(QStringLiteral("acme"), l.job.id).outcome, CancelOutcome::Requested);
+        // A finish that arrives after the accepted cancel does not overwrite it.
+        QCOMPARE(store->finish(leases[0], JobStatus::Succeeded, nlohmann::json{{"score", 1}}, {}), WriteResult::CancelRequested);
+        QVERIFY(leases[0].ended);
+        // Nor does a hand-back: the job is not queued again but canceled.
+        store->release(leases[1]);
+        QVERIFY(leases[1].ended);
+        for (const Lease &l : leases) {
+            const auto job = store->get(l.job.id);
+            QCOMPARE(job->status, JobStatus::Canceled);
+            QCOMPARE(job->error, QStringLiteral("canceled by user"));
+            QVERIFY(job->cancelRequested);
+            QVERIFY(!job->result);
+            QCOMPARE(job->attempt, 1);
+        }
+        QVERIFY(store->claim(QStringLiteral("w2"), 300) == std::nullopt);
+        QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("running")), 0);
+        QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("queued")), 0);
+        QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("canceled")), 2);
+        QCOMPARE(store->progress(leases[0], 90, {}), WriteResult::LeaseLost);
+        Q_UNUSED(a);
+        Q_UNUSED(b);
+    }
+
     void checkpointsBelongToTheLeaseHolder_data() { addKinds(); }
     void checkpointsBelongToTheLeaseHolder()
     {
@@ -404,8 +442,8 @@ private Q_SLOTS:
         QVERIFY(store->claimBatch(QStringLiteral("w2"), 100, 10).isEmpty());
         QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("running")), 5);
 
-        // A cancel of one running job: its terminal write still lands (finish is not a progress
-        // write), the others' too, all in one call.
+        // A cancel of one running job wins over its late (held-back) finish: that job ends
+        // canceled with the flag kept; the others' terminal writes land, all in one call.
         QCOMPARE(store->cancel(QStringLiteral("acme"), leases[1].job.id).outcome, CancelOutcome::Requested);
         QList<FinishRequest> done;
         for (int i = 0; i < leases.size(); ++i)
@@ -414,10 +452,17 @@ private Q_SLOTS:
                                       i == 4 ? QStringLiteral("boom") : QString()});
         store->finishMany(done);
         for (int i = 0; i < done.size(); ++i) {
-            QCOMPARE(done[i].outcome, WriteResult::Ok);
+            QCOMPARE(done[i].outcome, i == 1 ? WriteResult::CancelRequested : WriteResult::Ok);
             QVERIFY(done[i].lease.ended);
             const auto job = store->get(leases[i].job.id);
-            if (i == 4) {
+            if (i == 1) {
+                QCOMPARE(done[i].to, JobStatus::Canceled);
+                QCOMPARE(job->status, JobStatus::Canceled);
+                QCOMPARE(job->error, QStringLiteral("canceled by user"));
+                QVERIFY(job->cancelRequested);
+                QVERIFY(!job->result);
+                QVERIFY(job->finishedAt);
+            } else if (i == 4) {
                 QCOMPARE(job->status, JobStatus::Failed);
                 QCOMPARE(job->error, QStringLiteral("boom"));
             } else {
@@ -426,7 +471,8 @@ private Q_SLOTS:
             }
         }
         QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("running")), 0);
-        QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("succeeded")), 4);
+        QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("succeeded")), 3);
+        QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("canceled")), 2);
         // The wire JSON every status answer is made of: the owner's only, without the owner.
         const auto wire = store->getManyWire(QStringLiteral("acme"), {leases[0].job.id, ids[2], QStringLiteral("AAAAAAAAAAAAAAAAAAAAA")});
         QCOMPARE(wire.size(), 3);

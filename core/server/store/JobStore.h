@@ -15,6 +15,9 @@
 
 namespace dealscope::server {
 
+// The error of a job canceled by its user (SPEC §3), the same text as the local runner's.
+inline QString canceledByUser() { return QStringLiteral("canceled by user"); }
+
 struct StoreSettings final
 {
     qint64 completedTtlSecs = 3600;   // terminal jobs expire this long after finishing
@@ -146,13 +149,23 @@ public:
     virtual WriteResult progress(Lease &lease, double progress, const QString &partialOutput) = 0;
     // Renews the lease; also reports a cancel request made through any API process.
     virtual WriteResult heartbeat(Lease &lease) = 0;
+    // The terminal write. A cancel accepted meanwhile wins (SPEC §3, no lost update): a job with
+    // cancelRequested ends canceled ("canceled by user", the flag kept) whatever `to` was, and
+    // the answer is CancelRequested (lease ended) instead of Ok.
     virtual WriteResult finish(Lease &lease, JobStatus to, std::optional<nlohmann::json> result, const QString &error) = 0;
     // Several terminal writes at once, each exactly like finish() (the Redis store sends them in
-    // one round trip); sets each request's outcome.
+    // one round trip); sets each request's outcome, and `to`/`error` to what was stored when a
+    // cancel won.
     virtual void finishMany(QList<FinishRequest> &requests)
     {
-        for (auto &r : requests)
+        for (auto &r : requests) {
             r.outcome = finish(r.lease, r.to, std::move(r.result), r.error);
+            if (r.outcome == WriteResult::CancelRequested) {
+                r.to = JobStatus::Canceled;
+                r.result.reset();
+                r.error = canceledByUser();
+            }
+        }
     }
     // A transient failure: running → queued with attempt + 1; the worker keeps the lease and
     // runs it again with resume() after its backoff.
@@ -163,6 +176,7 @@ public:
     virtual WriteResult saveCheckpoint(Lease &lease, const nlohmann::json &checkpoint) = 0;
     virtual std::optional<nlohmann::json> loadCheckpoint(const QString &jobId) = 0;
     // Shutdown: hand the job back to the queue (running → queued, attempt + 1) for another worker.
+    // A job with an accepted cancel request is not handed back but ends canceled.
     virtual void release(Lease &lease) = 0;
     // Wakes claim() waiters (shutdown).
     virtual void interruptClaims() = 0;

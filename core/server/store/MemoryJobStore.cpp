@@ -278,6 +278,7 @@ WriteResult MemoryJobStore::heartbeat(Lease &lease)
 WriteResult MemoryJobStore::finish(Lease &lease, JobStatus to, std::optional<nlohmann::json> result, const QString &error)
 {
     const qint64 now = nowMs();
+    bool canceled = false;
     {
         std::lock_guard lock(m_mutex);
         Job *job = leasedJobLocked(lease);
@@ -287,9 +288,17 @@ WriteResult MemoryJobStore::finish(Lease &lease, JobStatus to, std::optional<nlo
         }
         const JobStatus from = job->status;
         Job next = *job;   // a running job: no result to copy
+        // A cancel accepted while the job ran (or waited) wins over a late finish.
+        if (job->cancelRequested && to != JobStatus::Canceled) {
+            to = JobStatus::Canceled;
+            result.reset();
+            canceled = true;
+        }
         if (JobStateMachine::transition(next, to, now))
             return WriteResult::LeaseLost;
-        if (to == JobStatus::Succeeded) {
+        if (canceled) {
+            next.error = canceledByUser();
+        } else if (to == JobStatus::Succeeded) {
             next.progress = 100;
             next.error.clear();
         } else {
@@ -308,7 +317,7 @@ WriteResult MemoryJobStore::finish(Lease &lease, JobStatus to, std::optional<nlo
         countLocked(from, to);
     }
     notifyChanged(lease.job.id);
-    return WriteResult::Ok;
+    return canceled ? WriteResult::CancelRequested : WriteResult::Ok;
 }
 
 WriteResult MemoryJobStore::retryLater(Lease &lease, const QString &error)
@@ -376,22 +385,37 @@ std::optional<nlohmann::json> MemoryJobStore::loadCheckpoint(const QString &jobI
 
 void MemoryJobStore::release(Lease &lease)
 {
+    bool handedBack = false;
     {
         std::lock_guard lock(m_mutex);
         Job *job = leasedJobLocked(lease);
         lease.ended = true;
         if (!job)
             return;
-        if (job->status == JobStatus::Running) {
-            JobStateMachine::transition(*job, JobStatus::Queued, nowMs());
-            countLocked(JobStatus::Running, JobStatus::Queued);
+        const JobStatus from = job->status;
+        const qint64 now = nowMs();
+        if (job->cancelRequested) {
+            // An accepted cancel is not handed back to the queue: the job ends canceled.
+            JobStateMachine::transition(*job, JobStatus::Canceled, now);
+            job->error = canceledByUser();
+            m_wire.insert(job->id, serializeJob(*job, JobJsonScope::Wire));
+            m_checkpoints.remove(job->id);
+            m_expiresAt.insert(job->id, now + m_settings.completedTtlSecs * 1000);
+            countLocked(from, JobStatus::Canceled);
+        } else {
+            if (from == JobStatus::Running) {
+                JobStateMachine::transition(*job, JobStatus::Queued, now);
+                countLocked(JobStatus::Running, JobStatus::Queued);
+            }
+            m_wire.remove(job->id);
+            m_queue.push_front(job->id);
+            handedBack = true;
         }
         m_leases.remove(job->id);
-        m_wire.remove(job->id);
-        m_queue.push_front(job->id);
         lease.job = *job;
     }
-    m_queueChanged.notify_one();
+    if (handedBack)
+        m_queueChanged.notify_one();
     notifyChanged(lease.job.id);
 }
 

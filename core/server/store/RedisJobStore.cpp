@@ -614,10 +614,32 @@ WriteResult RedisJobStore::finish(Lease &lease, JobStatus to, std::optional<nloh
         next.result = std::move(result);
     else
         next.error = error;
-    const WriteResult r = leasedWrite(lease, std::move(next), "finish");
+    WriteResult r = leasedWrite(lease, std::move(next), "finish");
+    if (r == WriteResult::CancelRequested)
+        r = finishCanceled(lease);
     if (r == WriteResult::Ok)
         lease.ended = true;
     return r;
+}
+
+Job RedisJobStore::canceledJob(const Lease &lease)
+{
+    Job next = lease.job;
+    next.cancelRequested = true;
+    JobStateMachine::transition(next, JobStatus::Canceled, nowMs());
+    next.error = canceledByUser();
+    return next;
+}
+
+WriteResult RedisJobStore::finishCanceled(Lease &lease)
+{
+    // The script refused the write because a cancel was accepted meanwhile; only the lease holder
+    // writes a running job, so writing it canceled now cannot race with another writer.
+    const WriteResult r = leasedWrite(lease, canceledJob(lease), "finish");
+    if (r != WriteResult::Ok)
+        return WriteResult::LeaseLost;
+    lease.ended = true;
+    return WriteResult::CancelRequested;
 }
 
 void RedisJobStore::finishMany(QList<FinishRequest> &requests)
@@ -656,11 +678,38 @@ void RedisJobStore::finishMany(QList<FinishRequest> &requests)
         args += call.args;
     }
     const RedisValue reply = conn().eval(m_leased, keys, args);
+    QList<qsizetype> canceled;
     for (qsizetype k = 0; k < sent.size(); ++k) {
         FinishRequest &r = requests[sent[k]];
         r.outcome = leasedWriteDone(r.lease, std::move(nexts[size_t(k)]), reply.isError() ? reply : reply.elements.value(k));
         if (r.outcome == WriteResult::Ok)
             r.lease.ended = true;
+        else if (r.outcome == WriteResult::CancelRequested)
+            canceled.append(sent[k]);
+    }
+    if (canceled.isEmpty())
+        return;
+    // Jobs whose cancel was accepted while they ran (or waited in the batch) end canceled,
+    // again in one call.
+    keys.clear();
+    args.clear();
+    nexts.clear();
+    for (const qsizetype i : canceled) {
+        FinishRequest &r = requests[i];
+        r.to = JobStatus::Canceled;
+        r.result.reset();
+        r.error = canceledByUser();
+        nexts.push_back(canceledJob(r.lease));
+        const auto call = leasedWriteCall(r.lease, nexts.back(), "finish");
+        keys += call.keys;
+        args += call.args;
+    }
+    const RedisValue again = conn().eval(m_leased, keys, args);
+    for (qsizetype k = 0; k < canceled.size(); ++k) {
+        FinishRequest &r = requests[canceled[k]];
+        const WriteResult w = leasedWriteDone(r.lease, std::move(nexts[size_t(k)]), again.isError() ? again : again.elements.value(k));
+        r.outcome = w == WriteResult::Ok ? WriteResult::CancelRequested : WriteResult::LeaseLost;
+        r.lease.ended = true;
     }
 }
 
@@ -712,7 +761,8 @@ void RedisJobStore::release(Lease &lease)
     if (next.status == JobStatus::Running)
         JobStateMachine::transition(next, JobStatus::Queued, nowMs());
     try {
-        leasedWrite(lease, next, "release");
+        if (leasedWrite(lease, next, "release") == WriteResult::CancelRequested)
+            finishCanceled(lease);   // an accepted cancel is not handed back but ends the job
     } catch (const StoreUnavailable &e) {
         // The lease expires on its own and XAUTOCLAIM hands the job to another worker.
         qCWarning(lcServerWorker) << "could not hand back job" << next.id << ":" << e.what();

@@ -71,6 +71,10 @@ private:
     WriteResult leasedWrite(Lease &lease, Job next, const char *kind);
     static StartOutcome createDone(const Job &candidate, const RedisValue &code, const RedisValue &existing);
     RedisConnection::EvalCall leasedWriteCall(const Lease &lease, const Job &next, const char *kind) const;
+    // The job of `lease` written canceled after the leased-write script refused a finish or a
+    // release because of an accepted cancel: CancelRequested once written (lease ended), else LeaseLost.
+    WriteResult finishCanceled(Lease &lease);
+    static Job canceledJob(const Lease &lease);
     static WriteResult leasedWriteDone(Lease &lease, Job next, const RedisValue &reply);
     void ack(const QString &entryId);
     void subscriberMain();

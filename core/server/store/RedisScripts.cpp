@@ -77,7 +77,8 @@ return {1}
 )LUA";
 
 // Writes by the worker holding the lease. A stale worker (lease taken over or expired) cannot
-// write; progress never overwrites a cancel request. Several writes in one call (the terminal
+// write; progress never overwrites a cancel request, and neither does a finish (other than to
+// canceled) nor a release: both answer 'CANCEL' without writing. Several writes in one call (the terminal
 // writes of a batch of fast jobs) share one stats update and one change message (ids joined by ',').
 // KEYS: 6 per write: job, lease, stats, stream, byListing, checkpoint
 // ARGV: 12 per write: token, new JSON, kind (progress|finish|requeue|resume|release), lease ms,
@@ -115,6 +116,11 @@ local function write(K, A)
   end
   local kind = A[3]
   if (kind == 'progress' or kind == 'requeue' or kind == 'resume') and cancelRequested then
+    return 'CANCEL'
+  end
+  -- An accepted cancel outlives a late finish or a hand-back: nothing is written and the caller
+  -- writes the job canceled instead (a 'finish' to canceled, which passes here).
+  if cancelRequested and (kind == 'release' or (kind == 'finish' and A[7] ~= 'canceled')) then
     return 'CANCEL'
   end
   if kind == 'finish' then
