@@ -253,6 +253,80 @@ private Q_SLOTS:
         QCOMPARE(api.terminate(), 0);
     }
 
+    void slowJobDoesNotHoldItsBatchBack()
+    {
+        // A worker claims fast jobs in batches and runs them one after another. One slow job in
+        // a batch must not hold the jobs claimed with it: they go back to the queue at once, so a
+        // cancel of one of them lands within 1 s (not after the slow job's 3 s).
+        const QString prefix = newPrefix();
+        const QString listings = m_dir.filePath(QStringLiteral("many.csv"));
+        {
+            QFile f(listings);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("id,title,industry,asking price,cash flow,gross revenue,year established\n");
+            for (int i = 0; i < 60; ++i)
+                f.write(QStringLiteral("M%1,Shop %1,Retail,%2,90000,400000,2001\n").arg(i).arg(300000 + i * 1000).toUtf8());
+        }
+        QStringList args = baseArgs(prefix);
+        args[1] = listings;
+        ServerProcess api;
+        QVERIFY(api.start(args + QStringList{QStringLiteral("--role"), QStringLiteral("api")}));
+        // All queued before the worker starts, so its batches grow over the fast jobs in front
+        // of the slow one and the slow one is claimed together with fast ones behind it.
+        QStringList fast;
+        QString slow;
+        for (int i = 0; i < 60; ++i) {
+            const bool isSlow = i == 30;
+            const auto r = start(api, QStringLiteral("M%1").arg(i), isSlow ? QStringLiteral("risk_assessment") : QStringLiteral("valuation"));
+            QCOMPARE(r.status, 202);
+            const QString id = QString::fromStdString(r.json()["jobId"].get<std::string>());
+            if (isSlow)
+                slow = id;
+            else
+                fast << id;
+        }
+        ServerProcess worker;
+        QVERIFY(worker.start(args + QStringList{QStringLiteral("--role"), QStringLiteral("worker"), QStringLiteral("--workers"), QStringLiteral("1")},
+                             {{QStringLiteral("DEALSCOPE_FAILPOINTS"), QStringLiteral("analysis.step.risk_assessment.red_flags=delay(3000)")}}));
+        QCOMPARE(waitForStatus(api, slow, {QStringLiteral("running")}, 20000).value("status", std::string()), std::string("running"));
+        // The fast jobs after the slow one that were claimed with it: running (held) or handed
+        // back (queued again, a second attempt).
+        QString victim;
+        QElapsedTimer held;
+        held.start();
+        for (qsizetype i = 30; i < fast.size() && victim.isEmpty(); ++i) {
+            const auto j = job(api, fast[i]);
+            if (j.value("status", std::string()) == "running" || j.value("attempt", 1) > 1)
+                victim = fast[i];
+        }
+        QVERIFY2(!victim.isEmpty(), "no fast job was claimed in the slow job's batch");
+        QVERIFY(held.elapsed() < 1000);   // still within the slow step
+        QElapsedTimer t;
+        t.start();
+        const auto c = m_http.request("POST", api.url(QStringLiteral("/api/analysis/cancel")),
+                                      "{\"jobId\":\"" + victim.toUtf8() + "\"}");
+        QCOMPARE(c.status, 200);
+        const auto canceled = waitForStatus(api, victim, {QStringLiteral("canceled"), QStringLiteral("succeeded"), QStringLiteral("failed")}, 1000);
+        QCOMPARE(canceled.value("status", std::string()), std::string("canceled"));
+        QVERIFY2(t.elapsed() <= 1000, QByteArray::number(t.elapsed()).constData());
+        QCOMPARE(canceled.value("error", std::string()), std::string("canceled by user"));
+
+        // Everything else ends normally; a handed-back job used a second attempt (running ->
+        // queued is the state machine's only way back), none more.
+        for (const QString &id : fast + QStringList{slow}) {
+            if (id == victim)
+                continue;
+            const auto done = waitForStatus(api, id, {QStringLiteral("succeeded"), QStringLiteral("failed"), QStringLiteral("canceled")}, 30000);
+            QCOMPARE(done.value("status", std::string()), std::string("succeeded"));
+            QVERIFY(done["attempt"].get<int>() <= 2);
+            if (id == slow)
+                QCOMPARE(done["attempt"].get<int>(), 1);
+        }
+        QCOMPARE(job(api, victim).value("status", std::string()), std::string("canceled"));
+        QCOMPARE(worker.terminate(), 0);
+        QCOMPARE(api.terminate(), 0);
+    }
+
     void rateLimitIsSharedByApiProcesses()
     {
         // Two API processes on one Redis, 2 requests/s per client: the bucket is in Redis, so

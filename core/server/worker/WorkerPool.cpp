@@ -26,6 +26,10 @@ constexpr auto kCopyAfter = std::chrono::milliseconds(20);
 // Jobs faster than this are claimed in batches of up to kMaxBatch.
 constexpr auto kFastJob = std::chrono::milliseconds(5);
 constexpr int kMaxBatch = 16;
+// Claimed jobs wait at most about this long behind the one running: past it the held-back
+// finishes are written and the jobs not yet started go back to the queue, so their cancels are
+// seen (SPEC §3: within 1 s) and their leases do not run out behind a slow job.
+constexpr auto kBatchWait = std::chrono::milliseconds(50);
 } // namespace
 
 WorkerPool::WorkerPool(Settings settings, JobStore *store, std::shared_ptr<const AnalysisEngine> engine, Metrics *metrics,
@@ -105,10 +109,14 @@ void WorkerPool::threadMain(int index)
             if (m_release) {
                 m_store->release(lease);   // claimed but not started: straight back to the queue
             } else {
-                // A job that waited behind others renews its lease (and learns of a cancel) first.
+                // A batch that has waited too long: its finishes are written, the jobs behind
+                // this one go back to the queue and this one renews its lease (and learns of a
+                // cancel) before it starts. Smaller batches from now on.
                 bool run = true;
-                if (Clock::now() - claimedAt >= kCheckInterval) {
-                    flush(deferred);
+                if (Clock::now() - claimedAt >= kBatchWait) {
+                    if (!claimed.empty())
+                        batch = std::max(1, batch / 2);
+                    handBack(claimed, deferred);
                     const WriteResult r = m_store->heartbeat(lease);
                     run = r != WriteResult::LeaseLost;
                     if (r == WriteResult::CancelRequested)
@@ -117,10 +125,24 @@ void WorkerPool::threadMain(int index)
                 if (run) {
                     const auto started = Clock::now();
                     const qsizetype before = deferred.requests.size();
-                    execute(lease, batch > 1 ? &deferred : nullptr);
+                    // Called from the engine's hooks (every step boundary, every <= 250 ms inside
+                    // a step, the retry backoff): once this job turns out slow, the batch behind
+                    // it must not wait for it.
+                    const std::function<void()> whileRunning = [&] {
+                        if (claimed.empty() && deferred.requests.isEmpty())
+                            return;
+                        if (Clock::now() - started < kBatchWait)
+                            return;
+                        handBack(claimed, deferred);
+                    };
+                    execute(lease, batch > 1 ? &deferred : nullptr, &whileRunning);
                     finishDeferred = deferred.requests.size() > before;
                     const auto took = Clock::now() - started;
-                    batch = took < kFastJob ? std::min(kMaxBatch, batch * 2) : 1;
+                    // Grows only while a whole batch still runs well within kBatchWait.
+                    if (took >= kFastJob)
+                        batch = 1;
+                    else if (Clock::now() - claimedAt < kBatchWait / 2)
+                        batch = std::min(kMaxBatch, batch * 2);
                 }
             }
         } catch (const std::exception &e) {
@@ -134,6 +156,23 @@ void WorkerPool::threadMain(int index)
     flush(deferred);
 }
 
+void WorkerPool::handBack(std::deque<Lease> &claimed, Deferred &deferred)
+{
+    flush(deferred);
+    // running -> queued is the only way back the shared state machine allows: each costs an
+    // attempt. A job whose cancel was accepted meanwhile ends canceled instead (release()).
+    while (!claimed.empty()) {
+        Lease lease = std::move(claimed.front());
+        claimed.pop_front();
+        try {
+            m_store->release(lease);
+        } catch (const std::exception &e) {
+            qCWarning(lcServerWorker) << "could not hand back job" << lease.job.id << ":" << e.what();
+        }
+        --m_running;
+    }
+}
+
 void WorkerPool::flush(Deferred &deferred)
 {
     if (deferred.requests.isEmpty())
@@ -142,7 +181,8 @@ void WorkerPool::flush(Deferred &deferred)
         m_store->finishMany(deferred.requests);
         for (qsizetype i = 0; i < deferred.requests.size(); ++i) {
             const FinishRequest &r = deferred.requests[i];
-            if (r.outcome == WriteResult::Ok && m_metrics)
+            // CancelRequested: stored canceled (r.to says so), a cancel won over the result
+            if ((r.outcome == WriteResult::Ok || r.outcome == WriteResult::CancelRequested) && m_metrics)
                 m_metrics->observeJob(r.lease.job.analysisType, r.to, deferred.seconds[i]);
         }
     } catch (const std::exception &e) {
@@ -177,8 +217,12 @@ void WorkerPool::runJob(const QString &jobId, QObject *context, std::function<vo
     }).detach();
 }
 
-void WorkerPool::execute(Lease &lease, Deferred *deferred)
+void WorkerPool::execute(Lease &lease, Deferred *deferred, const std::function<void()> *whileRunning)
 {
+    auto tick = [whileRunning] {
+        if (whileRunning && *whileRunning)
+            (*whileRunning)();
+    };
     RetryPolicy policy(RetryPolicy::Options{m_settings.maxAttempts, m_settings.retryBaseDelayMs, 30000, 0.2});
     const auto started = Clock::now();
     auto finish = [&](JobStatus to, std::optional<nlohmann::json> result, const QString &error) {
@@ -190,8 +234,8 @@ void WorkerPool::execute(Lease &lease, Deferred *deferred)
             return;
         }
         const WriteResult r = m_store->finish(lease, to, std::move(result), error);
-        if (r == WriteResult::Ok && m_metrics)
-            m_metrics->observeJob(lease.job.analysisType, to,
+        if ((r == WriteResult::Ok || r == WriteResult::CancelRequested) && m_metrics)
+            m_metrics->observeJob(lease.job.analysisType, r == WriteResult::Ok ? to : JobStatus::Canceled,
                                   std::chrono::duration<double>(Clock::now() - started).count());
     };
 
@@ -261,6 +305,7 @@ void WorkerPool::execute(Lease &lease, Deferred *deferred)
 
         ExecutionHooks hooks;
         hooks.onStepDone = [&](int nextStep, const nlohmann::json &state) {
+            tick();
             if (Clock::now() - attemptStarted < kCopyAfter) {
                 boundary = &state;
                 boundaryStep = nextStep;
@@ -272,7 +317,10 @@ void WorkerPool::execute(Lease &lease, Deferred *deferred)
             unsaved = true;
             saveCheckpointIfDue();
         };
-        hooks.beforeStepRun = [&](int) { boundary = nullptr; };
+        hooks.beforeStepRun = [&](int) {
+            boundary = nullptr;
+            tick();
+        };
         hooks.timeoutSeconds = m_settings.jobTimeoutSecs;
         hooks.deadline = Clock::now() + std::chrono::seconds(m_settings.jobTimeoutSecs);
         hooks.onProgress = [&](double progress, const QString &line) {
@@ -287,6 +335,7 @@ void WorkerPool::execute(Lease &lease, Deferred *deferred)
         hooks.isCancelRequested = [&] {
             if (m_release || cancel || lost)
                 return true;
+            tick();
             const auto now = Clock::now();
             if (now - lastCheck >= kCheckInterval) {
                 lastCheck = now;
@@ -337,6 +386,7 @@ void WorkerPool::execute(Lease &lease, Deferred *deferred)
             // Back off while keeping the lease alive and listening for cancel and shutdown.
             const auto until = Clock::now() + std::chrono::milliseconds(policy.delayMs(failedAttempt, e.retryAfterMs()));
             while (Clock::now() < until && !m_release) {
+                tick();
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
                 if (Clock::now() - lastCheck >= kCheckInterval) {
                     lastCheck = Clock::now();

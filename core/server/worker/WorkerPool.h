@@ -6,6 +6,7 @@
 #include <QString>
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -58,8 +59,11 @@ private:
     };
     void threadMain(int index);
     // Runs the job to its end; with `deferred`, a terminal write is queued there instead of sent.
-    void execute(Lease &lease, Deferred *deferred = nullptr);
+    // `whileRunning` is called on this thread from the engine's hooks while the job runs.
+    void execute(Lease &lease, Deferred *deferred = nullptr, const std::function<void()> *whileRunning = nullptr);
     void flush(Deferred &deferred);
+    // Writes the held-back finishes and hands the claimed, not yet started jobs back to the queue.
+    void handBack(std::deque<Lease> &claimed, Deferred &deferred);
 
     Settings m_settings;
     JobStore *m_store;
