@@ -173,7 +173,7 @@ void JobTracker::onJobUpdated(const Job &job)
 
 void JobTracker::finish(const Job &job)
 {
-    if (m_registry)
+    if (m_registry && !m_keepEntryWhenFinished)
         m_registry->remove(job.id);
     m_backend.unwatch(job.id);
     if (m_finishedJobId == job.id)

@@ -39,6 +39,12 @@ public:
     void attach(const QString &knownJobId = {});
     void cancel();
 
+    // When set, a finished job's in-flight entry is left for the owner to remove (the desktop
+    // removes it once the result is in its library, in batches: each registry change rewrites
+    // the settings file). Off by default: the entry goes when the job is terminal.
+    void setKeepsEntryWhenFinished(bool keep) { m_keepEntryWhenFinished = keep; }
+    bool keepsEntryWhenFinished() const { return m_keepEntryWhenFinished; }
+
 Q_SIGNALS:
     void jobChanged(const dealscope::Job &job);
     // A start() was answered: with a new job, or (deduplicated) the pair's active or recent one.
@@ -65,6 +71,7 @@ private:
     bool m_pendingAttach = false;
     bool m_cancelAfterStart = false;
     bool m_expired = false;
+    bool m_keepEntryWhenFinished = false;
     QString m_finishedJobId;
 };
 

@@ -72,6 +72,36 @@ private Q_SLOTS:
         QCOMPARE(finished.count(), 1);
     }
 
+    void keptEntrySurvivesTheFinishUntilTheOwnerRemovesIt()
+    {
+        QTemporaryDir dir;
+        QSettings settings(dir.filePath(QStringLiteral("settings.ini")), QSettings::IniFormat);
+        InFlightRegistry registry(settings);
+        LocalJobRunner runner(m_engine, options(dir.path()));
+        QVERIFY(runner.open());
+
+        JobTracker tracker(runner, &registry, QStringLiteral("L2"), QStringLiteral("risk_assessment"));
+        QVERIFY(!tracker.keepsEntryWhenFinished());
+        tracker.setKeepsEntryWhenFinished(true);
+        QSignalSpy finished(&tracker, &JobTracker::finished);
+        tracker.start();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 20000);
+        const Job done = finished.at(0).at(0).value<Job>();
+        QCOMPARE(done.status, JobStatus::Succeeded);
+        QVERIFY(!tracker.isActive());
+        // Still recorded, in the file too, until the owner (who stores the result) removes it.
+        QVERIFY(registry.contains(done.id));
+        registry.sync();
+        {
+            QSettings reread(dir.filePath(QStringLiteral("settings.ini")), QSettings::IniFormat);
+            const auto entries = InFlightRegistry(reread).entries();
+            QCOMPARE(entries.size(), 1);
+            QCOMPARE(entries.first().jobId, done.id);
+        }
+        registry.remove(done.id);
+        QVERIFY(registry.entries().isEmpty());
+    }
+
     void startAfterSuccessJoinsRecentResultOnce()
     {
         QTemporaryDir dir;

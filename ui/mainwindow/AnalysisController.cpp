@@ -39,6 +39,15 @@ void AnalysisController::removeStoredEntries()
         m_registry->remove(id);
 }
 
+void AnalysisController::removeEntryLater(const QString &jobId)
+{
+    // Batched: each registry change rewrites the settings file (with an fsync) on this thread;
+    // one rewrite for many finished analyses.
+    m_storedEntries.append(jobId);
+    if (!m_registryFlush.isActive())
+        m_registryFlush.start();
+}
+
 AnalysisController::~AnalysisController()
 {
     if (m_registry)
@@ -54,6 +63,8 @@ JobTracker *AnalysisController::ensureTracker(const QString &listingId, const QS
     if (JobTracker *t = m_trackers.value(key))
         return t;
     auto *t = new JobTracker(m_backend, m_registry, listingId, analysisType, this);
+    // Finished jobs leave the registry here, batched, once their result is stored (SPEC §6).
+    t->setKeepsEntryWhenFinished(true);
     m_trackers.insert(key, t);
     connect(t, &JobTracker::jobChanged, this, &AnalysisController::jobChanged);
     connect(t, &JobTracker::finished, this, &AnalysisController::onFinished);
@@ -147,13 +158,14 @@ int AnalysisController::activeCount() const
 void AnalysisController::onFinished(const Job &job)
 {
     const bool store = job.status == JobStatus::Succeeded && job.result && m_library;
-    // The tracker has just dropped the in-flight entry; it stays until the result is in the
-    // library (SPEC §6), so a process killed before the write re-attaches the job and stores it.
-    if (store && m_registry)
-        m_registry->put({job.listingId, job.analysisType, job.id, m_backend.kind(), m_backend.server()});
+    // The tracker keeps the in-flight entry: it stays until the result is in the library (SPEC §6),
+    // so a process killed before the write re-attaches the job and stores it.
     Q_EMIT jobFinished(job);
-    if (!store)
+    if (!store) {
+        if (m_registry)
+            removeEntryLater(job.id);
         return;
+    }
     std::optional<Listing> listing;
     if (m_lookup)
         listing = m_lookup(job.listingId);
@@ -176,13 +188,8 @@ void AnalysisController::onFinished(const Job &job)
                                                   tr("The result could not be saved to the library: %1").arg(error));
                              return;   // the entry stays: the next start re-attaches and stores it again
                          }
-                         if (m_registry) {
-                             // Batched: each registry change rewrites the settings file (with an
-                             // fsync) on this thread; one rewrite for many stored results.
-                             m_storedEntries.append(jobId);
-                             if (!m_registryFlush.isActive())
-                                 m_registryFlush.start();
-                         }
+                         if (m_registry)
+                             removeEntryLater(jobId);
                          Q_EMIT resultStored(jobId, listingId, score);
                      });
 }

@@ -65,6 +65,7 @@ private:
     void onFinished(const Job &job);
     void checkPendingStarts();
     void removeStoredEntries();
+    void removeEntryLater(const QString &jobId);
 
     JobBackend &m_backend;
     InFlightRegistry *m_registry;
@@ -73,7 +74,7 @@ private:
     QHash<QString, JobTracker *> m_trackers;   // key: listingId + '\n' + analysisType
     QSet<QString> m_pendingStarts;
     QTimer m_pendingTimer;
-    QStringList m_storedEntries;   // stored results whose in-flight entries go with the next flush
+    QStringList m_storedEntries;   // finished jobs (results stored) whose in-flight entries go with the next flush
     QTimer m_registryFlush;
 };
 
