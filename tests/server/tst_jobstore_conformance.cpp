@@ -7,6 +7,7 @@
 #include "server/store/MemoryJobStore.h"
 #include "server/store/RedisJobStore.h"
 
+#include <QScopeGuard>
 #include <QTest>
 
 #include <atomic>
@@ -485,6 +486,53 @@ private Q_SLOTS:
         store->finishMany(done);
         for (const auto &d : done)
             QCOMPARE(d.outcome, WriteResult::LeaseLost);
+    }
+
+    void batchClaimKeepsWhatItClaimedWhenALaterEntryFails()
+    {
+        // The claim script marks A running under our lease; B (JSON not in the canonical form)
+        // goes the C++ way and its compare-and-set fails (Redis refuses a bulk argument over
+        // proto-max-bulk-len and drops the connection). A must still reach the caller.
+        auto store = makeStore(QStringLiteral("redis"));
+        const QString prefix = QStringLiteral("t%1:").arg(m_prefixSeq);
+        const auto a = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
+        const auto b = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L2")), false);
+        const QString bKey = prefix + QStringLiteral("job:") + b.job.id;
+        const QString json = QString::fromUtf8(m_redis.cli({QStringLiteral("GET"), bKey}));
+        QVERIFY(json.startsWith(QLatin1Char('{')));
+        // Leading whitespace: still the same job to a JSON parser, 1.2 MB in all.
+        const QString spaces(100 * 1024, QLatin1Char(' '));
+        QCOMPARE(m_redis.cli({QStringLiteral("SET"), bKey, spaces}), QByteArray("OK"));
+        for (int i = 0; i < 11; ++i)
+            m_redis.cli({QStringLiteral("APPEND"), bKey, spaces});
+        m_redis.cli({QStringLiteral("APPEND"), bKey, json});
+        QVERIFY(m_redis.cli({QStringLiteral("STRLEN"), bKey}).toInt() > 1024 * 1024);
+        QCOMPARE(m_redis.cli({QStringLiteral("CONFIG"), QStringLiteral("SET"), QStringLiteral("proto-max-bulk-len"), QStringLiteral("1mb")}),
+                 QByteArray("OK"));
+        const auto restore = qScopeGuard([&] {
+            m_redis.cli({QStringLiteral("CONFIG"), QStringLiteral("SET"), QStringLiteral("proto-max-bulk-len"), QStringLiteral("512mb")});
+        });
+        QList<Lease> leases;
+        try {
+            leases = store->claimBatch(QStringLiteral("w1"), 200, 10);
+        } catch (const std::exception &e) {
+            QFAIL(e.what());
+        }
+        QCOMPARE(leases.size(), 1);
+        QCOMPARE(leases[0].job.id, a.job.id);
+        QCOMPARE(leases[0].job.status, JobStatus::Running);
+        // The connection Redis dropped is replaced; the lease is ours to finish.
+        WriteResult w = WriteResult::LeaseLost;
+        QVERIFY(waitFor([&] {
+            try {
+                w = store->finish(leases[0], JobStatus::Succeeded, nlohmann::json::object(), {});
+                return true;
+            } catch (const StoreUnavailable &) {
+                return false;
+            }
+        }, 2000));
+        QCOMPARE(w, WriteResult::Ok);
+        QCOMPARE(store->get(a.job.id)->status, JobStatus::Succeeded);
     }
 
     void batchClaimTakesForeignJsonTheCarefulWay()

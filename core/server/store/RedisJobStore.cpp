@@ -421,6 +421,20 @@ QList<Lease> RedisJobStore::claimBatch(const QString &workerId, int waitMs, int 
     QList<Lease> out;
     if (m_interrupted)
         return out;
+    try {
+        claimInto(out, workerId, waitMs, maxJobs);
+    } catch (const std::exception &e) {
+        // Jobs the claim script already marked running under our leases must reach the worker:
+        // dropped here they would sit as running until their leases ran out.
+        if (out.isEmpty())
+            throw;
+        qCWarning(lcServerWorker).noquote() << workerId << "claimed" << out.size() << "jobs, then:" << e.what();
+    }
+    return out;
+}
+
+void RedisJobStore::claimInto(QList<Lease> &out, const QString &workerId, int waitMs, int maxJobs)
+{
     maxJobs = std::clamp(maxJobs, 1, 100);
     // First the jobs of workers that went silent for longer than the lease.
     thread_local qint64 nextRecoveryMs = 0;
@@ -441,7 +455,7 @@ QList<Lease> RedisJobStore::claimBatch(const QString &workerId, int waitMs, int 
                 }
                 if (auto lease = claimEntry(workerId, entryId, QString::fromUtf8(fields[1].str), true)) {
                     out.append(std::move(*lease));
-                    return out;
+                    return;
                 }
             }
         }
@@ -485,7 +499,7 @@ QList<Lease> RedisJobStore::claimBatch(const QString &workerId, int waitMs, int 
                 }
             }
             if (claimedAny)
-                return out;
+                return;
         }
         const qint64 block = std::max<qint64>(1, deadline - nowMs());
         const RedisValue r = conn().command({"XREADGROUP", "GROUP", m_group, workerId.toUtf8(), "COUNT", "1", "BLOCK",
@@ -496,7 +510,7 @@ QList<Lease> RedisJobStore::claimBatch(const QString &workerId, int waitMs, int 
             throw StoreUnavailable("XREADGROUP failed: " + r.str.toStdString());
         }
         if (r.type != RedisValue::Type::Array || r.elements.isEmpty())
-            return out;
+            return;
         const auto &entries = r.elements[0].elements.value(1).elements;
         for (const RedisValue &entry : entries) {
             const QString entryId = QString::fromUtf8(entry.elements.value(0).str);
@@ -507,11 +521,11 @@ QList<Lease> RedisJobStore::claimBatch(const QString &workerId, int waitMs, int 
             }
             if (auto lease = claimEntry(workerId, entryId, QString::fromUtf8(fields[1].str), false)) {
                 out.append(std::move(*lease));
-                return out;
+                return;
             }
         }
     } while (!m_interrupted && nowMs() < deadline);
-    return out;
+    return;
 }
 
 std::optional<Lease> RedisJobStore::claimJob(const QString &workerId, const QString &jobId)

@@ -66,6 +66,8 @@ private:
     QByteArray leaseKey(const QString &id) const { return m_prefix + "lease:" + id.toUtf8(); }
     QByteArray checkpointKey(const QString &id) const { return m_prefix + "checkpoint:" + id.toUtf8(); }
     QByteArray dedupKey(const QString &owner, const QString &listingId, const QString &type) const;
+    // claimBatch()'s work: appends each lease to `out` as soon as it is held.
+    void claimInto(QList<Lease> &out, const QString &workerId, int waitMs, int maxJobs);
     std::optional<Lease> claimEntry(const QString &workerId, const QString &entryId, const QString &jobId, bool recovered,
                                    std::optional<QByteArray> prefetched = std::nullopt);
     WriteResult leasedWrite(Lease &lease, Job next, const char *kind);
