@@ -535,6 +535,25 @@ private Q_SLOTS:
         QCOMPARE(store->get(a.job.id)->status, JobStatus::Succeeded);
     }
 
+    void unreadableStoredJobFailsOnlyItsOwnStart()
+    {
+        auto store = makeStore(QStringLiteral("redis"));
+        const QString prefix = QStringLiteral("t%1:").arg(m_prefixSeq);
+        const auto a = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
+        QCOMPARE(m_redis.cli({QStringLiteral("SET"), prefix + QStringLiteral("job:") + a.job.id, QStringLiteral("{not json")}), QByteArray("OK"));
+        const auto results = store->startMany({StartRequest{candidate(QStringLiteral("acme"), QStringLiteral("L2")), false},
+                                               StartRequest{candidate(QStringLiteral("acme"), QStringLiteral("L1")), false},
+                                               StartRequest{candidate(QStringLiteral("acme"), QStringLiteral("L3")), false}});
+        QCOMPARE(results.size(), 3);
+        QVERIFY(!results[1].outcome);
+        QCOMPARE(results[1].failure, QByteArray("internal_error"));
+        for (const int i : {0, 2}) {
+            QVERIFY(results[i].outcome);
+            QVERIFY(results[i].outcome->created);
+            QCOMPARE(store->get(results[i].outcome->job.id)->status, JobStatus::Queued);
+        }
+    }
+
     void batchClaimTakesForeignJsonTheCarefulWay()
     {
         // kClaimBatch rewrites only what serializeJob() wrote; any other JSON of a queued job

@@ -21,11 +21,17 @@ for i = 0, n - 1 do
   if existing then
     local cur = redis.call('GET', ARGV[1] .. existing)
     if cur then
-      local j = cjson.decode(cur)
-      if j.status == 'queued' or j.status == 'running' then found = cur end
-      if j.status == 'succeeded' and force ~= '1' and type(j.finishedAt) == 'number'
-         and (tonumber(ARGV[2]) - j.finishedAt) < tonumber(ARGV[4]) then
+      -- An unreadable stored job fails only its own start (C++ cannot parse what comes back),
+      -- not the whole batch as a script error would.
+      local ok, j = pcall(cjson.decode, cur)
+      if not ok or type(j) ~= 'table' then
         found = cur
+      else
+        if j.status == 'queued' or j.status == 'running' then found = cur end
+        if j.status == 'succeeded' and force ~= '1' and type(j.finishedAt) == 'number'
+           and (tonumber(ARGV[2]) - j.finishedAt) < tonumber(ARGV[4]) then
+          found = cur
+        end
       end
     end
   end
