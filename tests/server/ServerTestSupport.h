@@ -104,6 +104,12 @@ public:
         crash();
         return start(m_aof);
     }
+    // SIGSTOP / SIGCONT: connections are still accepted (by the kernel) but nothing answers.
+    void pause(bool paused)
+    {
+        if (m_proc && m_proc->processId() > 0)
+            ::kill(pid_t(m_proc->processId()), paused ? SIGSTOP : SIGCONT);
+    }
     bool aof() const { return m_aof; }
     quint16 port() const { return m_port; }
     QString url() const { return QStringLiteral("redis://127.0.0.1:%1").arg(m_port); }

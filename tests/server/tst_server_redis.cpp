@@ -4,6 +4,7 @@
 #include "ServerTestSupport.h"
 
 #include <QElapsedTimer>
+#include <QScopeGuard>
 #include <QTest>
 
 using namespace servertest;
@@ -324,6 +325,28 @@ private Q_SLOTS:
         }
         QCOMPARE(job(api, victim).value("status", std::string()), std::string("canceled"));
         QCOMPARE(worker.terminate(), 0);
+        QCOMPARE(api.terminate(), 0);
+    }
+
+    void hungRedisCostsTheRateLimitOneTimeout()
+    {
+        // The shared rate limit asks Redis on the event loop. While Redis hangs, one request pays
+        // the connection timeout; for the next second the per-process bucket answers at once.
+        const QString prefix = newPrefix();
+        ServerProcess api;
+        QVERIFY(api.start(baseArgs(prefix, {QStringLiteral("--role"), QStringLiteral("api"), QStringLiteral("--rate-limit"), QStringLiteral("1000")})));
+        QCOMPARE(m_http.request("GET", api.url(QStringLiteral("/api/listings"))).status, 200);
+        m_redis.pause(true);
+        const auto resume = qScopeGuard([this] { m_redis.pause(false); });
+        QCOMPARE(m_http.request("GET", api.url(QStringLiteral("/api/listings"))).status, 200);   // waits out the timeout
+        QElapsedTimer t;
+        t.start();
+        for (int i = 0; i < 5; ++i)
+            QCOMPARE(m_http.request("GET", api.url(QStringLiteral("/api/listings"))).status, 200);
+        // Each would have waited the 5 s timeout again.
+        QVERIFY2(t.elapsed() < 4000, QByteArray::number(t.elapsed()).constData());
+        m_redis.pause(false);
+        QTRY_COMPARE_WITH_TIMEOUT(m_http.request("GET", api.url(QStringLiteral("/readyz"))).status, 200, 15000);
         QCOMPARE(api.terminate(), 0);
     }
 

@@ -16,6 +16,7 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QScopeGuard>
 #include <QHttpServerRequest>
 #include <QTcpSocket>
 #include <QUrlQuery>
@@ -302,10 +303,18 @@ bool ApiServer::authenticate(const QHttpServerRequest &request, Ctx &ctx)
     }
     if (m_limiter && m_limiter->enabled()) {
         // Per token across every API process when the store shares a bucket (Redis), else per process.
+        // A Redis call blocks this event loop: after a failure the per-process bucket stands in
+        // for a while instead of every request waiting out the connection timeout again.
         std::optional<qint64> shared;
-        try {
-            shared = m_store->acquireRate(rateKey.toUtf8(), m_limiter->rate());
-        } catch (const StoreUnavailable &) {
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        if (now >= m_sharedRateRetryAtMs) {
+            try {
+                shared = m_store->acquireRate(rateKey.toUtf8(), m_limiter->rate());
+            } catch (const StoreUnavailable &e) {
+                m_sharedRateRetryAtMs = QDateTime::currentMSecsSinceEpoch() + kSharedRateBackoffMs;
+                qCWarning(lcServer) << "shared rate limit unavailable, limiting per process for" << kSharedRateBackoffMs
+                                    << "ms:" << e.what();
+            }
         }
         const qint64 waitMs = shared ? *shared : m_limiter->acquire(rateKey, QDateTime::currentMSecsSinceEpoch());
         if (waitMs > 0) {
@@ -343,14 +352,24 @@ void ApiServer::queueStart(Ctx &ctx, Job job, bool force)
 void ApiServer::drainStarts()
 {
     constexpr qsizetype kMaxBatch = 64;
+    // However this thread leaves (an exception included), the flag must drop: while it is set
+    // queueStart() schedules no drain, and every later start would wait forever.
+    const auto reset = qScopeGuard([this] {
+        bool again = false;
+        {
+            std::lock_guard lock(m_startMutex);
+            again = !m_starts.isEmpty();
+            m_startDraining = again;
+        }
+        if (again)
+            m_storePool.start([this] { drainStarts(); });
+    });
     for (;;) {
         QList<PendingStart> batch;
         {
             std::lock_guard lock(m_startMutex);
-            if (m_starts.isEmpty()) {
-                m_startDraining = false;
+            if (m_starts.isEmpty())
                 return;
-            }
             const qsizetype n = std::min(kMaxBatch, m_starts.size());
             batch = m_starts.mid(0, n);
             m_starts.remove(0, n);
@@ -359,7 +378,16 @@ void ApiServer::drainStarts()
         requests.reserve(batch.size());
         for (auto &p : batch)
             requests.append(std::move(p.request));
-        QList<StartResult> results = m_store->startMany(requests);
+        QList<StartResult> results;
+        try {
+            results = m_store->startMany(requests);
+        } catch (const std::exception &e) {
+            // startMany() does not throw by contract; if it does, these starts still get an answer.
+            qCWarning(lcServer) << "starting" << requests.size() << "jobs failed:" << e.what();
+            results = QList<StartResult>(requests.size());
+            for (auto &r : results)
+                r.failure = "internal_error";
+        }
         QMetaObject::invokeMethod(this, [this, batch = std::move(batch), results = std::move(results)] {
             for (qsizetype i = 0; i < batch.size(); ++i)
                 answerStart(*batch[i].ctx, results.value(i));

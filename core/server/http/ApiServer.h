@@ -116,6 +116,9 @@ private:
     WorkerPool *m_pool = nullptr;
     std::shared_ptr<const TokenStore> m_tokens;
     std::unique_ptr<RateLimiter> m_limiter;
+    // Event loop only: until then the shared (store) rate limit is not asked after it failed.
+    static constexpr qint64 kSharedRateBackoffMs = 1000;
+    qint64 m_sharedRateRetryAtMs = 0;
     std::unique_ptr<QStashVerifier> m_qstash;
 
     // The store round trip of start runs here, so the event loop keeps parsing and answering
