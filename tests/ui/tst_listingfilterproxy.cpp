@@ -181,6 +181,23 @@ private Q_SLOTS:
         QCOMPARE(shownIds(*m_proxy), (QStringList{u"C"_s, u"E"_s}));
     }
 
+    void changedListingsArePendingUntilTheRefreshPlacesThem()
+    {
+        m_proxy->setSearchText(u"zulu"_s);
+        QVERIFY(settle());
+        QCOMPARE(m_proxy->rowCount(), 0);
+        // An import renames A without adding rows: until the refresh has run, the proxy says it is
+        // not up to date, and a result computed before the change is never shown.
+        QSignalSpy applied(m_proxy.get(), &ListingFilterProxy::mappingApplied);
+        m_proxy->setSearchText(u"zul"_s);   // in flight on the worker, over the old titles
+        QVERIFY(m_model->applyMerge(ListingTableModel::planMerge(m_model->snapshot(), {make(u"A"_s, u"Zulu"_s, 300)})));
+        QVERIFY(m_proxy->isPending());
+        QVERIFY(settle());
+        QCOMPARE(shownIds(*m_proxy), QStringList{u"A"_s});
+        // Exactly one mapping reached the view: the one over the new titles.
+        QCOMPARE(applied.count(), 1);
+    }
+
     void persistentIndexesFollowTheirListing()
     {
         QPersistentModelIndex c = m_proxy->index(2, ListingTableModel::ColTitle);   // C

@@ -406,6 +406,12 @@ void ListingFilterProxy::onSourceDataChanged(const QModelIndex &topLeft, const Q
     }
     if (m_filters.isEmpty() && m_sortColumn < 0)
         return;
+    if (!scoreOnly) {
+        // A result computed from the listings before this change would place rows by old values:
+        // drop it, and stay pending until the refresh lands (selectListing waits on isPending()).
+        m_latest->store(++m_generation);
+        m_pending = true;
+    }
     // Scores land all the time while analyses run: re-sorting by them once a second is enough
     // to follow, and spares the view a 100k-row layout change every few hundred ms.
     const int delayMs = scoreOnly ? 1000 : 300;
