@@ -79,8 +79,16 @@ void AsyncResultsLibrary::store(JsonMaker makeJob, JsonMaker makeListing, QObjec
 
 void AsyncResultsLibrary::latestScores(QObject *context, ScoresCallback done)
 {
-    if (!m_library || !done)
+    if (!done)
         return;
+    if (!m_library) {
+        // No library, no scores; still answered, so a caller waiting for the reply is not stuck.
+        QMetaObject::invokeMethod(this, [context = QPointer<QObject>(context), done = std::move(done)] {
+            if (context)
+                done({});
+        }, Qt::QueuedConnection);
+        return;
+    }
     post([this, library = m_library, context = QPointer<QObject>(context), done = std::move(done)] {
         QHash<QString, double> scores = library->latestScores();
         QMetaObject::invokeMethod(this, [context, done, scores = std::move(scores)] {
@@ -92,8 +100,16 @@ void AsyncResultsLibrary::latestScores(QObject *context, ScoresCallback done)
 
 void AsyncResultsLibrary::search(const ResultQuery &query, QObject *context, SearchCallback done)
 {
-    if (!m_library || !done)
+    if (!done)
         return;
+    if (!m_library) {
+        // The Library view counts its searches in flight: it must hear back even without a library.
+        QMetaObject::invokeMethod(this, [context = QPointer<QObject>(context), done = std::move(done)] {
+            if (context)
+                done({});
+        }, Qt::QueuedConnection);
+        return;
+    }
     post([this, library = m_library, query, context = QPointer<QObject>(context), done = std::move(done)] {
         QList<StoredResult> rows = library->search(query);
         QMetaObject::invokeMethod(this, [context, done, rows = std::move(rows)] {

@@ -146,6 +146,20 @@ private Q_SLOTS:
         });
         QTRY_VERIFY(answered);
         QVERIFY(!ok);
+        // Reads are answered too (empty), so a view counting its requests in flight settles.
+        int searches = 0;
+        int scoreReplies = 0;
+        lib.search(ResultQuery {}, this, [&](const QList<StoredResult> &rows) {
+            QVERIFY(rows.isEmpty());
+            ++searches;
+        });
+        lib.latestScores(this, [&](const QHash<QString, double> &scores) {
+            QVERIFY(scores.isEmpty());
+            ++scoreReplies;
+        });
+        QCOMPARE(searches, 0);   // never synchronous
+        QTRY_COMPARE(searches, 1);
+        QTRY_COMPARE(scoreReplies, 1);
     }
 
     void shutdownFinishesQueuedWritesAndDropsAnswersToGoneCallers()
