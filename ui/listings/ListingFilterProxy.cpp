@@ -143,6 +143,7 @@ ListingFilterProxy::~ListingFilterProxy()
 {
     // A running worker posts its result to this object: it must be done before we go.
     m_latest->store(~quint64(0));
+    m_pool.clear();   // queued requests never start; only a running one is waited for
     m_pool.waitForDone();
 }
 
@@ -265,6 +266,8 @@ void ListingFilterProxy::requestRefresh()
     const auto latest = m_latest;
     m_pool.start([this, r = std::move(r), generation, latest, listingsVersion, scoresVersion]() mutable {
         const auto stop = [&] { return latest->load() != generation; };
+        if (stop())
+            return;   // superseded while queued (e.g. four filter setters in a row): no full pass
         auto mapping = std::make_shared<Mapping>();
         const qsizetype count = r.listings.size();
         std::shared_ptr<const std::vector<int>> order = r.order0;
