@@ -83,6 +83,14 @@ void AnalysisController::start(const QString &listingId, const QString &analysis
     JobTracker *t = ensureTracker(listingId, analysisType);
     if (t->isActive())
         return;
+    const QString key = pairKey(listingId, analysisType);
+    if (m_awaitingStore.contains(key)) {
+        // The pair's last result is still on its way to the library and its in-flight entry is
+        // what brings it back after a crash; a new job's entry would replace it. Start once stored.
+        m_deferredStarts.insert(key, DeferredStart {params, force});
+        Q_EMIT pairStateChanged(listingId, analysisType);
+        return;
+    }
     t->start(params, force);
     // The tracker stays silent when the backend answers with the job it already holds (a recent
     // success returned by dedup); watch the pair until the start is resolved either way.
@@ -112,6 +120,10 @@ void AnalysisController::checkPendingStarts()
 
 void AnalysisController::cancel(const QString &listingId, const QString &analysisType)
 {
+    if (m_deferredStarts.remove(pairKey(listingId, analysisType)) > 0) {
+        Q_EMIT pairStateChanged(listingId, analysisType);
+        return;   // it never started: nothing else to cancel
+    }
     if (JobTracker *t = tracker(listingId, analysisType))
         t->cancel();
 }
@@ -144,7 +156,7 @@ std::optional<Job> AnalysisController::job(const QString &listingId, const QStri
 bool AnalysisController::isActive(const QString &listingId, const QString &analysisType) const
 {
     const JobTracker *t = tracker(listingId, analysisType);
-    return t && t->isActive();
+    return (t && t->isActive()) || m_deferredStarts.contains(pairKey(listingId, analysisType));
 }
 
 int AnalysisController::activeCount() const
@@ -178,10 +190,23 @@ void AnalysisController::onFinished(const Job &job)
     const QString jobId = job.id;
     const QString listingId = job.listingId;
     const QString type = job.analysisType;
+    m_awaitingStore.insert(pairKey(listingId, type), jobId);
     // JSON and SQLite both on the storage thread: nothing of a finished analysis waits on the GUI thread.
     m_library->store([stored = std::move(stored)] { return jobToJson(stored); },
                      [listing = std::move(listing)] { return listing ? listingToJson(*listing) : nlohmann::json::object(); },
                      this, [this, jobId, listingId, type, score](bool ok, const QString &error) {
+                         const QString key = pairKey(listingId, type);
+                         if (m_awaitingStore.value(key) == jobId)
+                             m_awaitingStore.remove(key);
+                         // A Re-run asked for while this result was being stored runs now.
+                         const auto deferred = m_deferredStarts.find(key);
+                         if (deferred != m_deferredStarts.end() && !m_awaitingStore.contains(key)) {
+                             const DeferredStart d = deferred.value();
+                             m_deferredStarts.erase(deferred);
+                             QMetaObject::invokeMethod(this, [this, listingId, type, d] {
+                                 start(listingId, type, d.params, d.force);
+                             }, Qt::QueuedConnection);
+                         }
                          if (!ok) {
                              qCWarning(lcUi) << "could not store result of" << jobId << ":" << error;
                              Q_EMIT errorOccurred(listingId, type,

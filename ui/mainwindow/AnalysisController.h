@@ -40,6 +40,7 @@ public:
     ~AnalysisController() override;
 
     // Starts unless the pair already has an active job (a second click joins the first: one job).
+    // While the pair's last result is still being stored, the start waits for that write.
     void start(const QString &listingId, const QString &analysisType, const nlohmann::json &params, bool force);
     void cancel(const QString &listingId, const QString &analysisType);
     // Re-attaches every entry of this backend; returns how many were attached.
@@ -74,6 +75,13 @@ private:
     QHash<QString, JobTracker *> m_trackers;   // key: listingId + '\n' + analysisType
     QSet<QString> m_pendingStarts;
     QTimer m_pendingTimer;
+    struct DeferredStart
+    {
+        nlohmann::json params;
+        bool force = false;
+    };
+    QHash<QString, QString> m_awaitingStore;           // pair -> job whose result the library is storing
+    QHash<QString, DeferredStart> m_deferredStarts;    // pair -> start asked for meanwhile
     QStringList m_storedEntries;   // finished jobs (results stored) whose in-flight entries go with the next flush
     QTimer m_registryFlush;
 };
