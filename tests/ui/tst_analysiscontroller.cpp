@@ -38,6 +38,15 @@ private Q_SLOTS:
         AnalysisController controller(runner, &registry, &library, {});
         QSignalSpy finished(&controller, &AnalysisController::jobFinished);
         QSignalSpy stored(&controller, &AnalysisController::resultStored);
+        // The order things happen in: the Re-run's job must appear only after the first result is stored.
+        QStringList events;
+        QString firstId;
+        connect(&controller, &AnalysisController::resultStored, this,
+                [&](const QString &jobId) { events << u"stored "_s + jobId; });
+        connect(&controller, &AnalysisController::jobChanged, this, [&](const Job &job) {
+            if (!firstId.isEmpty() && job.id != firstId && !events.contains(u"new job"_s))
+                events << u"new job"_s;
+        });
 
         // Another connection holds the write lock: the library's write waits (busy timeout).
         {
@@ -52,6 +61,7 @@ private Q_SLOTS:
             const Job first = finished.at(0).at(0).value<Job>();
             QCOMPARE(first.status, JobStatus::Succeeded);
             QCOMPARE(stored.count(), 0);
+            firstId = first.id;
 
             controller.start(u"L1"_s, u"valuation"_s, nlohmann::json::object(), true);   // Re-run
             const JobTracker *tracker = controller.tracker(u"L1"_s, u"valuation"_s);
@@ -64,11 +74,13 @@ private Q_SLOTS:
             QVERIFY(q.exec(u"ROLLBACK"_s));
             q.finish();
             lock.close();
-            QTRY_COMPARE_WITH_TIMEOUT(stored.count(), 1, 10000);
+            QTRY_VERIFY_WITH_TIMEOUT(stored.count() >= 1, 10000);
             QCOMPARE(stored.at(0).at(0).toString(), first.id);
 
             // Then the Re-run starts, runs and is stored too; both entries leave the registry.
             QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 20000);
+            QCOMPARE(events.value(0), u"stored "_s + first.id);
+            QCOMPARE(events.value(1), u"new job"_s);
             const Job second = finished.at(1).at(0).value<Job>();
             QVERIFY(second.id != first.id);
             QCOMPARE(second.status, JobStatus::Succeeded);
