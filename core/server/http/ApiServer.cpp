@@ -16,7 +16,6 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
-#include <QScopeGuard>
 #include <QHttpServerRequest>
 #include <QTcpSocket>
 #include <QUrlQuery>
@@ -338,42 +337,14 @@ void ApiServer::queueStart(Ctx &ctx, Job job, bool force)
     }
     // Starts arriving while the store thread waits on Redis are sent together, in one pipeline:
     // one round trip and one thread hop per batch instead of per request.
-    bool schedule = false;
-    {
-        std::lock_guard lock(m_startMutex);
-        m_starts.append(PendingStart{std::make_shared<Ctx>(ctx), StartRequest{std::move(job), force}});
-        schedule = !m_startDraining;
-        m_startDraining = true;
-    }
-    if (schedule)
+    if (m_starts.push(PendingStart{std::make_shared<Ctx>(ctx), StartRequest{std::move(job), force}}))
         m_storePool.start([this] { drainStarts(); });
 }
 
 void ApiServer::drainStarts()
 {
     constexpr qsizetype kMaxBatch = 64;
-    // However this thread leaves (an exception included), the flag must drop: while it is set
-    // queueStart() schedules no drain, and every later start would wait forever.
-    const auto reset = qScopeGuard([this] {
-        bool again = false;
-        {
-            std::lock_guard lock(m_startMutex);
-            again = !m_starts.isEmpty();
-            m_startDraining = again;
-        }
-        if (again)
-            m_storePool.start([this] { drainStarts(); });
-    });
-    for (;;) {
-        QList<PendingStart> batch;
-        {
-            std::lock_guard lock(m_startMutex);
-            if (m_starts.isEmpty())
-                return;
-            const qsizetype n = std::min(kMaxBatch, m_starts.size());
-            batch = m_starts.mid(0, n);
-            m_starts.remove(0, n);
-        }
+    m_starts.drain(kMaxBatch, [this](QList<PendingStart> batch) {
         QList<StartRequest> requests;
         requests.reserve(batch.size());
         for (auto &p : batch)
@@ -392,7 +363,7 @@ void ApiServer::drainStarts()
             for (qsizetype i = 0; i < batch.size(); ++i)
                 answerStart(*batch[i].ctx, results.value(i));
         }, Qt::QueuedConnection);
-    }
+    }, [this] { m_storePool.start([this] { drainStarts(); }); });
 }
 
 void ApiServer::answerStart(Ctx &c, const StartResult &result)
@@ -609,32 +580,14 @@ void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
 
 void ApiServer::queueStatus(Ctx &ctx, const QString &id, const QByteArray &ifNoneMatch)
 {
-    bool schedule = false;
-    {
-        std::lock_guard lock(m_statusMutex);
-        m_statusPolls.append(PendingStatus{std::make_shared<Ctx>(ctx), id, ifNoneMatch});
-        schedule = !m_statusDraining;
-        m_statusDraining = true;
-    }
-    if (schedule)
+    if (m_statusPolls.push(PendingStatus{std::make_shared<Ctx>(ctx), id, ifNoneMatch}))
         m_storePool.start([this] { drainStatus(); });
 }
 
 void ApiServer::drainStatus()
 {
     constexpr qsizetype kMaxBatch = 100;
-    for (;;) {
-        QList<PendingStatus> batch;
-        {
-            std::lock_guard lock(m_statusMutex);
-            if (m_statusPolls.isEmpty()) {
-                m_statusDraining = false;
-                return;
-            }
-            const qsizetype n = std::min(kMaxBatch, m_statusPolls.size());
-            batch = m_statusPolls.mid(0, n);
-            m_statusPolls.remove(0, n);
-        }
+    m_statusPolls.drain(kMaxBatch, [this](QList<PendingStatus> batch) {
         // One MGET per tenant in the batch (almost always one).
         QList<std::optional<QByteArray>> wires(batch.size());
         bool unavailable = false;
@@ -674,7 +627,7 @@ void ApiServer::drainStatus()
                     sendWire(c, 200, *wire);
             }
         }, Qt::QueuedConnection);
-    }
+    }, [this] { m_storePool.start([this] { drainStatus(); }); });
 }
 
 std::optional<QByteArray> ApiServer::getWire(const QString &tenant, const QString &id)

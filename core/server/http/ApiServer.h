@@ -1,5 +1,6 @@
 #pragma once
 
+#include "server/http/BatchQueue.h"
 #include "server/http/HttpReply.h"
 #include "server/store/JobStore.h"
 
@@ -129,18 +130,14 @@ private:
         std::shared_ptr<Ctx> ctx;
         StartRequest request;
     };
-    std::mutex m_startMutex;
-    QList<PendingStart> m_starts;   // waiting for the store thread
-    bool m_startDraining = false;
+    BatchQueue<PendingStart> m_starts;   // waiting for the store thread
     struct PendingStatus
     {
         std::shared_ptr<Ctx> ctx;
         QString id;
         QByteArray ifNoneMatch;
     };
-    std::mutex m_statusMutex;
-    QList<PendingStatus> m_statusPolls;   // waiting for the store thread
-    bool m_statusDraining = false;
+    BatchQueue<PendingStatus> m_statusPolls;   // waiting for the store thread
     QHash<QString, QList<Waiter *>> m_waiters;
     qsizetype m_waiterCount = 0;
     std::mutex m_changedMutex;

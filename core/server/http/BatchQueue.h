@@ -1,0 +1,71 @@
+#pragma once
+
+#include <QList>
+#include <QScopeGuard>
+
+#include <algorithm>
+#include <mutex>
+
+namespace dealscope::server {
+
+// Requests that wait for the store thread and are handed to it in batches, by one drain task at a
+// time: a push while no drain runs asks the caller to start one; a drain takes batches until none
+// is left. Shared by the start and status paths of ApiServer.
+template<typename T>
+class BatchQueue final
+{
+public:
+    // Queues `item`; true when no drain is running and the caller must start one.
+    bool push(T item)
+    {
+        std::lock_guard lock(m_mutex);
+        m_items.append(std::move(item));
+        const bool start = !m_draining;
+        m_draining = true;
+        return start;
+    }
+
+    // Runs `process` on batches of up to `maxBatch` items until none is left (call it from the
+    // drain task). However it leaves, an exception included, the drain ends: while the flag stays
+    // set push() starts no drain and every later item would wait forever. `restart` starts a new
+    // drain when items are left after an early exit.
+    template<typename Process, typename Restart>
+    void drain(qsizetype maxBatch, Process process, Restart restart)
+    {
+        bool emptied = false;
+        const auto endDrain = qScopeGuard([&] {
+            if (emptied)
+                return;
+            bool again = false;
+            {
+                std::lock_guard lock(m_mutex);
+                again = !m_items.isEmpty();
+                m_draining = again;
+            }
+            if (again)
+                restart();
+        });
+        for (;;) {
+            QList<T> batch;
+            {
+                std::lock_guard lock(m_mutex);
+                if (m_items.isEmpty()) {
+                    m_draining = false;
+                    emptied = true;
+                    return;
+                }
+                const qsizetype n = std::min(maxBatch, m_items.size());
+                batch = m_items.mid(0, n);
+                m_items.remove(0, n);
+            }
+            process(std::move(batch));
+        }
+    }
+
+private:
+    std::mutex m_mutex;
+    QList<T> m_items;
+    bool m_draining = false;
+};
+
+} // namespace dealscope::server
