@@ -3,6 +3,7 @@
 #include "storage/ResultsLibrary.h"
 #include "storage/StorageLog.h"
 
+#include <QPointer>
 #include <QSemaphore>
 #include <QThread>
 
@@ -77,46 +78,39 @@ void AsyncResultsLibrary::store(JsonMaker makeJob, JsonMaker makeListing, QObjec
     });
 }
 
-void AsyncResultsLibrary::latestScores(QObject *context, ScoresCallback done)
+template<typename Result, typename Query>
+void AsyncResultsLibrary::queryAndReply(QObject *context, std::function<void(const Result &)> done, Query query)
 {
     if (!done)
         return;
+    const QPointer<QObject> guard(context);
     if (!m_library) {
-        // No library, no scores; still answered, so a caller waiting for the reply is not stuck.
-        QMetaObject::invokeMethod(this, [context = QPointer<QObject>(context), done = std::move(done)] {
-            if (context)
-                done({});
+        // Still answered (empty): callers such as the Library view count their requests in flight.
+        QMetaObject::invokeMethod(this, [guard, done = std::move(done)] {
+            if (guard)
+                done(Result {});
         }, Qt::QueuedConnection);
         return;
     }
-    post([this, library = m_library, context = QPointer<QObject>(context), done = std::move(done)] {
-        QHash<QString, double> scores = library->latestScores();
-        QMetaObject::invokeMethod(this, [context, done, scores = std::move(scores)] {
-            if (context)
-                done(scores);
+    post([this, library = m_library, guard, done = std::move(done), query = std::move(query)] {
+        Result result = query(*library);
+        QMetaObject::invokeMethod(this, [guard, done, result = std::move(result)] {
+            if (guard)
+                done(result);
         }, Qt::QueuedConnection);
     });
 }
 
+void AsyncResultsLibrary::latestScores(QObject *context, ScoresCallback done)
+{
+    queryAndReply<QHash<QString, double>>(context, std::move(done),
+                                          [](ResultsLibrary &library) { return library.latestScores(); });
+}
+
 void AsyncResultsLibrary::search(const ResultQuery &query, QObject *context, SearchCallback done)
 {
-    if (!done)
-        return;
-    if (!m_library) {
-        // The Library view counts its searches in flight: it must hear back even without a library.
-        QMetaObject::invokeMethod(this, [context = QPointer<QObject>(context), done = std::move(done)] {
-            if (context)
-                done({});
-        }, Qt::QueuedConnection);
-        return;
-    }
-    post([this, library = m_library, query, context = QPointer<QObject>(context), done = std::move(done)] {
-        QList<StoredResult> rows = library->search(query);
-        QMetaObject::invokeMethod(this, [context, done, rows = std::move(rows)] {
-            if (context)
-                done(rows);
-        }, Qt::QueuedConnection);
-    });
+    queryAndReply<QList<StoredResult>>(context, std::move(done),
+                                       [query](ResultsLibrary &library) { return library.search(query); });
 }
 
 void AsyncResultsLibrary::waitForIdle()

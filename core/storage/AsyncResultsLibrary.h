@@ -54,6 +54,10 @@ public:
 private:
     template<typename Work>
     void post(Work work);
+    // Runs `query` on the storage thread and hands its result to `done` on this object's thread
+    // unless `context` is gone; without a library `done` gets an empty Result.
+    template<typename Result, typename Query>
+    void queryAndReply(QObject *context, std::function<void(const Result &)> done, Query query);
 
     QThread *m_thread = nullptr;
     QObject *m_worker = nullptr;                    // lives on m_thread
