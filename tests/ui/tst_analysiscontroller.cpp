@@ -17,6 +17,63 @@ using namespace dealscope::testing;
 using namespace dealscope::ui;
 using namespace Qt::Literals::StringLiterals;
 
+namespace {
+
+// The controller over real parts in a temp folder, with spies on what users see finish and store.
+struct ControllerSetup
+{
+    QTemporaryDir dir;
+    QSettings settings { dir.filePath(u"settings.ini"_s), QSettings::IniFormat };
+    InFlightRegistry registry { settings };
+    LocalJobRunner runner { makeEngine(), options(dir.path()) };
+    QString libraryFile = dir.filePath(u"library.sqlite"_s);
+    AsyncResultsLibrary library;
+    AnalysisController controller { runner, &registry, &library, {} };
+    QSignalSpy finished { &controller, &AnalysisController::jobFinished };
+    QSignalSpy stored { &controller, &AnalysisController::resultStored };
+
+    bool open()
+    {
+        library.open(libraryFile);
+        return runner.open();
+    }
+};
+
+// Another connection holding the library's write lock: its writes wait (SQLite busy timeout)
+// until release().
+class LibraryWriteLock final
+{
+public:
+    explicit LibraryWriteLock(const QString &file)
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, kConnection);
+        db.setDatabaseName(file);
+        m_locked = db.open() && QSqlQuery(db).exec(u"BEGIN EXCLUSIVE"_s);
+    }
+    ~LibraryWriteLock()
+    {
+        release();
+        QSqlDatabase::removeDatabase(kConnection);
+    }
+    bool isLocked() const { return m_locked; }
+    bool release()
+    {
+        QSqlDatabase db = QSqlDatabase::database(kConnection, false);
+        if (!db.isOpen())
+            return false;
+        const bool ok = QSqlQuery(db).exec(u"ROLLBACK"_s);
+        db.close();
+        m_locked = false;
+        return ok;
+    }
+
+private:
+    static inline const QString kConnection = u"library-write-lock"_s;
+    bool m_locked = false;
+};
+
+} // namespace
+
 class TestAnalysisController final : public QObject
 {
     Q_OBJECT
@@ -27,17 +84,9 @@ private Q_SLOTS:
     // resumed). The new start waits for the write, then runs.
     void rerunWaitsUntilThePreviousResultIsStored()
     {
-        QTemporaryDir dir;
-        QSettings settings(dir.filePath(u"settings.ini"_s), QSettings::IniFormat);
-        InFlightRegistry registry(settings);
-        LocalJobRunner runner(makeEngine(), options(dir.path()));
-        QVERIFY(runner.open());
-        const QString libraryFile = dir.filePath(u"library.sqlite"_s);
-        AsyncResultsLibrary library;
-        library.open(libraryFile);
-        AnalysisController controller(runner, &registry, &library, {});
-        QSignalSpy finished(&controller, &AnalysisController::jobFinished);
-        QSignalSpy stored(&controller, &AnalysisController::resultStored);
+        ControllerSetup s;
+        QVERIFY(s.open());
+        AnalysisController &controller = s.controller;
         // The order things happen in: the Re-run's job must appear only after the first result is stored.
         QStringList events;
         QString firstId;
@@ -48,85 +97,61 @@ private Q_SLOTS:
                 events << u"new job"_s;
         });
 
-        // Another connection holds the write lock: the library's write waits (busy timeout).
-        {
-            QSqlDatabase lock = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"lock"_s);
-            lock.setDatabaseName(libraryFile);
-            QVERIFY(lock.open());
-            QSqlQuery q(lock);
-            QVERIFY(q.exec(u"BEGIN EXCLUSIVE"_s));
+        LibraryWriteLock lock(s.libraryFile);
+        QVERIFY(lock.isLocked());
+        controller.start(u"L1"_s, u"valuation"_s, nlohmann::json::object(), false);
+        QTRY_COMPARE_WITH_TIMEOUT(s.finished.count(), 1, 20000);
+        const Job first = s.finished.at(0).at(0).value<Job>();
+        QCOMPARE(first.status, JobStatus::Succeeded);
+        QCOMPARE(s.stored.count(), 0);
+        firstId = first.id;
 
-            controller.start(u"L1"_s, u"valuation"_s, nlohmann::json::object(), false);
-            QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 20000);
-            const Job first = finished.at(0).at(0).value<Job>();
-            QCOMPARE(first.status, JobStatus::Succeeded);
-            QCOMPARE(stored.count(), 0);
-            firstId = first.id;
+        controller.start(u"L1"_s, u"valuation"_s, nlohmann::json::object(), true);   // Re-run
+        const JobTracker *tracker = controller.tracker(u"L1"_s, u"valuation"_s);
+        QVERIFY(tracker);
+        QVERIFY(!tracker->isActive());                                // not started yet
+        QVERIFY(controller.isActive(u"L1"_s, u"valuation"_s));        // but shown as on its way
+        QCOMPARE(tracker->job()->id, first.id);
+        QVERIFY(s.registry.contains(first.id));
 
-            controller.start(u"L1"_s, u"valuation"_s, nlohmann::json::object(), true);   // Re-run
-            const JobTracker *tracker = controller.tracker(u"L1"_s, u"valuation"_s);
-            QVERIFY(tracker);
-            QVERIFY(!tracker->isActive());                                // not started yet
-            QVERIFY(controller.isActive(u"L1"_s, u"valuation"_s));        // but shown as on its way
-            QCOMPARE(tracker->job()->id, first.id);
-            QVERIFY(registry.contains(first.id));
+        QVERIFY(lock.release());
+        QTRY_VERIFY_WITH_TIMEOUT(s.stored.count() >= 1, 10000);
+        QCOMPARE(s.stored.at(0).at(0).toString(), first.id);
 
-            QVERIFY(q.exec(u"ROLLBACK"_s));
-            q.finish();
-            lock.close();
-            QTRY_VERIFY_WITH_TIMEOUT(stored.count() >= 1, 10000);
-            QCOMPARE(stored.at(0).at(0).toString(), first.id);
-
-            // Then the Re-run starts, runs and is stored too; both entries leave the registry.
-            QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 20000);
-            QCOMPARE(events.value(0), u"stored "_s + first.id);
-            QCOMPARE(events.value(1), u"new job"_s);
-            const Job second = finished.at(1).at(0).value<Job>();
-            QVERIFY(second.id != first.id);
-            QCOMPARE(second.status, JobStatus::Succeeded);
-            QTRY_COMPARE_WITH_TIMEOUT(stored.count(), 2, 10000);
-            QTRY_VERIFY(registry.entries().isEmpty());
-            QVERIFY(!controller.isActive(u"L1"_s, u"valuation"_s));
-        }
-        QSqlDatabase::removeDatabase(u"lock"_s);
+        // Then the Re-run starts, runs and is stored too; both entries leave the registry.
+        QTRY_COMPARE_WITH_TIMEOUT(s.finished.count(), 2, 20000);
+        QCOMPARE(events.value(0), u"stored "_s + first.id);
+        QCOMPARE(events.value(1), u"new job"_s);
+        const Job second = s.finished.at(1).at(0).value<Job>();
+        QVERIFY(second.id != first.id);
+        QCOMPARE(second.status, JobStatus::Succeeded);
+        QTRY_COMPARE_WITH_TIMEOUT(s.stored.count(), 2, 10000);
+        QTRY_VERIFY(s.registry.entries().isEmpty());
+        QVERIFY(!controller.isActive(u"L1"_s, u"valuation"_s));
     }
 
     void cancelDropsARerunThatIsStillWaiting()
     {
-        QTemporaryDir dir;
-        QSettings settings(dir.filePath(u"settings.ini"_s), QSettings::IniFormat);
-        InFlightRegistry registry(settings);
-        LocalJobRunner runner(makeEngine(), options(dir.path()));
-        QVERIFY(runner.open());
-        const QString libraryFile = dir.filePath(u"library.sqlite"_s);
-        AsyncResultsLibrary library;
-        library.open(libraryFile);
-        AnalysisController controller(runner, &registry, &library, {});
-        QSignalSpy finished(&controller, &AnalysisController::jobFinished);
-        QSignalSpy stored(&controller, &AnalysisController::resultStored);
+        ControllerSetup s;
+        QVERIFY(s.open());
+        AnalysisController &controller = s.controller;
         {
-            QSqlDatabase lock = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"lock2"_s);
-            lock.setDatabaseName(libraryFile);
-            QVERIFY(lock.open());
-            QSqlQuery q(lock);
-            QVERIFY(q.exec(u"BEGIN EXCLUSIVE"_s));
+            LibraryWriteLock lock(s.libraryFile);
+            QVERIFY(lock.isLocked());
             controller.start(u"L2"_s, u"risk_assessment"_s, nlohmann::json::object(), false);
-            QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 20000);
+            QTRY_COMPARE_WITH_TIMEOUT(s.finished.count(), 1, 20000);
             controller.start(u"L2"_s, u"risk_assessment"_s, nlohmann::json::object(), true);
             QVERIFY(controller.isActive(u"L2"_s, u"risk_assessment"_s));
             controller.cancel(u"L2"_s, u"risk_assessment"_s);
             QVERIFY(!controller.isActive(u"L2"_s, u"risk_assessment"_s));
-            QVERIFY(q.exec(u"ROLLBACK"_s));
-            q.finish();
-            lock.close();
+            QVERIFY(lock.release());
         }
-        QSqlDatabase::removeDatabase(u"lock2"_s);
-        QTRY_COMPARE_WITH_TIMEOUT(stored.count(), 1, 10000);
-        QTRY_VERIFY(registry.entries().isEmpty());
+        QTRY_COMPARE_WITH_TIMEOUT(s.stored.count(), 1, 10000);
+        QTRY_VERIFY(s.registry.entries().isEmpty());
         // The canceled Re-run never reached the runner: one job only.
         QVERIFY(!controller.isActive(u"L2"_s, u"risk_assessment"_s));
-        QCOMPARE(runner.jobs().size(), 1);
-        QCOMPARE(finished.count(), 1);
+        QCOMPARE(s.runner.jobs().size(), 1);
+        QCOMPARE(s.finished.count(), 1);
     }
 };
 
