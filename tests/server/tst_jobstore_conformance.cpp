@@ -535,6 +535,50 @@ private Q_SLOTS:
         QCOMPARE(store->get(a.job.id)->status, JobStatus::Succeeded);
     }
 
+    void finishedJsonIsStagedAndNothingIsLeftBehind()
+    {
+        // A finish hands its JSON over through a staging key (see kLeasedWrite): the job gets it
+        // with the completed TTL, and a write the script refuses (lost lease, accepted cancel)
+        // leaves no staged copy behind.
+        StoreSettings settings;
+        settings.completedTtlSecs = 777;
+        auto store = makeStore(QStringLiteral("redis"), settings);
+        const QString prefix = QStringLiteral("t%1:").arg(m_prefixSeq);
+        for (int i = 0; i < 4; ++i)
+            store->start(candidate(QStringLiteral("acme"), QStringLiteral("L%1").arg(i)), false);
+        QList<Lease> leases;
+        QVERIFY(waitFor([&] {
+            leases += store->claimBatch(QStringLiteral("w1"), 200, 10);
+            return leases.size() >= 4;
+        }, 5000));
+        QCOMPARE(store->cancel(QStringLiteral("acme"), leases[1].job.id).outcome, CancelOutcome::Requested);
+        m_redis.cli({QStringLiteral("DEL"), prefix + QStringLiteral("lease:") + leases[2].job.id});   // the lease ran out
+        const nlohmann::json big = {{"summary", std::string(20000, 'x')}, {"score", 71}};
+        QList<FinishRequest> done;
+        for (int i = 0; i < 3; ++i)
+            done.append(FinishRequest{leases[i], JobStatus::Succeeded, big, {}});
+        store->finishMany(done);
+        QCOMPARE(done[0].outcome, WriteResult::Ok);
+        QCOMPARE(done[1].outcome, WriteResult::CancelRequested);
+        QCOMPARE(done[2].outcome, WriteResult::LeaseLost);
+        // The single-job path stages too.
+        QCOMPARE(store->finish(leases[3], JobStatus::Succeeded, nlohmann::json{{"score", 3}}, {}), WriteResult::Ok);
+
+        const auto first = store->get(leases[0].job.id);
+        QCOMPARE(first->status, JobStatus::Succeeded);
+        QVERIFY(*first->result == big);
+        QCOMPARE(store->get(leases[1].job.id)->status, JobStatus::Canceled);
+        QVERIFY(!store->get(leases[1].job.id)->result);
+        QCOMPARE(store->get(leases[2].job.id)->status, JobStatus::Running);   // a stale worker cannot write
+        QCOMPARE((*store->get(leases[3].job.id)->result)["score"].get<int>(), 3);
+        for (const int i : {0, 1, 3}) {
+            const int ttl = m_redis.cli({QStringLiteral("TTL"), prefix + QStringLiteral("job:") + leases[i].job.id}).toInt();
+            QVERIFY2(ttl > 700 && ttl <= 777, qPrintable(QString::number(ttl)));
+        }
+        QCOMPARE(m_redis.cli({QStringLiteral("TTL"), prefix + QStringLiteral("job:") + leases[2].job.id}).toInt(), -1);
+        QCOMPARE(m_redis.cli({QStringLiteral("KEYS"), prefix + QStringLiteral("staging:*")}), QByteArray());
+    }
+
     void unreadableStoredJobFailsOnlyItsOwnStart()
     {
         auto store = makeStore(QStringLiteral("redis"));

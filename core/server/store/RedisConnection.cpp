@@ -128,12 +128,23 @@ RedisConnection::Script RedisConnection::makeScript(const char *source)
 
 RedisValue RedisConnection::eval(const Script &script, const QList<QByteArray> &keys, const QList<QByteArray> &args)
 {
+    return eval(script, EvalCall{keys, args, {}});
+}
+
+RedisValue RedisConnection::eval(const Script &script, const EvalCall &call)
+{
     QList<QByteArray> cmd;
-    cmd.reserve(3 + keys.size() + args.size());
-    cmd << "EVALSHA" << script.sha1 << QByteArray::number(keys.size());
-    cmd += keys;
-    cmd += args;
-    RedisValue r = command(cmd);
+    cmd.reserve(3 + call.keys.size() + call.args.size());
+    cmd << "EVALSHA" << script.sha1 << QByteArray::number(call.keys.size());
+    cmd += call.keys;
+    cmd += call.args;
+    QList<QList<QByteArray>> commands = call.before;
+    commands.append(cmd);
+    QList<RedisValue> replies = pipeline(commands);
+    for (qsizetype i = 0; i + 1 < replies.size(); ++i)
+        if (replies[i].isError())
+            throw StoreUnavailable("Redis refused a command ahead of a script: " + replies[i].str.toStdString());
+    RedisValue r = std::move(replies.last());
     if (r.isError() && r.str.startsWith("NOSCRIPT")) {
         cmd[0] = "EVAL";
         cmd[1] = script.source;

@@ -44,7 +44,11 @@ public:
     {
         QList<QByteArray> keys;
         QList<QByteArray> args;
+        QList<QList<QByteArray>> before;   // commands the script relies on, sent ahead of it
     };
+    // The script after call.before in one round trip; an error reply to any of those throws
+    // StoreUnavailable without running the script's effects twice.
+    RedisValue eval(const Script &script, const EvalCall &call);
     // Sends several commands in one round trip.
     QList<RedisValue> pipeline(const QList<QList<QByteArray>> &commands);
 

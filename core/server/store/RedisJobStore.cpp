@@ -559,11 +559,19 @@ std::optional<Lease> RedisJobStore::claimJob(const QString &workerId, const QStr
 
 RedisConnection::EvalCall RedisJobStore::leasedWriteCall(const Lease &lease, const Job &next, const char *kind) const
 {
-    return {{jobKey(next.id), leaseKey(next.id), m_stats, m_stream, dedupKey(next.owner, next.listingId, next.analysisType),
-             checkpointKey(next.id)},
-            {lease.token.toUtf8(), storageJson(next), kind, QByteArray::number(m_settings.leaseMs),
-             QByteArray::number(m_settings.completedTtlSecs), statusName(lease.job.status), statusName(next.status), m_channel,
-             next.id.toUtf8(), lease.entryId.toUtf8(), m_group, QByteArray::number(m_settings.dedupWindowMs / 1000)}};
+    const QByteArray ttl = QByteArray::number(m_settings.completedTtlSecs);
+    const QByteArray staging = stagingKey(next.id, lease.token);
+    const bool staged = qstrcmp(kind, "finish") == 0;
+    RedisConnection::EvalCall call{
+        {jobKey(next.id), leaseKey(next.id), m_stats, m_stream, dedupKey(next.owner, next.listingId, next.analysisType),
+         checkpointKey(next.id), staging},
+        {lease.token.toUtf8(), staged ? QByteArray() : storageJson(next), kind, QByteArray::number(m_settings.leaseMs), ttl,
+         statusName(lease.job.status), statusName(next.status), m_channel, next.id.toUtf8(), lease.entryId.toUtf8(), m_group,
+         QByteArray::number(m_settings.dedupWindowMs / 1000)},
+        {}};
+    if (staged)
+        call.before.append({"SET", staging, storageJson(next), "EX", ttl});
+    return call;
 }
 
 WriteResult RedisJobStore::leasedWriteDone(Lease &lease, Job next, const RedisValue &r)
@@ -587,7 +595,7 @@ WriteResult RedisJobStore::leasedWrite(Lease &lease, Job next, const char *kind)
     if (lease.ended)
         return WriteResult::LeaseLost;
     const RedisConnection::EvalCall call = leasedWriteCall(lease, next, kind);
-    const RedisValue r = conn().eval(m_leased, call.keys, call.args);
+    const RedisValue r = conn().eval(m_leased, call);
     return leasedWriteDone(lease, std::move(next), r.isError() ? r : r.elements.value(0));
 }
 
@@ -684,14 +692,16 @@ void RedisJobStore::finishMany(QList<FinishRequest> &requests)
     if (calls.isEmpty())
         return;
     // One script call for the batch (one stats update, one change message).
-    QList<QByteArray> keys, args;
-    keys.reserve(calls.size() * 6);
-    args.reserve(calls.size() * 12);
+    RedisConnection::EvalCall batch;
+    batch.keys.reserve(calls.size() * 7);
+    batch.args.reserve(calls.size() * 12);
+    batch.before.reserve(calls.size());
     for (const auto &call : calls) {
-        keys += call.keys;
-        args += call.args;
+        batch.keys += call.keys;
+        batch.args += call.args;
+        batch.before += call.before;
     }
-    const RedisValue reply = conn().eval(m_leased, keys, args);
+    const RedisValue reply = conn().eval(m_leased, batch);
     QList<qsizetype> canceled;
     for (qsizetype k = 0; k < sent.size(); ++k) {
         FinishRequest &r = requests[sent[k]];
@@ -705,8 +715,7 @@ void RedisJobStore::finishMany(QList<FinishRequest> &requests)
         return;
     // Jobs whose cancel was accepted while they ran (or waited in the batch) end canceled,
     // again in one call.
-    keys.clear();
-    args.clear();
+    batch = {};
     nexts.clear();
     for (const qsizetype i : canceled) {
         FinishRequest &r = requests[i];
@@ -715,10 +724,11 @@ void RedisJobStore::finishMany(QList<FinishRequest> &requests)
         r.error = canceledByUser();
         nexts.push_back(canceledJob(r.lease));
         const auto call = leasedWriteCall(r.lease, nexts.back(), "finish");
-        keys += call.keys;
-        args += call.args;
+        batch.keys += call.keys;
+        batch.args += call.args;
+        batch.before += call.before;
     }
-    const RedisValue again = conn().eval(m_leased, keys, args);
+    const RedisValue again = conn().eval(m_leased, batch);
     for (qsizetype k = 0; k < canceled.size(); ++k) {
         FinishRequest &r = requests[canceled[k]];
         const WriteResult w = leasedWriteDone(r.lease, std::move(nexts[size_t(k)]), again.isError() ? again : again.elements.value(k));

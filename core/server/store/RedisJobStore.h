@@ -65,6 +65,8 @@ private:
     QByteArray jobKey(const QString &id) const { return m_prefix + "job:" + id.toUtf8(); }
     QByteArray leaseKey(const QString &id) const { return m_prefix + "lease:" + id.toUtf8(); }
     QByteArray checkpointKey(const QString &id) const { return m_prefix + "checkpoint:" + id.toUtf8(); }
+    // A finished job's JSON on its way to jobKey (see kLeasedWrite); one per lease.
+    QByteArray stagingKey(const QString &id, const QString &token) const { return m_prefix + "staging:" + id.toUtf8() + ':' + token.toUtf8(); }
     QByteArray dedupKey(const QString &owner, const QString &listingId, const QString &type) const;
     // claimBatch()'s work: appends each lease to `out` as soon as it is held.
     void claimInto(QList<Lease> &out, const QString &workerId, int waitMs, int maxJobs);

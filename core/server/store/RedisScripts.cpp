@@ -86,9 +86,14 @@ return {1}
 // write; progress never overwrites a cancel request, and neither does a finish (other than to
 // canceled) nor a release: both answer 'CANCEL' without writing. Several writes in one call (the terminal
 // writes of a batch of fast jobs) share one stats update and one change message (ids joined by ',').
-// KEYS: 6 per write: job, lease, stats, stream, byListing, checkpoint
-// ARGV: 12 per write: token, new JSON, kind (progress|finish|requeue|resume|release), lease ms,
-//       TTL s, old status, new status, channel, job id, entry id, group, byListing TTL s
+// A finish's JSON (it carries the result, a few KB) does not pass through the script: Redis'
+// Lua hashes every string it is handed, byte by byte, which made the finish the costliest part
+// of a job in Redis. The caller SETs it with its TTL under the staging key in the same
+// pipeline, and the script RENAMEs it over the job (new JSON '' means staged); a write the
+// script refuses deletes the staged copy.
+// KEYS: 7 per write: job, lease, stats, stream, byListing, checkpoint, staging
+// ARGV: 12 per write: token, new JSON ('' = staged), kind (progress|finish|requeue|resume|release),
+//       lease ms, TTL s, old status, new status, channel, job id, entry id, group, byListing TTL s
 // Returns one of 'OK', 'CANCEL', 'LOST' per write.
 const char *const kLeasedWrite = R"LUA(
 -- status and cancel flag of a job; serializeJob()'s canonical form is read without a decode
@@ -130,7 +135,13 @@ local function write(K, A)
     return 'CANCEL'
   end
   if kind == 'finish' then
-    redis.call('SET', K[1], A[2], 'EX', A[5])
+    if A[2] ~= '' then
+      redis.call('SET', K[1], A[2], 'EX', A[5])
+    elseif redis.call('EXISTS', K[7]) == 1 then
+      redis.call('RENAME', K[7], K[1])   -- keeps the TTL the staging SET gave it
+    else
+      return 'LOST'   -- never staged (cannot happen in one pipeline); the lease expires and the job is retried
+    end
     redis.call('DEL', K[2], K[6])
     ack()
     if A[7] == 'succeeded' then
@@ -154,11 +165,12 @@ local function write(K, A)
   return 'OK'
 end
 local out = {}
-for i = 0, #KEYS / 6 - 1 do
+for i = 0, #KEYS / 7 - 1 do
   local K, A = {}, {}
-  for k = 1, 6 do K[k] = KEYS[i * 6 + k] end
+  for k = 1, 7 do K[k] = KEYS[i * 7 + k] end
   for a = 1, 12 do A[a] = ARGV[i * 12 + a] end
   out[i + 1] = write(K, A)
+  if out[i + 1] ~= 'OK' and A[2] == '' then redis.call('DEL', K[7]) end
 end
 for name, delta in pairs(stats) do
   if delta ~= 0 then redis.call('HINCRBY', KEYS[3], name, delta) end
