@@ -13,6 +13,7 @@
 #include <QDate>
 #include <QDateTime>
 #include <QMutexLocker>
+#include <QVarLengthArray>
 
 #include <algorithm>
 #include <atomic>
@@ -103,6 +104,39 @@ struct AnalysisEngine::Private
         return ValidationError{QStringLiteral("params.provider"),
                                QStringLiteral("unknown provider \"%1\" (available: %2)").arg(clip(name), names.join(QStringLiteral(", ")))};
     }
+
+    // What validate() accepted, resolved against one snapshot, so that run() takes the lock and
+    // parses the params once instead of validating and then resolving everything again.
+    struct Checked
+    {
+        AnalysisType type;
+        AnalysisParams params;
+        std::shared_ptr<const NarrativeProvider> provider;
+        const Listing *listing;
+    };
+    static std::variant<Checked, ValidationError> check(const Snapshot &snap, const QString &listingId,
+                                                        const QString &analysisType, const nlohmann::json &params)
+    {
+        const auto type = parseAnalysisType(analysisType);
+        if (!type)
+            return ValidationError{QStringLiteral("analysisType"),
+                                   QStringLiteral("unknown analysisType \"%1\" (allowed: %2)")
+                                       .arg(clip(analysisType), analysisTypeNames().join(QStringLiteral(", ")))};
+        auto parsed = parseAnalysisParams(params);
+        if (const auto *e = std::get_if<ParamsError>(&parsed)) {
+            const QString field = e->parameter == QLatin1String("params") ? e->parameter : QStringLiteral("params.") + e->parameter;
+            return ValidationError{field, e->message};
+        }
+        Checked ok{*type, std::move(std::get<AnalysisParams>(parsed)), nullptr, nullptr};
+        if (auto err = resolveProvider(snap, ok.params.provider, ok.provider))
+            return *err;
+        if (listingId.trimmed().isEmpty())
+            return ValidationError{QStringLiteral("listingId"), QStringLiteral("listingId is required")};
+        ok.listing = snap.catalog->find(listingId);
+        if (!ok.listing)
+            return ValidationError{QStringLiteral("listingId"), QStringLiteral("unknown listing id \"%1\"").arg(clip(listingId))};
+        return ok;
+    }
 };
 
 AnalysisEngine::AnalysisEngine(std::shared_ptr<const BenchmarkTable> benchmarks, std::shared_ptr<const ListingCatalog> catalog)
@@ -167,23 +201,9 @@ void AnalysisEngine::setCurrentYearSource(std::function<int()> currentYear)
 std::optional<ValidationError> AnalysisEngine::validate(const QString &listingId, const QString &analysisType,
                                                         const nlohmann::json &params) const
 {
-    if (!parseAnalysisType(analysisType))
-        return ValidationError{QStringLiteral("analysisType"),
-                               QStringLiteral("unknown analysisType \"%1\" (allowed: %2)")
-                                   .arg(clip(analysisType), analysisTypeNames().join(QStringLiteral(", ")))};
-    const auto parsed = parseAnalysisParams(params);
-    if (const auto *e = std::get_if<ParamsError>(&parsed)) {
-        const QString field = e->parameter == QLatin1String("params") ? e->parameter : QStringLiteral("params.") + e->parameter;
-        return ValidationError{field, e->message};
-    }
-    const auto snap = d->snapshot();
-    std::shared_ptr<const NarrativeProvider> provider;
-    if (auto err = Private::resolveProvider(snap, std::get<AnalysisParams>(parsed).provider, provider))
-        return err;
-    if (listingId.trimmed().isEmpty())
-        return ValidationError{QStringLiteral("listingId"), QStringLiteral("listingId is required")};
-    if (!snap.catalog->find(listingId))
-        return ValidationError{QStringLiteral("listingId"), QStringLiteral("unknown listing id \"%1\"").arg(clip(listingId))};
+    const auto checked = Private::check(d->snapshot(), listingId, analysisType, params);
+    if (const auto *e = std::get_if<ValidationError>(&checked))
+        return *e;
     return std::nullopt;
 }
 
@@ -205,17 +225,15 @@ nlohmann::json AnalysisEngine::run(const Job &job, const PipelineCheckpoint &che
     using Kind = AnalysisError::Kind;
     auto fail = [](const ValidationError &e) { throw AnalysisError(Kind::Permanent, e.field + QStringLiteral(": ") + e.message); };
 
-    if (auto err = validate(job.listingId, job.analysisType, job.params))
-        fail(*err);
-    const AnalysisType type = *parseAnalysisType(job.analysisType);
-    const AnalysisParams params = std::get<AnalysisParams>(parseAnalysisParams(job.params));
     const auto snap = d->snapshot();
-    const Listing *listing = snap.catalog->find(job.listingId);
-    std::shared_ptr<const NarrativeProvider> provider;
-    if (auto err = Private::resolveProvider(snap, params.provider, provider))
+    auto checked = Private::check(snap, job.listingId, job.analysisType, job.params);
+    if (const auto *err = std::get_if<ValidationError>(&checked))
         fail(*err);
-    if (!listing)   // the catalog was replaced between validate() and the snapshot
-        fail({QStringLiteral("listingId"), QStringLiteral("unknown listing id \"%1\"").arg(clip(job.listingId))});
+    const Private::Checked &ok = std::get<Private::Checked>(checked);
+    const AnalysisType type = ok.type;
+    const AnalysisParams &params = ok.params;
+    const std::shared_ptr<const NarrativeProvider> &provider = ok.provider;
+    const Listing *listing = ok.listing;
 
     QList<PipelineStep> steps = Pipelines::forType(type);
     if (provider) {
@@ -235,15 +253,14 @@ nlohmann::json AnalysisEngine::run(const Job &job, const PipelineCheckpoint &che
     if (start == steps.size() && !(state.contains("result") && state["result"].is_object()))
         start = 0, state = json::object();
 
-    double totalWeight = 0;
+    // weightBefore[i] = the weights of steps 0..i-1, summed in the same order as before (so the
+    // progress values stay bit-identical), once per run instead of once per progress report.
+    QVarLengthArray<double, 16> weightBefore;
+    weightBefore.append(0.0);
     for (const auto &s : steps)
-        totalWeight += s.info.weight;
-    auto progressBefore = [&](int index) {
-        double w = 0;
-        for (int i = 0; i < index; ++i)
-            w += steps[i].info.weight;
-        return totalWeight > 0 ? 100.0 * w / totalWeight : 0.0;
-    };
+        weightBefore.append(weightBefore.back() + s.info.weight);
+    const double totalWeight = weightBefore.back();
+    auto progressBefore = [&](int index) { return totalWeight > 0 ? 100.0 * weightBefore[index] / totalWeight : 0.0; };
 
     double lastProgress = 0;
     auto emitProgress = [&](double p, const QString &line) {
@@ -279,9 +296,11 @@ nlohmann::json AnalysisEngine::run(const Job &job, const PipelineCheckpoint &che
     };
     AnalysisContext ctx(type, *listing, params, *snap.catalog, state, std::move(callbacks));
 
-    auto applyFailpoint = [&](const QString &name) {
+    // Takes a function building the name, so a run without failpoints builds no names.
+    auto applyFailpoint = [&](auto &&nameOf) {
         if (!Failpoints::enabled())
             return;
+        const QString name = nameOf();
         const Failpoints::Hit h = Failpoints::hit(name);
         switch (h.action) {
         case Failpoints::Action::None:
@@ -297,18 +316,17 @@ nlohmann::json AnalysisEngine::run(const Job &job, const PipelineCheckpoint &che
         }
     };
 
-    const QString typeName = analysisTypeName(type);
     emitProgress(progressBefore(start), start < steps.size() ? steps[start].info.label : QStringLiteral("Analysis complete"));
     for (current = start; current < steps.size(); ++current) {
         const PipelineStep &step = steps[current];
         if (auto e = stopError())
             throw *e;
-        applyFailpoint(QStringLiteral("analysis.step.") + step.info.id);
-        applyFailpoint(QStringLiteral("analysis.step.") + typeName + QLatin1Char('.') + step.info.id);
+        applyFailpoint([&]() -> QString { return QStringLiteral("analysis.step.") + step.info.id; });
+        applyFailpoint([&]() -> QString { return QStringLiteral("analysis.step.") + analysisTypeName(type) + QLatin1Char('.') + step.info.id; });
         if (auto e = stopError())
             throw *e;
         emitProgress(progressBefore(current), step.info.label);
-        qCDebug(lcAnalysis) << "job" << job.id << typeName << "step" << step.info.id;
+        qCDebug(lcAnalysis) << "job" << job.id << analysisTypeName(type) << "step" << step.info.id;
         if (hooks.beforeStepRun)
             hooks.beforeStepRun(current);
         try {
@@ -324,7 +342,7 @@ nlohmann::json AnalysisEngine::run(const Job &job, const PipelineCheckpoint &che
             hooks.onCheckpoint(PipelineCheckpoint{int(current + 1), state});
         if (hooks.onStepDone)
             hooks.onStepDone(int(current + 1), state);
-        applyFailpoint(QStringLiteral("jobs.after_checkpoint"));
+        applyFailpoint([]() -> QString { return QStringLiteral("jobs.after_checkpoint"); });
     }
     current = int(steps.size()) - 1;
     emitProgress(100.0, QStringLiteral("Analysis complete"));

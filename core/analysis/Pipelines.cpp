@@ -9,7 +9,9 @@
 
 namespace dealscope {
 
-QList<PipelineStep> Pipelines::forType(AnalysisType type)
+namespace {
+
+QList<PipelineStep> build(AnalysisType type)
 {
     QList<PipelineStep> steps{CommonSteps::loadInputs(), CommonSteps::multiples(), CommonSteps::debtService(),
                               CommonSteps::benchmarks()};
@@ -29,6 +31,28 @@ QList<PipelineStep> Pipelines::forType(AnalysisType type)
     }
     steps << DealScore::step() << CommonSteps::summary();
     return steps;
+}
+
+} // namespace
+
+QList<PipelineStep> Pipelines::forType(AnalysisType type)
+{
+    // Built once: every run asked for its list, and building it (labels, std::functions) was a
+    // visible share of a fast job's CPU. The steps are immutable, so the lists are shared between
+    // threads; a caller's copy is an implicitly shared QList (no deep copy unless it appends).
+    static const QList<PipelineStep> lists[] = {build(AnalysisType::BusinessAnalysis), build(AnalysisType::Valuation),
+                                                build(AnalysisType::RiskAssessment), build(AnalysisType::MarketIntelligence)};
+    switch (type) {
+    case AnalysisType::BusinessAnalysis:
+        return lists[0];
+    case AnalysisType::Valuation:
+        return lists[1];
+    case AnalysisType::RiskAssessment:
+        return lists[2];
+    case AnalysisType::MarketIntelligence:
+        return lists[3];
+    }
+    return build(type);
 }
 
 } // namespace dealscope
