@@ -5,6 +5,7 @@
 #include "analysis/ResultJson.h"
 #include "benchmarks/BenchmarkTable.h"
 #include "common/JsonQt.h"
+#include "domain/ListingCatalog.h"
 
 namespace dealscope {
 
@@ -284,7 +285,7 @@ PipelineStep CommonSteps::debtService()
 PipelineStep CommonSteps::benchmarks()
 {
     return {{QStringLiteral("benchmarks"), QStringLiteral("Looking up sector benchmarks…"), 1.0}, [](AnalysisContext &ctx) {
-                const BenchmarkMatch b = ctx.benchmarks().lookup(ctx.listing());
+                const BenchmarkMatch &b = ctx.catalog().benchmarkOf(ctx.listing());
                 json &s = ctx.state();
                 s["benchmark"] = json{
                     {"level", b.level},

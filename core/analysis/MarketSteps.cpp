@@ -19,7 +19,7 @@ PipelineStep MarketSteps::sector()
                 // The same sector the catalog files the listing under, so the percentiles below rank
                 // it in the sample it belongs to.
                 const QString name = ctx.catalog().sectorOf(l);
-                const bool declared = !l.industry.isEmpty() && !l.industryInferred && !bt.sectorForIndustry(l.industry).isEmpty();
+                const bool declared = ctx.catalog().declaresSector(l);
                 json sec{{"name", name}, {"inferred", !name.isEmpty() && !declared},
                          {"basis", name.isEmpty() ? "none" : declared ? "industry" : "keywords"}};
                 s["typeResult"]["sector"] = std::move(sec);

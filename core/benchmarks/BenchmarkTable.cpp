@@ -19,10 +19,18 @@ QString nameKey(QStringView name)
     QString key;
     key.reserve(name.size());
     for (const QChar c : name) {
-        if (c == QLatin1Char('&'))
-            key += QLatin1String("and");
-        else if (c.isLetterOrNumber())
+        const char16_t u = c.unicode();
+        // ASCII without QChar's Unicode tables: every lookup of every analysis builds keys.
+        if (u < 128) {
+            if (u == u'&')
+                key += QLatin1String("and");
+            else if ((u >= u'a' && u <= u'z') || (u >= u'0' && u <= u'9'))
+                key += c;
+            else if (u >= u'A' && u <= u'Z')
+                key += QChar(char16_t(u + 32));
+        } else if (c.isLetterOrNumber()) {
             key += c.toLower();
+        }
     }
     return key;
 }
@@ -249,7 +257,45 @@ std::shared_ptr<const BenchmarkTable> BenchmarkTable::fromCsv(
         if (allYear < 0)
             throw std::runtime_error("sector-benchmarks: no 'All' row");
     }
+    t->precompute();
     return t;
+}
+
+void BenchmarkTable::precompute()
+{
+    m_sectorKeys.clear();
+    for (const SectorBenchmark &s : std::as_const(m_sectors))
+        m_sectorKeys.append(nameKey(s.sector));
+    m_industryMatches.clear();
+    for (const IndustryBenchmark &i : std::as_const(m_industries)) {
+        BenchmarkMatch m;
+        m.level = QStringLiteral("industry");
+        m.sector = i.sector;
+        m.industry = i.industry;
+        m.sdeMultiple = i.sdeMultiple;
+        m.revenueMultiple = i.revenueMultiple;
+        m.medianSalePrice = i.medianSalePrice;
+        m.source = i.source;
+        m_industryMatches.append(m);
+    }
+    auto sectorMatch = [](const SectorBenchmark &b, const QString &level) {
+        BenchmarkMatch m;
+        m.level = level;
+        m.sector = b.sector;
+        m.sdeMultiple = b.sdeMultiple;
+        m.revenueMultiple = b.revenueMultiple;
+        m.medianSalePrice = b.medianSalePrice;
+        m.source = b.source;
+        return m;
+    };
+    m_sectorMatches.clear();
+    for (const SectorBenchmark &s : std::as_const(m_sectors))
+        m_sectorMatches.append(sectorMatch(s, QStringLiteral("sector")));
+    m_allMatch = sectorMatch(m_all, QStringLiteral("all"));
+    m_allAsSectorMatch = sectorMatch(m_all, QStringLiteral("sector"));
+    m_keywordSectorRows.clear();
+    for (const QString &name : SectorKeywords::instance().sectorNames())
+        m_keywordSectorRows.append(m_sectorByKey.value(nameKey(name), -1));
 }
 
 QStringList BenchmarkTable::sectorNames() const
@@ -273,13 +319,26 @@ std::optional<SectorBenchmark> BenchmarkTable::sector(QStringView name) const
 
 std::optional<IndustryBenchmark> BenchmarkTable::industry(QStringView name) const
 {
-    const QString key = nameKey(name);
-    if (key.isEmpty())
+    const qsizetype row = industryRow(nameKey(name));
+    if (row < 0)
         return std::nullopt;
-    for (const QString &k : { key, QString(key + QLatin1Char('s')), QString(key + QLatin1String("es")) })
-        if (const auto it = m_industryByKey.constFind(k); it != m_industryByKey.cend())
-            return m_industries[*it];
-    return std::nullopt;
+    return m_industries[row];
+}
+
+qsizetype BenchmarkTable::industryRow(QString key) const
+{
+    if (key.isEmpty())
+        return -1;
+    // The key as written, then with the plural endings "s" and "es", in one buffer.
+    if (const auto it = m_industryByKey.constFind(key); it != m_industryByKey.cend())
+        return *it;
+    key += QLatin1Char('s');
+    if (const auto it = m_industryByKey.constFind(key); it != m_industryByKey.cend())
+        return *it;
+    key.insert(key.size() - 1, QLatin1Char('e'));
+    if (const auto it = m_industryByKey.constFind(key); it != m_industryByKey.cend())
+        return *it;
+    return -1;
 }
 
 SectorBenchmark BenchmarkTable::allSectors() const
@@ -294,12 +353,12 @@ QString BenchmarkTable::sectorForIndustry(QStringView industry) const
         return {};
     if (const auto it = m_sectorByKey.constFind(key); it != m_sectorByKey.cend())
         return m_sectors[*it].sector;
-    if (const auto i = this->industry(industry))
-        return i->sector;
+    if (const qsizetype row = industryRow(key); row >= 0)
+        return m_industries[row].sector;
     // A sector named by its first word(s): "Automotive", "Food", "Health Care", "Wholesale".
-    for (const SectorBenchmark &s : m_sectors)
-        if (key.size() >= 4 && nameKey(s.sector).startsWith(key))
-            return s.sector;
+    for (qsizetype i = 0; key.size() >= 4 && i < m_sectors.size(); ++i)
+        if (m_sectorKeys[i].startsWith(key))
+            return m_sectors[i].sector;
     // Free text ("Pizza place", "HVAC contractor"): the keywords, read as a title.
     return inferSector(industry, {});
 }
@@ -329,10 +388,8 @@ QString BenchmarkTable::inferSector(QStringView title, QStringView description) 
     // Unsure: no evidence, a tie, or a single passing mention in the description only.
     if (!unique || (titleScores[best] == 0 && scores[best] < 2))
         return {};
-    const QString &name = keywords.sectorNames()[best];
-    if (const auto it = m_sectorByKey.constFind(nameKey(name)); it != m_sectorByKey.cend())
-        return m_sectors[*it].sector;
-    return {};
+    const qsizetype row = m_keywordSectorRows.value(best, -1);
+    return row >= 0 ? m_sectors[row].sector : QString();
 }
 
 QString BenchmarkTable::sectorOf(const Listing &listing) const
@@ -347,29 +404,26 @@ QString BenchmarkTable::sectorOf(const Listing &listing) const
 
 BenchmarkMatch BenchmarkTable::lookup(const Listing &listing) const
 {
-    BenchmarkMatch m;
-    if (!listing.industry.isEmpty() && !m_sectorByKey.contains(nameKey(listing.industry))) {
-        if (const auto i = industry(listing.industry)) {
-            m.level = QStringLiteral("industry");
-            m.sector = i->sector;
-            m.industry = i->industry;
-            m.sdeMultiple = i->sdeMultiple;
-            m.revenueMultiple = i->revenueMultiple;
-            m.medianSalePrice = i->medianSalePrice;
-            m.source = i->source;
-            return m;
-        }
+    return matchFor(listing, {});
+}
+
+const BenchmarkMatch &BenchmarkTable::matchFor(const Listing &listing, std::optional<QString> sectorOfListing) const
+{
+    if (!listing.industry.isEmpty()) {
+        QString key = nameKey(listing.industry);
+        if (!m_sectorByKey.contains(key))
+            if (const qsizetype row = industryRow(std::move(key)); row >= 0)
+                return m_industryMatches[row];
     }
-    const QString sectorName = sectorOf(listing);
-    const std::optional<SectorBenchmark> s = sectorName.isEmpty() ? std::nullopt : sector(sectorName);
-    const SectorBenchmark &b = s ? *s : m_all;
-    m.level = s ? QStringLiteral("sector") : QStringLiteral("all");
-    m.sector = b.sector;
-    m.sdeMultiple = b.sdeMultiple;
-    m.revenueMultiple = b.revenueMultiple;
-    m.medianSalePrice = b.medianSalePrice;
-    m.source = b.source;
-    return m;
+    const QString sectorName = sectorOfListing ? *std::move(sectorOfListing) : sectorOf(listing);
+    if (sectorName.isEmpty())
+        return m_allMatch;
+    const QString key = nameKey(sectorName);
+    if (key == QLatin1String("all"))   // sector("All") answers with the all-sector row
+        return m_allAsSectorMatch;
+    if (const auto it = m_sectorByKey.constFind(key); it != m_sectorByKey.cend())
+        return m_sectorMatches[*it];
+    return m_allMatch;
 }
 
 } // namespace dealscope

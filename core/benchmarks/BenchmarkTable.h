@@ -72,14 +72,26 @@ public:
     // The sector of a listing: from its industry, else inferred; empty when neither works.
     QString sectorOf(const Listing &listing) const;
     BenchmarkMatch lookup(const Listing &listing) const;
+    // lookup() without building a match: a reference into the table (valid while the table
+    // lives). A caller that already has sectorOf(listing) passes it to skip the second inference.
+    const BenchmarkMatch &matchFor(const Listing &listing, std::optional<QString> sectorOfListing = std::nullopt) const;
 
 private:
     BenchmarkTable() = default;
+    void precompute();
+    qsizetype industryRow(QString key) const;   // index into m_industries, -1 when none matches
     QList<SectorBenchmark> m_sectors;
     QList<IndustryBenchmark> m_industries;
     SectorBenchmark m_all;
     QHash<QString, qsizetype> m_sectorByKey;
     QHash<QString, qsizetype> m_industryByKey;
+    // Derived once from the rows above (precompute()), because analyses look them up per job.
+    QList<QString> m_sectorKeys;                 // nameKey() of m_sectors[i].sector
+    QList<qsizetype> m_keywordSectorRows;        // SectorKeywords sector index → m_sectors index or -1
+    QList<BenchmarkMatch> m_industryMatches;     // per m_industries row
+    QList<BenchmarkMatch> m_sectorMatches;       // per m_sectors row
+    BenchmarkMatch m_allMatch;                   // level "all"
+    BenchmarkMatch m_allAsSectorMatch;           // the "All" row found by a sector named "All"
 };
 
 } // namespace dealscope

@@ -3,6 +3,7 @@
 #include "benchmarks/BenchmarkTable.h"
 
 #include <algorithm>
+#include <functional>
 #include <stdexcept>
 
 namespace dealscope {
@@ -14,15 +15,21 @@ ListingCatalog::ListingCatalog(QList<Listing> listings, std::shared_ptr<const Be
     if (!m_benchmarks)
         throw std::invalid_argument("ListingCatalog needs a benchmark table");
     m_indexById.reserve(m_listings.size());
-    m_sectorById.reserve(m_listings.size());
+    m_facts.reserve(m_listings.size());
     for (qsizetype i = 0; i < m_listings.size(); ++i) {
         const Listing &l = m_listings[i];
+        // BenchmarkTable::sectorOf, split so that whether the industry named the sector comes free.
+        Facts f;
+        const QString fromIndustry = l.industry.isEmpty() ? QString() : m_benchmarks->sectorForIndustry(l.industry);
+        f.sector = fromIndustry.isEmpty() ? m_benchmarks->inferSector(l.title, l.description) : fromIndustry;
+        f.declaresSector = !fromIndustry.isEmpty() && !l.industryInferred;
+        f.benchmark = &m_benchmarks->matchFor(l, f.sector);
+        m_facts.append(f);
         // The importer makes ids unique; if a caller did not, the first listing keeps the id.
         if (m_indexById.contains(l.id))
             continue;
         m_indexById.insert(l.id, i);
-        const QString sector = m_benchmarks->sectorOf(l);
-        m_sectorById.insert(l.id, sector);
+        const QString &sector = f.sector;
         if (sector.isEmpty())
             continue;
         SectorSample &s = m_samples[sector];
@@ -46,16 +53,38 @@ const Listing *ListingCatalog::find(QStringView id) const
     return it == m_indexById.cend() ? nullptr : &m_listings[*it];
 }
 
+const ListingCatalog::Facts *ListingCatalog::factsOf(const Listing &listing) const
+{
+    // The engine passes the catalog's own listing: found by its address, without hashing the id.
+    const std::less<const Listing *> before;
+    if (!before(&listing, m_listings.constData()) && before(&listing, m_listings.constData() + m_listings.size()))
+        return &m_facts[&listing - m_listings.constData()];
+    // An equal copy of one of ours has the same facts; anything else is computed by the caller.
+    const auto it = m_indexById.constFind(listing.id);
+    if (it != m_indexById.cend() && m_listings[*it] == listing)
+        return &m_facts[*it];
+    return nullptr;
+}
+
 QString ListingCatalog::sectorOf(const Listing &listing) const
 {
-    const auto it = m_sectorById.constFind(listing.id);
-    // Only a listing of this catalog has a cached sector; anything else is computed.
-    if (it != m_sectorById.cend()) {
-        const Listing *own = find(listing.id);
-        if (own && (own == &listing || *own == listing))
-            return *it;
-    }
+    if (const Facts *f = factsOf(listing))
+        return f->sector;
     return m_benchmarks->sectorOf(listing);
+}
+
+const BenchmarkMatch &ListingCatalog::benchmarkOf(const Listing &listing) const
+{
+    if (const Facts *f = factsOf(listing))
+        return *f->benchmark;
+    return m_benchmarks->matchFor(listing);
+}
+
+bool ListingCatalog::declaresSector(const Listing &listing) const
+{
+    if (const Facts *f = factsOf(listing))
+        return f->declaresSector;
+    return !listing.industry.isEmpty() && !listing.industryInferred && !m_benchmarks->sectorForIndustry(listing.industry).isEmpty();
 }
 
 const ListingCatalog::SectorSample *ListingCatalog::sample(const QString &sector) const
