@@ -111,7 +111,7 @@ std::optional<QString> ServerApp::start()
         m_api->setRateLimiter(std::make_unique<RateLimiter>(m_options.rateLimit));
         m_api->setQStash(std::make_unique<QStashVerifier>(m_options.qstashCurrentKey, m_options.qstashNextKey));
         ApiServer *api = m_api;
-        m_store->setChangeListener([api](const QString &id) { api->jobChanged(id); });
+        m_store->setChangeListener([api](const QString &id) { api->jobChanged(id); }, [api] { return api->wantsChanges(); });
 
         if (auto error = listen())
             return error;

@@ -17,6 +17,7 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QHttpServerRequest>
+#include <QScopeGuard>
 #include <QTcpSocket>
 #include <QUrlQuery>
 #include <QUuid>
@@ -538,6 +539,16 @@ void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
         queueStatus(ctx, id, ifNoneMatch);
         return;
     }
+    // Registered before the baseline is read, so that a change made after that read is
+    // delivered (jobChanged drops changes while nobody waits); a request that does not park
+    // takes it back on the way out.
+    bool parked = false;
+    if (wait > 0)
+        ++m_changeInterest;
+    const auto interest = qScopeGuard([&] {
+        if (wait > 0 && !parked)
+            --m_changeInterest;
+    });
     const auto wire = getWire(ctx.tenant, id);
     if (!wire) {
         sendError(ctx, 404, "job_not_found", QStringLiteral("no job %1").arg(id));
@@ -559,6 +570,7 @@ void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
     auto *waiter = new Waiter{ctx, etag, new QTimer(this)};
     m_waiters[id].append(waiter);
     ++m_waiterCount;
+    parked = true;   // the waiter keeps its share of m_changeInterest until it is answered
     if (m_metrics)
         m_metrics->setGauge(QStringLiteral("long_polls"), double(m_waiterCount));
     waiter->timer->setSingleShot(true);
@@ -646,6 +658,7 @@ void ApiServer::finishWaiter(Waiter *waiter, const std::optional<QByteArray> &wi
         }
     }
     --m_waiterCount;
+    --m_changeInterest;
     if (m_metrics)
         m_metrics->setGauge(QStringLiteral("long_polls"), double(m_waiterCount));
     // Cut the timer's and the socket's connections now: the timer is only deleted later and a
@@ -676,6 +689,7 @@ void ApiServer::failWaiter(Waiter *waiter)
         }
     }
     --m_waiterCount;
+    --m_changeInterest;
     waiter->timer->stop();
     QObject::disconnect(waiter->timer, nullptr, nullptr, nullptr);
     if (waiter->ctx.socket)
@@ -687,6 +701,8 @@ void ApiServer::failWaiter(Waiter *waiter)
 
 void ApiServer::jobChanged(const QString &jobId)
 {
+    if (!wantsChanges())
+        return;
     std::lock_guard lock(m_changedMutex);
     m_changed.insert(jobId);
     if (m_wakePending)

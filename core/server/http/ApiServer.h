@@ -12,6 +12,7 @@
 #include <QThreadPool>
 #include <QTimer>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 
@@ -58,6 +59,8 @@ public:
     // Safe from any thread: coalesces change notifications and wakes long-polls on the event loop.
     void jobChanged(const QString &jobId);
     int waiterCount() const { return int(m_waiterCount); }
+    // Any thread: whether a change notification can matter (a long-poll is parked or about to).
+    bool wantsChanges() const { return m_changeInterest.load() > 0; }
     // Answers every parked long-poll now (shutdown).
     void flushWaiters();
 
@@ -140,6 +143,9 @@ private:
     BatchQueue<PendingStatus> m_statusPolls;   // waiting for the store thread
     QHash<QString, QList<Waiter *>> m_waiters;
     qsizetype m_waiterCount = 0;
+    // Parked long-polls plus those between reading their baseline and parking: a change after
+    // the baseline read must find this above zero (see handleStatus).
+    std::atomic<int> m_changeInterest{0};
     std::mutex m_changedMutex;
     QSet<QString> m_changed;
     bool m_wakePending = false;

@@ -186,18 +186,29 @@ public:
     // Stops delivering notifications from background threads (shutdown); waits for them.
     virtual void stopNotifications() { setChangeListener({}); }
 
-    void setChangeListener(std::function<void(const QString &jobId)> listener)
+    // `wanted` says whether anyone listens right now (a long-poll in progress): without one,
+    // a change is not even decoded. Every job changes three times, and almost no job is
+    // long-polled, so this is most of the notification work a busy server does.
+    void setChangeListener(std::function<void(const QString &jobId)> listener, std::function<bool()> wanted = {})
     {
         std::lock_guard lock(m_listenerMutex);
         m_listener = std::move(listener);
+        m_wanted = std::move(wanted);
     }
 
 protected:
+    bool changesWanted()
+    {
+        std::lock_guard lock(m_listenerMutex);
+        return m_listener && (!m_wanted || m_wanted());
+    }
     void notifyChanged(const QString &jobId)
     {
         std::function<void(const QString &)> listener;
         {
             std::lock_guard lock(m_listenerMutex);
+            if (m_wanted && !m_wanted())
+                return;
             listener = m_listener;
         }
         if (listener)
@@ -207,6 +218,7 @@ protected:
 private:
     std::mutex m_listenerMutex;
     std::function<void(const QString &)> m_listener;
+    std::function<bool()> m_wanted;
 };
 
 qint64 nowMs();

@@ -123,6 +123,8 @@ void RedisJobStore::subscriberMain()
                     freeReplyObject(reply);
                     if (v.type == RedisValue::Type::Array && v.elements.size() == 3 && v.elements[0].str == "message") {
                         // A batch of changes comes as one message, ids joined by ','.
+                        if (!changesWanted())
+                            continue;
                         for (const QByteArray &id : v.elements[2].str.split(','))
                             notifyChanged(QString::fromUtf8(id));
                     }
