@@ -27,7 +27,7 @@ void addMissing(json &state, const char *input)
 {
     json &missing = state["missingInputs"];
     for (const auto &m : missing)
-        if (m == input)
+        if (m.is_string() && m.get_ref<const std::string &>() == input)
             return;
     missing.push_back(input);
 }
@@ -37,75 +37,83 @@ void addFinding(json &state, json finding)
     state["findings"].push_back(std::move(finding));
 }
 
-// The narrative of a result, built only from computed figures.
+// The narrative of a result, built only from computed figures. Concatenated rather than
+// QString::arg()-ed: arg() parses its pattern on every call, and this runs for every job.
 QString summaryText(const json &s, AnalysisType type)
 {
-    const json &m = s["metrics"];
-    const json &b = s["benchmark"];
-    const json &in = s["inputs"];
-    const json &p = s["params"];
-    QStringList parts;
+    using R = ResultJson;
+    const json &m = R::member(s, "metrics");
+    const json &b = R::member(s, "benchmark");
+    const json &in = R::member(s, "inputs");
+    const json &p = R::member(s, "params");
+    QString out;
+    out.reserve(1024);
+    bool first = true;
+    auto part = [&](const QString &text) {
+        if (!first)
+            out += QLatin1Char(' ');
+        first = false;
+        out += text;
+    };
 
     const QString title = QString::fromStdString(in.value("title", std::string()));
-    const auto price = ResultJson::num(m, "askingPrice");
-    const auto cf = ResultJson::num(m, "cashFlow");
+    const auto price = R::num(m, "askingPrice");
+    const auto cf = R::num(m, "cashFlow");
     // Titles of scraped listings can be whole paragraphs; the summary quotes a readable head.
     QString head = title.isEmpty() ? QStringLiteral("This business")
                    : title.size() > 120 ? title.left(117).trimmed() + QStringLiteral("…")
                                         : title;
     if (price && cf)
-        head += QStringLiteral(" asks %1 for %2 of cash flow").arg(ResultJson::formatMoney(*price), ResultJson::formatMoney(*cf));
+        head += QStringLiteral(" asks ") + R::formatMoney(*price) + QStringLiteral(" for ") + R::formatMoney(*cf)
+            + QStringLiteral(" of cash flow");
     else if (price)
-        head += QStringLiteral(" asks %1; its cash flow is not disclosed").arg(ResultJson::formatMoney(*price));
+        head += QStringLiteral(" asks ") + R::formatMoney(*price) + QStringLiteral("; its cash flow is not disclosed");
     else
         head += QStringLiteral(" does not disclose its asking price");
-    if (const auto sde = ResultJson::num(m, "sdeMultiple")) {
-        head += QStringLiteral(" (SDE multiple %1").arg(ResultJson::formatMultiple(*sde));
-        if (const auto bs = ResultJson::num(b, "sdeMultiple"))
-            head += QStringLiteral(" vs %1 for %2").arg(ResultJson::formatMultiple(*bs),
-                                                      qstr(b.value("level", json("all"))) == QLatin1String("industry")
-                                                          ? qstr(b.value("industry", json("")))
-                                                          : qstr(b.value("sector", json(""))));
+    if (const auto sde = R::num(m, "sdeMultiple")) {
+        head += QStringLiteral(" (SDE multiple ") + R::formatMultiple(*sde);
+        if (const auto bs = R::num(b, "sdeMultiple"))
+            head += QStringLiteral(" vs ") + R::formatMultiple(*bs) + QStringLiteral(" for ")
+                + (qstr(b.value("level", json("all"))) == QLatin1String("industry") ? qstr(b.value("industry", json("")))
+                                                                                  : qstr(b.value("sector", json(""))));
         head += QLatin1Char(')');
     }
-    parts << head + QLatin1Char('.');
+    part(head + QLatin1Char('.'));
 
-    if (const auto ads = ResultJson::num(m, "annualDebtService")) {
-        QString fin = QStringLiteral("With %1 down at %2 over %3 years the debt service is %4 a year")
-                          .arg(ResultJson::formatPercent(p.value("downPaymentPct", 0.1), 0),
-                               ResultJson::formatPercent(p.value("interestRate", 0.105), 1))
-                          .arg(p.value("termYears", 10))
-                          .arg(ResultJson::formatMoney(*ads));
-        if (const auto dscr = ResultJson::num(m, "dscr"))
-            fin += QStringLiteral(", DSCR %1 against a target of %2")
-                       .arg(ResultJson::formatRatio(*dscr), ResultJson::formatRatio(p.value("targetDscr", 1.25)));
-        parts << fin + QLatin1Char('.');
+    if (const auto ads = R::num(m, "annualDebtService")) {
+        QString fin = QStringLiteral("With ") + R::formatPercent(p.value("downPaymentPct", 0.1), 0) + QStringLiteral(" down at ")
+            + R::formatPercent(p.value("interestRate", 0.105), 1) + QStringLiteral(" over ")
+            + QString::number(p.value("termYears", 10)) + QStringLiteral(" years the debt service is ") + R::formatMoney(*ads)
+            + QStringLiteral(" a year");
+        if (const auto dscr = R::num(m, "dscr"))
+            fin += QStringLiteral(", DSCR ") + R::formatRatio(*dscr) + QStringLiteral(" against a target of ")
+                + R::formatRatio(p.value("targetDscr", 1.25));
+        part(fin + QLatin1Char('.'));
     }
-    if (const auto maxP = ResultJson::num(m, "maxPriceAtTargetDscr"))
-        parts << QStringLiteral("The most a buyer could pay at the target DSCR is %1.").arg(ResultJson::formatMoney(*maxP));
+    if (const auto maxP = R::num(m, "maxPriceAtTargetDscr"))
+        part(QStringLiteral("The most a buyer could pay at the target DSCR is ") + R::formatMoney(*maxP) + QLatin1Char('.'));
 
-    const json &t = ResultJson::member(s, "typeResult");
+    const json &t = R::member(s, "typeResult");
     switch (type) {
     case AnalysisType::Valuation:
         if (t.contains("blendedRange") && t["blendedRange"].is_object()) {
             const json &r = t["blendedRange"];
-            QString v = QStringLiteral("Benchmark value %1 – %2 (mid %3)")
-                            .arg(ResultJson::formatMoney(r["low"].get<double>()),
-                                 ResultJson::formatMoney(r["high"].get<double>()),
-                                 ResultJson::formatMoney(r["mid"].get<double>()));
-            if (const auto prem = ResultJson::num(t, "askingPremium"))
-                v += *prem >= 0 ? QStringLiteral("; the asking price is %1 above mid").arg(ResultJson::formatPercent(*prem))
-                                : QStringLiteral("; the asking price is %1 below mid").arg(ResultJson::formatPercent(-*prem));
-            parts << v + QLatin1Char('.');
+            QString v = QStringLiteral("Benchmark value ") + R::formatMoney(r["low"].get<double>()) + QStringLiteral(" – ")
+                + R::formatMoney(r["high"].get<double>()) + QStringLiteral(" (mid ") + R::formatMoney(r["mid"].get<double>())
+                + QLatin1Char(')');
+            if (const auto prem = R::num(t, "askingPremium"))
+                v += *prem >= 0 ? QStringLiteral("; the asking price is ") + R::formatPercent(*prem) + QStringLiteral(" above mid")
+                                : QStringLiteral("; the asking price is ") + R::formatPercent(-*prem) + QStringLiteral(" below mid");
+            part(v + QLatin1Char('.'));
         } else {
-            parts << QStringLiteral("No benchmark value could be computed from the disclosed figures.");
+            part(QStringLiteral("No benchmark value could be computed from the disclosed figures."));
         }
         break;
     case AnalysisType::RiskAssessment: {
-        const json &flags = ResultJson::member(t, "redFlags");
+        const json &flags = R::member(t, "redFlags");
         const QString level = qstr(t.value("riskLevel", json("unknown")));
         if (flags.empty()) {
-            parts << QStringLiteral("Risk level %1: no red flags.").arg(level);
+            part(QStringLiteral("Risk level ") + level + QStringLiteral(": no red flags."));
         } else {
             // The most serious flag first: criticals precede warnings in what a reader should see.
             const json *top = &flags[0];
@@ -114,38 +122,35 @@ QString summaryText(const json &s, AnalysisType type)
                     top = &f;
                     break;
                 }
-            parts << QStringLiteral("Risk level %1 with %2 red flag%3; the most serious: %4")
-                         .arg(level)
-                         .arg(flags.size())
-                         .arg(flags.size() == 1 ? QString() : QStringLiteral("s"))
-                         .arg(qstr((*top)["message"]));
+            part(QStringLiteral("Risk level ") + level + QStringLiteral(" with ") + QString::number(flags.size())
+                 + QStringLiteral(" red flag") + (flags.size() == 1 ? QString() : QStringLiteral("s"))
+                 + QStringLiteral("; the most serious: ") + qstr((*top)["message"]));
         }
         break;
     }
     case AnalysisType::MarketIntelligence: {
-        const json &sec = ResultJson::member(t, "sector");
+        const json &sec = R::member(t, "sector");
         const QString name = sec.is_object() ? qstr(sec.value("name", json(""))) : QString();
         if (name.isEmpty()) {
-            parts << QStringLiteral("Its sector could not be determined, so it is not ranked against other listings.");
+            part(QStringLiteral("Its sector could not be determined, so it is not ranked against other listings."));
         } else {
-            QString mk = QStringLiteral("Sector %1%2").arg(name, sec.is_object() && sec.value("inferred", false) ? QStringLiteral(" (inferred from the listing text)")
-                                                                                           : QString());
-            const json &pc = ResultJson::member(t, "percentiles");
+            QString mk = QStringLiteral("Sector ") + name
+                + (sec.is_object() && sec.value("inferred", false) ? QStringLiteral(" (inferred from the listing text)") : QString());
+            const json &pc = R::member(t, "percentiles");
             QStringList ranks;
             auto rankOf = [&](const char *key, const QString &what) {
                 if (!pc.contains(key) || !pc[key].is_object())
                     return;
-                if (const auto pr = ResultJson::num(pc[key], "percentile"))
-                    ranks << QStringLiteral("its %1 at the %2 percentile (of %3)")
-                                 .arg(what, ResultJson::formatOrdinal(*pr))
-                                 .arg(pc[key].value("sampleSize", 0));
+                if (const auto pr = R::num(pc[key], "percentile"))
+                    ranks << QStringLiteral("its ") + what + QStringLiteral(" at the ") + R::formatOrdinal(*pr)
+                            + QStringLiteral(" percentile (of ") + QString::number(pc[key].value("sampleSize", 0)) + QLatin1Char(')');
             };
             rankOf("askingPrice", QStringLiteral("price"));
             rankOf("sdeMultiple", QStringLiteral("SDE multiple"));
             rankOf("cashFlowMargin", QStringLiteral("cash-flow margin"));
             if (!ranks.isEmpty())
                 mk += QStringLiteral("; among the loaded listings of that sector ") + ranks.join(QStringLiteral(", "));
-            parts << mk + QLatin1Char('.');
+            part(mk + QLatin1Char('.'));
         }
         break;
     }
@@ -156,19 +161,19 @@ QString summaryText(const json &s, AnalysisType type)
                 items << qstr(i);
             return items.join(QLatin1Char(' '));
         };
-        const json &strengths = ResultJson::member(t, "strengths");
-        const json &concerns = ResultJson::member(t, "concerns");
+        const json &strengths = R::member(t, "strengths");
+        const json &concerns = R::member(t, "concerns");
         if (!strengths.empty())
-            parts << QStringLiteral("Strengths: ") + joined(strengths);
+            part(QStringLiteral("Strengths: ") + joined(strengths));
         if (!concerns.empty())
-            parts << QStringLiteral("Concerns: ") + joined(concerns);
+            part(QStringLiteral("Concerns: ") + joined(concerns));
         if (strengths.empty() && concerns.empty())
-            parts << QStringLiteral("The disclosed figures show no particular strength or concern.");
+            part(QStringLiteral("The disclosed figures show no particular strength or concern."));
         break;
     }
     }
-    parts << QStringLiteral("Score %1/100.").arg(s.value("score", 0));
-    return parts.join(QLatin1Char(' '));
+    part(QStringLiteral("Score ") + QString::number(s.value("score", 0)) + QStringLiteral("/100."));
+    return out;
 }
 
 } // namespace
@@ -184,10 +189,10 @@ PipelineStep CommonSteps::loadInputs()
                 s["findings"] = json::array();
                 s["typeResult"] = json::object();
 
-                json in;
-                in["listingId"] = l.id;
-                in["title"] = l.title;
-                in["industry"] = l.industry;
+                json in = json::object();
+                in["listingId"] = ResultJson::text(l.id);
+                in["title"] = ResultJson::text(l.title);
+                in["industry"] = ResultJson::text(l.industry);
                 in["industryInferred"] = l.industryInferred;
                 in["askingPrice"] = optMoney(l.askingPrice);
                 in["cashFlow"] = optMoney(l.cashFlow);
@@ -237,11 +242,11 @@ PipelineStep CommonSteps::loadInputs()
                         QStringLiteral("The year established (%1) is implausible for %2 and was treated as unknown.")
                             .arg(*l.yearEstablished).arg(year)));
                 }
+                json metrics = json::object();
+                for (const char *key : {"askingPrice", "cashFlow", "grossRevenue", "ebitda"})
+                    metrics.emplace(key, in[key]);
                 s["inputs"] = std::move(in);
-                s["metrics"] = json{{"askingPrice", s["inputs"]["askingPrice"]},
-                                    {"cashFlow", s["inputs"]["cashFlow"]},
-                                    {"grossRevenue", s["inputs"]["grossRevenue"]},
-                                    {"ebitda", s["inputs"]["ebitda"]}};
+                s["metrics"] = std::move(metrics);
             }};
 }
 
@@ -275,7 +280,7 @@ PipelineStep CommonSteps::debtService()
                 m["maxPriceAtTargetDscr"] = ResultJson::number(FinancialMath::maxPriceAtTargetDscr(
                     cf, p.ownerSalary, p.downPaymentPct, p.interestRate, p.termYears, p.targetDscr));
                 m["paybackYears"] = ResultJson::number(FinancialMath::paybackYears(price, cf, p.ownerSalary));
-                const auto year = s["inputs"]["yearEstablished"];
+                const json &year = s["inputs"]["yearEstablished"];
                 const auto age = FinancialMath::businessAgeYears(
                     year.is_number_integer() ? std::optional<int>(year.get<int>()) : std::nullopt, s["asOfYear"].get<int>());
                 m["businessAgeYears"] = age ? json(*age) : json(nullptr);
@@ -286,16 +291,15 @@ PipelineStep CommonSteps::benchmarks()
 {
     return {{QStringLiteral("benchmarks"), QStringLiteral("Looking up sector benchmarks…"), 1.0}, [](AnalysisContext &ctx) {
                 const BenchmarkMatch &b = ctx.catalog().benchmarkOf(ctx.listing());
-                json &s = ctx.state();
-                s["benchmark"] = json{
-                    {"level", b.level},
-                    {"sector", b.sector},
-                    {"industry", b.industry},
-                    {"sdeMultiple", ResultJson::number(b.sdeMultiple)},
-                    {"revenueMultiple", ResultJson::number(b.revenueMultiple)},
-                    {"medianSalePrice", b.medianSalePrice ? json(*b.medianSalePrice) : json(nullptr)},
-                    {"source", b.source},
-                };
+                json bench = json::object();
+                bench.emplace("level", ResultJson::text(b.level));
+                bench.emplace("sector", ResultJson::text(b.sector));
+                bench.emplace("industry", ResultJson::text(b.industry));
+                bench.emplace("sdeMultiple", ResultJson::number(b.sdeMultiple));
+                bench.emplace("revenueMultiple", ResultJson::number(b.revenueMultiple));
+                bench.emplace("medianSalePrice", b.medianSalePrice ? json(*b.medianSalePrice) : json(nullptr));
+                bench.emplace("source", ResultJson::text(b.source));
+                ctx.state()["benchmark"] = std::move(bench);
             }};
 }
 
@@ -315,26 +319,26 @@ PipelineStep CommonSteps::findings()
 
                 if (cf && *cf <= 0) {
                     addFinding(s, ResultJson::finding("critical", "nonpositive_cash_flow",
-                        QStringLiteral("The business reports a cash flow of %1: it cannot service debt and has no payback.")
-                            .arg(ResultJson::formatMoney(*cf))));
+                        QStringLiteral("The business reports a cash flow of ") + ResultJson::formatMoney(*cf)
+                            + QStringLiteral(": it cannot service debt and has no payback.")));
                 } else if (cf && *cf - double(p.ownerSalary) <= 0) {
                     addFinding(s, ResultJson::finding("critical", "no_cash_flow_after_salary",
-                        QStringLiteral("Cash flow of %1 does not exceed the owner salary of %2: DSCR is not positive and "
-                                       "payback and the maximum price are unknown.")
-                            .arg(ResultJson::formatMoney(*cf), ResultJson::formatMoney(double(p.ownerSalary)))));
+                        QStringLiteral("Cash flow of ") + ResultJson::formatMoney(*cf) + QStringLiteral(" does not exceed the owner salary of ")
+                            + ResultJson::formatMoney(double(p.ownerSalary))
+                            + QStringLiteral(": DSCR is not positive and payback and the maximum price are unknown.")));
                 }
 
                 if (const auto dscr = ResultJson::num(m, "dscr")) {
                     if (*dscr < p.targetDscr) {
                         const bool belowOne = *dscr < 1.0;
                         addFinding(s, ResultJson::finding(belowOne ? "critical" : "warning", "dscr_below_target",
-                            QStringLiteral("DSCR %1 at the asking price is below the target %2%3.")
-                                .arg(ResultJson::formatRatio(*dscr), ResultJson::formatRatio(p.targetDscr),
-                                     belowOne ? QStringLiteral(": cash flow does not cover the debt service") : QString())));
+                            QStringLiteral("DSCR ") + ResultJson::formatRatio(*dscr) + QStringLiteral(" at the asking price is below the target ")
+                                + ResultJson::formatRatio(p.targetDscr)
+                                + (belowOne ? QStringLiteral(": cash flow does not cover the debt service") : QString()) + QLatin1Char('.')));
                     } else {
                         addFinding(s, ResultJson::finding("info", "dscr_meets_target",
-                            QStringLiteral("DSCR %1 at the asking price meets the target %2.")
-                                .arg(ResultJson::formatRatio(*dscr), ResultJson::formatRatio(p.targetDscr))));
+                            QStringLiteral("DSCR ") + ResultJson::formatRatio(*dscr) + QStringLiteral(" at the asking price meets the target ")
+                                + ResultJson::formatRatio(p.targetDscr) + QLatin1Char('.')));
                     }
                 }
 
@@ -344,40 +348,40 @@ PipelineStep CommonSteps::findings()
                     const double r = *sde / *benchSde;
                     if (r > 1.5)
                         addFinding(s, ResultJson::finding("warning", "sde_multiple_above_sector",
-                            QStringLiteral("The SDE multiple %1 is more than 1.5× the benchmark %2.")
-                                .arg(ResultJson::formatMultiple(*sde), ResultJson::formatMultiple(*benchSde))));
+                            QStringLiteral("The SDE multiple ") + ResultJson::formatMultiple(*sde)
+                                + QStringLiteral(" is more than 1.5× the benchmark ") + ResultJson::formatMultiple(*benchSde) + QLatin1Char('.')));
                     else if (r < 0.75)
                         addFinding(s, ResultJson::finding("info", "sde_multiple_below_sector",
-                            QStringLiteral("The SDE multiple %1 is well below the benchmark %2: check why the price is low.")
-                                .arg(ResultJson::formatMultiple(*sde), ResultJson::formatMultiple(*benchSde))));
+                            QStringLiteral("The SDE multiple ") + ResultJson::formatMultiple(*sde) + QStringLiteral(" is well below the benchmark ")
+                                + ResultJson::formatMultiple(*benchSde) + QStringLiteral(": check why the price is low.")));
                     else
                         addFinding(s, ResultJson::finding("info", "sde_multiple_in_range",
-                            QStringLiteral("The SDE multiple %1 is in line with the benchmark %2.")
-                                .arg(ResultJson::formatMultiple(*sde), ResultJson::formatMultiple(*benchSde))));
+                            QStringLiteral("The SDE multiple ") + ResultJson::formatMultiple(*sde)
+                                + QStringLiteral(" is in line with the benchmark ") + ResultJson::formatMultiple(*benchSde) + QLatin1Char('.')));
                 }
                 const auto revMult = ResultJson::num(m, "revenueMultiple");
                 const auto benchRev = ResultJson::num(b, "revenueMultiple");
                 if (revMult && benchRev && *benchRev > 0 && *revMult > 1.5 * *benchRev)
                     addFinding(s, ResultJson::finding("warning", "revenue_multiple_above_sector",
-                        QStringLiteral("The revenue multiple %1 is more than 1.5× the benchmark %2.")
-                            .arg(ResultJson::formatMultiple(*revMult), ResultJson::formatMultiple(*benchRev))));
+                        QStringLiteral("The revenue multiple ") + ResultJson::formatMultiple(*revMult)
+                            + QStringLiteral(" is more than 1.5× the benchmark ") + ResultJson::formatMultiple(*benchRev) + QLatin1Char('.')));
 
                 if (const auto margin = ResultJson::num(m, "cashFlowMargin")) {
                     if (*margin > 1.0)
                         addFinding(s, ResultJson::finding("warning", "cash_flow_exceeds_revenue",
-                            QStringLiteral("Cash flow is larger than gross revenue (margin %1): the figures are inconsistent.")
-                                .arg(ResultJson::formatPercent(*margin))));
+                            QStringLiteral("Cash flow is larger than gross revenue (margin ") + ResultJson::formatPercent(*margin)
+                                + QStringLiteral("): the figures are inconsistent.")));
                     else if (*margin < 0.10)
                         addFinding(s, ResultJson::finding("warning", "low_margin",
-                            QStringLiteral("The cash-flow margin of %1 is below 10 %.").arg(ResultJson::formatPercent(*margin))));
+                            QStringLiteral("The cash-flow margin of ") + ResultJson::formatPercent(*margin) + QStringLiteral(" is below 10 %.")));
                 }
 
                 if (const auto age = ResultJson::num(m, "businessAgeYears"); age && *age < 3)
                     addFinding(s, ResultJson::finding("warning", "young_business",
-                        QStringLiteral("The business is %1 year(s) old: younger than 3 years, with little track record.")
-                            .arg(qint64(*age))));
+                        QStringLiteral("The business is ") + QString::number(qint64(*age))
+                            + QStringLiteral(" year(s) old: younger than 3 years, with little track record.")));
 
-                if (b.value("level", std::string()) == "all")
+                if (ResultJson::stringIs(b, "level", "all"))
                     addFinding(s, ResultJson::finding("info", "no_sector_benchmark",
                         QStringLiteral("No sector or industry matched this listing; it is compared with all-sector figures.")));
             }};
@@ -388,21 +392,15 @@ PipelineStep CommonSteps::summary()
     return {{QStringLiteral("summary"), QStringLiteral("Writing summary…"), 1.0}, [](AnalysisContext &ctx) {
                 json &s = ctx.state();
                 const json &m = s["metrics"];
-                json metrics{
-                    {"askingPrice", m["askingPrice"]},
-                    {"cashFlow", m["cashFlow"]},
-                    {"grossRevenue", m["grossRevenue"]},
-                    {"ebitda", m["ebitda"]},
-                    {"sdeMultiple", ResultJson::ratio(ResultJson::num(m, "sdeMultiple"))},
-                    {"revenueMultiple", ResultJson::ratio(ResultJson::num(m, "revenueMultiple"))},
-                    {"cashFlowMargin", ResultJson::ratio(ResultJson::num(m, "cashFlowMargin"))},
-                    {"loanAmount", ResultJson::money(ResultJson::num(m, "loanAmount"))},
-                    {"annualDebtService", ResultJson::money(ResultJson::num(m, "annualDebtService"))},
-                    {"dscr", ResultJson::ratio(ResultJson::num(m, "dscr"))},
-                    {"maxPriceAtTargetDscr", ResultJson::money(ResultJson::num(m, "maxPriceAtTargetDscr"))},
-                    {"paybackYears", ResultJson::ratio(ResultJson::num(m, "paybackYears"))},
-                    {"businessAgeYears", m["businessAgeYears"]},
-                };
+                // Member by member: nlohmann's initializer-list constructor builds and copies a
+                // two-element array per member, which was a sizeable share of a job's CPU.
+                json metrics = json::object();
+                for (const char *key : {"askingPrice", "cashFlow", "grossRevenue", "ebitda", "businessAgeYears"})
+                    metrics.emplace(key, m[key]);
+                for (const char *key : {"sdeMultiple", "revenueMultiple", "cashFlowMargin", "dscr", "paybackYears"})
+                    metrics.emplace(key, ResultJson::ratio(ResultJson::num(m, key)));
+                for (const char *key : {"loanAmount", "annualDebtService", "maxPriceAtTargetDscr"})
+                    metrics.emplace(key, ResultJson::money(ResultJson::num(m, key)));
                 json benchmark = s["benchmark"];
                 benchmark["sdeMultiple"] = ResultJson::ratio(ResultJson::num(benchmark, "sdeMultiple"));
                 benchmark["revenueMultiple"] = ResultJson::ratio(ResultJson::num(benchmark, "revenueMultiple"));
@@ -413,7 +411,7 @@ PipelineStep CommonSteps::summary()
                 // copy of the findings and the type result was a sizeable share of a job's CPU).
                 json result = json::object();
                 result["engine"] = "builtin";
-                result["analysisType"] = analysisTypeName(ctx.type());
+                result["analysisType"] = ResultJson::text(analysisTypeName(ctx.type()));
                 result["listingId"] = s["inputs"]["listingId"];
                 result["asOfYear"] = s["asOfYear"];
                 result["params"] = std::move(s["params"]);
@@ -422,7 +420,7 @@ PipelineStep CommonSteps::summary()
                 result["findings"] = std::move(s["findings"]);
                 result["score"] = s.value("score", 0);
                 result["scoreExplanation"] = s.value("scoreExplanation", std::string());
-                result["summary"] = text;
+                result["summary"] = ResultJson::text(text);
                 result["missingInputs"] = std::move(s["missingInputs"]);
                 for (auto it = s["typeResult"].begin(); it != s["typeResult"].end(); ++it)
                     result[it.key()] = std::move(it.value());

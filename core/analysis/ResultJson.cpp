@@ -3,8 +3,6 @@
 #include "analysis/FinancialMath.h"
 #include "common/JsonQt.h"
 
-#include <QLocale>
-
 #include <cmath>
 
 namespace dealscope {
@@ -74,16 +72,54 @@ std::optional<qint64> ResultJson::whole(const json &object, const char *key)
 
 json ResultJson::finding(const char *severity, const char *code, const QString &message)
 {
-    return json{{"severity", severity}, {"code", code}, {"message", message}};
+    // Member by member: nlohmann's initializer-list constructor builds and copies a two-element
+    // array per member, which was a visible share of a job's CPU.
+    json f = json::object();
+    f.emplace("severity", severity);
+    f.emplace("code", code);
+    f.emplace("message", text(message));
+    return f;
+}
+
+json ResultJson::text(const QString &s)
+{
+    std::string out;
+    out.resize(size_t(s.size()));
+    const QChar *in = s.constData();
+    for (qsizetype i = 0; i < s.size(); ++i) {
+        if (in[i].unicode() >= 0x80)
+            return s.toStdString();
+        out[size_t(i)] = char(in[i].unicode());
+    }
+    return out;
+}
+
+bool ResultJson::stringIs(const json &object, const char *key, std::string_view value)
+{
+    const json &v = member(object, key);
+    return v.is_string() && v.get_ref<const std::string &>() == value;
 }
 
 QString ResultJson::formatMoney(double v)
 {
-    static const QLocale us(QLocale::English, QLocale::UnitedStates);
+    // en_US digit grouping ("1,200,624") by hand: QLocale::toString was a visible share of a
+    // job's CPU. tst_resultjson compares this with QLocale(English, UnitedStates).
     const qint64 r = FinancialMath::roundMoney(v);
+    quint64 n = r < 0 ? 0 - quint64(r) : quint64(r);
+    char buf[32];
+    qsizetype pos = sizeof buf;
+    int digits = 0;
+    do {
+        if (digits > 0 && digits % 3 == 0)
+            buf[--pos] = ',';
+        buf[--pos] = char('0' + n % 10);
+        n /= 10;
+        ++digits;
+    } while (n > 0);
+    buf[--pos] = '$';
     if (r < 0)
-        return QStringLiteral("-$") + us.toString(qlonglong(-r));
-    return QStringLiteral("$") + us.toString(qlonglong(r));
+        buf[--pos] = '-';
+    return QString::fromLatin1(buf + pos, qsizetype(sizeof buf) - pos);
 }
 
 QString ResultJson::formatMultiple(double v)

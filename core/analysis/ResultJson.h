@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <optional>
+#include <string_view>
 
 namespace dealscope {
 
@@ -29,6 +30,12 @@ public:
     static std::optional<qint64> whole(const nlohmann::json &object, const char *key);
 
     static nlohmann::json finding(const char *severity, const char *code, const QString &message);
+
+    // A QString as a JSON string. Messages are mostly ASCII, which is copied without the UTF-8
+    // round trip through a QByteArray (same bytes as the QString serializer of common/JsonQt.h).
+    static nlohmann::json text(const QString &s);
+    // The string `key` of `object` compared without building a json temporary; false when absent.
+    static bool stringIs(const nlohmann::json &object, const char *key, std::string_view value);
 
     // Human-readable figures for messages and summaries (locale-independent, so results are stable).
     static QString formatMoney(double v);      // "$1,200,624", "-$50,000"
