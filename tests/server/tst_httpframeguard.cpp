@@ -33,6 +33,10 @@ private Q_SLOTS:
         QTest::newRow("huge declared") << QByteArray("POST / HTTP/1.1\r\ncontent-length: 99999999999999\r\n\r\n") << int(V::BodyTooLarge);
         QTest::newRow("negative length") << QByteArray("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n") << int(V::BadRequest);
         QTest::newRow("non-numeric length") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 12abc\r\n\r\n") << int(V::BadRequest);
+        QTest::newRow("overflowing length") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n") << int(V::BadRequest);
+        QTest::newRow("signed length") << QByteArray("POST / HTTP/1.1\r\nContent-Length: +5\r\n\r\nhello") << int(V::BadRequest);
+        QTest::newRow("empty length") << QByteArray("POST / HTTP/1.1\r\nContent-Length: \r\n\r\n") << int(V::BadRequest);
+        QTest::newRow("upper-case name, spaced") << QByteArray("POST / HTTP/1.1\r\nCONTENT-LENGTH :  2000 \r\n\r\n") << int(V::BodyTooLarge);
         QTest::newRow("conflicting lengths") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n") << int(V::BadRequest);
         QTest::newRow("chunked") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n") << int(V::LengthRequired);
         QTest::newRow("headers too large") << QByteArray("GET / HTTP/1.1\r\nX: " + QByteArray(600, 'a') + "\r\n\r\n") << int(V::HeadersTooLarge);

@@ -1,8 +1,42 @@
 #include "server/http/HttpFrameGuard.h"
 
-#include <QList>
+#include <QByteArrayView>
+
+#include <limits>
 
 namespace dealscope::server {
+
+namespace {
+
+bool isSpace(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+QByteArrayView trimmed(QByteArrayView v)
+{
+    while (!v.isEmpty() && isSpace(v.front()))
+        v = v.sliced(1);
+    while (!v.isEmpty() && isSpace(v.back()))
+        v.chop(1);
+    return v;
+}
+
+bool equalsLower(QByteArrayView name, QByteArrayView lower)
+{
+    if (name.size() != lower.size())
+        return false;
+    for (qsizetype i = 0; i < name.size(); ++i) {
+        char c = name[i];
+        if (c >= 'A' && c <= 'Z')
+            c = char(c - 'A' + 'a');
+        if (c != lower[i])
+            return false;
+    }
+    return true;
+}
+
+} // namespace
 
 HttpFrameGuard::Verdict HttpFrameGuard::feed(const char *data, qsizetype size)
 {
@@ -23,6 +57,20 @@ HttpFrameGuard::Verdict HttpFrameGuard::feed(const char *data, qsizetype size)
         }
         const char *start = data + i;
         const qsizetype avail = size - i;
+        if (m_header.isEmpty()) {
+            // The usual case: the whole header block is in this chunk, read where it lies.
+            const QByteArrayView chunk(start, std::min<qsizetype>(avail, m_maxHeaderBytes + 4));
+            const qsizetype end = chunk.indexOf("\r\n\r\n");
+            if (end >= 0) {
+                if (end + 4 > m_maxHeaderBytes) {
+                    m_verdict = Verdict::HeadersTooLarge;
+                    break;
+                }
+                i += end + 4;
+                m_verdict = headerComplete(QByteArrayView(start, end + 4));
+                continue;
+            }
+        }
         // Look for the end of the header block, also across the previous chunk's tail.
         const qsizetype before = m_header.size();
         const qsizetype room = m_maxHeaderBytes + 4 - before;
@@ -42,37 +90,46 @@ HttpFrameGuard::Verdict HttpFrameGuard::feed(const char *data, qsizetype size)
             break;
         }
         i += headerLen - before;
-        m_header.truncate(headerLen);
-        m_verdict = headerComplete();
-        m_header.clear();
+        m_verdict = headerComplete(QByteArrayView(m_header.constData(), headerLen));
+        m_header.resize(0);   // keeps the capacity for the next header split across reads
     }
     return m_verdict;
 }
 
-HttpFrameGuard::Verdict HttpFrameGuard::headerComplete()
+// Reads views into the header block; this runs for every request, and the allocating version
+// (a QByteArray per line, name and value) was a visible share of the event loop's time.
+HttpFrameGuard::Verdict HttpFrameGuard::headerComplete(QByteArrayView header)
 {
     qint64 contentLength = 0;
     bool haveLength = false;
-    const QList<QByteArray> lines = m_header.split('\n');
-    for (qsizetype n = 1; n < lines.size(); ++n) {
-        const QByteArray line = lines[n].trimmed();
+    qsizetype lineStart = header.indexOf('\n');   // the request line carries no header
+    while (lineStart >= 0 && lineStart < header.size()) {
+        ++lineStart;
+        qsizetype lineEnd = header.indexOf('\n', lineStart);
+        if (lineEnd < 0)
+            lineEnd = header.size();
+        const QByteArrayView line = trimmed(header.sliced(lineStart, lineEnd - lineStart));
+        lineStart = lineEnd;
         const qsizetype colon = line.indexOf(':');
         if (colon <= 0)
             continue;
-        const QByteArray name = line.left(colon).trimmed().toLower();
-        const QByteArray value = line.mid(colon + 1).trimmed();
-        if (name == "content-length") {
-            bool ok = false;
-            const qint64 v = value.toLongLong(&ok);
-            if (!ok || v < 0 || (haveLength && v != contentLength))
+        const QByteArrayView name = trimmed(line.first(colon));
+        const QByteArrayView value = trimmed(line.sliced(colon + 1));
+        if (equalsLower(name, "content-length")) {
+            // Digits only (no sign, no spaces inside), and no overflow.
+            if (value.isEmpty())
                 return Verdict::BadRequest;
-            for (char c : value) {
-                if (c < '0' || c > '9')
+            qint64 v = 0;
+            for (const char c : value) {
+                if (c < '0' || c > '9' || v > (std::numeric_limits<qint64>::max() - (c - '0')) / 10)
                     return Verdict::BadRequest;
+                v = v * 10 + (c - '0');
             }
+            if (haveLength && v != contentLength)
+                return Verdict::BadRequest;
             contentLength = v;
             haveLength = true;
-        } else if (name == "transfer-encoding") {
+        } else if (equalsLower(name, "transfer-encoding")) {
             return Verdict::LengthRequired;
         }
     }

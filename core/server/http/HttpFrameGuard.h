@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QByteArrayView>
 
 namespace dealscope::server {
 
@@ -24,7 +25,7 @@ public:
     qint64 maxBodyBytes() const { return m_maxBodyBytes; }
 
 private:
-    Verdict headerComplete();
+    Verdict headerComplete(QByteArrayView header);
 
     qsizetype m_maxHeaderBytes;
     qint64 m_maxBodyBytes;
