@@ -40,6 +40,23 @@ private Q_SLOTS:
         QCOMPARE(symbols.size(), 64);
     }
 
+    void everyPositionUsesWholeAlphabet()
+    {
+        // Each of the 21 symbols carries 6 random bits of its own (the ids hold 126 bits): a
+        // position fed fewer bits, or the same bits as another, would miss symbols or repeat.
+        QList<QSet<QChar>> perPosition(21);
+        int samePair = 0;
+        for (int i = 0; i < 20000; ++i) {
+            const QString id = generateJobId();
+            for (int p = 0; p < 21; ++p)
+                perPosition[p].insert(id[p]);
+            samePair += id[0] == id[10] ? 1 : 0;
+        }
+        for (int p = 0; p < 21; ++p)
+            QVERIFY2(perPosition[p].size() == 64, qPrintable(QStringLiteral("position %1: %2 symbols").arg(p).arg(perPosition[p].size())));
+        QVERIFY2(samePair < 20000 / 64 * 2, qPrintable(QString::number(samePair)));   // independent: ~1 in 64
+    }
+
     void validation()
     {
         QVERIFY(isValidJobId(u"V1StGXR8_Z5jdHi6B-myT"));
