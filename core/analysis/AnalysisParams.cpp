@@ -69,13 +69,14 @@ constexpr qint64 kMaxSalary = 1'000'000'000'000LL;   // far above any real salar
 
 nlohmann::json AnalysisParams::toJson() const
 {
-    json j = {
-        {"downPaymentPct", downPaymentPct},
-        {"interestRate", interestRate},
-        {"termYears", termYears},
-        {"ownerSalary", ownerSalary},
-        {"targetDscr", targetDscr},
-    };
+    // Member by member: nlohmann's initializer lists copy a two-element array per member (this
+    // runs for every job).
+    json j = json::object();
+    j.emplace("downPaymentPct", downPaymentPct);
+    j.emplace("interestRate", interestRate);
+    j.emplace("termYears", termYears);
+    j.emplace("ownerSalary", ownerSalary);
+    j.emplace("targetDscr", targetDscr);
     if (!provider.isEmpty())
         j["provider"] = provider;
     return j;

@@ -17,6 +17,7 @@ PipelineStep DealScore::step()
                 const json &m = s["metrics"];
                 const json &b = s["benchmark"];
                 const double target = ctx.params().targetDscr;
+                // Concatenated, not QString::arg()-ed: arg() parses its pattern on every call.
                 QStringList why;
                 int total = 0;
 
@@ -26,9 +27,9 @@ PipelineStep DealScore::step()
                 if (sde && benchSde && *benchSde > 0) {
                     const double r = *sde / *benchSde;
                     valuation = r <= 0.8 ? 30 : r <= 1.0 ? 25 : r <= 1.25 ? 15 : r <= 1.5 ? 8 : 0;
-                    why << QStringLiteral("valuation %1/30 (SDE multiple %2 vs benchmark %3)")
-                               .arg(valuation)
-                               .arg(ResultJson::formatMultiple(*sde), ResultJson::formatMultiple(*benchSde));
+                    why << QStringLiteral("valuation ") + QString::number(valuation) + QStringLiteral("/30 (SDE multiple ")
+                            + ResultJson::formatMultiple(*sde) + QStringLiteral(" vs benchmark ") + ResultJson::formatMultiple(*benchSde)
+                            + QLatin1Char(')');
                 } else {
                     why << QStringLiteral("valuation 0/30 (SDE multiple or benchmark unknown)");
                 }
@@ -37,9 +38,8 @@ PipelineStep DealScore::step()
                 int financing = 0;
                 if (const auto dscr = ResultJson::num(m, "dscr")) {
                     financing = *dscr >= target + 0.5 ? 30 : *dscr >= target ? 22 : *dscr >= 1.0 ? 10 : 0;
-                    why << QStringLiteral("financing %1/30 (DSCR %2, target %3)")
-                               .arg(financing)
-                               .arg(ResultJson::formatRatio(*dscr), ResultJson::formatRatio(target));
+                    why << QStringLiteral("financing ") + QString::number(financing) + QStringLiteral("/30 (DSCR ")
+                            + ResultJson::formatRatio(*dscr) + QStringLiteral(", target ") + ResultJson::formatRatio(target) + QLatin1Char(')');
                 } else {
                     why << QStringLiteral("financing 0/30 (DSCR unknown)");
                 }
@@ -49,7 +49,8 @@ PipelineStep DealScore::step()
                 if (const auto mg = ResultJson::num(m, "cashFlowMargin")) {
                     // A margin above 100 % means inconsistent figures, not an excellent business.
                     margin = *mg > 1.0 ? 0 : *mg >= 0.25 ? 20 : *mg >= 0.15 ? 14 : *mg >= 0.10 ? 8 : 0;
-                    why << QStringLiteral("margin %1/20 (%2)").arg(margin).arg(ResultJson::formatPercent(*mg));
+                    why << QStringLiteral("margin ") + QString::number(margin) + QStringLiteral("/20 (") + ResultJson::formatPercent(*mg)
+                            + QLatin1Char(')');
                 } else {
                     why << QStringLiteral("margin 0/20 (unknown)");
                 }
@@ -58,7 +59,8 @@ PipelineStep DealScore::step()
                 int track = 0;
                 if (const auto age = ResultJson::num(m, "businessAgeYears")) {
                     track = *age >= 10 ? 10 : *age >= 5 ? 7 : *age >= 3 ? 4 : 0;
-                    why << QStringLiteral("track record %1/10 (%2 years)").arg(track).arg(qint64(*age));
+                    why << QStringLiteral("track record ") + QString::number(track) + QStringLiteral("/10 (") + QString::number(qint64(*age))
+                            + QStringLiteral(" years)");
                 } else {
                     why << QStringLiteral("track record 0/10 (age unknown)");
                 }
@@ -69,12 +71,13 @@ PipelineStep DealScore::step()
                 disclosure += ResultJson::num(m, "cashFlow") ? 3 : 0;
                 disclosure += ResultJson::num(m, "grossRevenue") ? 2 : 0;
                 disclosure += s["inputs"]["yearEstablished"].is_number() ? 2 : 0;
-                why << QStringLiteral("disclosure %1/10").arg(disclosure);
+                why << QStringLiteral("disclosure ") + QString::number(disclosure) + QStringLiteral("/10");
                 total += disclosure;
 
                 s["score"] = std::clamp(total, 0, 100);
-                const QString explanation = QStringLiteral("Score %1/100: ").arg(total) + why.join(QStringLiteral("; ")) + QLatin1Char('.');
-                s["scoreExplanation"] = explanation;
+                const QString explanation = QStringLiteral("Score ") + QString::number(total) + QStringLiteral("/100: ")
+                    + why.join(QStringLiteral("; ")) + QLatin1Char('.');
+                s["scoreExplanation"] = ResultJson::text(explanation);
             }};
 }
 

@@ -20,22 +20,24 @@ PipelineStep MarketSteps::sector()
                 // it in the sample it belongs to.
                 const QString name = ctx.catalog().sectorOf(l);
                 const bool declared = ctx.catalog().declaresSector(l);
-                json sec{{"name", name}, {"inferred", !name.isEmpty() && !declared},
-                         {"basis", name.isEmpty() ? "none" : declared ? "industry" : "keywords"}};
+                // Member by member: nlohmann's initializer lists copy a two-element array per member.
+                json sec = json::object();
+                sec.emplace("name", ResultJson::text(name));
+                sec.emplace("inferred", !name.isEmpty() && !declared);
+                sec.emplace("basis", name.isEmpty() ? "none" : declared ? "industry" : "keywords");
                 s["typeResult"]["sector"] = std::move(sec);
 
                 json bench = nullptr;
                 if (!name.isEmpty()) {
                     if (const auto sb = bt.sector(name)) {
-                        bench = json{
-                            {"sector", sb->sector},
-                            {"sdeMultiple", ResultJson::ratio(sb->sdeMultiple)},
-                            {"revenueMultiple", ResultJson::ratio(sb->revenueMultiple)},
-                            {"medianSalePrice", ResultJson::integer(sb->medianSalePrice)},
-                            {"medianRevenue", ResultJson::integer(sb->medianRevenue)},
-                            {"medianCashFlow", ResultJson::integer(sb->medianCashFlow)},
-                            {"source", sb->source},
-                        };
+                        bench = json::object();
+                        bench.emplace("sector", ResultJson::text(sb->sector));
+                        bench.emplace("sdeMultiple", ResultJson::ratio(sb->sdeMultiple));
+                        bench.emplace("revenueMultiple", ResultJson::ratio(sb->revenueMultiple));
+                        bench.emplace("medianSalePrice", ResultJson::integer(sb->medianSalePrice));
+                        bench.emplace("medianRevenue", ResultJson::integer(sb->medianRevenue));
+                        bench.emplace("medianCashFlow", ResultJson::integer(sb->medianCashFlow));
+                        bench.emplace("source", ResultJson::text(sb->source));
                     }
                 }
                 s["typeResult"]["sectorBenchmarks"] = std::move(bench);
@@ -45,7 +47,7 @@ PipelineStep MarketSteps::sector()
                                        "the listing is not ranked against other listings.")));
                 else if (!declared)
                     s["findings"].push_back(ResultJson::finding("info", "sector_inferred",
-                        QStringLiteral("The sector %1 was inferred from the listing text, not declared.").arg(name)));
+                        QStringLiteral("The sector ") + name + QStringLiteral(" was inferred from the listing text, not declared.")));
             }};
 }
 
@@ -64,22 +66,23 @@ PipelineStep MarketSteps::percentiles()
                     std::optional<double> pct;
                     if (value && sorted)
                         pct = ListingCatalog::percentileRank(*sorted, *value);
-                    return json{{"value", decimals < 0 ? ResultJson::money(value) : ResultJson::ratio(value, decimals)},
-                                {"percentile", ResultJson::ratio(pct, 1)},
-                                {"sampleSize", n}};
+                    json r = json::object();
+                    r.emplace("value", decimals < 0 ? ResultJson::money(value) : ResultJson::ratio(value, decimals));
+                    r.emplace("percentile", ResultJson::ratio(pct, 1));
+                    r.emplace("sampleSize", n);
+                    return r;
                 };
-                json pc{
-                    {"askingPrice", rank("askingPrice", sample ? &sample->askingPrices : nullptr, -1)},
-                    {"sdeMultiple", rank("sdeMultiple", sample ? &sample->sdeMultiples : nullptr, 4)},
-                    {"cashFlowMargin", rank("cashFlowMargin", sample ? &sample->cashFlowMargins : nullptr, 4)},
-                };
+                json pc = json::object();
+                pc.emplace("askingPrice", rank("askingPrice", sample ? &sample->askingPrices : nullptr, -1));
+                pc.emplace("sdeMultiple", rank("sdeMultiple", sample ? &sample->sdeMultiples : nullptr, 4));
+                pc.emplace("cashFlowMargin", rank("cashFlowMargin", sample ? &sample->cashFlowMargins : nullptr, 4));
                 s["typeResult"]["percentiles"] = std::move(pc);
                 s["typeResult"]["sampleSize"] = sample ? sample->askingPrices.size() : 0;
                 if (!name.isEmpty() && (!sample || sample->askingPrices.size() < 5))
                     s["findings"].push_back(ResultJson::finding("info", "small_sector_sample",
-                        QStringLiteral("Only %1 loaded listing(s) of sector %2 have a price: percentiles are indicative only.")
-                            .arg(sample ? sample->askingPrices.size() : 0)
-                            .arg(name)));
+                        QStringLiteral("Only ") + QString::number(sample ? sample->askingPrices.size() : 0)
+                            + QStringLiteral(" loaded listing(s) of sector ") + name
+                            + QStringLiteral(" have a price: percentiles are indicative only.")));
             }};
 }
 

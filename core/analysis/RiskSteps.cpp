@@ -1,6 +1,7 @@
 #include "analysis/RiskSteps.h"
 
 #include "analysis/AnalysisContext.h"
+#include "analysis/ResultJson.h"
 
 namespace dealscope {
 
@@ -14,10 +15,9 @@ PipelineStep RiskSteps::redFlags()
                 int critical = 0;
                 int warnings = 0;
                 for (const json &f : s["findings"]) {
-                    const std::string sev = f.value("severity", std::string());
-                    if (sev == "critical")
+                    if (ResultJson::stringIs(f, "severity", "critical"))
                         ++critical;
-                    else if (sev == "warning")
+                    else if (ResultJson::stringIs(f, "severity", "warning"))
                         ++warnings;
                     else
                         continue;

@@ -53,8 +53,12 @@ PipelineStep ValuationSteps::methods()
                 }
                 const double lo = std::min(sdeValue.value_or(*mid), revValue.value_or(*mid)) * 0.9;
                 const double hi = std::max(sdeValue.value_or(*mid), revValue.value_or(*mid)) * 1.1;
-                t["blendedRange"] = json{{"low", ResultJson::money(lo)}, {"mid", ResultJson::money(*mid)},
-                                         {"high", ResultJson::money(hi)}};
+                // Member by member: nlohmann's initializer lists copy a two-element array per member.
+                json range = json::object();
+                range.emplace("low", ResultJson::money(lo));
+                range.emplace("mid", ResultJson::money(*mid));
+                range.emplace("high", ResultJson::money(hi));
+                t["blendedRange"] = std::move(range);
                 // mid > 0: both method values are products of positive numbers.
                 std::optional<double> premium;
                 if (price)
@@ -63,17 +67,20 @@ PipelineStep ValuationSteps::methods()
                 if (premium && price) {
                     if (*price > hi)
                         s["findings"].push_back(ResultJson::finding("warning", "asking_above_value_range",
-                            QStringLiteral("The asking price %1 is above the benchmark value range (%2 – %3), %4 over mid.")
-                                .arg(ResultJson::formatMoney(*price), ResultJson::formatMoney(lo), ResultJson::formatMoney(hi),
-                                     ResultJson::formatPercent(*premium))));
+                            QStringLiteral("The asking price ") + ResultJson::formatMoney(*price)
+                                + QStringLiteral(" is above the benchmark value range (") + ResultJson::formatMoney(lo) + QStringLiteral(" – ")
+                                + ResultJson::formatMoney(hi) + QStringLiteral("), ") + ResultJson::formatPercent(*premium)
+                                + QStringLiteral(" over mid.")));
                     else if (*price < lo)
                         s["findings"].push_back(ResultJson::finding("info", "asking_below_value_range",
-                            QStringLiteral("The asking price %1 is below the benchmark value range (%2 – %3).")
-                                .arg(ResultJson::formatMoney(*price), ResultJson::formatMoney(lo), ResultJson::formatMoney(hi))));
+                            QStringLiteral("The asking price ") + ResultJson::formatMoney(*price)
+                                + QStringLiteral(" is below the benchmark value range (") + ResultJson::formatMoney(lo) + QStringLiteral(" – ")
+                                + ResultJson::formatMoney(hi) + QStringLiteral(").")));
                     else
                         s["findings"].push_back(ResultJson::finding("info", "asking_within_value_range",
-                            QStringLiteral("The asking price %1 is within the benchmark value range (%2 – %3).")
-                                .arg(ResultJson::formatMoney(*price), ResultJson::formatMoney(lo), ResultJson::formatMoney(hi))));
+                            QStringLiteral("The asking price ") + ResultJson::formatMoney(*price)
+                                + QStringLiteral(" is within the benchmark value range (") + ResultJson::formatMoney(lo) + QStringLiteral(" – ")
+                                + ResultJson::formatMoney(hi) + QStringLiteral(").")));
                 }
             }};
 }
@@ -115,13 +122,13 @@ PipelineStep ValuationSteps::sensitivity()
                 json downJson = json::array();
                 for (const double d : downs)
                     downJson.push_back(ResultJson::ratio(d));
-                s["typeResult"]["sensitivity"] = json{
-                    {"interestRates", std::move(rateJson)},
-                    {"downPaymentPcts", std::move(downJson)},
-                    {"termYears", p.termYears},
-                    {"ownerSalary", p.ownerSalary},
-                    {"dscr", std::move(grid)},   // dscr[rateIndex][downPaymentIndex], null where unknown
-                };
+                json sensitivity = json::object();
+                sensitivity.emplace("interestRates", std::move(rateJson));
+                sensitivity.emplace("downPaymentPcts", std::move(downJson));
+                sensitivity.emplace("termYears", p.termYears);
+                sensitivity.emplace("ownerSalary", p.ownerSalary);
+                sensitivity.emplace("dscr", std::move(grid));   // dscr[rateIndex][downPaymentIndex], null where unknown
+                s["typeResult"]["sensitivity"] = std::move(sensitivity);
             }};
 }
 
