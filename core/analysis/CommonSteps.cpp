@@ -25,7 +25,7 @@ std::optional<qint64> inputMoney(const json &state, const char *key)
 
 void addMissing(json &state, const char *input)
 {
-    json &missing = state["missingInputs"];
+    json &missing = ResultJson::slot(state, "missingInputs");
     for (const auto &m : missing)
         if (m.is_string() && m.get_ref<const std::string &>() == input)
             return;
@@ -34,7 +34,7 @@ void addMissing(json &state, const char *input)
 
 void addFinding(json &state, json finding)
 {
-    state["findings"].push_back(std::move(finding));
+    ResultJson::slot(state, "findings").push_back(std::move(finding));
 }
 
 // The narrative of a result, built only from computed figures. Concatenated rather than
@@ -230,7 +230,7 @@ PipelineStep CommonSteps::loadInputs()
                         QStringLiteral("Gross revenue (%1) is not positive and was treated as unknown.")
                             .arg(ResultJson::formatMoney(double(*l.grossRevenue)))));
                 }
-                const int year = s["asOfYear"].get<int>();
+                const int year = ResultJson::slot(s, "asOfYear").get<int>();
                 if (!l.yearEstablished) {
                     addMissing(s, "yearEstablished");
                     addFinding(s, ResultJson::finding("info", "missing_year_established",
@@ -244,7 +244,7 @@ PipelineStep CommonSteps::loadInputs()
                 }
                 json metrics = json::object();
                 for (const char *key : {"askingPrice", "cashFlow", "grossRevenue", "ebitda"})
-                    metrics.emplace(key, in[key]);
+                    metrics.emplace(key, ResultJson::slot(in, key));
                 s["inputs"] = std::move(in);
                 s["metrics"] = std::move(metrics);
             }};
@@ -257,7 +257,7 @@ PipelineStep CommonSteps::multiples()
                 const auto price = inputMoney(s, "askingPrice");
                 const auto cf = inputMoney(s, "cashFlow");
                 const auto rev = inputMoney(s, "grossRevenue");
-                json &m = s["metrics"];
+                json &m = ResultJson::slot(s, "metrics");
                 m["sdeMultiple"] = ResultJson::number(FinancialMath::sdeMultiple(price, cf));
                 m["revenueMultiple"] = ResultJson::number(FinancialMath::revenueMultiple(price, rev));
                 m["cashFlowMargin"] = ResultJson::number(FinancialMath::cashFlowMargin(cf, rev));
@@ -271,7 +271,7 @@ PipelineStep CommonSteps::debtService()
                 const AnalysisParams &p = ctx.params();
                 const auto price = inputMoney(s, "askingPrice");
                 const auto cf = inputMoney(s, "cashFlow");
-                json &m = s["metrics"];
+                json &m = ResultJson::slot(s, "metrics");
                 const auto loan = FinancialMath::loanAmount(price, p.downPaymentPct);
                 const auto ads = FinancialMath::annualDebtService(loan, p.interestRate, p.termYears);
                 m["loanAmount"] = ResultJson::number(loan);
@@ -280,9 +280,9 @@ PipelineStep CommonSteps::debtService()
                 m["maxPriceAtTargetDscr"] = ResultJson::number(FinancialMath::maxPriceAtTargetDscr(
                     cf, p.ownerSalary, p.downPaymentPct, p.interestRate, p.termYears, p.targetDscr));
                 m["paybackYears"] = ResultJson::number(FinancialMath::paybackYears(price, cf, p.ownerSalary));
-                const json &year = s["inputs"]["yearEstablished"];
+                const json &year = ResultJson::slot(s, "inputs")["yearEstablished"];
                 const auto age = FinancialMath::businessAgeYears(
-                    year.is_number_integer() ? std::optional<int>(year.get<int>()) : std::nullopt, s["asOfYear"].get<int>());
+                    year.is_number_integer() ? std::optional<int>(year.get<int>()) : std::nullopt, ResultJson::slot(s, "asOfYear").get<int>());
                 m["businessAgeYears"] = age ? json(*age) : json(nullptr);
             }};
 }
@@ -308,8 +308,8 @@ PipelineStep CommonSteps::findings()
     return {{QStringLiteral("findings"), QStringLiteral("Reviewing findings…"), 1.0}, [](AnalysisContext &ctx) {
                 json &s = ctx.state();
                 const AnalysisParams &p = ctx.params();
-                const json &m = s["metrics"];
-                const json &b = s["benchmark"];
+                const json &m = ResultJson::slot(s, "metrics");
+                const json &b = ResultJson::slot(s, "benchmark");
                 const auto cf = ResultJson::num(m, "cashFlow");
 
                 if (p.ownerSalary == 0)
@@ -391,17 +391,17 @@ PipelineStep CommonSteps::summary()
 {
     return {{QStringLiteral("summary"), QStringLiteral("Writing summary…"), 1.0}, [](AnalysisContext &ctx) {
                 json &s = ctx.state();
-                const json &m = s["metrics"];
+                const json &m = ResultJson::slot(s, "metrics");
                 // Member by member: nlohmann's initializer-list constructor builds and copies a
                 // two-element array per member, which was a sizeable share of a job's CPU.
                 json metrics = json::object();
                 for (const char *key : {"askingPrice", "cashFlow", "grossRevenue", "ebitda", "businessAgeYears"})
-                    metrics.emplace(key, m[key]);
+                    metrics.emplace(key, ResultJson::member(m, key));
                 for (const char *key : {"sdeMultiple", "revenueMultiple", "cashFlowMargin", "dscr", "paybackYears"})
                     metrics.emplace(key, ResultJson::ratio(ResultJson::num(m, key)));
                 for (const char *key : {"loanAmount", "annualDebtService", "maxPriceAtTargetDscr"})
                     metrics.emplace(key, ResultJson::money(ResultJson::num(m, key)));
-                json benchmark = s["benchmark"];
+                json benchmark = ResultJson::slot(s, "benchmark");
                 benchmark["sdeMultiple"] = ResultJson::ratio(ResultJson::num(benchmark, "sdeMultiple"));
                 benchmark["revenueMultiple"] = ResultJson::ratio(ResultJson::num(benchmark, "revenueMultiple"));
                 const QString text = summaryText(s, ctx.type());
@@ -412,17 +412,18 @@ PipelineStep CommonSteps::summary()
                 json result = json::object();
                 result["engine"] = "builtin";
                 result["analysisType"] = ResultJson::text(analysisTypeName(ctx.type()));
-                result["listingId"] = s["inputs"]["listingId"];
-                result["asOfYear"] = s["asOfYear"];
-                result["params"] = std::move(s["params"]);
+                result["listingId"] = ResultJson::slot(s, "inputs")["listingId"];
+                result["asOfYear"] = ResultJson::slot(s, "asOfYear");
+                result["params"] = std::move(ResultJson::slot(s, "params"));
                 result["metrics"] = std::move(metrics);
                 result["benchmark"] = std::move(benchmark);
-                result["findings"] = std::move(s["findings"]);
+                result["findings"] = std::move(ResultJson::slot(s, "findings"));
                 result["score"] = s.value("score", 0);
                 result["scoreExplanation"] = s.value("scoreExplanation", std::string());
                 result["summary"] = ResultJson::text(text);
-                result["missingInputs"] = std::move(s["missingInputs"]);
-                for (auto it = s["typeResult"].begin(); it != s["typeResult"].end(); ++it)
+                result["missingInputs"] = std::move(ResultJson::slot(s, "missingInputs"));
+                json &typeResult = ResultJson::slot(s, "typeResult");
+                for (auto it = typeResult.begin(); it != typeResult.end(); ++it)
                     result[it.key()] = std::move(it.value());
                 s.erase("typeResult");
                 s["result"] = std::move(result);

@@ -14,8 +14,8 @@ PipelineStep DealScore::step()
 {
     return {{QStringLiteral("score"), QStringLiteral("Scoring…"), 1.0}, [](AnalysisContext &ctx) {
                 json &s = ctx.state();
-                const json &m = s["metrics"];
-                const json &b = s["benchmark"];
+                const json &m = ResultJson::slot(s, "metrics");
+                const json &b = ResultJson::slot(s, "benchmark");
                 const double target = ctx.params().targetDscr;
                 // Concatenated, not QString::arg()-ed: arg() parses its pattern on every call.
                 QStringList why;
@@ -70,7 +70,7 @@ PipelineStep DealScore::step()
                 disclosure += ResultJson::num(m, "askingPrice") ? 3 : 0;
                 disclosure += ResultJson::num(m, "cashFlow") ? 3 : 0;
                 disclosure += ResultJson::num(m, "grossRevenue") ? 2 : 0;
-                disclosure += s["inputs"]["yearEstablished"].is_number() ? 2 : 0;
+                disclosure += ResultJson::slot(s, "inputs")["yearEstablished"].is_number() ? 2 : 0;
                 why << QStringLiteral("disclosure ") + QString::number(disclosure) + QStringLiteral("/10");
                 total += disclosure;
 

@@ -25,7 +25,7 @@ PipelineStep MarketSteps::sector()
                 sec.emplace("name", ResultJson::text(name));
                 sec.emplace("inferred", !name.isEmpty() && !declared);
                 sec.emplace("basis", name.isEmpty() ? "none" : declared ? "industry" : "keywords");
-                s["typeResult"]["sector"] = std::move(sec);
+                ResultJson::slot(s, "typeResult")["sector"] = std::move(sec);
 
                 json bench = nullptr;
                 if (!name.isEmpty()) {
@@ -40,13 +40,13 @@ PipelineStep MarketSteps::sector()
                         bench.emplace("source", ResultJson::text(sb->source));
                     }
                 }
-                s["typeResult"]["sectorBenchmarks"] = std::move(bench);
+                ResultJson::slot(s, "typeResult")["sectorBenchmarks"] = std::move(bench);
                 if (name.isEmpty())
-                    s["findings"].push_back(ResultJson::finding("info", "sector_unknown",
+                    ResultJson::slot(s, "findings").push_back(ResultJson::finding("info", "sector_unknown",
                         QStringLiteral("The sector could not be determined from the industry, title or description; "
                                        "the listing is not ranked against other listings.")));
                 else if (!declared)
-                    s["findings"].push_back(ResultJson::finding("info", "sector_inferred",
+                    ResultJson::slot(s, "findings").push_back(ResultJson::finding("info", "sector_inferred",
                         QStringLiteral("The sector ") + name + QStringLiteral(" was inferred from the listing text, not declared.")));
             }};
 }
@@ -56,8 +56,8 @@ PipelineStep MarketSteps::percentiles()
     return {{QStringLiteral("percentiles"), QStringLiteral("Ranking against listings of the same sector…"), 2.0},
             [](AnalysisContext &ctx) {
                 json &s = ctx.state();
-                const json &m = s["metrics"];
-                const QString name = qstr(s["typeResult"]["sector"]["name"]);
+                const json &m = ResultJson::slot(s, "metrics");
+                const QString name = qstr(ResultJson::slot(s, "typeResult")["sector"]["name"]);
                 const ListingCatalog::SectorSample *sample = name.isEmpty() ? nullptr : ctx.catalog().sample(name);
 
                 auto rank = [&](const char *metric, const QList<double> *sorted, int decimals) {
@@ -76,10 +76,10 @@ PipelineStep MarketSteps::percentiles()
                 pc.emplace("askingPrice", rank("askingPrice", sample ? &sample->askingPrices : nullptr, -1));
                 pc.emplace("sdeMultiple", rank("sdeMultiple", sample ? &sample->sdeMultiples : nullptr, 4));
                 pc.emplace("cashFlowMargin", rank("cashFlowMargin", sample ? &sample->cashFlowMargins : nullptr, 4));
-                s["typeResult"]["percentiles"] = std::move(pc);
-                s["typeResult"]["sampleSize"] = sample ? sample->askingPrices.size() : 0;
+                ResultJson::slot(s, "typeResult")["percentiles"] = std::move(pc);
+                ResultJson::slot(s, "typeResult")["sampleSize"] = sample ? sample->askingPrices.size() : 0;
                 if (!name.isEmpty() && (!sample || sample->askingPrices.size() < 5))
-                    s["findings"].push_back(ResultJson::finding("info", "small_sector_sample",
+                    ResultJson::slot(s, "findings").push_back(ResultJson::finding("info", "small_sector_sample",
                         QStringLiteral("Only ") + QString::number(sample ? sample->askingPrices.size() : 0)
                             + QStringLiteral(" loaded listing(s) of sector ") + name
                             + QStringLiteral(" have a price: percentiles are indicative only.")));

@@ -13,8 +13,8 @@ PipelineStep OverviewSteps::overview()
     return {{QStringLiteral("overview"), QStringLiteral("Weighing strengths and concerns…"), 2.0}, [](AnalysisContext &ctx) {
                 json &s = ctx.state();
                 const AnalysisParams &p = ctx.params();
-                const json &m = s["metrics"];
-                const json &b = s["benchmark"];
+                const json &m = ResultJson::slot(s, "metrics");
+                const json &b = ResultJson::slot(s, "benchmark");
                 const auto price = ResultJson::num(m, "askingPrice");
                 const auto dscr = ResultJson::num(m, "dscr");
 
@@ -53,13 +53,13 @@ PipelineStep OverviewSteps::overview()
                                                          + QStringLiteral(" years of cash flow.")));
 
                 json concerns = json::array();
-                for (const json &f : s["findings"]) {
+                for (const json &f : ResultJson::slot(s, "findings")) {
                     if (ResultJson::stringIs(f, "severity", "warning") || ResultJson::stringIs(f, "severity", "critical"))
                         concerns.push_back(f["message"]);
                 }
-                s["typeResult"]["financing"] = std::move(financing);
-                s["typeResult"]["strengths"] = std::move(strengths);
-                s["typeResult"]["concerns"] = std::move(concerns);
+                ResultJson::slot(s, "typeResult")["financing"] = std::move(financing);
+                ResultJson::slot(s, "typeResult")["strengths"] = std::move(strengths);
+                ResultJson::slot(s, "typeResult")["concerns"] = std::move(concerns);
             }};
 }
 

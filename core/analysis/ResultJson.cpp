@@ -38,7 +38,7 @@ json ResultJson::integer(std::optional<qint64> v)
     return *v;
 }
 
-const json &ResultJson::member(const json &object, const char *key)
+const json &ResultJson::member(const json &object, std::string_view key)
 {
     static const json null;
     if (!object.is_object())
@@ -47,7 +47,15 @@ const json &ResultJson::member(const json &object, const char *key)
     return it == object.end() ? null : *it;
 }
 
-std::optional<double> ResultJson::num(const json &object, const char *key)
+json &ResultJson::slot(json &object, std::string_view key)
+{
+    if (object.is_object())
+        if (const auto it = object.find(key); it != object.end())
+            return *it;
+    return object[std::string(key)];   // inserts null (or throws for a non-object) as operator[] does
+}
+
+std::optional<double> ResultJson::num(const json &object, std::string_view key)
 {
     if (!object.is_object())
         return std::nullopt;
@@ -60,7 +68,7 @@ std::optional<double> ResultJson::num(const json &object, const char *key)
     return d;
 }
 
-std::optional<qint64> ResultJson::whole(const json &object, const char *key)
+std::optional<qint64> ResultJson::whole(const json &object, std::string_view key)
 {
     if (!object.is_object())
         return std::nullopt;
@@ -94,7 +102,7 @@ json ResultJson::text(const QString &s)
     return out;
 }
 
-bool ResultJson::stringIs(const json &object, const char *key, std::string_view value)
+bool ResultJson::stringIs(const json &object, std::string_view key, std::string_view value)
 {
     const json &v = member(object, key);
     return v.is_string() && v.get_ref<const std::string &>() == value;

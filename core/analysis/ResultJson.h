@@ -23,11 +23,16 @@ public:
     static nlohmann::json integer(std::optional<qint64> v);
 
     // The member `key` of `object` by reference, or a shared null when absent (no copy, unlike json::value).
-    static const nlohmann::json &member(const nlohmann::json &object, const char *key);
+    // Keys are string_views: json's transparent comparator then compares without the strlen()
+    // per comparison that a const char * key costs.
+    static const nlohmann::json &member(const nlohmann::json &object, std::string_view key);
+    // object[key] for a member that usually exists: json::operator[] allocates a map node before
+    // it looks the key up (std::map::emplace), on every read.
+    static nlohmann::json &slot(nlohmann::json &object, std::string_view key);
 
     // Reads a number from a state object; nullopt when absent, null or not a finite number.
-    static std::optional<double> num(const nlohmann::json &object, const char *key);
-    static std::optional<qint64> whole(const nlohmann::json &object, const char *key);
+    static std::optional<double> num(const nlohmann::json &object, std::string_view key);
+    static std::optional<qint64> whole(const nlohmann::json &object, std::string_view key);
 
     static nlohmann::json finding(const char *severity, const char *code, const QString &message);
 
@@ -35,7 +40,7 @@ public:
     // round trip through a QByteArray (same bytes as the QString serializer of common/JsonQt.h).
     static nlohmann::json text(const QString &s);
     // The string `key` of `object` compared without building a json temporary; false when absent.
-    static bool stringIs(const nlohmann::json &object, const char *key, std::string_view value);
+    static bool stringIs(const nlohmann::json &object, std::string_view key, std::string_view value);
 
     // Human-readable figures for messages and summaries (locale-independent, so results are stable).
     static QString formatMoney(double v);      // "$1,200,624", "-$50,000"

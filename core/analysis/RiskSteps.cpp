@@ -14,7 +14,7 @@ PipelineStep RiskSteps::redFlags()
                 json flags = json::array();
                 int critical = 0;
                 int warnings = 0;
-                for (const json &f : s["findings"]) {
+                for (const json &f : ResultJson::slot(s, "findings")) {
                     if (ResultJson::stringIs(f, "severity", "critical"))
                         ++critical;
                     else if (ResultJson::stringIs(f, "severity", "warning"))
@@ -27,8 +27,8 @@ PipelineStep RiskSteps::redFlags()
                                     : (critical == 1 || warnings >= 3) ? "high"
                                     : warnings >= 1                    ? "medium"
                                                                        : "low";
-                s["typeResult"]["redFlags"] = std::move(flags);
-                s["typeResult"]["riskLevel"] = level;
+                ResultJson::slot(s, "typeResult")["redFlags"] = std::move(flags);
+                ResultJson::slot(s, "typeResult")["riskLevel"] = level;
             }};
 }
 

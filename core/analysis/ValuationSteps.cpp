@@ -17,9 +17,9 @@ PipelineStep ValuationSteps::methods()
     return {{QStringLiteral("valuation_methods"), QStringLiteral("Applying SDE and revenue valuation methods…"), 2.0},
             [](AnalysisContext &ctx) {
                 json &s = ctx.state();
-                const json &m = s["metrics"];
-                const json &b = s["benchmark"];
-                json &t = s["typeResult"];
+                const json &m = ResultJson::slot(s, "metrics");
+                const json &b = ResultJson::slot(s, "benchmark");
+                json &t = ResultJson::slot(s, "typeResult");
                 const auto cf = ResultJson::num(m, "cashFlow");
                 const auto rev = ResultJson::num(m, "grossRevenue");
                 const auto price = ResultJson::num(m, "askingPrice");
@@ -46,7 +46,7 @@ PipelineStep ValuationSteps::methods()
                 if (!mid) {
                     t["blendedRange"] = nullptr;
                     t["askingPremium"] = nullptr;
-                    s["findings"].push_back(ResultJson::finding("warning", "valuation_not_possible",
+                    ResultJson::slot(s, "findings").push_back(ResultJson::finding("warning", "valuation_not_possible",
                         QStringLiteral("Neither a positive cash flow nor a revenue with a benchmark multiple is known: "
                                        "no benchmark value can be computed.")));
                     return;
@@ -66,18 +66,18 @@ PipelineStep ValuationSteps::methods()
                 t["askingPremium"] = ResultJson::ratio(premium);
                 if (premium && price) {
                     if (*price > hi)
-                        s["findings"].push_back(ResultJson::finding("warning", "asking_above_value_range",
+                        ResultJson::slot(s, "findings").push_back(ResultJson::finding("warning", "asking_above_value_range",
                             QStringLiteral("The asking price ") + ResultJson::formatMoney(*price)
                                 + QStringLiteral(" is above the benchmark value range (") + ResultJson::formatMoney(lo) + QStringLiteral(" – ")
                                 + ResultJson::formatMoney(hi) + QStringLiteral("), ") + ResultJson::formatPercent(*premium)
                                 + QStringLiteral(" over mid.")));
                     else if (*price < lo)
-                        s["findings"].push_back(ResultJson::finding("info", "asking_below_value_range",
+                        ResultJson::slot(s, "findings").push_back(ResultJson::finding("info", "asking_below_value_range",
                             QStringLiteral("The asking price ") + ResultJson::formatMoney(*price)
                                 + QStringLiteral(" is below the benchmark value range (") + ResultJson::formatMoney(lo) + QStringLiteral(" – ")
                                 + ResultJson::formatMoney(hi) + QStringLiteral(").")));
                     else
-                        s["findings"].push_back(ResultJson::finding("info", "asking_within_value_range",
+                        ResultJson::slot(s, "findings").push_back(ResultJson::finding("info", "asking_within_value_range",
                             QStringLiteral("The asking price ") + ResultJson::formatMoney(*price)
                                 + QStringLiteral(" is within the benchmark value range (") + ResultJson::formatMoney(lo) + QStringLiteral(" – ")
                                 + ResultJson::formatMoney(hi) + QStringLiteral(").")));
@@ -91,7 +91,7 @@ PipelineStep ValuationSteps::sensitivity()
             [](AnalysisContext &ctx) {
                 json &s = ctx.state();
                 const AnalysisParams &p = ctx.params();
-                const json &in = s["inputs"];
+                const json &in = ResultJson::slot(s, "inputs");
                 const auto price = ResultJson::whole(in, "askingPrice");
                 const auto cf = ResultJson::whole(in, "cashFlow");
 
@@ -128,7 +128,7 @@ PipelineStep ValuationSteps::sensitivity()
                 sensitivity.emplace("termYears", p.termYears);
                 sensitivity.emplace("ownerSalary", p.ownerSalary);
                 sensitivity.emplace("dscr", std::move(grid));   // dscr[rateIndex][downPaymentIndex], null where unknown
-                s["typeResult"]["sensitivity"] = std::move(sensitivity);
+                ResultJson::slot(s, "typeResult")["sensitivity"] = std::move(sensitivity);
             }};
 }
 
