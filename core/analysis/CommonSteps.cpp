@@ -47,7 +47,6 @@ QString summaryText(const json &s, AnalysisType type)
     const json &in = R::member(s, "inputs");
     const json &p = R::member(s, "params");
     QString out;
-    out.reserve(1024);
     bool first = true;
     auto part = [&](const QString &text) {
         if (!first)

@@ -91,14 +91,17 @@ json ResultJson::finding(const char *severity, const char *code, const QString &
 
 json ResultJson::text(const QString &s)
 {
-    std::string out;
-    out.resize(size_t(s.size()));
-    const QChar *in = s.constData();
-    for (qsizetype i = 0; i < s.size(); ++i) {
-        if (in[i].unicode() >= 0x80)
-            return s.toStdString();
-        out[size_t(i)] = char(in[i].unicode());
-    }
+    // Two branch-free passes (the compiler vectorizes both): is it ASCII, then narrow.
+    const ushort *in = s.utf16();
+    const size_t n = size_t(s.size());
+    ushort bits = 0;
+    for (size_t i = 0; i < n; ++i)
+        bits |= in[i];
+    if (bits >= 0x80)
+        return s.toStdString();
+    std::string out(n, '\0');
+    for (size_t i = 0; i < n; ++i)
+        out[i] = char(in[i]);
     return out;
 }
 
@@ -130,19 +133,60 @@ QString ResultJson::formatMoney(double v)
     return QString::fromLatin1(buf + pos, qsizetype(sizeof buf) - pos);
 }
 
+QString ResultJson::fixed(double v, int decimals)
+{
+    // QString::number(v, 'f', decimals) goes through QLocale and double-conversion, which was a
+    // visible share of a job's CPU (every message formats a few figures). Same digits: the exact
+    // binary value rounded half away from zero (double-conversion's FIXED mode), in integers.
+    // Anything outside the exact range is left to Qt; tst_resultjson compares the two.
+    static constexpr quint64 kPow10[] = {1, 10, 100, 1000};
+    if (decimals < 0 || decimals > 3 || !std::isfinite(v) || std::fabs(v) >= 1e15)
+        return QString::number(v, 'f', decimals);
+    int exponent = 0;
+    const double mantissa = std::frexp(std::fabs(v), &exponent);   // |v| = mantissa × 2^exponent
+    const quint64 m = quint64(std::ldexp(mantissa, 53));            // exact: 53 significant bits
+    exponent -= 53;                                                 // |v| = m × 2^exponent
+    const quint64 scale = kPow10[decimals];
+    quint64 scaled = 0;   // |v| × 10^decimals, rounded half up
+    if (exponent >= 0) {
+        scaled = (m << exponent) * scale;   // |v| < 10^15 < 2^50, so no overflow
+    } else if (exponent > -64) {
+        const int k = -exponent;
+        const quint64 product = m * scale;   // < 2^53 × 2^10
+        scaled = product >> k;
+        if ((product & ((quint64(1) << k) - 1)) >= (quint64(1) << (k - 1)))
+            ++scaled;
+    }   // else |v| × 10^decimals < 2^63 / 2^64: rounds to 0
+    char buf[40];
+    qsizetype pos = sizeof buf;
+    quint64 fraction = scaled % scale;
+    for (int i = 0; i < decimals; ++i, fraction /= 10)
+        buf[--pos] = char('0' + fraction % 10);
+    if (decimals > 0)
+        buf[--pos] = '.';
+    quint64 whole = scaled / scale;
+    do {
+        buf[--pos] = char('0' + whole % 10);
+        whole /= 10;
+    } while (whole > 0);
+    if (v < 0)   // Qt: "-0.00" for -0.001, but "0.00" for -0.0
+        buf[--pos] = '-';
+    return QString::fromLatin1(buf + pos, qsizetype(sizeof buf) - pos);
+}
+
 QString ResultJson::formatMultiple(double v)
 {
-    return QString::number(v, 'f', 2) + QStringLiteral("×");
+    return fixed(v, 2) + QStringLiteral("×");
 }
 
 QString ResultJson::formatPercent(double fraction, int decimals)
 {
-    return QString::number(fraction * 100.0, 'f', decimals) + QStringLiteral(" %");
+    return fixed(fraction * 100.0, decimals) + QStringLiteral(" %");
 }
 
 QString ResultJson::formatRatio(double v)
 {
-    return QString::number(v, 'f', 2);
+    return fixed(v, 2);
 }
 
 QString ResultJson::formatOrdinal(double v)

@@ -48,6 +48,8 @@ public:
     static QString formatPercent(double fraction, int decimals = 1);   // 0.244 → "24.4 %"
     static QString formatRatio(double v);      // "1.25"
     static QString formatOrdinal(double v);    // 87.4 → "87th", 1 → "1st", 22 → "22nd", 13 → "13th"
+    // QString::number(v, 'f', decimals) without QLocale: "2.50", "-0.30", "13".
+    static QString fixed(double v, int decimals);
 };
 
 } // namespace dealscope

@@ -8,6 +8,7 @@
 #include <QTest>
 
 #include <cmath>
+#include <limits>
 
 using dealscope::ResultJson;
 using json = nlohmann::json;
@@ -52,6 +53,41 @@ private slots:
             values << (rng.generateDouble() - 0.5) * std::pow(10.0, rng.bounded(0, 16));
         for (const double v : values)
             QCOMPARE(ResultJson::formatMoney(v), localeMoney(v));
+    }
+
+    void fixedExamples()
+    {
+        QCOMPARE(ResultJson::fixed(2.5, 2), QStringLiteral("2.50"));
+        QCOMPARE(ResultJson::fixed(2.125, 2), QStringLiteral("2.13"));   // an exact tie rounds away from zero
+        QCOMPARE(ResultJson::fixed(-2.125, 2), QStringLiteral("-2.13"));
+        QCOMPARE(ResultJson::fixed(0.15, 1), QStringLiteral("0.1"));     // 0.1499999… in binary
+        QCOMPARE(ResultJson::fixed(12.5, 0), QStringLiteral("13"));
+        QCOMPARE(ResultJson::fixed(-0.001, 2), QStringLiteral("-0.00"));
+        QCOMPARE(ResultJson::fixed(-0.0, 2), QStringLiteral("0.00"));
+        QCOMPARE(ResultJson::formatMultiple(2.5), QStringLiteral("2.50×"));
+        QCOMPARE(ResultJson::formatPercent(0.2444), QStringLiteral("24.4 %"));
+        QCOMPARE(ResultJson::formatPercent(0.1, 0), QStringLiteral("10 %"));
+        QCOMPARE(ResultJson::formatRatio(1.255), QStringLiteral("1.25"));   // 1.25499999… in binary
+    }
+
+    void fixedMatchesQStringNumber()
+    {
+        QList<double> values{0.0, -0.0, 0.5, -0.5, 1.5, 2.5, 0.125, 0.375, 0.625, 0.875, 0.25, 0.75, 0.05, 0.15, 0.005,
+                             -0.005, 1e-300, -1e-300, 5e-324, 0.0049999999999999999, 0.995, 9.995, 99.995, 1e14, 9.99e14,
+                             1e15, -1e15, 1e300, -1e300, 123456789.125, std::numeric_limits<double>::infinity(),
+                             -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()};
+        // Every multiple of 1/8 below 1000 (the exact ties of 1 and 2 decimals) and of 1/1000.
+        for (int i = -8000; i <= 8000; ++i)
+            values << i / 8.0 << i / 1000.0 << i / 200.0;
+        QRandomGenerator rng(7);
+        for (int i = 0; i < 100'000; ++i) {
+            values << (rng.generateDouble() - 0.5) * std::pow(10.0, rng.bounded(-6, 16));
+            // Ratios as the engine computes them: whole amounts divided by whole amounts.
+            values << double(rng.bounded(1, 5'000'000)) / double(rng.bounded(1, 2'000'000));
+        }
+        for (const double v : values)
+            for (int decimals = 0; decimals <= 3; ++decimals)
+                QCOMPARE(ResultJson::fixed(v, decimals), QString::number(v, 'f', decimals));
     }
 
     void textMatchesTheQStringSerializer()
