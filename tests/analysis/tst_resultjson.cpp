@@ -95,12 +95,22 @@ private slots:
         const QList<QString> samples{QString(), QStringLiteral("plain ascii"), QStringLiteral("2.50× – 3.00…"),
                                      QStringLiteral("café"), QString(QChar(0x7f)), QString(QChar(0x80)),
                                      QString(QChar(0xd83d)) /* lone surrogate */,
-                                     QStringLiteral("emoji \U0001F600 and ascii"), QString(1000, QLatin1Char('x'))};
+                                     QStringLiteral("emoji \U0001F600 and ascii"), QString(1000, QLatin1Char('x')),
+                                     QString(QChar(0x7ff)) + QChar(0x800) + QChar(0xffff) + QChar(0xfffd) + QChar(0xe000) + QChar(0xd7ff),
+                                     QString(QChar(0xdc00)) + QLatin1String("x") /* lone low surrogate */};
         for (const QString &s : samples) {
             const json expected = s;   // common/JsonQt.h
             const json actual = ResultJson::text(s);
             QCOMPARE(actual.dump(), expected.dump());
             QVERIFY(actual.is_string());
+        }
+    }
+
+    void textMatchesForEveryUtf16CodeUnit()
+    {
+        for (uint c = 0; c <= 0xffff; ++c) {
+            const QString s = QLatin1String("a") + QChar(char16_t(c)) + QLatin1String("z");
+            QCOMPARE(ResultJson::text(s).get<std::string>(), json(s).get<std::string>());
         }
     }
 
