@@ -7,6 +7,9 @@
 #include "common/JsonQt.h"
 #include "domain/ListingCatalog.h"
 
+#include <algorithm>
+#include <iterator>
+
 namespace dealscope {
 
 using json = nlohmann::json;
@@ -390,20 +393,41 @@ PipelineStep CommonSteps::summary()
 {
     return {{QStringLiteral("summary"), QStringLiteral("Writing summary…"), 1.0}, [](AnalysisContext &ctx) {
                 json &s = ctx.state();
-                const json &m = ResultJson::slot(s, "metrics");
-                // Member by member: nlohmann's initializer-list constructor builds and copies a
-                // two-element array per member, which was a sizeable share of a job's CPU.
-                json metrics = json::object();
-                for (const char *key : {"askingPrice", "cashFlow", "grossRevenue", "ebitda", "businessAgeYears"})
-                    metrics.emplace(key, ResultJson::member(m, key));
-                for (const char *key : {"sdeMultiple", "revenueMultiple", "cashFlowMargin", "dscr", "paybackYears"})
-                    metrics.emplace(key, ResultJson::ratio(ResultJson::num(m, key)));
-                for (const char *key : {"loanAmount", "annualDebtService", "maxPriceAtTargetDscr"})
-                    metrics.emplace(key, ResultJson::money(ResultJson::num(m, key)));
-                json benchmark = ResultJson::slot(s, "benchmark");
-                benchmark["sdeMultiple"] = ResultJson::ratio(ResultJson::num(benchmark, "sdeMultiple"));
-                benchmark["revenueMultiple"] = ResultJson::ratio(ResultJson::num(benchmark, "revenueMultiple"));
+                // From the unrounded figures, so before they are rounded and moved below.
                 const QString text = summaryText(s, ctx.type());
+
+                // The result's metrics and benchmark are the state's, rounded in place and moved like
+                // the parts below: copying them and then freeing the state's cost more than the text.
+                json metrics = std::move(ResultJson::slot(s, "metrics"));
+                if (!metrics.is_object())
+                    metrics = json::object();
+                static const char *const kAsIs[] = {"askingPrice", "cashFlow", "grossRevenue", "ebitda", "businessAgeYears"};
+                static const char *const kRatios[] = {"sdeMultiple", "revenueMultiple", "cashFlowMargin", "dscr", "paybackYears"};
+                static const char *const kMoney[] = {"loanAmount", "annualDebtService", "maxPriceAtTargetDscr"};
+                for (const char *key : kAsIs)
+                    ResultJson::slot(metrics, key);   // null when absent
+                for (const char *key : kRatios) {
+                    json &v = ResultJson::slot(metrics, key);
+                    v = ResultJson::ratio(ResultJson::num(metrics, key));
+                }
+                for (const char *key : kMoney) {
+                    json &v = ResultJson::slot(metrics, key);
+                    v = ResultJson::money(ResultJson::num(metrics, key));
+                }
+                // Only a checkpoint of another version could hold more than those keys.
+                if (metrics.size() != std::size(kAsIs) + std::size(kRatios) + std::size(kMoney)) {
+                    auto wanted = [](const std::string &key) {
+                        auto among = [&](const auto &keys) {
+                            return std::any_of(std::begin(keys), std::end(keys), [&](const char *k) { return key == k; });
+                        };
+                        return among(kAsIs) || among(kRatios) || among(kMoney);
+                    };
+                    for (auto it = metrics.begin(); it != metrics.end();)
+                        it = wanted(it.key()) ? std::next(it) : metrics.erase(it);
+                }
+                json benchmark = std::move(ResultJson::slot(s, "benchmark"));
+                ResultJson::slot(benchmark, "sdeMultiple") = ResultJson::ratio(ResultJson::num(benchmark, "sdeMultiple"));
+                ResultJson::slot(benchmark, "revenueMultiple") = ResultJson::ratio(ResultJson::num(benchmark, "revenueMultiple"));
 
                 // The last step: later steps (an LLM narrative) read only state["result"], so the
                 // parts the result shares with the state are moved into it, not deep-copied (a
