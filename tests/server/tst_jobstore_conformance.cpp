@@ -488,6 +488,67 @@ private Q_SLOTS:
             QCOMPARE(d.outcome, WriteResult::LeaseLost);
     }
 
+    void finishThenClaimWritesThenClaims_data() { addKinds(); }
+    void finishThenClaimWritesThenClaims()
+    {
+        // A worker's turnaround: the finished batch is written (a cancel still wins) and the next
+        // jobs come back running; on Redis in one round trip.
+        QFETCH(QString, kind);
+        auto store = makeStore(kind);
+        QStringList ids;
+        for (int i = 0; i < 8; ++i)
+            ids << store->start(candidate(QStringLiteral("acme"), QStringLiteral("L%1").arg(i)), false).job.id;
+        QList<Lease> first;
+        QVERIFY(waitFor([&] {
+            first += store->claimBatch(QStringLiteral("w1"), 200, 4 - int(first.size()));
+            return first.size() >= 4;
+        }, 5000));
+        QCOMPARE(store->cancel(QStringLiteral("acme"), first[1].job.id).outcome, CancelOutcome::Requested);
+        auto finishing = [](const QList<Lease> &leases) {
+            QList<FinishRequest> done;
+            for (const Lease &l : leases)
+                done.append(FinishRequest{l, JobStatus::Succeeded, nlohmann::json{{"listing", l.job.listingId.toStdString()}}, {}});
+            return done;
+        };
+        QList<FinishRequest> done = finishing(first);
+        const QList<Lease> next = store->finishThenClaim(done, QStringLiteral("w1"), 1000, 4);
+        QCOMPARE(done[0].outcome, WriteResult::Ok);
+        QCOMPARE(done[1].outcome, WriteResult::CancelRequested);
+        QCOMPARE(done[1].to, JobStatus::Canceled);
+        for (int i = 0; i < 4; ++i) {
+            const auto job = store->get(first[i].job.id);
+            QCOMPARE(job->status, i == 1 ? JobStatus::Canceled : JobStatus::Succeeded);
+            if (i != 1)
+                QCOMPARE(QString::fromStdString((*job->result)["listing"].get<std::string>()), first[i].job.listingId);
+        }
+        QVERIFY(!next.isEmpty());
+        for (const Lease &l : next) {
+            QVERIFY(ids.mid(4).contains(l.job.id));
+            QCOMPARE(store->get(l.job.id)->status, JobStatus::Running);
+        }
+        // From a fresh worker thread (on Redis it first looks for vanished workers' jobs, and
+        // writes and claims in two steps): the results arrive all the same.
+        QList<FinishRequest> second = finishing(next);
+        QList<Lease> rest;
+        std::thread([&] { rest = store->finishThenClaim(second, QStringLiteral("w2"), 1000, 8); }).join();
+        for (const FinishRequest &r : second) {
+            QCOMPARE(r.outcome, WriteResult::Ok);
+            const auto job = store->get(r.lease.job.id);
+            QCOMPARE(job->status, JobStatus::Succeeded);
+            QCOMPARE(QString::fromStdString((*job->result)["listing"].get<std::string>()), r.lease.job.listingId);
+        }
+        QCOMPARE(next.size() + rest.size() <= 4, true);
+        // Nothing to write: a plain claim.
+        QList<FinishRequest> none;
+        QList<Lease> last = rest;
+        QVERIFY(waitFor([&] {
+            last += store->finishThenClaim(none, QStringLiteral("w1"), 200, 8);
+            return next.size() + last.size() >= 4;
+        }, 5000));
+        QCOMPARE(next.size() + last.size(), 4);
+        QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("queued")), 0);
+    }
+
     void batchClaimKeepsWhatItClaimedWhenALaterEntryFails()
     {
         // The claim script marks A running under our lease; B (JSON not in the canonical form)

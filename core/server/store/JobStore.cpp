@@ -1,5 +1,6 @@
 #include "server/store/JobStore.h"
 
+#include "server/ServerLog.h"
 #include "server/store/JobJson.h"
 
 #include <QDateTime>
@@ -37,6 +38,18 @@ QList<std::optional<QByteArray>> JobStore::getManyWire(const QString &owner, con
     for (const auto &job : getMany(ids))
         out.append(job && job->owner == owner ? std::optional<QByteArray>(serializeJob(*job, JobJsonScope::Wire)) : std::nullopt);
     return out;
+}
+
+QList<Lease> JobStore::finishThenClaim(QList<FinishRequest> &finished, const QString &workerId, int waitMs, int maxJobs)
+{
+    if (!finished.isEmpty()) {
+        try {
+            finishMany(finished);
+        } catch (const std::exception &e) {
+            qCWarning(lcServerWorker) << finished.size() << "finished jobs could not be stored:" << e.what();
+        }
+    }
+    return claimBatch(workerId, waitMs, maxJobs);
 }
 
 QString newLeaseToken()

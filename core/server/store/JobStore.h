@@ -167,6 +167,11 @@ public:
             }
         }
     }
+    // A worker's batch turnaround: the terminal writes of `finished` (as finishMany(), outcomes
+    // set the same way) and then the next claim (as claimBatch()), which a store may send in
+    // one round trip. Writes that cannot be stored are logged and keep outcome LeaseLost (their
+    // leases expire and other workers run the jobs again); only a failing claim throws.
+    virtual QList<Lease> finishThenClaim(QList<FinishRequest> &finished, const QString &workerId, int waitMs, int maxJobs);
     // A transient failure: running → queued with attempt + 1; the worker keeps the lease and
     // runs it again with resume() after its backoff.
     virtual WriteResult retryLater(Lease &lease, const QString &error) = 0;

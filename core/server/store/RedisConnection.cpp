@@ -4,6 +4,8 @@
 
 #include <QCryptographicHash>
 
+#include <optional>
+
 #include <hiredis/hiredis.h>
 
 #include <vector>
@@ -133,24 +135,50 @@ RedisValue RedisConnection::eval(const Script &script, const QList<QByteArray> &
 
 RedisValue RedisConnection::eval(const Script &script, const EvalCall &call)
 {
-    QList<QByteArray> cmd;
-    cmd.reserve(3 + call.keys.size() + call.args.size());
-    cmd << "EVALSHA" << script.sha1 << QByteArray::number(call.keys.size());
-    cmd += call.keys;
-    cmd += call.args;
-    QList<QList<QByteArray>> commands = call.before;
-    commands.append(cmd);
-    QList<RedisValue> replies = pipeline(commands);
-    for (qsizetype i = 0; i + 1 < replies.size(); ++i)
-        if (replies[i].isError())
-            throw StoreUnavailable("Redis refused a command ahead of a script: " + replies[i].str.toStdString());
-    RedisValue r = std::move(replies.last());
-    if (r.isError() && r.str.startsWith("NOSCRIPT")) {
-        cmd[0] = "EVAL";
-        cmd[1] = script.source;
-        r = command(cmd);
+    return evalMany({{&script, call}}).constFirst();
+}
+
+QList<RedisValue> RedisConnection::evalMany(const QList<std::pair<const Script *, EvalCall>> &calls)
+{
+    QList<QList<QByteArray>> commands;
+    QList<qsizetype> scriptAt;   // index of each script's reply
+    for (const auto &[script, call] : calls) {
+        commands += call.before;
+        QList<QByteArray> cmd;
+        cmd.reserve(3 + call.keys.size() + call.args.size());
+        cmd << "EVALSHA" << script->sha1 << QByteArray::number(call.keys.size());
+        cmd += call.keys;
+        cmd += call.args;
+        scriptAt.append(commands.size());
+        commands.append(std::move(cmd));
     }
-    return r;
+    QList<RedisValue> replies = pipeline(commands);
+    QList<RedisValue> out;
+    out.reserve(calls.size());
+    qsizetype next = 0;
+    for (qsizetype k = 0; k < calls.size(); ++k) {
+        // A refused command ahead of a script makes the script's answer that error (the script
+        // ran without what it relied on); the other scripts' answers still count.
+        std::optional<RedisValue> refused;
+        for (; next < scriptAt[k]; ++next)
+            if (replies[next].isError() && !refused)
+                refused = replies[next];
+        RedisValue r = std::move(replies[next++]);
+        if (refused) {
+            refused->str.prepend("refused ahead of the script: ");
+            out.append(std::move(*refused));
+            continue;
+        }
+        if (r.isError() && r.str.startsWith("NOSCRIPT")) {
+            // The server lost its script cache (restart): the commands ahead of it stand.
+            QList<QByteArray> cmd = commands[scriptAt[k]];
+            cmd[0] = "EVAL";
+            cmd[1] = calls[k].first->source;
+            r = command(cmd);
+        }
+        out.append(std::move(r));
+    }
+    return out;
 }
 
 } // namespace dealscope::server

@@ -4,6 +4,8 @@
 #include <QList>
 #include <QString>
 
+#include <utility>
+
 struct redisContext;
 
 namespace dealscope::server {
@@ -49,6 +51,8 @@ public:
     // The script after call.before in one round trip; an error reply to any of those throws
     // StoreUnavailable without running the script's effects twice.
     RedisValue eval(const Script &script, const EvalCall &call);
+    // Several scripts (each after its `before` commands) in one round trip; one reply per script.
+    QList<RedisValue> evalMany(const QList<std::pair<const Script *, EvalCall>> &calls);
     // Sends several commands in one round trip.
     QList<RedisValue> pipeline(const QList<QList<QByteArray>> &commands);
 

@@ -410,12 +410,61 @@ std::optional<Lease> RedisJobStore::claimEntry(const QString &workerId, const QS
     return std::nullopt;
 }
 
+RedisConnection::EvalCall RedisJobStore::claimBatchCall(const QString &workerId, int maxJobs, const QByteArray &tokenPrefix) const
+{
+    return {{m_stream, m_stats},
+            {m_group, workerId.toUtf8(), QByteArray::number(std::clamp(maxJobs, 1, 100)), m_prefix + "job:", m_prefix + "lease:", tokenPrefix,
+             QByteArray::number(m_settings.leaseMs), QByteArray::number(nowMs()), m_channel},
+            {}};
+}
+
+bool RedisJobStore::takeClaimed(const RedisValue &batch, const QString &workerId, QList<Lease> &out)
+{
+    if (batch.isError()) {
+        if (batch.str.contains("NOGROUP"))
+            conn().command({"XGROUP", "CREATE", m_stream, m_group, "0", "MKSTREAM"});
+        throw StoreUnavailable("reading the queue failed: " + batch.str.toStdString());
+    }
+    bool claimedAny = false;
+    for (qsizetype k = 0; k + 4 < batch.elements.size(); k += 5) {
+        const QString entryId = QString::fromUtf8(batch.elements[k].str);
+        const QString jobId = QString::fromUtf8(batch.elements[k + 1].str);
+        const QByteArray &json = batch.elements[k + 3].str;
+        if (batch.elements[k + 2].str == "claimed") {
+            auto job = parseJob(json);
+            if (!job)
+                continue;   // cannot happen for what the script wrote; the lease expiry recovers it
+            Lease lease;
+            lease.job = std::move(*job);
+            lease.token = QString::fromUtf8(batch.elements[k + 4].str);
+            lease.entryId = entryId;
+            lease.consumer = workerId;
+            out.append(std::move(lease));
+            claimedAny = true;
+        } else if (auto lease = claimEntry(workerId, entryId, jobId, false, json)) {
+            out.append(std::move(*lease));
+            claimedAny = true;
+        }
+    }
+    return claimedAny;
+}
+
 std::optional<Lease> RedisJobStore::claim(const QString &workerId, int waitMs)
 {
     QList<Lease> leases = claimBatch(workerId, waitMs, 1);
     if (leases.isEmpty())
         return std::nullopt;
     return std::move(leases.first());
+}
+
+namespace {
+// When this worker thread next looks for jobs whose worker vanished (XAUTOCLAIM).
+thread_local qint64 t_nextRecoveryMs = 0;
+} // namespace
+
+bool RedisJobStore::recoveryDue() const
+{
+    return nowMs() >= t_nextRecoveryMs;
 }
 
 QList<Lease> RedisJobStore::claimBatch(const QString &workerId, int waitMs, int maxJobs)
@@ -439,10 +488,9 @@ void RedisJobStore::claimInto(QList<Lease> &out, const QString &workerId, int wa
 {
     maxJobs = std::clamp(maxJobs, 1, 100);
     // First the jobs of workers that went silent for longer than the lease.
-    thread_local qint64 nextRecoveryMs = 0;
     const qint64 now = nowMs();
-    if (now >= nextRecoveryMs) {
-        nextRecoveryMs = now + std::max<qint64>(250, m_settings.leaseMs / 4);
+    if (recoveryDue()) {
+        t_nextRecoveryMs = now + std::max<qint64>(250, m_settings.leaseMs / 4);
         const RedisValue r = conn().command({"XAUTOCLAIM", m_stream, m_group, workerId.toUtf8(),
                                              QByteArray::number(m_settings.leaseMs), "0-0", "COUNT", "10"});
         if (r.type == RedisValue::Type::Array && r.elements.size() >= 2) {
@@ -468,39 +516,13 @@ void RedisJobStore::claimInto(QList<Lease> &out, const QString &workerId, int wa
     do {
         // While there is work: up to maxJobs entries claimed in one round trip, without blocking.
         for (int i = 0; i < 64 && !m_interrupted; ++i) {
-            const RedisValue batch = conn().eval(m_claimBatch, {m_stream, m_stats},
-                                                 {m_group, workerId.toUtf8(), QByteArray::number(maxJobs), m_prefix + "job:",
-                                                  m_prefix + "lease:", tokenPrefix + QByteArray::number(i) + ':',
-                                                  QByteArray::number(m_settings.leaseMs), QByteArray::number(nowMs()), m_channel});
-            if (batch.isError()) {
-                if (batch.str.contains("NOGROUP"))
-                    conn().command({"XGROUP", "CREATE", m_stream, m_group, "0", "MKSTREAM"});
-                throw StoreUnavailable("reading the queue failed: " + batch.str.toStdString());
-            }
-            if (batch.type != RedisValue::Type::Array || batch.elements.isEmpty())
+            const RedisValue batch = conn().eval(m_claimBatch, claimBatchCall(workerId, maxJobs, tokenPrefix + QByteArray::number(i) + ':'));
+            if (batch.type != RedisValue::Type::Array || batch.elements.isEmpty()) {
+                if (batch.isError())
+                    takeClaimed(batch, workerId, out);   // throws
                 break;   // empty: block below
-            bool claimedAny = false;
-            for (qsizetype k = 0; k + 4 < batch.elements.size(); k += 5) {
-                const QString entryId = QString::fromUtf8(batch.elements[k].str);
-                const QString jobId = QString::fromUtf8(batch.elements[k + 1].str);
-                const QByteArray &json = batch.elements[k + 3].str;
-                if (batch.elements[k + 2].str == "claimed") {
-                    auto job = parseJob(json);
-                    if (!job)
-                        continue;   // cannot happen for what the script wrote; the lease expiry recovers it
-                    Lease lease;
-                    lease.job = std::move(*job);
-                    lease.token = QString::fromUtf8(batch.elements[k + 4].str);
-                    lease.entryId = entryId;
-                    lease.consumer = workerId;
-                    out.append(std::move(lease));
-                    claimedAny = true;
-                } else if (auto lease = claimEntry(workerId, entryId, jobId, false, json)) {
-                    out.append(std::move(*lease));
-                    claimedAny = true;
-                }
             }
-            if (claimedAny)
+            if (takeClaimed(batch, workerId, out))
                 return;
         }
         const qint64 block = std::max<qint64>(1, deadline - nowMs());
@@ -666,15 +688,14 @@ WriteResult RedisJobStore::finishCanceled(Lease &lease)
     return WriteResult::CancelRequested;
 }
 
-void RedisJobStore::finishMany(QList<FinishRequest> &requests)
+RedisJobStore::PreparedFinish RedisJobStore::prepareFinish(QList<FinishRequest> &requests) const
 {
-    // The same script as finish(), all calls in one round trip.
-    QList<RedisConnection::EvalCall> calls;
-    QList<qsizetype> sent;
-    std::vector<Job> nexts;
-    calls.reserve(requests.size());
-    nexts.reserve(size_t(requests.size()));
+    // The same script as finish(), all writes in one call (one stats update, one change message).
+    PreparedFinish prepared;
     const qint64 now = nowMs();
+    prepared.call.keys.reserve(requests.size() * 7);
+    prepared.call.args.reserve(requests.size() * 12);
+    prepared.call.before.reserve(requests.size());
     for (qsizetype i = 0; i < requests.size(); ++i) {
         FinishRequest &r = requests[i];
         r.outcome = WriteResult::LeaseLost;
@@ -687,38 +708,33 @@ void RedisJobStore::finishMany(QList<FinishRequest> &requests)
             next.result = std::move(r.result);
         else
             next.error = r.error;
-        calls.append(leasedWriteCall(r.lease, next, "finish"));
-        nexts.push_back(std::move(next));
-        sent.append(i);
+        const RedisConnection::EvalCall call = leasedWriteCall(r.lease, next, "finish");
+        prepared.call.keys += call.keys;
+        prepared.call.args += call.args;
+        prepared.call.before += call.before;
+        prepared.nexts.push_back(std::move(next));
+        prepared.sent.append(i);
     }
-    if (calls.isEmpty())
-        return;
-    // One script call for the batch (one stats update, one change message).
-    RedisConnection::EvalCall batch;
-    batch.keys.reserve(calls.size() * 7);
-    batch.args.reserve(calls.size() * 12);
-    batch.before.reserve(calls.size());
-    for (const auto &call : calls) {
-        batch.keys += call.keys;
-        batch.args += call.args;
-        batch.before += call.before;
-    }
-    const RedisValue reply = conn().eval(m_leased, batch);
+    return prepared;
+}
+
+void RedisJobStore::completeFinish(QList<FinishRequest> &requests, PreparedFinish &prepared, const RedisValue &reply)
+{
     QList<qsizetype> canceled;
-    for (qsizetype k = 0; k < sent.size(); ++k) {
-        FinishRequest &r = requests[sent[k]];
-        r.outcome = leasedWriteDone(r.lease, std::move(nexts[size_t(k)]), reply.isError() ? reply : reply.elements.value(k));
+    for (qsizetype k = 0; k < prepared.sent.size(); ++k) {
+        FinishRequest &r = requests[prepared.sent[k]];
+        r.outcome = leasedWriteDone(r.lease, std::move(prepared.nexts[size_t(k)]), reply.isError() ? reply : reply.elements.value(k));
         if (r.outcome == WriteResult::Ok)
             r.lease.ended = true;
         else if (r.outcome == WriteResult::CancelRequested)
-            canceled.append(sent[k]);
+            canceled.append(prepared.sent[k]);
     }
     if (canceled.isEmpty())
         return;
     // Jobs whose cancel was accepted while they ran (or waited in the batch) end canceled,
     // again in one call.
-    batch = {};
-    nexts.clear();
+    RedisConnection::EvalCall batch;
+    std::vector<Job> nexts;
     for (const qsizetype i : canceled) {
         FinishRequest &r = requests[i];
         r.to = JobStatus::Canceled;
@@ -737,6 +753,49 @@ void RedisJobStore::finishMany(QList<FinishRequest> &requests)
         r.outcome = w == WriteResult::Ok ? WriteResult::CancelRequested : WriteResult::LeaseLost;
         r.lease.ended = true;
     }
+}
+
+void RedisJobStore::finishMany(QList<FinishRequest> &requests)
+{
+    PreparedFinish prepared = prepareFinish(requests);
+    if (prepared.sent.isEmpty())
+        return;
+    const RedisValue reply = conn().eval(m_leased, prepared.call);
+    completeFinish(requests, prepared, reply);
+}
+
+QList<Lease> RedisJobStore::finishThenClaim(QList<FinishRequest> &finished, const QString &workerId, int waitMs, int maxJobs)
+{
+    if (finished.isEmpty() || m_interrupted || recoveryDue())   // the claim looks for vanished workers' jobs first
+        return JobStore::finishThenClaim(finished, workerId, waitMs, maxJobs);
+    PreparedFinish prepared = prepareFinish(finished);   // moves the results out of `finished`
+    if (prepared.sent.isEmpty())
+        return claimBatch(workerId, waitMs, maxJobs);
+    // The batch's terminal writes and the next claim in one round trip: a worker of fast jobs
+    // otherwise waits for Redis twice per batch.
+    const QByteArray tokenPrefix = newLeaseToken().toUtf8() + ":f:";
+    QList<RedisValue> replies;
+    try {
+        replies = conn().evalMany({{&m_leased, prepared.call}, {&m_claimBatch, claimBatchCall(workerId, maxJobs, tokenPrefix)}});
+    } catch (const std::exception &e) {
+        // Not written: the leases expire and other workers run these jobs again.
+        qCWarning(lcServerWorker) << prepared.sent.size() << "finished jobs could not be stored:" << e.what();
+        throw;
+    }
+    QList<Lease> out;
+    try {
+        takeClaimed(replies[1], workerId, out);
+    } catch (const std::exception &) {
+        // An error answer (the group was lost): the regular claim below repairs and reports it.
+    }
+    try {
+        completeFinish(finished, prepared, replies[0]);
+    } catch (const std::exception &e) {
+        qCWarning(lcServerWorker) << prepared.sent.size() << "finished jobs could not be stored:" << e.what();
+    }
+    if (!out.isEmpty())
+        return out;
+    return claimBatch(workerId, waitMs, maxJobs);
 }
 
 WriteResult RedisJobStore::retryLater(Lease &lease, const QString &error)

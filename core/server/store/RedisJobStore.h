@@ -50,6 +50,7 @@ public:
     WriteResult heartbeat(Lease &lease) override;
     WriteResult finish(Lease &lease, JobStatus to, std::optional<nlohmann::json> result, const QString &error) override;
     void finishMany(QList<FinishRequest> &requests) override;
+    QList<Lease> finishThenClaim(QList<FinishRequest> &finished, const QString &workerId, int waitMs, int maxJobs) override;
     WriteResult retryLater(Lease &lease, const QString &error) override;
     WriteResult resume(Lease &lease) override;
     WriteResult saveCheckpoint(Lease &lease, const nlohmann::json &checkpoint) override;
@@ -70,6 +71,19 @@ private:
     QByteArray dedupKey(const QString &owner, const QString &listingId, const QString &type) const;
     // claimBatch()'s work: appends each lease to `out` as soon as it is held.
     void claimInto(QList<Lease> &out, const QString &workerId, int waitMs, int maxJobs);
+    RedisConnection::EvalCall claimBatchCall(const QString &workerId, int maxJobs, const QByteArray &tokenPrefix) const;
+    // Appends the leases of a kClaimBatch answer; whether it held any. Throws on an error answer.
+    bool takeClaimed(const RedisValue &batch, const QString &workerId, QList<Lease> &out);
+    bool recoveryDue() const;
+    // finishMany() in two halves, so that its script can share a round trip.
+    struct PreparedFinish
+    {
+        RedisConnection::EvalCall call;
+        QList<qsizetype> sent;     // the requests in the call, in order
+        std::vector<Job> nexts;    // what each of them writes
+    };
+    PreparedFinish prepareFinish(QList<FinishRequest> &requests) const;
+    void completeFinish(QList<FinishRequest> &requests, PreparedFinish &prepared, const RedisValue &reply);
     std::optional<Lease> claimEntry(const QString &workerId, const QString &entryId, const QString &jobId, bool recovered,
                                    std::optional<QByteArray> prefetched = std::nullopt);
     WriteResult leasedWrite(Lease &lease, Job next, const char *kind);

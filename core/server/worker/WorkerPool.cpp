@@ -87,11 +87,13 @@ void WorkerPool::threadMain(int index)
     int batch = 1;
     while (!m_stopClaiming || !claimed.empty()) {
         if (claimed.empty()) {
-            flush(deferred);
             QList<Lease> leases;
             try {
-                leases = m_store->claimBatch(workerId, 1000, batch);
+                // The batch's held-back finishes go with the next claim (one round trip on Redis).
+                leases = m_store->finishThenClaim(deferred.requests, workerId, 1000, batch);
+                written(deferred);
             } catch (const std::exception &e) {
+                written(deferred);
                 qCWarning(lcServerWorker) << workerId << "cannot claim:" << e.what();
                 std::this_thread::sleep_for(std::chrono::milliseconds(200));
                 continue;
@@ -150,7 +152,8 @@ void WorkerPool::threadMain(int index)
         }
         if (!finishDeferred)
             --m_running;
-        if (deferred.requests.size() >= kMaxBatch || batch == 1)
+        // An emptied batch's finishes go out with the next claim, at the top of the loop.
+        if ((deferred.requests.size() >= kMaxBatch && !claimed.empty()) || batch == 1)
             flush(deferred);
     }
     flush(deferred);
@@ -179,15 +182,20 @@ void WorkerPool::flush(Deferred &deferred)
         return;
     try {
         m_store->finishMany(deferred.requests);
-        for (qsizetype i = 0; i < deferred.requests.size(); ++i) {
-            const FinishRequest &r = deferred.requests[i];
-            // CancelRequested: stored canceled (r.to says so), a cancel won over the result
-            if ((r.outcome == WriteResult::Ok || r.outcome == WriteResult::CancelRequested) && m_metrics)
-                m_metrics->observeJob(r.lease.job.analysisType, r.to, deferred.seconds[i]);
-        }
     } catch (const std::exception &e) {
         // Not written: the leases expire and other workers run these jobs again.
         qCWarning(lcServerWorker) << deferred.requests.size() << "finished jobs could not be stored:" << e.what();
+    }
+    written(deferred);
+}
+
+void WorkerPool::written(Deferred &deferred)
+{
+    for (qsizetype i = 0; i < deferred.requests.size(); ++i) {
+        const FinishRequest &r = deferred.requests[i];
+        // CancelRequested: stored canceled (r.to says so), a cancel won over the result
+        if ((r.outcome == WriteResult::Ok || r.outcome == WriteResult::CancelRequested) && m_metrics)
+            m_metrics->observeJob(r.lease.job.analysisType, r.to, deferred.seconds[i]);
     }
     m_running -= int(deferred.requests.size());
     deferred.requests.clear();

@@ -62,6 +62,8 @@ private:
     // `whileRunning` is called on this thread from the engine's hooks while the job runs.
     void execute(Lease &lease, Deferred *deferred = nullptr, const std::function<void()> *whileRunning = nullptr);
     void flush(Deferred &deferred);
+    // After the store answered for `deferred` (outcomes set): metrics, counts, cleared.
+    void written(Deferred &deferred);
     // Writes the held-back finishes and hands the claimed, not yet started jobs back to the queue.
     void handBack(std::deque<Lease> &claimed, Deferred &deferred);
 
