@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <functional>
 #include <stdexcept>
+#include <utility>
 
 namespace dealscope {
 
@@ -17,7 +18,8 @@ ListingCatalog::ListingCatalog(QList<Listing> listings, std::shared_ptr<const Be
     m_indexById.reserve(m_listings.size());
     m_facts.reserve(m_listings.size());
     for (qsizetype i = 0; i < m_listings.size(); ++i) {
-        const Listing &l = m_listings[i];
+        // const: a non-const operator[] would detach, deep-copying every listing the caller shares.
+        const Listing &l = std::as_const(m_listings)[i];
         // BenchmarkTable::sectorOf, split so that whether the industry named the sector comes free.
         Facts f;
         const QString fromIndustry = l.industry.isEmpty() ? QString() : m_benchmarks->sectorForIndustry(l.industry);
