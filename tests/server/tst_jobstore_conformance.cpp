@@ -148,6 +148,10 @@ private Q_SLOTS:
         QCOMPARE(store->get(a.job.id)->error, QStringLiteral("boom"));
         const auto b = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
         QVERIFY(b.created);
+        // The pair now points at the new job: another start finds it.
+        const auto again = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
+        QVERIFY(!again.created);
+        QCOMPARE(again.job.id, b.job.id);
         QCOMPARE(store->cancel(QStringLiteral("acme"), b.job.id).outcome, CancelOutcome::Canceled);
         QVERIFY(store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false).created);
     }
@@ -594,6 +598,32 @@ private Q_SLOTS:
         }, 2000));
         QCOMPARE(w, WriteResult::Ok);
         QCOMPARE(store->get(a.job.id)->status, JobStatus::Succeeded);
+    }
+
+    void heldLeaseKeepsAQueuedJobFromTheBatchClaim()
+    {
+        // A queued job whose lease key is still held (a hand-back racing its old holder) is not
+        // taken by the batch claim; once the lease is gone it is.
+        auto store = makeStore(QStringLiteral("redis"));
+        const QString prefix = QStringLiteral("t%1:").arg(m_prefixSeq);
+        const auto s = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
+        const QString leaseKey = prefix + QStringLiteral("lease:") + s.job.id;
+        QCOMPARE(m_redis.cli({QStringLiteral("SET"), leaseKey, QStringLiteral("someone-else"), QStringLiteral("PX"), QStringLiteral("60000")}),
+                 QByteArray("OK"));
+        QVERIFY(store->claimBatch(QStringLiteral("w1"), 100, 8).isEmpty());
+        QCOMPARE(store->get(s.job.id)->status, JobStatus::Queued);
+        QCOMPARE(m_redis.cli({QStringLiteral("GET"), leaseKey}), QByteArray("someone-else"));
+        m_redis.cli({QStringLiteral("DEL"), leaseKey});
+        // The entry stayed pending for w1, so it comes back through the vanished-worker path
+        // once idle for a lease; here, a new start of another pair shows the queue moves on.
+        const auto t = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L2")), false);
+        QList<Lease> got;
+        QVERIFY(waitFor([&] {
+            got += store->claimBatch(QStringLiteral("w1"), 100, 8);
+            return !got.isEmpty();
+        }, 5000));
+        QCOMPARE(got.constFirst().job.id, t.job.id);
+        QCOMPARE(store->get(t.job.id)->status, JobStatus::Running);
     }
 
     void finishedJsonIsStagedAndNothingIsLeftBehind()

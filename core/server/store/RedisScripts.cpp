@@ -17,7 +17,8 @@ for i = 0, n - 1 do
   local byListing = KEYS[3 + i]
   local id, json, force = ARGV[6 + i * 3], ARGV[7 + i * 3], ARGV[8 + i * 3]
   local found = nil
-  local existing = redis.call('GET', byListing)
+  -- Claims the pair for the new id when it is free (one call instead of GET then SET; Redis 7).
+  local existing = redis.call('SET', byListing, id, 'NX', 'GET', 'EX', ARGV[3])
   if existing then
     local cur = redis.call('GET', ARGV[1] .. existing)
     if cur then
@@ -39,7 +40,7 @@ for i = 0, n - 1 do
     table.insert(out, 0); table.insert(out, found)
   else
     redis.call('SET', ARGV[1] .. id, json)
-    redis.call('SET', byListing, id, 'EX', ARGV[3])
+    if existing then redis.call('SET', byListing, id, 'EX', ARGV[3]) end   -- replaces an inactive job's pointer
     redis.call('XADD', KEYS[1], '*', 'id', id)
     table.insert(created, id)
     table.insert(out, 1); table.insert(out, '')
@@ -137,10 +138,11 @@ local function write(K, A)
   if kind == 'finish' then
     if A[2] ~= '' then
       redis.call('SET', K[1], A[2], 'EX', A[5])
-    elseif redis.call('EXISTS', K[7]) == 1 then
-      redis.call('RENAME', K[7], K[1])   -- keeps the TTL the staging SET gave it
     else
-      return 'LOST'   -- never staged (cannot happen in one pipeline); the lease expires and the job is retried
+      -- Keeps the TTL the staging SET gave it. Nothing staged (cannot happen in one pipeline)
+      -- writes nothing: the lease expires and the job is run again.
+      local moved = redis.pcall('RENAME', K[7], K[1])
+      if type(moved) == 'table' and moved.err then return 'LOST' end
     end
     redis.call('DEL', K[2], K[6])
     ack()
@@ -258,15 +260,14 @@ for i, entry in ipairs(r[1][2]) do
   else
     local head, updated = string.match(cur, '^(.*),"status":"queued","updatedAt":(%d+)}$')
     local status = string.match(cur, ',"status":"(%a+)","updatedAt":%d+}$')
+    local token = ARGV[6] .. i
     if head and string.sub(cur, 1, 17) == '{"analysisType":"'
        and not string.find(cur, ',"error":', 1, true) and not string.find(cur, ',"finishedAt":', 1, true)
-       and redis.call('EXISTS', ARGV[5] .. jobId) == 0 then
+       and redis.call('SET', ARGV[5] .. jobId, token, 'PX', ARGV[7], 'NX') then   -- the lease, unless one is held
       head = string.gsub(head, ',"startedAt":%d+$', '')
       local upd = now
       if tonumber(updated) > tonumber(now) then upd = updated end
       local nextJson = head .. ',"startedAt":' .. now .. ',"status":"running","updatedAt":' .. upd .. '}'
-      local token = ARGV[6] .. i
-      redis.call('SET', ARGV[5] .. jobId, token, 'PX', ARGV[7])
       redis.call('SET', ARGV[4] .. jobId, nextJson)
       table.insert(claimed, jobId)
       table.insert(out, entryId); table.insert(out, jobId); table.insert(out, 'claimed')
