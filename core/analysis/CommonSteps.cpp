@@ -408,11 +408,11 @@ PipelineStep CommonSteps::summary()
                     ResultJson::slot(metrics, key);   // null when absent
                 for (const char *key : kRatios) {
                     json &v = ResultJson::slot(metrics, key);
-                    v = ResultJson::ratio(ResultJson::num(metrics, key));
+                    v = ResultJson::ratio(ResultJson::num(v));
                 }
                 for (const char *key : kMoney) {
                     json &v = ResultJson::slot(metrics, key);
-                    v = ResultJson::money(ResultJson::num(metrics, key));
+                    v = ResultJson::money(ResultJson::num(v));
                 }
                 // Only a checkpoint of another version could hold more than those keys.
                 if (metrics.size() != std::size(kAsIs) + std::size(kRatios) + std::size(kMoney)) {
@@ -426,8 +426,10 @@ PipelineStep CommonSteps::summary()
                         it = wanted(it.key()) ? std::next(it) : metrics.erase(it);
                 }
                 json benchmark = std::move(ResultJson::slot(s, "benchmark"));
-                ResultJson::slot(benchmark, "sdeMultiple") = ResultJson::ratio(ResultJson::num(benchmark, "sdeMultiple"));
-                ResultJson::slot(benchmark, "revenueMultiple") = ResultJson::ratio(ResultJson::num(benchmark, "revenueMultiple"));
+                for (const char *key : {"sdeMultiple", "revenueMultiple"}) {
+                    json &v = ResultJson::slot(benchmark, key);
+                    v = ResultJson::ratio(ResultJson::num(v));
+                }
 
                 // The last step: later steps (an LLM narrative) read only state["result"], so the
                 // parts the result shares with the state are moved into it, not deep-copied (a

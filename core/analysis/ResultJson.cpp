@@ -60,9 +60,14 @@ std::optional<double> ResultJson::num(const json &object, std::string_view key)
     if (!object.is_object())
         return std::nullopt;
     const auto it = object.find(key);
-    if (it == object.end() || !it->is_number())
+    return it == object.end() ? std::nullopt : num(*it);
+}
+
+std::optional<double> ResultJson::num(const json &value)
+{
+    if (!value.is_number())
         return std::nullopt;
-    const double d = it->get<double>();
+    const double d = value.get<double>();
     if (!std::isfinite(d))
         return std::nullopt;
     return d;

@@ -32,6 +32,7 @@ public:
 
     // Reads a number from a state object; nullopt when absent, null or not a finite number.
     static std::optional<double> num(const nlohmann::json &object, std::string_view key);
+    static std::optional<double> num(const nlohmann::json &value);   // the same for a value at hand
     static std::optional<qint64> whole(const nlohmann::json &object, std::string_view key);
 
     static nlohmann::json finding(const char *severity, const char *code, const QString &message);
