@@ -4,6 +4,7 @@
 #include "server/store/JobJson.h"
 
 #include <chrono>
+#include <utility>
 
 namespace dealscope::server {
 
@@ -279,6 +280,33 @@ WriteResult MemoryJobStore::finish(Lease &lease, JobStatus to, std::optional<nlo
 {
     const qint64 now = nowMs();
     bool canceled = false;
+    const auto finished = [&](Job next, JobStatus status) {
+        if (canceled) {
+            next.error = canceledByUser();
+        } else if (status == JobStatus::Succeeded) {
+            next.progress = 100;
+            next.error.clear();
+        } else {
+            next.error = error;
+        }
+        return next;
+    };
+    // Every poller reads a finished job, so it is serialised once, here on the worker's thread,
+    // and before the lock (a result is a few KB: under the lock it held up starts and polls)
+    // from the lease's copy of the job. The bytes are used if the stored job still is that copy
+    // (no cancel, no takeover meanwhile); otherwise the write is made under the lock.
+    std::optional<Job> early;
+    QByteArray earlyWire;
+    if (!lease.ended && !lease.job.cancelRequested) {
+        Job next = lease.job;
+        if (!JobStateMachine::transition(next, to, now)) {
+            next = finished(std::move(next), to);
+            if (to == JobStatus::Succeeded)
+                next.result = std::move(result);
+            earlyWire = serializeJob(next, JobJsonScope::Wire);
+            early = std::move(next);
+        }
+    }
     {
         std::lock_guard lock(m_mutex);
         Job *job = leasedJobLocked(lease);
@@ -287,29 +315,33 @@ WriteResult MemoryJobStore::finish(Lease &lease, JobStatus to, std::optional<nlo
             return WriteResult::LeaseLost;
         }
         const JobStatus from = job->status;
-        Job next = *job;   // a running job: no result to copy
-        // A cancel accepted while the job ran (or waited) wins over a late finish.
-        if (job->cancelRequested && to != JobStatus::Canceled) {
-            to = JobStatus::Canceled;
-            result.reset();
-            canceled = true;
-        }
-        if (JobStateMachine::transition(next, to, now))
-            return WriteResult::LeaseLost;
-        if (canceled) {
-            next.error = canceledByUser();
-        } else if (to == JobStatus::Succeeded) {
-            next.progress = 100;
-            next.error.clear();
+        Job next;
+        QByteArray wire;
+        if (early && *job == lease.job) {
+            next = std::move(*early);
+            wire = std::move(earlyWire);
         } else {
-            next.error = error;
+            if (early)
+                result = std::move(early->result);
+            next = *job;   // a running job: no result to copy
+            // A cancel accepted while the job ran (or waited) wins over a late finish.
+            if (job->cancelRequested && to != JobStatus::Canceled) {
+                to = JobStatus::Canceled;
+                result.reset();
+                canceled = true;
+            }
+            if (JobStateMachine::transition(next, to, now))
+                return WriteResult::LeaseLost;
+            next = finished(std::move(next), to);
+            if (to == JobStatus::Succeeded)
+                next.result = std::move(result);
+            wire = serializeJob(next, JobJsonScope::Wire);
         }
+        auto keptResult = std::exchange(next.result, std::nullopt);
         lease.job = next;   // without the result: the worker is done with it
+        next.result = std::move(keptResult);
         lease.ended = true;
-        if (to == JobStatus::Succeeded)
-            next.result = std::move(result);
-        // Every poller reads a finished job: serialised here, on the worker's thread, once.
-        m_wire.insert(next.id, serializeJob(next, JobJsonScope::Wire));
+        m_wire.insert(next.id, std::move(wire));
         *job = std::move(next);
         m_leases.remove(job->id);
         m_checkpoints.remove(job->id);
