@@ -210,7 +210,8 @@ std::optional<ValidationError> AnalysisEngine::validate(const QString &listingId
 QList<StepInfo> AnalysisEngine::steps(AnalysisType type, const nlohmann::json &params) const
 {
     QList<StepInfo> out;
-    for (const auto &s : Pipelines::forType(type))
+    const QList<PipelineStep> pipeline = Pipelines::forType(type);   // const: iterating must not detach
+    for (const auto &s : pipeline)
         out << s.info;
     const auto parsed = parseAnalysisParams(params);
     const QString requested = std::holds_alternative<AnalysisParams>(parsed) ? std::get<AnalysisParams>(parsed).provider : QString();
@@ -235,11 +236,15 @@ nlohmann::json AnalysisEngine::run(const Job &job, const PipelineCheckpoint &che
     const std::shared_ptr<const NarrativeProvider> &provider = ok.provider;
     const Listing *listing = ok.listing;
 
-    QList<PipelineStep> steps = Pipelines::forType(type);
-    if (provider) {
-        steps << PipelineStep{{QStringLiteral("narrative"), QStringLiteral("Writing the narrative with %1…").arg(provider->name()), 10.0},
-                              [provider](AnalysisContext &ctx) { provider->writeNarrative(ctx); }};
-    }
+    // const: the list is shared with Pipelines' own, and a non-const steps[i] would deep-copy it.
+    const QList<PipelineStep> steps = [&] {
+        QList<PipelineStep> list = Pipelines::forType(type);
+        if (provider) {
+            list << PipelineStep{{QStringLiteral("narrative"), QStringLiteral("Writing the narrative with %1…").arg(provider->name()), 10.0},
+                                 [provider](AnalysisContext &ctx) { provider->writeNarrative(ctx); }};
+        }
+        return list;
+    }();
 
     int start = checkpoint.nextStep;
     json state = checkpoint.state;
