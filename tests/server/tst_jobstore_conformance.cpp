@@ -228,6 +228,12 @@ private Q_SLOTS:
         QVERIFY(next);
         QCOMPARE(next->job.id, s.job.id);
         QCOMPARE(next->job.attempt, 2);
+        // Started anew: one startedAt, the second claim's, in what is stored and served.
+        QVERIFY(next->job.startedAt && lease->job.startedAt && *next->job.startedAt >= *lease->job.startedAt);
+        QCOMPARE(store->get(s.job.id)->startedAt, next->job.startedAt);
+        const QByteArray wire = store->getManyWire(QStringLiteral("acme"), {s.job.id}).value(0).value_or(QByteArray());
+        QCOMPARE(wire.count("\"startedAt\""), 1);
+        QCOMPARE(nlohmann::json::parse(wire.toStdString())["status"].get<std::string>(), std::string("running"));
         // The first worker's lease is gone.
         QCOMPARE(store->progress(*lease, 90, {}), WriteResult::LeaseLost);
         QCOMPARE(store->finish(*next, JobStatus::Succeeded, nlohmann::json::object(), {}), WriteResult::Ok);

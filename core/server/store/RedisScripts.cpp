@@ -100,7 +100,9 @@ const char *const kLeasedWrite = R"LUA(
 -- status and cancel flag of a job; serializeJob()'s canonical form is read without a decode
 -- (status is the member before the final updatedAt, cancelRequested the first one after scalars)
 local function jobState(cur)
-  local status = string.match(cur, ',"status":"(%a+)","updatedAt":%d+}$')
+  -- looked for near the end, where it is, instead of by a pattern tried at every position
+  local at = string.find(cur, ',"status":"', math.max(1, #cur - 64), true)
+  local status = at and string.match(cur, '^,"status":"(%a+)","updatedAt":%d+}$', at)
   local c = string.find(cur, ',"cancelRequested":', 1, true)
   if status and c and string.sub(cur, 1, 17) == '{"analysisType":"' then
     return status, string.sub(cur, c + 19, c + 22) == 'true'
@@ -194,7 +196,9 @@ const char *const kHeartbeat = R"LUA(
 -- status and cancel flag of a job; serializeJob()'s canonical form is read without a decode
 -- (status is the member before the final updatedAt, cancelRequested the first one after scalars)
 local function jobState(cur)
-  local status = string.match(cur, ',"status":"(%a+)","updatedAt":%d+}$')
+  -- looked for near the end, where it is, instead of by a pattern tried at every position
+  local at = string.find(cur, ',"status":"', math.max(1, #cur - 64), true)
+  local status = at and string.match(cur, '^,"status":"(%a+)","updatedAt":%d+}$', at)
   local c = string.find(cur, ',"cancelRequested":', 1, true)
   if status and c and string.sub(cur, 1, 17) == '{"analysisType":"' then
     return status, string.sub(cur, c + 19, c + 22) == 'true'
@@ -258,13 +262,18 @@ for i, entry in ipairs(r[1][2]) do
   if not cur then
     skip(entryId)
   else
-    local head, updated = string.match(cur, '^(.*),"status":"queued","updatedAt":(%d+)}$')
-    local status = string.match(cur, ',"status":"(%a+)","updatedAt":%d+}$')
+    local head, updated
+    local q = string.find(cur, ',"status":"queued","updatedAt":', math.max(1, #cur - 64), true)
+    if q then
+      updated = string.match(cur, '^,"status":"queued","updatedAt":(%d+)}$', q)
+      if updated then head = string.sub(cur, 1, q - 1) end
+    end
     local token = ARGV[6] .. i
     if head and string.sub(cur, 1, 17) == '{"analysisType":"'
        and not string.find(cur, ',"error":', 1, true) and not string.find(cur, ',"finishedAt":', 1, true)
        and redis.call('SET', ARGV[5] .. jobId, token, 'PX', ARGV[7], 'NX') then   -- the lease, unless one is held
-      head = string.gsub(head, ',"startedAt":%d+$', '')
+      local s = string.find(head, ',"startedAt":', math.max(1, #head - 40), true)
+      if s and string.find(head, '^,"startedAt":%d+$', s) then head = string.sub(head, 1, s - 1) end
       local upd = now
       if tonumber(updated) > tonumber(now) then upd = updated end
       local nextJson = head .. ',"startedAt":' .. now .. ',"status":"running","updatedAt":' .. upd .. '}'
@@ -272,11 +281,14 @@ for i, entry in ipairs(r[1][2]) do
       table.insert(claimed, jobId)
       table.insert(out, entryId); table.insert(out, jobId); table.insert(out, 'claimed')
       table.insert(out, nextJson); table.insert(out, token)
-    elseif status == 'running' or status == 'succeeded' or status == 'failed' or status == 'canceled' then
-      skip(entryId)
     else
-      table.insert(out, entryId); table.insert(out, jobId); table.insert(out, 'slow')
-      table.insert(out, cur); table.insert(out, '')
+      local status = string.match(cur, ',"status":"(%a+)","updatedAt":%d+}$')
+      if status == 'running' or status == 'succeeded' or status == 'failed' or status == 'canceled' then
+        skip(entryId)
+      else
+        table.insert(out, entryId); table.insert(out, jobId); table.insert(out, 'slow')
+        table.insert(out, cur); table.insert(out, '')
+      end
     end
   end
 end
