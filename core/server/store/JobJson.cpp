@@ -2,189 +2,257 @@
 
 #include "server/ServerLog.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace dealscope::server {
 
 namespace {
 
+// Appends to the end of a QByteArray through a raw pointer and trims it to what was written when
+// done: QByteArray::append() checks sharing and capacity on every call and QByteArray::number()
+// allocates, and a finished job's JSON is several hundred appends (this was an eighth of the
+// server's CPU).
+class ByteWriter final
+{
+public:
+    ByteWriter(QByteArray &out, qsizetype expected)
+        : m_out(out), m_used(out.size())
+    {
+        m_out.resize(m_used + std::max<qsizetype>(expected, 64));
+        m_data = m_out.data();
+        m_capacity = m_out.size();
+    }
+    ~ByteWriter() { m_out.resize(m_used); }
+    ByteWriter(const ByteWriter &) = delete;
+    ByteWriter &operator=(const ByteWriter &) = delete;
+
+    void put(char c)
+    {
+        reserve(1);
+        m_data[m_used++] = c;
+    }
+    void put(const char *s, qsizetype n)
+    {
+        if (n <= 0)   // an empty view's data may be null, which memcpy must not get
+            return;
+        reserve(n);
+        std::memcpy(m_data + m_used, s, size_t(n));
+        m_used += n;
+    }
+    template<size_t N>
+    void literal(const char (&s)[N])
+    {
+        put(s, qsizetype(N - 1));
+    }
+    template<typename Int>
+    void integer(Int v)
+    {
+        char buffer[24];
+        const auto r = std::to_chars(buffer, buffer + sizeof buffer, v);
+        put(buffer, r.ptr - buffer);
+    }
+
+private:
+    void reserve(qsizetype n)
+    {
+        if (m_capacity - m_used >= n)
+            return;
+        m_out.resize(std::max(m_capacity * 2, m_used + n));
+        m_data = m_out.data();
+        m_capacity = m_out.size();
+    }
+
+    QByteArray &m_out;
+    qsizetype m_used;
+    char *m_data = nullptr;
+    qsizetype m_capacity = 0;
+};
+
 // nlohmann's dump_escaped with ensure_ascii = false, for valid UTF-8 (QString::toUtf8 output and
 // strings nlohmann parsed): runs without anything to escape are copied in one go.
-void appendEscaped(QByteArray &out, QByteArrayView utf8)
+void writeEscaped(ByteWriter &out, QByteArrayView utf8)
 {
     static const char hex[] = "0123456789abcdef";
-    out += '"';
+    out.put('"');
     const char *run = utf8.data();
     const char *const end = utf8.data() + utf8.size();
     for (const char *p = run; p != end; ++p) {
         const auto c = static_cast<unsigned char>(*p);
         if (c > 0x1f && c != '"' && c != '\\')
             continue;
-        out.append(run, p - run);
+        out.put(run, p - run);
         run = p + 1;
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"': out.literal("\\\""); break;
+        case '\\': out.literal("\\\\"); break;
+        case '\b': out.literal("\\b"); break;
+        case '\f': out.literal("\\f"); break;
+        case '\n': out.literal("\\n"); break;
+        case '\r': out.literal("\\r"); break;
+        case '\t': out.literal("\\t"); break;
         default: {
             const char u[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
-            out.append(u, 6);
+            out.put(u, 6);
         }
         }
     }
-    out.append(run, end - run);
-    out += '"';
+    out.put(run, end - run);
+    out.put('"');
+}
+
+void writeNumber(ByteWriter &out, double x)
+{
+    if (!std::isfinite(x)) {
+        out.literal("null");
+        return;
+    }
+    char buffer[64];
+    const char *last = nlohmann::detail::to_chars(buffer, buffer + sizeof buffer, x);   // what dump() uses
+    out.put(buffer, last - buffer);
 }
 
 // nlohmann's compact dump() of a value, written straight into `out`: the same bytes (object
-// members in the object's own order, its float formatting) without a std::string in between and
-// with bulk copies of plain string runs; the serialisation of a finished job's result was a
-// tenth of the server's CPU.
-void appendJson(QByteArray &out, const nlohmann::json &j)
+// members in the object's own order, its float formatting) without a std::string in between.
+void writeJson(ByteWriter &out, const nlohmann::json &j)
 {
     using Type = nlohmann::json::value_t;
     switch (j.type()) {
     case Type::object: {
         if (j.empty()) {
-            out += "{}";
+            out.literal("{}");
             return;
         }
         char sep = '{';
         for (auto it = j.begin(); it != j.end(); ++it) {
-            out += sep;
+            out.put(sep);
             sep = ',';
-            appendEscaped(out, QByteArrayView(it.key().data(), qsizetype(it.key().size())));
-            out += ':';
-            appendJson(out, it.value());
+            writeEscaped(out, QByteArrayView(it.key().data(), qsizetype(it.key().size())));
+            out.put(':');
+            writeJson(out, it.value());
         }
-        out += '}';
+        out.put('}');
         return;
     }
     case Type::array: {
         if (j.empty()) {
-            out += "[]";
+            out.literal("[]");
             return;
         }
         char sep = '[';
         for (const auto &e : j) {
-            out += sep;
+            out.put(sep);
             sep = ',';
-            appendJson(out, e);
+            writeJson(out, e);
         }
-        out += ']';
+        out.put(']');
         return;
     }
     case Type::string: {
         const std::string &s = j.get_ref<const std::string &>();
-        appendEscaped(out, QByteArrayView(s.data(), qsizetype(s.size())));
+        writeEscaped(out, QByteArrayView(s.data(), qsizetype(s.size())));
         return;
     }
     case Type::boolean:
-        out += j.get<bool>() ? "true" : "false";
+        if (j.get<bool>())
+            out.literal("true");
+        else
+            out.literal("false");
         return;
     case Type::number_integer:
-        out += QByteArray::number(qint64(j.get<std::int64_t>()));
+        out.integer(j.get<std::int64_t>());
         return;
     case Type::number_unsigned:
-        out += QByteArray::number(quint64(j.get<std::uint64_t>()));
+        out.integer(j.get<std::uint64_t>());
         return;
-    case Type::number_float: {
-        const double x = j.get<double>();
-        if (!std::isfinite(x)) {
-            out += "null";
-            return;
-        }
-        char buffer[64];
-        const char *last = nlohmann::detail::to_chars(buffer, buffer + sizeof buffer, x);   // what dump() uses
-        out.append(buffer, last - buffer);
+    case Type::number_float:
+        writeNumber(out, j.get<double>());
         return;
-    }
     case Type::null:
-        out += "null";
+        out.literal("null");
         return;
     case Type::binary:
     case Type::discarded:
         break;
     }
-    out += QByteArray::fromStdString(j.dump());
+    const std::string dumped = j.dump();
+    out.put(dumped.data(), qsizetype(dumped.size()));
 }
 
-void appendString(QByteArray &out, const QString &s)
+void writeString(ByteWriter &out, const QString &s)
 {
-    appendEscaped(out, s.toUtf8());
-}
-
-void appendNumber(QByteArray &out, double d)
-{
-    appendJson(out, nlohmann::json(d));
+    writeEscaped(out, s.toUtf8());
 }
 
 } // namespace
 
 QByteArray serializeJob(const Job &job, JobJsonScope scope)
 {
-    QByteArray out;
-    out.reserve(320 + (job.result ? 3000 : 0));
-    out += "{\"analysisType\":";
-    appendString(out, job.analysisType);
-    out += ",\"attempt\":";
-    out += QByteArray::number(job.attempt);
-    if (!job.backend.isEmpty()) {
-        out += ",\"backend\":";
-        appendString(out, job.backend);
+    QByteArray bytes;
+    {
+        ByteWriter out(bytes, 320 + (job.result ? 3000 : 0));
+        out.literal("{\"analysisType\":");
+        writeString(out, job.analysisType);
+        out.literal(",\"attempt\":");
+        out.integer(job.attempt);
+        if (!job.backend.isEmpty()) {
+            out.literal(",\"backend\":");
+            writeString(out, job.backend);
+        }
+        if (job.cancelRequested)
+            out.literal(",\"cancelRequested\":true");
+        else
+            out.literal(",\"cancelRequested\":false");
+        out.literal(",\"createdAt\":");
+        out.integer(job.createdAt);
+        if (!job.error.isEmpty()) {
+            out.literal(",\"error\":");
+            writeString(out, job.error);
+        }
+        if (job.finishedAt) {
+            out.literal(",\"finishedAt\":");
+            out.integer(*job.finishedAt);
+        }
+        out.literal(",\"id\":");
+        writeString(out, job.id);
+        out.literal(",\"listingId\":");
+        writeString(out, job.listingId);
+        if (scope == JobJsonScope::Storage && !job.owner.isEmpty()) {
+            out.literal(",\"owner\":");
+            writeString(out, job.owner);
+        }
+        out.literal(",\"params\":");
+        if (job.params.is_object())
+            writeJson(out, job.params);
+        else
+            out.literal("{}");
+        if (!job.partialOutput.isEmpty()) {
+            out.literal(",\"partialOutput\":");
+            writeString(out, job.partialOutput);
+        }
+        out.literal(",\"progress\":");
+        writeNumber(out, job.progress);
+        if (!job.requestId.isEmpty()) {
+            out.literal(",\"requestId\":");
+            writeString(out, job.requestId);
+        }
+        if (job.result) {
+            out.literal(",\"result\":");
+            writeJson(out, *job.result);
+        }
+        if (job.startedAt) {
+            out.literal(",\"startedAt\":");
+            out.integer(*job.startedAt);
+        }
+        out.literal(",\"status\":");
+        writeString(out, jobStatusName(job.status));
+        out.literal(",\"updatedAt\":");
+        out.integer(job.updatedAt);
+        out.put('}');
     }
-    out += job.cancelRequested ? ",\"cancelRequested\":true" : ",\"cancelRequested\":false";
-    out += ",\"createdAt\":";
-    out += QByteArray::number(job.createdAt);
-    if (!job.error.isEmpty()) {
-        out += ",\"error\":";
-        appendString(out, job.error);
-    }
-    if (job.finishedAt) {
-        out += ",\"finishedAt\":";
-        out += QByteArray::number(*job.finishedAt);
-    }
-    out += ",\"id\":";
-    appendString(out, job.id);
-    out += ",\"listingId\":";
-    appendString(out, job.listingId);
-    if (scope == JobJsonScope::Storage && !job.owner.isEmpty()) {
-        out += ",\"owner\":";
-        appendString(out, job.owner);
-    }
-    out += ",\"params\":";
-    if (job.params.is_object())
-        appendJson(out, job.params);
-    else
-        out += "{}";
-    if (!job.partialOutput.isEmpty()) {
-        out += ",\"partialOutput\":";
-        appendString(out, job.partialOutput);
-    }
-    out += ",\"progress\":";
-    appendNumber(out, job.progress);
-    if (!job.requestId.isEmpty()) {
-        out += ",\"requestId\":";
-        appendString(out, job.requestId);
-    }
-    if (job.result) {
-        out += ",\"result\":";
-        appendJson(out, *job.result);
-    }
-    if (job.startedAt) {
-        out += ",\"startedAt\":";
-        out += QByteArray::number(*job.startedAt);
-    }
-    out += ",\"status\":";
-    appendString(out, jobStatusName(job.status));
-    out += ",\"updatedAt\":";
-    out += QByteArray::number(job.updatedAt);
-    out += '}';
-    return out;
+    return bytes;
 }
 
 std::optional<Job> parseJob(QByteArrayView json)
@@ -221,7 +289,10 @@ std::optional<QByteArray> wireFromStorage(const QByteArray &stored, QStringView 
         const qsizetype at = stored.indexOf(kOwnerKey);
         if (at > 0) {
             QByteArray expected;
-            appendEscaped(expected, owner.toUtf8());
+            {
+                ByteWriter writer(expected, owner.size() + 8);
+                writeEscaped(writer, owner.toUtf8());
+            }
             const qsizetype valueAt = at + kOwnerKey.size();
             if (QByteArrayView(stored).sliced(valueAt).startsWith(expected)) {
                 const qsizetype end = valueAt + expected.size();
