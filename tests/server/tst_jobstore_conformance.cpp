@@ -559,15 +559,25 @@ private Q_SLOTS:
         QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("queued")), 0);
     }
 
-    void batchClaimKeepsWhatItClaimedWhenALaterEntryFails()
+    void batchClaimKeepsWhatItClaimedWhenAnotherEntryFails_data()
+    {
+        QTest::addColumn<bool>("failingFirst");
+        QTest::newRow("failing entry last") << false;
+        QTest::newRow("failing entry first") << true;
+    }
+    void batchClaimKeepsWhatItClaimedWhenAnotherEntryFails()
     {
         // The claim script marks A running under our lease; B (JSON not in the canonical form)
         // goes the C++ way and its compare-and-set fails (Redis refuses a bulk argument over
-        // proto-max-bulk-len and drops the connection). A must still reach the caller.
+        // proto-max-bulk-len and drops the connection). A must still reach the caller, whether
+        // B was queued before or after it.
+        QFETCH(bool, failingFirst);
         auto store = makeStore(QStringLiteral("redis"));
         const QString prefix = QStringLiteral("t%1:").arg(m_prefixSeq);
-        const auto a = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
-        const auto b = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L2")), false);
+        const auto first = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
+        const auto second = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L2")), false);
+        const auto &a = failingFirst ? second : first;
+        const auto &b = failingFirst ? first : second;
         const QString bKey = prefix + QStringLiteral("job:") + b.job.id;
         const QString json = QString::fromUtf8(m_redis.cli({QStringLiteral("GET"), bKey}));
         QVERIFY(json.startsWith(QLatin1Char('{')));

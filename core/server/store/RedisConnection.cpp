@@ -1,10 +1,9 @@
 #include "server/store/RedisConnection.h"
 
+#include "server/ServerLog.h"
 #include "server/store/JobStore.h"
 
 #include <QCryptographicHash>
-
-#include <optional>
 
 #include <hiredis/hiredis.h>
 
@@ -157,18 +156,13 @@ QList<RedisValue> RedisConnection::evalMany(const QList<std::pair<const Script *
     out.reserve(calls.size());
     qsizetype next = 0;
     for (qsizetype k = 0; k < calls.size(); ++k) {
-        // A refused command ahead of a script makes the script's answer that error (the script
-        // ran without what it relied on); the other scripts' answers still count.
-        std::optional<RedisValue> refused;
+        // A command ahead of a script that Redis refused (out of memory) is logged; the script
+        // ran all the same and its own answer says what it could not do (a finish whose staged
+        // JSON is missing answers LOST), so that answer is what counts.
         for (; next < scriptAt[k]; ++next)
-            if (replies[next].isError() && !refused)
-                refused = replies[next];
+            if (replies[next].isError())
+                qCWarning(lcServerStore) << "Redis refused a command ahead of a script:" << replies[next].str;
         RedisValue r = std::move(replies[next++]);
-        if (refused) {
-            refused->str.prepend("refused ahead of the script: ");
-            out.append(std::move(*refused));
-            continue;
-        }
         if (r.isError() && r.str.startsWith("NOSCRIPT")) {
             // The server lost its script cache (restart): the commands ahead of it stand.
             QList<QByteArray> cmd = commands[scriptAt[k]];

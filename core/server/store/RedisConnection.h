@@ -48,8 +48,8 @@ public:
         QList<QByteArray> args;
         QList<QList<QByteArray>> before;   // commands the script relies on, sent ahead of it
     };
-    // The script after call.before in one round trip; an error reply to any of those throws
-    // StoreUnavailable without running the script's effects twice.
+    // The script after call.before in one round trip; the answer is the script's (a refused
+    // command ahead of it is logged: the script must answer for what it did not find).
     RedisValue eval(const Script &script, const EvalCall &call);
     // Several scripts (each after its `before` commands) in one round trip; one reply per script.
     QList<RedisValue> evalMany(const QList<std::pair<const Script *, EvalCall>> &calls);

@@ -426,22 +426,28 @@ bool RedisJobStore::takeClaimed(const RedisValue &batch, const QString &workerId
         throw StoreUnavailable("reading the queue failed: " + batch.str.toStdString());
     }
     bool claimedAny = false;
+    // First every job the script already holds under our leases, then the ones left to the
+    // careful way: those make more calls, and one that throws must not drop the held ones
+    // (they would sit running until their leases ran out).
     for (qsizetype k = 0; k + 4 < batch.elements.size(); k += 5) {
-        const QString entryId = QString::fromUtf8(batch.elements[k].str);
-        const QString jobId = QString::fromUtf8(batch.elements[k + 1].str);
-        const QByteArray &json = batch.elements[k + 3].str;
-        if (batch.elements[k + 2].str == "claimed") {
-            auto job = parseJob(json);
-            if (!job)
-                continue;   // cannot happen for what the script wrote; the lease expiry recovers it
-            Lease lease;
-            lease.job = std::move(*job);
-            lease.token = QString::fromUtf8(batch.elements[k + 4].str);
-            lease.entryId = entryId;
-            lease.consumer = workerId;
-            out.append(std::move(lease));
-            claimedAny = true;
-        } else if (auto lease = claimEntry(workerId, entryId, jobId, false, json)) {
+        if (batch.elements[k + 2].str != "claimed")
+            continue;
+        auto job = parseJob(batch.elements[k + 3].str);
+        if (!job)
+            continue;   // cannot happen for what the script wrote; the lease expiry recovers it
+        Lease lease;
+        lease.job = std::move(*job);
+        lease.token = QString::fromUtf8(batch.elements[k + 4].str);
+        lease.entryId = QString::fromUtf8(batch.elements[k].str);
+        lease.consumer = workerId;
+        out.append(std::move(lease));
+        claimedAny = true;
+    }
+    for (qsizetype k = 0; k + 4 < batch.elements.size(); k += 5) {
+        if (batch.elements[k + 2].str == "claimed")
+            continue;
+        if (auto lease = claimEntry(workerId, QString::fromUtf8(batch.elements[k].str), QString::fromUtf8(batch.elements[k + 1].str),
+                                    false, batch.elements[k + 3].str)) {
             out.append(std::move(*lease));
             claimedAny = true;
         }
