@@ -280,12 +280,18 @@ WriteResult MemoryJobStore::finish(Lease &lease, JobStatus to, std::optional<nlo
 {
     const qint64 now = nowMs();
     bool canceled = false;
-    const auto finished = [&](Job next, JobStatus status) {
+    // The finished job made from `base` with the current `to`, taking the result; nullopt when
+    // the state machine refuses the transition.
+    const auto finishedFrom = [&](const Job &base) -> std::optional<Job> {
+        Job next = base;   // a running job: no result to copy
+        if (JobStateMachine::transition(next, to, now))
+            return std::nullopt;
         if (canceled) {
             next.error = canceledByUser();
-        } else if (status == JobStatus::Succeeded) {
+        } else if (to == JobStatus::Succeeded) {
             next.progress = 100;
             next.error.clear();
+            next.result = std::move(result);
         } else {
             next.error = error;
         }
@@ -298,14 +304,9 @@ WriteResult MemoryJobStore::finish(Lease &lease, JobStatus to, std::optional<nlo
     std::optional<Job> early;
     QByteArray earlyWire;
     if (!lease.ended && !lease.job.cancelRequested) {
-        Job next = lease.job;
-        if (!JobStateMachine::transition(next, to, now)) {
-            next = finished(std::move(next), to);
-            if (to == JobStatus::Succeeded)
-                next.result = std::move(result);
-            earlyWire = serializeJob(next, JobJsonScope::Wire);
-            early = std::move(next);
-        }
+        early = finishedFrom(lease.job);
+        if (early)
+            earlyWire = serializeJob(*early, JobJsonScope::Wire);
     }
     {
         std::lock_guard lock(m_mutex);
@@ -323,18 +324,16 @@ WriteResult MemoryJobStore::finish(Lease &lease, JobStatus to, std::optional<nlo
         } else {
             if (early)
                 result = std::move(early->result);
-            next = *job;   // a running job: no result to copy
             // A cancel accepted while the job ran (or waited) wins over a late finish.
             if (job->cancelRequested && to != JobStatus::Canceled) {
                 to = JobStatus::Canceled;
                 result.reset();
                 canceled = true;
             }
-            if (JobStateMachine::transition(next, to, now))
+            auto built = finishedFrom(*job);
+            if (!built)
                 return WriteResult::LeaseLost;
-            next = finished(std::move(next), to);
-            if (to == JobStatus::Succeeded)
-                next.result = std::move(result);
+            next = std::move(*built);
             wire = serializeJob(next, JobJsonScope::Wire);
         }
         auto keptResult = std::exchange(next.result, std::nullopt);
