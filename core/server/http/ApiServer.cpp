@@ -540,8 +540,8 @@ void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
         return;
     }
     // Registered before the baseline is read, so that a change made after that read is
-    // delivered (jobChanged drops changes while nobody waits); a request that does not park
-    // takes it back on the way out.
+    // delivered (the store drops changes while wantsChanges() is false); a request that does
+    // not park takes it back on the way out.
     bool parked = false;
     if (wait > 0)
         ++m_changeInterest;
@@ -701,8 +701,6 @@ void ApiServer::failWaiter(Waiter *waiter)
 
 void ApiServer::jobChanged(const QString &jobId)
 {
-    if (!wantsChanges())
-        return;
     std::lock_guard lock(m_changedMutex);
     m_changed.insert(jobId);
     if (m_wakePending)

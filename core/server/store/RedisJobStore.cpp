@@ -523,13 +523,10 @@ void RedisJobStore::claimInto(QList<Lease> &out, const QString &workerId, int wa
         // While there is work: up to maxJobs entries claimed in one round trip, without blocking.
         for (int i = 0; i < 64 && !m_interrupted; ++i) {
             const RedisValue batch = conn().eval(m_claimBatch, claimBatchCall(workerId, maxJobs, tokenPrefix + QByteArray::number(i) + ':'));
-            if (batch.type != RedisValue::Type::Array || batch.elements.isEmpty()) {
-                if (batch.isError())
-                    takeClaimed(batch, workerId, out);   // throws
-                break;   // empty: block below
-            }
-            if (takeClaimed(batch, workerId, out))
+            if (takeClaimed(batch, workerId, out))   // throws on an error answer
                 return;
+            if (batch.elements.isEmpty())
+                break;   // empty: block below
         }
         const qint64 block = std::max<qint64>(1, deadline - nowMs());
         const RedisValue r = conn().command({"XREADGROUP", "GROUP", m_group, workerId.toUtf8(), "COUNT", "1", "BLOCK",
