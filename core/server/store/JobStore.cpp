@@ -46,10 +46,15 @@ QList<Lease> JobStore::finishThenClaim(QList<FinishRequest> &finished, const QSt
         try {
             finishMany(finished);
         } catch (const std::exception &e) {
-            qCWarning(lcServerWorker) << finished.size() << "finished jobs could not be stored:" << e.what();
+            warnFinishesNotStored(finished.size(), e);
         }
     }
     return claimBatch(workerId, waitMs, maxJobs);
+}
+
+void warnFinishesNotStored(qsizetype count, const std::exception &error)
+{
+    qCWarning(lcServerWorker) << count << "finished jobs could not be stored:" << error.what();
 }
 
 QString newLeaseToken()

@@ -12,6 +12,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 
 namespace dealscope::server {
 
@@ -227,6 +228,9 @@ private:
 };
 
 qint64 nowMs();
+// Logs terminal writes that could not be stored. Nothing more is owed: their leases expire and
+// other workers run those jobs again.
+void warnFinishesNotStored(qsizetype count, const std::exception &error);
 QString newLeaseToken();
 
 } // namespace dealscope::server

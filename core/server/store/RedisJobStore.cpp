@@ -781,8 +781,7 @@ QList<Lease> RedisJobStore::finishThenClaim(QList<FinishRequest> &finished, cons
     try {
         replies = conn().evalMany({{&m_leased, prepared.call}, {&m_claimBatch, claimBatchCall(workerId, maxJobs, tokenPrefix)}});
     } catch (const std::exception &e) {
-        // Not written: the leases expire and other workers run these jobs again.
-        qCWarning(lcServerWorker) << prepared.sent.size() << "finished jobs could not be stored:" << e.what();
+        warnFinishesNotStored(prepared.sent.size(), e);
         throw;
     }
     QList<Lease> out;
@@ -794,7 +793,7 @@ QList<Lease> RedisJobStore::finishThenClaim(QList<FinishRequest> &finished, cons
     try {
         completeFinish(finished, prepared, replies[0]);
     } catch (const std::exception &e) {
-        qCWarning(lcServerWorker) << prepared.sent.size() << "finished jobs could not be stored:" << e.what();
+        warnFinishesNotStored(prepared.sent.size(), e);
     }
     if (!out.isEmpty())
         return out;

@@ -183,8 +183,7 @@ void WorkerPool::flush(Deferred &deferred)
     try {
         m_store->finishMany(deferred.requests);
     } catch (const std::exception &e) {
-        // Not written: the leases expire and other workers run these jobs again.
-        qCWarning(lcServerWorker) << deferred.requests.size() << "finished jobs could not be stored:" << e.what();
+        warnFinishesNotStored(deferred.requests.size(), e);
     }
     written(deferred);
 }
