@@ -47,6 +47,14 @@ public:
         QList<QByteArray> keys;
         QList<QByteArray> args;
         QList<QList<QByteArray>> before;   // commands the script relies on, sent ahead of it
+
+        // Adds another call of the same script (scripts that take several writes per call).
+        void append(const EvalCall &other)
+        {
+            keys += other.keys;
+            args += other.args;
+            before += other.before;
+        }
     };
     // The script after call.before in one round trip; the answer is the script's (a refused
     // command ahead of it is logged: the script must answer for what it did not find).

@@ -711,10 +711,7 @@ RedisJobStore::PreparedFinish RedisJobStore::prepareFinish(QList<FinishRequest> 
             next.result = std::move(r.result);
         else
             next.error = r.error;
-        const RedisConnection::EvalCall call = leasedWriteCall(r.lease, next, "finish");
-        prepared.call.keys += call.keys;
-        prepared.call.args += call.args;
-        prepared.call.before += call.before;
+        prepared.call.append(leasedWriteCall(r.lease, next, "finish"));
         prepared.nexts.push_back(std::move(next));
         prepared.sent.append(i);
     }
@@ -744,10 +741,7 @@ void RedisJobStore::completeFinish(QList<FinishRequest> &requests, PreparedFinis
         r.result.reset();
         r.error = canceledByUser();
         nexts.push_back(canceledJob(r.lease));
-        const auto call = leasedWriteCall(r.lease, nexts.back(), "finish");
-        batch.keys += call.keys;
-        batch.args += call.args;
-        batch.before += call.before;
+        batch.append(leasedWriteCall(r.lease, nexts.back(), "finish"));
     }
     const RedisValue again = conn().eval(m_leased, batch);
     for (qsizetype k = 0; k < canceled.size(); ++k) {
