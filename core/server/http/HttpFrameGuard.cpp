@@ -6,38 +6,6 @@
 
 namespace dealscope::server {
 
-namespace {
-
-bool isSpace(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-QByteArrayView trimmed(QByteArrayView v)
-{
-    while (!v.isEmpty() && isSpace(v.front()))
-        v = v.sliced(1);
-    while (!v.isEmpty() && isSpace(v.back()))
-        v.chop(1);
-    return v;
-}
-
-bool equalsLower(QByteArrayView name, QByteArrayView lower)
-{
-    if (name.size() != lower.size())
-        return false;
-    for (qsizetype i = 0; i < name.size(); ++i) {
-        char c = name[i];
-        if (c >= 'A' && c <= 'Z')
-            c = char(c - 'A' + 'a');
-        if (c != lower[i])
-            return false;
-    }
-    return true;
-}
-
-} // namespace
-
 HttpFrameGuard::Verdict HttpFrameGuard::feed(const char *data, qsizetype size)
 {
     qsizetype i = 0;
@@ -108,14 +76,14 @@ HttpFrameGuard::Verdict HttpFrameGuard::headerComplete(QByteArrayView header)
         qsizetype lineEnd = header.indexOf('\n', lineStart);
         if (lineEnd < 0)
             lineEnd = header.size();
-        const QByteArrayView line = trimmed(header.sliced(lineStart, lineEnd - lineStart));
+        const QByteArrayView line = header.sliced(lineStart, lineEnd - lineStart).trimmed();
         lineStart = lineEnd;
         const qsizetype colon = line.indexOf(':');
         if (colon <= 0)
             continue;
-        const QByteArrayView name = trimmed(line.first(colon));
-        const QByteArrayView value = trimmed(line.sliced(colon + 1));
-        if (equalsLower(name, "content-length")) {
+        const QByteArrayView name = line.first(colon).trimmed();
+        const QByteArrayView value = line.sliced(colon + 1).trimmed();
+        if (name.compare("content-length", Qt::CaseInsensitive) == 0) {
             // Digits only (no sign, no spaces inside), and no overflow.
             if (value.isEmpty())
                 return Verdict::BadRequest;
@@ -129,7 +97,7 @@ HttpFrameGuard::Verdict HttpFrameGuard::headerComplete(QByteArrayView header)
                 return Verdict::BadRequest;
             contentLength = v;
             haveLength = true;
-        } else if (equalsLower(name, "transfer-encoding")) {
+        } else if (name.compare("transfer-encoding", Qt::CaseInsensitive) == 0) {
             return Verdict::LengthRequired;
         }
     }
