@@ -96,18 +96,7 @@ json ResultJson::finding(const char *severity, const char *code, const QString &
 
 json ResultJson::text(const QString &s)
 {
-    // Two branch-free passes (the compiler vectorizes both): is it ASCII, then narrow.
-    const ushort *in = s.utf16();
-    const size_t n = size_t(s.size());
-    ushort bits = 0;
-    for (size_t i = 0; i < n; ++i)
-        bits |= in[i];
-    if (bits >= 0x80)
-        return s.toStdString();
-    std::string out(n, '\0');
-    for (size_t i = 0; i < n; ++i)
-        out[i] = char(in[i]);
-    return out;
+    return utf8String(s);
 }
 
 bool ResultJson::stringIs(const json &object, std::string_view key, std::string_view value)

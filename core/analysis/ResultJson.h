@@ -37,8 +37,8 @@ public:
 
     static nlohmann::json finding(const char *severity, const char *code, const QString &message);
 
-    // A QString as a JSON string. Messages are mostly ASCII, which is copied without the UTF-8
-    // round trip through a QByteArray (same bytes as the QString serializer of common/JsonQt.h).
+    // A QString as a JSON string, the same as json(s) (common/JsonQt.h); takes a QStringBuilder
+    // expression, which the json constructor does not.
     static nlohmann::json text(const QString &s);
     // The string `key` of `object` compared without building a json temporary; false when absent.
     static bool stringIs(const nlohmann::json &object, std::string_view key, std::string_view value);
