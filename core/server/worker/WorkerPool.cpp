@@ -90,8 +90,14 @@ void WorkerPool::threadMain(int index)
             QList<Lease> leases;
             try {
                 // The batch's held-back finishes go with the next claim (one round trip on Redis).
-                leases = m_store->finishThenClaim(deferred.requests, workerId, 1000, batch);
-                written(deferred);
+                // That claim does not wait: the finishes are counted (metrics, running jobs) as
+                // soon as they are stored, and only then does an idle worker wait for work.
+                if (!deferred.requests.isEmpty()) {
+                    leases = m_store->finishThenClaim(deferred.requests, workerId, 0, batch);
+                    written(deferred);
+                }
+                if (leases.isEmpty())
+                    leases = m_store->claimBatch(workerId, 1000, batch);
             } catch (const std::exception &e) {
                 written(deferred);
                 qCWarning(lcServerWorker) << workerId << "cannot claim:" << e.what();
