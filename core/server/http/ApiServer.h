@@ -133,7 +133,10 @@ private:
         std::shared_ptr<Ctx> ctx;
         StartRequest request;
     };
-    BatchQueue<PendingStart> m_starts;   // waiting for the store thread
+    // More than one start batch on its way to Redis: while one waits behind the workers' scripts
+    // the next requests are already sent instead of waiting a whole round trip.
+    static constexpr int kStartDrains = 2;
+    BatchQueue<PendingStart> m_starts{kStartDrains};   // waiting for a store thread
     struct PendingStatus
     {
         std::shared_ptr<Ctx> ctx;

@@ -8,27 +8,30 @@
 
 namespace dealscope::server {
 
-// Requests that wait for the store thread and are handed to it in batches, by one drain task at a
-// time: a push while no drain runs asks the caller to start one; a drain takes batches until none
-// is left. Shared by the start and status paths of ApiServer.
+// Requests that wait for the store thread and are handed to it in batches, by up to `maxDrains`
+// drain tasks at a time: a push while fewer run asks the caller to start one; a drain takes
+// batches until none is left. Shared by the start and status paths of ApiServer.
 template<typename T>
 class BatchQueue final
 {
 public:
-    // Queues `item`; true when no drain is running and the caller must start one.
+    explicit BatchQueue(int maxDrains = 1) : m_maxDrains(maxDrains) {}
+
+    // Queues `item`; true when fewer than maxDrains drains run and the caller must start one.
     bool push(T item)
     {
         std::lock_guard lock(m_mutex);
         m_items.append(std::move(item));
-        const bool start = !m_draining;
-        m_draining = true;
+        const bool start = m_drains < m_maxDrains;
+        if (start)
+            ++m_drains;
         return start;
     }
 
     // Runs `process` on batches of up to `maxBatch` items until none is left (call it from the
-    // drain task). However it leaves, an exception included, the drain ends: while the flag stays
-    // set push() starts no drain and every later item would wait forever. `restart` starts a new
-    // drain when items are left after an early exit.
+    // drain task). However it leaves, an exception included, the drain ends: while it counts as
+    // running push() starts no drain in its place and later items could wait forever. `restart`
+    // starts a new drain when items are left after an early exit.
     template<typename Process, typename Restart>
     void drain(qsizetype maxBatch, Process process, Restart restart)
     {
@@ -40,7 +43,8 @@ public:
             {
                 std::lock_guard lock(m_mutex);
                 again = !m_items.isEmpty();
-                m_draining = again;
+                if (!again)
+                    --m_drains;
             }
             if (again)
                 restart();
@@ -50,7 +54,7 @@ public:
             {
                 std::lock_guard lock(m_mutex);
                 if (m_items.isEmpty()) {
-                    m_draining = false;
+                    --m_drains;
                     emptied = true;
                     return;
                 }
@@ -65,7 +69,8 @@ public:
 private:
     std::mutex m_mutex;
     QList<T> m_items;
-    bool m_draining = false;
+    const int m_maxDrains;
+    int m_drains = 0;   // running drain tasks
 };
 
 } // namespace dealscope::server
