@@ -199,6 +199,19 @@ private Q_SLOTS:
             QCOMPARE(r.status, 202);
             ids << QString::fromStdString(r.json()["jobId"].get<std::string>());
         }
+        // Batch status is fetched on a store thread: the jobs in request order, the rest missing.
+        const QString unknown = QStringLiteral("AAAAAAAAAAAAAAAAAAAAA");
+        const QString batchQuery = QStringLiteral("/api/analysis/status?jobIds=") + ids.join(QLatin1Char(','))
+                                 + QStringLiteral(",not-an-id,") + unknown;
+        const auto batch = m_http.request("GET", api.url(batchQuery));
+        QCOMPARE(batch.status, 200);
+        const auto batchJson = batch.json();
+        QCOMPARE(batchJson["jobs"].size(), size_t(5));
+        for (int i = 0; i < ids.size(); ++i) {
+            QCOMPARE(QString::fromStdString(batchJson["jobs"][i]["id"].get<std::string>()), ids[i]);
+            QCOMPARE(batchJson["jobs"][i]["status"].get<std::string>(), std::string("queued"));
+        }
+        QCOMPARE(batchJson["missing"].dump(), std::string(R"(["not-an-id","AAAAAAAAAAAAAAAAAAAAA"])"));
         // Kill Redis outright: with appendfsync always the AOF has every job and the stream.
         m_redis.crash();
         // While it is away the API answers 503 with the error envelope, and keeps running.
@@ -208,6 +221,9 @@ private Q_SLOTS:
         down = start(api, QStringLiteral("L1"), QStringLiteral("valuation"));
         QCOMPARE(down.status, 503);
         QCOMPARE(down.headers.value("retry-after"), QByteArray("1"));
+        down = m_http.request("GET", api.url(batchQuery));
+        QCOMPARE(down.status, 503);
+        QCOMPARE(down.errorCode(), std::string("store_unavailable"));
         QVERIFY(m_redis.start(true));
         // The API process reconnects by itself; the jobs are still queued.
         QVERIFY(waitFor([&] { return m_http.request("GET", api.url(QStringLiteral("/readyz"))).status == 200; }, 10000));

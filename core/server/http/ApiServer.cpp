@@ -498,32 +498,15 @@ void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
             else
                 missing.push_back(id.left(64));
         }
-        // Answered on the event loop on purpose: polling is bounded to one thread, so a client
-        // hammering batch status cannot take the cores the workers need. The store hands over
-        // each job's wire JSON (one MGET on Redis) and the reply is put together from those
-        // bytes: no job is parsed or serialised here.
-        const auto found = m_store->getManyWire(ctx.tenant, valid);
-        QByteArray reply;
-        qsizetype size = 64;
-        for (const auto &wire : found)
-            size += wire ? wire->size() + 1 : 0;
-        reply.reserve(size);
-        reply += "{\"jobs\":[";
-        bool first = true;
-        for (qsizetype i = 0; i < valid.size(); ++i) {
-            if (found.value(i)) {
-                if (!first)
-                    reply += ',';
-                first = false;
-                reply += *found[i];
-            } else {
-                missing.push_back(valid[i]);
-            }
+        if (!m_store->isRemote()) {
+            sendBatchStatus(ctx, valid, m_store->getManyWire(ctx.tenant, valid), std::move(missing));
+            return;
         }
-        reply += "],\"missing\":";
-        reply += dump(missing);
-        reply += '}';
-        send(ctx, 200, reply, {{"Cache-Control", "no-store"}});
+        // Fetched on a store thread, one request at a time: the event loop keeps serving starts
+        // while Redis answers (it waits behind the workers' scripts), and a client hammering
+        // batch status still cannot take more than one thread's worth of the cores.
+        if (m_batchPolls.push(PendingBatchStatus{std::make_shared<Ctx>(ctx), std::move(valid), std::move(missing)}))
+            m_storePool.start([this] { drainBatchStatus(); });
         return;
     }
     const QString id = query.queryItemValue(QStringLiteral("jobId"), QUrl::FullyDecoded);
@@ -640,6 +623,51 @@ void ApiServer::drainStatus()
             }
         }, Qt::QueuedConnection);
     }, [this] { m_storePool.start([this] { drainStatus(); }); });
+}
+
+void ApiServer::drainBatchStatus()
+{
+    m_batchPolls.drain(1, [this](QList<PendingBatchStatus> batch) {
+        PendingBatchStatus &request = batch.first();
+        std::optional<QList<std::optional<QByteArray>>> found;
+        try {
+            found = m_store->getManyWire(request.ctx->tenant, request.ids);
+        } catch (const std::exception &e) {
+            qCWarning(lcServer) << "store unavailable:" << e.what();
+        }
+        QMetaObject::invokeMethod(this, [this, request = std::move(request), found = std::move(found)]() mutable {
+            if (found)
+                sendBatchStatus(*request.ctx, request.ids, *found, std::move(request.missing));
+            else
+                sendError(*request.ctx, 503, "store_unavailable", QStringLiteral("the job store cannot be reached; retry shortly"), {{"Retry-After", "1"}});
+        }, Qt::QueuedConnection);
+    }, [this] { m_storePool.start([this] { drainBatchStatus(); }); });
+}
+
+// The reply is put together from the stored jobs' wire bytes: no job is parsed or serialised here.
+void ApiServer::sendBatchStatus(Ctx &ctx, const QStringList &ids, const QList<std::optional<QByteArray>> &found, nlohmann::json missing)
+{
+    QByteArray reply;
+    qsizetype size = 64;
+    for (const auto &wire : found)
+        size += wire ? wire->size() + 1 : 0;
+    reply.reserve(size);
+    reply += "{\"jobs\":[";
+    bool first = true;
+    for (qsizetype i = 0; i < ids.size(); ++i) {
+        if (found.value(i)) {
+            if (!first)
+                reply += ',';
+            first = false;
+            reply += *found[i];
+        } else {
+            missing.push_back(ids[i]);
+        }
+    }
+    reply += "],\"missing\":";
+    reply += dump(missing);
+    reply += '}';
+    send(ctx, 200, reply, {{"Cache-Control", "no-store"}});
 }
 
 std::optional<QByteArray> ApiServer::getWire(const QString &tenant, const QString &id)

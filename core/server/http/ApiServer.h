@@ -110,6 +110,8 @@ private:
     // A status poll without wait on a remote store: fetched on the store pool, batched.
     void queueStatus(Ctx &ctx, const QString &id, const QByteArray &ifNoneMatch);
     void drainStatus();   // store pool thread
+    void drainBatchStatus();   // store pool thread
+    void sendBatchStatus(Ctx &ctx, const QStringList &ids, const QList<std::optional<QByteArray>> &found, nlohmann::json missing);
     void finishWaiter(Waiter *waiter, const std::optional<QByteArray> &wire);
     void failWaiter(Waiter *waiter);
 
@@ -144,6 +146,13 @@ private:
         QByteArray ifNoneMatch;
     };
     BatchQueue<PendingStatus> m_statusPolls;   // waiting for the store thread
+    struct PendingBatchStatus
+    {
+        std::shared_ptr<Ctx> ctx;
+        QStringList ids;   // valid job ids, in request order
+        nlohmann::json missing;   // the ids that are not job ids
+    };
+    BatchQueue<PendingBatchStatus> m_batchPolls;   // waiting for the store thread
     QHash<QString, QList<Waiter *>> m_waiters;
     qsizetype m_waiterCount = 0;
     // Parked long-polls plus those between reading their baseline and parking: a change after
