@@ -686,6 +686,55 @@ private Q_SLOTS:
         QCOMPARE(m_redis.cli({QStringLiteral("KEYS"), prefix + QStringLiteral("staging:*")}), QByteArray());
     }
 
+    void finishedEntriesLeaveTheStreamPendingOnesStay()
+    {
+        // Finished jobs' entries are acknowledged and trimmed from the stream by later claims
+        // (kClaimBatch), whole nodes at a time; an entry still pending (a long job) and the
+        // entries after it stay until it is done.
+        auto store = makeStore(QStringLiteral("redis"));
+        const QString stream = QStringLiteral("t%1:queue:analysis").arg(m_prefixSeq);
+        const auto xlen = [&] { return m_redis.cli({QStringLiteral("XLEN"), stream}).toInt(); };
+        const auto runAll = [&](int from, int count) {
+            for (int i = from; i < from + count; ++i)
+                store->start(candidate(QStringLiteral("acme"), QStringLiteral("L%1").arg(i)), false);
+            int done = 0;
+            while (done < count) {
+                QList<Lease> leases = store->claimBatch(QStringLiteral("w1"), 100, 16);
+                if (leases.isEmpty())
+                    return false;
+                QList<FinishRequest> finished;
+                for (Lease &l : leases)
+                    finished.append(FinishRequest{l, JobStatus::Succeeded, nlohmann::json{{"score", 1}}, {}});
+                store->finishMany(finished);
+                for (const auto &f : finished) {
+                    if (f.outcome != WriteResult::Ok)
+                        return false;
+                }
+                done += int(finished.size());
+            }
+            return true;
+        };
+        store->start(candidate(QStringLiteral("acme"), QStringLiteral("long")), false);
+        auto longJob = store->claimBatch(QStringLiteral("w2"), 100, 1);
+        QCOMPARE(longJob.size(), 1);
+        QVERIFY(runAll(0, 450));
+        // The long job's entry stays (XAUTOCLAIM needs it if its worker vanishes).
+        QCOMPARE(m_redis.cli({QStringLiteral("XRANGE"), stream, longJob[0].entryId, longJob[0].entryId}).isEmpty(), false);
+        const auto pending = [&] { return m_redis.cli({QStringLiteral("XPENDING"), stream, QStringLiteral("workers")}).split('\n').first(); };
+        QCOMPARE(pending(), QByteArray("1"));
+
+        QCOMPARE(store->finish(longJob[0], JobStatus::Succeeded, nlohmann::json{{"score", 2}}, {}), WriteResult::Ok);
+        QVERIFY(runAll(450, 300));
+        // 751 entries went through; what is left is at most the newest stream node(s) (100 entries each).
+        QVERIFY2(xlen() <= 200, qPrintable(QString::number(xlen())));
+        QCOMPARE(pending(), QByteArray("0"));
+        // A queued entry is never trimmed: one more start is still claimed.
+        const auto last = store->start(candidate(QStringLiteral("acme"), QStringLiteral("last")), false);
+        const auto got = store->claimBatch(QStringLiteral("w1"), 100, 16);
+        QCOMPARE(got.size(), 1);
+        QCOMPARE(got[0].job.id, last.job.id);
+    }
+
     void unreadableStoredJobFailsOnlyItsOwnStart()
     {
         auto store = makeStore(QStringLiteral("redis"));
