@@ -2,7 +2,7 @@
 // read against its floor: the engine run (with the worker's hooks), and the serialisations of
 // the finished job (storage JSON, wire JSON, parse back).
 //
-//   dealscope-server-enginebench LISTINGS_CSV [JOBS [engine]]
+//   dealscope-server-enginebench LISTINGS_CSV [JOBS [engine|json]]   (only the engine / only the JSON part)
 
 #include "analysis/AnalysisEngine.h"
 #include "benchmarks/BenchmarkTable.h"
@@ -67,7 +67,7 @@ int main(int argc, char **argv)
         job.startedAt = 1764300000001;
         return job;
     };
-    for (int t = 0; t < 4; ++t) {
+    for (int t = 0; t < 4 && a.value(3) != QLatin1String("json"); ++t) {
         ExecutionHooks hooks;   // as the server worker sets them
         PipelineCheckpoint kept;
         hooks.onProgress = [](double, const QString &) {};
@@ -98,6 +98,10 @@ int main(int argc, char **argv)
         (void)jobFromJson(nlohmann::json::parse(stored.constData(), stored.constData() + stored.size()));
     }) << " us" << Qt::endl;
     out << "parseStoredJobBytes: " << perJobMicros(n, [&](int) { (void)server::parseJob(stored); }) << " us" << Qt::endl;
+    // What a worker parses for each job it claims: the job as the claim wrote it, no result yet.
+    const QByteArray claimed = server::serializeJob(fresh, JobJsonScope::Storage);
+    out << "parseJob() of a claimed job (" << claimed.size() << " bytes): " << perJobMicros(n, [&](int) { (void)server::parseJob(claimed); })
+        << " us" << Qt::endl;
     out << "storage->wire bytes: " << perJobMicros(n, [&](int) { (void)server::wireFromStorage(stored, QStringLiteral("public")); })
         << " us" << Qt::endl;
     return 0;

