@@ -55,7 +55,7 @@ private slots:
     void serializeMatchesJobToJson_data()
     {
         QTest::addColumn<int>("which");
-        for (int i = 0; i < 6; ++i)
+        for (int i = 0; i < 7; ++i)
             QTest::addRow("job %d", i) << i;
     }
     void serializeMatchesJobToJson()
@@ -91,6 +91,20 @@ private slots:
                                                                std::numeric_limits<std::uint64_t>::max(), 42u});
             (*job.result)["nested"] = {{"empty", nlohmann::json::object()}, {"none", nlohmann::json::array()}, {"null", nullptr},
                                        {"yes", true}, {"no", false}, {"z", {{"b", 1}, {"a", "\u00e9\"\\\n\x1f end"}}}};
+        }
+        if (which == 6) {
+            // Escapes first, last, back to back, and far into a long string (the writer claims
+            // room for the plain bytes up front and more at each escape).
+            QString every;
+            for (char16_t c = 1; c < 0x80; ++c)
+                every += QChar(c);
+            job.partialOutput = QStringLiteral("\n\"") + every + QStringLiteral("\\\x01\t");
+            QString longText;
+            for (int i = 0; i < 2000; ++i)
+                longText += QStringLiteral("abcdef\n\x02é");
+            job.error = longText;
+            job.result = nlohmann::json::object();
+            (*job.result)["keys"] = {{"\"quoted\" key\n", 1}, {"", 2}, {"\x1f", every.toStdString()}};
         }
         for (const auto scope : {JobJsonScope::Wire, JobJsonScope::Storage})
             QCOMPARE(serializeJob(job, scope), reference(job, scope));

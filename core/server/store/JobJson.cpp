@@ -3,6 +3,7 @@
 #include "server/ServerLog.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -47,6 +48,18 @@ public:
     {
         put(s, qsizetype(N - 1));
     }
+    // Room for n more bytes, written through the pointer returned and ended with commit(end).
+    char *claim(qsizetype n)
+    {
+        reserve(n);
+        return m_data + m_used;
+    }
+    void commit(const char *end) { m_used = end - m_data; }
+    char *commitAndClaim(const char *end, qsizetype n)
+    {
+        commit(end);
+        return claim(n);
+    }
     template<typename Int>
     void integer(Int v)
     {
@@ -71,36 +84,52 @@ private:
     qsizetype m_capacity = 0;
 };
 
+// Bytes JSON strings must escape: control characters, '"' and '\\'.
+constexpr auto kNeedsEscape = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 0x20; ++c)
+        table[size_t(c)] = true;
+    table['"'] = table['\\'] = true;
+    return table;
+}();
+
 // nlohmann's dump_escaped with ensure_ascii = false, for valid UTF-8 (QString::toUtf8 output and
-// strings nlohmann parsed): runs without anything to escape are copied in one go.
+// strings nlohmann parsed). Copied byte by byte into room claimed up front: most strings of a
+// result are short keys and values, for which a memcpy call per run cost more than the copy.
 void writeEscaped(ByteWriter &out, QByteArrayView utf8)
 {
     static const char hex[] = "0123456789abcdef";
-    out.put('"');
-    const char *run = utf8.data();
-    const char *const end = utf8.data() + utf8.size();
-    for (const char *p = run; p != end; ++p) {
-        const auto c = static_cast<unsigned char>(*p);
-        if (c > 0x1f && c != '"' && c != '\\')
+    const auto *p = reinterpret_cast<const unsigned char *>(utf8.data());
+    const auto *const end = p + utf8.size();
+    char *d = out.claim(utf8.size() + 2);
+    *d++ = '"';
+    while (p != end) {
+        const unsigned char c = *p++;
+        if (!kNeedsEscape[c]) {
+            *d++ = char(c);
             continue;
-        out.put(run, p - run);
-        run = p + 1;
-        switch (c) {
-        case '"': out.literal("\\\""); break;
-        case '\\': out.literal("\\\\"); break;
-        case '\b': out.literal("\\b"); break;
-        case '\f': out.literal("\\f"); break;
-        case '\n': out.literal("\\n"); break;
-        case '\r': out.literal("\\r"); break;
-        case '\t': out.literal("\\t"); break;
-        default: {
-            const char u[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
-            out.put(u, 6);
         }
+        // An escape takes up to 6 bytes for 1: room for it and the rest of the string.
+        d = out.commitAndClaim(d, 6 + (end - p) + 1);
+        *d++ = '\\';
+        switch (c) {
+        case '"': *d++ = '"'; break;
+        case '\\': *d++ = '\\'; break;
+        case '\b': *d++ = 'b'; break;
+        case '\f': *d++ = 'f'; break;
+        case '\n': *d++ = 'n'; break;
+        case '\r': *d++ = 'r'; break;
+        case '\t': *d++ = 't'; break;
+        default:
+            *d++ = 'u';
+            *d++ = '0';
+            *d++ = '0';
+            *d++ = hex[c >> 4];
+            *d++ = hex[c & 0xf];
         }
     }
-    out.put(run, end - run);
-    out.put('"');
+    *d++ = '"';
+    out.commit(d);
 }
 
 void writeNumber(ByteWriter &out, double x)
