@@ -111,70 +111,73 @@ local function jobState(cur)
   return j.status, j.cancelRequested == true
 end
 local stats, changed, acks = {}, {}, {}
-local function write(K, A)
-  local function ack()
-    if A[10] ~= '' then table.insert(acks, A[10]) end
-  end
-  if redis.call('GET', K[2]) ~= A[1] then return 'LOST' end
-  local cur = redis.call('GET', K[1])
+-- Write i (0-based) reads its 7 keys and 12 arguments in place: KEYS[k + n], ARGV[a + n]
+-- (copying them into tables per write cost more than the writes' own commands).
+local function ack(entryId)
+  if entryId ~= '' then table.insert(acks, entryId) end
+end
+local function write(k, a)
+  -- the lease and the job in one call
+  local got = redis.call('MGET', KEYS[k + 2], KEYS[k + 1])
+  if got[1] ~= ARGV[a + 1] then return 'LOST' end
+  local cur = got[2]
   if not cur then
-    ack()
-    redis.call('DEL', K[2])
+    ack(ARGV[a + 10])
+    redis.call('DEL', KEYS[k + 2])
     return 'LOST'
   end
   local status, cancelRequested = jobState(cur)
   if status == 'succeeded' or status == 'failed' or status == 'canceled' then
-    ack()
-    redis.call('DEL', K[2])
+    ack(ARGV[a + 10])
+    redis.call('DEL', KEYS[k + 2])
     return 'LOST'
   end
-  local kind = A[3]
+  local kind, to = ARGV[a + 3], ARGV[a + 7]
   if (kind == 'progress' or kind == 'requeue' or kind == 'resume') and cancelRequested then
     return 'CANCEL'
   end
   -- An accepted cancel outlives a late finish or a hand-back: nothing is written and the caller
   -- writes the job canceled instead (a 'finish' to canceled, which passes here).
-  if cancelRequested and (kind == 'release' or (kind == 'finish' and A[7] ~= 'canceled')) then
+  if cancelRequested and (kind == 'release' or (kind == 'finish' and to ~= 'canceled')) then
     return 'CANCEL'
   end
   if kind == 'finish' then
-    if A[2] ~= '' then
-      redis.call('SET', K[1], A[2], 'EX', A[5])
+    if ARGV[a + 2] ~= '' then
+      redis.call('SET', KEYS[k + 1], ARGV[a + 2], 'EX', ARGV[a + 5])
     else
       -- Keeps the TTL the staging SET gave it. Nothing staged (cannot happen in one pipeline)
       -- writes nothing: the lease expires and the job is run again.
-      local moved = redis.pcall('RENAME', K[7], K[1])
+      local moved = redis.pcall('RENAME', KEYS[k + 7], KEYS[k + 1])
       if type(moved) == 'table' and moved.err then return 'LOST' end
     end
-    redis.call('DEL', K[2], K[6])
-    ack()
-    if A[7] == 'succeeded' then
-      redis.call('SET', K[5], A[9], 'EX', A[12])
+    redis.call('DEL', KEYS[k + 2], KEYS[k + 6])
+    ack(ARGV[a + 10])
+    if to == 'succeeded' then
+      redis.call('SET', KEYS[k + 5], ARGV[a + 9], 'EX', ARGV[a + 12])
     end
   elseif kind == 'release' then
-    redis.call('SET', K[1], A[2])
-    redis.call('DEL', K[2])
-    ack()
-    redis.call('XADD', K[4], '*', 'id', A[9])
+    redis.call('SET', KEYS[k + 1], ARGV[a + 2])
+    redis.call('DEL', KEYS[k + 2])
+    ack(ARGV[a + 10])
+    redis.call('XADD', KEYS[k + 4], '*', 'id', ARGV[a + 9])
   else
-    redis.call('SET', K[1], A[2])
-    redis.call('PEXPIRE', K[2], A[4])
-    redis.call('EXPIRE', K[5], A[12])
+    redis.call('SET', KEYS[k + 1], ARGV[a + 2])
+    redis.call('PEXPIRE', KEYS[k + 2], ARGV[a + 4])
+    redis.call('EXPIRE', KEYS[k + 5], ARGV[a + 12])
   end
-  if A[6] ~= A[7] then
-    stats[A[6]] = (stats[A[6]] or 0) - 1
-    stats[A[7]] = (stats[A[7]] or 0) + 1
+  local from = ARGV[a + 6]
+  if from ~= to then
+    stats[from] = (stats[from] or 0) - 1
+    stats[to] = (stats[to] or 0) + 1
   end
-  table.insert(changed, A[9])
+  table.insert(changed, ARGV[a + 9])
   return 'OK'
 end
 local out = {}
 for i = 0, #KEYS / 7 - 1 do
-  local K, A = {}, {}
-  for k = 1, 7 do K[k] = KEYS[i * 7 + k] end
-  for a = 1, 12 do A[a] = ARGV[i * 12 + a] end
-  out[i + 1] = write(K, A)
-  if out[i + 1] ~= 'OK' and A[2] == '' then redis.call('DEL', K[7]) end
+  local k, a = i * 7, i * 12
+  out[i + 1] = write(k, a)
+  if out[i + 1] ~= 'OK' and ARGV[a + 2] == '' then redis.call('DEL', KEYS[k + 7]) end
 end
 for name, delta in pairs(stats) do
   if delta ~= 0 then redis.call('HINCRBY', KEYS[3], name, delta) end
