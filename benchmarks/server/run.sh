@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Server figures (issue 3): start a redis-server and dealscope-server on free loopback ports, then
 #  (a) 20,000 jobs end to end over HTTP (start, then batch status until all terminal) → jobs/s,
-#      on the Redis store and again on the memory store
+#      on the Redis store (32 client connections, then SWEEP="64 128" more) and on the memory store
 #  (b) status requests/s with wrk
 #  (c) redis-benchmark GET/SET on the same Redis → the ceiling, and the ratios.
 # Usage: benchmarks/server/run.sh [BUILD_DIR]   (needs dealscope-server and dealscope-server-loadgen built)
@@ -48,6 +48,23 @@ A=$("$LOADGEN" jobs "$HTTP_PORT" "$JOBS" "$LISTINGS" 32)
 echo "$A (CPU seconds: server $(cpu_s "$SERVER_PID"), redis $(cpu_s "$REDIS_PID"))"
 JOBS_PER_S=$(sed -n 's/.*jobs_per_s=\([0-9]*\).*/\1/p' <<<"$A")
 
+# The start phase at 32 connections is bound by each start's round trip (HTTP, the store thread,
+# Redis behind the workers' scripts), not by the CPU: the same with more client connections, each
+# on a server of its own under a fresh key prefix of the same Redis (no earlier job is deduplicated).
+for CONNS in ${SWEEP:-64 128}; do
+    PORT=$(free_port)
+    QT_LOGGING_RULES='*.info=false' "$SERVER" --listen "127.0.0.1:$PORT" --listings "$TMP/listings.csv" \
+        --store "redis://127.0.0.1:$REDIS_PORT" --redis-prefix "sweep$CONNS:" --insecure-no-auth --workers "$WORKERS" >"$TMP/server-$CONNS.log" 2>&1 &
+    PID=$!
+    for _ in $(seq 200); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.05; done
+    REDIS_BEFORE=$(cpu_s "$REDIS_PID")
+    echo "== (a) the same with $CONNS connections, Redis store"
+    AC=$("$LOADGEN" jobs "$PORT" "$JOBS" "$LISTINGS" "$CONNS")
+    echo "$AC (CPU seconds: server $(cpu_s "$PID"), redis $(awk -v a="$REDIS_BEFORE" -v b="$(cpu_s "$REDIS_PID")" 'BEGIN {printf "%.2f", b - a}'))"
+    kill "$PID" && wait "$PID" 2>/dev/null || true
+    SWEEP_FIGURES+="$CONNS connections $(sed -n 's/.*jobs_per_s=\([0-9]*\).*/\1/p' <<<"$AC") jobs/s; "
+done
+
 # The same with the embedded memory store (a second server process, stopped right after).
 MEM_PORT=$(free_port)
 QT_LOGGING_RULES='*.info=false' "$SERVER" --listen "127.0.0.1:$MEM_PORT" --listings "$TMP/listings.csv" \
@@ -83,3 +100,5 @@ print(f"jobs/s end to end : {jobs:,.0f}  = {jobs / set_rps:.3f} × Redis SET/s (
 print(f"status requests/s : {status:,.0f}  = {status / get_rps:.3f} × Redis GET/s ({get_rps:,.0f})")
 print(f"target (issue 3)  : ~8,000–10,000 jobs/s end to end (BullMQ without HTTP)")
 PY
+[[ -n ${SWEEP_FIGURES:-} ]] && echo "jobs/s, Redis store, by client connections: 32 connections $JOBS_PER_S jobs/s; ${SWEEP_FIGURES%; }"
+true
