@@ -1,6 +1,42 @@
 #include "server/store/RedisScripts.h"
 
+#include <array>
+#include <cstddef>
+
 namespace dealscope::server::redis_scripts {
+
+namespace {
+
+// Lua shared by the scripts that read a job's state, put in front of their text when compiled.
+constexpr char kJobStateLua[] = R"LUA(
+-- status and cancel flag of a job; serializeJob()'s canonical form is read without a decode
+-- (status is the member before the final updatedAt, cancelRequested the first one after scalars)
+local function jobState(cur)
+  -- looked for near the end, where it is, instead of by a pattern tried at every position
+  local at = string.find(cur, ',"status":"', math.max(1, #cur - 64), true)
+  local status = at and string.match(cur, '^,"status":"(%a+)","updatedAt":%d+}$', at)
+  local c = string.find(cur, ',"cancelRequested":', 1, true)
+  if status and c and string.sub(cur, 1, 17) == '{"analysisType":"' then
+    return status, string.sub(cur, c + 19, c + 22) == 'true'
+  end
+  local j = cjson.decode(cur)
+  return j.status, j.cancelRequested == true
+end
+)LUA";
+
+template<size_t Body>
+consteval std::array<char, sizeof kJobStateLua + Body - 1> withJobState(const char (&body)[Body])
+{
+    std::array<char, sizeof kJobStateLua + Body - 1> text{};
+    size_t n = 0;
+    for (size_t i = 0; i + 1 < sizeof kJobStateLua; ++i)
+        text[n++] = kJobStateLua[i];
+    for (size_t i = 0; i < Body; ++i)   // with its terminating null
+        text[n++] = body[i];
+    return text;
+}
+
+} // namespace
 
 // Dedup per (tenant, listingId, analysisType): the byListing key points at the pair's job; an
 // active job, or a success inside the window unless forced, is returned instead of a new one.
@@ -96,20 +132,7 @@ return {1}
 // ARGV: 12 per write: token, new JSON ('' = staged), kind (progress|finish|requeue|resume|release),
 //       lease ms, TTL s, old status, new status, channel, job id, entry id, group, byListing TTL s
 // Returns one of 'OK', 'CANCEL', 'LOST' per write.
-const char *const kLeasedWrite = R"LUA(
--- status and cancel flag of a job; serializeJob()'s canonical form is read without a decode
--- (status is the member before the final updatedAt, cancelRequested the first one after scalars)
-local function jobState(cur)
-  -- looked for near the end, where it is, instead of by a pattern tried at every position
-  local at = string.find(cur, ',"status":"', math.max(1, #cur - 64), true)
-  local status = at and string.match(cur, '^,"status":"(%a+)","updatedAt":%d+}$', at)
-  local c = string.find(cur, ',"cancelRequested":', 1, true)
-  if status and c and string.sub(cur, 1, 17) == '{"analysisType":"' then
-    return status, string.sub(cur, c + 19, c + 22) == 'true'
-  end
-  local j = cjson.decode(cur)
-  return j.status, j.cancelRequested == true
-end
+constexpr auto kLeasedWriteText = withJobState(R"LUA(
 local stats, changed, acks = {}, {}, {}
 -- Write i (0-based) reads its 7 keys and 12 arguments in place: KEYS[k + n], ARGV[a + n]
 -- (copying them into tables per write cost more than the writes' own commands).
@@ -190,26 +213,14 @@ if #acks > 0 then
 end
 if #changed > 0 then redis.call('PUBLISH', ARGV[8], table.concat(changed, ',')) end
 return out
-)LUA";
+)LUA");
+const char *const kLeasedWrite = kLeasedWriteText.data();
 
 // Renews the lease, resets the stream entry's idle time (so XAUTOCLAIM leaves it alone) and
 // reports a cancel request or a lost job.
 // KEYS: 1 lease, 2 stream, 3 job
 // ARGV: 1 token, 2 lease ms, 3 group, 4 consumer, 5 entry id
-const char *const kHeartbeat = R"LUA(
--- status and cancel flag of a job; serializeJob()'s canonical form is read without a decode
--- (status is the member before the final updatedAt, cancelRequested the first one after scalars)
-local function jobState(cur)
-  -- looked for near the end, where it is, instead of by a pattern tried at every position
-  local at = string.find(cur, ',"status":"', math.max(1, #cur - 64), true)
-  local status = at and string.match(cur, '^,"status":"(%a+)","updatedAt":%d+}$', at)
-  local c = string.find(cur, ',"cancelRequested":', 1, true)
-  if status and c and string.sub(cur, 1, 17) == '{"analysisType":"' then
-    return status, string.sub(cur, c + 19, c + 22) == 'true'
-  end
-  local j = cjson.decode(cur)
-  return j.status, j.cancelRequested == true
-end
+constexpr auto kHeartbeatText = withJobState(R"LUA(
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'LOST' end
 local cur = redis.call('GET', KEYS[3])
 if not cur then return 'LOST' end
@@ -228,7 +239,8 @@ if ARGV[5] ~= '' then
 end
 if cancelRequested then return 'CANCEL' end
 return 'OK'
-)LUA";
+)LUA");
+const char *const kHeartbeat = kHeartbeatText.data();
 
 // The lease holder's pipeline checkpoint.
 // KEYS: 1 lease, 2 checkpoint   ARGV: 1 token, 2 checkpoint JSON, 3 TTL s
