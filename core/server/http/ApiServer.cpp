@@ -282,26 +282,25 @@ bool ApiServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *soc
 
 bool ApiServer::authenticate(const QHttpServerRequest &request, Ctx &ctx)
 {
-    QString rateKey;
+    QByteArray token;   // the rate-limit key with auth; without, the client's address is
     if (m_config.requireAuth) {
         const QByteArray auth = header(request, "authorization");
         if (!auth.startsWith("Bearer ") || auth.size() <= 7) {
             sendError(ctx, 401, "unauthorized", QStringLiteral("missing Authorization: Bearer token"), {{"WWW-Authenticate", "Bearer"}});
             return false;
         }
-        const QByteArray token = auth.mid(7).trimmed();
+        token = auth.mid(7).trimmed();
         const auto tenant = m_tokens ? m_tokens->tenantFor(token) : std::nullopt;
         if (!tenant) {
             sendError(ctx, 401, "unauthorized", QStringLiteral("the bearer token is not valid"), {{"WWW-Authenticate", "Bearer error=\"invalid_token\""}});
             return false;
         }
         ctx.tenant = *tenant;
-        rateKey = QString::fromLatin1(token);
     } else {
         ctx.tenant = QStringLiteral("public");
-        rateKey = request.remoteAddress().toString();
     }
     if (m_limiter && m_limiter->enabled()) {
+        const QString rateKey = m_config.requireAuth ? QString::fromLatin1(token) : request.remoteAddress().toString();
         // Per token across every API process when the store shares a bucket (Redis), else per process.
         // A Redis call blocks this event loop: after a failure the per-process bucket stands in
         // for a while instead of every request waiting out the connection timeout again.
