@@ -190,6 +190,11 @@ void ApiServer::sendError(Ctx &ctx, int status, const QByteArray &code, const QS
     send(ctx, status, errorBody(code, message, ctx.requestId), headers);
 }
 
+void ApiServer::sendStoreUnavailable(Ctx &ctx)
+{
+    sendError(ctx, 503, "store_unavailable", QStringLiteral("the job store cannot be reached; retry shortly"), {{"Retry-After", "1"}});
+}
+
 void ApiServer::sendJob(Ctx &ctx, int status, const Job &job)
 {
     sendWire(ctx, status, serializeJob(job, JobJsonScope::Wire));
@@ -272,7 +277,7 @@ bool ApiServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *soc
             handleListings(request, ctx, listingId);
     } catch (const StoreUnavailable &e) {
         qCWarning(lcServer) << "store unavailable:" << e.what();
-        sendError(ctx, 503, "store_unavailable", QStringLiteral("the job store cannot be reached; retry shortly"), {{"Retry-After", "1"}});
+        sendStoreUnavailable(ctx);
     } catch (const std::exception &e) {
         qCWarning(lcServer) << "request" << ctx.requestId << "failed:" << e.what();
         sendError(ctx, 500, "internal_error", QStringLiteral("internal error (request %1)").arg(ctx.requestId));
@@ -369,7 +374,7 @@ void ApiServer::drainStarts()
 void ApiServer::answerStart(Ctx &c, const StartResult &result)
 {
     if (result.failure == "store_unavailable" || (!result.outcome && result.failure.isEmpty())) {
-        sendError(c, 503, "store_unavailable", QStringLiteral("the job store cannot be reached; retry shortly"), {{"Retry-After", "1"}});
+        sendStoreUnavailable(c);
         return;
     }
     if (!result.outcome) {
@@ -605,7 +610,7 @@ void ApiServer::drainStatus()
             for (qsizetype i = 0; i < batch.size(); ++i) {
                 Ctx &c = *batch[i].ctx;
                 if (unavailable) {
-                    sendError(c, 503, "store_unavailable", QStringLiteral("the job store cannot be reached; retry shortly"), {{"Retry-After", "1"}});
+                    sendStoreUnavailable(c);
                     continue;
                 }
                 const auto &wire = wires[i];
@@ -638,7 +643,7 @@ void ApiServer::drainBatchStatus()
             if (found)
                 sendBatchStatus(*request.ctx, request.ids, *found, std::move(request.missing));
             else
-                sendError(*request.ctx, 503, "store_unavailable", QStringLiteral("the job store cannot be reached; retry shortly"), {{"Retry-After", "1"}});
+                sendStoreUnavailable(*request.ctx);
         }, Qt::QueuedConnection);
     }, [this] { m_storePool.start([this] { drainBatchStatus(); }); });
 }
@@ -722,7 +727,7 @@ void ApiServer::failWaiter(Waiter *waiter)
     if (waiter->ctx.socket)
         QObject::disconnect(waiter->ctx.socket, nullptr, waiter->timer, nullptr);
     waiter->timer->deleteLater();
-    sendError(waiter->ctx, 503, "store_unavailable", QStringLiteral("the job store cannot be reached; retry shortly"), {{"Retry-After", "1"}});
+    sendStoreUnavailable(waiter->ctx);
     delete waiter;
 }
 

@@ -88,6 +88,8 @@ private:
     void send(Ctx &ctx, int status, const QByteArray &body, const HeaderPairs &headers = {},
               const QByteArray &contentType = "application/json");
     void sendError(Ctx &ctx, int status, const QByteArray &code, const QString &message, const HeaderPairs &headers = {});
+    // 503 store_unavailable with Retry-After: 1, for a store that did not answer.
+    void sendStoreUnavailable(Ctx &ctx);
     void sendJob(Ctx &ctx, int status, const Job &job);
     void sendWire(Ctx &ctx, int status, const QByteArray &wire);   // job JSON + its ETag
     // The wire JSON of `tenant`'s job `id`; nullopt when missing or another tenant's.
