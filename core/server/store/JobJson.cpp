@@ -292,6 +292,7 @@ class CanonicalJobReader final
 public:
     explicit CanonicalJobReader(QByteArrayView json) : m_p(json.data()), m_end(json.data() + json.size()) {}
 
+    // An optional member is read when its key is next (take() succeeds) and skipped otherwise.
     std::optional<Job> read()
     {
         Job job;
@@ -301,7 +302,7 @@ public:
         if (!take(",\"attempt\":") || !whole(attempt) || attempt < 1 || attempt > 1000000)
             return std::nullopt;
         job.attempt = int(attempt);
-        if (key(",\"backend\":")) {
+        if (take(",\"backend\":")) {
             if (!shortText(job.backend, false) || (job.backend != QLatin1String("local") && job.backend != QLatin1String("remote")))
                 return std::nullopt;
         }
@@ -313,17 +314,17 @@ public:
             return std::nullopt;
         if (!take(",\"createdAt\":") || !whole(job.createdAt))
             return std::nullopt;
-        if (key(",\"error\":") && !text(job.error, false, -1))
+        if (take(",\"error\":") && !text(job.error, false, -1))
             return std::nullopt;
-        if (key(",\"finishedAt\":") && !optionalWhole(job.finishedAt))
+        if (take(",\"finishedAt\":") && !optionalWhole(job.finishedAt))
             return std::nullopt;
         if (!take(",\"id\":") || !shortText(job.id, true) || !take(",\"listingId\":") || !shortText(job.listingId, true))
             return std::nullopt;
-        if (key(",\"owner\":") && !shortText(job.owner, false))
+        if (take(",\"owner\":") && !shortText(job.owner, false))
             return std::nullopt;
         if (!take(",\"params\":{}"))   // parameters (rare in a claim) are read by nlohmann
             return std::nullopt;
-        if (key(",\"partialOutput\":") && !text(job.partialOutput, false, -1))
+        if (take(",\"partialOutput\":") && !text(job.partialOutput, false, -1))
             return std::nullopt;
         // writeNumber() writes a whole double as "0.0"; a fraction goes the general way.
         qint64 progress = 0;
@@ -331,9 +332,9 @@ public:
             return std::nullopt;
         take(".0");
         job.progress = double(progress);
-        if (key(",\"requestId\":") && !shortText(job.requestId, false))
+        if (take(",\"requestId\":") && !shortText(job.requestId, false))
             return std::nullopt;
-        if (key(",\"startedAt\":") && !optionalWhole(job.startedAt))
+        if (take(",\"startedAt\":") && !optionalWhole(job.startedAt))
             return std::nullopt;
         QString status;
         if (!take(",\"status\":") || !shortText(status, true))
@@ -359,9 +360,6 @@ private:
         m_p += n;
         return true;
     }
-    // An optional member: its key is there or the next one follows.
-    template<size_t N>
-    bool key(const char (&literal)[N]) { return take(literal); }
 
     bool text(QString &out, bool nonEmpty, qsizetype maxBytes)
     {
