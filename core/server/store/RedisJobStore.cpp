@@ -333,7 +333,7 @@ void RedisJobStore::ack(const QString &entryId)
 {
     if (entryId.isEmpty())
         return;
-    conn().pipeline({{"XACK", m_stream, m_group, entryId.toUtf8()}, {"XDEL", m_stream, entryId.toUtf8()}});
+    conn().command({"XACK", m_stream, m_group, entryId.toUtf8()});   // kClaimBatch trims it from the stream
 }
 
 std::optional<Lease> RedisJobStore::claimEntry(const QString &workerId, const QString &entryId, const QString &jobId, bool recovered,

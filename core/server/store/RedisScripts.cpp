@@ -106,7 +106,6 @@ if tonumber(ARGV[6]) > 0 then
   redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[6])
   if ARGV[12] ~= '' then
     redis.call('XACK', KEYS[4], ARGV[11], ARGV[12])
-    redis.call('XDEL', KEYS[4], ARGV[12])
   end
 else
   redis.call('SET', KEYS[1], ARGV[2])
@@ -206,9 +205,9 @@ for name, delta in pairs(stats) do
   if delta ~= 0 then redis.call('HINCRBY', KEYS[3], name, delta) end
 end
 if #acks > 0 then
-  -- after the writes above, in the same atomic call: XACK after the terminal write. The entries
-  -- are removed by kClaimBatch's trim, a stream node at a time: an XDEL walks the entry's node
-  -- to find it, ~5 µs a job.
+  -- after the writes above, in the same atomic call: XACK after the terminal write. Like every
+  -- acknowledged entry they are removed by kClaimBatch's trim, a stream node at a time: an XDEL
+  -- walks the entry's node to find it, ~5 µs a job.
   redis.call('XACK', KEYS[4], ARGV[11], unpack(acks))
 end
 if #changed > 0 then redis.call('PUBLISH', ARGV[8], table.concat(changed, ',')) end
@@ -229,7 +228,6 @@ if status == 'succeeded' or status == 'failed' or status == 'canceled' then
   redis.call('DEL', KEYS[1])
   if ARGV[5] ~= '' then
     redis.call('XACK', KEYS[2], ARGV[3], ARGV[5])
-    redis.call('XDEL', KEYS[2], ARGV[5])
   end
   return 'LOST'
 end
