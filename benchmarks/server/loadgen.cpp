@@ -57,28 +57,14 @@ public:
     {
         p = text.data();
         end = p + text.size();
-        if (!expect('{'))
-            return false;
-        for (bool first = true;; first = false) {
+        return members([&](std::string_view key) {
             ws();
-            if (peek() == '}')
-                return ++p, true;
-            if (!first && !expect(','))
-                return false;
-            std::string_view key;
-            if (!string(key) || !expect(':'))
-                return false;
-            ws();
-            if (key == "jobs" && peek() == '[') {
-                if (!jobs())
-                    return false;
-            } else if (key == "missing" && peek() == '[') {
-                if (!missingIds())
-                    return false;
-            } else if (!skipValue()) {
-                return false;
-            }
-        }
+            if (key == "jobs" && peek() == '[')
+                return jobs();
+            if (key == "missing" && peek() == '[')
+                return missingIds();
+            return skipValue();
+        });
     }
 
 private:
@@ -160,60 +146,73 @@ private:
             out = out * 10 + (*p++ - '0');
         return p > from && (p == end || endsScalar(*p));
     }
-    bool jobs()
+    // The members of the object at p: each(key) reads the value after the ':'. False when malformed.
+    template<typename Each>
+    bool members(Each each)
     {
-        ++p;   // '['
+        if (!expect('{'))
+            return false;
+        for (bool first = true;; first = false) {
+            ws();
+            if (peek() == '}')
+                return ++p, true;
+            std::string_view key;
+            if ((!first && !expect(',')) || !string(key) || !expect(':') || !each(key))
+                return false;
+        }
+    }
+    // The elements of the array at p: each() reads one. False when malformed.
+    template<typename Each>
+    bool elements(Each each)
+    {
+        if (!expect('['))
+            return false;
         for (bool first = true;; first = false) {
             ws();
             if (peek() == ']')
                 return ++p, true;
-            if ((!first && !expect(',')) || !expect('{'))
+            if ((!first && !expect(',')) || !each())
                 return false;
+        }
+    }
+    bool jobs()
+    {
+        return elements([&] {
             std::string_view id, status;
-            for (bool firstMember = true;; firstMember = false) {
+            const bool read = members([&](std::string_view key) {
+                if (key == "id" || key == "status")
+                    return string(key == "id" ? id : status);
                 ws();
-                if (peek() == '}') {
-                    ++p;
-                    break;
-                }
-                if (!firstMember && !expect(','))
-                    return false;
-                std::string_view key;
-                if (!string(key) || !expect(':'))
-                    return false;
-                std::int64_t n = 0;
-                if (key == "id" || key == "status") {
-                    if (!string(key == "id" ? id : status))
-                        return false;
-                } else if ((key == "createdAt" || key == "finishedAt") && (ws(), peek() >= '0' && peek() <= '9')) {
+                if ((key == "createdAt" || key == "finishedAt") && peek() >= '0' && peek() <= '9') {
+                    std::int64_t n = 0;
                     if (!integer(n))
                         return false;
                     if (key == "createdAt")
                         firstCreatedAt = firstCreatedAt ? std::min(firstCreatedAt, n) : n;
                     else
                         lastFinishedAt = std::max(lastFinishedAt, n);
-                } else if (!skipValue()) {
-                    return false;
+                    return true;
                 }
-            }
+                return skipValue();
+            });
+            if (!read)
+                return false;
             if (status == "succeeded" || status == "failed" || status == "canceled")
                 ++terminal;
             else
                 unfinished.emplace_back(id);
-        }
+            return true;
+        });
     }
     bool missingIds()
     {
-        ++p;   // '['
-        for (bool first = true;; first = false) {
-            ws();
-            if (peek() == ']')
-                return ++p, true;
+        return elements([&] {
             std::string_view id;
-            if ((!first && !expect(',')) || !string(id))
+            if (!string(id))
                 return false;
             ++missing;
-        }
+            return true;
+        });
     }
 };
 
