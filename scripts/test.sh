@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command of the README (and of CI via .ci/run): installs what is missing, builds
 # everything with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/, and runs every
-# test through CTest. Exit code = ctest's.
+# test through CTest, then checks that the sources are clang-formatted. Exit code: ctest's, or 1
+# when the formatting check fails.
 #
 # The tests start their own redis-server and dealscope-server instances on free loopback ports
 # in temporary folders; a system redis service, if any, is neither needed nor used.
@@ -26,4 +27,5 @@ cmake --build "$build" --parallel "$jobs"
 set +e
 ctest --test-dir "$build" --output-on-failure --parallel "$jobs"
 status=$?
+"$root/scripts/check-format.sh" || status=1
 exit $status

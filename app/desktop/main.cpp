@@ -20,14 +20,13 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(u"Background analyses of small businesses for sale"_s);
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption settingsOption(u"settings"_s, u"Use the INI settings FILE instead of the platform settings."_s,
-                                            u"FILE"_s);
+    const QCommandLineOption settingsOption(
+        u"settings"_s, u"Use the INI settings FILE instead of the platform settings."_s, u"FILE"_s);
     const QCommandLineOption dataOption(u"data-dir"_s, u"Keep listings, jobs and results in DIR."_s, u"DIR"_s);
-    const QCommandLineOption demoOption(u"demo-analyze"_s,
-                                        u"Once the listings are loaded, select listing ID and run its valuation."_s,
-                                        u"ID"_s);
-    const QCommandLineOption memorySecrets(u"memory-secrets"_s,
-                                           u"Do not use the system keychain; keep secrets in memory only."_s);
+    const QCommandLineOption demoOption(
+        u"demo-analyze"_s, u"Once the listings are loaded, select listing ID and run its valuation."_s, u"ID"_s);
+    const QCommandLineOption memorySecrets(
+        u"memory-secrets"_s, u"Do not use the system keychain; keep secrets in memory only."_s);
     parser.addOption(settingsOption);
     parser.addOption(dataOption);
     parser.addOption(demoOption);

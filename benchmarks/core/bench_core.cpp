@@ -41,7 +41,7 @@ double perSecond(qint64 count, qint64 nanoseconds)
 // Runs `listings.size()` analyses through a LocalJobRunner with `threads` workers, from the first
 // start until the last job is terminal. Returns analyses/s, or a negative value on failure.
 double runAnalyses(const std::shared_ptr<const AnalysisEngine> &engine, const QList<Listing> &listings,
-                   const QString &type, int threads, const QString &dataDir)
+    const QString &type, int threads, const QString &dataDir)
 {
     LocalRunnerOptions options;
     options.dataDir = dataDir;
@@ -70,17 +70,17 @@ double runAnalyses(const std::shared_ptr<const AnalysisEngine> &engine, const QL
     QElapsedTimer timer;
     timer.start();
     for (const Listing &listing : listings) {
-        runner.start(StartRequest{listing.id, type, nlohmann::json::object(), true}, &context,
-                     [&](const BackendReply &reply) {
-                         if (!reply.ok()) {
-                             print(u"start refused: %1"_s.arg(reply.message));
-                             loop.exit(1);
-                         } else if (reply.job && isTerminal(reply.job->status) && !done.contains(reply.job->id)) {
-                             done.insert(reply.job->id);
-                             if (++terminal == total)
-                                 loop.quit();
-                         }
-                     });
+        runner.start(StartRequest { listing.id, type, nlohmann::json::object(), true }, &context,
+            [&](const BackendReply &reply) {
+                if (!reply.ok()) {
+                    print(u"start refused: %1"_s.arg(reply.message));
+                    loop.exit(1);
+                } else if (reply.job && isTerminal(reply.job->status) && !done.contains(reply.job->id)) {
+                    done.insert(reply.job->id);
+                    if (++terminal == total)
+                        loop.quit();
+                }
+            });
     }
     if (terminal < total && loop.exec() != 0)
         return -1;
@@ -104,7 +104,7 @@ double runEngineOnly(const AnalysisEngine &engine, const QList<Listing> &listing
         job.id = u"bench"_s;
         job.listingId = listing.id;
         job.analysisType = type;
-        engine.run(job, PipelineCheckpoint{}, hooks);
+        engine.run(job, PipelineCheckpoint {}, hooks);
     }
     return perSecond(listings.size(), timer.nsecsElapsed());
 }
@@ -117,10 +117,10 @@ int main(int argc, char *argv[])
     QCommandLineParser parser;
     parser.setApplicationDescription(u"Import rows/s and analyses/s of the Dealscope core."_s);
     parser.addHelpOption();
-    parser.addOption({u"rows"_s, u"Rows of the generated file (default 100000)."_s, u"N"_s, u"100000"_s});
-    parser.addOption({u"analyses"_s, u"Analyses per thread count (default 20000)."_s, u"N"_s, u"20000"_s});
-    parser.addOption({u"type"_s, u"Analysis type (default valuation)."_s, u"TYPE"_s, u"valuation"_s});
-    parser.addOption({u"seed"_s, u"Generator seed (default 2026)."_s, u"S"_s, u"2026"_s});
+    parser.addOption({ u"rows"_s, u"Rows of the generated file (default 100000)."_s, u"N"_s, u"100000"_s });
+    parser.addOption({ u"analyses"_s, u"Analyses per thread count (default 20000)."_s, u"N"_s, u"20000"_s });
+    parser.addOption({ u"type"_s, u"Analysis type (default valuation)."_s, u"TYPE"_s, u"valuation"_s });
+    parser.addOption({ u"seed"_s, u"Generator seed (default 2026)."_s, u"S"_s, u"2026"_s });
     parser.process(app);
 
     bool ok = false;
@@ -176,13 +176,18 @@ int main(int argc, char *argv[])
     }
     std::sort(rates.begin(), rates.end());
     print(u"import: %1 rows, %2 imported, %3 warnings, %4 errors; %5 rows/s (median of 3), best %6 rows/s"_s
-              .arg(imported.rows).arg(imported.imported).arg(imported.warnings).arg(imported.errors)
-              .arg(rates[1], 0, 'f', 0).arg(rates[2], 0, 'f', 0));
+              .arg(imported.rows)
+              .arg(imported.imported)
+              .arg(imported.warnings)
+              .arg(imported.errors)
+              .arg(rates[1], 0, 'f', 0)
+              .arg(rates[2], 0, 'f', 0));
 
     // 3. Analyses through the local runner (thread pool + SQLite checkpoints), 1 and 2 threads.
     const auto catalog = std::make_shared<const ListingCatalog>(imported.listings, benchmarks);
     const auto engine = std::make_shared<const AnalysisEngine>(benchmarks, catalog);
-    const QList<Listing> sample = imported.listings.mid(0, qsizetype(std::min<qint64>(analyses, imported.listings.size())));
+    const QList<Listing> sample
+        = imported.listings.mid(0, qsizetype(std::min<qint64>(analyses, imported.listings.size())));
 
     const double engineOnly = runEngineOnly(*engine, sample, type);
     print(u"engine only (%1, no runner, no store): %2 analyses/s on 1 thread"_s.arg(type).arg(engineOnly, 0, 'f', 0));

@@ -19,18 +19,17 @@
 namespace {
 using namespace dealscope;
 
-const char *const kTypes[] = {"business_analysis", "valuation", "risk_assessment", "market_intelligence"};
+const char *const kTypes[] = { "business_analysis", "valuation", "risk_assessment", "market_intelligence" };
 
 // CPU time of this thread, so other load on the machine does not skew the figure much.
 double threadCpuMicros()
 {
-    timespec ts{};
+    timespec ts {};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return double(ts.tv_sec) * 1e6 + double(ts.tv_nsec) / 1e3;
 }
 
-template<typename F>
-double perJobMicros(int n, F &&f)
+template <typename F> double perJobMicros(int n, F &&f)
 {
     const double start = threadCpuMicros();
     for (int i = 0; i < n; ++i)
@@ -68,7 +67,7 @@ int main(int argc, char **argv)
         return job;
     };
     for (int t = 0; t < 4 && a.value(3) != QLatin1String("json"); ++t) {
-        ExecutionHooks hooks;   // as the server worker sets them
+        ExecutionHooks hooks; // as the server worker sets them
         PipelineCheckpoint kept;
         hooks.onProgress = [](double, const QString &) {};
         hooks.isCancelRequested = [] { return false; };
@@ -77,32 +76,40 @@ int main(int argc, char **argv)
         job.analysisType = QLatin1String(kTypes[t]);
         const double us = perJobMicros(n / 4, [&](int i) {
             job.listingId = imported.listings[i % imported.listings.size()].id;
-            engine.run(job, PipelineCheckpoint{}, hooks);
+            engine.run(job, PipelineCheckpoint {}, hooks);
         });
         out << "engine " << kTypes[t] << ": " << qRound(us * 10) / 10.0 << " us/job" << Qt::endl;
     }
     if (a.value(3) == QLatin1String("engine"))
         return 0;
     Job done = jobFor(1);
-    done.result = engine.run(done, PipelineCheckpoint{}, ExecutionHooks{});
+    done.result = engine.run(done, PipelineCheckpoint {}, ExecutionHooks {});
     done.status = JobStatus::Succeeded;
     done.progress = 100;
     done.finishedAt = 1764300000002;
     const QByteArray stored = server::serializeJob(done, JobJsonScope::Storage);
     out << "finished job: " << stored.size() << " bytes of storage JSON" << Qt::endl;
     const Job fresh = jobFor(2);
-    out << "serializeJob() of a new job: " << perJobMicros(n, [&](int) { (void)server::serializeJob(fresh, JobJsonScope::Wire); }) << " us" << Qt::endl;
-    out << "jobToJson().dump(): " << perJobMicros(n, [&](int) { (void)jobToJson(done, JobJsonScope::Storage).dump(); }) << " us" << Qt::endl;
-    out << "serializeJob():     " << perJobMicros(n, [&](int) { (void)server::serializeJob(done, JobJsonScope::Storage); }) << " us" << Qt::endl;
-    out << "parse + jobFromJson: " << perJobMicros(n, [&](int) {
-        (void)jobFromJson(nlohmann::json::parse(stored.constData(), stored.constData() + stored.size()));
-    }) << " us" << Qt::endl;
-    out << "parseStoredJobBytes: " << perJobMicros(n, [&](int) { (void)server::parseJob(stored); }) << " us" << Qt::endl;
+    out << "serializeJob() of a new job: "
+        << perJobMicros(n, [&](int) { (void)server::serializeJob(fresh, JobJsonScope::Wire); }) << " us" << Qt::endl;
+    out << "jobToJson().dump(): " << perJobMicros(n, [&](int) { (void)jobToJson(done, JobJsonScope::Storage).dump(); })
+        << " us" << Qt::endl;
+    out << "serializeJob():     "
+        << perJobMicros(n, [&](int) { (void)server::serializeJob(done, JobJsonScope::Storage); }) << " us" << Qt::endl;
+    out << "parse + jobFromJson: "
+        << perJobMicros(n,
+               [&](int) {
+                   (void)jobFromJson(nlohmann::json::parse(stored.constData(), stored.constData() + stored.size()));
+               })
+        << " us" << Qt::endl;
+    out << "parseStoredJobBytes: " << perJobMicros(n, [&](int) { (void)server::parseJob(stored); }) << " us"
+        << Qt::endl;
     // What a worker parses for each job it claims: the job as the claim wrote it, no result yet.
     const QByteArray claimed = server::serializeJob(fresh, JobJsonScope::Storage);
-    out << "parseJob() of a claimed job (" << claimed.size() << " bytes): " << perJobMicros(n, [&](int) { (void)server::parseJob(claimed); })
-        << " us" << Qt::endl;
-    out << "storage->wire bytes: " << perJobMicros(n, [&](int) { (void)server::wireFromStorage(stored, QStringLiteral("public")); })
-        << " us" << Qt::endl;
+    out << "parseJob() of a claimed job (" << claimed.size()
+        << " bytes): " << perJobMicros(n, [&](int) { (void)server::parseJob(claimed); }) << " us" << Qt::endl;
+    out << "storage->wire bytes: "
+        << perJobMicros(n, [&](int) { (void)server::wireFromStorage(stored, QStringLiteral("public")); }) << " us"
+        << Qt::endl;
     return 0;
 }

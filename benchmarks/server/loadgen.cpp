@@ -14,15 +14,8 @@
 #include <QFile>
 #include <QTextStream>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
+#include <arpa/inet.h>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -31,15 +24,21 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <set>
 #include <string>
 #include <string_view>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <utility>
 #include <vector>
 
 namespace {
 
-const char *const kTypes[] = {"business_analysis", "valuation", "risk_assessment", "market_intelligence"};
+const char *const kTypes[] = { "business_analysis", "valuation", "risk_assessment", "market_intelligence" };
 
 // Reads a batch status reply {"jobs":[…],"missing":[…]}: only each job's id, status, createdAt
 // and finishedAt count. A scanner that skips everything else (the results are most of the
@@ -51,7 +50,7 @@ public:
     int terminal = 0;
     int missing = 0;
     std::vector<std::string> unfinished;
-    std::int64_t firstCreatedAt = 0, lastFinishedAt = 0;   // of the jobs in this reply
+    std::int64_t firstCreatedAt = 0, lastFinishedAt = 0; // of the jobs in this reply
 
     bool parse(std::string_view text)
     {
@@ -100,7 +99,10 @@ private:
         ++p;
         return true;
     }
-    static bool endsScalar(char c) { return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+    static bool endsScalar(char c)
+    {
+        return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    }
     bool skipValue()
     {
         ws();
@@ -110,7 +112,7 @@ private:
             std::string_view ignored;
             return string(ignored);
         }
-        if (*p != '{' && *p != '[') {   // a number or a literal
+        if (*p != '{' && *p != '[') { // a number or a literal
             const char *from = p;
             while (p < end && !endsScalar(*p))
                 ++p;
@@ -147,8 +149,7 @@ private:
         return p > from && (p == end || endsScalar(*p));
     }
     // The members of the object at p: each(key) reads the value after the ':'. False when malformed.
-    template<typename Each>
-    bool members(Each each)
+    template <typename Each> bool members(Each each)
     {
         if (!expect('{'))
             return false;
@@ -162,8 +163,7 @@ private:
         }
     }
     // The elements of the array at p: each() reads one. False when malformed.
-    template<typename Each>
-    bool elements(Each each)
+    template <typename Each> bool elements(Each each)
     {
         if (!expect('['))
             return false;
@@ -224,8 +224,9 @@ std::string_view headerValue(std::string_view head, std::string_view name)
         const std::size_t lineEnd = std::min(head.find("\r\n", lineStart), head.size());
         const std::string_view line = head.substr(lineStart, lineEnd - lineStart);
         if (line.size() > name.size() && line[name.size()] == ':'
-            && std::equal(name.begin(), name.end(), line.begin(),
-                          [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); })) {
+            && std::equal(name.begin(), name.end(), line.begin(), [](char a, char b) {
+                   return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+               })) {
             std::string_view v = line.substr(name.size() + 1);
             while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
                 v.remove_prefix(1);
@@ -245,7 +246,7 @@ std::string stringMember(std::string_view body, std::string_view key)
     std::string needle;
     needle.reserve(key.size() + 4);
     needle.append(1, '"').append(key).append("\":\"");
-    const std::size_t at = body.rfind(needle);   // the top-level jobId is the last member
+    const std::size_t at = body.rfind(needle); // the top-level jobId is the last member
     if (at == std::string_view::npos)
         return {};
     const std::size_t from = at + needle.size();
@@ -255,7 +256,7 @@ std::string stringMember(std::string_view body, std::string_view key)
 
 double cpuSeconds()
 {
-    rusage u{};
+    rusage u {};
     getrusage(RUSAGE_SELF, &u);
     return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
@@ -264,7 +265,10 @@ class JobsRun final
 {
 public:
     JobsRun(quint16 port, int jobs, int listings, int connections)
-        : m_port(port), m_jobs(jobs), m_listings(listings), m_conns(std::size_t(connections))
+        : m_port(port)
+        , m_jobs(jobs)
+        , m_listings(listings)
+        , m_conns(std::size_t(connections))
     {
         m_ids.reserve(std::size_t(jobs));
     }
@@ -299,10 +303,11 @@ public:
         // The server's own view: from the first job created to the last one finished, without
         // the client's polling pauses at the end.
         const double serverSecs = double(m_lastFinishedAt - m_firstCreatedAt) / 1000.0;
-        std::printf("jobs=%d start_phase_s=%.3f starts_per_s=%lld end_to_end_s=%.3f jobs_per_s=%lld batch_status_requests=%lld "
-                    "start_errors=%d loadgen_cpu_s=%.2f server_created_to_finished_s=%.3f\n",
-                    m_jobs, double(m_startPhaseMs) / 1000.0, std::llround(m_jobs / (double(m_startPhaseMs) / 1000.0)), secs,
-                    std::llround(m_jobs / secs), m_statusRequests, m_errors, cpuSeconds() - cpuAtStart, serverSecs);
+        std::printf(
+            "jobs=%d start_phase_s=%.3f starts_per_s=%lld end_to_end_s=%.3f jobs_per_s=%lld batch_status_requests=%lld "
+            "start_errors=%d loadgen_cpu_s=%.2f server_created_to_finished_s=%.3f\n",
+            m_jobs, double(m_startPhaseMs) / 1000.0, std::llround(m_jobs / (double(m_startPhaseMs) / 1000.0)), secs,
+            std::llround(m_jobs / secs), m_statusRequests, m_errors, cpuSeconds() - cpuAtStart, serverSecs);
         return m_errors ? 1 : 0;
     }
 
@@ -314,15 +319,15 @@ private:
         std::vector<std::string> ids;
         long long dueMs = 0;
         int pauseMs = 25;
-        int index = 0;   // in start order
+        int index = 0; // in start order
     };
     struct Conn
     {
         int fd = -1;
         Kind kind = Kind::None;
-        bool waiting = false;   // parked until the next batch is due
+        bool waiting = false; // parked until the next batch is due
         std::string in;
-        Batch batch;            // the batch in flight (Kind::Status)
+        Batch batch; // the batch in flight (Kind::Status)
     };
 
     long long elapsedMs() const
@@ -338,7 +343,7 @@ private:
     bool open(std::size_t i)
     {
         const int fd = socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
+        sockaddr_in addr {};
         addr.sin_family = AF_INET;
         addr.sin_port = htons(m_port);
         addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -346,7 +351,7 @@ private:
             return fail("connect") == 0;
         const int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        epoll_event ev{};
+        epoll_event ev {};
         ev.events = EPOLLIN;
         ev.data.u32 = quint32(i);
         epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev);
@@ -373,9 +378,11 @@ private:
         if (m_nextStart < m_jobs) {
             const int k = m_nextStart++;
             const std::string body = "{\"listingId\":\"B" + std::to_string(k % m_listings) + "\",\"analysisType\":\""
-                                     + kTypes[(k / m_listings) % 4] + "\"}";
-            send(c, Kind::Start, "POST /api/analysis/start HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
-                                     + std::to_string(body.size()) + "\r\n\r\n" + body);
+                + kTypes[(k / m_listings) % 4] + "\"}";
+            send(c, Kind::Start,
+                "POST /api/analysis/start HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                "application/json\r\nContent-Length: "
+                    + std::to_string(body.size()) + "\r\n\r\n" + body);
             return;
         }
         if (m_started < m_jobs || m_pending.empty() || c.waiting)
@@ -456,7 +463,7 @@ private:
             c.in.erase(0, end + 4 + length);
             if (m_done)
                 return true;
-            if (c.kind == Kind::None && !c.waiting)   // onStarted may have given it the next request already
+            if (c.kind == Kind::None && !c.waiting) // onStarted may have given it the next request already
                 pump(i);
         }
     }
@@ -472,7 +479,8 @@ private:
         m_startPhaseMs = elapsedMs();
         for (std::size_t k = 0; k < m_ids.size(); k += 100) {
             const int index = int(k / 100);
-            m_pending.push_back(Batch{{m_ids.begin() + long(k), m_ids.begin() + long(std::min(k + 100, m_ids.size()))}, 0, 25, index});
+            m_pending.push_back(Batch {
+                { m_ids.begin() + long(k), m_ids.begin() + long(std::min(k + 100, m_ids.size())) }, 0, 25, index });
             m_unfinished.insert(index);
         }
         for (std::size_t other = 0; other < m_conns.size(); ++other)
@@ -483,12 +491,13 @@ private:
     void onStatus(Conn &c, int status, std::string_view body)
     {
         const std::size_t asked = c.batch.ids.size();
-        Batch left{{}, 0, c.batch.pauseMs};
+        Batch left { {}, 0, c.batch.pauseMs };
         BatchReply reply;
         if (status == 200 && reply.parse(body)) {
             m_terminal += reply.terminal + reply.missing;
             if (reply.firstCreatedAt)
-                m_firstCreatedAt = m_firstCreatedAt ? std::min(m_firstCreatedAt, reply.firstCreatedAt) : reply.firstCreatedAt;
+                m_firstCreatedAt
+                    = m_firstCreatedAt ? std::min(m_firstCreatedAt, reply.firstCreatedAt) : reply.firstCreatedAt;
             m_lastFinishedAt = std::max(m_lastFinishedAt, reply.lastFinishedAt);
             left.ids = std::move(reply.unfinished);
         } else {
@@ -522,15 +531,16 @@ private:
     void insertPending(Batch batch)
     {
         const auto at = std::upper_bound(m_pending.begin(), m_pending.end(), batch.dueMs,
-                                         [](long long due, const Batch &b) { return due < b.dueMs; });
+            [](long long due, const Batch &b) { return due < b.dueMs; });
         m_pending.insert(at, std::move(batch));
     }
 
     void reschedule(int index, long long dueMs)
     {
-        const auto it = std::find_if(m_pending.begin(), m_pending.end(), [index](const Batch &b) { return b.index == index; });
+        const auto it
+            = std::find_if(m_pending.begin(), m_pending.end(), [index](const Batch &b) { return b.index == index; });
         if (it == m_pending.end() || it->dueMs <= dueMs)
-            return;   // in flight, or due already
+            return; // in flight, or due already
         Batch batch = std::move(*it);
         m_pending.erase(it);
         batch.dueMs = dueMs;
@@ -544,8 +554,8 @@ private:
     int m_epoll = -1;
     Clock::time_point m_clock;
     std::vector<std::string> m_ids;
-    std::deque<Batch> m_pending;   // by due time
-    std::set<int> m_unfinished;    // indexes of batches with unfinished jobs
+    std::deque<Batch> m_pending; // by due time
+    std::set<int> m_unfinished; // indexes of batches with unfinished jobs
     int m_nextStart = 0, m_started = 0, m_errors = 0, m_terminal = 0;
     long long m_startPhaseMs = -1, m_statusRequests = 0;
     std::int64_t m_firstCreatedAt = 0, m_lastFinishedAt = 0;
@@ -559,11 +569,11 @@ int writeListings(const QString &path, int n)
         return 1;
     QTextStream out(&f);
     out << "id,title,industry,asking price,cash flow,gross revenue,year established\n";
-    const char *industries[] = {"Restaurant", "Car Washes", "Plumbing", "Retail", "Landscaping", "Dry Cleaning"};
+    const char *industries[] = { "Restaurant", "Car Washes", "Plumbing", "Retail", "Landscaping", "Dry Cleaning" };
     for (int i = 0; i < n; ++i) {
         const qint64 cash = 50000 + (i * 7919) % 400000;
-        out << "B" << i << ",Business " << i << ',' << industries[i % 6] << ',' << cash * (2 + i % 4) << ',' << cash << ','
-            << cash * (3 + i % 5) << ',' << 1980 + i % 40 << '\n';
+        out << "B" << i << ",Business " << i << ',' << industries[i % 6] << ',' << cash * (2 + i % 4) << ',' << cash
+            << ',' << cash * (3 + i % 5) << ',' << 1980 + i % 40 << '\n';
     }
     return 0;
 }
@@ -578,6 +588,7 @@ int main(int argc, char **argv)
         return writeListings(a[2], a[3].toInt());
     if (a.value(1) == QLatin1String("jobs") && a.size() == 6)
         return JobsRun(quint16(a[2].toUInt()), a[3].toInt(), a[4].toInt(), a[5].toInt()).exec();
-    QTextStream(stderr) << "usage: dealscope-server-loadgen listings FILE N | jobs PORT JOBS LISTINGS CONNECTIONS" << Qt::endl;
+    QTextStream(stderr) << "usage: dealscope-server-loadgen listings FILE N | jobs PORT JOBS LISTINGS CONNECTIONS"
+                        << Qt::endl;
     return 2;
 }

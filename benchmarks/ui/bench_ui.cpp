@@ -1,18 +1,19 @@
 // Desktop responsiveness figures (issue 4 §1, §6): for each user action on 100k generated listings
 // in the real main window (import, model swap, search, filters, sorts) the time until its rows are
 // shown and the event loop's worst stall meanwhile; the worst stall while 500 analyses run; and a
-// stock QSortFilterProxyModel's sorts in the same run as the reference. Run on any platform plugin, e.g. QT_QPA_PLATFORM=offscreen ./bench_ui
+// stock QSortFilterProxyModel's sorts in the same run as the reference. Run on any platform plugin, e.g.
+// QT_QPA_PLATFORM=offscreen ./bench_ui
 //   bench_ui [--listings N] [--analyses N] [--threads N]
 #include "benchmarks/BenchmarkTable.h"
+#include "config/AppSettings.h"
 #include "generate/ListingGenerator.h"
 #include "jobs/LocalJobRunner.h"
+#include "library/LibraryModel.h"
+#include "library/LibraryView.h"
 #include "listings/ListingFilterProxy.h"
 #include "listings/ListingTableModel.h"
 #include "mainwindow/AnalysisController.h"
-#include "library/LibraryModel.h"
-#include "library/LibraryView.h"
 #include "mainwindow/MainWindow.h"
-#include "config/AppSettings.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -101,14 +102,15 @@ double ms(const QElapsedTimer &t)
 
 int main(int argc, char *argv[])
 {
-    std::setvbuf(stdout, nullptr, _IOLBF, 0);   // figures appear as they are measured
+    std::setvbuf(stdout, nullptr, _IOLBF, 0); // figures appear as they are measured
     QApplication app(argc, argv);
     QCommandLineParser parser;
     parser.addHelpOption();
-    const QCommandLineOption listingsOpt(u"listings"_s, u"Listings to generate (default 100000)."_s, u"N"_s, u"100000"_s);
+    const QCommandLineOption listingsOpt(
+        u"listings"_s, u"Listings to generate (default 100000)."_s, u"N"_s, u"100000"_s);
     const QCommandLineOption analysesOpt(u"analyses"_s, u"Concurrent analyses (default 500)."_s, u"N"_s, u"500"_s);
     const QCommandLineOption threadsOpt(u"threads"_s, u"Worker threads (default 2)."_s, u"N"_s, u"2"_s);
-    parser.addOptions({listingsOpt, analysesOpt, threadsOpt});
+    parser.addOptions({ listingsOpt, analysesOpt, threadsOpt });
     parser.process(app);
     const int listingCount = parser.value(listingsOpt).toInt();
     const int analyses = parser.value(analysesOpt).toInt();
@@ -127,7 +129,7 @@ int main(int argc, char *argv[])
         settings.setWorkerThreads(parser.value(threadsOpt).toInt());
     }
     std::printf("dealscope desktop benchmark: %d generated listings, %d analyses, %s worker threads, %d cores\n",
-                listingCount, analyses, qPrintable(parser.value(threadsOpt)), QThread::idealThreadCount());
+        listingCount, analyses, qPrintable(parser.value(threadsOpt)), QThread::idealThreadCount());
     // Stalls depend on what else the machine runs: say how busy it was.
     const auto loadAverage = [] {
         QFile f(u"/proc/loadavg"_s);
@@ -139,7 +141,7 @@ int main(int argc, char *argv[])
     options.settingsFile = dir.filePath(u"settings.ini"_s);
     options.dataDir = dir.filePath(u"data"_s);
     options.secretMode = SecretStore::Mode::MemoryOnly;
-    options.demoListingsResource.clear();   // start empty: the benchmark imports its own file
+    options.demoListingsResource.clear(); // start empty: the benchmark imports its own file
     MainWindow window(options);
     window.resize(1400, 900);
     window.show();
@@ -155,7 +157,7 @@ int main(int argc, char *argv[])
     };
     const auto measure = [&](const std::function<void()> &action, const std::function<bool()> &done) {
         meter.start();
-        waitUntil([] { return false; }, 30);   // the meter is ticking before the action starts
+        waitUntil([] { return false; }, 30); // the meter is ticking before the action starts
         QElapsedTimer at;
         bool started = false;
         QTimer::singleShot(0, &window, [&] {
@@ -164,7 +166,7 @@ int main(int argc, char *argv[])
             started = true;
         });
         waitUntil([&] { return started && done(); }, 300000);
-        Figure f{ms(at), 0};
+        Figure f { ms(at), 0 };
         meter.stop();
         f.worstMs = meter.worst();
         return f;
@@ -179,18 +181,18 @@ int main(int argc, char *argv[])
     bool imported = false;
     QObject::connect(&window, &MainWindow::importFinished, &window, [&] { imported = true; });
     ListingFilterProxy *proxy = window.listingProxy();
-    const Figure importFig = measure([&] { window.importFile(csv); },
-                                     [&] { return imported && !proxy->isPending() && proxy->rowCount() > 0; });
-    report("import 100k listings (CSV) until shown", importFig,
-           u"   -> %1 rows"_s.arg(window.listingModel()->rowCount()));
+    const Figure importFig = measure(
+        [&] { window.importFile(csv); }, [&] { return imported && !proxy->isPending() && proxy->rowCount() > 0; });
+    report(
+        "import 100k listings (CSV) until shown", importFig, u"   -> %1 rows"_s.arg(window.listingModel()->rowCount()));
 
     // 2. Model swap of 100k listings: what a restart does once the loader (a worker) has read
     //    listings.json and indexed the ids.
     QList<Listing> copy = window.listingModel()->listings();
     QHash<QString, int> index = ListingTableModel::indexRows(copy);
     report("set 100k listings on the model until shown",
-           measure([&] { window.listingModel()->setListings(std::move(copy), std::move(index)); },
-                   [&] { return !proxy->isPending(); }));
+        measure([&] { window.listingModel()->setListings(std::move(copy), std::move(index)); },
+            [&] { return !proxy->isPending(); }));
 
     // 2b. The library's latest scores for every listing arriving (start-up or import with a big library).
     {
@@ -199,7 +201,7 @@ int main(int argc, char *argv[])
         for (const Listing &l : window.listingModel()->listings())
             scores.insert(l.id, double(qHash(l.id) % 101));
         report("latest scores of 100k listings applied",
-               measure([&] { window.listingModel()->setScores(scores); }, [] { return true; }));
+            measure([&] { window.listingModel()->setScores(scores); }, [] { return true; }));
     }
 
     // 3. Filters and sorts over the full table, each as one user action, until its rows are shown.
@@ -217,8 +219,10 @@ int main(int argc, char *argv[])
         proxy->setPriceRange(std::nullopt, std::nullopt);
     });
     QTableView *view = window.listingView();
-    const Figure sortPrice = timed("sort by asking price", [&] { view->sortByColumn(ListingTableModel::ColAsking, Qt::DescendingOrder); });
-    const Figure sortTitle = timed("sort by title", [&] { view->sortByColumn(ListingTableModel::ColTitle, Qt::AscendingOrder); });
+    const Figure sortPrice
+        = timed("sort by asking price", [&] { view->sortByColumn(ListingTableModel::ColAsking, Qt::DescendingOrder); });
+    const Figure sortTitle
+        = timed("sort by title", [&] { view->sortByColumn(ListingTableModel::ColTitle, Qt::AscendingOrder); });
     timed("sort by industry", [&] { view->sortByColumn(ListingTableModel::ColIndustry, Qt::AscendingOrder); });
     timed("search \"car\" (sorted by industry)", [&] { proxy->setSearchText(u"car"_s); });
     timed("search cleared (sorted by industry)", [&] { proxy->setSearchText({}); });
@@ -231,13 +235,17 @@ int main(int argc, char *argv[])
         reference.setSortRole(ListingTableModel::SortRole);
         reference.setSortCaseSensitivity(Qt::CaseInsensitive);
         reference.setSourceModel(window.listingModel());
-        const Figure refPrice = measure([&] { reference.sort(ListingTableModel::ColAsking, Qt::DescendingOrder); }, [] { return true; });
-        const Figure refTitle = measure([&] { reference.sort(ListingTableModel::ColTitle, Qt::AscendingOrder); }, [] { return true; });
-        std::printf("reference QSortFilterProxyModel on the GUI thread (no view): sort by price %.1f ms, by title %.1f ms\n",
-                    refPrice.totalMs, refTitle.totalMs);
-        std::printf("worst GUI stall vs reference: sort by price %.1f vs %.1f ms (%.0fx less), by title %.1f vs %.1f ms (%.0fx less)\n",
-                    sortPrice.worstMs, refPrice.worstMs, refPrice.worstMs / std::max(0.1, sortPrice.worstMs),
-                    sortTitle.worstMs, refTitle.worstMs, refTitle.worstMs / std::max(0.1, sortTitle.worstMs));
+        const Figure refPrice
+            = measure([&] { reference.sort(ListingTableModel::ColAsking, Qt::DescendingOrder); }, [] { return true; });
+        const Figure refTitle
+            = measure([&] { reference.sort(ListingTableModel::ColTitle, Qt::AscendingOrder); }, [] { return true; });
+        std::printf(
+            "reference QSortFilterProxyModel on the GUI thread (no view): sort by price %.1f ms, by title %.1f ms\n",
+            refPrice.totalMs, refTitle.totalMs);
+        std::printf("worst GUI stall vs reference: sort by price %.1f vs %.1f ms (%.0fx less), by title %.1f vs %.1f "
+                    "ms (%.0fx less)\n",
+            sortPrice.worstMs, refPrice.worstMs, refPrice.worstMs / std::max(0.1, sortPrice.worstMs), sortTitle.worstMs,
+            refTitle.worstMs, refTitle.worstMs / std::max(0.1, sortTitle.worstMs));
     }
 
     // 4. 500 analyses at once, the window open; the stall meter runs the whole time.
@@ -251,10 +259,10 @@ int main(int argc, char *argv[])
     });
     QObject::connect(window.controller(), &AnalysisController::resultStored, &window, [&] { ++stored; });
     QObject::connect(window.controller(), &AnalysisController::errorOccurred, &window,
-                     [&](const QString &, const QString &, const QString &message) {
-                         if (++startErrors <= 3)
-                             std::printf("  start error: %s\n", qPrintable(message));
-                     });
+        [&](const QString &, const QString &, const QString &message) {
+            if (++startErrors <= 3)
+                std::printf("  start error: %s\n", qPrintable(message));
+        });
     const QList<Listing> &all = window.listingModel()->listings();
     // Each round analyses listings of its own (a recent success would be answered from memory).
     const auto round = [&](const char *what, int first) {
@@ -281,9 +289,10 @@ int main(int argc, char *argv[])
         if (startErrors > 0)
             std::printf("  %d analyses could not start\n", startErrors);
         std::printf("  %d analyses finished and stored in          %9.1f ms   (%.0f analyses/s)\n", finished, runMs,
-                    runMs > 0 ? finished * 1000.0 / runMs : 0.0);
-        std::printf("  event loop while they ran: worst stall %.1f ms, p99 gap %.1f ms, p50 gap %.2f ms over %zu ticks\n",
-                    meter.worst(), meter.percentile(0.99), meter.percentile(0.50), meter.ticks());
+            runMs > 0 ? finished * 1000.0 / runMs : 0.0);
+        std::printf(
+            "  event loop while they ran: worst stall %.1f ms, p99 gap %.1f ms, p50 gap %.2f ms over %zu ticks\n",
+            meter.worst(), meter.percentile(0.99), meter.percentile(0.50), meter.ticks());
         worstOverall = std::max(worstOverall, meter.worst());
     };
     round("500 analyses, listings sorted by title:", 0);
@@ -295,8 +304,8 @@ int main(int argc, char *argv[])
     window.tabs()->setCurrentWidget(window.libraryView());
     round("500 analyses, Library tab shown:", 2 * analyses);
     report("Library view refresh until shown",
-           measure([&] { window.libraryView()->refresh(); }, [&] { return !window.libraryView()->isRefreshing(); }),
-           u"   -> %1 rows"_s.arg(window.libraryView()->model()->rowCount()));
+        measure([&] { window.libraryView()->refresh(); }, [&] { return !window.libraryView()->isRefreshing(); }),
+        u"   -> %1 rows"_s.arg(window.libraryView()->model()->rowCount()));
     std::printf("WORST GUI-thread stall over every measured operation: %.1f ms\n", worstOverall);
     std::printf("load average at the end: %s\n", qPrintable(loadAverage()));
     return 0;

@@ -12,15 +12,14 @@
 namespace dealscope {
 
 AnalysisContext::AnalysisContext(AnalysisType type, const Listing &listing, const AnalysisParams &params,
-                                 const ListingCatalog &catalog, nlohmann::json &state, Callbacks callbacks)
+    const ListingCatalog &catalog, nlohmann::json &state, Callbacks callbacks)
     : m_type(type)
     , m_listing(listing)
     , m_params(params)
     , m_catalog(catalog)
     , m_state(state)
     , m_callbacks(std::move(callbacks))
-{
-}
+{ }
 
 const BenchmarkTable &AnalysisContext::benchmarks() const
 {

@@ -23,7 +23,7 @@ public:
     struct Callbacks
     {
         std::function<void(double stepFraction, const QString &partialOutput)> progress;
-        std::function<bool()> shouldStop;   // true once canceled or past the deadline
+        std::function<bool()> shouldStop; // true once canceled or past the deadline
         std::function<void()> throwIfStopped; // throws AnalysisError Canceled / TimedOut
         // The year businessAgeYears is measured against; the system date when unset. Injectable so a
         // job's result is reproducible (the engine pins it into the checkpointed state).
@@ -31,7 +31,7 @@ public:
     };
 
     AnalysisContext(AnalysisType type, const Listing &listing, const AnalysisParams &params,
-                    const ListingCatalog &catalog, nlohmann::json &state, Callbacks callbacks);
+        const ListingCatalog &catalog, nlohmann::json &state, Callbacks callbacks);
 
     AnalysisType type() const { return m_type; }
     const Listing &listing() const { return m_listing; }

@@ -30,8 +30,8 @@ const QString kBuiltin = QStringLiteral("builtin");
 // time zone on every call, which was a visible share of a fast job's CPU.
 int systemYear()
 {
-    static std::atomic<qint64> validUntilMs{0};
-    static std::atomic<int> year{0};
+    static std::atomic<qint64> validUntilMs { 0 };
+    static std::atomic<int> year { 0 };
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     if (now < validUntilMs.load(std::memory_order_acquire))
         return year.load(std::memory_order_relaxed);
@@ -68,21 +68,21 @@ struct AnalysisEngine::Private
     Snapshot snapshot() const
     {
         QMutexLocker lock(&mutex);
-        return {catalog, providers, defaultProvider, currentYear};
+        return { catalog, providers, defaultProvider, currentYear };
     }
 
     std::shared_ptr<const ListingCatalog> normalized(std::shared_ptr<const ListingCatalog> c) const
     {
         if (!c)
-            return std::make_shared<const ListingCatalog>(QList<Listing>{}, benchmarks);
+            return std::make_shared<const ListingCatalog>(QList<Listing> {}, benchmarks);
         if (!c->benchmarksPtr())
             return std::make_shared<const ListingCatalog>(c->listings(), benchmarks);
         return c;
     }
 
     // Resolves params.provider (or the default) to a provider; nullptr means the built-in narrative.
-    static std::optional<ValidationError> resolveProvider(const Snapshot &snap, const QString &requested,
-                                                          std::shared_ptr<const NarrativeProvider> &out)
+    static std::optional<ValidationError> resolveProvider(
+        const Snapshot &snap, const QString &requested, std::shared_ptr<const NarrativeProvider> &out)
     {
         const QString name = requested.isEmpty() ? snap.defaultProvider : requested;
         out.reset();
@@ -94,15 +94,17 @@ struct AnalysisEngine::Private
                 return std::nullopt;
             }
         }
-        QStringList names{kBuiltin};
+        QStringList names { kBuiltin };
         for (const auto &p : snap.providers)
             names << p->name();
         if (requested.isEmpty())
-            return ValidationError{QStringLiteral("params.provider"),
-                                   QStringLiteral("the default provider %1 is not available (available: %2)")
-                                       .arg(clip(name), names.join(QStringLiteral(", ")))};
-        return ValidationError{QStringLiteral("params.provider"),
-                               QStringLiteral("unknown provider \"%1\" (available: %2)").arg(clip(name), names.join(QStringLiteral(", ")))};
+            return ValidationError { QStringLiteral("params.provider"),
+                QStringLiteral("the default provider %1 is not available (available: %2)")
+                    .arg(clip(name), names.join(QStringLiteral(", "))) };
+        return ValidationError {
+            QStringLiteral("params.provider"),
+            QStringLiteral("unknown provider \"%1\" (available: %2)").arg(clip(name), names.join(QStringLiteral(", ")))
+        };
     }
 
     // What validate() accepted, resolved against one snapshot, so that run() takes the lock and
@@ -114,32 +116,35 @@ struct AnalysisEngine::Private
         std::shared_ptr<const NarrativeProvider> provider;
         const Listing *listing;
     };
-    static std::variant<Checked, ValidationError> check(const Snapshot &snap, const QString &listingId,
-                                                        const QString &analysisType, const nlohmann::json &params)
+    static std::variant<Checked, ValidationError> check(
+        const Snapshot &snap, const QString &listingId, const QString &analysisType, const nlohmann::json &params)
     {
         const auto type = parseAnalysisType(analysisType);
         if (!type)
-            return ValidationError{QStringLiteral("analysisType"),
-                                   QStringLiteral("unknown analysisType \"%1\" (allowed: %2)")
-                                       .arg(clip(analysisType), analysisTypeNames().join(QStringLiteral(", ")))};
+            return ValidationError { QStringLiteral("analysisType"),
+                QStringLiteral("unknown analysisType \"%1\" (allowed: %2)")
+                    .arg(clip(analysisType), analysisTypeNames().join(QStringLiteral(", "))) };
         auto parsed = parseAnalysisParams(params);
         if (const auto *e = std::get_if<ParamsError>(&parsed)) {
-            const QString field = e->parameter == QLatin1String("params") ? e->parameter : QStringLiteral("params.") + e->parameter;
-            return ValidationError{field, e->message};
+            const QString field
+                = e->parameter == QLatin1String("params") ? e->parameter : QStringLiteral("params.") + e->parameter;
+            return ValidationError { field, e->message };
         }
-        Checked ok{*type, std::move(std::get<AnalysisParams>(parsed)), nullptr, nullptr};
+        Checked ok { *type, std::move(std::get<AnalysisParams>(parsed)), nullptr, nullptr };
         if (auto err = resolveProvider(snap, ok.params.provider, ok.provider))
             return *err;
         if (listingId.trimmed().isEmpty())
-            return ValidationError{QStringLiteral("listingId"), QStringLiteral("listingId is required")};
+            return ValidationError { QStringLiteral("listingId"), QStringLiteral("listingId is required") };
         ok.listing = snap.catalog->find(listingId);
         if (!ok.listing)
-            return ValidationError{QStringLiteral("listingId"), QStringLiteral("unknown listing id \"%1\"").arg(clip(listingId))};
+            return ValidationError { QStringLiteral("listingId"),
+                QStringLiteral("unknown listing id \"%1\"").arg(clip(listingId)) };
         return ok;
     }
 };
 
-AnalysisEngine::AnalysisEngine(std::shared_ptr<const BenchmarkTable> benchmarks, std::shared_ptr<const ListingCatalog> catalog)
+AnalysisEngine::AnalysisEngine(
+    std::shared_ptr<const BenchmarkTable> benchmarks, std::shared_ptr<const ListingCatalog> catalog)
     : d(std::make_unique<Private>())
 {
     if (!benchmarks)
@@ -186,7 +191,7 @@ void AnalysisEngine::setDefaultProvider(const QString &name)
 QStringList AnalysisEngine::providerNames() const
 {
     QMutexLocker lock(&d->mutex);
-    QStringList names{kBuiltin};
+    QStringList names { kBuiltin };
     for (const auto &p : d->providers)
         names << p->name();
     return names;
@@ -198,8 +203,8 @@ void AnalysisEngine::setCurrentYearSource(std::function<int()> currentYear)
     d->currentYear = std::move(currentYear);
 }
 
-std::optional<ValidationError> AnalysisEngine::validate(const QString &listingId, const QString &analysisType,
-                                                        const nlohmann::json &params) const
+std::optional<ValidationError> AnalysisEngine::validate(
+    const QString &listingId, const QString &analysisType, const nlohmann::json &params) const
 {
     const auto checked = Private::check(d->snapshot(), listingId, analysisType, params);
     if (const auto *e = std::get_if<ValidationError>(&checked))
@@ -210,21 +215,26 @@ std::optional<ValidationError> AnalysisEngine::validate(const QString &listingId
 QList<StepInfo> AnalysisEngine::steps(AnalysisType type, const nlohmann::json &params) const
 {
     QList<StepInfo> out;
-    const QList<PipelineStep> pipeline = Pipelines::forType(type);   // const: iterating must not detach
+    const QList<PipelineStep> pipeline = Pipelines::forType(type); // const: iterating must not detach
     for (const auto &s : pipeline)
         out << s.info;
     const auto parsed = parseAnalysisParams(params);
-    const QString requested = std::holds_alternative<AnalysisParams>(parsed) ? std::get<AnalysisParams>(parsed).provider : QString();
+    const QString requested
+        = std::holds_alternative<AnalysisParams>(parsed) ? std::get<AnalysisParams>(parsed).provider : QString();
     std::shared_ptr<const NarrativeProvider> provider;
     if (!Private::resolveProvider(d->snapshot(), requested, provider) && provider)
-        out << StepInfo{QStringLiteral("narrative"), QStringLiteral("Writing the narrative with %1…").arg(provider->name()), 10.0};
+        out << StepInfo { QStringLiteral("narrative"),
+            QStringLiteral("Writing the narrative with %1…").arg(provider->name()), 10.0 };
     return out;
 }
 
-nlohmann::json AnalysisEngine::run(const Job &job, const PipelineCheckpoint &checkpoint, const ExecutionHooks &hooks) const
+nlohmann::json AnalysisEngine::run(
+    const Job &job, const PipelineCheckpoint &checkpoint, const ExecutionHooks &hooks) const
 {
     using Kind = AnalysisError::Kind;
-    auto fail = [](const ValidationError &e) { throw AnalysisError(Kind::Permanent, e.field + QStringLiteral(": ") + e.message); };
+    auto fail = [](const ValidationError &e) {
+        throw AnalysisError(Kind::Permanent, e.field + QStringLiteral(": ") + e.message);
+    };
 
     const auto snap = d->snapshot();
     auto checked = Private::check(snap, job.listingId, job.analysisType, job.params);
@@ -240,8 +250,9 @@ nlohmann::json AnalysisEngine::run(const Job &job, const PipelineCheckpoint &che
     const QList<PipelineStep> steps = [&] {
         QList<PipelineStep> list = Pipelines::forType(type);
         if (provider) {
-            list << PipelineStep{{QStringLiteral("narrative"), QStringLiteral("Writing the narrative with %1…").arg(provider->name()), 10.0},
-                                 [provider](AnalysisContext &ctx) { provider->writeNarrative(ctx); }};
+            list << PipelineStep { { QStringLiteral("narrative"),
+                                       QStringLiteral("Writing the narrative with %1…").arg(provider->name()), 10.0 },
+                [provider](AnalysisContext &ctx) { provider->writeNarrative(ctx); } };
         }
         return list;
     }();
@@ -249,8 +260,8 @@ nlohmann::json AnalysisEngine::run(const Job &job, const PipelineCheckpoint &che
     int start = checkpoint.nextStep;
     json state = checkpoint.state;
     if (start < 0 || start > steps.size() || (start > 0 && !state.is_object())) {
-        qCWarning(lcAnalysis) << "job" << job.id << "has an unusable checkpoint (next step" << start << "of" << steps.size()
-                              << "); starting over";
+        qCWarning(lcAnalysis) << "job" << job.id << "has an unusable checkpoint (next step" << start << "of"
+                              << steps.size() << "); starting over";
         start = 0;
     }
     if (start == 0)
@@ -285,7 +296,8 @@ nlohmann::json AnalysisEngine::run(const Job &job, const PipelineCheckpoint &che
     AnalysisContext::Callbacks callbacks;
     callbacks.progress = [&](double fraction, const QString &line) {
         const auto &info = steps[current].info;
-        emitProgress(progressBefore(current) + fraction * 100.0 * info.weight / totalWeight, line.isEmpty() ? info.label : line);
+        emitProgress(
+            progressBefore(current) + fraction * 100.0 * info.weight / totalWeight, line.isEmpty() ? info.label : line);
     };
     callbacks.shouldStop = [&] { return stopError().has_value(); };
     callbacks.throwIfStopped = [&] {
@@ -309,25 +321,30 @@ nlohmann::json AnalysisEngine::run(const Job &job, const PipelineCheckpoint &che
         const Failpoints::Hit h = Failpoints::hit(name);
         switch (h.action) {
         case Failpoints::Action::None:
-        case Failpoints::Action::Abort:   // hit() never returns for abort
+        case Failpoints::Action::Abort: // hit() never returns for abort
             return;
         case Failpoints::Action::Delay:
             ctx.interruptibleSleep(h.delayMs);
             return;
         case Failpoints::Action::FailTransient:
-            throw AnalysisError(Kind::Transient, QStringLiteral("injected transient failure at failpoint %1").arg(name));
+            throw AnalysisError(
+                Kind::Transient, QStringLiteral("injected transient failure at failpoint %1").arg(name));
         case Failpoints::Action::FailPermanent:
-            throw AnalysisError(Kind::Permanent, QStringLiteral("injected permanent failure at failpoint %1").arg(name));
+            throw AnalysisError(
+                Kind::Permanent, QStringLiteral("injected permanent failure at failpoint %1").arg(name));
         }
     };
 
-    emitProgress(progressBefore(start), start < steps.size() ? steps[start].info.label : QStringLiteral("Analysis complete"));
+    emitProgress(
+        progressBefore(start), start < steps.size() ? steps[start].info.label : QStringLiteral("Analysis complete"));
     for (current = start; current < steps.size(); ++current) {
         const PipelineStep &step = steps[current];
         if (auto e = stopError())
             throw *e;
         applyFailpoint([&]() -> QString { return QStringLiteral("analysis.step.") + step.info.id; });
-        applyFailpoint([&]() -> QString { return QStringLiteral("analysis.step.") + analysisTypeName(type) + QLatin1Char('.') + step.info.id; });
+        applyFailpoint([&]() -> QString {
+            return QStringLiteral("analysis.step.") + analysisTypeName(type) + QLatin1Char('.') + step.info.id;
+        });
         if (auto e = stopError())
             throw *e;
         emitProgress(progressBefore(current), step.info.label);
@@ -340,11 +357,11 @@ nlohmann::json AnalysisEngine::run(const Job &job, const PipelineCheckpoint &che
             throw;
         } catch (const std::exception &e) {
             // A bug or a corrupt checkpoint must fail the job with a reason, never crash the worker.
-            throw AnalysisError(Kind::Permanent, QStringLiteral("internal error in step %1: %2")
-                                                     .arg(step.info.id, QString::fromUtf8(e.what())));
+            throw AnalysisError(Kind::Permanent,
+                QStringLiteral("internal error in step %1: %2").arg(step.info.id, QString::fromUtf8(e.what())));
         }
         if (hooks.onCheckpoint)
-            hooks.onCheckpoint(PipelineCheckpoint{int(current + 1), state});
+            hooks.onCheckpoint(PipelineCheckpoint { int(current + 1), state });
         if (hooks.onStepDone)
             hooks.onStepDone(int(current + 1), state);
         applyFailpoint([]() -> QString { return QStringLiteral("jobs.after_checkpoint"); });
@@ -355,7 +372,7 @@ nlohmann::json AnalysisEngine::run(const Job &job, const PipelineCheckpoint &che
     const auto result = state.find("result");
     if (result == state.end() || !result->is_object())
         throw AnalysisError(Kind::Permanent, QStringLiteral("internal error: the pipeline produced no result"));
-    return std::move(*result);   // the state dies here: moved, not copied
+    return std::move(*result); // the state dies here: moved, not copied
 }
 
 } // namespace dealscope

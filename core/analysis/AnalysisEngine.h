@@ -32,9 +32,9 @@ struct PipelineCheckpoint final
 
 struct StepInfo final
 {
-    QString id;      // "sde_multiple"
-    QString label;   // "Computing SDE multiple…"
-    double weight;   // relative; progress is the weighted sum
+    QString id; // "sde_multiple"
+    QString label; // "Computing SDE multiple…"
+    double weight; // relative; progress is the weighted sum
 };
 
 struct ExecutionHooks final
@@ -60,7 +60,7 @@ struct ExecutionHooks final
 
 struct ValidationError final
 {
-    QString field;     // "analysisType", "params.downPaymentPct", "listingId"
+    QString field; // "analysisType", "params.downPaymentPct", "listingId"
     QString message;
 };
 
@@ -78,8 +78,8 @@ public:
 
     // Providers the operator enabled; params.provider may only name one of these or "builtin".
     void registerProvider(std::shared_ptr<const NarrativeProvider> provider);
-    void setDefaultProvider(const QString &name);   // "builtin" unless set
-    QStringList providerNames() const;              // "builtin" first
+    void setDefaultProvider(const QString &name); // "builtin" unless set
+    QStringList providerNames() const; // "builtin" first
 
     // The year businessAgeYears is measured against (default: the system date). Pinned into the
     // checkpointed state at the first step, so a resumed job keeps the year it started with; tests
@@ -87,8 +87,8 @@ public:
     void setCurrentYearSource(std::function<int()> currentYear);
 
     // Checks analysisType, params (types, ranges, provider) and that the listing exists.
-    std::optional<ValidationError> validate(const QString &listingId, const QString &analysisType,
-                                            const nlohmann::json &params) const;
+    std::optional<ValidationError> validate(
+        const QString &listingId, const QString &analysisType, const nlohmann::json &params) const;
 
     QList<StepInfo> steps(AnalysisType type, const nlohmann::json &params = {}) const;
 

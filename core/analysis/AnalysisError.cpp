@@ -7,7 +7,6 @@ AnalysisError::AnalysisError(Kind kind, const QString &message, std::optional<qi
     , m_kind(kind)
     , m_message(message)
     , m_retryAfterMs(retryAfterMs)
-{
-}
+{ }
 
 } // namespace dealscope

@@ -12,10 +12,10 @@ class AnalysisError final : public std::runtime_error
 {
 public:
     enum class Kind {
-        Transient,   // network, HTTP 429/5xx, worker crash: retried with backoff
-        Permanent,   // bad input, unknown listing, HTTP 4xx: fails at once
-        Canceled,    // cooperative cancellation observed
-        TimedOut,    // per-attempt deadline passed
+        Transient, // network, HTTP 429/5xx, worker crash: retried with backoff
+        Permanent, // bad input, unknown listing, HTTP 4xx: fails at once
+        Canceled, // cooperative cancellation observed
+        TimedOut, // per-attempt deadline passed
     };
 
     AnalysisError(Kind kind, const QString &message, std::optional<qint64> retryAfterMs = std::nullopt);

@@ -2,4 +2,4 @@
 
 #include <QLoggingCategory>
 
-Q_DECLARE_LOGGING_CATEGORY(lcAnalysis)   // "dealscope.analysis"
+Q_DECLARE_LOGGING_CATEGORY(lcAnalysis) // "dealscope.analysis"

@@ -63,7 +63,7 @@ std::optional<qint64> asInteger(const json &v, qint64 lo, qint64 hi)
     return std::nullopt;
 }
 
-constexpr qint64 kMaxSalary = 1'000'000'000'000LL;   // far above any real salary, keeps arithmetic exact
+constexpr qint64 kMaxSalary = 1'000'000'000'000LL; // far above any real salary, keeps arithmetic exact
 
 } // namespace
 
@@ -88,14 +88,14 @@ std::variant<AnalysisParams, ParamsError> parseAnalysisParams(const nlohmann::js
     if (params.is_null())
         return p;
     if (!params.is_object())
-        return ParamsError{QStringLiteral("params"),
-                           QStringLiteral("params must be an object, got %1").arg(typeName(params))};
+        return ParamsError { QStringLiteral("params"),
+            QStringLiteral("params must be an object, got %1").arg(typeName(params)) };
 
     for (auto it = params.begin(); it != params.end(); ++it) {
         const QString key = QString::fromStdString(it.key());
         const json &v = it.value();
         auto numberError = [&](const QString &expect) {
-            return ParamsError{key, QStringLiteral("%1 must be %2, got %3").arg(key, expect, describe(v))};
+            return ParamsError { key, QStringLiteral("%1 must be %2, got %3").arg(key, expect, describe(v)) };
         };
 
         if (key == QLatin1String("downPaymentPct")) {
@@ -125,17 +125,18 @@ std::variant<AnalysisParams, ParamsError> parseAnalysisParams(const nlohmann::js
             p.targetDscr = *d;
         } else if (key == QLatin1String("provider")) {
             if (!v.is_string())
-                return ParamsError{key, QStringLiteral("provider must be a string, got %1").arg(typeName(v))};
+                return ParamsError { key, QStringLiteral("provider must be a string, got %1").arg(typeName(v)) };
             p.provider = qstr(v).trimmed();
             if (p.provider.size() > 64)
-                return ParamsError{key, QStringLiteral("provider name is too long")};
+                return ParamsError { key, QStringLiteral("provider name is too long") };
         } else {
             QString shown = key;
             if (shown.size() > 40)
                 shown = shown.left(37) + QStringLiteral("...");
-            return ParamsError{shown, QStringLiteral("unknown parameter %1 (allowed: downPaymentPct, interestRate, "
-                                                     "termYears, ownerSalary, targetDscr, provider)")
-                                          .arg(shown)};
+            return ParamsError { shown,
+                QStringLiteral("unknown parameter %1 (allowed: downPaymentPct, interestRate, "
+                               "termYears, ownerSalary, targetDscr, provider)")
+                    .arg(shown) };
         }
     }
     return p;

@@ -10,12 +10,12 @@ struct NamedType
     AnalysisType type;
     const char *name;
 };
-constexpr std::array<NamedType, 4> kTypes{{
-    {AnalysisType::BusinessAnalysis, "business_analysis"},
-    {AnalysisType::Valuation, "valuation"},
-    {AnalysisType::RiskAssessment, "risk_assessment"},
-    {AnalysisType::MarketIntelligence, "market_intelligence"},
-}};
+constexpr std::array<NamedType, 4> kTypes { {
+    { AnalysisType::BusinessAnalysis, "business_analysis" },
+    { AnalysisType::Valuation, "valuation" },
+    { AnalysisType::RiskAssessment, "risk_assessment" },
+    { AnalysisType::MarketIntelligence, "market_intelligence" },
+} };
 } // namespace
 
 QString analysisTypeName(AnalysisType type)

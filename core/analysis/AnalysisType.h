@@ -10,8 +10,8 @@ namespace dealscope {
 
 enum class AnalysisType { BusinessAnalysis, Valuation, RiskAssessment, MarketIntelligence };
 
-QString analysisTypeName(AnalysisType type);   // "business_analysis", "valuation", …
+QString analysisTypeName(AnalysisType type); // "business_analysis", "valuation", …
 std::optional<AnalysisType> parseAnalysisType(QStringView name);
-QStringList analysisTypeNames();               // all four, in SPEC order
+QStringList analysisTypeNames(); // all four, in SPEC order
 
 } // namespace dealscope

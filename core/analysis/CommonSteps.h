@@ -12,12 +12,12 @@ class CommonSteps final
 public:
     CommonSteps() = delete;
 
-    static PipelineStep loadInputs();    // "load_inputs"
-    static PipelineStep multiples();     // "sde_multiple"
-    static PipelineStep debtService();   // "debt_service"
-    static PipelineStep benchmarks();    // "benchmarks"
-    static PipelineStep findings();      // "findings"
-    static PipelineStep summary();       // "summary": assembles state["result"]
+    static PipelineStep loadInputs(); // "load_inputs"
+    static PipelineStep multiples(); // "sde_multiple"
+    static PipelineStep debtService(); // "debt_service"
+    static PipelineStep benchmarks(); // "benchmarks"
+    static PipelineStep findings(); // "findings"
+    static PipelineStep summary(); // "summary": assembles state["result"]
 };
 
 } // namespace dealscope

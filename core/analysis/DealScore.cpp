@@ -12,7 +12,7 @@ using json = nlohmann::json;
 
 PipelineStep DealScore::step()
 {
-    return {{QStringLiteral("score"), QStringLiteral("Scoring…"), 1.0}, [](AnalysisContext &ctx) {
+    return { { QStringLiteral("score"), QStringLiteral("Scoring…"), 1.0 }, [](AnalysisContext &ctx) {
                 json &s = ctx.state();
                 const json &m = ResultJson::slot(s, "metrics");
                 const json &b = ResultJson::slot(s, "benchmark");
@@ -33,9 +33,9 @@ PipelineStep DealScore::step()
                 if (sde && benchSde && *benchSde > 0) {
                     const double r = *sde / *benchSde;
                     valuation = r <= 0.8 ? 30 : r <= 1.0 ? 25 : r <= 1.25 ? 15 : r <= 1.5 ? 8 : 0;
-                    reason(QStringLiteral("valuation ") + QString::number(valuation) + QStringLiteral("/30 (SDE multiple ")
-                            + ResultJson::formatMultiple(*sde) + QStringLiteral(" vs benchmark ") + ResultJson::formatMultiple(*benchSde)
-                            + QLatin1Char(')'));
+                    reason(QStringLiteral("valuation ") + QString::number(valuation)
+                        + QStringLiteral("/30 (SDE multiple ") + ResultJson::formatMultiple(*sde)
+                        + QStringLiteral(" vs benchmark ") + ResultJson::formatMultiple(*benchSde) + QLatin1Char(')'));
                 } else {
                     reason(QStringLiteral("valuation 0/30 (SDE multiple or benchmark unknown)"));
                 }
@@ -45,7 +45,8 @@ PipelineStep DealScore::step()
                 if (const auto dscr = ResultJson::num(m, "dscr")) {
                     financing = *dscr >= target + 0.5 ? 30 : *dscr >= target ? 22 : *dscr >= 1.0 ? 10 : 0;
                     reason(QStringLiteral("financing ") + QString::number(financing) + QStringLiteral("/30 (DSCR ")
-                            + ResultJson::formatRatio(*dscr) + QStringLiteral(", target ") + ResultJson::formatRatio(target) + QLatin1Char(')'));
+                        + ResultJson::formatRatio(*dscr) + QStringLiteral(", target ") + ResultJson::formatRatio(target)
+                        + QLatin1Char(')'));
                 } else {
                     reason(QStringLiteral("financing 0/30 (DSCR unknown)"));
                 }
@@ -55,8 +56,8 @@ PipelineStep DealScore::step()
                 if (const auto mg = ResultJson::num(m, "cashFlowMargin")) {
                     // A margin above 100 % means inconsistent figures, not an excellent business.
                     margin = *mg > 1.0 ? 0 : *mg >= 0.25 ? 20 : *mg >= 0.15 ? 14 : *mg >= 0.10 ? 8 : 0;
-                    reason(QStringLiteral("margin ") + QString::number(margin) + QStringLiteral("/20 (") + ResultJson::formatPercent(*mg)
-                            + QLatin1Char(')'));
+                    reason(QStringLiteral("margin ") + QString::number(margin) + QStringLiteral("/20 (")
+                        + ResultJson::formatPercent(*mg) + QLatin1Char(')'));
                 } else {
                     reason(QStringLiteral("margin 0/20 (unknown)"));
                 }
@@ -65,8 +66,8 @@ PipelineStep DealScore::step()
                 int track = 0;
                 if (const auto age = ResultJson::num(m, "businessAgeYears")) {
                     track = *age >= 10 ? 10 : *age >= 5 ? 7 : *age >= 3 ? 4 : 0;
-                    reason(QStringLiteral("track record ") + QString::number(track) + QStringLiteral("/10 (") + QString::number(qint64(*age))
-                            + QStringLiteral(" years)"));
+                    reason(QStringLiteral("track record ") + QString::number(track) + QStringLiteral("/10 (")
+                        + QString::number(qint64(*age)) + QStringLiteral(" years)"));
                 } else {
                     reason(QStringLiteral("track record 0/10 (age unknown)"));
                 }
@@ -84,7 +85,7 @@ PipelineStep DealScore::step()
                 const QString explanation = QStringLiteral("Score ") + QString::number(total) + QStringLiteral("/100: ")
                     + why + QLatin1Char('.');
                 s["scoreExplanation"] = ResultJson::text(explanation);
-            }};
+            } };
 }
 
 } // namespace dealscope

@@ -15,7 +15,7 @@ class DealScore final
 {
 public:
     DealScore() = delete;
-    static PipelineStep step();   // "score": writes state "score" and "scoreExplanation"
+    static PipelineStep step(); // "score": writes state "score" and "scoreExplanation"
 };
 
 } // namespace dealscope

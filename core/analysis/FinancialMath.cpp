@@ -21,7 +21,8 @@ std::optional<double> FinancialMath::sdeMultiple(std::optional<qint64> askingPri
     return finiteOrNull(double(*askingPrice) / double(*cashFlow));
 }
 
-std::optional<double> FinancialMath::revenueMultiple(std::optional<qint64> askingPrice, std::optional<qint64> grossRevenue)
+std::optional<double> FinancialMath::revenueMultiple(
+    std::optional<qint64> askingPrice, std::optional<qint64> grossRevenue)
 {
     if (!askingPrice || !grossRevenue || *grossRevenue <= 0)
         return std::nullopt;
@@ -58,8 +59,8 @@ std::optional<double> FinancialMath::annualDebtService(std::optional<double> loa
     return finiteOrNull(12.0 * *loan * i / denom);
 }
 
-std::optional<double> FinancialMath::dscr(std::optional<qint64> cashFlow, qint64 ownerSalary,
-                                          std::optional<double> annualDebtService)
+std::optional<double> FinancialMath::dscr(
+    std::optional<qint64> cashFlow, qint64 ownerSalary, std::optional<double> annualDebtService)
 {
     if (!cashFlow || !annualDebtService || !(*annualDebtService > 0))
         return std::nullopt;
@@ -67,8 +68,7 @@ std::optional<double> FinancialMath::dscr(std::optional<qint64> cashFlow, qint64
 }
 
 std::optional<double> FinancialMath::maxPriceAtTargetDscr(std::optional<qint64> cashFlow, qint64 ownerSalary,
-                                                          double downPaymentPct, double interestRate,
-                                                          int termYears, double targetDscr)
+    double downPaymentPct, double interestRate, int termYears, double targetDscr)
 {
     if (!cashFlow)
         return std::nullopt;
@@ -82,8 +82,8 @@ std::optional<double> FinancialMath::maxPriceAtTargetDscr(std::optional<qint64> 
     return finiteOrNull(available / (targetDscr * (1.0 - downPaymentPct) * *perUnit));
 }
 
-std::optional<double> FinancialMath::paybackYears(std::optional<qint64> askingPrice, std::optional<qint64> cashFlow,
-                                                  qint64 ownerSalary)
+std::optional<double> FinancialMath::paybackYears(
+    std::optional<qint64> askingPrice, std::optional<qint64> cashFlow, qint64 ownerSalary)
 {
     if (!askingPrice || !cashFlow)
         return std::nullopt;
@@ -110,7 +110,7 @@ qint64 FinancialMath::roundMoney(double value)
         return qint64(kLimit);
     if (value < -kLimit)
         return -qint64(kLimit);
-    return std::llround(value);   // half away from zero
+    return std::llround(value); // half away from zero
 }
 
 double FinancialMath::roundRatio(double value, int decimals)
@@ -119,11 +119,12 @@ double FinancialMath::roundRatio(double value, int decimals)
         return 0;
     // Exact powers of ten from a table: std::pow was a visible share of a job's CPU (every ratio
     // of a result is rounded) and gives the same values for these.
-    static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    static constexpr double kPow10[]
+        = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
     const double scale = decimals >= 0 && decimals < 16 ? kPow10[decimals] : std::pow(10.0, decimals);
     const double scaled = value * scale;
     if (!std::isfinite(scaled) || std::fabs(scaled) > 9.0e15)
-        return value;   // already beyond the precision rounding could change
+        return value; // already beyond the precision rounding could change
     return std::round(scaled) / scale;
 }
 

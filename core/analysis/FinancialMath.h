@@ -26,17 +26,16 @@ public:
     // 0/0; its limit L × 12 / n (straight repayment) is used. nullopt for unknown L or termYears < 1.
     static std::optional<double> annualDebtService(std::optional<double> loan, double interestRate, int termYears);
     // (cashFlow − ownerSalary) / annualDebtService, only when ADS > 0.
-    static std::optional<double> dscr(std::optional<qint64> cashFlow, qint64 ownerSalary,
-                                      std::optional<double> annualDebtService);
+    static std::optional<double> dscr(
+        std::optional<qint64> cashFlow, qint64 ownerSalary, std::optional<double> annualDebtService);
     // The asking price P at which dscr = targetDscr. ADS is linear in the loan, so with
     // k = annualDebtService(1, rate, term): (CF − S) / (P (1 − d) k) = t  ⇒  P = (CF − S) / (t (1 − d) k).
     // nullopt when cash flow after salary ≤ 0 or unknown.
     static std::optional<double> maxPriceAtTargetDscr(std::optional<qint64> cashFlow, qint64 ownerSalary,
-                                                      double downPaymentPct, double interestRate, int termYears,
-                                                      double targetDscr);
+        double downPaymentPct, double interestRate, int termYears, double targetDscr);
     // askingPrice / (cashFlow − ownerSalary), only when cash flow after salary > 0.
-    static std::optional<double> paybackYears(std::optional<qint64> askingPrice, std::optional<qint64> cashFlow,
-                                              qint64 ownerSalary);
+    static std::optional<double> paybackYears(
+        std::optional<qint64> askingPrice, std::optional<qint64> cashFlow, qint64 ownerSalary);
     // currentYear − yearEstablished; nullopt when unknown, in the future, or implausibly old (< 1600).
     static std::optional<int> businessAgeYears(std::optional<int> yearEstablished, int currentYear);
 

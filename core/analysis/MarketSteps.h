@@ -11,8 +11,8 @@ class MarketSteps final
 {
 public:
     MarketSteps() = delete;
-    static PipelineStep sector();        // "sector"
-    static PipelineStep percentiles();   // "percentiles"
+    static PipelineStep sector(); // "sector"
+    static PipelineStep percentiles(); // "percentiles"
 };
 
 } // namespace dealscope

@@ -14,7 +14,7 @@ class NarrativeProvider
 {
 public:
     virtual ~NarrativeProvider() = default;
-    virtual QString name() const = 0;    // "openai", "azure", … (the key of params.provider)
+    virtual QString name() const = 0; // "openai", "azure", … (the key of params.provider)
     // Reads ctx.state()["result"] (the built-in result), rewrites its narrative fields, sets
     // "engine" to the model name and adds "usage"/"promptVersion". Throws AnalysisError
     // (Transient for 429/5xx/network, Permanent for 4xx/invalid replies, Canceled on cancel).

@@ -10,7 +10,7 @@ class OverviewSteps final
 {
 public:
     OverviewSteps() = delete;
-    static PipelineStep overview();   // "overview", runs after "findings"
+    static PipelineStep overview(); // "overview", runs after "findings"
 };
 
 } // namespace dealscope

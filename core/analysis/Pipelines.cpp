@@ -13,8 +13,8 @@ namespace {
 
 QList<PipelineStep> build(AnalysisType type)
 {
-    QList<PipelineStep> steps{CommonSteps::loadInputs(), CommonSteps::multiples(), CommonSteps::debtService(),
-                              CommonSteps::benchmarks()};
+    QList<PipelineStep> steps { CommonSteps::loadInputs(), CommonSteps::multiples(), CommonSteps::debtService(),
+        CommonSteps::benchmarks() };
     switch (type) {
     case AnalysisType::BusinessAnalysis:
         steps << CommonSteps::findings() << OverviewSteps::overview();
@@ -40,8 +40,8 @@ QList<PipelineStep> Pipelines::forType(AnalysisType type)
     // Built once: every run asked for its list, and building it (labels, std::functions) was a
     // visible share of a fast job's CPU. The steps are immutable, so the lists are shared between
     // threads; a caller's copy is an implicitly shared QList (no deep copy unless it appends).
-    static const QList<PipelineStep> lists[] = {build(AnalysisType::BusinessAnalysis), build(AnalysisType::Valuation),
-                                                build(AnalysisType::RiskAssessment), build(AnalysisType::MarketIntelligence)};
+    static const QList<PipelineStep> lists[] = { build(AnalysisType::BusinessAnalysis), build(AnalysisType::Valuation),
+        build(AnalysisType::RiskAssessment), build(AnalysisType::MarketIntelligence) };
     switch (type) {
     case AnalysisType::BusinessAnalysis:
         return lists[0];

@@ -28,7 +28,7 @@ json ResultJson::ratio(std::optional<double> v, int decimals)
     if (!v || !std::isfinite(*v))
         return nullptr;
     const double r = FinancialMath::roundRatio(*v, decimals);
-    return r == 0.0 ? 0.0 : r;   // no "-0.0" in the output
+    return r == 0.0 ? 0.0 : r; // no "-0.0" in the output
 }
 
 json ResultJson::integer(std::optional<qint64> v)
@@ -52,7 +52,7 @@ json &ResultJson::slot(json &object, std::string_view key)
     if (object.is_object())
         if (const auto it = object.find(key); it != object.end())
             return *it;
-    return object[std::string(key)];   // inserts null (or throws for a non-object) as operator[] does
+    return object[std::string(key)]; // inserts null (or throws for a non-object) as operator[] does
 }
 
 std::optional<double> ResultJson::num(const json &object, std::string_view key)
@@ -133,24 +133,24 @@ QString ResultJson::fixed(double v, int decimals)
     // visible share of a job's CPU (every message formats a few figures). Same digits: the exact
     // binary value rounded half away from zero (double-conversion's FIXED mode), in integers.
     // Anything outside the exact range is left to Qt; tst_resultjson compares the two.
-    static constexpr quint64 kPow10[] = {1, 10, 100, 1000};
+    static constexpr quint64 kPow10[] = { 1, 10, 100, 1000 };
     if (decimals < 0 || decimals > 3 || !std::isfinite(v) || std::fabs(v) >= 1e15)
         return QString::number(v, 'f', decimals);
     int exponent = 0;
-    const double mantissa = std::frexp(std::fabs(v), &exponent);   // |v| = mantissa × 2^exponent
-    const quint64 m = quint64(std::ldexp(mantissa, 53));            // exact: 53 significant bits
-    exponent -= 53;                                                 // |v| = m × 2^exponent
+    const double mantissa = std::frexp(std::fabs(v), &exponent); // |v| = mantissa × 2^exponent
+    const quint64 m = quint64(std::ldexp(mantissa, 53)); // exact: 53 significant bits
+    exponent -= 53; // |v| = m × 2^exponent
     const quint64 scale = kPow10[decimals];
-    quint64 scaled = 0;   // |v| × 10^decimals, rounded half up
+    quint64 scaled = 0; // |v| × 10^decimals, rounded half up
     if (exponent >= 0) {
-        scaled = (m << exponent) * scale;   // |v| < 10^15 < 2^50, so no overflow
+        scaled = (m << exponent) * scale; // |v| < 10^15 < 2^50, so no overflow
     } else if (exponent > -64) {
         const int k = -exponent;
-        const quint64 product = m * scale;   // < 2^53 × 2^10
+        const quint64 product = m * scale; // < 2^53 × 2^10
         scaled = product >> k;
         if ((product & ((quint64(1) << k) - 1)) >= (quint64(1) << (k - 1)))
             ++scaled;
-    }   // else |v| × 10^decimals < 2^63 / 2^64: rounds to 0
+    } // else |v| × 10^decimals < 2^63 / 2^64: rounds to 0
     char buf[40];
     qsizetype pos = sizeof buf;
     quint64 fraction = scaled % scale;
@@ -163,7 +163,7 @@ QString ResultJson::fixed(double v, int decimals)
         buf[--pos] = char('0' + whole % 10);
         whole /= 10;
     } while (whole > 0);
-    if (v < 0)   // Qt: "-0.00" for -0.001, but "0.00" for -0.0
+    if (v < 0) // Qt: "-0.00" for -0.001, but "0.00" for -0.0
         buf[--pos] = '-';
     return QString::fromLatin1(buf + pos, qsizetype(sizeof buf) - pos);
 }
@@ -188,7 +188,11 @@ QString ResultJson::formatOrdinal(double v)
     const qint64 n = FinancialMath::roundMoney(v);
     const qint64 lastTwo = (n < 0 ? -n : n) % 100;
     const qint64 last = lastTwo % 10;
-    const char *suffix = (lastTwo >= 11 && lastTwo <= 13) ? "th" : last == 1 ? "st" : last == 2 ? "nd" : last == 3 ? "rd" : "th";
+    const char *suffix = (lastTwo >= 11 && lastTwo <= 13) ? "th"
+        : last == 1                                       ? "st"
+        : last == 2                                       ? "nd"
+        : last == 3                                       ? "rd"
+                                                          : "th";
     return QString::number(n) + QLatin1String(suffix);
 }
 

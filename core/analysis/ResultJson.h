@@ -17,8 +17,8 @@ class ResultJson final
 public:
     ResultJson() = delete;
 
-    static nlohmann::json number(std::optional<double> v);        // unrounded, null when unknown/non-finite
-    static nlohmann::json money(std::optional<double> v);         // integer or null
+    static nlohmann::json number(std::optional<double> v); // unrounded, null when unknown/non-finite
+    static nlohmann::json money(std::optional<double> v); // integer or null
     static nlohmann::json ratio(std::optional<double> v, int decimals = 4);
     static nlohmann::json integer(std::optional<qint64> v);
 
@@ -32,7 +32,7 @@ public:
 
     // Reads a number from a state object; nullopt when absent, null or not a finite number.
     static std::optional<double> num(const nlohmann::json &object, std::string_view key);
-    static std::optional<double> num(const nlohmann::json &value);   // the same for a value at hand
+    static std::optional<double> num(const nlohmann::json &value); // the same for a value at hand
     static std::optional<qint64> whole(const nlohmann::json &object, std::string_view key);
 
     static nlohmann::json finding(const char *severity, const char *code, const QString &message);
@@ -44,11 +44,11 @@ public:
     static bool stringIs(const nlohmann::json &object, std::string_view key, std::string_view value);
 
     // Human-readable figures for messages and summaries (locale-independent, so results are stable).
-    static QString formatMoney(double v);      // "$1,200,624", "-$50,000"
-    static QString formatMultiple(double v);   // "2.50×"
-    static QString formatPercent(double fraction, int decimals = 1);   // 0.244 → "24.4 %"
-    static QString formatRatio(double v);      // "1.25"
-    static QString formatOrdinal(double v);    // 87.4 → "87th", 1 → "1st", 22 → "22nd", 13 → "13th"
+    static QString formatMoney(double v); // "$1,200,624", "-$50,000"
+    static QString formatMultiple(double v); // "2.50×"
+    static QString formatPercent(double fraction, int decimals = 1); // 0.244 → "24.4 %"
+    static QString formatRatio(double v); // "1.25"
+    static QString formatOrdinal(double v); // 87.4 → "87th", 1 → "1st", 22 → "22nd", 13 → "13th"
     // QString::number(v, 'f', decimals) without QLocale: "2.50", "-0.30", "13".
     static QString fixed(double v, int decimals);
 };

@@ -9,7 +9,7 @@ using json = nlohmann::json;
 
 PipelineStep RiskSteps::redFlags()
 {
-    return {{QStringLiteral("red_flags"), QStringLiteral("Assessing red flags…"), 2.0}, [](AnalysisContext &ctx) {
+    return { { QStringLiteral("red_flags"), QStringLiteral("Assessing red flags…"), 2.0 }, [](AnalysisContext &ctx) {
                 json &s = ctx.state();
                 json flags = json::array();
                 int critical = 0;
@@ -23,13 +23,13 @@ PipelineStep RiskSteps::redFlags()
                         continue;
                     flags.push_back(f);
                 }
-                const char *level = critical >= 2                    ? "critical"
-                                    : (critical == 1 || warnings >= 3) ? "high"
-                                    : warnings >= 1                    ? "medium"
-                                                                       : "low";
+                const char *level = critical >= 2      ? "critical"
+                    : (critical == 1 || warnings >= 3) ? "high"
+                    : warnings >= 1                    ? "medium"
+                                                       : "low";
                 ResultJson::slot(s, "typeResult")["redFlags"] = std::move(flags);
                 ResultJson::slot(s, "typeResult")["riskLevel"] = level;
-            }};
+            } };
 }
 
 } // namespace dealscope

@@ -15,7 +15,7 @@ class RiskSteps final
 {
 public:
     RiskSteps() = delete;
-    static PipelineStep redFlags();   // "red_flags", runs after "findings"
+    static PipelineStep redFlags(); // "red_flags", runs after "findings"
 };
 
 } // namespace dealscope

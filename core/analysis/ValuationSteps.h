@@ -15,8 +15,8 @@ class ValuationSteps final
 {
 public:
     ValuationSteps() = delete;
-    static PipelineStep methods();       // "valuation_methods"
-    static PipelineStep sensitivity();   // "sensitivity"
+    static PipelineStep methods(); // "valuation_methods"
+    static PipelineStep sensitivity(); // "sensitivity"
 
     static constexpr double kSdeWeight = 0.7;
 };

@@ -419,7 +419,7 @@ const BenchmarkMatch &BenchmarkTable::matchFor(const Listing &listing, std::opti
     if (sectorName.isEmpty())
         return m_allMatch;
     const QString key = nameKey(sectorName);
-    if (key == QLatin1String("all"))   // sector("All") answers with the all-sector row
+    if (key == QLatin1String("all")) // sector("All") answers with the all-sector row
         return m_allAsSectorMatch;
     if (const auto it = m_sectorByKey.constFind(key); it != m_sectorByKey.cend())
         return m_sectorMatches[*it];

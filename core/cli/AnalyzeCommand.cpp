@@ -25,7 +25,9 @@ namespace {
 constexpr qsizetype kMaxRegisteredJobs = 100;
 }
 
-AnalyzeCommand::AnalyzeCommand(QObject *parent) : CliCommand(parent) {}
+AnalyzeCommand::AnalyzeCommand(QObject *parent)
+    : CliCommand(parent)
+{ }
 
 AnalyzeCommand::~AnalyzeCommand()
 {
@@ -35,16 +37,16 @@ AnalyzeCommand::~AnalyzeCommand()
 
 void AnalyzeCommand::setUp(QCommandLineParser &parser)
 {
-    parser.addOption({u"listings"_s, u"The listings file (CSV or JSON)."_s, u"FILE"_s});
-    parser.addOption({u"listing"_s, u"Analyses the listing with this id."_s, u"ID"_s});
-    parser.addOption({u"all"_s, u"Analyses every listing of the file."_s});
-    parser.addOption({u"type"_s, u"Analysis type: %1."_s.arg(analysisTypeNames().join(u", "_s)), u"TYPE"_s});
-    parser.addOption({u"param"_s,
-                      u"Analysis parameter (repeatable), e.g. interestRate=0.09, ownerSalary=60000, "
-                      "downPaymentPct, termYears, targetDscr."_s,
-                      u"KEY=VALUE"_s});
-    parser.addOption({u"json"_s, u"Prints the Job object (one listing) or a JSON array of them (--all)."_s});
-    parser.addOption({u"force"_s, u"Runs again even when the same analysis succeeded less than an hour ago."_s});
+    parser.addOption({ u"listings"_s, u"The listings file (CSV or JSON)."_s, u"FILE"_s });
+    parser.addOption({ u"listing"_s, u"Analyses the listing with this id."_s, u"ID"_s });
+    parser.addOption({ u"all"_s, u"Analyses every listing of the file."_s });
+    parser.addOption({ u"type"_s, u"Analysis type: %1."_s.arg(analysisTypeNames().join(u", "_s)), u"TYPE"_s });
+    parser.addOption({ u"param"_s,
+        u"Analysis parameter (repeatable), e.g. interestRate=0.09, ownerSalary=60000, "
+        "downPaymentPct, termYears, targetDscr."_s,
+        u"KEY=VALUE"_s });
+    parser.addOption({ u"json"_s, u"Prints the Job object (one listing) or a JSON array of them (--all)."_s });
+    parser.addOption({ u"force"_s, u"Runs again even when the same analysis succeeded less than an hour ago."_s });
     LocalJobSetup::addOptions(parser, LocalJobSetup::All);
 }
 
@@ -62,7 +64,8 @@ void AnalyzeCommand::run(const QCommandLineParser &parser)
     const QString typeName = parser.value(u"type"_s);
     const auto type = parseAnalysisType(typeName);
     if (!type) {
-        return failUsage(u"unknown analysis type '%1'; allowed types: %2"_s.arg(typeName, analysisTypeNames().join(u", "_s)));
+        return failUsage(
+            u"unknown analysis type '%1'; allowed types: %2"_s.arg(typeName, analysisTypeNames().join(u", "_s)));
     }
     auto params = parseParamArguments(parser.values(u"param"_s));
     if (const auto *error = std::get_if<ParamArgumentError>(&params))

@@ -19,14 +19,15 @@ using namespace Qt::Literals::StringLiterals;
 namespace dealscope {
 
 namespace {
-template<typename T>
-std::function<std::unique_ptr<CliCommand>()> factory()
+template <typename T> std::function<std::unique_ptr<CliCommand>()> factory()
 {
     return [] { return std::make_unique<T>(); };
 }
 } // namespace
 
-CliApplication::CliApplication(QObject *parent) : QObject(parent) {}
+CliApplication::CliApplication(QObject *parent)
+    : QObject(parent)
+{ }
 
 CliApplication::~CliApplication() = default;
 
@@ -46,7 +47,7 @@ QList<CliApplication::CommandInfo> CliApplication::commands() const
     QList<CommandInfo> list;
     const auto add = [&list](std::function<std::unique_ptr<CliCommand>()> create) {
         const auto probe = create();
-        list.append({probe->name(), probe->summary(), std::move(create)});
+        list.append({ probe->name(), probe->summary(), std::move(create) });
     };
     add(factory<ImportCommand>());
     add(factory<AnalyzeCommand>());
@@ -106,8 +107,8 @@ void CliApplication::start(const QStringList &arguments)
 void CliApplication::quit(int exitCode)
 {
     // Queued: exit() before exec() started would be lost.
-    QMetaObject::invokeMethod(QCoreApplication::instance(), [exitCode] { QCoreApplication::exit(exitCode); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        QCoreApplication::instance(), [exitCode] { QCoreApplication::exit(exitCode); }, Qt::QueuedConnection);
 }
 
 } // namespace dealscope

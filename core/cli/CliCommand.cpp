@@ -10,7 +10,9 @@ using namespace Qt::Literals::StringLiterals;
 
 namespace dealscope {
 
-CliCommand::CliCommand(QObject *parent) : QObject(parent) {}
+CliCommand::CliCommand(QObject *parent)
+    : QObject(parent)
+{ }
 
 CliCommand::~CliCommand() = default;
 
@@ -19,14 +21,14 @@ void CliCommand::start(const QStringList &arguments)
     QCommandLineParser parser;
     parser.setApplicationDescription(summary());
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
-    const QCommandLineOption help({u"h"_s, u"help"_s}, u"Shows this help."_s);
+    const QCommandLineOption help({ u"h"_s, u"help"_s }, u"Shows this help."_s);
     const QCommandLineOption version(u"version"_s, u"Shows the version."_s);
     parser.addOption(help);
     parser.addOption(version);
     setUp(parser);
 
     // parse() (not process()): a bad option must give exit code 2, not exit() from inside Qt.
-    if (!parser.parse(QStringList{u"dealscope-cli"_s} + arguments)) {
+    if (!parser.parse(QStringList { u"dealscope-cli"_s } + arguments)) {
         failUsage(parser.errorText());
         return;
     }
@@ -48,7 +50,8 @@ void CliCommand::finish(int exitCode)
     if (m_finished)
         return;
     m_finished = true;
-    QMetaObject::invokeMethod(this, [this, exitCode] { Q_EMIT finished(exitCode); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, exitCode] { Q_EMIT finished(exitCode); }, Qt::QueuedConnection);
 }
 
 void CliCommand::failUsage(const QString &message)

@@ -17,8 +17,8 @@ public:
     explicit CliCommand(QObject *parent = nullptr);
     ~CliCommand() override;
 
-    virtual QString name() const = 0;      // "analyze"
-    virtual QString summary() const = 0;   // one line for `dealscope-cli --help`
+    virtual QString name() const = 0; // "analyze"
+    virtual QString summary() const = 0; // one line for `dealscope-cli --help`
 
     // `arguments` are those after the command name.
     void start(const QStringList &arguments);

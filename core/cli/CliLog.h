@@ -2,4 +2,4 @@
 
 #include <QLoggingCategory>
 
-Q_DECLARE_LOGGING_CATEGORY(lcCli)   // "dealscope.cli"
+Q_DECLARE_LOGGING_CATEGORY(lcCli) // "dealscope.cli"

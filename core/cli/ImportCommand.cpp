@@ -14,8 +14,8 @@ namespace dealscope {
 void ImportCommand::setUp(QCommandLineParser &parser)
 {
     parser.addPositionalArgument(u"FILE"_s, u"The listings file."_s);
-    parser.addOption({u"json"_s, u"Prints {file, format, rows, imported, warnings, errors, diagnostics} as JSON."_s});
-    parser.addOption({u"format"_s, u"auto (default: by content), csv or json."_s, u"FORMAT"_s, u"auto"_s});
+    parser.addOption({ u"json"_s, u"Prints {file, format, rows, imported, warnings, errors, diagnostics} as JSON."_s });
+    parser.addOption({ u"format"_s, u"auto (default: by content), csv or json."_s, u"FORMAT"_s, u"auto"_s });
 }
 
 void ImportCommand::run(const QCommandLineParser &parser)
@@ -42,9 +42,9 @@ void ImportCommand::run(const QCommandLineParser &parser)
     if (parser.isSet(u"json"_s))
         return finish(ExitSuccess);
 
-    QString text = u"%1 (%2): %3 rows, %4 imported, %5 warnings, %6 errors\n"_s.arg(
-        file, result.format, QString::number(result.rows), QString::number(result.imported),
-        QString::number(result.warnings), QString::number(result.errors));
+    QString text = u"%1 (%2): %3 rows, %4 imported, %5 warnings, %6 errors\n"_s.arg(file, result.format,
+        QString::number(result.rows), QString::number(result.imported), QString::number(result.warnings),
+        QString::number(result.errors));
     for (const ImportDiagnostic &d : result.diagnostics) {
         QString where = d.line > 0 ? u"line %1"_s.arg(d.line) : d.record > 0 ? u"record %1"_s.arg(d.record) : u"file"_s;
         if (!d.column.isEmpty())

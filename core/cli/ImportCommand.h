@@ -13,7 +13,10 @@ class ImportCommand final : public CliCommand
 public:
     using CliCommand::CliCommand;
     QString name() const override { return QStringLiteral("import"); }
-    QString summary() const override { return QStringLiteral("Validates a listings file (CSV or JSON) and shows its diagnostics."); }
+    QString summary() const override
+    {
+        return QStringLiteral("Validates a listings file (CSV or JSON) and shows its diagnostics.");
+    }
 
 protected:
     void setUp(QCommandLineParser &parser) override;

@@ -60,8 +60,8 @@ void JobBatch::start(const QString &listingId, const QString &analysisType, cons
 {
     Entry &entry = add(listingId, analysisType);
     entry.registered = m_registry != nullptr;
-    m_backend.start(StartRequest{listingId, analysisType, params, force}, this,
-                    [this, e = &entry](const BackendReply &reply) { onReply(*e, reply); });
+    m_backend.start(StartRequest { listingId, analysisType, params, force }, this,
+        [this, e = &entry](const BackendReply &reply) { onReply(*e, reply); });
 }
 
 void JobBatch::attach(const QString &listingId, const QString &analysisType, const QString &jobId, bool registered)
@@ -70,7 +70,7 @@ void JobBatch::attach(const QString &listingId, const QString &analysisType, con
     entry.registered = registered && m_registry != nullptr;
     m_backend.fetch(jobId, this, [this, e = &entry, jobId](const BackendReply &reply) {
         if (!reply.ok() && e->registered) {
-            m_registry->remove(jobId);   // the backend does not know it: nothing will ever finish it
+            m_registry->remove(jobId); // the backend does not know it: nothing will ever finish it
             scheduleRegistrySync();
         }
         onReply(*e, reply);
@@ -100,7 +100,8 @@ void JobBatch::onReply(Entry &entry, const BackendReply &reply)
     }
     if (!isTerminal(job.status)) {
         if (entry.registered) {
-            m_registry->put(InFlightEntry{job.listingId, job.analysisType, job.id, m_backend.kind(), m_backend.server()});
+            m_registry->put(
+                InFlightEntry { job.listingId, job.analysisType, job.id, m_backend.kind(), m_backend.server() });
             scheduleRegistrySync();
         }
         m_backend.watch(job.id);
@@ -166,10 +167,13 @@ void JobBatch::scheduleRegistrySync()
     if (m_syncPending)
         return;
     m_syncPending = true;
-    QMetaObject::invokeMethod(this, [this] {
-        m_syncPending = false;
-        m_registry->sync();
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            m_syncPending = false;
+            m_registry->sync();
+        },
+        Qt::QueuedConnection);
 }
 
 QList<JobBatch::Outcome> JobBatch::outcomes() const
@@ -183,15 +187,15 @@ QList<JobBatch::Outcome> JobBatch::outcomes() const
 
 int JobBatch::exitCode() const
 {
-    const bool allSucceeded = std::all_of(m_entries.cbegin(), m_entries.cend(),
-                                          [](const auto &entry) { return entry->outcome.succeeded(); });
+    const bool allSucceeded = std::all_of(
+        m_entries.cbegin(), m_entries.cend(), [](const auto &entry) { return entry->outcome.succeeded(); });
     return allSucceeded ? ExitSuccess : ExitFailure;
 }
 
 void JobBatch::printOutcomes(bool json, bool single) const
 {
     nlohmann::json array = nlohmann::json::array();
-    QList<QStringList> rows{JobFormat::tableHeader()};
+    QList<QStringList> rows { JobFormat::tableHeader() };
     QString reports;
     for (const auto &entry : m_entries) {
         const Outcome &o = entry->outcome;
@@ -217,9 +221,10 @@ void JobBatch::printOutcomes(bool json, bool single) const
 
 void JobBatch::printSummary() const
 {
-    const auto succeeded = std::count_if(m_entries.cbegin(), m_entries.cend(),
-                                         [](const auto &entry) { return entry->outcome.succeeded(); });
-    Console::err(u"%1 analyses: %2 succeeded, %3 failed or canceled\n"_s.arg(size()).arg(succeeded).arg(size() - succeeded));
+    const auto succeeded = std::count_if(
+        m_entries.cbegin(), m_entries.cend(), [](const auto &entry) { return entry->outcome.succeeded(); });
+    Console::err(
+        u"%1 analyses: %2 succeeded, %3 failed or canceled\n"_s.arg(size()).arg(succeeded).arg(size() - succeeded));
 }
 
 } // namespace dealscope

@@ -48,8 +48,8 @@ public:
     {
         QString listingId;
         QString analysisType;
-        std::optional<Job> job;   // the terminal job; empty when the backend could not start/find it
-        QString error;            // the backend's message when `job` is empty
+        std::optional<Job> job; // the terminal job; empty when the backend could not start/find it
+        QString error; // the backend's message when `job` is empty
         bool succeeded() const { return job && job->status == JobStatus::Succeeded; }
     };
     // In the order of start()/attach().
@@ -86,7 +86,7 @@ private:
     ProgressPrinter &m_progress;
     std::vector<std::unique_ptr<Entry>> m_entries;
     QHash<QString, Entry *> m_byJobId;
-    QHash<QString, Job> m_unclaimed;   // updates of jobs whose start/fetch reply has not arrived yet
+    QHash<QString, Job> m_unclaimed; // updates of jobs whose start/fetch reply has not arrived yet
     int m_done = 0;
     bool m_sealed = false;
     bool m_finishedEmitted = false;

@@ -49,20 +49,16 @@ QString table(const QList<QStringList> &rows)
 
 QStringList tableHeader()
 {
-    return {u"JOB"_s, u"LISTING"_s, u"TYPE"_s, u"STATUS"_s, u"PROGRESS"_s, u"ATTEMPT"_s, u"UPDATED"_s, u"SCORE/ERROR"_s};
+    return { u"JOB"_s, u"LISTING"_s, u"TYPE"_s, u"STATUS"_s, u"PROGRESS"_s, u"ATTEMPT"_s, u"UPDATED"_s,
+        u"SCORE/ERROR"_s };
 }
 
 QStringList tableRow(const Job &job)
 {
     const QString last = job.status == JobStatus::Succeeded ? scoreText(job) : job.error;
-    return {job.id,
-            job.listingId,
-            job.analysisType,
-            jobStatusName(job.status),
-            u"%1%"_s.arg(int(std::floor(job.progress))),
-            QString::number(job.attempt),
-            timeText(job.updatedAt),
-            last.isEmpty() ? u"-"_s : last};
+    return { job.id, job.listingId, job.analysisType, jobStatusName(job.status),
+        u"%1%"_s.arg(int(std::floor(job.progress))), QString::number(job.attempt), timeText(job.updatedAt),
+        last.isEmpty() ? u"-"_s : last };
 }
 
 QString scoreText(const Job &job)

@@ -17,7 +17,7 @@ namespace dealscope {
 
 void JobsCommand::setUp(QCommandLineParser &parser)
 {
-    parser.addOption({u"json"_s, u"Prints {\"jobs\": [Job…], \"inFlight\": [entry…]} as JSON."_s});
+    parser.addOption({ u"json"_s, u"Prints {\"jobs\": [Job…], \"inFlight\": [entry…]} as JSON."_s });
     LocalJobSetup::addOptions(parser, LocalJobSetup::DataDir | LocalJobSetup::Settings);
 }
 
@@ -44,15 +44,12 @@ void JobsCommand::run(const QCommandLineParser &parser)
     const QList<InFlightEntry> inFlight = setup.registry().entries();
 
     if (parser.isSet(u"json"_s)) {
-        nlohmann::json out = {{"jobs", nlohmann::json::array()}, {"inFlight", nlohmann::json::array()}};
+        nlohmann::json out = { { "jobs", nlohmann::json::array() }, { "inFlight", nlohmann::json::array() } };
         for (const Job &job : jobs)
             out["jobs"].push_back(jobToJson(job));
         for (const InFlightEntry &e : inFlight) {
-            out["inFlight"].push_back({{"listingId", e.listingId},
-                                       {"analysisType", e.analysisType},
-                                       {"jobId", e.jobId},
-                                       {"backend", e.backend},
-                                       {"server", e.server}});
+            out["inFlight"].push_back({ { "listingId", e.listingId }, { "analysisType", e.analysisType },
+                { "jobId", e.jobId }, { "backend", e.backend }, { "server", e.server } });
         }
         Console::outBytes(QByteArray::fromStdString(out.dump(2)) + '\n');
         finish(ExitSuccess);
@@ -61,16 +58,16 @@ void JobsCommand::run(const QCommandLineParser &parser)
 
     QString text = u"Jobs in %1 (%2):\n"_s.arg(setup.dataDir()).arg(jobs.size());
     if (!jobs.isEmpty()) {
-        QList<QStringList> rows{JobFormat::tableHeader()};
+        QList<QStringList> rows { JobFormat::tableHeader() };
         for (const Job &job : jobs)
             rows.append(JobFormat::tableRow(job));
         text += JobFormat::table(rows);
     }
     text += u"\nIn flight (%1):\n"_s.arg(inFlight.size());
     if (!inFlight.isEmpty()) {
-        QList<QStringList> rows{{u"JOB"_s, u"LISTING"_s, u"TYPE"_s, u"BACKEND"_s, u"SERVER"_s}};
+        QList<QStringList> rows { { u"JOB"_s, u"LISTING"_s, u"TYPE"_s, u"BACKEND"_s, u"SERVER"_s } };
         for (const InFlightEntry &e : inFlight)
-            rows.append({e.jobId, e.listingId, e.analysisType, e.backend, e.server.isEmpty() ? u"-"_s : e.server});
+            rows.append({ e.jobId, e.listingId, e.analysisType, e.backend, e.server.isEmpty() ? u"-"_s : e.server });
         text += JobFormat::table(rows);
     }
     Console::out(text);

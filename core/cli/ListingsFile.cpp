@@ -23,15 +23,16 @@ std::variant<std::shared_ptr<const ListingCatalog>, QString> loadListingsCatalog
     if (!result.ok())
         return u"cannot read listings from %1: %2"_s.arg(path, result.fatalError);
     if (result.warnings > 0 || result.errors > 0) {
-        Console::err(u"%1: %2 listings imported, %3 warnings, %4 rows rejected (details: dealscope-cli import %1)\n"_s.arg(
-            path, QString::number(result.imported), QString::number(result.warnings), QString::number(result.errors)));
+        Console::err(
+            u"%1: %2 listings imported, %3 warnings, %4 rows rejected (details: dealscope-cli import %1)\n"_s.arg(path,
+                QString::number(result.imported), QString::number(result.warnings), QString::number(result.errors)));
     }
     return std::make_shared<const ListingCatalog>(std::move(result.listings), benchmarks);
 }
 
 std::shared_ptr<const ListingCatalog> emptyListingsCatalog()
 {
-    return std::make_shared<const ListingCatalog>(QList<Listing>{}, BenchmarkTable::builtin());
+    return std::make_shared<const ListingCatalog>(QList<Listing> {}, BenchmarkTable::builtin());
 }
 
 void rememberListingsFile(QSettings &settings, const QString &path)

@@ -43,21 +43,21 @@ LocalJobSetup::~LocalJobSetup()
 void LocalJobSetup::addOptions(QCommandLineParser &parser, int options)
 {
     if (options & DataDir)
-        parser.addOption({u"data-dir"_s, u"Folder of the local job store jobs.sqlite (default: %1)."_s.arg(defaultDataDir()),
-                          u"DIR"_s});
+        parser.addOption({ u"data-dir"_s,
+            u"Folder of the local job store jobs.sqlite (default: %1)."_s.arg(defaultDataDir()), u"DIR"_s });
     if (options & Settings)
-        parser.addOption({u"settings"_s, u"INI file for the in-flight job registry (default: the Dealscope settings)."_s,
-                          u"FILE"_s});
+        parser.addOption({ u"settings"_s,
+            u"INI file for the in-flight job registry (default: the Dealscope settings)."_s, u"FILE"_s });
     if (options & Threads)
-        parser.addOption({u"threads"_s, u"Worker threads (default: the number of cores)."_s, u"N"_s});
+        parser.addOption({ u"threads"_s, u"Worker threads (default: the number of cores)."_s, u"N"_s });
     if (options & Timeout)
-        parser.addOption({u"timeout"_s, u"Timeout per attempt in seconds (default: 300)."_s, u"S"_s});
+        parser.addOption({ u"timeout"_s, u"Timeout per attempt in seconds (default: 300)."_s, u"S"_s });
     if (options & Llm)
         addLlmOptions(parser);
 }
 
-std::variant<std::shared_ptr<AnalysisEngine>, QString> LocalJobSetup::makeEngine(const QCommandLineParser &parser,
-                                                                                 std::shared_ptr<const ListingCatalog> catalog)
+std::variant<std::shared_ptr<AnalysisEngine>, QString> LocalJobSetup::makeEngine(
+    const QCommandLineParser &parser, std::shared_ptr<const ListingCatalog> catalog)
 {
     auto engine = std::make_shared<AnalysisEngine>(catalog->benchmarksPtr(), catalog);
     if (auto error = applyLlmOptions(parser, *engine))
@@ -76,13 +76,15 @@ std::optional<QString> LocalJobSetup::configure(const QCommandLineParser &parser
     if ((options & Threads) && parser.isSet(u"threads"_s)) {
         const auto threads = positiveInt(parser.value(u"threads"_s), MaxThreads);
         if (!threads)
-            return u"--threads must be a whole number from 1 to %1, got '%2'"_s.arg(MaxThreads).arg(parser.value(u"threads"_s));
+            return u"--threads must be a whole number from 1 to %1, got '%2'"_s.arg(MaxThreads)
+                .arg(parser.value(u"threads"_s));
         m_threads = *threads;
     }
     if ((options & Timeout) && parser.isSet(u"timeout"_s)) {
         const auto timeout = positiveInt(parser.value(u"timeout"_s), MaxTimeoutSeconds);
         if (!timeout)
-            return u"--timeout must be a whole number of seconds from 1 to %1, got '%2'"_s.arg(MaxTimeoutSeconds).arg(parser.value(u"timeout"_s));
+            return u"--timeout must be a whole number of seconds from 1 to %1, got '%2'"_s.arg(MaxTimeoutSeconds)
+                .arg(parser.value(u"timeout"_s));
         m_timeoutSeconds = *timeout;
     }
 

@@ -35,8 +35,8 @@ public:
     std::optional<QString> configure(const QCommandLineParser &parser, int options);
     // The engine over `catalog`, with the LLM narrative provider of --provider/--base-url/--model
     // (core/llm) when the options name one; the error never contains the API key.
-    static std::variant<std::shared_ptr<AnalysisEngine>, QString> makeEngine(const QCommandLineParser &parser,
-                                                                             std::shared_ptr<const ListingCatalog> catalog);
+    static std::variant<std::shared_ptr<AnalysisEngine>, QString> makeEngine(
+        const QCommandLineParser &parser, std::shared_ptr<const ListingCatalog> catalog);
     // Creates the runner over `engine` and opens its store.
     std::optional<QString> openRunner(std::shared_ptr<const AnalysisEngine> engine);
 

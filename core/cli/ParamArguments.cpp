@@ -23,10 +23,10 @@ std::variant<nlohmann::json, ParamArgumentError> parseParamArguments(const QStri
         const qsizetype eq = argument.indexOf(u'=');
         const QString key = eq < 0 ? argument : argument.left(eq).trimmed();
         if (eq < 0 || key.isEmpty())
-            return ParamArgumentError{u"--param expects KEY=VALUE, got '%1'"_s.arg(argument)};
+            return ParamArgumentError { u"--param expects KEY=VALUE, got '%1'"_s.arg(argument) };
         const std::string k = key.toStdString();
         if (params.contains(k))
-            return ParamArgumentError{u"--param %1 given twice"_s.arg(key)};
+            return ParamArgumentError { u"--param %1 given twice"_s.arg(key) };
         params[k] = parseValue(argument.mid(eq + 1));
     }
     return params;

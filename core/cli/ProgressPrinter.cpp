@@ -8,7 +8,9 @@ using namespace Qt::Literals::StringLiterals;
 
 namespace dealscope {
 
-ProgressPrinter::ProgressPrinter(Style style) : m_style(style) {}
+ProgressPrinter::ProgressPrinter(Style style)
+    : m_style(style)
+{ }
 
 ProgressPrinter::Style ProgressPrinter::styleForStderr()
 {
@@ -19,7 +21,7 @@ void ProgressPrinter::update(const Job &job)
 {
     Entry &entry = m_entries[job.id];
     if (entry.terminal)
-        return;   // a late progress signal after the terminal one changes nothing
+        return; // a late progress signal after the terminal one changes nothing
 
     entry.progress = job.progress;
     entry.terminal = isTerminal(job.status);
@@ -44,13 +46,13 @@ void ProgressPrinter::printPlain(const Job &job)
     QString line;
     if (terminal) {
         line = u"[%1/%2] %3 %4 %5"_s.arg(QString::number(m_finished), QString::number(m_total), job.listingId,
-                                         job.analysisType, jobStatusName(job.status));
+            job.analysisType, jobStatusName(job.status));
         if (!job.error.isEmpty())
             line += u": "_s + job.error;
     } else if (m_total == 1) {
         // One job: every step is worth a line (a log shows how far it got).
         line = u"%1 %2 %3 %4% %5"_s.arg(job.listingId, job.analysisType, jobStatusName(job.status),
-                                         QString::number(int(std::floor(job.progress))), job.partialOutput);
+            QString::number(int(std::floor(job.progress))), job.partialOutput);
     } else {
         return;
     }
@@ -78,10 +80,9 @@ void ProgressPrinter::drawBar(bool force)
     QString text = m_latestText;
     if (text.size() > 40)
         text = text.left(39) + u'…';
-    const QString line = u"\r\x1b[K[%1%2] %3% %4/%5 done%6 %7"_s.arg(
-        QString(filled, u'#'), QString(width - filled, u'.'), QString::number(int(std::floor(percent))),
-        QString::number(m_finished), QString::number(total),
-        m_failed > 0 ? u", %1 failed"_s.arg(m_failed) : QString(), text);
+    const QString line = u"\r\x1b[K[%1%2] %3% %4/%5 done%6 %7"_s.arg(QString(filled, u'#'),
+        QString(width - filled, u'.'), QString::number(int(std::floor(percent))), QString::number(m_finished),
+        QString::number(total), m_failed > 0 ? u", %1 failed"_s.arg(m_failed) : QString(), text);
     Console::err(line);
     m_barShown = true;
 }

@@ -39,8 +39,8 @@ private:
     int m_total = 0;
     int m_finished = 0;
     int m_failed = 0;
-    QHash<QString, Entry> m_entries;       // by job id
-    QHash<QString, QString> m_lastLine;    // by job id: last plain line, to skip repeats
+    QHash<QString, Entry> m_entries; // by job id
+    QHash<QString, QString> m_lastLine; // by job id: last plain line, to skip repeats
     QString m_latestText;
     QElapsedTimer m_sinceDraw;
     bool m_barShown = false;

@@ -19,7 +19,9 @@ using namespace Qt::Literals::StringLiterals;
 
 namespace dealscope {
 
-ResumeCommand::ResumeCommand(QObject *parent) : CliCommand(parent) {}
+ResumeCommand::ResumeCommand(QObject *parent)
+    : CliCommand(parent)
+{ }
 
 ResumeCommand::~ResumeCommand()
 {
@@ -29,11 +31,10 @@ ResumeCommand::~ResumeCommand()
 
 void ResumeCommand::setUp(QCommandLineParser &parser)
 {
-    parser.addOption({u"wait"_s, u"Prints the jobs once all are terminal; exit code 1 if any failed."_s});
-    parser.addOption({u"json"_s, u"With --wait: prints a JSON array of the Job objects."_s});
-    parser.addOption({u"listings"_s,
-                      u"The listings the jobs analyse (default: the file of the last analyze with these settings)."_s,
-                      u"FILE"_s});
+    parser.addOption({ u"wait"_s, u"Prints the jobs once all are terminal; exit code 1 if any failed."_s });
+    parser.addOption({ u"json"_s, u"With --wait: prints a JSON array of the Job objects."_s });
+    parser.addOption({ u"listings"_s,
+        u"The listings the jobs analyse (default: the file of the last analyze with these settings)."_s, u"FILE"_s });
     LocalJobSetup::addOptions(parser, LocalJobSetup::All);
 }
 
@@ -47,8 +48,8 @@ void ResumeCommand::run(const QCommandLineParser &parser)
     m_json = parser.isSet(u"json"_s);
     m_wait = parser.isSet(u"wait"_s);
 
-    const QString listingsPath =
-        parser.isSet(u"listings"_s) ? parser.value(u"listings"_s) : rememberedListingsFile(m_setup->settings());
+    const QString listingsPath
+        = parser.isSet(u"listings"_s) ? parser.value(u"listings"_s) : rememberedListingsFile(m_setup->settings());
     std::shared_ptr<const ListingCatalog> catalog;
     if (!listingsPath.isEmpty()) {
         auto loaded = loadListingsCatalog(listingsPath);
@@ -73,10 +74,12 @@ void ResumeCommand::run(const QCommandLineParser &parser)
 
     LocalJobRunner &runner = m_setup->runner();
     const QList<Job> stored = runner.jobs();
-    const auto unfinished = std::count_if(stored.cbegin(), stored.cend(), [](const Job &job) { return !isTerminal(job.status); });
+    const auto unfinished
+        = std::count_if(stored.cbegin(), stored.cend(), [](const Job &job) { return !isTerminal(job.status); });
     // Checked before anything is requeued: without its listings a resumed job could only fail.
     if (unfinished > 0 && listingsPath.isEmpty()) {
-        printError(u"%1 interrupted jobs but no listings file to run them against: pass --listings FILE"_s.arg(unfinished));
+        printError(
+            u"%1 interrupted jobs but no listings file to run them against: pass --listings FILE"_s.arg(unfinished));
         return finish(ExitUsage);
     }
     const int resumed = runner.resumeInterrupted();

@@ -3,5 +3,5 @@
 #include <QLoggingCategory>
 
 // Logging categories of core/common.
-Q_DECLARE_LOGGING_CATEGORY(lcCommon)      // "dealscope.common"
-Q_DECLARE_LOGGING_CATEGORY(lcFailpoints)  // "dealscope.failpoints"
+Q_DECLARE_LOGGING_CATEGORY(lcCommon) // "dealscope.common"
+Q_DECLARE_LOGGING_CATEGORY(lcFailpoints) // "dealscope.failpoints"

@@ -17,13 +17,13 @@ struct Entry
 {
     Failpoints::Action action = Failpoints::Action::None;
     qint64 delayMs = 0;
-    qint64 remaining = 0;   // fail(N): hits left that still fail
+    qint64 remaining = 0; // fail(N): hits left that still fail
 };
 
 struct Registry
 {
     QMutex mutex;
-    bool loaded = false;   // the environment variable is read at the first hit, not at static init
+    bool loaded = false; // the environment variable is read at the first hit, not at static init
     QHash<QString, Entry> entries;
 };
 
@@ -39,8 +39,7 @@ Registry &registry()
 QHash<QString, Entry> parseSpec(const QString &spec)
 {
     static const QRegularExpression delayRe(QStringLiteral(R"(^delay\(\s*(\d{1,9})\s*\)$)"));
-    static const QRegularExpression failRe(
-        QStringLiteral(R"(^fail\(\s*(\d{1,9})\s*,\s*(transient|permanent)\s*\)$)"));
+    static const QRegularExpression failRe(QStringLiteral(R"(^fail\(\s*(\d{1,9})\s*,\s*(transient|permanent)\s*\)$)"));
 
     QHash<QString, Entry> out;
     const QStringList parts = spec.split(QLatin1Char(';'), Qt::SkipEmptyParts);
@@ -67,7 +66,7 @@ QHash<QString, Entry> parseSpec(const QString &spec)
             e.delayMs = m.captured(1).toLongLong();
         } else if (const auto m = failRe.match(action); m.hasMatch()) {
             e.action = m.captured(2) == QLatin1String("transient") ? Failpoints::Action::FailTransient
-                                                                     : Failpoints::Action::FailPermanent;
+                                                                   : Failpoints::Action::FailPermanent;
             e.remaining = m.captured(1).toLongLong();
         } else {
             qCWarning(lcFailpoints) << "ignoring failpoint entry with an unknown action:" << part;
@@ -87,7 +86,7 @@ bool envConfigured()
 
 } // namespace
 
-std::atomic_bool Failpoints::s_enabled{envConfigured()};
+std::atomic_bool Failpoints::s_enabled { envConfigured() };
 
 Failpoints::Hit Failpoints::hit(const QString &name)
 {
@@ -110,14 +109,14 @@ Failpoints::Hit Failpoints::hit(const QString &name)
         return {};
     case Action::Delay:
         qCDebug(lcFailpoints) << "failpoint" << name << "delays" << e.delayMs << "ms";
-        return {Action::Delay, e.delayMs};
+        return { Action::Delay, e.delayMs };
     case Action::FailTransient:
     case Action::FailPermanent:
         if (e.remaining <= 0)
             return {};
         --e.remaining;
         qCInfo(lcFailpoints) << "failpoint" << name << "fails; remaining" << e.remaining;
-        return {e.action, 0};
+        return { e.action, 0 };
     case Action::Abort:
         qCWarning(lcFailpoints) << "failpoint" << name << "aborts the process";
         lock.unlock();

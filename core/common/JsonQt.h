@@ -28,8 +28,7 @@ inline std::string utf8String(const QString &s)
 
 // QString <-> nlohmann::json without going through ASCII casts.
 namespace nlohmann {
-template<>
-struct adl_serializer<QString>
+template <> struct adl_serializer<QString>
 {
     static void to_json(json &j, const QString &s) { j = dealscope::utf8String(s); }
     static void from_json(const json &j, QString &s) { s = QString::fromStdString(j.get<std::string>()); }
@@ -37,5 +36,8 @@ struct adl_serializer<QString>
 } // namespace nlohmann
 
 namespace dealscope {
-inline QString qstr(const nlohmann::json &j) { return QString::fromStdString(j.get<std::string>()); }
+inline QString qstr(const nlohmann::json &j)
+{
+    return QString::fromStdString(j.get<std::string>());
+}
 } // namespace dealscope

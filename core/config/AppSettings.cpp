@@ -36,10 +36,12 @@ const QString kLlmProvider = u"llm/provider"_s;
 const QString kLlmBaseUrl = u"llm/baseUrl"_s;
 const QString kLlmModel = u"llm/model"_s;
 
-int defaultThreads() { return std::clamp(QThread::idealThreadCount(), 1, 8); }
+int defaultThreads()
+{
+    return std::clamp(QThread::idealThreadCount(), 1, 8);
+}
 
-template<typename T>
-T clampedInt(const QSettings &s, const QString &key, T fallback, T lo, T hi)
+template <typename T> T clampedInt(const QSettings &s, const QString &key, T fallback, T lo, T hi)
 {
     bool ok = false;
     const qlonglong v = s.value(key).toLongLong(&ok);
@@ -52,7 +54,7 @@ double clampedDouble(const QSettings &s, const QString &key, double fallback, do
 {
     bool ok = false;
     const double v = s.value(key).toDouble(&ok);
-    if (!ok || !(v >= lo && v <= hi))   // also rejects NaN from a hand-edited file
+    if (!ok || !(v >= lo && v <= hi)) // also rejects NaN from a hand-edited file
         return fallback;
     return v;
 }
@@ -73,11 +75,8 @@ std::optional<qint64> optionalMoney(const QSettings &s, const QString &key)
 
 nlohmann::json AnalysisDefaults::toParams() const
 {
-    return nlohmann::json{{"downPaymentPct", downPaymentPct},
-                          {"interestRate", interestRate},
-                          {"termYears", termYears},
-                          {"ownerSalary", ownerSalary},
-                          {"targetDscr", targetDscr}};
+    return nlohmann::json { { "downPaymentPct", downPaymentPct }, { "interestRate", interestRate },
+        { "termYears", termYears }, { "ownerSalary", ownerSalary }, { "targetDscr", targetDscr } };
 }
 
 AppSettings::AppSettings(const QString &iniFile)
@@ -119,7 +118,7 @@ void AppSettings::migrate()
         return;
     }
     if (from == 0)
-        from = 1;   // keys but no version: the unversioned prototype format
+        from = 1; // keys but no version: the unversioned prototype format
     if (from > CurrentVersion) {
         qCWarning(lcConfig) << "settings version" << from << "is newer than" << CurrentVersion
                             << "- reading what is understood, not downgrading";
@@ -145,7 +144,7 @@ void AppSettings::migrate()
             if (m_settings->contains(oldKey)) {
                 const QString secret = m_settings->value(oldKey).toString();
                 if (!secret.isEmpty())
-                    m_migratedSecrets.append({secretName, secret});
+                    m_migratedSecrets.append({ secretName, secret });
                 m_settings->remove(oldKey);
             }
         };

@@ -65,7 +65,7 @@ public:
 
     Backend backend() const;
     void setBackend(Backend backend);
-    static QString backendName(Backend backend);   // "local" | "server"
+    static QString backendName(Backend backend); // "local" | "server"
     QUrl serverUrl() const;
     void setServerUrl(const QUrl &url);
 
@@ -92,7 +92,7 @@ public:
     ListingFilters lastFilters() const;
     void setLastFilters(const ListingFilters &filters);
 
-    QString llmProvider() const;    // "builtin" | "openai"
+    QString llmProvider() const; // "builtin" | "openai"
     void setLlmProvider(const QString &provider);
     QUrl llmBaseUrl() const;
     void setLlmBaseUrl(const QUrl &url);

@@ -4,7 +4,6 @@
 
 #include <QPointer>
 #include <QTimer>
-
 #include <qt6keychain/keychain.h>
 
 using namespace Qt::Literals::StringLiterals;
@@ -79,7 +78,7 @@ void SecretStore::write(const QString &key, const QString &secret, DoneCallback 
     }
     auto *job = new QKeychain::WritePasswordJob(m_service, this);
     job->setKey(key);
-    job->setInsecureFallback(false);   // never the plaintext QSettings fallback
+    job->setInsecureFallback(false); // never the plaintext QSettings fallback
     job->setTextData(secret);
     connect(job, &QKeychain::Job::finished, this, [this, done](QKeychain::Job *j) {
         const bool ok = j->error() == QKeychain::NoError;

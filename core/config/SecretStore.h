@@ -21,8 +21,8 @@ public:
     using ReadCallback = std::function<void(const std::optional<QString> &secret)>;
     using DoneCallback = std::function<void(bool persisted)>;
 
-    explicit SecretStore(Mode mode = Mode::Keychain, QString service = QStringLiteral("Dealscope"),
-                         QObject *parent = nullptr);
+    explicit SecretStore(
+        Mode mode = Mode::Keychain, QString service = QStringLiteral("Dealscope"), QObject *parent = nullptr);
     ~SecretStore() override;
 
     bool isMemoryOnly() const { return m_memoryOnly; }

@@ -86,7 +86,8 @@ bool ListingCatalog::declaresSector(const Listing &listing) const
 {
     if (const Facts *f = factsOf(listing))
         return f->declaresSector;
-    return !listing.industry.isEmpty() && !listing.industryInferred && !m_benchmarks->sectorForIndustry(listing.industry).isEmpty();
+    return !listing.industry.isEmpty() && !listing.industryInferred
+        && !m_benchmarks->sectorForIndustry(listing.industry).isEmpty();
 }
 
 const ListingCatalog::SectorSample *ListingCatalog::sample(const QString &sector) const

@@ -28,7 +28,7 @@ public:
     const BenchmarkTable &benchmarks() const { return *m_benchmarks; }
     std::shared_ptr<const BenchmarkTable> benchmarksPtr() const { return m_benchmarks; }
 
-    QString sectorOf(const Listing &listing) const;   // cached BenchmarkTable::sectorOf
+    QString sectorOf(const Listing &listing) const; // cached BenchmarkTable::sectorOf
     // Cached BenchmarkTable::lookup (a reference into the table, valid while this catalog lives).
     const BenchmarkMatch &benchmarkOf(const Listing &listing) const;
     // Whether the listing declares (not infers) an industry that names a sector: the sector came
@@ -39,8 +39,8 @@ public:
     struct SectorSample final
     {
         QList<double> askingPrices;
-        QList<double> sdeMultiples;      // askingPrice / cashFlow, cashFlow > 0
-        QList<double> cashFlowMargins;   // cashFlow / grossRevenue, revenue > 0
+        QList<double> sdeMultiples; // askingPrice / cashFlow, cashFlow > 0
+        QList<double> cashFlowMargins; // cashFlow / grossRevenue, revenue > 0
     };
     const SectorSample *sample(const QString &sector) const;
 
@@ -57,12 +57,12 @@ private:
         const BenchmarkMatch *benchmark = nullptr;
         bool declaresSector = false;
     };
-    const Facts *factsOf(const Listing &listing) const;   // nullptr for a listing not of this catalog
+    const Facts *factsOf(const Listing &listing) const; // nullptr for a listing not of this catalog
 
     QList<Listing> m_listings;
     std::shared_ptr<const BenchmarkTable> m_benchmarks;
     QHash<QString, qsizetype> m_indexById;
-    QList<Facts> m_facts;   // per m_listings index
+    QList<Facts> m_facts; // per m_listings index
     QHash<QString, SectorSample> m_samples;
 };
 

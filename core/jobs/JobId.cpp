@@ -25,9 +25,9 @@ QString generateJobId()
     quint64 words[2];
     QRandomGenerator::system()->fillRange(words);
     QString id(kIdLength, Qt::Uninitialized);
-    for (int i = 0; i < 20; ++i)   // symbols 0–9 from bits 0–59 of the first word, 10–19 of the second
+    for (int i = 0; i < 20; ++i) // symbols 0–9 from bits 0–59 of the first word, 10–19 of the second
         id[i] = QLatin1Char(kAlphabet[(words[i / 10] >> (6 * (i % 10))) & 63u]);
-    id[20] = QLatin1Char(kAlphabet[((words[0] >> 60) | ((words[1] >> 60) << 4)) & 63u]);   // the 4 + 2 bits left
+    id[20] = QLatin1Char(kAlphabet[((words[0] >> 60) | ((words[1] >> 60) << 4)) & 63u]); // the 4 + 2 bits left
     return id;
 }
 

@@ -839,7 +839,8 @@ int LocalJobRunner::resumeInterrupted()
             // app, on every start: interrupted runs count against the attempt limit like failures.
             if (e->job.status == JobStatus::Running && e->job.attempt >= d->options.maxAttempts) {
                 d->transitionLocked(*e, JobStatus::Failed);
-                e->job.error = QStringLiteral("interrupted during attempt %1 (the app closed or crashed); gave up after %2 attempts")
+                e->job.error = QStringLiteral(
+                    "interrupted during attempt %1 (the app closed or crashed); gave up after %2 attempts")
                                    .arg(e->job.attempt)
                                    .arg(d->options.maxAttempts);
                 d->persistLocked(*e);

@@ -384,10 +384,11 @@ int LocalJobStore::pruneFinishedBefore(qint64 finishedBeforeMs)
         m_error = db.lastError().text();
         return -1;
     }
-    const QString terminalBefore = QStringLiteral(
-        "status IN ('succeeded','failed','canceled') AND finished_at IS NOT NULL AND finished_at < ?");
+    const QString terminalBefore
+        = QStringLiteral("status IN ('succeeded','failed','canceled') AND finished_at IS NOT NULL AND finished_at < ?");
     QSqlQuery steps(db);
-    steps.prepare(QStringLiteral("DELETE FROM job_steps WHERE job_id IN (SELECT id FROM jobs WHERE %1)").arg(terminalBefore));
+    steps.prepare(
+        QStringLiteral("DELETE FROM job_steps WHERE job_id IN (SELECT id FROM jobs WHERE %1)").arg(terminalBefore));
     steps.addBindValue(finishedBeforeMs);
     QSqlQuery jobs(db);
     jobs.prepare(QStringLiteral("DELETE FROM jobs WHERE %1").arg(terminalBefore));

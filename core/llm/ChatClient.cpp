@@ -11,7 +11,7 @@
 namespace dealscope::llm {
 
 ChatOutcome ChatClient::run(const LlmConfig &config, const nlohmann::json &body, const StopPredicate &shouldStop,
-                            const ProgressCallback &onProgress)
+    const ProgressCallback &onProgress)
 {
     if (shouldStop && shouldStop()) {
         ChatOutcome canceled;

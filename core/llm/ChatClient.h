@@ -19,7 +19,7 @@ public:
     using ProgressCallback = std::function<void(const ChatOutcome &soFar)>;
 
     static ChatOutcome run(const LlmConfig &config, const nlohmann::json &body, const StopPredicate &shouldStop,
-                           const ProgressCallback &onProgress = {});
+        const ProgressCallback &onProgress = {});
 };
 
 } // namespace dealscope::llm

@@ -40,12 +40,15 @@ void readUsage(const json &object, ChatOutcome &outcome)
 } // namespace
 
 ChatExchange::ChatExchange(QNetworkAccessManager *nam, LlmConfig config, json body, QObject *parent)
-    : QObject(parent), m_nam(nam), m_config(std::move(config)), m_body(std::move(body))
+    : QObject(parent)
+    , m_nam(nam)
+    , m_config(std::move(config))
+    , m_body(std::move(body))
 {
     m_streamRequested = m_body.value("stream", false);
-    for (QTimer *timer : {&m_connectTimer, &m_idleTimer, &m_totalTimer}) {
+    for (QTimer *timer : { &m_connectTimer, &m_idleTimer, &m_totalTimer }) {
         timer->setSingleShot(true);
-        timer->setTimerType(Qt::PreciseTimer);   // a coarse timer may fire 5 % early
+        timer->setTimerType(Qt::PreciseTimer); // a coarse timer may fire 5 % early
     }
     m_connectTimer.setInterval(m_config.connectTimeoutMs);
     m_idleTimer.setInterval(m_config.idleTimeoutMs);
@@ -78,7 +81,7 @@ void ChatExchange::start()
     // Never follow redirects: Qt would resend the Authorization/api-key header to wherever the
     // Location points. A moved endpoint is a configuration error the operator should see.
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-    request.setTransferTimeout(0);   // our own timers decide
+    request.setTransferTimeout(0); // our own timers decide
     m_config.authorize(request);
 
     const std::string payload = m_body.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -93,8 +96,8 @@ void ChatExchange::start()
     });
     m_connectTimer.start();
     m_totalTimer.start();
-    qCDebug(lcLlm) << "POST" << url.adjusted(QUrl::RemoveQuery).toString() << "model" << m_config.model
-                   << "stream" << m_streamRequested;
+    qCDebug(lcLlm) << "POST" << url.adjusted(QUrl::RemoveQuery).toString() << "model" << m_config.model << "stream"
+                   << m_streamRequested;
 }
 
 void ChatExchange::abort(ChatOutcome::Status reason)
@@ -104,7 +107,7 @@ void ChatExchange::abort(ChatOutcome::Status reason)
     if (!m_abortReason)
         m_abortReason = reason;
     if (m_reply && m_reply->isRunning()) {
-        m_reply->abort();   // closes the connection now; finished() arrives synchronously
+        m_reply->abort(); // closes the connection now; finished() arrives synchronously
         return;
     }
     finish(reason);
@@ -201,7 +204,7 @@ void ChatExchange::parseErrorBody(const QByteArray &body)
             m_outcome.errorType = jsonString(error, "type");
             m_outcome.errorCode = jsonString(error, "code");
             m_outcome.errorParam = jsonString(error, "param");
-        } else if (error.is_string()) {   // Ollama / llama.cpp style {"error": "…"}
+        } else if (error.is_string()) { // Ollama / llama.cpp style {"error": "…"}
             m_outcome.message = QString::fromStdString(error.get<std::string>());
         }
     }

@@ -33,7 +33,7 @@ public:
     const ChatOutcome &outcome() const { return m_outcome; }
 
 Q_SIGNALS:
-    void progressed();   // content/refusal grew (streaming)
+    void progressed(); // content/refusal grew (streaming)
     void finished();
 
 private:

@@ -20,18 +20,18 @@ struct LlmConfig final
     // OpenAI: the API base, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1 (Ollama).
     // Azure: the deployment URL, e.g. https://RES.openai.azure.com/openai/deployments/DEPLOYMENT.
     QUrl baseUrl = QUrl(QStringLiteral("https://api.openai.com/v1"));
-    QString model = QStringLiteral("gpt-4o-mini");   // Azure: informational, the deployment decides
+    QString model = QStringLiteral("gpt-4o-mini"); // Azure: informational, the deployment decides
     QString apiKey;
-    QString organization;                            // OpenAI-Organization header, optional
-    QString project;                                 // OpenAI-Project header, optional
+    QString organization; // OpenAI-Organization header, optional
+    QString project; // OpenAI-Project header, optional
     QString azureApiVersion = QStringLiteral("2024-10-21");
 
     bool stream = true;
     int maxCompletionTokens = 1500;
     double temperature = 0.2;
-    int connectTimeoutMs = 10'000;     // until the request is on the wire
-    int idleTimeoutMs = 30'000;        // streaming: longest silence between chunks (and before the first)
-    int totalTimeoutMs = 180'000;      // whole request
+    int connectTimeoutMs = 10'000; // until the request is on the wire
+    int idleTimeoutMs = 30'000; // streaming: longest silence between chunks (and before the first)
+    int totalTimeoutMs = 180'000; // whole request
     PriceTable prices = PriceTable::builtin();
 
     QString providerName() const { return kind == Kind::Azure ? QStringLiteral("azure") : QStringLiteral("openai"); }

@@ -34,17 +34,27 @@ LlmSetup failed(const QString &message)
 void addLlmOptions(QCommandLineParser &parser)
 {
     parser.addOptions({
-        {kProvider, QStringLiteral("Who writes the narrative: builtin (default, offline), openai (any OpenAI-compatible server) or azure."), QStringLiteral("name"), QStringLiteral("builtin")},
-        {kBaseUrl, QStringLiteral("OpenAI-compatible API base URL (default https://api.openai.com/v1; Ollama: http://127.0.0.1:11434/v1). Azure: the deployment URL https://RES.openai.azure.com/openai/deployments/NAME."), QStringLiteral("url")},
-        {kModel, QStringLiteral("Model name (default gpt-4o-mini)."), QStringLiteral("name")},
-        {kKeyFile, QStringLiteral("File holding the API key (else OPENAI_API_KEY; Azure: AZURE_OPENAI_API_KEY)."), QStringLiteral("file")},
-        {kOrganization, QStringLiteral("OpenAI-Organization header."), QStringLiteral("id")},
-        {kProject, QStringLiteral("OpenAI-Project header."), QStringLiteral("id")},
-        {kAzureVersion, QStringLiteral("Azure OpenAI api-version (default 2024-10-21)."), QStringLiteral("version")},
-        {kPriceTable, QStringLiteral("JSON price table for the cost estimate (see docs/LLM.md)."), QStringLiteral("file")},
-        {kNoStream, QStringLiteral("Do not stream LLM replies.")},
-        {kTimeout, QStringLiteral("Longest LLM request in seconds (default 180)."), QStringLiteral("seconds")},
-        {kIdleTimeout, QStringLiteral("Seconds a streamed LLM reply may stay silent (default 30)."), QStringLiteral("seconds")},
+        { kProvider,
+            QStringLiteral("Who writes the narrative: builtin (default, offline), openai (any OpenAI-compatible "
+                           "server) or azure."),
+            QStringLiteral("name"), QStringLiteral("builtin") },
+        { kBaseUrl,
+            QStringLiteral("OpenAI-compatible API base URL (default https://api.openai.com/v1; Ollama: "
+                           "http://127.0.0.1:11434/v1). Azure: the deployment URL "
+                           "https://RES.openai.azure.com/openai/deployments/NAME."),
+            QStringLiteral("url") },
+        { kModel, QStringLiteral("Model name (default gpt-4o-mini)."), QStringLiteral("name") },
+        { kKeyFile, QStringLiteral("File holding the API key (else OPENAI_API_KEY; Azure: AZURE_OPENAI_API_KEY)."),
+            QStringLiteral("file") },
+        { kOrganization, QStringLiteral("OpenAI-Organization header."), QStringLiteral("id") },
+        { kProject, QStringLiteral("OpenAI-Project header."), QStringLiteral("id") },
+        { kAzureVersion, QStringLiteral("Azure OpenAI api-version (default 2024-10-21)."), QStringLiteral("version") },
+        { kPriceTable, QStringLiteral("JSON price table for the cost estimate (see docs/LLM.md)."),
+            QStringLiteral("file") },
+        { kNoStream, QStringLiteral("Do not stream LLM replies.") },
+        { kTimeout, QStringLiteral("Longest LLM request in seconds (default 180)."), QStringLiteral("seconds") },
+        { kIdleTimeout, QStringLiteral("Seconds a streamed LLM reply may stay silent (default 30)."),
+            QStringLiteral("seconds") },
     });
 }
 
@@ -73,7 +83,8 @@ std::optional<QString> readApiKeyFile(const QString &path, QString *error)
 
 LlmSetup llmSetupFromOptions(const QCommandLineParser &parser, const QProcessEnvironment &environment)
 {
-    const QString provider = parser.isSet(kProvider) ? parser.value(kProvider).trimmed().toLower() : QStringLiteral("builtin");
+    const QString provider
+        = parser.isSet(kProvider) ? parser.value(kProvider).trimmed().toLower() : QStringLiteral("builtin");
     if (provider == QLatin1String("builtin"))
         return {};
     if (provider != QLatin1String("openai") && provider != QLatin1String("azure"))
@@ -83,13 +94,15 @@ LlmSetup llmSetupFromOptions(const QCommandLineParser &parser, const QProcessEnv
     config.kind = provider == QLatin1String("azure") ? llm::LlmConfig::Kind::Azure : llm::LlmConfig::Kind::OpenAI;
     if (parser.isSet(kBaseUrl)) {
         const QUrl url = QUrl::fromUserInput(parser.value(kBaseUrl).trimmed());
-        if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) || url.host().isEmpty())
+        if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
+            || url.host().isEmpty())
             return failed(QStringLiteral("--base-url must be an http(s) URL"));
         if (!url.userInfo().isEmpty())
             return failed(QStringLiteral("--base-url must not carry credentials; use --api-key-file"));
         config.baseUrl = url;
     } else if (config.kind == llm::LlmConfig::Kind::Azure) {
-        return failed(QStringLiteral("--provider azure needs --base-url https://RESOURCE.openai.azure.com/openai/deployments/DEPLOYMENT"));
+        return failed(QStringLiteral(
+            "--provider azure needs --base-url https://RESOURCE.openai.azure.com/openai/deployments/DEPLOYMENT"));
     }
     if (parser.isSet(kModel))
         config.model = parser.value(kModel).trimmed();
@@ -132,19 +145,21 @@ LlmSetup llmSetupFromOptions(const QCommandLineParser &parser, const QProcessEnv
         config.apiKey = *key;
     } else {
         const QStringList variables = config.kind == llm::LlmConfig::Kind::Azure
-            ? QStringList{QStringLiteral("AZURE_OPENAI_API_KEY"), QStringLiteral("OPENAI_API_KEY")}
-            : QStringList{QStringLiteral("OPENAI_API_KEY")};
+            ? QStringList { QStringLiteral("AZURE_OPENAI_API_KEY"), QStringLiteral("OPENAI_API_KEY") }
+            : QStringList { QStringLiteral("OPENAI_API_KEY") };
         for (const QString &variable : variables) {
             if (config.apiKey.isEmpty())
                 config.apiKey = environment.value(variable).trimmed();
         }
     }
-    const bool local = config.baseUrl.host() == QLatin1String("localhost") || config.baseUrl.host() == QLatin1String("127.0.0.1")
-        || config.baseUrl.host() == QLatin1String("::1");
+    const bool local = config.baseUrl.host() == QLatin1String("localhost")
+        || config.baseUrl.host() == QLatin1String("127.0.0.1") || config.baseUrl.host() == QLatin1String("::1");
     // Local servers (Ollama, llama.cpp) usually need no key; the hosted services always do.
     if (config.apiKey.isEmpty() && !local)
         return failed(QStringLiteral("--provider %1 needs an API key: set %2 or pass --api-key-file FILE")
-                          .arg(provider, config.kind == llm::LlmConfig::Kind::Azure ? QStringLiteral("AZURE_OPENAI_API_KEY") : QStringLiteral("OPENAI_API_KEY")));
+                          .arg(provider,
+                              config.kind == llm::LlmConfig::Kind::Azure ? QStringLiteral("AZURE_OPENAI_API_KEY")
+                                                                         : QStringLiteral("OPENAI_API_KEY")));
 
     LlmSetup setup;
     setup.description = QStringLiteral("%1 %2 at %3").arg(provider, config.model, config.endpointForMessages());
@@ -152,7 +167,8 @@ LlmSetup llmSetupFromOptions(const QCommandLineParser &parser, const QProcessEnv
     return setup;
 }
 
-std::optional<QString> applyLlmOptions(const QCommandLineParser &parser, AnalysisEngine &engine, const QProcessEnvironment &environment)
+std::optional<QString> applyLlmOptions(
+    const QCommandLineParser &parser, AnalysisEngine &engine, const QProcessEnvironment &environment)
 {
     LlmSetup setup = llmSetupFromOptions(parser, environment);
     if (!setup.error.isEmpty())

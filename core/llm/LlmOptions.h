@@ -30,18 +30,18 @@ void addLlmOptions(QCommandLineParser &parser);
 
 struct LlmSetup final
 {
-    std::shared_ptr<const NarrativeProvider> provider;   // null for --provider builtin (the default)
-    QString error;                                       // set when the options are unusable; never holds the key
-    QString description;                                 // "openai gpt-4o-mini at https://api.openai.com/v1" for logs
+    std::shared_ptr<const NarrativeProvider> provider; // null for --provider builtin (the default)
+    QString error; // set when the options are unusable; never holds the key
+    QString description; // "openai gpt-4o-mini at https://api.openai.com/v1" for logs
 };
 
 // Builds the provider from the parsed options and the environment.
 LlmSetup llmSetupFromOptions(const QCommandLineParser &parser,
-                             const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment());
+    const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment());
 
 // llmSetupFromOptions + engine.registerProvider + engine.setDefaultProvider. Returns the error.
 std::optional<QString> applyLlmOptions(const QCommandLineParser &parser, AnalysisEngine &engine,
-                                       const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment());
+    const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment());
 
 namespace llm {
 // Reads a key file: the first non-empty line, trimmed. nullopt + error when unreadable, empty or

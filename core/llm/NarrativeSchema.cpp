@@ -12,12 +12,12 @@ namespace {
 
 json stringSchema(int minLength, int maxLength)
 {
-    return {{"type", "string"}, {"minLength", minLength}, {"maxLength", maxLength}};
+    return { { "type", "string" }, { "minLength", minLength }, { "maxLength", maxLength } };
 }
 
 json stringList(int maxItems, int maxLength)
 {
-    return {{"type", "array"}, {"maxItems", maxItems}, {"items", stringSchema(1, maxLength)}};
+    return { { "type", "array" }, { "maxItems", maxItems }, { "items", stringSchema(1, maxLength) } };
 }
 
 json objectSchema(json properties)
@@ -25,21 +25,21 @@ json objectSchema(json properties)
     json required = json::array();
     for (auto it = properties.begin(); it != properties.end(); ++it)
         required.push_back(it.key());
-    return {{"type", "object"}, {"properties", std::move(properties)}, {"required", std::move(required)},
-            {"additionalProperties", false}};
+    return { { "type", "object" }, { "properties", std::move(properties) }, { "required", std::move(required) },
+        { "additionalProperties", false } };
 }
 
 json typeSpecific(AnalysisType type)
 {
     switch (type) {
     case AnalysisType::BusinessAnalysis:
-        return {{"keyQuestions", stringList(8, 400)}};
+        return { { "keyQuestions", stringList(8, 400) } };
     case AnalysisType::Valuation:
-        return {{"valuationNarrative", stringSchema(20, 3000)}};
+        return { { "valuationNarrative", stringSchema(20, 3000) } };
     case AnalysisType::RiskAssessment:
-        return {{"mitigations", stringList(8, 400)}};
+        return { { "mitigations", stringList(8, 400) } };
     case AnalysisType::MarketIntelligence:
-        return {{"marketPosition", stringSchema(20, 3000)}};
+        return { { "marketPosition", stringSchema(20, 3000) } };
     }
     return json::object();
 }
@@ -82,7 +82,7 @@ void stripLimits(json &schema)
 {
     if (!schema.is_object())
         return;
-    for (const char *key : {"minLength", "maxLength", "minItems", "maxItems"})
+    for (const char *key : { "minLength", "maxLength", "minItems", "maxItems" })
         schema.erase(key);
     if (schema.contains("properties")) {
         for (auto &[k, v] : schema["properties"].items())
@@ -94,7 +94,8 @@ void stripLimits(json &schema)
 
 } // namespace
 
-void validateJsonSchema(const json &value, const json &schema, const QString &path, QStringList &problems, int maxProblems)
+void validateJsonSchema(
+    const json &value, const json &schema, const QString &path, QStringList &problems, int maxProblems)
 {
     if (problems.size() >= maxProblems || !schema.is_object())
         return;
@@ -102,7 +103,8 @@ void validateJsonSchema(const json &value, const json &schema, const QString &pa
     if (schema.contains("type")) {
         const std::string type = schema["type"].get<std::string>();
         if (!hasType(value, type)) {
-            problems << where + QStringLiteral(": expected ") + QString::fromStdString(type) + QStringLiteral(", got ") + typeName(value);
+            problems << where + QStringLiteral(": expected ") + QString::fromStdString(type) + QStringLiteral(", got ")
+                    + typeName(value);
             return;
         }
     }
@@ -121,9 +123,11 @@ void validateJsonSchema(const json &value, const json &schema, const QString &pa
     if (value.is_string()) {
         const auto length = QString::fromStdString(value.get<std::string>()).trimmed().size();
         if (schema.contains("minLength") && length < schema["minLength"].get<int>())
-            problems << where + QStringLiteral(": too short (at least %1 characters)").arg(schema["minLength"].get<int>());
+            problems << where
+                    + QStringLiteral(": too short (at least %1 characters)").arg(schema["minLength"].get<int>());
         if (schema.contains("maxLength") && length > schema["maxLength"].get<int>())
-            problems << where + QStringLiteral(": too long (at most %1 characters)").arg(schema["maxLength"].get<int>());
+            problems << where
+                    + QStringLiteral(": too long (at most %1 characters)").arg(schema["maxLength"].get<int>());
     }
     if (value.is_array()) {
         const auto count = static_cast<qsizetype>(value.size());
@@ -133,7 +137,8 @@ void validateJsonSchema(const json &value, const json &schema, const QString &pa
             problems << where + QStringLiteral(": at most %1 items").arg(schema["maxItems"].get<int>());
         if (schema.contains("items")) {
             for (size_t i = 0; i < value.size() && problems.size() < maxProblems; ++i)
-                validateJsonSchema(value[i], schema["items"], path + QStringLiteral("[%1]").arg(i), problems, maxProblems);
+                validateJsonSchema(
+                    value[i], schema["items"], path + QStringLiteral("[%1]").arg(i), problems, maxProblems);
         }
     }
     if (value.is_object()) {
@@ -141,11 +146,13 @@ void validateJsonSchema(const json &value, const json &schema, const QString &pa
         if (schema.contains("required")) {
             for (const auto &name : schema["required"]) {
                 if (!value.contains(name.get<std::string>()))
-                    problems << (path.isEmpty() ? QString() : path + QLatin1Char('.')) + qstr(name) + QStringLiteral(": missing");
+                    problems << (path.isEmpty() ? QString() : path + QLatin1Char('.')) + qstr(name)
+                            + QStringLiteral(": missing");
             }
         }
         for (auto it = value.begin(); it != value.end() && problems.size() < maxProblems; ++it) {
-            const QString childPath = (path.isEmpty() ? QString() : path + QLatin1Char('.')) + QString::fromStdString(it.key());
+            const QString childPath
+                = (path.isEmpty() ? QString() : path + QLatin1Char('.')) + QString::fromStdString(it.key());
             if (properties.contains(it.key()))
                 validateJsonSchema(it.value(), properties[it.key()], childPath, problems, maxProblems);
             else if (schema.value("additionalProperties", true) == false)
@@ -158,14 +165,15 @@ void validateJsonSchema(const json &value, const json &schema, const QString &pa
 
 NarrativeSchema NarrativeSchema::forType(AnalysisType type)
 {
-    json findingMessage = objectSchema({{"code", stringSchema(1, 100)}, {"message", stringSchema(1, 600)}});
-    json observation = objectSchema({{"severity", {{"type", "string"}, {"enum", {"info", "warning", "critical"}}}},
-                                     {"message", stringSchema(1, 600)}});
+    json findingMessage = objectSchema({ { "code", stringSchema(1, 100) }, { "message", stringSchema(1, 600) } });
+    json observation
+        = objectSchema({ { "severity", { { "type", "string" }, { "enum", { "info", "warning", "critical" } } } },
+            { "message", stringSchema(1, 600) } });
     json properties = {
-        {"summary", stringSchema(20, 2500)},
-        {"scoreExplanation", stringSchema(10, 1500)},
-        {"findingMessages", {{"type", "array"}, {"maxItems", 40}, {"items", findingMessage}}},
-        {"observations", {{"type", "array"}, {"maxItems", 8}, {"items", observation}}},
+        { "summary", stringSchema(20, 2500) },
+        { "scoreExplanation", stringSchema(10, 1500) },
+        { "findingMessages", { { "type", "array" }, { "maxItems", 40 }, { "items", findingMessage } } },
+        { "observations", { { "type", "array" }, { "maxItems", 8 }, { "items", observation } } },
     };
     const json specific = typeSpecific(type);
     for (auto &[key, value] : specific.items())
@@ -215,9 +223,13 @@ QStringList NarrativeSchema::validate(const json &reply, const json &builtinResu
     for (size_t i = 0; i < messages.size() && problems.size() < 20; ++i) {
         const std::string code = messages[i]["code"].get<std::string>();
         if (!codes.contains(code))
-            problems << QStringLiteral("findingMessages[%1].code: \"%2\" is not a finding of the built-in result").arg(i).arg(QString::fromStdString(code).left(100));
+            problems << QStringLiteral("findingMessages[%1].code: \"%2\" is not a finding of the built-in result")
+                            .arg(i)
+                            .arg(QString::fromStdString(code).left(100));
         else if (seen.contains(code))
-            problems << QStringLiteral("findingMessages[%1].code: \"%2\" appears twice").arg(i).arg(QString::fromStdString(code));
+            problems << QStringLiteral("findingMessages[%1].code: \"%2\" appears twice")
+                            .arg(i)
+                            .arg(QString::fromStdString(code));
         seen.insert(code);
     }
     return problems;

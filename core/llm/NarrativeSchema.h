@@ -17,7 +17,7 @@ public:
     static NarrativeSchema forType(AnalysisType type);
 
     AnalysisType type() const { return m_type; }
-    QString name() const;                        // "valuation_narrative" (response_format name)
+    QString name() const; // "valuation_narrative" (response_format name)
     // Full schema including the local limits (minLength, maxLength, maxItems).
     const nlohmann::json &schema() const { return m_schema; }
     // What goes into response_format.json_schema.schema: strict-mode compatible, limits removed
@@ -40,6 +40,6 @@ private:
 // boolean/number/integer, properties, required, additionalProperties:false, items, enum,
 // minLength, maxLength, minItems, maxItems). Appends problems as "path: message".
 void validateJsonSchema(const nlohmann::json &value, const nlohmann::json &schema, const QString &path,
-                        QStringList &problems, int maxProblems = 20);
+    QStringList &problems, int maxProblems = 20);
 
 } // namespace dealscope::llm

@@ -19,7 +19,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr qint64 kProgressIntervalMs = 100;   // ≤ 10 partialOutput updates per second
+constexpr qint64 kProgressIntervalMs = 100; // ≤ 10 partialOutput updates per second
 
 // Request options some OpenAI-compatible servers or models reject; dropped or renamed one at a
 // time when a 400 names them, instead of failing the job.
@@ -32,9 +32,9 @@ struct RequestTweaks
 };
 
 json buildBody(const LlmConfig &config, const json &messages, OpenAiNarrativeProvider::ResponseFormat format,
-               const NarrativeSchema &schema, const RequestTweaks &tweaks)
+    const NarrativeSchema &schema, const RequestTweaks &tweaks)
 {
-    json body = {{"model", config.model.toStdString()}, {"messages", messages}};
+    json body = { { "model", config.model.toStdString() }, { "messages", messages } };
     if (!tweaks.dropTemperature)
         body["temperature"] = config.temperature;
     if (!tweaks.dropMaxTokens && config.maxCompletionTokens > 0)
@@ -42,15 +42,16 @@ json buildBody(const LlmConfig &config, const json &messages, OpenAiNarrativePro
     if (config.stream) {
         body["stream"] = true;
         if (!tweaks.dropStreamOptions)
-            body["stream_options"] = {{"include_usage", true}};
+            body["stream_options"] = { { "include_usage", true } };
     }
     switch (format) {
     case OpenAiNarrativeProvider::ResponseFormat::JsonSchema:
-        body["response_format"] = {{"type", "json_schema"},
-                                   {"json_schema", {{"name", schema.name().toStdString()}, {"strict", true}, {"schema", schema.wireSchema()}}}};
+        body["response_format"] = { { "type", "json_schema" },
+            { "json_schema",
+                { { "name", schema.name().toStdString() }, { "strict", true }, { "schema", schema.wireSchema() } } } };
         break;
     case OpenAiNarrativeProvider::ResponseFormat::JsonObject:
-        body["response_format"] = {{"type", "json_object"}};
+        body["response_format"] = { { "type", "json_object" } };
         break;
     case OpenAiNarrativeProvider::ResponseFormat::PlainText:
         break;
@@ -95,7 +96,7 @@ bool adjustTweaks(const ChatOutcome &outcome, RequestTweaks &tweaks)
 
 json message(const char *role, const QString &content)
 {
-    return {{"role", role}, {"content", content.toStdString()}};
+    return { { "role", role }, { "content", content.toStdString() } };
 }
 
 QString tail(const QString &text, qsizetype length)
@@ -117,9 +118,8 @@ void applyNarrative(json &result, const json &reply, const NarrativeSchema &sche
         }
     }
     for (const auto &observation : reply["observations"]) {
-        result["findings"].push_back({{"severity", observation["severity"]},
-                                      {"code", "narrative_observation"},
-                                      {"message", observation["message"]}});
+        result["findings"].push_back({ { "severity", observation["severity"] }, { "code", "narrative_observation" },
+            { "message", observation["message"] } });
     }
     json narrative = json::object();
     for (const QString &field : schema.typeSpecificFields())
@@ -130,29 +130,32 @@ void applyNarrative(json &result, const json &reply, const NarrativeSchema &sche
 } // namespace
 
 OpenAiNarrativeProvider::OpenAiNarrativeProvider(LlmConfig config, QString promptDirectory)
-    : m_config(std::move(config)), m_promptDirectory(std::move(promptDirectory))
-{
-}
+    : m_config(std::move(config))
+    , m_promptDirectory(std::move(promptDirectory))
+{ }
 
 void OpenAiNarrativeProvider::writeNarrative(AnalysisContext &ctx) const
 {
     json &state = ctx.state();
     if (!state.contains("result") || !state["result"].is_object())
-        throw AnalysisError(AnalysisError::Kind::Permanent, QStringLiteral("the narrative step needs the built-in result"));
+        throw AnalysisError(
+            AnalysisError::Kind::Permanent, QStringLiteral("the narrative step needs the built-in result"));
     json result = state["result"];
 
     const NarrativeSchema schema = NarrativeSchema::forType(ctx.type());
     const PromptTemplate prompt = PromptLibrary::load(ctx.type(), m_promptDirectory);
     const QString schemaText = QString::fromStdString(schema.wireSchema().dump(2));
     const QHash<QString, QString> values = {
-        {QStringLiteral("listing"), QString::fromStdString(listingToJson(ctx.listing()).dump(2, ' ', false, json::error_handler_t::replace))},
-        {QStringLiteral("result"), QString::fromStdString(result.dump(2, ' ', false, json::error_handler_t::replace))},
-        {QStringLiteral("schema"), schemaText},
-        {QStringLiteral("score"), QString::fromStdString(result.value("score", json()).dump())},
-        {QStringLiteral("analysisType"), analysisTypeName(ctx.type())},
+        { QStringLiteral("listing"),
+            QString::fromStdString(listingToJson(ctx.listing()).dump(2, ' ', false, json::error_handler_t::replace)) },
+        { QStringLiteral("result"),
+            QString::fromStdString(result.dump(2, ' ', false, json::error_handler_t::replace)) },
+        { QStringLiteral("schema"), schemaText },
+        { QStringLiteral("score"), QString::fromStdString(result.value("score", json()).dump()) },
+        { QStringLiteral("analysisType"), analysisTypeName(ctx.type()) },
     };
-    json messages = json::array({message("system", PromptLibrary::render(prompt.system, values)),
-                                 message("user", PromptLibrary::render(prompt.user, values))});
+    json messages = json::array({ message("system", PromptLibrary::render(prompt.system, values)),
+        message("user", PromptLibrary::render(prompt.user, values)) });
 
     const QString model = m_config.model;
     ctx.reportProgress(0.0, QStringLiteral("Asking %1 for the narrative…").arg(model));
@@ -169,18 +172,22 @@ void OpenAiNarrativeProvider::writeNarrative(AnalysisContext &ctx) const
     json reply;
 
     for (;;) {
-        if (++requests > 8)   // format fallbacks + tweaks + one repair stay far below this
-            throw AnalysisError(AnalysisError::Kind::Permanent, QStringLiteral("the LLM service kept rejecting the request"));
+        if (++requests > 8) // format fallbacks + tweaks + one repair stay far below this
+            throw AnalysisError(
+                AnalysisError::Kind::Permanent, QStringLiteral("the LLM service kept rejecting the request"));
         QElapsedTimer sinceReport;
         const auto onProgress = [&](const ChatOutcome &soFar) {
             if (sinceReport.isValid() && sinceReport.elapsed() < kProgressIntervalMs)
                 return;
             sinceReport.start();
-            const double fraction = std::min(0.95, progressBase + (0.95 - progressBase) * static_cast<double>(soFar.content.size()) / 2500.0);
-            ctx.reportProgress(fraction, QStringLiteral("Writing narrative (%1): %2").arg(model, tail(soFar.content, 160)));
+            const double fraction = std::min(
+                0.95, progressBase + (0.95 - progressBase) * static_cast<double>(soFar.content.size()) / 2500.0);
+            ctx.reportProgress(
+                fraction, QStringLiteral("Writing narrative (%1): %2").arg(model, tail(soFar.content, 160)));
         };
-        const ChatOutcome outcome = ChatClient::run(m_config, buildBody(m_config, messages, format, schema, tweaks),
-                                                    [&ctx] { return ctx.shouldStop(); }, onProgress);
+        const ChatOutcome outcome = ChatClient::run(
+            m_config, buildBody(m_config, messages, format, schema, tweaks), [&ctx] { return ctx.shouldStop(); },
+            onProgress);
         if (outcome.promptTokens || outcome.completionTokens) {
             haveUsage = true;
             promptTokens += outcome.promptTokens.value_or(0);
@@ -196,8 +203,8 @@ void OpenAiNarrativeProvider::writeNarrative(AnalysisContext &ctx) const
         if (format != ResponseFormat::PlainText && rejectsResponseFormat(outcome)) {
             format = static_cast<ResponseFormat>(static_cast<int>(format) + 1);
             int known = m_formatLevel.load();
-            while (known < static_cast<int>(format) && !m_formatLevel.compare_exchange_weak(known, static_cast<int>(format))) {
-            }
+            while (known < static_cast<int>(format)
+                && !m_formatLevel.compare_exchange_weak(known, static_cast<int>(format))) { }
             qCInfo(lcLlm) << "server rejected the response_format; falling back to level" << static_cast<int>(format);
             continue;
         }
@@ -209,10 +216,12 @@ void OpenAiNarrativeProvider::writeNarrative(AnalysisContext &ctx) const
             throwFailure(outcome, m_config);
         if (!outcome.refusal.trimmed().isEmpty()) {
             throw AnalysisError(AnalysisError::Kind::Permanent,
-                                m_config.redact(QStringLiteral("the model refused to write the narrative: ") + outcome.refusal.simplified().left(300)));
+                m_config.redact(QStringLiteral("the model refused to write the narrative: ")
+                    + outcome.refusal.simplified().left(300)));
         }
         if (outcome.finishReason == QLatin1String("content_filter"))
-            throw AnalysisError(AnalysisError::Kind::Permanent, QStringLiteral("the model's reply was blocked by the service's content filter"));
+            throw AnalysisError(AnalysisError::Kind::Permanent,
+                QStringLiteral("the model's reply was blocked by the service's content filter"));
 
         QStringList problems;
         std::optional<json> parsed;
@@ -224,12 +233,12 @@ void OpenAiNarrativeProvider::writeNarrative(AnalysisContext &ctx) const
             if (!doc.is_discarded() && doc.is_object())
                 parsed = std::move(doc);
             else
-                parsed = extractJsonObject(outcome.content);   // some servers wrap JSON mode output in a fence
+                parsed = extractJsonObject(outcome.content); // some servers wrap JSON mode output in a fence
         }
         if (!parsed) {
             problems << (outcome.finishReason == QLatin1String("length")
-                             ? QStringLiteral("the reply was cut off at the token limit before the JSON object was complete")
-                             : QStringLiteral("the reply is not a JSON object"));
+                    ? QStringLiteral("the reply was cut off at the token limit before the JSON object was complete")
+                    : QStringLiteral("the reply is not a JSON object"));
         } else {
             problems = schema.validate(*parsed, result);
         }
@@ -240,17 +249,19 @@ void OpenAiNarrativeProvider::writeNarrative(AnalysisContext &ctx) const
         if (repairsLeft-- > 0) {
             qCInfo(lcLlm) << "narrative reply did not validate, asking for a repair:" << problems.first();
             messages.push_back(message("assistant", outcome.content.left(20000)));
-            messages.push_back(message("user", PromptLibrary::render(PromptLibrary::repairTemplate(m_promptDirectory),
-                                                                     {{QStringLiteral("problems"), QStringLiteral("- ") + problems.join(QStringLiteral("\n- "))},
-                                                                      {QStringLiteral("schema"), schemaText}})));
+            messages.push_back(message("user",
+                PromptLibrary::render(PromptLibrary::repairTemplate(m_promptDirectory),
+                    { { QStringLiteral("problems"), QStringLiteral("- ") + problems.join(QStringLiteral("\n- ")) },
+                        { QStringLiteral("schema"), schemaText } })));
             progressBase = 0.5;
-            ctx.reportProgress(progressBase, QStringLiteral("The reply of %1 did not match the schema; asking for a corrected one…").arg(model));
+            ctx.reportProgress(progressBase,
+                QStringLiteral("The reply of %1 did not match the schema; asking for a corrected one…").arg(model));
             continue;
         }
         const QStringList shown = problems.mid(0, 3);
         throw AnalysisError(AnalysisError::Kind::Permanent,
-                            m_config.redact(QStringLiteral("the model's reply did not match the %1 schema after one repair request: %2")
-                                                .arg(schema.name(), shown.join(QStringLiteral("; ")))));
+            m_config.redact(QStringLiteral("the model's reply did not match the %1 schema after one repair request: %2")
+                                .arg(schema.name(), shown.join(QStringLiteral("; ")))));
     }
 
     applyNarrative(result, reply, schema);
@@ -258,7 +269,8 @@ void OpenAiNarrativeProvider::writeNarrative(AnalysisContext &ctx) const
     result["engine"] = engine;
     result["provider"] = name();
     result["promptVersion"] = prompt.version;
-    json usage = {{"promptTokens", nullptr}, {"completionTokens", nullptr}, {"estimatedCostUsd", nullptr}, {"requests", requests}};
+    json usage = { { "promptTokens", nullptr }, { "completionTokens", nullptr }, { "estimatedCostUsd", nullptr },
+        { "requests", requests } };
     if (haveUsage) {
         usage["promptTokens"] = promptTokens;
         usage["completionTokens"] = completionTokens;

@@ -29,7 +29,7 @@ public:
 private:
     LlmConfig m_config;
     QString m_promptDirectory;
-    mutable std::atomic<int> m_formatLevel{0};
+    mutable std::atomic<int> m_formatLevel { 0 };
 };
 
 } // namespace dealscope::llm

@@ -24,9 +24,12 @@ std::optional<PriceTable> PriceTable::fromJson(const QByteArray &bytes, QString 
         if (!price.is_object())
             return fail(QStringLiteral("price of \"%1\" must be an object").arg(name));
         Price p;
-        for (auto [key, target] : {std::pair{"inputPerMillion", &p.inputPerMillion}, std::pair{"outputPerMillion", &p.outputPerMillion}}) {
-            if (!price.contains(key) || !price[key].is_number() || !std::isfinite(price[key].get<double>()) || price[key].get<double>() < 0)
-                return fail(QStringLiteral("price of \"%1\" needs a non-negative number \"%2\"").arg(name, QLatin1String(key)));
+        for (auto [key, target] : { std::pair { "inputPerMillion", &p.inputPerMillion },
+                 std::pair { "outputPerMillion", &p.outputPerMillion } }) {
+            if (!price.contains(key) || !price[key].is_number() || !std::isfinite(price[key].get<double>())
+                || price[key].get<double>() < 0)
+                return fail(
+                    QStringLiteral("price of \"%1\" needs a non-negative number \"%2\"").arg(name, QLatin1String(key)));
             *target = price[key].get<double>();
         }
         table.set(name, p);
@@ -79,7 +82,8 @@ std::optional<double> PriceTable::estimateUsd(const QString &model, qint64 promp
     if (!price)
         return std::nullopt;
     const double usd = (static_cast<double>(promptTokens) * price->inputPerMillion
-                        + static_cast<double>(completionTokens) * price->outputPerMillion) / 1e6;
+                           + static_cast<double>(completionTokens) * price->outputPerMillion)
+        / 1e6;
     return std::round(usd * 1e6) / 1e6;
 }
 

@@ -36,7 +36,8 @@ std::optional<PromptTemplate> PromptLibrary::parse(const QString &text, const QS
 PromptTemplate PromptLibrary::load(AnalysisType type, const QString &directory)
 {
     const QString typeName = analysisTypeName(type);
-    const QRegularExpression pattern(QStringLiteral("^%1\\.v(\\d{1,6})\\.txt$").arg(QRegularExpression::escape(typeName)));
+    const QRegularExpression pattern(
+        QStringLiteral("^%1\\.v(\\d{1,6})\\.txt$").arg(QRegularExpression::escape(typeName)));
     int best = -1;
     const QStringList files = QDir(directory).entryList(QDir::Files);
     for (const QString &file : files) {
@@ -49,7 +50,8 @@ PromptTemplate PromptLibrary::load(AnalysisType type, const QString &directory)
     const QString version = QStringLiteral("%1.v%2").arg(typeName).arg(best);
     auto prompt = parse(readText(directory + QLatin1Char('/') + version + QStringLiteral(".txt")), version);
     if (!prompt)
-        throw AnalysisError(AnalysisError::Kind::Permanent, QStringLiteral("prompt template %1 is malformed").arg(version));
+        throw AnalysisError(
+            AnalysisError::Kind::Permanent, QStringLiteral("prompt template %1 is malformed").arg(version));
     return *prompt;
 }
 

@@ -83,11 +83,12 @@ std::optional<qint64> parseRetryAfter(const QByteArray &raw, const QDateTime &no
     if (text.size() > 64)
         return std::nullopt;
     // IMF-fixdate, e.g. "Wed, 21 Oct 2015 07:28:00 GMT"
-    const QDateTime when = QLocale::c().toDateTime(QString::fromLatin1(text), QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'"));
+    const QDateTime when
+        = QLocale::c().toDateTime(QString::fromLatin1(text), QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'"));
     if (!when.isValid())
         return std::nullopt;
     QDateTime utc = when;
-    utc.setTimeSpec(Qt::UTC);   // the string is GMT, parsed as local time
+    utc.setTimeSpec(Qt::UTC); // the string is GMT, parsed as local time
     return clampMs(std::max<qint64>(0, now.msecsTo(utc)));
 }
 
@@ -109,7 +110,7 @@ std::optional<qint64> retryDelayFromHeaders(const QList<QPair<QByteArray, QByteA
             return v;
     }
     std::optional<qint64> best;
-    for (const char *name : {"x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"}) {
+    for (const char *name : { "x-ratelimit-reset-requests", "x-ratelimit-reset-tokens" }) {
         if (const auto value = header(name)) {
             if (const auto v = parseResetDuration(*value))
                 best = std::max(best.value_or(0), *v);

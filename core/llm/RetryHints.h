@@ -19,7 +19,7 @@ std::optional<qint64> parseRetryAfter(const QByteArray &text, const QDateTime &n
 // How long to wait before retrying, from the headers of a throttled/failed reply:
 // retry-after-ms, then Retry-After, then the larger of x-ratelimit-reset-requests/-tokens.
 // Capped at 15 minutes so a hostile header cannot park a job for days.
-std::optional<qint64> retryDelayFromHeaders(const QList<QPair<QByteArray, QByteArray>> &headers,
-                                            const QDateTime &now = QDateTime::currentDateTimeUtc());
+std::optional<qint64> retryDelayFromHeaders(
+    const QList<QPair<QByteArray, QByteArray>> &headers, const QDateTime &now = QDateTime::currentDateTimeUtc());
 
 } // namespace dealscope::llm

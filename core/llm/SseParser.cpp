@@ -58,7 +58,7 @@ void SseParser::processLine(QByteArrayView line, QList<QByteArray> &out)
         return;
     }
     if (line.front() == ':')
-        return;   // comment / keep-alive
+        return; // comment / keep-alive
     const qsizetype colon = line.indexOf(':');
     QByteArrayView field = colon < 0 ? line : line.first(colon);
     QByteArrayView value = colon < 0 ? QByteArrayView() : line.sliced(colon + 1);

@@ -12,7 +12,9 @@ namespace dealscope::llm {
 class SseParser final
 {
 public:
-    explicit SseParser(qsizetype maxLineBytes = 4 * 1024 * 1024) : m_maxLine(maxLineBytes) {}
+    explicit SseParser(qsizetype maxLineBytes = 4 * 1024 * 1024)
+        : m_maxLine(maxLineBytes)
+    { }
 
     // Appends bytes; returns the data payloads of the events completed by them (multi-line data
     // joined with '\n'). Returns false in `ok` once a line exceeded the limit.

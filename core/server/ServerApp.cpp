@@ -31,7 +31,7 @@
 namespace dealscope::server {
 
 namespace {
-int g_signalFds[2] = {-1, -1};
+int g_signalFds[2] = { -1, -1 };
 
 void onSignal(int)
 {
@@ -41,9 +41,11 @@ void onSignal(int)
 } // namespace
 
 ServerApp::ServerApp(ServerOptions options, std::shared_ptr<AnalysisEngine> engine, QObject *parent)
-    : QObject(parent), m_options(std::move(options)), m_engine(std::move(engine)), m_metrics(std::make_unique<Metrics>())
-{
-}
+    : QObject(parent)
+    , m_options(std::move(options))
+    , m_engine(std::move(engine))
+    , m_metrics(std::make_unique<Metrics>())
+{ }
 
 ServerApp::~ServerApp()
 {
@@ -79,9 +81,10 @@ std::optional<QString> ServerApp::start()
     settings.leaseMs = qint64(m_options.leaseSecs) * 1000;
     settings.maxAttempts = m_options.maxAttempts;
     if (m_options.isRedis()) {
-        RedisJobStore::Endpoint endpoint{m_options.redisHost, m_options.redisPort, m_options.redisDb, m_options.redisPrefix};
+        RedisJobStore::Endpoint endpoint { m_options.redisHost, m_options.redisPort, m_options.redisDb,
+            m_options.redisPrefix };
         auto redis = std::make_unique<RedisJobStore>(endpoint, settings);
-        if (const auto error = redis->initialize(m_options.runsApi()))   // only API processes wake long-polls
+        if (const auto error = redis->initialize(m_options.runsApi())) // only API processes wake long-polls
             return *error;
         m_store = std::move(redis);
     } else {
@@ -95,7 +98,8 @@ std::optional<QString> ServerApp::start()
             if (!tokens->load(m_options.tokensFile, &error))
                 return error;
             if (tokens->entries().isEmpty())
-                qCWarning(lcServer) << "the token file" << m_options.tokensFile << "has no tokens: every API request will get 401";
+                qCWarning(lcServer) << "the token file" << m_options.tokensFile
+                                    << "has no tokens: every API request will get 401";
             m_tokens = tokens;
             m_tokensModified = QFileInfo(m_options.tokensFile).lastModified();
             // `token revoke` takes effect in a running server within a second.
@@ -111,7 +115,8 @@ std::optional<QString> ServerApp::start()
         m_api->setRateLimiter(std::make_unique<RateLimiter>(m_options.rateLimit));
         m_api->setQStash(std::make_unique<QStashVerifier>(m_options.qstashCurrentKey, m_options.qstashNextKey));
         ApiServer *api = m_api;
-        m_store->setChangeListener([api](const QString &id) { api->jobChanged(id); }, [api] { return api->wantsChanges(); });
+        m_store->setChangeListener(
+            [api](const QString &id) { api->jobChanged(id); }, [api] { return api->wantsChanges(); });
 
         if (auto error = listen())
             return error;
@@ -131,12 +136,14 @@ std::optional<QString> ServerApp::start()
         ws.workers = m_options.workers;
         ws.jobTimeoutSecs = m_options.jobTimeoutSecs;
         ws.maxAttempts = m_options.maxAttempts;
-        ws.processName = QHostInfo::localHostName() + QLatin1Char(':') + QString::number(QCoreApplication::applicationPid());
+        ws.processName
+            = QHostInfo::localHostName() + QLatin1Char(':') + QString::number(QCoreApplication::applicationPid());
         m_pool = std::make_unique<WorkerPool>(ws, m_store.get(), m_engine, m_metrics.get());
         if (m_api)
             m_api->setWorkerPool(m_pool.get());
         m_pool->start();
-        QTextStream(stdout) << "dealscope-server running " << ws.workers << " workers on the " << m_store->kind() << " store" << Qt::endl;
+        QTextStream(stdout) << "dealscope-server running " << ws.workers << " workers on the " << m_store->kind()
+                            << " store" << Qt::endl;
     }
     if (g_signalFds[1] >= 0) {
         m_signalNotifier = new QSocketNotifier(qintptr(g_signalFds[1]), QSocketNotifier::Read, this);
@@ -151,19 +158,23 @@ std::optional<QString> ServerApp::start()
 
 std::optional<QString> ServerApp::listen()
 {
-    auto *tcp = new GuardedTcpServer(GuardedTcpServer::Limits{});
+    auto *tcp = new GuardedTcpServer(GuardedTcpServer::Limits {});
     if (!tcp->listen(m_options.listenAddress, m_options.port)) {
-        const QString error = QStringLiteral("cannot listen on %1:%2: %3").arg(m_options.listenHost).arg(m_options.port).arg(tcp->errorString());
+        const QString error = QStringLiteral("cannot listen on %1:%2: %3")
+                                  .arg(m_options.listenHost)
+                                  .arg(m_options.port)
+                                  .arg(tcp->errorString());
         delete tcp;
         return error;
     }
     m_api->bind(tcp);
-    connect(tcp, &GuardedTcpServer::refused, this, [this](int status) {
-        m_metrics->countRequest(QStringLiteral("refused"), status, 0);
-    });
-    qCInfo(lcServer).noquote() << "listening on" << QStringLiteral("%1:%2").arg(m_options.listenHost).arg(tcp->serverPort());
+    connect(tcp, &GuardedTcpServer::refused, this,
+        [this](int status) { m_metrics->countRequest(QStringLiteral("refused"), status, 0); });
+    qCInfo(lcServer).noquote() << "listening on"
+                               << QStringLiteral("%1:%2").arg(m_options.listenHost).arg(tcp->serverPort());
     // The port line on stdout lets scripts and tests start us on port 0.
-    QTextStream(stdout) << "dealscope-server listening on " << m_options.listenHost << ':' << tcp->serverPort() << Qt::endl;
+    QTextStream(stdout) << "dealscope-server listening on " << m_options.listenHost << ':' << tcp->serverPort()
+                        << Qt::endl;
     return std::nullopt;
 }
 

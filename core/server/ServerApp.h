@@ -34,14 +34,14 @@ public:
     // Stop accepting, let running jobs finish within the grace period, hand back the rest, quit.
     void shutdown();
 
-    static void installSignalHandlers();   // SIGTERM/SIGINT → shutdown() through a self-pipe
+    static void installSignalHandlers(); // SIGTERM/SIGINT → shutdown() through a self-pipe
 
 Q_SIGNALS:
     void finished(int exitCode);
 
 private:
     void reloadTokensIfChanged();
-    std::optional<QString> listen();   // binds m_api to --listen
+    std::optional<QString> listen(); // binds m_api to --listen
 
     ServerOptions m_options;
     std::shared_ptr<AnalysisEngine> m_engine;

@@ -1,10 +1,9 @@
-#include "server/ServerApp.h"
-
 #include "analysis/AnalysisEngine.h"
 #include "benchmarks/BenchmarkTable.h"
 #include "domain/ListingCatalog.h"
 #include "import/ListingImporter.h"
 #include "llm/LlmOptions.h"
+#include "server/ServerApp.h"
 #include "server/ServerLog.h"
 #include "server/auth/TokenStore.h"
 
@@ -21,15 +20,16 @@ int tokenCommand(const QStringList &args)
 {
     QTextStream out(stdout), err(stderr);
     QCommandLineParser p;
-    p.setApplicationDescription(QStringLiteral("Manage the API tokens of dealscope-server.\n"
-                                               "  token add --tenant NAME --tokens FILE   prints a new token once; FILE keeps only its SHA-256\n"
-                                               "  token list --tokens FILE\n"
-                                               "  token revoke --id ID|--tenant NAME --tokens FILE"));
+    p.setApplicationDescription(QStringLiteral(
+        "Manage the API tokens of dealscope-server.\n"
+        "  token add --tenant NAME --tokens FILE   prints a new token once; FILE keeps only its SHA-256\n"
+        "  token list --tokens FILE\n"
+        "  token revoke --id ID|--tenant NAME --tokens FILE"));
     p.addHelpOption();
     p.addPositionalArgument(QStringLiteral("action"), QStringLiteral("add, list or revoke"));
-    p.addOptions({{QStringLiteral("tenant"), QStringLiteral("Tenant the token acts for."), QStringLiteral("NAME")},
-                  {QStringLiteral("tokens"), QStringLiteral("Token file."), QStringLiteral("FILE")},
-                  {QStringLiteral("id"), QStringLiteral("Token id (from list)."), QStringLiteral("ID")}});
+    p.addOptions({ { QStringLiteral("tenant"), QStringLiteral("Tenant the token acts for."), QStringLiteral("NAME") },
+        { QStringLiteral("tokens"), QStringLiteral("Token file."), QStringLiteral("FILE") },
+        { QStringLiteral("id"), QStringLiteral("Token id (from list)."), QStringLiteral("ID") } });
     if (!p.parse(args)) {
         err << p.errorText() << Qt::endl;
         return 2;
@@ -38,7 +38,7 @@ int tokenCommand(const QStringList &args)
         out << p.helpText();
         return 0;
     }
-    const QStringList pos = p.positionalArguments();   // "token", action
+    const QStringList pos = p.positionalArguments(); // "token", action
     const QString action = pos.value(1);
     QString file = p.value(QStringLiteral("tokens"));
     if (file.isEmpty())
@@ -75,7 +75,8 @@ int tokenCommand(const QStringList &args)
         return 0;
     }
     if (action == QLatin1String("revoke")) {
-        const QString which = p.isSet(QStringLiteral("id")) ? p.value(QStringLiteral("id")) : p.value(QStringLiteral("tenant"));
+        const QString which
+            = p.isSet(QStringLiteral("id")) ? p.value(QStringLiteral("id")) : p.value(QStringLiteral("tenant"));
         if (which.isEmpty()) {
             err << "token revoke: --id ID or --tenant NAME is required" << Qt::endl;
             return 2;
@@ -116,7 +117,7 @@ int runServerMain(int argc, char **argv)
     parser.addHelpOption();
     parser.addVersionOption();
     addServerOptions(parser);
-    addLlmOptions(parser);   // --provider builtin|openai|azure, --base-url, --model, --api-key-file, …
+    addLlmOptions(parser); // --provider builtin|openai|azure, --base-url, --model, --api-key-file, …
     parser.process(app);
 
     ServerOptions options;
@@ -128,7 +129,8 @@ int runServerMain(int argc, char **argv)
     auto benchmarks = BenchmarkTable::builtin();
     const ImportResult imported = ListingImporter(benchmarks).importFile(options.listingsFile);
     if (!imported.ok()) {
-        err << "dealscope-server: cannot load listings " << options.listingsFile << ": " << imported.fatalError << Qt::endl;
+        err << "dealscope-server: cannot load listings " << options.listingsFile << ": " << imported.fatalError
+            << Qt::endl;
         return 2;
     }
     auto catalog = std::make_shared<const ListingCatalog>(imported.listings, benchmarks);

@@ -26,7 +26,8 @@ std::optional<QString> value(const QCommandLineParser &p, const QProcessEnvironm
     return std::nullopt;
 }
 
-std::optional<QString> readInt(const QCommandLineParser &p, const QProcessEnvironment &env, const QString &name, int min, int max, int *out)
+std::optional<QString> readInt(
+    const QCommandLineParser &p, const QProcessEnvironment &env, const QString &name, int min, int max, int *out)
 {
     const auto v = value(p, env, name);
     if (!v)
@@ -34,7 +35,11 @@ std::optional<QString> readInt(const QCommandLineParser &p, const QProcessEnviro
     bool ok = false;
     const int n = v->trimmed().toInt(&ok);
     if (!ok || n < min || n > max)
-        return QStringLiteral("--%1 must be a whole number from %2 to %3, got \"%4\"").arg(name).arg(min).arg(max).arg(*v);
+        return QStringLiteral("--%1 must be a whole number from %2 to %3, got \"%4\"")
+            .arg(name)
+            .arg(min)
+            .arg(max)
+            .arg(*v);
     *out = n;
     return std::nullopt;
 }
@@ -43,22 +48,40 @@ std::optional<QString> readInt(const QCommandLineParser &p, const QProcessEnviro
 void addServerOptions(QCommandLineParser &parser)
 {
     parser.addOptions({
-        {QStringLiteral("listen"), QStringLiteral("Address to serve the API on (default 127.0.0.1:8080); a --role worker process serves /healthz, /readyz and /metrics there when given."), QStringLiteral("HOST:PORT")},
-        {QStringLiteral("listings"), QStringLiteral("Listings file (CSV or JSON) served and analysed (default: the demo listings)."), QStringLiteral("FILE")},
-        {QStringLiteral("store"), QStringLiteral("Job store: memory (default) or redis://HOST:PORT[/DB]."), QStringLiteral("STORE")},
-        {QStringLiteral("redis-prefix"), QStringLiteral("Prefix of every Redis key (default dealscope:)."), QStringLiteral("PREFIX")},
-        {QStringLiteral("workers"), QStringLiteral("Worker threads (default: number of cores)."), QStringLiteral("N")},
-        {QStringLiteral("role"), QStringLiteral("api, worker or all (default)."), QStringLiteral("ROLE")},
-        {QStringLiteral("tokens"), QStringLiteral("API token file (see the token command)."), QStringLiteral("FILE")},
-        {QStringLiteral("completed-ttl"), QStringLiteral("Seconds finished jobs are kept (default 3600)."), QStringLiteral("SECONDS")},
-        {QStringLiteral("job-timeout"), QStringLiteral("Seconds one attempt may run (default 300)."), QStringLiteral("SECONDS")},
-        {QStringLiteral("max-attempts"), QStringLiteral("Attempts for transient failures and crashed workers (default 3)."), QStringLiteral("N")},
-        {QStringLiteral("lease"), QStringLiteral("Seconds after which a silent worker's job is taken over (default 30)."), QStringLiteral("SECONDS")},
-        {QStringLiteral("rate-limit"), QStringLiteral("API requests per second per token (default: unlimited)."), QStringLiteral("PER_SECOND")},
-        {QStringLiteral("qstash-current-key"), QStringLiteral("QStash current signing key (enables /api/analysis/consume)."), QStringLiteral("KEY")},
-        {QStringLiteral("qstash-next-key"), QStringLiteral("QStash next signing key."), QStringLiteral("KEY")},
-        {QStringLiteral("grace"), QStringLiteral("Seconds running jobs get to finish on SIGTERM before they are handed back (default 10)."), QStringLiteral("SECONDS")},
-        {QStringLiteral("insecure-no-auth"), QStringLiteral("Serve without tokens (refused on non-loopback addresses).")},
+        { QStringLiteral("listen"),
+            QStringLiteral("Address to serve the API on (default 127.0.0.1:8080); a --role worker process serves "
+                           "/healthz, /readyz and /metrics there when given."),
+            QStringLiteral("HOST:PORT") },
+        { QStringLiteral("listings"),
+            QStringLiteral("Listings file (CSV or JSON) served and analysed (default: the demo listings)."),
+            QStringLiteral("FILE") },
+        { QStringLiteral("store"), QStringLiteral("Job store: memory (default) or redis://HOST:PORT[/DB]."),
+            QStringLiteral("STORE") },
+        { QStringLiteral("redis-prefix"), QStringLiteral("Prefix of every Redis key (default dealscope:)."),
+            QStringLiteral("PREFIX") },
+        { QStringLiteral("workers"), QStringLiteral("Worker threads (default: number of cores)."),
+            QStringLiteral("N") },
+        { QStringLiteral("role"), QStringLiteral("api, worker or all (default)."), QStringLiteral("ROLE") },
+        { QStringLiteral("tokens"), QStringLiteral("API token file (see the token command)."), QStringLiteral("FILE") },
+        { QStringLiteral("completed-ttl"), QStringLiteral("Seconds finished jobs are kept (default 3600)."),
+            QStringLiteral("SECONDS") },
+        { QStringLiteral("job-timeout"), QStringLiteral("Seconds one attempt may run (default 300)."),
+            QStringLiteral("SECONDS") },
+        { QStringLiteral("max-attempts"),
+            QStringLiteral("Attempts for transient failures and crashed workers (default 3)."), QStringLiteral("N") },
+        { QStringLiteral("lease"),
+            QStringLiteral("Seconds after which a silent worker's job is taken over (default 30)."),
+            QStringLiteral("SECONDS") },
+        { QStringLiteral("rate-limit"), QStringLiteral("API requests per second per token (default: unlimited)."),
+            QStringLiteral("PER_SECOND") },
+        { QStringLiteral("qstash-current-key"),
+            QStringLiteral("QStash current signing key (enables /api/analysis/consume)."), QStringLiteral("KEY") },
+        { QStringLiteral("qstash-next-key"), QStringLiteral("QStash next signing key."), QStringLiteral("KEY") },
+        { QStringLiteral("grace"),
+            QStringLiteral("Seconds running jobs get to finish on SIGTERM before they are handed back (default 10)."),
+            QStringLiteral("SECONDS") },
+        { QStringLiteral("insecure-no-auth"),
+            QStringLiteral("Serve without tokens (refused on non-loopback addresses).") },
     });
 }
 
@@ -98,7 +121,8 @@ std::optional<QString> readServerOptions(const QCommandLineParser &p, const QPro
             bool dbOk = true;
             const QString path = url.path();
             const int db = path.isEmpty() || path == QLatin1String("/") ? 0 : path.mid(1).toInt(&dbOk);
-            if (!url.isValid() || url.scheme() != QLatin1String("redis") || url.host().isEmpty() || !dbOk || db < 0 || db > 15)
+            if (!url.isValid() || url.scheme() != QLatin1String("redis") || url.host().isEmpty() || !dbOk || db < 0
+                || db > 15)
                 return QStringLiteral("--store must be memory or redis://HOST:PORT[/DB], got \"%1\"").arg(o->store);
             o->redisHost = url.host();
             o->redisPort = quint16(url.port(6379));
@@ -145,9 +169,11 @@ std::optional<QString> readServerOptions(const QCommandLineParser &p, const QPro
         return QStringLiteral("--role %1 needs a shared store (--store redis://HOST:PORT)").arg(o->role);
     if (o->runsApi()) {
         if (o->tokensFile.isEmpty() && !o->insecureNoAuth)
-            return QStringLiteral("refusing to start without --tokens FILE (or --insecure-no-auth on a loopback address)");
+            return QStringLiteral(
+                "refusing to start without --tokens FILE (or --insecure-no-auth on a loopback address)");
         if (o->insecureNoAuth && !o->listenAddress.isLoopback())
-            return QStringLiteral("--insecure-no-auth is refused on %1: it is only allowed on a loopback address").arg(o->listenHost);
+            return QStringLiteral("--insecure-no-auth is refused on %1: it is only allowed on a loopback address")
+                .arg(o->listenHost);
     }
     return std::nullopt;
 }

@@ -18,7 +18,7 @@ struct ServerOptions final
     QString listenHost = QStringLiteral("127.0.0.1");
     QHostAddress listenAddress = QHostAddress::LocalHost;
     quint16 port = 8080;
-    bool listenGiven = false;   // --listen (or DEALSCOPE_LISTEN) was set: a worker process serves its probes there
+    bool listenGiven = false; // --listen (or DEALSCOPE_LISTEN) was set: a worker process serves its probes there
     QString listingsFile = QStringLiteral(":/demo/listings.csv");
     QString store = QStringLiteral("memory");
     QString redisHost;
@@ -46,6 +46,7 @@ struct ServerOptions final
 // Adds the options to `parser` (not --help/--version).
 void addServerOptions(QCommandLineParser &parser);
 // Reads them back, with the environment as fallback. Returns the error message on bad input.
-std::optional<QString> readServerOptions(const QCommandLineParser &parser, const QProcessEnvironment &env, ServerOptions *out);
+std::optional<QString> readServerOptions(
+    const QCommandLineParser &parser, const QProcessEnvironment &env, ServerOptions *out);
 
 } // namespace dealscope::server

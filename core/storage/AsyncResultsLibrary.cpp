@@ -25,17 +25,19 @@ AsyncResultsLibrary::~AsyncResultsLibrary()
 {
     // Queued after every request: the writes finish, the connection closes on its own thread.
     auto library = std::move(m_library);
-    QMetaObject::invokeMethod(m_worker, [library = std::move(library), thread = m_thread]() mutable {
-        library.reset();
-        thread->quit();
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_worker,
+        [library = std::move(library), thread = m_thread]() mutable {
+            library.reset();
+            thread->quit();
+        },
+        Qt::QueuedConnection);
     m_thread->wait();
     delete m_worker;
     delete m_thread;
 }
 
-template<typename Work>
-void AsyncResultsLibrary::post(Work work)
+template <typename Work> void AsyncResultsLibrary::post(Work work)
 {
     QMetaObject::invokeMethod(m_worker, std::move(work), Qt::QueuedConnection);
 }
@@ -53,7 +55,7 @@ void AsyncResultsLibrary::open(const QString &databaseFile)
 void AsyncResultsLibrary::store(nlohmann::json job, nlohmann::json listing, QObject *context, StoreCallback done)
 {
     store([job = std::move(job)] { return job; }, [listing = std::move(listing)] { return listing; }, context,
-          std::move(done));
+        std::move(done));
 }
 
 void AsyncResultsLibrary::store(JsonMaker makeJob, JsonMaker makeListing, QObject *context, StoreCallback done)
@@ -64,21 +66,24 @@ void AsyncResultsLibrary::store(JsonMaker makeJob, JsonMaker makeListing, QObjec
         return;
     }
     post([this, library = m_library, makeJob = std::move(makeJob), makeListing = std::move(makeListing),
-          context = QPointer<QObject>(context), done = std::move(done)] {
-        const bool ok = library->store(makeJob ? makeJob() : nlohmann::json(),
-                                       makeListing ? makeListing() : nlohmann::json::object());
+             context = QPointer<QObject>(context), done = std::move(done)] {
+        const bool ok = library->store(
+            makeJob ? makeJob() : nlohmann::json(), makeListing ? makeListing() : nlohmann::json::object());
         const QString error = ok ? QString() : library->errorString();
         if (!done)
             return;
         // Back on this object's thread; `this` outlives the storage thread (see the destructor).
-        QMetaObject::invokeMethod(this, [context, done, ok, error] {
-            if (context)
-                done(ok, error);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [context, done, ok, error] {
+                if (context)
+                    done(ok, error);
+            },
+            Qt::QueuedConnection);
     });
 }
 
-template<typename Result, typename Query>
+template <typename Result, typename Query>
 void AsyncResultsLibrary::queryAndReply(QObject *context, std::function<void(const Result &)> done, Query query)
 {
     if (!done)
@@ -86,31 +91,37 @@ void AsyncResultsLibrary::queryAndReply(QObject *context, std::function<void(con
     const QPointer<QObject> guard(context);
     if (!m_library) {
         // Still answered (empty): callers such as the Library view count their requests in flight.
-        QMetaObject::invokeMethod(this, [guard, done = std::move(done)] {
-            if (guard)
-                done(Result {});
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [guard, done = std::move(done)] {
+                if (guard)
+                    done(Result {});
+            },
+            Qt::QueuedConnection);
         return;
     }
     post([this, library = m_library, guard, done = std::move(done), query = std::move(query)] {
         Result result = query(*library);
-        QMetaObject::invokeMethod(this, [guard, done, result = std::move(result)] {
-            if (guard)
-                done(result);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [guard, done, result = std::move(result)] {
+                if (guard)
+                    done(result);
+            },
+            Qt::QueuedConnection);
     });
 }
 
 void AsyncResultsLibrary::latestScores(QObject *context, ScoresCallback done)
 {
-    queryAndReply<QHash<QString, double>>(context, std::move(done),
-                                          [](ResultsLibrary &library) { return library.latestScores(); });
+    queryAndReply<QHash<QString, double>>(
+        context, std::move(done), [](ResultsLibrary &library) { return library.latestScores(); });
 }
 
 void AsyncResultsLibrary::search(const ResultQuery &query, QObject *context, SearchCallback done)
 {
-    queryAndReply<QList<StoredResult>>(context, std::move(done),
-                                       [query](ResultsLibrary &library) { return library.search(query); });
+    queryAndReply<QList<StoredResult>>(
+        context, std::move(done), [query](ResultsLibrary &library) { return library.search(query); });
 }
 
 void AsyncResultsLibrary::waitForIdle()

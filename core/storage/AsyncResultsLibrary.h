@@ -52,16 +52,15 @@ public:
     void waitForIdle();
 
 private:
-    template<typename Work>
-    void post(Work work);
+    template <typename Work> void post(Work work);
     // Runs `query` on the storage thread and hands its result to `done` on this object's thread
     // unless `context` is gone; without a library `done` gets an empty Result.
-    template<typename Result, typename Query>
+    template <typename Result, typename Query>
     void queryAndReply(QObject *context, std::function<void(const Result &)> done, Query query);
 
     QThread *m_thread = nullptr;
-    QObject *m_worker = nullptr;                    // lives on m_thread
-    std::shared_ptr<ResultsLibrary> m_library;      // used on m_thread only
+    QObject *m_worker = nullptr; // lives on m_thread
+    std::shared_ptr<ResultsLibrary> m_library; // used on m_thread only
 };
 
 } // namespace dealscope

@@ -14,9 +14,9 @@ namespace ListingStore {
 struct LoadResult final
 {
     QList<Listing> listings;
-    bool exists = false;       // false when the file is missing (first start)
-    QString error;             // set when the file exists but cannot be read or parsed
-    int skipped = 0;           // entries that are not valid listings
+    bool exists = false; // false when the file is missing (first start)
+    QString error; // set when the file exists but cannot be read or parsed
+    int skipped = 0; // entries that are not valid listings
 };
 
 LoadResult load(const QString &file);

@@ -60,8 +60,7 @@ const QString kJsonColumns = u", job_json, listing_json"_s;
 
 ResultsLibrary::ResultsLibrary()
     : m_connection(u"dealscope-results-"_s + QUuid::createUuid().toString(QUuid::WithoutBraces))
-{
-}
+{ }
 
 ResultsLibrary::~ResultsLibrary()
 {
@@ -225,7 +224,7 @@ std::optional<StoredResult> ResultsLibrary::latestFor(const QString &listingId, 
         return std::nullopt;
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.prepare(u"SELECT "_s + kColumns + kJsonColumns
-              + u" FROM results WHERE listing_id = ? AND analysis_type = ? ORDER BY finished_at DESC LIMIT 1"_s);
+        + u" FROM results WHERE listing_id = ? AND analysis_type = ? ORDER BY finished_at DESC LIMIT 1"_s);
     q.addBindValue(listingId);
     q.addBindValue(analysisType);
     if (!q.exec() || !q.next())
@@ -257,7 +256,8 @@ QHash<QString, double> ResultsLibrary::latestScores() const
     QSqlQuery q(QSqlDatabase::database(m_connection, false));
     q.setForwardOnly(true);
     // SQLite returns the bare columns of the row that holds MAX() in an aggregate query.
-    if (!q.exec(u"SELECT listing_id, score, MAX(finished_at) FROM results WHERE score IS NOT NULL GROUP BY listing_id"_s))
+    if (!q.exec(
+            u"SELECT listing_id, score, MAX(finished_at) FROM results WHERE score IS NOT NULL GROUP BY listing_id"_s))
         return out;
     while (q.next())
         out.insert(q.value(0).toString(), q.value(1).toDouble());
@@ -305,7 +305,7 @@ bool ResultsLibrary::exportJson(const QString &file, const ResultQuery &query)
     q.limit = std::max(q.limit, 1);
     nlohmann::json out = nlohmann::json::array();
     for (const StoredResult &r : search(q))
-        out.push_back(nlohmann::json{{"job", r.job}, {"listing", r.listing}});
+        out.push_back(nlohmann::json { { "job", r.job }, { "listing", r.listing } });
     QSaveFile f(file);
     if (!f.open(QIODevice::WriteOnly)) {
         m_error = f.errorString();

@@ -20,23 +20,23 @@ struct StoredResult final
     QString listingTitle;
     QString analysisType;
     std::optional<double> score;
-    qint64 finishedAt = 0;      // ms since epoch
-    QString backend;            // local | remote
-    QString engine;             // builtin or the LLM model
-    nlohmann::json job;         // full job JSON; empty in search() rows unless asked
-    nlohmann::json listing;     // listing snapshot; empty in search() rows unless asked
+    qint64 finishedAt = 0; // ms since epoch
+    QString backend; // local | remote
+    QString engine; // builtin or the LLM model
+    nlohmann::json job; // full job JSON; empty in search() rows unless asked
+    nlohmann::json listing; // listing snapshot; empty in search() rows unless asked
 };
 
 struct ResultQuery final
 {
-    QString text;                      // matches listing id or title (case-insensitive substring)
-    QString analysisType;              // exact, empty = any
-    std::optional<qint64> fromMs;      // finishedAt ≥ fromMs
-    std::optional<qint64> toMs;        // finishedAt ≤ toMs
+    QString text; // matches listing id or title (case-insensitive substring)
+    QString analysisType; // exact, empty = any
+    std::optional<qint64> fromMs; // finishedAt ≥ fromMs
+    std::optional<qint64> toMs; // finishedAt ≤ toMs
     std::optional<double> minScore;
     std::optional<double> maxScore;
     int limit = 1000;
-    bool withJson = false;             // fill job/listing
+    bool withJson = false; // fill job/listing
 };
 
 // The desktop's offline results library (SPEC §6): SQLite in the app data folder. Every finished

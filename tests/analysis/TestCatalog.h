@@ -18,19 +18,19 @@ inline std::shared_ptr<const BenchmarkTable> benchmarks()
 {
     // Food and Restaurants: SDE 2.00×, revenue 0.40×; Service Businesses: SDE 2.50×, revenue 0.80×;
     // industry Pizza Restaurants: SDE 2.40×, revenue 0.50×; all sectors: SDE 2.60×, revenue 0.60×.
-    static const auto table = BenchmarkTable::fromCsv(
-        "level,sector,industry,revenue_multiple,sde_multiple,median_sale_price,source\n"
-        "sector,Food and Restaurants,,0.40,2.00,200000,test table\n"
-        "sector,Service Businesses,,0.80,2.50,350000,test table\n"
-        "industry,Food and Restaurants,Pizza Restaurants,0.50,2.40,250000,test table\n",
-        "sector,sold_listings_analyzed,median_sale_price,median_asking_price,median_revenue,median_owner_earnings,"
-        "avg_revenue_multiple,avg_earnings_multiple,median_days_on_market,source_url,data_window\n"
-        "All (2025),100,300000,,700000,150000,0.60,2.60,,https://example.test/all,calendar 2025\n");
+    static const auto table
+        = BenchmarkTable::fromCsv("level,sector,industry,revenue_multiple,sde_multiple,median_sale_price,source\n"
+                                  "sector,Food and Restaurants,,0.40,2.00,200000,test table\n"
+                                  "sector,Service Businesses,,0.80,2.50,350000,test table\n"
+                                  "industry,Food and Restaurants,Pizza Restaurants,0.50,2.40,250000,test table\n",
+            "sector,sold_listings_analyzed,median_sale_price,median_asking_price,median_revenue,median_owner_earnings,"
+            "avg_revenue_multiple,avg_earnings_multiple,median_days_on_market,source_url,data_window\n"
+            "All (2025),100,300000,,700000,150000,0.60,2.60,,https://example.test/all,calendar 2025\n");
     return table;
 }
 
 inline Listing make(const char *id, const char *title, const char *industry, std::optional<qint64> price,
-                    std::optional<qint64> cashFlow, std::optional<qint64> revenue, std::optional<int> year = std::nullopt)
+    std::optional<qint64> cashFlow, std::optional<qint64> revenue, std::optional<int> year = std::nullopt)
 {
     Listing l;
     l.id = QString::fromUtf8(id);
@@ -51,9 +51,9 @@ inline QList<Listing> listings()
     a.ebitda = 150'000;
     return {
         a,
-        make("p1", "Corner Cafe", "Food and Restaurants", 100'000, 50'000, 200'000, 2015),      // SDE 2.0, margin 0.25
+        make("p1", "Corner Cafe", "Food and Restaurants", 100'000, 50'000, 200'000, 2015), // SDE 2.0, margin 0.25
         make("p2", "Family Restaurant", "Food and Restaurants", 300'000, 100'000, 1'000'000), // SDE 3.0, margin 0.10
-        make("p3", "Steakhouse", "Food and Restaurants", 700'000, 200'000, 400'000),          // SDE 3.5, margin 0.50
+        make("p3", "Steakhouse", "Food and Restaurants", 700'000, 200'000, 400'000), // SDE 3.5, margin 0.50
         make("svc", "Cleaning Company", "Service Businesses", 500'000, 100'000, 400'000, 2010),
         // Overpriced, thin, young: the risk example.
         make("b", "Tiny Shop", "Service Businesses", 900'000, 100'000, 2'000'000, 2025),
@@ -71,7 +71,8 @@ inline QList<Listing> listings()
         // Hostile text: a lone surrogate, a NUL, quotes and a very long title.
         [] {
             Listing l = make("text", "", "\"<Widgets>\" & Co", 250'000, 100'000, 500'000, 1999);
-            l.title = QStringLiteral("Gizmo \"Ol\u00e9\" \U0001F9E9 ") + QChar(0xD800) + QChar(0) + QString(20000, QLatin1Char('x'));
+            l.title = QStringLiteral("Gizmo \"Ol\u00e9\" \U0001F9E9 ") + QChar(0xD800) + QChar(0)
+                + QString(20000, QLatin1Char('x'));
             l.description = QString(50000, QLatin1Char('y'));
             return l;
         }(),

@@ -1,5 +1,4 @@
 #include "TestCatalog.h"
-
 #include "analysis/AnalysisContext.h"
 #include "analysis/AnalysisError.h"
 
@@ -32,8 +31,8 @@ private slots:
         ctx.reportProgress(-1, QStringLiteral("a"));
         ctx.reportProgress(0.5, QStringLiteral("b"));
         ctx.reportProgress(7);
-        QCOMPARE(fractions, (QList<double>{0.0, 0.5, 1.0}));
-        QCOMPARE(lines, (QStringList{QStringLiteral("a"), QStringLiteral("b"), QString()}));
+        QCOMPARE(fractions, (QList<double> { 0.0, 0.5, 1.0 }));
+        QCOMPARE(lines, (QStringList { QStringLiteral("a"), QStringLiteral("b"), QString() }));
         ctx.state()["x"] = 1;
         QCOMPARE(state["x"].get<int>(), 1);
         QCOMPARE(&ctx.benchmarks(), &m_catalog->benchmarks());
@@ -43,7 +42,8 @@ private slots:
     void withoutCallbacksNothingStops()
     {
         json state = json::object();
-        AnalysisContext ctx(AnalysisType::RiskAssessment, m_catalog->listings().first(), m_params, *m_catalog, state, {});
+        AnalysisContext ctx(
+            AnalysisType::RiskAssessment, m_catalog->listings().first(), m_params, *m_catalog, state, {});
         QVERIFY(!ctx.shouldStop());
         ctx.throwIfStopped();
         ctx.reportProgress(0.3);
@@ -58,7 +58,7 @@ private slots:
     void sleepEndsWhenStopped()
     {
         json state = json::object();
-        std::atomic_int polls{0};
+        std::atomic_int polls { 0 };
         AnalysisContext::Callbacks cb;
         // Stops on the fourth poll: the sleep polls at least every 50 ms, so this ends far before 10 s.
         cb.shouldStop = [&] { return ++polls >= 4; };
@@ -79,7 +79,8 @@ private slots:
         json state = json::object();
         AnalysisContext::Callbacks cb;
         cb.shouldStop = [] { return true; };
-        cb.throwIfStopped = [] { throw AnalysisError(AnalysisError::Kind::TimedOut, QStringLiteral("timed out after 3 s")); };
+        cb.throwIfStopped
+            = [] { throw AnalysisError(AnalysisError::Kind::TimedOut, QStringLiteral("timed out after 3 s")); };
         cb.currentYear = [] { return 1999; };
         AnalysisContext ctx(AnalysisType::Valuation, m_catalog->listings().first(), m_params, *m_catalog, state, cb);
         QCOMPARE(ctx.currentYear(), 1999);

@@ -2,7 +2,6 @@
 // hand in the comment next to it.
 
 #include "TestCatalog.h"
-
 #include "analysis/AnalysisContext.h"
 #include "analysis/AnalysisError.h"
 #include "analysis/NarrativeProvider.h"
@@ -19,19 +18,20 @@
 using namespace dealscope;
 using json = nlohmann::json;
 
-#define JCOMPARE(actual, expected)                                                                          \
-    do {                                                                                                   \
-        const json a_ = (actual);                                                                          \
-        const json e_ = (expected);                                                                        \
-        QVERIFY2(a_ == e_, qPrintable(QStringLiteral("%1 != %2").arg(QString::fromStdString(a_.dump()),    \
-                                                                     QString::fromStdString(e_.dump())))); \
+#define JCOMPARE(actual, expected)                                                                                     \
+    do {                                                                                                               \
+        const json a_ = (actual);                                                                                      \
+        const json e_ = (expected);                                                                                    \
+        QVERIFY2(a_ == e_,                                                                                             \
+            qPrintable(QStringLiteral("%1 != %2")                                                                      \
+                           .arg(QString::fromStdString(a_.dump()), QString::fromStdString(e_.dump()))));               \
     } while (false)
 
 namespace {
 
 json runJob(const AnalysisEngine &engine, const Job &job)
 {
-    return engine.run(job, PipelineCheckpoint{}, ExecutionHooks{});
+    return engine.run(job, PipelineCheckpoint {}, ExecutionHooks {});
 }
 
 QStringList codes(const json &findings)
@@ -83,18 +83,18 @@ private slots:
         JCOMPARE(m["cashFlow"], 200000);
         JCOMPARE(m["grossRevenue"], 1000000);
         JCOMPARE(m["ebitda"], 150000);
-        JCOMPARE(m["sdeMultiple"], 2.5);           // 500,000 / 200,000
-        JCOMPARE(m["revenueMultiple"], 0.5);       // 500,000 / 1,000,000
-        JCOMPARE(m["cashFlowMargin"], 0.2);        // 200,000 / 1,000,000
-        JCOMPARE(m["loanAmount"], 450000);         // 500,000 × 0.9
+        JCOMPARE(m["sdeMultiple"], 2.5); // 500,000 / 200,000
+        JCOMPARE(m["revenueMultiple"], 0.5); // 500,000 / 1,000,000
+        JCOMPARE(m["cashFlowMargin"], 0.2); // 200,000 / 1,000,000
+        JCOMPARE(m["loanAmount"], 450000); // 500,000 × 0.9
         // 12 × 450,000 × 0.00875 / (1 − 1.00875^−120) = 12 × 3,937.5 / 0.6484604 = 72,864.90 → 72,865
         JCOMPARE(m["annualDebtService"], 72865);
         QVERIFY(m["annualDebtService"].is_number_integer());
-        JCOMPARE(m["dscr"], 2.7448);               // 200,000 / 72,864.898 = 2.744806
+        JCOMPARE(m["dscr"], 2.7448); // 200,000 / 72,864.898 = 2.744806
         // 200,000 / (1.25 × 0.9 × 0.161922) = 1,097,922.35 → 1,097,922
         JCOMPARE(m["maxPriceAtTargetDscr"], 1097922);
-        JCOMPARE(m["paybackYears"], 2.5);          // 500,000 / 200,000
-        JCOMPARE(m["businessAgeYears"], 25);       // 2026 − 2001
+        JCOMPARE(m["paybackYears"], 2.5); // 500,000 / 200,000
+        JCOMPARE(m["businessAgeYears"], 25); // 2026 − 2001
         JCOMPARE(r["missingInputs"], json::array());
         JCOMPARE(r["asOfYear"], 2026);
 
@@ -106,8 +106,9 @@ private slots:
         QVERIFY(qstr(b["source"]).contains(QStringLiteral("test table")));
 
         // SDE 2.5 / 2.0 = 1.25× the benchmark: in range. DSCR 2.74 ≥ 1.25: meets the target.
-        QCOMPARE(codes(r["findings"]), (QStringList{QStringLiteral("no_owner_salary"), QStringLiteral("dscr_meets_target"),
-                                                    QStringLiteral("sde_multiple_in_range")}));
+        QCOMPARE(codes(r["findings"]),
+            (QStringList { QStringLiteral("no_owner_salary"), QStringLiteral("dscr_meets_target"),
+                QStringLiteral("sde_multiple_in_range") }));
         for (const auto &f : r["findings"]) {
             QVERIFY(f["severity"] == "info" || f["severity"] == "warning" || f["severity"] == "critical");
             QVERIFY(!qstr(f["message"]).isEmpty());
@@ -116,7 +117,8 @@ private slots:
         JCOMPARE(r["score"], 79);
         QVERIFY(qstr(r["scoreExplanation"]).startsWith(QStringLiteral("Score 79/100")));
         const QString summary = qstr(r["summary"]);
-        QVERIFY2(summary.contains(QStringLiteral("$500,000")) && summary.contains(QStringLiteral("2.74")), qPrintable(summary));
+        QVERIFY2(summary.contains(QStringLiteral("$500,000")) && summary.contains(QStringLiteral("2.74")),
+            qPrintable(summary));
 
         const json &fin = r["financing"];
         JCOMPARE(fin["downPayment"], 50000);
@@ -129,14 +131,14 @@ private slots:
     void ownerSalaryChangesFinancing()
     {
         const auto engine = testcatalog::engine();
-        const json r = runJob(*engine, testcatalog::job("a", "business_analysis", {{"ownerSalary", 60000}}));
+        const json r = runJob(*engine, testcatalog::job("a", "business_analysis", { { "ownerSalary", 60000 } }));
         const json &m = r["metrics"];
-        JCOMPARE(m["dscr"], 1.9214);                  // 140,000 / 72,864.898 = 1.921364
-        JCOMPARE(m["paybackYears"], 3.5714);          // 500,000 / 140,000 = 3.571429
-        JCOMPARE(m["maxPriceAtTargetDscr"], 768546);  // 140,000 / 0.182162 = 768,545.64
+        JCOMPARE(m["dscr"], 1.9214); // 140,000 / 72,864.898 = 1.921364
+        JCOMPARE(m["paybackYears"], 3.5714); // 500,000 / 140,000 = 3.571429
+        JCOMPARE(m["maxPriceAtTargetDscr"], 768546); // 140,000 / 0.182162 = 768,545.64
         QVERIFY(!findCode(r["findings"], "no_owner_salary"));
         // Salary ≥ cash flow: no payback and no maximum price, a critical finding.
-        const json r2 = runJob(*engine, testcatalog::job("a", "business_analysis", {{"ownerSalary", 200000}}));
+        const json r2 = runJob(*engine, testcatalog::job("a", "business_analysis", { { "ownerSalary", 200000 } }));
         QVERIFY(r2["metrics"]["paybackYears"].is_null());
         QVERIFY(r2["metrics"]["maxPriceAtTargetDscr"].is_null());
         JCOMPARE(r2["metrics"]["dscr"], 0.0);
@@ -147,7 +149,7 @@ private slots:
     {
         const auto engine = testcatalog::engine();
         for (const QString &type : analysisTypeNames()) {
-            for (const char *id : {"a", "c", "z"}) {
+            for (const char *id : { "a", "c", "z" }) {
                 Job j = testcatalog::job(id, "x");
                 j.analysisType = type;
                 const json r = runJob(*engine, j);
@@ -162,18 +164,18 @@ private slots:
     {
         const auto engine = testcatalog::engine();
         const json r = runJob(*engine, testcatalog::job("a", "valuation"));
-        JCOMPARE(r["sdeMethodValue"], 400000);       // 2.00 × 200,000
-        JCOMPARE(r["revenueMethodValue"], 400000);   // 0.40 × 1,000,000
+        JCOMPARE(r["sdeMethodValue"], 400000); // 2.00 × 200,000
+        JCOMPARE(r["revenueMethodValue"], 400000); // 0.40 × 1,000,000
         // mid = 0.7 × 400,000 + 0.3 × 400,000 = 400,000; low 0.9 × 400,000; high 1.1 × 400,000
-        JCOMPARE(r["blendedRange"], (json{{"low", 360000}, {"mid", 400000}, {"high", 440000}}));
-        JCOMPARE(r["askingPremium"], 0.25);          // (500,000 − 400,000) / 400,000
+        JCOMPARE(r["blendedRange"], (json { { "low", 360000 }, { "mid", 400000 }, { "high", 440000 } }));
+        JCOMPARE(r["askingPremium"], 0.25); // (500,000 − 400,000) / 400,000
         QVERIFY(findCode(r["findings"], "asking_above_value_range"));
 
         const json &s = r["sensitivity"];
-        JCOMPARE(s["interestRates"], (json{0.085, 0.095, 0.105, 0.115, 0.125}));
-        JCOMPARE(s["downPaymentPcts"], (json{0.1, 0.2, 0.3}));
+        JCOMPARE(s["interestRates"], (json { 0.085, 0.095, 0.105, 0.115, 0.125 }));
+        JCOMPARE(s["downPaymentPcts"], (json { 0.1, 0.2, 0.3 }));
         JCOMPARE(s["dscr"].size(), 5u);
-        JCOMPARE(s["dscr"][2][0], 2.7448);   // the base case equals metrics.dscr
+        JCOMPARE(s["dscr"][2][0], 2.7448); // the base case equals metrics.dscr
         JCOMPARE(s["dscr"][2][0], r["metrics"]["dscr"]);
         // 12.5 %, 30 % down: L = 350,000, i = 0.0104167, 1.0104167^120 = e^(120 × 0.0103628) = e^1.243534 = 3.467849,
         // 1 − 1/3.467849 = 0.711637, monthly 3,645.83 / 0.711637 = 5,123.17, annual 61,477.99,
@@ -192,10 +194,11 @@ private slots:
     void valuationWithOddDownPaymentAndZeroRate()
     {
         const auto engine = testcatalog::engine();
-        const json r = runJob(*engine, testcatalog::job("a", "valuation", {{"downPaymentPct", 0.25}, {"interestRate", 0.0}}));
+        const json r = runJob(
+            *engine, testcatalog::job("a", "valuation", { { "downPaymentPct", 0.25 }, { "interestRate", 0.0 } }));
         // Rates below 0 are dropped: 0, 0.01, 0.02. Down payments: 0.10, 0.20, 0.25, 0.30.
-        JCOMPARE(r["sensitivity"]["interestRates"], (json{0.0, 0.01, 0.02}));
-        JCOMPARE(r["sensitivity"]["downPaymentPcts"], (json{0.1, 0.2, 0.25, 0.3}));
+        JCOMPARE(r["sensitivity"]["interestRates"], (json { 0.0, 0.01, 0.02 }));
+        JCOMPARE(r["sensitivity"]["downPaymentPcts"], (json { 0.1, 0.2, 0.25, 0.3 }));
         // 0 %: ADS = 375,000 / 10 = 37,500, DSCR = 200,000 / 37,500 = 5.3333
         JCOMPARE(r["metrics"]["annualDebtService"], 37500);
         JCOMPARE(r["metrics"]["dscr"], 5.3333);
@@ -223,8 +226,9 @@ private slots:
         // ADS on 810,000 = 131,156.82, DSCR 100,000 / 131,156.82 = 0.7624 (< 1: critical); 2026 − 2025 = 1 year.
         const json r = runJob(*engine, testcatalog::job("b", "risk_assessment"));
         JCOMPARE(r["metrics"]["dscr"], 0.7624);
-        QCOMPARE(codes(r["redFlags"]), (QStringList{QStringLiteral("dscr_below_target"), QStringLiteral("sde_multiple_above_sector"),
-                                                    QStringLiteral("low_margin"), QStringLiteral("young_business")}));
+        QCOMPARE(codes(r["redFlags"]),
+            (QStringList { QStringLiteral("dscr_below_target"), QStringLiteral("sde_multiple_above_sector"),
+                QStringLiteral("low_margin"), QStringLiteral("young_business") }));
         JCOMPARE(r["redFlags"][0]["severity"], "critical");
         // One critical flag → high.
         JCOMPARE(r["riskLevel"], "high");
@@ -239,11 +243,12 @@ private slots:
         QVERIFY(codes(missing["redFlags"]).contains(QStringLiteral("missing_cash_flow")));
 
         // z: cash flow −50,000 (critical) + missing-like invalid price, revenue, year → two criticals? one
-        // (nonpositive_cash_flow) plus warnings: invalid_asking_price, invalid_revenue, invalid_year_established → high.
+        // (nonpositive_cash_flow) plus warnings: invalid_asking_price, invalid_revenue, invalid_year_established →
+        // high.
         const json z = runJob(*engine, testcatalog::job("z", "risk_assessment"));
         JCOMPARE(z["riskLevel"], "high");
         // With a salary larger than the cash flow of a, DSCR < 1 and no cash flow after salary: two criticals.
-        const json crit = runJob(*engine, testcatalog::job("a", "risk_assessment", {{"ownerSalary", 250000}}));
+        const json crit = runJob(*engine, testcatalog::job("a", "risk_assessment", { { "ownerSalary", 250000 } }));
         JCOMPARE(crit["riskLevel"], "critical");
     }
 
@@ -260,7 +265,8 @@ private slots:
         JCOMPARE(p["askingPrice"]["value"], 500000);
         JCOMPARE(p["askingPrice"]["sampleSize"], 6);
         JCOMPARE(p["askingPrice"]["percentile"], 58.3);
-        // SDE multiples (cash flow > 0): tiny 1.1e-19, p1 2.0, a 2.5, p2 3.0, p3 3.5, huge 9e18 → 2 below + ½ = 2.5 / 6 = 41.7 %.
+        // SDE multiples (cash flow > 0): tiny 1.1e-19, p1 2.0, a 2.5, p2 3.0, p3 3.5, huge 9e18 → 2 below + ½ = 2.5 / 6
+        // = 41.7 %.
         JCOMPARE(p["sdeMultiple"]["sampleSize"], 6);
         JCOMPARE(p["sdeMultiple"]["percentile"], 41.7);
         // Margins: p2 0.10, a 0.20, p1 0.25, p3 0.50, huge 1.0, tiny 9e18 → 1 below + ½ = 1.5 / 6 = 25 %.
@@ -295,14 +301,15 @@ private slots:
             j.analysisType = type;
             const json r = runJob(*engine, j);
             const json &m = r["metrics"];
-            for (const char *k : {"askingPrice", "cashFlow", "grossRevenue", "ebitda", "sdeMultiple", "revenueMultiple",
-                                  "cashFlowMargin", "loanAmount", "annualDebtService", "dscr", "maxPriceAtTargetDscr",
-                                  "paybackYears", "businessAgeYears"}) {
+            for (const char *k : { "askingPrice", "cashFlow", "grossRevenue", "ebitda", "sdeMultiple",
+                     "revenueMultiple", "cashFlowMargin", "loanAmount", "annualDebtService", "dscr",
+                     "maxPriceAtTargetDscr", "paybackYears", "businessAgeYears" }) {
                 QVERIFY2(m.contains(k), k);
                 QVERIFY2(m[k].is_null(), k);
             }
-            JCOMPARE(r["missingInputs"], (json{"askingPrice", "cashFlow", "grossRevenue", "yearEstablished"}));
-            for (const char *code : {"missing_asking_price", "missing_cash_flow", "missing_revenue", "missing_year_established"})
+            JCOMPARE(r["missingInputs"], (json { "askingPrice", "cashFlow", "grossRevenue", "yearEstablished" }));
+            for (const char *code :
+                { "missing_asking_price", "missing_cash_flow", "missing_revenue", "missing_year_established" })
                 QVERIFY2(findCode(r["findings"], code), code);
             // Missing data scores nothing: disclosure 0, everything else unknown.
             JCOMPARE(r["score"], 0);
@@ -312,18 +319,19 @@ private slots:
     void hostileFiguresNeverProduceNanOrInfinity()
     {
         const auto engine = testcatalog::engine();
-        for (const char *id : {"z", "neg", "huge", "tiny", "c", "a", "b", "text"}) {
+        for (const char *id : { "z", "neg", "huge", "tiny", "c", "a", "b", "text" }) {
             for (const QString &type : analysisTypeNames()) {
-                for (const json &params : {json::object(), json{{"interestRate", 0}, {"downPaymentPct", 0.99}, {"ownerSalary", 1000000000000LL}},
-                                           json{{"interestRate", 1}, {"termYears", 1}, {"targetDscr", 0.0001}}}) {
+                for (const json &params : { json::object(),
+                         json { { "interestRate", 0 }, { "downPaymentPct", 0.99 }, { "ownerSalary", 1000000000000LL } },
+                         json { { "interestRate", 1 }, { "termYears", 1 }, { "targetDscr", 0.0001 } } }) {
                     Job j = testcatalog::job(id, "x", params);
                     j.analysisType = type;
                     const json r = runJob(*engine, j);
                     QVERIFY2(testcatalog::allFinite(r), id);
                     // nlohmann writes NaN as null, so the tree walk above is the real check; this one catches
                     // a NaN or infinity that leaked into a message text.
-                    static const QRegularExpression bad(QStringLiteral("\\b(nan|inf|infinity)\\b"),
-                                                        QRegularExpression::CaseInsensitiveOption);
+                    static const QRegularExpression bad(
+                        QStringLiteral("\\b(nan|inf|infinity)\\b"), QRegularExpression::CaseInsensitiveOption);
                     const QString text = QString::fromStdString(r.dump());
                     QVERIFY2(!text.contains(bad), qPrintable(text));
                     QVERIFY(r["score"].is_number_integer());
@@ -333,13 +341,14 @@ private slots:
         }
         // z: a zero price, zero revenue and a year in the future are treated as unknown, with findings.
         const json z = runJob(*engine, testcatalog::job("z", "business_analysis"));
-        JCOMPARE(z["missingInputs"], (json{"askingPrice", "grossRevenue", "yearEstablished"}));
+        JCOMPARE(z["missingInputs"], (json { "askingPrice", "grossRevenue", "yearEstablished" }));
         QVERIFY(z["metrics"]["askingPrice"].is_null());
         JCOMPARE(z["metrics"]["cashFlow"], -50000);
         QVERIFY(z["metrics"]["sdeMultiple"].is_null());
         QVERIFY(z["metrics"]["paybackYears"].is_null());
         QVERIFY(z["metrics"]["maxPriceAtTargetDscr"].is_null());
-        for (const char *code : {"invalid_asking_price", "invalid_revenue", "invalid_year_established", "nonpositive_cash_flow"})
+        for (const char *code :
+            { "invalid_asking_price", "invalid_revenue", "invalid_year_established", "nonpositive_cash_flow" })
             QVERIFY2(findCode(z["findings"], code), code);
     }
 
@@ -347,7 +356,7 @@ private slots:
     {
         const auto engine = testcatalog::engine();
         for (const QString &type : analysisTypeNames()) {
-            Job j = testcatalog::job("a", "x", {{"ownerSalary", 30000}});
+            Job j = testcatalog::job("a", "x", { { "ownerSalary", 30000 } });
             j.analysisType = type;
             QVERIFY(runJob(*engine, j).dump() == runJob(*engine, j).dump());
         }
@@ -363,7 +372,8 @@ private slots:
         QTest::addColumn<QString>("params");
         QTest::addColumn<QString>("field");
         QTest::addColumn<QString>("messagePart");
-        auto row = [](const char *name, const char *id, const char *type, const char *params, const char *field, const char *part) {
+        auto row = [](const char *name, const char *id, const char *type, const char *params, const char *field,
+                       const char *part) {
             QTest::newRow(name) << QString::fromUtf8(id) << QString::fromUtf8(type) << QString::fromUtf8(params)
                                 << QString::fromUtf8(field) << QString::fromUtf8(part);
         };
@@ -379,7 +389,8 @@ private slots:
         row("unknown key", "a", "valuation", R"({"color":"red"})", "params.color", "unknown parameter");
         row("params array", "a", "valuation", R"([])", "params", "must be an object");
         row("provider number", "a", "valuation", R"({"provider":1})", "params.provider", "must be a string");
-        row("provider unknown", "a", "valuation", R"({"provider":"gpt"})", "params.provider", "available: builtin, echo");
+        row("provider unknown", "a", "valuation", R"({"provider":"gpt"})", "params.provider",
+            "available: builtin, echo");
         row("unknown listing", "nope", "valuation", "{}", "listingId", "unknown listing id \"nope\"");
         row("empty listing", "", "valuation", "{}", "listingId", "required");
     }
@@ -425,16 +436,17 @@ private slots:
         QCOMPARE(err->field, QStringLiteral("params.provider"));
         engine->registerProvider(std::make_shared<EchoNarrative>());
         QVERIFY(!engine->validate(QStringLiteral("a"), QStringLiteral("valuation"), json::object()));
-        QCOMPARE(engine->providerNames(), (QStringList{QStringLiteral("builtin"), QStringLiteral("echo")}));
+        QCOMPARE(engine->providerNames(), (QStringList { QStringLiteral("builtin"), QStringLiteral("echo") }));
         // An explicit "builtin" overrides the default provider.
-        QVERIFY(!engine->validate(QStringLiteral("a"), QStringLiteral("valuation"), json{{"provider", "builtin"}}));
+        QVERIFY(
+            !engine->validate(QStringLiteral("a"), QStringLiteral("valuation"), json { { "provider", "builtin" } }));
     }
 
     void narrativeProviderRunsLast()
     {
         const auto engine = testcatalog::engine();
         engine->registerProvider(std::make_shared<EchoNarrative>());
-        const json params{{"provider", "echo"}};
+        const json params { { "provider", "echo" } };
         const auto steps = engine->steps(AnalysisType::Valuation, params);
         QCOMPARE(steps.last().id, QStringLiteral("narrative"));
         QCOMPARE(engine->steps(AnalysisType::Valuation).last().id, QStringLiteral("summary"));
@@ -461,11 +473,15 @@ private slots:
         QVERIFY2(market.contains(QStringLiteral("SDE multiple at the 42nd percentile")), qPrintable(market));
         QVERIFY2(market.contains(QStringLiteral("cash-flow margin at the 25th percentile")), qPrintable(market));
         const QString risk = qstr(runJob(*engine, testcatalog::job("b", "risk_assessment"))["summary"]);
-        QVERIFY2(risk.contains(QStringLiteral("Risk level high with 4 red flags; the most serious: DSCR 0.76")), qPrintable(risk));
+        QVERIFY2(risk.contains(QStringLiteral("Risk level high with 4 red flags; the most serious: DSCR 0.76")),
+            qPrintable(risk));
         const QString overview = qstr(runJob(*engine, testcatalog::job("a", "business_analysis"))["summary"]);
-        QVERIFY2(overview.contains(QStringLiteral("Strengths: Cash flow covers the debt service 2.74 times")), qPrintable(overview));
-        QVERIFY2(overview.startsWith(QStringLiteral("Joe's Diner asks $500,000 for $200,000 of cash flow (SDE multiple 2.50× vs 2.00× "
-                                                    "for Food and Restaurants).")), qPrintable(overview));
+        QVERIFY2(overview.contains(QStringLiteral("Strengths: Cash flow covers the debt service 2.74 times")),
+            qPrintable(overview));
+        QVERIFY2(overview.startsWith(
+                     QStringLiteral("Joe's Diner asks $500,000 for $200,000 of cash flow (SDE multiple 2.50× vs 2.00× "
+                                    "for Food and Restaurants).")),
+            qPrintable(overview));
         QVERIFY(overview.endsWith(QStringLiteral("Score 79/100.")));
     }
 
@@ -473,12 +489,12 @@ private slots:
     {
         const auto engine = testcatalog::engine();
         const json r = runJob(*engine, testcatalog::job("text", "business_analysis"));
-        const std::string dumped = r.dump();   // throws on invalid UTF-8
+        const std::string dumped = r.dump(); // throws on invalid UTF-8
         QVERIFY(json::parse(dumped) == r);
         const QString summary = qstr(r["summary"]);
         QVERIFY2(summary.startsWith(QStringLiteral("Gizmo \"Ol\u00e9\"")), qPrintable(summary));
         QVERIFY(summary.size() < 1000);
-        QCOMPARE(r["metrics"]["businessAgeYears"].get<int>(), 27);   // 2026 − 1999
+        QCOMPARE(r["metrics"]["businessAgeYears"].get<int>(), 27); // 2026 − 1999
     }
 
     void formatting()
@@ -505,7 +521,7 @@ private slots:
     {
         const auto engine = testcatalog::engine();
         QList<Job> jobs;
-        for (const char *id : {"a", "b", "c", "z", "svc", "p1"})
+        for (const char *id : { "a", "b", "c", "z", "svc", "p1" })
             for (const QString &type : analysisTypeNames()) {
                 Job j = testcatalog::job(id, "x");
                 j.analysisType = type;
@@ -515,7 +531,7 @@ private slots:
         for (const Job &j : jobs)
             expected << runJob(*engine, j).dump();
 
-        std::atomic_int mismatches{0};
+        std::atomic_int mismatches { 0 };
         QList<QThread *> threads;
         for (int t = 0; t < 4; ++t) {
             threads << QThread::create([&, t] {

@@ -14,7 +14,7 @@ class TestAnalysisParams final : public QObject
 private slots:
     void defaults()
     {
-        for (const json &j : {json(), json::object()}) {
+        for (const json &j : { json(), json::object() }) {
             const auto r = dealscope::parseAnalysisParams(j);
             QVERIFY(std::holds_alternative<AnalysisParams>(r));
             const auto &p = std::get<AnalysisParams>(r);
@@ -107,8 +107,8 @@ private slots:
     void analysisTypes()
     {
         QCOMPARE(dealscope::analysisTypeNames(),
-                 (QStringList{QStringLiteral("business_analysis"), QStringLiteral("valuation"),
-                              QStringLiteral("risk_assessment"), QStringLiteral("market_intelligence")}));
+            (QStringList { QStringLiteral("business_analysis"), QStringLiteral("valuation"),
+                QStringLiteral("risk_assessment"), QStringLiteral("market_intelligence") }));
         for (const QString &n : dealscope::analysisTypeNames()) {
             const auto t = dealscope::parseAnalysisType(n);
             QVERIFY(t);

@@ -13,7 +13,8 @@ using namespace dealscope;
 
 namespace {
 
-Listing listing(const char *id, const char *title, const char *industry, bool inferred = false, const char *description = "")
+Listing listing(
+    const char *id, const char *title, const char *industry, bool inferred = false, const char *description = "")
 {
     Listing l;
     l.id = QString::fromUtf8(id);
@@ -59,7 +60,7 @@ private:
             Listing changed = own;
             changed.title += QStringLiteral(" pizza restaurant");
             changed.industry = changed.industry.isEmpty() ? QStringLiteral("Car Washes") : QString();
-            for (const Listing *l : {&own, &copy, static_cast<const Listing *>(&changed)}) {
+            for (const Listing *l : { &own, &copy, static_cast<const Listing *>(&changed) }) {
                 QCOMPARE(catalog.sectorOf(*l), t.sectorOf(*l));
                 QCOMPARE(describe(catalog.benchmarkOf(*l)), describe(t.lookup(*l)));
                 QCOMPARE(catalog.declaresSector(*l), declaredByTable(t, *l));
@@ -70,19 +71,17 @@ private:
 private slots:
     void handMadeListings()
     {
-        const QList<Listing> listings{
-            listing("1", "Joe's Pizza", ""),                       // keywords
-            listing("2", "Shiny", "Car Washes"),                    // industry row
-            listing("3", "Anything", "Food & Restaurants"),         // sector by name
+        const QList<Listing> listings {
+            listing("1", "Joe's Pizza", ""), // keywords
+            listing("2", "Shiny", "Car Washes"), // industry row
+            listing("3", "Anything", "Food & Restaurants"), // sector by name
             listing("4", "Anything", "Food and Restaurants", true), // inferred industry
-            listing("5", "Acme", "pizza place"),                    // free-text industry
+            listing("5", "Acme", "pizza place"), // free-text industry
             listing("6", "Acme Holdings", "", false, "We do things"), // nothing: all sectors
-            listing("7", "Acme", "Automotive"),                     // a sector's first word
-            listing("8", "Acme", "All"),
-            listing("9", "Acme", "Moon Mining"),
-            listing("10", "Dry cleaner", "Dry Cleaners"),
-            listing("11", "Café", "Café & Bistro"),
-            listing("2", "Duplicate id", "Restaurant"),            // the first listing keeps the id
+            listing("7", "Acme", "Automotive"), // a sector's first word
+            listing("8", "Acme", "All"), listing("9", "Acme", "Moon Mining"),
+            listing("10", "Dry cleaner", "Dry Cleaners"), listing("11", "Café", "Café & Bistro"),
+            listing("2", "Duplicate id", "Restaurant"), // the first listing keeps the id
         };
         const ListingCatalog catalog(listings, m_table);
         compareAll(catalog);

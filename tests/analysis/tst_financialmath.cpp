@@ -18,7 +18,7 @@ private:
     {
         QVERIFY2(actual.has_value(), "expected a value, got null");
         QVERIFY2(std::fabs(*actual - expected) <= tolerance,
-                 qPrintable(QStringLiteral("%1 != %2").arg(*actual, 0, 'g', 12).arg(expected, 0, 'g', 12)));
+            qPrintable(QStringLiteral("%1 != %2").arg(*actual, 0, 'g', 12).arg(expected, 0, 'g', 12)));
     }
 
 private slots:
@@ -104,7 +104,8 @@ private slots:
         const auto p = FinancialMath::maxPriceAtTargetDscr(200'000, 0, 0.10, 0.105, 10, 1.25);
         fuzzyIs(p, 1'097'922.35, 0.05);
         // Round trip: at that price the DSCR is exactly the target.
-        const auto ads = FinancialMath::annualDebtService(FinancialMath::loanAmount(qint64(std::llround(*p)), 0.10), 0.105, 10);
+        const auto ads
+            = FinancialMath::annualDebtService(FinancialMath::loanAmount(qint64(std::llround(*p)), 0.10), 0.105, 10);
         fuzzyIs(FinancialMath::dscr(200'000, 0, ads), 1.25, 1e-6);
         // With salary 60,000: 140,000 / 0.182162 = 768,545.6
         fuzzyIs(FinancialMath::maxPriceAtTargetDscr(200'000, 60'000, 0.10, 0.105, 10, 1.25), 768'545.64, 0.05);
@@ -141,7 +142,7 @@ private slots:
     void rounding()
     {
         QCOMPARE(FinancialMath::roundMoney(72'864.5), qint64(72'865));
-        QCOMPARE(FinancialMath::roundMoney(-72'864.5), qint64(-72'865));   // half away from zero
+        QCOMPARE(FinancialMath::roundMoney(-72'864.5), qint64(-72'865)); // half away from zero
         QCOMPARE(FinancialMath::roundMoney(72'864.49), qint64(72'864));
         QCOMPARE(FinancialMath::roundMoney(1e30), qint64(9'000'000'000'000'000'000LL));
         QCOMPARE(FinancialMath::roundRatio(2.744805863), 2.7448);

@@ -2,7 +2,6 @@
 // failpoints (SPEC §3 rules as far as the engine implements them).
 
 #include "TestCatalog.h"
-
 #include "analysis/AnalysisError.h"
 #include "common/Failpoints.h"
 #include "common/JsonQt.h"
@@ -71,7 +70,7 @@ private slots:
                 QVERIFY(!ids.contains(s.id));
                 ids << s.id;
             }
-            for (const char *common : {"sde_multiple", "debt_service", "benchmarks", "findings", "score"})
+            for (const char *common : { "sde_multiple", "debt_service", "benchmarks", "findings", "score" })
                 QVERIFY(ids.contains(QString::fromLatin1(common)));
         }
         QVERIFY(engine->steps(AnalysisType::Valuation).size() > engine->steps(AnalysisType::RiskAssessment).size());
@@ -128,7 +127,7 @@ private slots:
         QTest::addColumn<QString>("type");
         QTest::addColumn<int>("stopAfter");
         for (const QString &type : analysisTypeNames())
-            for (int stopAfter : {1, 2, 5})
+            for (int stopAfter : { 1, 2, 5 })
                 QTest::addRow("%s after %d", qPrintable(type), stopAfter) << type << stopAfter;
     }
 
@@ -196,9 +195,9 @@ private slots:
         const Job job = jobOf("a", QStringLiteral("valuation"));
         const json expected = engine->run(job, {}, {});
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("unusable checkpoint")));
-        QVERIFY(engine->run(job, PipelineCheckpoint{99, json::object()}, {}) == expected);
+        QVERIFY(engine->run(job, PipelineCheckpoint { 99, json::object() }, {}) == expected);
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("unusable checkpoint")));
-        QVERIFY(engine->run(job, PipelineCheckpoint{3, json::array()}, {}) == expected);
+        QVERIFY(engine->run(job, PipelineCheckpoint { 3, json::array() }, {}) == expected);
         // A finished pipeline's checkpoint returns its result without running anything.
         Recorder rec;
         engine->run(job, {}, rec.hooks());
@@ -207,7 +206,7 @@ private slots:
         QVERIFY(again.checkpoints.isEmpty());
         // A corrupt state fails the job with a reason instead of crashing the worker.
         try {
-            engine->run(job, PipelineCheckpoint{2, json{{"metrics", 5}}}, {});
+            engine->run(job, PipelineCheckpoint { 2, json { { "metrics", 5 } } }, {});
             QFAIL("a corrupt checkpoint was accepted");
         } catch (const AnalysisError &e) {
             QCOMPARE(e.kind(), AnalysisError::Kind::Permanent);
@@ -219,10 +218,10 @@ private slots:
     {
         Failpoints::configure(QStringLiteral("analysis.step.debt_service=delay(20000)"));
         const auto engine = testcatalog::engine();
-        std::atomic_bool cancel{false};
-        std::atomic_bool inDelay{false};
-        std::atomic<qint64> canceledAtNs{0};
-        std::atomic<qint64> thrownAtNs{0};
+        std::atomic_bool cancel { false };
+        std::atomic_bool inDelay { false };
+        std::atomic<qint64> canceledAtNs { 0 };
+        std::atomic<qint64> thrownAtNs { 0 };
         std::optional<AnalysisError::Kind> kind;
         QElapsedTimer clock;
         clock.start();
@@ -244,7 +243,7 @@ private slots:
         }));
         worker->start();
         QTRY_VERIFY_WITH_TIMEOUT(inDelay.load(), 10000);
-        QTest::qWait(100);   // let the worker enter the sleep
+        QTest::qWait(100); // let the worker enter the sleep
         canceledAtNs = clock.nsecsElapsed();
         cancel = true;
         QVERIFY(worker->wait(5000));
@@ -282,7 +281,8 @@ private slots:
 
     void failpointFailsNTimes()
     {
-        Failpoints::configure(QStringLiteral("analysis.step.valuation.sensitivity=fail(2,transient);analysis.step.score=fail(1,permanent)"));
+        Failpoints::configure(QStringLiteral(
+            "analysis.step.valuation.sensitivity=fail(2,transient);analysis.step.score=fail(1,permanent)"));
         const auto engine = testcatalog::engine();
         const Job job = jobOf("a", QStringLiteral("valuation"));
         for (int attempt = 0; attempt < 2; ++attempt) {
@@ -313,7 +313,8 @@ private slots:
         Failpoints::configure(QStringLiteral("jobs.after_checkpoint=fail(1,transient)"));
         const auto engine = testcatalog::engine();
         Recorder rec;
-        QVERIFY_THROWS_EXCEPTION(AnalysisError, engine->run(jobOf("a", QStringLiteral("risk_assessment")), {}, rec.hooks()));
+        QVERIFY_THROWS_EXCEPTION(
+            AnalysisError, engine->run(jobOf("a", QStringLiteral("risk_assessment")), {}, rec.hooks()));
         // It fires right after the first checkpoint was handed over.
         QCOMPARE(rec.checkpoints.size(), 1);
         const json r = engine->run(jobOf("a", QStringLiteral("risk_assessment")), rec.checkpoints.last(), {});

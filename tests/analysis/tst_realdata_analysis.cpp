@@ -63,7 +63,7 @@ private:
             Job j;
             j.listingId = l.id;
             j.analysisType = QStringLiteral("business_analysis");
-            j.params = json{{"ownerSalary", salary}};
+            j.params = json { { "ownerSalary", salary } };
             const json r = engine.run(j, {}, {});
             const json &dscr = r["metrics"]["dscr"];
             if (dscr.is_null())
@@ -106,7 +106,8 @@ private slots:
                 QVERIFY(!qstr(r["summary"]).isEmpty());
                 for (const auto &f : r["findings"])
                     QVERIFY(f["severity"] == "info" || f["severity"] == "warning" || f["severity"] == "critical");
-                if (type == QLatin1String("market_intelligence") && !r["percentiles"]["askingPrice"]["percentile"].is_null())
+                if (type == QLatin1String("market_intelligence")
+                    && !r["percentiles"]["askingPrice"]["percentile"].is_null())
                     ++ranked;
                 ++withResult;
             }
@@ -125,7 +126,8 @@ private slots:
         int known60 = 0;
         const double pass0 = passShare(engine, *catalog, 0, &known0);
         const double pass60 = passShare(engine, *catalog, 60000, &known60);
-        qInfo("DSCR >= 1.25: %.1f %% of %d without salary, %.1f %% of %d with a 60k salary", pass0, known0, pass60, known60);
+        qInfo("DSCR >= 1.25: %.1f %% of %d without salary, %.1f %% of %d with a 60k salary", pass0, known0, pass60,
+            known60);
         QVERIFY(known0 > 500);
         QVERIFY2(std::fabs(pass0 - 89.0) <= 3.0, qPrintable(QString::number(pass0)));
         QVERIFY2(std::fabs(pass60 - 67.0) <= 3.0, qPrintable(QString::number(pass60)));

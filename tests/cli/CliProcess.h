@@ -14,11 +14,11 @@
 #include <nlohmann/json.hpp>
 
 // QCOMPARE cannot print nlohmann::json (and its conversions confuse QTest's overloads).
-#define QCOMPARE_JSON(actual, expected)                                                                    \
-    do {                                                                                                   \
-        const nlohmann::json actual_ = (actual);                                                           \
-        const nlohmann::json expected_ = (expected);                                                       \
-        QVERIFY2(actual_ == expected_, ("got " + actual_.dump() + ", expected " + expected_.dump()).c_str()); \
+#define QCOMPARE_JSON(actual, expected)                                                                                \
+    do {                                                                                                               \
+        const nlohmann::json actual_ = (actual);                                                                       \
+        const nlohmann::json expected_ = (expected);                                                                   \
+        QVERIFY2(actual_ == expected_, ("got " + actual_.dump() + ", expected " + expected_.dump()).c_str());          \
     } while (false)
 
 namespace clitest {
@@ -53,7 +53,7 @@ inline QProcessEnvironment cliEnvironment(const QString &failpoints = {})
 }
 
 inline CliRun runCli(const QStringList &arguments, const QProcessEnvironment &env = cliEnvironment(),
-                     int timeoutMs = 120000, const QByteArray &stdinData = {})
+    int timeoutMs = 120000, const QByteArray &stdinData = {})
 {
     QProcess process;
     process.setProcessEnvironment(env);

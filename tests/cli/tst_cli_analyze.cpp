@@ -37,7 +37,7 @@ private Q_SLOTS:
 
     void oneListingAsJson()
     {
-        const CliRun run = analyze({u"--listing"_s, u"A1"_s, u"--type"_s, u"valuation"_s, u"--json"_s});
+        const CliRun run = analyze({ u"--listing"_s, u"A1"_s, u"--type"_s, u"valuation"_s, u"--json"_s });
         QCOMPARE(run.exitCode, 0);
         const auto job = run.json();
         QVERIFY(job.is_object());
@@ -70,8 +70,8 @@ private Q_SLOTS:
 
     void paramsReachTheEngine()
     {
-        const CliRun run = analyze({u"--listing"_s, u"A1"_s, u"--type"_s, u"valuation"_s, u"--json"_s,
-                                    u"--param"_s, u"ownerSalary=60000"_s, u"--param"_s, u"termYears=10"_s});
+        const CliRun run = analyze({ u"--listing"_s, u"A1"_s, u"--type"_s, u"valuation"_s, u"--json"_s, u"--param"_s,
+            u"ownerSalary=60000"_s, u"--param"_s, u"termYears=10"_s });
         QCOMPARE(run.exitCode, 0);
         const auto job = run.json();
         QCOMPARE(job["params"]["ownerSalary"].get<qint64>(), 60000);
@@ -81,18 +81,19 @@ private Q_SLOTS:
 
     void missingFiguresAreNullNotZero()
     {
-        const CliRun run = analyze({u"--listing"_s, u"C3"_s, u"--type"_s, u"valuation"_s, u"--json"_s});
+        const CliRun run = analyze({ u"--listing"_s, u"C3"_s, u"--type"_s, u"valuation"_s, u"--json"_s });
         QCOMPARE(run.exitCode, 0);
         const auto job = run.json();
         const auto &m = job["result"]["metrics"];
-        for (const char *key : {"sdeMultiple", "revenueMultiple", "dscr", "paybackYears", "askingPrice"})
+        for (const char *key : { "sdeMultiple", "revenueMultiple", "dscr", "paybackYears", "askingPrice" })
             QVERIFY2(m[key].is_null(), key);
         QVERIFY(!job["result"]["missingInputs"].empty());
     }
 
     void allListingsAsArray()
     {
-        const CliRun run = analyze({u"--all"_s, u"--type"_s, u"risk_assessment"_s, u"--json"_s, u"--threads"_s, u"2"_s});
+        const CliRun run
+            = analyze({ u"--all"_s, u"--type"_s, u"risk_assessment"_s, u"--json"_s, u"--threads"_s, u"2"_s });
         QCOMPARE(run.exitCode, 0);
         const auto jobs = run.json();
         QVERIFY(jobs.is_array());
@@ -103,21 +104,21 @@ private Q_SLOTS:
             QCOMPARE_JSON(job["analysisType"], "risk_assessment");
             ids.append(QString::fromStdString(job["listingId"].get<std::string>()));
         }
-        QCOMPARE(ids, (QStringList{u"A1"_s, u"B2"_s, u"C3"_s}));
+        QCOMPARE(ids, (QStringList { u"A1"_s, u"B2"_s, u"C3"_s }));
         QVERIFY(run.errText().contains(u"3 analyses: 3 succeeded"_s));
     }
 
     void everyTypeRuns_data()
     {
         QTest::addColumn<QString>("type");
-        for (const char *type : {"business_analysis", "valuation", "risk_assessment", "market_intelligence"})
+        for (const char *type : { "business_analysis", "valuation", "risk_assessment", "market_intelligence" })
             QTest::newRow(type) << QString::fromLatin1(type);
     }
 
     void everyTypeRuns()
     {
         QFETCH(QString, type);
-        const CliRun run = analyze({u"--listing"_s, u"B2"_s, u"--type"_s, type});
+        const CliRun run = analyze({ u"--listing"_s, u"B2"_s, u"--type"_s, type });
         QCOMPARE(run.exitCode, 0);
         // The text form names the listing, the type and the status.
         QVERIFY2(run.outText().startsWith(u"B2 %1 (job "_s.arg(type)), qPrintable(run.outText()));
@@ -126,11 +127,11 @@ private Q_SLOTS:
 
     void recentSuccessIsReusedUnlessForced()
     {
-        const QStringList args{u"--listing"_s, u"A1"_s, u"--type"_s, u"valuation"_s, u"--json"_s};
+        const QStringList args { u"--listing"_s, u"A1"_s, u"--type"_s, u"valuation"_s, u"--json"_s };
         const auto first = analyze(args).json();
         const auto second = analyze(args).json();
         QCOMPARE_JSON(second["id"], first["id"]);
-        const auto forced = analyze(args + QStringList{u"--force"_s}).json();
+        const auto forced = analyze(args + QStringList { u"--force"_s }).json();
         QVERIFY(forced["id"] != first["id"]);
         QCOMPARE_JSON(forced["result"]["metrics"], first["result"]["metrics"]);
     }
@@ -138,8 +139,8 @@ private Q_SLOTS:
     void failedAnalysisExitsWithOne()
     {
         // A permanent failure in the first step of every attempt: the job fails, exit code 1.
-        const CliRun run = analyze({u"--listing"_s, u"A1"_s, u"--type"_s, u"valuation"_s, u"--json"_s},
-                                   u"analysis.step.valuation.load_inputs=fail(10,permanent)"_s);
+        const CliRun run = analyze({ u"--listing"_s, u"A1"_s, u"--type"_s, u"valuation"_s, u"--json"_s },
+            u"analysis.step.valuation.load_inputs=fail(10,permanent)"_s);
         QCOMPARE(run.exitCode, 1);
         const auto job = run.json();
         QCOMPARE_JSON(job["status"], "failed");
@@ -149,18 +150,18 @@ private Q_SLOTS:
 
     void unknownTypeListsTheAllowedOnes()
     {
-        const CliRun run = analyze({u"--listing"_s, u"A1"_s, u"--type"_s, u"valuaton"_s});
+        const CliRun run = analyze({ u"--listing"_s, u"A1"_s, u"--type"_s, u"valuaton"_s });
         QCOMPARE(run.exitCode, 2);
         QVERIFY(run.errText().contains(u"valuaton"_s));
-        for (const char *type : {"business_analysis", "valuation", "risk_assessment", "market_intelligence"})
+        for (const char *type : { "business_analysis", "valuation", "risk_assessment", "market_intelligence" })
             QVERIFY2(run.errText().contains(QString::fromLatin1(type)), qPrintable(run.errText()));
         QVERIFY(run.out.isEmpty());
-        QVERIFY(!QFile::exists(m_dataDir + u"/jobs.sqlite"_s));   // rejected before any job exists
+        QVERIFY(!QFile::exists(m_dataDir + u"/jobs.sqlite"_s)); // rejected before any job exists
     }
 
     void unknownListingIsNamed()
     {
-        const CliRun run = analyze({u"--listing"_s, u"NOPE-42"_s, u"--type"_s, u"valuation"_s});
+        const CliRun run = analyze({ u"--listing"_s, u"NOPE-42"_s, u"--type"_s, u"valuation"_s });
         QCOMPARE(run.exitCode, 2);
         QVERIFY2(run.errText().contains(u"NOPE-42"_s), qPrintable(run.errText()));
     }
@@ -181,7 +182,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, param);
         QFETCH(QString, name);
-        const CliRun run = analyze({u"--listing"_s, u"A1"_s, u"--type"_s, u"valuation"_s, u"--param"_s, param});
+        const CliRun run = analyze({ u"--listing"_s, u"A1"_s, u"--type"_s, u"valuation"_s, u"--param"_s, param });
         QCOMPARE(run.exitCode, 2);
         QVERIFY2(run.errText().contains(name), qPrintable(run.errText()));
         QVERIFY(run.out.isEmpty());
@@ -190,27 +191,28 @@ private Q_SLOTS:
     void badUsage_data()
     {
         QTest::addColumn<QStringList>("arguments");
-        QTest::newRow("no listings") << QStringList{u"analyze"_s, u"--all"_s, u"--type"_s, u"valuation"_s};
-        QTest::newRow("no type") << QStringList{u"analyze"_s, u"--listings"_s, m_listings, u"--all"_s};
-        QTest::newRow("listing and all")
-            << QStringList{u"analyze"_s, u"--listings"_s, m_listings, u"--all"_s, u"--listing"_s, u"A1"_s, u"--type"_s, u"valuation"_s};
-        QTest::newRow("neither") << QStringList{u"analyze"_s, u"--listings"_s, m_listings, u"--type"_s, u"valuation"_s};
-        QTest::newRow("threads 0")
-            << QStringList{u"analyze"_s, u"--listings"_s, m_listings, u"--all"_s, u"--type"_s, u"valuation"_s, u"--threads"_s, u"0"_s};
-        QTest::newRow("threads text")
-            << QStringList{u"analyze"_s, u"--listings"_s, m_listings, u"--all"_s, u"--type"_s, u"valuation"_s, u"--threads"_s, u"many"_s};
-        QTest::newRow("timeout negative")
-            << QStringList{u"analyze"_s, u"--listings"_s, m_listings, u"--all"_s, u"--type"_s, u"valuation"_s, u"--timeout"_s, u"-1"_s};
-        QTest::newRow("missing listings file")
-            << QStringList{u"analyze"_s, u"--listings"_s, m_dir.filePath(u"nope.csv"_s), u"--all"_s, u"--type"_s, u"valuation"_s};
-        QTest::newRow("stray argument")
-            << QStringList{u"analyze"_s, u"extra"_s, u"--listings"_s, m_listings, u"--all"_s, u"--type"_s, u"valuation"_s};
+        QTest::newRow("no listings") << QStringList { u"analyze"_s, u"--all"_s, u"--type"_s, u"valuation"_s };
+        QTest::newRow("no type") << QStringList { u"analyze"_s, u"--listings"_s, m_listings, u"--all"_s };
+        QTest::newRow("listing and all") << QStringList { u"analyze"_s, u"--listings"_s, m_listings, u"--all"_s,
+            u"--listing"_s, u"A1"_s, u"--type"_s, u"valuation"_s };
+        QTest::newRow("neither") << QStringList { u"analyze"_s, u"--listings"_s, m_listings, u"--type"_s,
+            u"valuation"_s };
+        QTest::newRow("threads 0") << QStringList { u"analyze"_s, u"--listings"_s, m_listings, u"--all"_s, u"--type"_s,
+            u"valuation"_s, u"--threads"_s, u"0"_s };
+        QTest::newRow("threads text") << QStringList { u"analyze"_s, u"--listings"_s, m_listings, u"--all"_s,
+            u"--type"_s, u"valuation"_s, u"--threads"_s, u"many"_s };
+        QTest::newRow("timeout negative") << QStringList { u"analyze"_s, u"--listings"_s, m_listings, u"--all"_s,
+            u"--type"_s, u"valuation"_s, u"--timeout"_s, u"-1"_s };
+        QTest::newRow("missing listings file") << QStringList { u"analyze"_s, u"--listings"_s,
+            m_dir.filePath(u"nope.csv"_s), u"--all"_s, u"--type"_s, u"valuation"_s };
+        QTest::newRow("stray argument") << QStringList { u"analyze"_s, u"extra"_s, u"--listings"_s, m_listings,
+            u"--all"_s, u"--type"_s, u"valuation"_s };
     }
 
     void badUsage()
     {
         QFETCH(QStringList, arguments);
-        const CliRun run = runCli(arguments + QStringList{u"--data-dir"_s, m_dataDir, u"--settings"_s, m_settings});
+        const CliRun run = runCli(arguments + QStringList { u"--data-dir"_s, m_dataDir, u"--settings"_s, m_settings });
         QCOMPARE(run.exitCode, 2);
         QVERIFY(!run.err.isEmpty());
         QVERIFY(run.out.isEmpty());
@@ -220,8 +222,8 @@ private Q_SLOTS:
     {
         const QString file = m_dir.filePath(u"plainfile"_s);
         QVERIFY(writeFile(file, "x"));
-        const CliRun run = runCli({u"analyze"_s, u"--listings"_s, m_listings, u"--listing"_s, u"A1"_s, u"--type"_s,
-                                   u"valuation"_s, u"--data-dir"_s, file, u"--settings"_s, m_settings});
+        const CliRun run = runCli({ u"analyze"_s, u"--listings"_s, m_listings, u"--listing"_s, u"A1"_s, u"--type"_s,
+            u"valuation"_s, u"--data-dir"_s, file, u"--settings"_s, m_settings });
         QCOMPARE(run.exitCode, 2);
         QVERIFY(run.errText().contains(file));
     }
@@ -229,8 +231,8 @@ private Q_SLOTS:
     void demoListingsAnalyse()
     {
         // The file the desktop and the server load as :/demo/listings.csv.
-        const CliRun run = analyze({u"--all"_s, u"--type"_s, u"valuation"_s, u"--json"_s}, {},
-                                   QStringLiteral(DEALSCOPE_SOURCE_DIR) + u"/resources/demo/listings.csv"_s);
+        const CliRun run = analyze({ u"--all"_s, u"--type"_s, u"valuation"_s, u"--json"_s }, {},
+            QStringLiteral(DEALSCOPE_SOURCE_DIR) + u"/resources/demo/listings.csv"_s);
         QCOMPARE(run.exitCode, 0);
         const auto jobs = run.json();
         QCOMPARE(jobs.size(), size_t(300));
@@ -243,10 +245,10 @@ private Q_SLOTS:
 private:
     CliRun analyze(const QStringList &arguments, const QString &failpoints = {}, const QString &listings = {})
     {
-        return runCli(QStringList{u"analyze"_s, u"--listings"_s, listings.isEmpty() ? m_listings : listings,
-                                  u"--data-dir"_s, m_dataDir, u"--settings"_s, m_settings}
-                          + arguments,
-                      cliEnvironment(failpoints));
+        return runCli(QStringList { u"analyze"_s, u"--listings"_s, listings.isEmpty() ? m_listings : listings,
+                          u"--data-dir"_s, m_dataDir, u"--settings"_s, m_settings }
+                + arguments,
+            cliEnvironment(failpoints));
     }
 
     QTemporaryDir m_dir;

@@ -4,7 +4,6 @@
 // an uninterrupted run.
 
 #include "CliProcess.h"
-
 #include "analysis/AnalysisEngine.h"
 #include "benchmarks/BenchmarkTable.h"
 #include "domain/ListingCatalog.h"
@@ -49,15 +48,16 @@ private Q_SLOTS:
 
         // The step ids come from the engine itself, so the test follows the pipeline if it changes.
         const auto benchmarks = BenchmarkTable::builtin();
-        const AnalysisEngine engine(benchmarks, std::make_shared<const ListingCatalog>(QList<Listing>{}, benchmarks));
+        const AnalysisEngine engine(benchmarks, std::make_shared<const ListingCatalog>(QList<Listing> {}, benchmarks));
         const QList<StepInfo> steps = engine.steps(*parseAnalysisType(type));
         QVERIFY2(steps.size() >= 3, "a pipeline needs a first, a middle and a last step");
         const int held = int(steps.size()) / 2;
 
         QProcess child;
         child.setProcessEnvironment(cliEnvironment(u"analysis.step.%1.%2=delay(120000)"_s.arg(type, steps[held].id)));
-        child.start(cliPath(), {u"analyze"_s, u"--listings"_s, m_listings, u"--listing"_s, listing, u"--type"_s, type,
-                                u"--json"_s, u"--data-dir"_s, dataDir, u"--settings"_s, settingsFile});
+        child.start(cliPath(),
+            { u"analyze"_s, u"--listings"_s, m_listings, u"--listing"_s, listing, u"--type"_s, type, u"--json"_s,
+                u"--data-dir"_s, dataDir, u"--settings"_s, settingsFile });
         QVERIFY(child.waitForStarted(10000));
 
         // Wait (by polling the child's SQLite store) until every step before the held one is checkpointed.
@@ -83,7 +83,7 @@ private Q_SLOTS:
             return count;
         };
         QTRY_COMPARE_WITH_TIMEOUT(finishedInAttempt(1), held, 60000);
-        QCOMPARE(child.state(), QProcess::Running);   // held in the middle step, not finished
+        QCOMPARE(child.state(), QProcess::Running); // held in the middle step, not finished
 
         // The in-flight registry learns the job id from the start reply, which may come after the
         // first checkpoints; a fresh QSettings per poll re-reads the file.
@@ -94,10 +94,10 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(registered(), 30000);
         QCOMPARE(child.state(), QProcess::Running);
 
-        child.kill();   // SIGKILL: no destructor, no flush, no goodbye
+        child.kill(); // SIGKILL: no destructor, no flush, no goodbye
         QVERIFY(child.waitForFinished(10000));
         QCOMPARE(child.exitStatus(), QProcess::CrashExit);
-        QVERIFY(child.readAllStandardOutput().isEmpty());   // it never printed a result
+        QVERIFY(child.readAllStandardOutput().isEmpty()); // it never printed a result
 
         const auto stored = store->load(jobId);
         QVERIFY(stored);
@@ -105,8 +105,8 @@ private Q_SLOTS:
         QVERIFY(stored->checkpoint.has_value());
 
         // Resume against a listings file that is not there: bad input, the job stays in flight.
-        const CliRun refused = runCli({u"resume"_s, u"--wait"_s, u"--listings"_s, m_dir.filePath(u"gone.csv"_s),
-                                       u"--data-dir"_s, dataDir, u"--settings"_s, settingsFile});
+        const CliRun refused = runCli({ u"resume"_s, u"--wait"_s, u"--listings"_s, m_dir.filePath(u"gone.csv"_s),
+            u"--data-dir"_s, dataDir, u"--settings"_s, settingsFile });
         QCOMPARE(refused.exitCode, 2);
         QVERIFY(!isTerminal(store->load(jobId)->job.status));
 
@@ -117,15 +117,16 @@ private Q_SLOTS:
             QSettings settings(withoutListings, QSettings::IniFormat);
             settings.remove(u"cli/listingsFile"_s);
         }
-        const CliRun noListings = runCli({u"resume"_s, u"--wait"_s, u"--data-dir"_s, dataDir, u"--settings"_s, withoutListings});
+        const CliRun noListings
+            = runCli({ u"resume"_s, u"--wait"_s, u"--data-dir"_s, dataDir, u"--settings"_s, withoutListings });
         QCOMPARE(noListings.exitCode, 2);
         QVERIFY2(noListings.errText().contains(u"--listings"_s), qPrintable(noListings.errText()));
         QCOMPARE(store->load(jobId)->job.attempt, 1);
         QVERIFY(!isTerminal(store->load(jobId)->job.status));
 
         // Resume without the failpoint; the listings file is the one the killed analyze used.
-        const CliRun resumed = runCli({u"resume"_s, u"--wait"_s, u"--json"_s, u"--data-dir"_s, dataDir,
-                                       u"--settings"_s, settingsFile});
+        const CliRun resumed = runCli(
+            { u"resume"_s, u"--wait"_s, u"--json"_s, u"--data-dir"_s, dataDir, u"--settings"_s, settingsFile });
         QVERIFY2(resumed.exitCode == 0, resumed.err.constData());
         const auto jobs = resumed.json();
         QVERIFY(jobs.is_array());
@@ -156,17 +157,17 @@ private Q_SLOTS:
         }
 
         // Same result as a run that was never interrupted (fresh store and settings).
-        const CliRun clean = runCli({u"analyze"_s, u"--listings"_s, m_listings, u"--listing"_s, listing, u"--type"_s,
-                                     type, u"--json"_s, u"--data-dir"_s, dataDir + u"-clean"_s, u"--settings"_s,
-                                     settingsFile + u".clean"_s});
+        const CliRun clean = runCli({ u"analyze"_s, u"--listings"_s, m_listings, u"--listing"_s, listing, u"--type"_s,
+            type, u"--json"_s, u"--data-dir"_s, dataDir + u"-clean"_s, u"--settings"_s, settingsFile + u".clean"_s });
         QCOMPARE(clean.exitCode, 0);
         const auto expected = clean.json()["result"];
         QVERIFY(expected.is_object());
-        QVERIFY2(job["result"] == expected, ("resumed:\n" + job["result"].dump(1) + "\nclean:\n" + expected.dump(1)).c_str());
+        QVERIFY2(job["result"] == expected,
+            ("resumed:\n" + job["result"].dump(1) + "\nclean:\n" + expected.dump(1)).c_str());
 
         // Nothing left to resume.
-        const CliRun again = runCli({u"resume"_s, u"--wait"_s, u"--json"_s, u"--data-dir"_s, dataDir,
-                                     u"--settings"_s, settingsFile});
+        const CliRun again = runCli(
+            { u"resume"_s, u"--wait"_s, u"--json"_s, u"--data-dir"_s, dataDir, u"--settings"_s, settingsFile });
         QCOMPARE(again.exitCode, 0);
         QCOMPARE_JSON(again.json(), nlohmann::json::array());
     }

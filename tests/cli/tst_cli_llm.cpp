@@ -25,7 +25,7 @@ private Q_SLOTS:
 
     void openAiProviderWritesTheNarrative()
     {
-        const CliRun run = analyzeWith({u"--provider"_s, u"openai"_s, u"--model"_s, u"ok~cli"_s}, u"a"_s);
+        const CliRun run = analyzeWith({ u"--provider"_s, u"openai"_s, u"--model"_s, u"ok~cli"_s }, u"a"_s);
         QVERIFY2(run.exitCode == 0, qPrintable(run.errText()));
         const auto job = run.json();
         QCOMPARE_JSON(job["status"], "succeeded");
@@ -41,16 +41,15 @@ private Q_SLOTS:
 
     void perJobBuiltinOverride()
     {
-        const CliRun run = analyzeWith({u"--provider"_s, u"openai"_s, u"--model"_s, u"ok~cli2"_s, u"--param"_s,
-                                        u"provider=builtin"_s},
-                                       u"b"_s);
+        const CliRun run = analyzeWith(
+            { u"--provider"_s, u"openai"_s, u"--model"_s, u"ok~cli2"_s, u"--param"_s, u"provider=builtin"_s }, u"b"_s);
         QVERIFY2(run.exitCode == 0, qPrintable(run.errText()));
         QCOMPARE_JSON(run.json()["result"]["engine"], "builtin");
     }
 
     void unknownProviderIsUsageError()
     {
-        const CliRun run = analyzeWith({u"--provider"_s, u"psychic"_s}, u"c"_s);
+        const CliRun run = analyzeWith({ u"--provider"_s, u"psychic"_s }, u"c"_s);
         QCOMPARE(run.exitCode, 2);
         QVERIFY2(run.errText().contains(u"psychic"_s), qPrintable(run.errText()));
     }
@@ -58,7 +57,7 @@ private Q_SLOTS:
     void providerNotEnabledIsRefused()
     {
         // Without --provider only the built-in engine is enabled: params.provider cannot pick another.
-        const CliRun run = analyzeWith({u"--param"_s, u"provider=openai"_s}, u"d"_s);
+        const CliRun run = analyzeWith({ u"--param"_s, u"provider=openai"_s }, u"d"_s);
         QCOMPARE(run.exitCode, 2);
         QVERIFY2(run.errText().contains(u"provider"_s), qPrintable(run.errText()));
     }
@@ -67,14 +66,14 @@ private Q_SLOTS:
     {
         QProcessEnvironment env = cliEnvironment();
         env.insert(u"OPENAI_API_KEY"_s, u"sk-wrong-key-0123456789abcdef"_s);
-        const CliRun run = runCli(baseArguments(u"e"_s) + QStringList{u"--provider"_s, u"openai"_s, u"--base-url"_s,
-                                                                      m_standin.openAiBase().toString(), u"--model"_s,
-                                                                      u"ok~cli3"_s},
-                                  env);
+        const CliRun run = runCli(baseArguments(u"e"_s)
+                + QStringList { u"--provider"_s, u"openai"_s, u"--base-url"_s, m_standin.openAiBase().toString(),
+                    u"--model"_s, u"ok~cli3"_s },
+            env);
         QCOMPARE(run.exitCode, 1);
         const auto job = run.json();
         QCOMPARE_JSON(job["status"], "failed");
-        QCOMPARE(job["attempt"].get<int>(), 1);   // 401 is permanent: no retry
+        QCOMPARE(job["attempt"].get<int>(), 1); // 401 is permanent: no retry
         QVERIFY(!run.out.contains("sk-wrong-key-0123456789abcdef"));
         QVERIFY(!run.err.contains("sk-wrong-key-0123456789abcdef"));
     }
@@ -82,9 +81,9 @@ private Q_SLOTS:
 private:
     QStringList baseArguments(const QString &round) const
     {
-        return {u"analyze"_s, u"--listings"_s, m_listings, u"--listing"_s, u"A1"_s, u"--type"_s, u"valuation"_s,
-                u"--json"_s, u"--data-dir"_s, m_dir.filePath(u"data-"_s + round), u"--settings"_s,
-                m_dir.filePath(u"settings-"_s + round + u".ini"_s)};
+        return { u"analyze"_s, u"--listings"_s, m_listings, u"--listing"_s, u"A1"_s, u"--type"_s, u"valuation"_s,
+            u"--json"_s, u"--data-dir"_s, m_dir.filePath(u"data-"_s + round), u"--settings"_s,
+            m_dir.filePath(u"settings-"_s + round + u".ini"_s) };
     }
 
     CliRun analyzeWith(const QStringList &extra, const QString &round) const

@@ -3,11 +3,11 @@
 #include <QTest>
 
 // QCOMPARE cannot print nlohmann::json (and its conversions confuse QTest's overloads).
-#define QCOMPARE_JSON(actual, expected)                                                                    \
-    do {                                                                                                   \
-        const nlohmann::json actual_ = (actual);                                                           \
-        const nlohmann::json expected_ = (expected);                                                       \
-        QVERIFY2(actual_ == expected_, ("got " + actual_.dump() + ", expected " + expected_.dump()).c_str()); \
+#define QCOMPARE_JSON(actual, expected)                                                                                \
+    do {                                                                                                               \
+        const nlohmann::json actual_ = (actual);                                                                       \
+        const nlohmann::json expected_ = (expected);                                                                   \
+        QVERIFY2(actual_ == expected_, ("got " + actual_.dump() + ", expected " + expected_.dump()).c_str());          \
     } while (false)
 
 using namespace dealscope;
@@ -19,8 +19,8 @@ class TestParamArguments final : public QObject
 private Q_SLOTS:
     void numbersAndBoolsAreTyped()
     {
-        const auto parsed = parseParamArguments({u"ownerSalary=60000"_s, u"interestRate=0.09"_s, u"force=true"_s,
-                                                 u"downPaymentPct=-0.5"_s, u"big=1e3"_s});
+        const auto parsed = parseParamArguments({ u"ownerSalary=60000"_s, u"interestRate=0.09"_s, u"force=true"_s,
+            u"downPaymentPct=-0.5"_s, u"big=1e3"_s });
         const auto *params = std::get_if<nlohmann::json>(&parsed);
         QVERIFY(params);
         QVERIFY((*params)["ownerSalary"].is_number_integer());
@@ -34,9 +34,8 @@ private Q_SLOTS:
 
     void everythingElseIsAString()
     {
-        const auto parsed = parseParamArguments({u"interestRate=abc"_s, u"provider=openai"_s, u"a=null"_s,
-                                                 u"b=[1]"_s, u"c={}"_s, u"d=\"7\""_s, u"e="_s, u"f=1e400"_s,
-                                                 u"g=x=y"_s, u"h= 5"_s, u"i=0x10"_s});
+        const auto parsed = parseParamArguments({ u"interestRate=abc"_s, u"provider=openai"_s, u"a=null"_s, u"b=[1]"_s,
+            u"c={}"_s, u"d=\"7\""_s, u"e="_s, u"f=1e400"_s, u"g=x=y"_s, u"h= 5"_s, u"i=0x10"_s });
         const auto *params = std::get_if<nlohmann::json>(&parsed);
         QVERIFY(params);
         QCOMPARE_JSON((*params)["interestRate"], nlohmann::json("abc"));
@@ -46,20 +45,20 @@ private Q_SLOTS:
         QCOMPARE_JSON((*params)["c"], nlohmann::json("{}"));
         QCOMPARE_JSON((*params)["d"], nlohmann::json("\"7\""));
         QCOMPARE_JSON((*params)["e"], nlohmann::json(""));
-        QCOMPARE_JSON((*params)["f"], nlohmann::json("1e400"));   // overflows a double: not a number
-        QCOMPARE_JSON((*params)["g"], nlohmann::json("x=y"));       // split at the first '='
+        QCOMPARE_JSON((*params)["f"], nlohmann::json("1e400")); // overflows a double: not a number
+        QCOMPARE_JSON((*params)["g"], nlohmann::json("x=y")); // split at the first '='
         QCOMPARE_JSON((*params)["i"], nlohmann::json("0x10"));
-        QVERIFY((*params)["h"].is_number());                   // JSON allows surrounding blanks
+        QVERIFY((*params)["h"].is_number()); // JSON allows surrounding blanks
     }
 
     void malformedArgumentsAreErrors_data()
     {
         QTest::addColumn<QStringList>("arguments");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("no equals") << QStringList{u"interestRate"_s} << u"KEY=VALUE"_s;
-        QTest::newRow("empty key") << QStringList{u"=5"_s} << u"KEY=VALUE"_s;
-        QTest::newRow("blank key") << QStringList{u"  =5"_s} << u"KEY=VALUE"_s;
-        QTest::newRow("twice") << QStringList{u"termYears=5"_s, u"termYears=6"_s} << u"termYears given twice"_s;
+        QTest::newRow("no equals") << QStringList { u"interestRate"_s } << u"KEY=VALUE"_s;
+        QTest::newRow("empty key") << QStringList { u"=5"_s } << u"KEY=VALUE"_s;
+        QTest::newRow("blank key") << QStringList { u"  =5"_s } << u"KEY=VALUE"_s;
+        QTest::newRow("twice") << QStringList { u"termYears=5"_s, u"termYears=6"_s } << u"termYears given twice"_s;
     }
 
     void malformedArgumentsAreErrors()
@@ -83,8 +82,8 @@ private Q_SLOTS:
 
     void hugeInputStaysBounded()
     {
-        const QString value(100000, u'9');   // overflows a double: kept as text for the engine to reject
-        const auto parsed = parseParamArguments({u"ownerSalary="_s + value});
+        const QString value(100000, u'9'); // overflows a double: kept as text for the engine to reject
+        const auto parsed = parseParamArguments({ u"ownerSalary="_s + value });
         const auto *params = std::get_if<nlohmann::json>(&parsed);
         QVERIFY(params);
         QVERIFY((*params)["ownerSalary"].is_string());

@@ -17,7 +17,7 @@ static int childMain(const char *name)
 {
     const Failpoints::Hit h = Failpoints::hit(QString::fromUtf8(name));
     std::printf("enabled=%d action=%d delay=%lld\n", Failpoints::enabled() ? 1 : 0, int(h.action),
-                static_cast<long long>(h.delayMs));
+        static_cast<long long>(h.delayMs));
     return 0;
 }
 
@@ -32,7 +32,7 @@ private:
         QProcessEnvironment pe = QProcessEnvironment::systemEnvironment();
         pe.insert(QStringLiteral("DEALSCOPE_FAILPOINTS"), env);
         p->setProcessEnvironment(pe);
-        p->start(QCoreApplication::applicationFilePath(), {QStringLiteral("--child-hit"), name});
+        p->start(QCoreApplication::applicationFilePath(), { QStringLiteral("--child-hit"), name });
         return p;
     }
 
@@ -48,7 +48,8 @@ private slots:
 
     void parsesEveryAction()
     {
-        Failpoints::configure(QStringLiteral(" a.delay = delay(150) ; b=fail(2,transient);c=fail(1, permanent);d=abort;"));
+        Failpoints::configure(
+            QStringLiteral(" a.delay = delay(150) ; b=fail(2,transient);c=fail(1, permanent);d=abort;"));
         QVERIFY(Failpoints::enabled());
         const auto d = Failpoints::hit(QStringLiteral("a.delay"));
         QCOMPARE(d.action, Action::Delay);
@@ -76,7 +77,7 @@ private slots:
     void failCountIsSharedAcrossThreads()
     {
         Failpoints::configure(QStringLiteral("z=fail(100,transient)"));
-        std::atomic_int failures{0};
+        std::atomic_int failures { 0 };
         QList<QThread *> threads;
         for (int t = 0; t < 4; ++t) {
             threads << QThread::create([&failures] {
@@ -135,7 +136,8 @@ private slots:
         Failpoints::configure(huge);
         QCOMPARE(Failpoints::hit(QStringLiteral("n1999")).delayMs, 1999);
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("ignoring")));
-        Failpoints::configure(QString::fromUtf8("\xe2\x82\xac=\x01\x02" "abort"));
+        Failpoints::configure(QString::fromUtf8("\xe2\x82\xac=\x01\x02"
+                                                "abort"));
         QVERIFY(!Failpoints::enabled());
     }
 
@@ -145,7 +147,7 @@ private slots:
         QVERIFY(p->waitForFinished(30000));
         QCOMPARE(p->exitStatus(), QProcess::NormalExit);
         QCOMPARE(p->readAllStandardOutput().trimmed(),
-                 QByteArray("enabled=1 action=") + QByteArray::number(int(Action::Delay)) + " delay=42");
+            QByteArray("enabled=1 action=") + QByteArray::number(int(Action::Delay)) + " delay=42");
 
         std::unique_ptr<QProcess> off(runChild(QString(), QStringLiteral("step.x")));
         QVERIFY(off->waitForFinished(30000));
@@ -154,8 +156,8 @@ private slots:
 
     void abortKillsTheProcess()
     {
-        std::unique_ptr<QProcess> p(runChild(QStringLiteral("jobs.after_checkpoint=abort"),
-                                             QStringLiteral("jobs.after_checkpoint")));
+        std::unique_ptr<QProcess> p(
+            runChild(QStringLiteral("jobs.after_checkpoint=abort"), QStringLiteral("jobs.after_checkpoint")));
         QVERIFY(p->waitForFinished(30000));
         QCOMPARE(p->exitStatus(), QProcess::CrashExit);
         QVERIFY(p->readAllStandardOutput().isEmpty());

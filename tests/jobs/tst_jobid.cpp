@@ -53,8 +53,9 @@ private Q_SLOTS:
             samePair += id[0] == id[10] ? 1 : 0;
         }
         for (int p = 0; p < 21; ++p)
-            QVERIFY2(perPosition[p].size() == 64, qPrintable(QStringLiteral("position %1: %2 symbols").arg(p).arg(perPosition[p].size())));
-        QVERIFY2(samePair < 20000 / 64 * 2, qPrintable(QString::number(samePair)));   // independent: ~1 in 64
+            QVERIFY2(perPosition[p].size() == 64,
+                qPrintable(QStringLiteral("position %1: %2 symbols").arg(p).arg(perPosition[p].size())));
+        QVERIFY2(samePair < 20000 / 64 * 2, qPrintable(QString::number(samePair))); // independent: ~1 in 64
     }
 
     void validation()

@@ -47,7 +47,7 @@ inline QList<dealscope::Listing> fictionalListings()
     wash.cashFlow = 90000;
     wash.grossRevenue = std::nullopt;
     wash.yearEstablished = 2023;
-    return {bakery, wash};
+    return { bakery, wash };
 }
 
 class LogCapture final
@@ -79,7 +79,8 @@ private:
     {
         {
             QMutexLocker lock(&instance().m_mutex);
-            instance().m_lines << QString::fromLatin1(context.category ? context.category : "") + QLatin1Char(' ') + message;
+            instance().m_lines << QString::fromLatin1(context.category ? context.category : "") + QLatin1Char(' ')
+                    + message;
         }
         if (s_previous)
             s_previous(type, context, message);

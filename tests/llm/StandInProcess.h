@@ -21,7 +21,7 @@ public:
     bool start(const QString &apiKey)
     {
         m_process.setProgram(QStringLiteral(DEALSCOPE_LLM_STANDIN));
-        m_process.setArguments({QStringLiteral("--key"), apiKey});
+        m_process.setArguments({ QStringLiteral("--key"), apiKey });
         m_process.setProcessChannelMode(QProcess::SeparateChannels);
         m_process.start();
         if (!m_process.waitForStarted(5000))
@@ -55,7 +55,7 @@ public:
         nam.setProxy(QNetworkProxy::NoProxy);
         QNetworkRequest request(url(QStringLiteral("/_standin/alias")));
         request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-        const nlohmann::json body = {{"model", model.toStdString()}, {"scenario", scenario.toStdString()}};
+        const nlohmann::json body = { { "model", model.toStdString() }, { "scenario", scenario.toStdString() } };
         QNetworkReply *reply = nam.post(request, QByteArray::fromStdString(body.dump()));
         QEventLoop loop;
         QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);

@@ -2,7 +2,6 @@
 // desktop's "Test connection"), the latter against the stand-in server.
 #include "LlmTestSupport.h"
 #include "StandInProcess.h"
-
 #include "analysis/AnalysisEngine.h"
 #include "llm/LlmConnectionTester.h"
 #include "llm/LlmOptions.h"
@@ -58,8 +57,8 @@ LlmSetup TestLlmOptions::setup(const QStringList &args, const QProcessEnvironmen
 {
     QCommandLineParser parser;
     addLlmOptions(parser);
-    if (!parser.parse(QStringList{QStringLiteral("prog")} + args))
-        return {nullptr, parser.errorText(), {}};
+    if (!parser.parse(QStringList { QStringLiteral("prog") } + args))
+        return { nullptr, parser.errorText(), {} };
     return llmSetupFromOptions(parser, env);
 }
 
@@ -81,7 +80,8 @@ void TestLlmOptions::builtinIsTheDefault()
 {
     QProcessEnvironment env;
     env.insert(QStringLiteral("OPENAI_API_KEY"), m_key);
-    for (const QStringList &args : {QStringList{}, QStringList{QStringLiteral("--provider"), QStringLiteral("builtin")}}) {
+    for (const QStringList &args :
+        { QStringList {}, QStringList { QStringLiteral("--provider"), QStringLiteral("builtin") } }) {
         const LlmSetup s = setup(args, env);
         QVERIFY(s.error.isEmpty());
         QVERIFY(!s.provider);
@@ -92,10 +92,12 @@ void TestLlmOptions::openAiFromEnvironment()
 {
     QProcessEnvironment env;
     env.insert(QStringLiteral("OPENAI_API_KEY"), m_key);
-    const LlmSetup s = setup({QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--model"), QStringLiteral("gpt-4o"),
-                              QStringLiteral("--llm-organization"), QStringLiteral("org-1"), QStringLiteral("--llm-project"), QStringLiteral("proj-1"),
-                              QStringLiteral("--llm-timeout"), QStringLiteral("60"), QStringLiteral("--llm-idle-timeout"), QStringLiteral("1.5"),
-                              QStringLiteral("--llm-no-stream")}, env);
+    const LlmSetup s = setup(
+        { QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--model"), QStringLiteral("gpt-4o"),
+            QStringLiteral("--llm-organization"), QStringLiteral("org-1"), QStringLiteral("--llm-project"),
+            QStringLiteral("proj-1"), QStringLiteral("--llm-timeout"), QStringLiteral("60"),
+            QStringLiteral("--llm-idle-timeout"), QStringLiteral("1.5"), QStringLiteral("--llm-no-stream") },
+        env);
     QVERIFY2(s.error.isEmpty(), qPrintable(s.error));
     QVERIFY(s.provider);
     QCOMPARE(s.provider->name(), QStringLiteral("openai"));
@@ -121,9 +123,10 @@ void TestLlmOptions::keyFile()
     file.close();
     QProcessEnvironment env;
     env.insert(QStringLiteral("OPENAI_API_KEY"), QStringLiteral("from-environment"));
-    const LlmSetup s = setup({QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--api-key-file"), path}, env);
+    const LlmSetup s = setup(
+        { QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--api-key-file"), path }, env);
     QVERIFY2(s.error.isEmpty(), qPrintable(s.error));
-    QCOMPARE(configOf(s).apiKey, m_key);   // the file wins over the environment
+    QCOMPARE(configOf(s).apiKey, m_key); // the file wins over the environment
 }
 
 void TestLlmOptions::keyFileErrors()
@@ -133,17 +136,19 @@ void TestLlmOptions::keyFileErrors()
     QVERIFY(file.open(QIODevice::WriteOnly));
     file.write("\n   \n");
     file.close();
-    LlmSetup s = setup({QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--api-key-file"), empty});
+    LlmSetup s
+        = setup({ QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--api-key-file"), empty });
     QVERIFY(!s.provider);
     QVERIFY(s.error.contains(QStringLiteral("is empty")));
-    s = setup({QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--api-key-file"), m_dir.filePath(QStringLiteral("missing"))});
+    s = setup({ QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--api-key-file"),
+        m_dir.filePath(QStringLiteral("missing")) });
     QVERIFY(s.error.startsWith(QStringLiteral("cannot read the API key file")));
     const QString huge = m_dir.filePath(QStringLiteral("huge.txt"));
     QFile big(huge);
     QVERIFY(big.open(QIODevice::WriteOnly));
     big.write(QByteArray(100 * 1024, 'k'));
     big.close();
-    s = setup({QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--api-key-file"), huge});
+    s = setup({ QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--api-key-file"), huge });
     QVERIFY(s.error.contains(QStringLiteral("too large")));
     QVERIFY(!s.error.contains(QStringLiteral("kkkk")));
 }
@@ -153,11 +158,13 @@ void TestLlmOptions::azure()
     QProcessEnvironment env;
     env.insert(QStringLiteral("AZURE_OPENAI_API_KEY"), QStringLiteral("azure-key-0123456789"));
     env.insert(QStringLiteral("OPENAI_API_KEY"), QStringLiteral("openai-key"));
-    LlmSetup s = setup({QStringLiteral("--provider"), QStringLiteral("azure")}, env);
+    LlmSetup s = setup({ QStringLiteral("--provider"), QStringLiteral("azure") }, env);
     QVERIFY(!s.provider);
     QVERIFY(s.error.contains(QStringLiteral("--base-url")));
-    s = setup({QStringLiteral("--provider"), QStringLiteral("azure"), QStringLiteral("--base-url"),
-               QStringLiteral("https://res.openai.azure.com/openai/deployments/gpt4o-prod"), QStringLiteral("--azure-api-version"), QStringLiteral("2024-06-01")}, env);
+    s = setup({ QStringLiteral("--provider"), QStringLiteral("azure"), QStringLiteral("--base-url"),
+                  QStringLiteral("https://res.openai.azure.com/openai/deployments/gpt4o-prod"),
+                  QStringLiteral("--azure-api-version"), QStringLiteral("2024-06-01") },
+        env);
     QVERIFY2(s.error.isEmpty(), qPrintable(s.error));
     QCOMPARE(s.provider->name(), QStringLiteral("azure"));
     const LlmConfig &c = configOf(s);
@@ -170,14 +177,28 @@ void TestLlmOptions::rejectsBadOptions_data()
 {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("error");
-    QTest::newRow("provider") << QStringList{QStringLiteral("--provider"), QStringLiteral("anthropic")} << QStringLiteral("--provider must be");
-    QTest::newRow("url scheme") << QStringList{QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--base-url"), QStringLiteral("ftp://x/v1")} << QStringLiteral("--base-url must be");
-    QTest::newRow("url creds") << QStringList{QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--base-url"), QStringLiteral("https://user:secret@h/v1")} << QStringLiteral("must not carry credentials");
-    QTest::newRow("empty model") << QStringList{QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--model"), QStringLiteral(" ")} << QStringLiteral("--model must not be empty");
-    QTest::newRow("timeout") << QStringList{QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--llm-timeout"), QStringLiteral("0")} << QStringLiteral("--llm-timeout");
-    QTest::newRow("idle") << QStringList{QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--llm-idle-timeout"), QStringLiteral("nan")} << QStringLiteral("--llm-idle-timeout");
-    QTest::newRow("prices") << QStringList{QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--llm-price-table"), QStringLiteral("/nonexistent.json")} << QStringLiteral("cannot read price table");
-    QTest::newRow("no key") << QStringList{QStringLiteral("--provider"), QStringLiteral("openai")} << QStringLiteral("needs an API key: set OPENAI_API_KEY or pass --api-key-file");
+    QTest::newRow("provider") << QStringList { QStringLiteral("--provider"), QStringLiteral("anthropic") }
+                              << QStringLiteral("--provider must be");
+    QTest::newRow("url scheme") << QStringList { QStringLiteral("--provider"), QStringLiteral("openai"),
+        QStringLiteral("--base-url"), QStringLiteral("ftp://x/v1") }
+                                << QStringLiteral("--base-url must be");
+    QTest::newRow("url creds") << QStringList { QStringLiteral("--provider"), QStringLiteral("openai"),
+        QStringLiteral("--base-url"), QStringLiteral("https://user:secret@h/v1") }
+                               << QStringLiteral("must not carry credentials");
+    QTest::newRow("empty model") << QStringList { QStringLiteral("--provider"), QStringLiteral("openai"),
+        QStringLiteral("--model"), QStringLiteral(" ") }
+                                 << QStringLiteral("--model must not be empty");
+    QTest::newRow("timeout") << QStringList { QStringLiteral("--provider"), QStringLiteral("openai"),
+        QStringLiteral("--llm-timeout"), QStringLiteral("0") }
+                             << QStringLiteral("--llm-timeout");
+    QTest::newRow("idle") << QStringList { QStringLiteral("--provider"), QStringLiteral("openai"),
+        QStringLiteral("--llm-idle-timeout"), QStringLiteral("nan") }
+                          << QStringLiteral("--llm-idle-timeout");
+    QTest::newRow("prices") << QStringList { QStringLiteral("--provider"), QStringLiteral("openai"),
+        QStringLiteral("--llm-price-table"), QStringLiteral("/nonexistent.json") }
+                            << QStringLiteral("cannot read price table");
+    QTest::newRow("no key") << QStringList { QStringLiteral("--provider"), QStringLiteral("openai") }
+                            << QStringLiteral("needs an API key: set OPENAI_API_KEY or pass --api-key-file");
 }
 
 void TestLlmOptions::rejectsBadOptions()
@@ -195,8 +216,8 @@ void TestLlmOptions::rejectsBadOptions()
 
 void TestLlmOptions::localServerNeedsNoKey()
 {
-    const LlmSetup s = setup({QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--base-url"),
-                              QStringLiteral("http://127.0.0.1:11434/v1"), QStringLiteral("--model"), QStringLiteral("llama3.1:8b")});
+    const LlmSetup s = setup({ QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--base-url"),
+        QStringLiteral("http://127.0.0.1:11434/v1"), QStringLiteral("--model"), QStringLiteral("llama3.1:8b") });
     QVERIFY2(s.error.isEmpty(), qPrintable(s.error));
     QVERIFY(configOf(s).apiKey.isEmpty());
 }
@@ -207,17 +228,17 @@ void TestLlmOptions::applyRegistersDefaultProvider()
     AnalysisEngine engine(benchmarks, std::make_shared<const ListingCatalog>(llmtest::fictionalListings(), benchmarks));
     QCommandLineParser parser;
     addLlmOptions(parser);
-    QVERIFY(parser.parse({QStringLiteral("prog"), QStringLiteral("--provider"), QStringLiteral("openai")}));
+    QVERIFY(parser.parse({ QStringLiteral("prog"), QStringLiteral("--provider"), QStringLiteral("openai") }));
     QProcessEnvironment env;
     env.insert(QStringLiteral("OPENAI_API_KEY"), m_key);
     QCOMPARE(applyLlmOptions(parser, engine, env), std::nullopt);
-    QCOMPARE(engine.providerNames(), (QStringList{QStringLiteral("builtin"), QStringLiteral("openai")}));
+    QCOMPARE(engine.providerNames(), (QStringList { QStringLiteral("builtin"), QStringLiteral("openai") }));
     const auto steps = engine.steps(AnalysisType::Valuation);
     QCOMPARE(steps.last().id, QStringLiteral("narrative"));
 
     QCommandLineParser bad;
     addLlmOptions(bad);
-    QVERIFY(bad.parse({QStringLiteral("prog"), QStringLiteral("--provider"), QStringLiteral("nope")}));
+    QVERIFY(bad.parse({ QStringLiteral("prog"), QStringLiteral("--provider"), QStringLiteral("nope") }));
     QVERIFY(applyLlmOptions(bad, engine, env).has_value());
 }
 
@@ -244,7 +265,9 @@ void TestLlmOptions::testerWrongKey()
     QVERIFY(spy.wait(10000));
     QCOMPARE(spy[0][0].toBool(), false);
     const QString message = spy[0][1].toString();
-    QVERIFY2(message.startsWith(QStringLiteral("The LLM service at ")) && message.contains(QStringLiteral("rejected the API key (HTTP 401)")), qPrintable(message));
+    QVERIFY2(message.startsWith(QStringLiteral("The LLM service at "))
+            && message.contains(QStringLiteral("rejected the API key (HTTP 401)")),
+        qPrintable(message));
     QVERIFY(!message.contains(c.apiKey));
     QVERIFY(!message.contains(c.apiKey.right(12)));
 }
@@ -279,11 +302,11 @@ void TestLlmOptions::testerRestartAbortsPrevious()
 {
     LlmConnectionTester tester;
     QSignalSpy spy(&tester, &LlmConnectionTester::finished);
-    tester.start(config(QStringLiteral("stall~tester")));   // never answers
+    tester.start(config(QStringLiteral("stall~tester"))); // never answers
     QTRY_COMPARE_WITH_TIMEOUT(m_standin.requestsFor(QStringLiteral("stall~tester")).size(), size_t(1), 5000);
     tester.start(config(QStringLiteral("ok~tester-second")));
     QVERIFY(spy.wait(10000));
-    QTest::qWait(200);   // nothing more may arrive for the aborted test
+    QTest::qWait(200); // nothing more may arrive for the aborted test
     QCOMPARE(spy.size(), 1);
     QCOMPARE(spy[0][0].toBool(), true);
     QTRY_VERIFY_WITH_TIMEOUT(m_standin.requestsFor(QStringLiteral("stall~tester"))[0].contains("clientClosedAt"), 5000);

@@ -53,21 +53,22 @@ void TestLlmParsing::sseSplitsAnywhere()
         for (qsizetype i = 0; i < stream.size(); i += step)
             events += parser.feed(QByteArrayView(stream).sliced(i, std::min<qsizetype>(step, stream.size() - i)));
         events += parser.finish();
-        QCOMPARE(events, (QList<QByteArray>{"{\"a\":1}", "{\"b\":2}", "[DONE]"}));
+        QCOMPARE(events, (QList<QByteArray> { "{\"a\":1}", "{\"b\":2}", "[DONE]" }));
     }
 }
 
 void TestLlmParsing::sseLineEndingsCommentsAndMultiline()
 {
     SseParser parser;
-    const auto events = parser.feed(": keep-alive\r\n\r\nevent: message\r\ndata: one\r\ndata:two\r\nid: 7\r\n\r\ndata\n\nretry: 10\n\n");
-    QCOMPARE(events, (QList<QByteArray>{"one\ntwo", ""}));
+    const auto events = parser.feed(
+        ": keep-alive\r\n\r\nevent: message\r\ndata: one\r\ndata:two\r\nid: 7\r\n\r\ndata\n\nretry: 10\n\n");
+    QCOMPARE(events, (QList<QByteArray> { "one\ntwo", "" }));
     // A CR at the end of one piece and LF at the start of the next is one line break.
     SseParser split;
     auto first = split.feed("data: x\r");
     auto second = split.feed("\n\r\n");
     QVERIFY(first.isEmpty());
-    QCOMPARE(second, QList<QByteArray>{"x"});
+    QCOMPARE(second, QList<QByteArray> { "x" });
 }
 
 void TestLlmParsing::sseRejectsHugeLines()
@@ -85,7 +86,7 @@ void TestLlmParsing::sseFinishDeliversUnterminatedEvent()
 {
     SseParser parser;
     QVERIFY(parser.feed("data: [DONE]").isEmpty());
-    QCOMPARE(parser.finish(), QList<QByteArray>{"[DONE]"});
+    QCOMPARE(parser.finish(), QList<QByteArray> { "[DONE]" });
     SseParser empty;
     QVERIFY(empty.finish().isEmpty());
 }
@@ -93,7 +94,7 @@ void TestLlmParsing::sseFinishDeliversUnterminatedEvent()
 void TestLlmParsing::resetDurations_data()
 {
     QTest::addColumn<QByteArray>("text");
-    QTest::addColumn<qint64>("ms");   // -1 = invalid
+    QTest::addColumn<qint64>("ms"); // -1 = invalid
     QTest::newRow("1s") << QByteArray("1s") << qint64(1000);
     QTest::newRow("6m0s") << QByteArray("6m0s") << qint64(360000);
     QTest::newRow("20ms") << QByteArray("20ms") << qint64(20);
@@ -126,7 +127,7 @@ void TestLlmParsing::retryAfter()
     QCOMPARE(parseRetryAfter("2", now).value_or(-1), qint64(2000));
     QCOMPARE(parseRetryAfter("1.5", now).value_or(-1), qint64(1500));
     QCOMPARE(parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", now).value_or(-1), qint64(60000));
-    QCOMPARE(parseRetryAfter("Wed, 21 Oct 2015 07:00:00 GMT", now).value_or(-1), qint64(0));   // past
+    QCOMPARE(parseRetryAfter("Wed, 21 Oct 2015 07:00:00 GMT", now).value_or(-1), qint64(0)); // past
     QVERIFY(!parseRetryAfter("tomorrow", now));
     QVERIFY(!parseRetryAfter("-3", now));
     QVERIFY(!parseRetryAfter("", now));
@@ -135,20 +136,27 @@ void TestLlmParsing::retryAfter()
 
 void TestLlmParsing::retryDelayPrefersExplicitHeaders()
 {
-    QCOMPARE(retryDelayFromHeaders({{"Retry-After", "3"}, {"x-ratelimit-reset-requests", "6m0s"}}).value_or(-1), qint64(3000));
-    QCOMPARE(retryDelayFromHeaders({{"retry-after-ms", "250"}, {"Retry-After", "3"}}).value_or(-1), qint64(250));
-    QCOMPARE(retryDelayFromHeaders({{"x-ratelimit-reset-requests", "1s"}, {"X-RateLimit-Reset-Tokens", "6m0s"}}).value_or(-1), qint64(360000));
-    QCOMPARE(retryDelayFromHeaders({{"Retry-After", "nonsense"}, {"x-ratelimit-reset-tokens", "20ms"}}).value_or(-1), qint64(20));
-    QVERIFY(!retryDelayFromHeaders({{"Content-Type", "application/json"}}));
+    QCOMPARE(retryDelayFromHeaders({ { "Retry-After", "3" }, { "x-ratelimit-reset-requests", "6m0s" } }).value_or(-1),
+        qint64(3000));
+    QCOMPARE(retryDelayFromHeaders({ { "retry-after-ms", "250" }, { "Retry-After", "3" } }).value_or(-1), qint64(250));
+    QCOMPARE(retryDelayFromHeaders({ { "x-ratelimit-reset-requests", "1s" }, { "X-RateLimit-Reset-Tokens", "6m0s" } })
+                 .value_or(-1),
+        qint64(360000));
+    QCOMPARE(
+        retryDelayFromHeaders({ { "Retry-After", "nonsense" }, { "x-ratelimit-reset-tokens", "20ms" } }).value_or(-1),
+        qint64(20));
+    QVERIFY(!retryDelayFromHeaders({ { "Content-Type", "application/json" } }));
 }
 
 void TestLlmParsing::extractJson_data()
 {
     QTest::addColumn<QString>("text");
-    QTest::addColumn<QString>("summary");   // empty = nothing found
+    QTest::addColumn<QString>("summary"); // empty = nothing found
     QTest::newRow("bare") << QStringLiteral(R"({"summary":"a"})") << QStringLiteral("a");
-    QTest::newRow("fenced") << QStringLiteral("Here you go:\n```json\n{\"summary\":\"b\"}\n```\nBye {x}") << QStringLiteral("b");
-    QTest::newRow("prose") << QStringLiteral("I think {so}. Result: {\"summary\":\"c {not a brace}\"} done") << QStringLiteral("c {not a brace}");
+    QTest::newRow("fenced") << QStringLiteral("Here you go:\n```json\n{\"summary\":\"b\"}\n```\nBye {x}")
+                            << QStringLiteral("b");
+    QTest::newRow("prose") << QStringLiteral("I think {so}. Result: {\"summary\":\"c {not a brace}\"} done")
+                           << QStringLiteral("c {not a brace}");
     QTest::newRow("escaped quote") << QStringLiteral(R"(x {"summary":"d \" }"} y)") << QStringLiteral("d \" }");
     QTest::newRow("array only") << QStringLiteral("[1,2,3]") << QString();
     QTest::newRow("unbalanced") << QStringLiteral("{\"summary\": \"e\"") << QString();
@@ -180,23 +188,25 @@ void TestLlmParsing::extractJsonHostileInput()
 
 static json validReply()
 {
-    return {{"summary", "A long enough summary of the business."},
-            {"scoreExplanation", "Explains the score."},
-            {"findingMessages", json::array({{{"code", "dscr_below_target"}, {"message", "Reworded."}}})},
-            {"observations", json::array({{{"severity", "warning"}, {"message", "Seasonal."}}})},
-            {"valuationNarrative", "The computed values, explained in words."}};
+    return { { "summary", "A long enough summary of the business." }, { "scoreExplanation", "Explains the score." },
+        { "findingMessages", json::array({ { { "code", "dscr_below_target" }, { "message", "Reworded." } } }) },
+        { "observations", json::array({ { { "severity", "warning" }, { "message", "Seasonal." } } }) },
+        { "valuationNarrative", "The computed values, explained in words." } };
 }
 
 static json builtinResult()
 {
-    return {{"score", 55}, {"findings", json::array({{{"severity", "critical"}, {"code", "dscr_below_target"}, {"message", "DSCR 1.1 < 1.25"}}})}};
+    return { { "score", 55 },
+        { "findings",
+            json::array({ { { "severity", "critical" }, { "code", "dscr_below_target" },
+                { "message", "DSCR 1.1 < 1.25" } } }) } };
 }
 
 void TestLlmParsing::schemaAcceptsValidReply()
 {
     const auto schema = NarrativeSchema::forType(AnalysisType::Valuation);
     QCOMPARE(schema.validate(validReply(), builtinResult()), QStringList());
-    QCOMPARE(schema.typeSpecificFields(), QStringList{QStringLiteral("valuationNarrative")});
+    QCOMPARE(schema.typeSpecificFields(), QStringList { QStringLiteral("valuationNarrative") });
     QCOMPARE(schema.name(), QStringLiteral("valuation_narrative"));
 }
 
@@ -218,11 +228,12 @@ void TestLlmParsing::schemaReportsProblems()
     QVERIFY(!schema.validate(json(nullptr), builtinResult()).isEmpty());
     json wrongType = validReply();
     wrongType["findingMessages"] = "none";
-    QCOMPARE(schema.validate(wrongType, builtinResult()), QStringList{QStringLiteral("findingMessages: expected array, got string")});
+    QCOMPARE(schema.validate(wrongType, builtinResult()),
+        QStringList { QStringLiteral("findingMessages: expected array, got string") });
     json tooMany = validReply();
     tooMany["observations"] = json::array();
     for (int i = 0; i < 50; ++i)
-        tooMany["observations"].push_back({{"severity", "info"}, {"message", std::string(5000, 'x')}});
+        tooMany["observations"].push_back({ { "severity", "info" }, { "message", std::string(5000, 'x') } });
     const auto many = schema.validate(tooMany, builtinResult());
     QVERIFY(!many.isEmpty());
     QVERIFY(many.size() <= 20);
@@ -232,8 +243,8 @@ void TestLlmParsing::schemaRejectsUnknownFindingCodes()
 {
     const auto schema = NarrativeSchema::forType(AnalysisType::Valuation);
     json reply = validReply();
-    reply["findingMessages"].push_back({{"code", "invented_by_model"}, {"message", "x"}});
-    reply["findingMessages"].push_back({{"code", "dscr_below_target"}, {"message", "again"}});
+    reply["findingMessages"].push_back({ { "code", "invented_by_model" }, { "message", "x" } });
+    reply["findingMessages"].push_back({ { "code", "dscr_below_target" }, { "message", "again" } });
     const QStringList problems = schema.validate(reply, builtinResult());
     QCOMPARE(problems.size(), 2);
     QVERIFY(problems[0].contains(QStringLiteral("invented_by_model")));
@@ -260,20 +271,21 @@ void TestLlmParsing::promptTemplatesExistForEveryType()
         const auto prompt = PromptLibrary::load(*parseAnalysisType(name));
         QCOMPARE(prompt.version, name + QStringLiteral(".v1"));
         QVERIFY(prompt.user.contains(QStringLiteral("Analysis type: ") + name));
-        for (const char *placeholder : {"{{listing}}", "{{result}}", "{{schema}}"})
+        for (const char *placeholder : { "{{listing}}", "{{result}}", "{{schema}}" })
             QVERIFY2(prompt.user.contains(QLatin1String(placeholder)), placeholder);
     }
     QVERIFY(PromptLibrary::repairTemplate().contains(QStringLiteral("{{problems}}")));
     QVERIFY(!PromptLibrary::parse(QStringLiteral("no sections"), QStringLiteral("x.v1")));
     QVERIFY(!PromptLibrary::parse(QStringLiteral("[user]\nonly user\n[system]\nlate"), QStringLiteral("x.v1")));
-    QVERIFY_THROWS_EXCEPTION(AnalysisError, PromptLibrary::load(AnalysisType::Valuation, QStringLiteral("/nonexistent")));
+    QVERIFY_THROWS_EXCEPTION(
+        AnalysisError, PromptLibrary::load(AnalysisType::Valuation, QStringLiteral("/nonexistent")));
 }
 
 void TestLlmParsing::renderDoesNotRescanValues()
 {
     const QString out = PromptLibrary::render(QStringLiteral("L={{listing}} S={{schema}} U={{unknown}}"),
-                                              {{QStringLiteral("listing"), QStringLiteral("desc {{schema}}")},
-                                               {QStringLiteral("schema"), QStringLiteral("SCHEMA")}});
+        { { QStringLiteral("listing"), QStringLiteral("desc {{schema}}") },
+            { QStringLiteral("schema"), QStringLiteral("SCHEMA") } });
     QCOMPARE(out, QStringLiteral("L=desc {{schema}} S=SCHEMA U={{unknown}}"));
 }
 
@@ -282,7 +294,7 @@ void TestLlmParsing::priceTable()
     const PriceTable table = PriceTable::builtin();
     QVERIFY(!table.isEmpty());
     QVERIFY(table.find(QStringLiteral("gpt-4o-mini-2024-07-18")).has_value());
-    QCOMPARE(table.find(QStringLiteral("gpt-4o-mini-2024-07-18"))->inputPerMillion, 0.15);   // longest prefix wins
+    QCOMPARE(table.find(QStringLiteral("gpt-4o-mini-2024-07-18"))->inputPerMillion, 0.15); // longest prefix wins
     QCOMPARE(table.find(QStringLiteral("gpt-4o-2024-08-06"))->inputPerMillion, 2.5);
     QVERIFY(!table.estimateUsd(QStringLiteral("llama3.1:8b"), 1000, 1000).has_value());
     QCOMPARE(table.estimateUsd(QStringLiteral("gpt-4o"), 1'000'000, 100'000).value(), 3.5);
@@ -323,7 +335,8 @@ void TestLlmParsing::configUrlsAndHeaders()
     azure.apiKey = QStringLiteral("azure-key-123");
     azure.azureApiVersion = QStringLiteral("2024-10-21");
     QCOMPARE(azure.chatCompletionsUrl().toString(),
-             QStringLiteral("https://res.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21"));
+        QStringLiteral(
+            "https://res.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21"));
     QNetworkRequest azureRequest;
     azure.authorize(azureRequest);
     QCOMPARE(azureRequest.rawHeader("api-key"), QByteArray("azure-key-123"));
@@ -335,7 +348,8 @@ void TestLlmParsing::redactRemovesKey()
 {
     LlmConfig config;
     config.apiKey = QStringLiteral("sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
-    const QString text = QStringLiteral("Incorrect API key provided: sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789; tail QRSTUVWXYZ0123456789; other sk-abcdefgh1234");
+    const QString text = QStringLiteral("Incorrect API key provided: sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789; "
+                                        "tail QRSTUVWXYZ0123456789; other sk-abcdefgh1234");
     const QString redacted = config.redact(text);
     QVERIFY(!redacted.contains(QStringLiteral("ABCDEFGHIJKL")));
     QVERIFY(!redacted.contains(QStringLiteral("QRSTUVWXYZ0123")));

@@ -2,7 +2,6 @@
 // engine's built-in result) against the stand-in OpenAI server, one scenario per test.
 #include "LlmTestSupport.h"
 #include "StandInProcess.h"
-
 #include "analysis/AnalysisContext.h"
 #include "analysis/AnalysisError.h"
 #include "common/JsonQt.h"
@@ -12,15 +11,14 @@
 #include <QElapsedTimer>
 #include <QTcpServer>
 #include <QTcpSocket>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <QTest>
 
+#include <arpa/inet.h>
 #include <atomic>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 using namespace dealscope;
@@ -33,7 +31,7 @@ struct Run
     std::optional<AnalysisError> error;
     json result;
     json originalResult;
-    QList<QPair<qint64, QString>> progress;   // ms since start, text
+    QList<QPair<qint64, QString>> progress; // ms since start, text
     qint64 elapsedMs = 0;
 };
 
@@ -87,7 +85,8 @@ private Q_SLOTS:
 
 private:
     LlmConfig config(const QString &model) const;
-    Run run(const OpenAiNarrativeProvider &provider, AnalysisType type, const std::function<bool(const Run &)> &stop = {});
+    Run run(
+        const OpenAiNarrativeProvider &provider, AnalysisType type, const std::function<bool(const Run &)> &stop = {});
 
     StandInProcess m_standin;
     QString m_key;
@@ -123,7 +122,8 @@ LlmConfig TestLlmProvider::config(const QString &model) const
     return c;
 }
 
-Run TestLlmProvider::run(const OpenAiNarrativeProvider &provider, AnalysisType type, const std::function<bool(const Run &)> &stop)
+Run TestLlmProvider::run(
+    const OpenAiNarrativeProvider &provider, AnalysisType type, const std::function<bool(const Run &)> &stop)
 {
     Run out;
     Job job;
@@ -132,13 +132,13 @@ Run TestLlmProvider::run(const OpenAiNarrativeProvider &provider, AnalysisType t
     job.analysisType = analysisTypeName(type);
     job.params = json::object();
     out.originalResult = m_engine->run(job, {}, {});
-    json state = {{"result", out.originalResult}};
+    json state = { { "result", out.originalResult } };
     const Listing *listing = m_catalog->find(job.listingId);
     const AnalysisParams params;
     QElapsedTimer clock;
     clock.start();
     AnalysisContext::Callbacks callbacks;
-    callbacks.progress = [&](double, const QString &text) { out.progress.append({clock.elapsed(), text}); };
+    callbacks.progress = [&](double, const QString &text) { out.progress.append({ clock.elapsed(), text }); };
     callbacks.shouldStop = [&] { return stop && stop(out); };
     AnalysisContext ctx(type, *listing, params, *m_catalog, state, callbacks);
     try {
@@ -180,7 +180,7 @@ void TestLlmProvider::streamingSuccess()
     const json &before = r.originalResult["findings"];
     const json &after = r.result["findings"];
     QVERIFY(before.size() > 0);
-    QCOMPARE(after.size(), before.size() + 1);   // + one observation
+    QCOMPARE(after.size(), before.size() + 1); // + one observation
     for (size_t i = 0; i < before.size(); ++i) {
         QVERIFY(after[i]["code"] == before[i]["code"]);
         QVERIFY(after[i]["severity"] == before[i]["severity"]);
@@ -193,7 +193,7 @@ void TestLlmProvider::streamingSuccess()
     QCOMPARE(str(r.result["promptVersion"]), type + QStringLiteral(".v1"));
     QVERIFY(r.result["usage"]["promptTokens"].get<qint64>() > 100);
     QVERIFY(r.result["usage"]["completionTokens"].get<qint64>() > 10);
-    QVERIFY(r.result["usage"]["estimatedCostUsd"].is_null());   // the stand-in model has no price
+    QVERIFY(r.result["usage"]["estimatedCostUsd"].is_null()); // the stand-in model has no price
     QCOMPARE(r.progress.back().second, QStringLiteral("Narrative written by ") + model);
 
     const json requests = m_standin.requestsFor(model);
@@ -220,12 +220,13 @@ void TestLlmProvider::nonStreamingSuccess()
 void TestLlmProvider::usageCostFromPriceTable()
 {
     LlmConfig c = config(QStringLiteral("ok~priced"));
-    c.prices.set(QStringLiteral("ok"), {1000.0, 2000.0});   // prefix match on the answered model
+    c.prices.set(QStringLiteral("ok"), { 1000.0, 2000.0 }); // prefix match on the answered model
     OpenAiNarrativeProvider provider(c);
     const Run r = run(provider, AnalysisType::RiskAssessment);
     QVERIFY(!r.error);
     const json usage = r.result["usage"];
-    const double expected = (usage["promptTokens"].get<double>() * 1000.0 + usage["completionTokens"].get<double>() * 2000.0) / 1e6;
+    const double expected
+        = (usage["promptTokens"].get<double>() * 1000.0 + usage["completionTokens"].get<double>() * 2000.0) / 1e6;
     QCOMPARE(usage["estimatedCostUsd"].get<double>(), expected);
 }
 
@@ -237,7 +238,7 @@ void TestLlmProvider::rateLimitedThenSuccess()
     QCOMPARE(first.error->kind(), AnalysisError::Kind::Transient);
     QCOMPARE(first.error->retryAfterMs().value_or(-1), qint64(1000));
     QVERIFY(first.error->message().contains(QStringLiteral("HTTP 429")));
-    QVERIFY(first.result == first.originalResult);   // nothing half-written
+    QVERIFY(first.result == first.originalResult); // nothing half-written
     const Run second = run(provider, AnalysisType::Valuation);
     QVERIFY2(!second.error, second.error ? qPrintable(second.error->message()) : "");
     QCOMPARE(m_standin.requestsFor(QStringLiteral("rate-limit-once~direct")).size(), size_t(2));
@@ -262,7 +263,7 @@ void TestLlmProvider::overloadedHonoursRateLimitReset()
     const Run r = run(provider, AnalysisType::BusinessAnalysis);
     QVERIFY(r.error);
     QCOMPARE(r.error->kind(), AnalysisError::Kind::Transient);
-    QCOMPARE(r.error->retryAfterMs().value_or(-1), qint64(360000));   // "6m0s"
+    QCOMPARE(r.error->retryAfterMs().value_or(-1), qint64(360000)); // "6m0s"
 }
 
 void TestLlmProvider::rejectsJsonSchemaFallsBackToJsonObject()
@@ -306,7 +307,7 @@ void TestLlmProvider::invalidThenRepairSucceeds()
     const json requests = m_standin.requestsFor(model);
     QCOMPARE(requests.size(), size_t(2));
     QVERIFY(requests[0]["messages"] == 2);
-    QVERIFY(requests[1]["messages"] == 4);   // + the bad answer + the repair request
+    QVERIFY(requests[1]["messages"] == 4); // + the bad answer + the repair request
     QVERIFY(r.result["usage"]["requests"] == 2);
     bool sawRepairLine = false;
     for (const auto &p : r.progress)
@@ -321,8 +322,9 @@ void TestLlmProvider::invalidAfterRepairFails()
     const Run r = run(provider, AnalysisType::RiskAssessment);
     QVERIFY(r.error);
     QCOMPARE(r.error->kind(), AnalysisError::Kind::Permanent);
-    QVERIFY2(r.error->message().contains(QStringLiteral("did not match the risk_assessment_narrative schema after one repair request")),
-             qPrintable(r.error->message()));
+    QVERIFY2(r.error->message().contains(
+                 QStringLiteral("did not match the risk_assessment_narrative schema after one repair request")),
+        qPrintable(r.error->message()));
     QVERIFY(r.error->message().contains(QStringLiteral("missing")));
     QCOMPARE(m_standin.requestsFor(model).size(), size_t(2));
     QVERIFY(r.result == r.originalResult);
@@ -360,7 +362,7 @@ void TestLlmProvider::unacceptedConnectionHitsConnectTimeout()
     // like one to an unreachable host (without leaving loopback).
     const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
     QVERIFY(listener >= 0);
-    sockaddr_in address{};
+    sockaddr_in address {};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     QCOMPARE(::bind(listener, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
@@ -382,8 +384,9 @@ void TestLlmProvider::unacceptedConnectionHitsConnectTimeout()
     ::close(listener);
     QVERIFY(r.error);
     QCOMPARE(r.error->kind(), AnalysisError::Kind::Transient);
-    QVERIFY2(r.error->message().contains(QStringLiteral("could not connect to the LLM service")) && r.error->message().contains(QStringLiteral("within 0.8 s")),
-             qPrintable(r.error->message()));
+    QVERIFY2(r.error->message().contains(QStringLiteral("could not connect to the LLM service"))
+            && r.error->message().contains(QStringLiteral("within 0.8 s")),
+        qPrintable(r.error->message()));
 }
 
 void TestLlmProvider::cancelMidStreamClosesConnection()
@@ -401,8 +404,10 @@ void TestLlmProvider::cancelMidStreamClosesConnection()
     QCOMPARE(r.error->kind(), AnalysisError::Kind::Canceled);
     QVERIFY(cancelAt > 0);
     json requests;
-    QTRY_VERIFY_WITH_TIMEOUT((requests = m_standin.requestsFor(model), requests.size() == 1 && requests[0].contains("clientClosedAt")), 5000);
-    QVERIFY(!requests[0].contains("finishedAt"));   // the stream was cut, not completed
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (requests = m_standin.requestsFor(model), requests.size() == 1 && requests[0].contains("clientClosedAt")),
+        5000);
+    QVERIFY(!requests[0].contains("finishedAt")); // the stream was cut, not completed
     const qint64 closedAfter = requests[0]["clientClosedAt"].get<qint64>() - cancelAt;
     qInfo() << "stand-in saw the connection closed" << closedAfter << "ms after the cancel";
     QVERIFY2(closedAfter < 250, qPrintable(QString::number(closedAfter)));
@@ -418,7 +423,7 @@ void TestLlmProvider::deadlineStopsRequest()
     job.id = QStringLiteral("deadline");
     job.listingId = QStringLiteral("demo-bakery");
     job.analysisType = QStringLiteral("valuation");
-    json state = {{"result", m_engine->run(job, {}, {})}};
+    json state = { { "result", m_engine->run(job, {}, {}) } };
     QElapsedTimer clock;
     clock.start();
     AnalysisContext::Callbacks callbacks;
@@ -454,7 +459,8 @@ void TestLlmProvider::refusal()
     const Run r = run(provider, AnalysisType::Valuation);
     QVERIFY(r.error);
     QCOMPARE(r.error->kind(), AnalysisError::Kind::Permanent);
-    QCOMPARE(r.error->message(), QStringLiteral("the model refused to write the narrative: I'm sorry, but I can't help with that request."));
+    QCOMPARE(r.error->message(),
+        QStringLiteral("the model refused to write the narrative: I'm sorry, but I can't help with that request."));
 }
 
 void TestLlmProvider::wrongKeyIsPermanentAndNotEchoed()
@@ -553,7 +559,7 @@ void TestLlmProvider::hostileStreams()
 
 void TestLlmProvider::connectionRefusedIsTransient()
 {
-    QTcpServer probe;   // find a port nobody listens on
+    QTcpServer probe; // find a port nobody listens on
     QVERIFY(probe.listen(QHostAddress::LocalHost));
     const quint16 port = probe.serverPort();
     probe.close();
@@ -563,7 +569,8 @@ void TestLlmProvider::connectionRefusedIsTransient()
     const Run r = run(provider, AnalysisType::Valuation);
     QVERIFY(r.error);
     QCOMPARE(r.error->kind(), AnalysisError::Kind::Transient);
-    QVERIFY2(r.error->message().startsWith(QStringLiteral("cannot reach the LLM service at http://127.0.0.1:")), qPrintable(r.error->message()));
+    QVERIFY2(r.error->message().startsWith(QStringLiteral("cannot reach the LLM service at http://127.0.0.1:")),
+        qPrintable(r.error->message()));
 }
 
 void TestLlmProvider::azureDeployment()
@@ -580,7 +587,7 @@ void TestLlmProvider::azureDeployment()
     QCOMPARE(requests.size(), size_t(1));
     QVERIFY(requests[0]["azure"] == true);
 
-    c.azureApiVersion.clear();   // the stand-in answers 404 like Azure without api-version… 
+    c.azureApiVersion.clear(); // the stand-in answers 404 like Azure without api-version…
     c.apiKey = QStringLiteral("wrong-azure-key-1234567890");
     OpenAiNarrativeProvider wrongKey(c);
     const Run denied = run(wrongKey, AnalysisType::BusinessAnalysis);
@@ -610,9 +617,10 @@ void TestLlmProvider::progressIsThrottled()
     QList<QPair<qint64, QString>> streamed = r.progress.mid(1, r.progress.size() - 2);
     QVERIFY2(streamed.size() >= 5, qPrintable(QString::number(streamed.size())));
     for (qsizetype i = 1; i < streamed.size(); ++i)
-        QVERIFY2(streamed[i].first - streamed[i - 1].first >= 100, qPrintable(QStringLiteral("%1 → %2").arg(streamed[i - 1].first).arg(streamed[i].first)));
+        QVERIFY2(streamed[i].first - streamed[i - 1].first >= 100,
+            qPrintable(QStringLiteral("%1 → %2").arg(streamed[i - 1].first).arg(streamed[i].first)));
     QVERIFY(streamed.back().second.startsWith(QStringLiteral("Writing narrative (slow~throttle): ")));
-    QVERIFY(streamed.back().second.contains(QStringLiteral("\"")));   // the streamed tokens themselves
+    QVERIFY(streamed.back().second.contains(QStringLiteral("\""))); // the streamed tokens themselves
 }
 
 void TestLlmProvider::concurrentCallsFromPlainThreads()
@@ -627,19 +635,19 @@ void TestLlmProvider::concurrentCallsFromPlainThreads()
     job.analysisType = QStringLiteral("risk_assessment");
     const json builtin = m_engine->run(job, {}, {});
     const Listing &listing = *m_catalog->find(job.listingId);
-    std::atomic<int> succeeded{0};
+    std::atomic<int> succeeded { 0 };
     std::vector<std::thread> threads;
     for (int i = 0; i < 4; ++i) {
         threads.emplace_back([&] {
-            json state = {{"result", builtin}};
+            json state = { { "result", builtin } };
             const AnalysisParams params;
             AnalysisContext ctx(AnalysisType::RiskAssessment, listing, params, *m_catalog, state, {});
             try {
                 provider.writeNarrative(ctx);
-                if (state["result"]["engine"] == model.toStdString() && state["result"]["narrative"].contains("mitigations"))
+                if (state["result"]["engine"] == model.toStdString()
+                    && state["result"]["narrative"].contains("mitigations"))
                     ++succeeded;
-            } catch (const AnalysisError &) {
-            }
+            } catch (const AnalysisError &) { }
         });
     }
     for (auto &t : threads)
@@ -661,7 +669,7 @@ void TestLlmProvider::aliasSelectsScenario()
 void TestLlmProvider::keyNeverLogged()
 {
     const QString logs = llmtest::LogCapture::instance().text();
-    QVERIFY(llmtest::LogCapture::instance().lineCount() > 10);   // the category was on
+    QVERIFY(llmtest::LogCapture::instance().lineCount() > 10); // the category was on
     QVERIFY(!logs.contains(m_key));
     QVERIFY(!logs.contains(m_key.mid(8, 12)));
 }

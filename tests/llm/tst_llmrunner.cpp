@@ -4,7 +4,6 @@
 // the run wrote (SQLite job store, results library, QSettings INI, log output).
 #include "LlmTestSupport.h"
 #include "StandInProcess.h"
-
 #include "analysis/AnalysisEngine.h"
 #include "common/JsonQt.h"
 #include "jobs/InFlightRegistry.h"
@@ -58,14 +57,15 @@ private:
     };
     std::unique_ptr<Harness> makeRunner(const LlmConfig &config, bool defaultToLlm = true);
     LlmConfig config(const QString &model) const;
-    std::optional<Job> startAndWait(Harness &h, const QString &type, json params = json::object(), int timeoutMs = 30000);
+    std::optional<Job> startAndWait(
+        Harness &h, const QString &type, json params = json::object(), int timeoutMs = 30000);
     std::optional<Job> startJob(Harness &h, const QString &type, json params = json::object());
 
     StandInProcess m_standin;
     QString m_key;
     QTemporaryDir m_dataRoot;
     int m_runnerCount = 0;
-    ResultsLibrary m_library;   // what the desktop keeps every finished result in
+    ResultsLibrary m_library; // what the desktop keeps every finished result in
     int m_stored = 0;
 };
 
@@ -75,7 +75,8 @@ void TestLlmRunner::initTestCase()
     m_key = llmtest::randomKey();
     QVERIFY(m_dataRoot.isValid());
     QVERIFY(m_standin.start(m_key));
-    QVERIFY2(m_library.open(m_dataRoot.filePath(QStringLiteral("results.sqlite"))), qPrintable(m_library.errorString()));
+    QVERIFY2(
+        m_library.open(m_dataRoot.filePath(QStringLiteral("results.sqlite"))), qPrintable(m_library.errorString()));
 }
 
 void TestLlmRunner::cleanupTestCase()
@@ -99,7 +100,8 @@ std::unique_ptr<TestLlmRunner::Harness> TestLlmRunner::makeRunner(const LlmConfi
 {
     auto h = std::make_unique<Harness>();
     auto benchmarks = BenchmarkTable::builtin();
-    h->engine = std::make_shared<AnalysisEngine>(benchmarks, std::make_shared<const ListingCatalog>(llmtest::fictionalListings(), benchmarks));
+    h->engine = std::make_shared<AnalysisEngine>(
+        benchmarks, std::make_shared<const ListingCatalog>(llmtest::fictionalListings(), benchmarks));
     auto provider = std::make_shared<const OpenAiNarrativeProvider>(config);
     h->engine->registerProvider(provider);
     if (defaultToLlm)
@@ -115,7 +117,8 @@ std::unique_ptr<TestLlmRunner::Harness> TestLlmRunner::makeRunner(const LlmConfi
     if (!h->runner->open())
         return nullptr;
     Harness *raw = h.get();
-    connect(h->runner.get(), &JobBackend::jobUpdated, this, [raw](const Job &job) { raw->updates[job.id].append(job); });
+    connect(
+        h->runner.get(), &JobBackend::jobUpdated, this, [raw](const Job &job) { raw->updates[job.id].append(job); });
     return h;
 }
 
@@ -140,10 +143,12 @@ std::optional<Job> TestLlmRunner::startAndWait(Harness &h, const QString &type, 
     if (!started)
         return std::nullopt;
     const QString id = started->id;
-    if (!QTest::qWaitFor([&] { return !h.updates[id].isEmpty() && isTerminal(h.updates[id].last().status); }, timeoutMs))
+    if (!QTest::qWaitFor(
+            [&] { return !h.updates[id].isEmpty() && isTerminal(h.updates[id].last().status); }, timeoutMs))
         return std::nullopt;
     const Job job = h.updates[id].last();
-    if (job.status == JobStatus::Succeeded && m_library.store(jobToJson(job), listingToJson(llmtest::fictionalListings().first())))
+    if (job.status == JobStatus::Succeeded
+        && m_library.store(jobToJson(job), listingToJson(llmtest::fictionalListings().first())))
         ++m_stored;
     return job;
 }
@@ -251,8 +256,10 @@ void TestLlmRunner::invalidAfterRepairFails()
     const auto job = startAndWait(*h, QStringLiteral("valuation"));
     QVERIFY(job);
     QCOMPARE(jobStatusName(job->status), QStringLiteral("failed"));
-    QCOMPARE(job->attempt, 1);   // permanent: no retry
-    QVERIFY2(job->error.contains(QStringLiteral("did not match the valuation_narrative schema after one repair request")), qPrintable(job->error));
+    QCOMPARE(job->attempt, 1); // permanent: no retry
+    QVERIFY2(
+        job->error.contains(QStringLiteral("did not match the valuation_narrative schema after one repair request")),
+        qPrintable(job->error));
     QCOMPARE(m_standin.requestsFor(model).size(), size_t(2));
 }
 
@@ -280,16 +287,21 @@ void TestLlmRunner::cancelMidStream()
     const auto started = startJob(*h, QStringLiteral("valuation"));
     QVERIFY(started);
     const QString id = started->id;
-    QVERIFY(QTest::qWaitFor([&] {
-        return !h->updates[id].isEmpty() && h->updates[id].last().partialOutput.startsWith(QStringLiteral("Writing narrative ("));
-    }, 10000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            return !h->updates[id].isEmpty()
+                && h->updates[id].last().partialOutput.startsWith(QStringLiteral("Writing narrative ("));
+        },
+        10000));
     const qint64 cancelAt = QDateTime::currentMSecsSinceEpoch();
     std::optional<BackendReply> reply;
     h->runner->cancel(id, this, [&](const BackendReply &r) { reply = r; });
     QVERIFY(QTest::qWaitFor([&] { return isTerminal(h->updates[id].last().status); }, 5000));
     QCOMPARE(jobStatusName(h->updates[id].last().status), QStringLiteral("canceled"));
     json requests;
-    QTRY_VERIFY_WITH_TIMEOUT((requests = m_standin.requestsFor(model), requests.size() == 1 && requests[0].contains("clientClosedAt")), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (requests = m_standin.requestsFor(model), requests.size() == 1 && requests[0].contains("clientClosedAt")),
+        5000);
     QVERIFY(!requests[0].contains("finishedAt"));
     const qint64 closedAfter = requests[0]["clientClosedAt"].get<qint64>() - cancelAt;
     qInfo() << "runner: the stand-in saw the connection closed" << closedAfter << "ms after cancel()";
@@ -305,7 +317,8 @@ void TestLlmRunner::refusalFails()
     QVERIFY(job);
     QCOMPARE(jobStatusName(job->status), QStringLiteral("failed"));
     QCOMPARE(job->attempt, 1);
-    QCOMPARE(job->error, QStringLiteral("the model refused to write the narrative: I'm sorry, but I can't help with that request."));
+    QCOMPARE(job->error,
+        QStringLiteral("the model refused to write the narrative: I'm sorry, but I can't help with that request."));
 }
 
 void TestLlmRunner::perJobProviderOverride()
@@ -316,7 +329,7 @@ void TestLlmRunner::perJobProviderOverride()
     const auto builtin = startAndWait(*h, QStringLiteral("valuation"));
     QVERIFY(builtin);
     QCOMPARE(str((*builtin->result)["engine"]), QStringLiteral("builtin"));
-    const auto llm = startAndWait(*h, QStringLiteral("valuation"), {{"provider", "openai"}});
+    const auto llm = startAndWait(*h, QStringLiteral("valuation"), { { "provider", "openai" } });
     QVERIFY(llm);
     QCOMPARE(jobStatusName(llm->status), QStringLiteral("succeeded"));
     QCOMPARE(str((*llm->result)["engine"]), model);
@@ -325,7 +338,7 @@ void TestLlmRunner::perJobProviderOverride()
     StartRequest request;
     request.listingId = QStringLiteral("demo-bakery");
     request.analysisType = QStringLiteral("valuation");
-    request.params = {{"provider", "azure"}};
+    request.params = { { "provider", "azure" } };
     h->runner->start(request, this, [&](const BackendReply &r) { reply = r; });
     QVERIFY(QTest::qWaitFor([&] { return reply.has_value(); }, 5000));
     QVERIFY(!reply->ok());
@@ -339,7 +352,8 @@ void TestLlmRunner::keyNeverPersistedOrLogged()
     {
         QSettings settings(ini, QSettings::IniFormat);
         InFlightRegistry registry(settings);
-        registry.put({QStringLiteral("demo-bakery"), QStringLiteral("valuation"), QStringLiteral("job"), QStringLiteral("local"), {}});
+        registry.put({ QStringLiteral("demo-bakery"), QStringLiteral("valuation"), QStringLiteral("job"),
+            QStringLiteral("local"), {} });
         settings.sync();
     }
     QVERIFY(m_runnerCount >= 10);
@@ -355,7 +369,7 @@ void TestLlmRunner::keyNeverPersistedOrLogged()
         QVERIFY2(!bytes.contains(m_key.toUtf8()), qPrintable(file.fileName()));
         QVERIFY2(!bytes.contains(m_key.mid(8, 12).toUtf8()), qPrintable(file.fileName()));
     }
-    QVERIFY(files >= 11);   // jobs.sqlite (+ wal) per runner and the INI
+    QVERIFY(files >= 11); // jobs.sqlite (+ wal) per runner and the INI
     const QString logs = llmtest::LogCapture::instance().text();
     QVERIFY(llmtest::LogCapture::instance().lineCount() > 10);
     QVERIFY(!logs.contains(m_key));

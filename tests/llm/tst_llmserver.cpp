@@ -43,8 +43,9 @@ HttpResult http(const QByteArray &method, const QUrl &url, const json &body = nu
     nam.setProxy(QNetworkProxy::NoProxy);
     QNetworkRequest request(url);
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    QNetworkReply *reply = body.is_null() ? nam.sendCustomRequest(request, method)
-                                          : nam.sendCustomRequest(request, method, QByteArray::fromStdString(body.dump()));
+    QNetworkReply *reply = body.is_null()
+        ? nam.sendCustomRequest(request, method)
+        : nam.sendCustomRequest(request, method, QByteArray::fromStdString(body.dump()));
     QEventLoop loop;
     QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
     QTimer::singleShot(10000, &loop, &QEventLoop::quit);
@@ -63,7 +64,8 @@ public:
     ~ManagedProcess() { stop(); }
     QProcess process;
     QByteArray output;
-    void start(const QString &program, const QStringList &args, const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
+    void start(const QString &program, const QStringList &args,
+        const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
     {
         process.setProgram(program);
         process.setArguments(args);
@@ -107,7 +109,10 @@ private Q_SLOTS:
 
 private:
     bool startServer(ManagedProcess &server, quint16 port, const QString &model, const QStringList &extra);
-    QUrl api(quint16 port, const QString &path) const { return QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(path)); }
+    QUrl api(quint16 port, const QString &path) const
+    {
+        return QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(path));
+    }
     QString startJob(quint16 port, const QString &type);
     json waitTerminal(quint16 port, const QString &jobId, QStringList *partials = nullptr, int timeoutMs = 40000);
     json runScenario(const QString &scenario, const QString &type = QStringLiteral("valuation"));
@@ -120,7 +125,7 @@ private:
     quint16 m_redisPort = 0;
     ManagedProcess m_server;
     quint16 m_port = 0;
-    QByteArray m_apiBytes;   // every job JSON the API served
+    QByteArray m_apiBytes; // every job JSON the API served
 };
 
 void TestLlmServer::initTestCase()
@@ -131,7 +136,7 @@ void TestLlmServer::initTestCase()
 
     // Is the LLM wired into the server yet?
     QProcess help;
-    help.start(QStringLiteral(DEALSCOPE_SERVER_BIN), {QStringLiteral("--help")});
+    help.start(QStringLiteral(DEALSCOPE_SERVER_BIN), { QStringLiteral("--help") });
     QVERIFY(help.waitForFinished(10000));
     if (!help.readAllStandardOutput().contains("--provider"))
         QSKIP("dealscope-server does not offer --provider yet (LlmOptions not wired into it)");
@@ -139,22 +144,26 @@ void TestLlmServer::initTestCase()
     const QString redis = QStandardPaths::findExecutable(QStringLiteral("redis-server"));
     QVERIFY2(!redis.isEmpty(), "redis-server is needed");
     m_redisPort = freePort();
-    m_redis.start(redis, {QStringLiteral("--port"), QString::number(m_redisPort), QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
-                          QStringLiteral("--save"), QString(), QStringLiteral("--appendonly"), QStringLiteral("no"),
-                          QStringLiteral("--dir"), m_dir.path()});
+    m_redis.start(redis,
+        { QStringLiteral("--port"), QString::number(m_redisPort), QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
+            QStringLiteral("--save"), QString(), QStringLiteral("--appendonly"), QStringLiteral("no"),
+            QStringLiteral("--dir"), m_dir.path() });
     QVERIFY(QTest::qWaitFor([&] { return m_redis.output.contains("Ready to accept connections"); }, 10000));
-    m_monitor.start(QStandardPaths::findExecutable(QStringLiteral("redis-cli")), {QStringLiteral("-p"), QString::number(m_redisPort), QStringLiteral("monitor")});
+    m_monitor.start(QStandardPaths::findExecutable(QStringLiteral("redis-cli")),
+        { QStringLiteral("-p"), QString::number(m_redisPort), QStringLiteral("monitor") });
     QVERIFY(QTest::qWaitFor([&] { return m_monitor.output.contains("OK"); }, 10000));
 
     QFile listings(m_dir.filePath(QStringLiteral("listings.csv")));
     QVERIFY(listings.open(QIODevice::WriteOnly));
-    listings.write("id,title,industry,location,asking price,gross revenue,cash flow,year established,employees,description\r\n"
-                   "demo-bakery,Neighbourhood Bakery (fictional),Bakery,\"Springfield, IL\",450000,900000,150000,2012,9,Fictional bakery for tests\r\n");
+    listings.write(
+        "id,title,industry,location,asking price,gross revenue,cash flow,year established,employees,description\r\n"
+        "demo-bakery,Neighbourhood Bakery (fictional),Bakery,\"Springfield, IL\",450000,900000,150000,2012,9,Fictional "
+        "bakery for tests\r\n");
     listings.close();
 
     m_port = freePort();
     QVERIFY(startServer(m_server, m_port, QStringLiteral("server-model"),
-                        {QStringLiteral("--store"), QStringLiteral("redis://127.0.0.1:%1").arg(m_redisPort)}));
+        { QStringLiteral("--store"), QStringLiteral("redis://127.0.0.1:%1").arg(m_redisPort) }));
 }
 
 void TestLlmServer::cleanupTestCase()
@@ -171,19 +180,21 @@ bool TestLlmServer::startServer(ManagedProcess &server, quint16 port, const QStr
     env.insert(QStringLiteral("OPENAI_API_KEY"), m_key);
     env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("dealscope.*=true"));
     server.start(QStringLiteral(DEALSCOPE_SERVER_BIN),
-                 QStringList{QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port),
-                             QStringLiteral("--insecure-no-auth"), QStringLiteral("--listings"), m_dir.filePath(QStringLiteral("listings.csv")),
-                             QStringLiteral("--workers"), QStringLiteral("2"), QStringLiteral("--max-attempts"), QStringLiteral("3"),
-                             QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--base-url"), m_standin.openAiBase().toString(),
-                             QStringLiteral("--model"), model, QStringLiteral("--llm-idle-timeout"), QStringLiteral("1")} + extra,
-                 env);
+        QStringList { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port),
+            QStringLiteral("--insecure-no-auth"), QStringLiteral("--listings"),
+            m_dir.filePath(QStringLiteral("listings.csv")), QStringLiteral("--workers"), QStringLiteral("2"),
+            QStringLiteral("--max-attempts"), QStringLiteral("3"), QStringLiteral("--provider"),
+            QStringLiteral("openai"), QStringLiteral("--base-url"), m_standin.openAiBase().toString(),
+            QStringLiteral("--model"), model, QStringLiteral("--llm-idle-timeout"), QStringLiteral("1") }
+            + extra,
+        env);
     return QTest::qWaitFor([&] { return http("GET", api(port, QStringLiteral("/healthz"))).status == 200; }, 15000);
 }
 
 QString TestLlmServer::startJob(quint16 port, const QString &type)
 {
     const HttpResult r = http("POST", api(port, QStringLiteral("/api/analysis/start")),
-                              {{"listingId", "demo-bakery"}, {"analysisType", type.toStdString()}, {"force", true}});
+        { { "listingId", "demo-bakery" }, { "analysisType", type.toStdString() }, { "force", true } });
     m_apiBytes += r.raw;
     if (r.status != 202 || !r.body.is_object() || !r.body.contains("jobId"))
         return {};
@@ -193,17 +204,20 @@ QString TestLlmServer::startJob(quint16 port, const QString &type)
 json TestLlmServer::waitTerminal(quint16 port, const QString &jobId, QStringList *partials, int timeoutMs)
 {
     json job;
-    (void)QTest::qWaitFor([&] {
-        const HttpResult r = http("GET", api(port, QStringLiteral("/api/analysis/status?jobId=") + jobId));
-        m_apiBytes += r.raw;
-        if (r.status != 200)
-            return false;
-        job = r.body;
-        if (partials && job.contains("partialOutput") && job["partialOutput"].is_string())
-            partials->append(str(job["partialOutput"]));
-        const QString status = str(job["status"]);
-        return status == QLatin1String("succeeded") || status == QLatin1String("failed") || status == QLatin1String("canceled");
-    }, timeoutMs);
+    (void)QTest::qWaitFor(
+        [&] {
+            const HttpResult r = http("GET", api(port, QStringLiteral("/api/analysis/status?jobId=") + jobId));
+            m_apiBytes += r.raw;
+            if (r.status != 200)
+                return false;
+            job = r.body;
+            if (partials && job.contains("partialOutput") && job["partialOutput"].is_string())
+                partials->append(str(job["partialOutput"]));
+            const QString status = str(job["status"]);
+            return status == QLatin1String("succeeded") || status == QLatin1String("failed")
+                || status == QLatin1String("canceled");
+        },
+        timeoutMs);
     return job;
 }
 
@@ -238,7 +252,7 @@ void TestLlmServer::nonStreamingSuccess()
 {
     ManagedProcess server;
     const quint16 port = freePort();
-    QVERIFY(startServer(server, port, QStringLiteral("ok~server-nostream"), {QStringLiteral("--llm-no-stream")}));
+    QVERIFY(startServer(server, port, QStringLiteral("ok~server-nostream"), { QStringLiteral("--llm-no-stream") }));
     const QString id = startJob(port, QStringLiteral("business_analysis"));
     QVERIFY(!id.isEmpty());
     const json job = waitTerminal(port, id);
@@ -307,19 +321,26 @@ void TestLlmServer::cancelMidStream()
     QVERIFY(m_standin.setAlias(QStringLiteral("server-model"), QStringLiteral("slow~server-cancel")));
     const QString id = startJob(m_port, QStringLiteral("valuation"));
     QVERIFY(!id.isEmpty());
-    QVERIFY(QTest::qWaitFor([&] {
-        const HttpResult r = http("GET", api(m_port, QStringLiteral("/api/analysis/status?jobId=") + id));
-        return r.status == 200 && r.body.is_object() && str(r.body.value("partialOutput", json(""))).startsWith(QStringLiteral("Writing narrative ("));
-    }, 15000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            const HttpResult r = http("GET", api(m_port, QStringLiteral("/api/analysis/status?jobId=") + id));
+            return r.status == 200 && r.body.is_object()
+                && str(r.body.value("partialOutput", json(""))).startsWith(QStringLiteral("Writing narrative ("));
+        },
+        15000));
     const qint64 cancelAt = QDateTime::currentMSecsSinceEpoch();
-    const HttpResult canceled = http("POST", api(m_port, QStringLiteral("/api/analysis/cancel")), {{"jobId", id.toStdString()}});
+    const HttpResult canceled
+        = http("POST", api(m_port, QStringLiteral("/api/analysis/cancel")), { { "jobId", id.toStdString() } });
     QCOMPARE(canceled.status, 200);
     const json job = waitTerminal(m_port, id);
     QCOMPARE(str(job["status"]), QStringLiteral("canceled"));
     json requests;
-    QTRY_VERIFY_WITH_TIMEOUT((requests = m_standin.requestsFor(QStringLiteral("slow~server-cancel")), requests.size() == 1 && requests[0].contains("clientClosedAt")), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT((requests = m_standin.requestsFor(QStringLiteral("slow~server-cancel")),
+                                 requests.size() == 1 && requests[0].contains("clientClosedAt")),
+        5000);
     const qint64 closedAfter = requests[0]["clientClosedAt"].get<qint64>() - cancelAt;
-    qInfo() << "server: the stand-in saw the connection closed" << closedAfter << "ms after POST /api/analysis/cancel was sent";
+    qInfo() << "server: the stand-in saw the connection closed" << closedAfter
+            << "ms after POST /api/analysis/cancel was sent";
     QVERIFY2(closedAfter < 250, qPrintable(QString::number(closedAfter)));
 }
 
@@ -337,10 +358,11 @@ void TestLlmServer::keyNeverReachesLogsRedisOrApi()
     QTest::qWait(200);
     m_monitor.stop();
     QVERIFY(m_server.output.size() > 0);
-    QVERIFY(m_monitor.output.contains("XADD") || m_monitor.output.contains("SET") || m_monitor.output.contains("EVALSHA"));
+    QVERIFY(
+        m_monitor.output.contains("XADD") || m_monitor.output.contains("SET") || m_monitor.output.contains("EVALSHA"));
     QVERIFY(m_apiBytes.contains("succeeded"));
     const QByteArray fragment = m_key.mid(8, 12).toUtf8();
-    for (const QByteArray *bytes : {&m_server.output, &m_monitor.output, &m_apiBytes}) {
+    for (const QByteArray *bytes : { &m_server.output, &m_monitor.output, &m_apiBytes }) {
         QVERIFY(!bytes->contains(m_key.toUtf8()));
         QVERIFY(!bytes->contains(fragment));
     }

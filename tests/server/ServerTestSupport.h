@@ -32,8 +32,7 @@ inline quint16 freePort()
 }
 
 // Waits (processing events) until `pred` holds or `ms` passed.
-template<typename Pred>
-bool waitFor(Pred pred, int ms)
+template <typename Pred> bool waitFor(Pred pred, int ms)
 {
     QElapsedTimer t;
     t.start();
@@ -58,22 +57,24 @@ public:
         m_aof = aof;
         m_proc = std::make_unique<QProcess>();
         m_proc->setProcessChannelMode(QProcess::MergedChannels);
-        QStringList args{QStringLiteral("--port"), QString::number(m_port), QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
-                         QStringLiteral("--dir"), m_dir.path(), QStringLiteral("--save"), QString(),
-                         QStringLiteral("--appendonly"), aof ? QStringLiteral("yes") : QStringLiteral("no")};
+        QStringList args { QStringLiteral("--port"), QString::number(m_port), QStringLiteral("--bind"),
+            QStringLiteral("127.0.0.1"), QStringLiteral("--dir"), m_dir.path(), QStringLiteral("--save"), QString(),
+            QStringLiteral("--appendonly"), aof ? QStringLiteral("yes") : QStringLiteral("no") };
         if (aof)
             args << QStringLiteral("--appendfsync") << QStringLiteral("always");
         m_proc->start(QStringLiteral("/usr/bin/redis-server"), args);
         if (!m_proc->waitForStarted(5000))
             return false;
-        return waitFor([this] {
-            QTcpSocket s;
-            s.connectToHost(QHostAddress::LocalHost, m_port);
-            if (!s.waitForConnected(100))
-                return false;
-            s.write("PING\r\n");
-            return s.waitForReadyRead(500) && s.readAll().startsWith("+PONG");
-        }, 10000);
+        return waitFor(
+            [this] {
+                QTcpSocket s;
+                s.connectToHost(QHostAddress::LocalHost, m_port);
+                if (!s.waitForConnected(100))
+                    return false;
+                s.write("PING\r\n");
+                return s.waitForReadyRead(500) && s.readAll().startsWith("+PONG");
+            },
+            10000);
     }
     void stop()
     {
@@ -117,7 +118,7 @@ public:
     QByteArray cli(const QStringList &args) const
     {
         QProcess p;
-        p.start(QStringLiteral("redis-cli"), QStringList{QStringLiteral("-p"), QString::number(m_port)} + args);
+        p.start(QStringLiteral("redis-cli"), QStringList { QStringLiteral("-p"), QString::number(m_port) } + args);
         p.waitForFinished(5000);
         return p.readAllStandardOutput().trimmed();
     }
@@ -152,18 +153,20 @@ public:
         if (!m_proc->waitForStarted(5000))
             return false;
         static const QRegularExpression listenRe(QStringLiteral("listening on [^\\s]+:(\\d+)"));
-        const bool ok = waitFor([&] {
-            m_stdout += m_proc->readAllStandardOutput();
-            if (m_proc->state() == QProcess::NotRunning)
-                return true;
-            if (expectListen) {
-                const auto m = listenRe.match(QString::fromUtf8(m_stdout));
-                if (m.hasMatch())
-                    m_port = quint16(m.captured(1).toUInt());
-                return m.hasMatch();
-            }
-            return m_stdout.contains("workers on the");
-        }, 15000);
+        const bool ok = waitFor(
+            [&] {
+                m_stdout += m_proc->readAllStandardOutput();
+                if (m_proc->state() == QProcess::NotRunning)
+                    return true;
+                if (expectListen) {
+                    const auto m = listenRe.match(QString::fromUtf8(m_stdout));
+                    if (m.hasMatch())
+                        m_port = quint16(m.captured(1).toUInt());
+                    return m.hasMatch();
+                }
+                return m_stdout.contains("workers on the");
+            },
+            15000);
         if (!ok || m_proc->state() == QProcess::NotRunning) {
             m_stderr += m_proc->readAllStandardError();
             qWarning().noquote() << "server failed to start:" << m_stdout << m_stderr;
@@ -232,7 +235,7 @@ struct HttpResult
 {
     int status = 0;
     QByteArray body;
-    QHash<QByteArray, QByteArray> headers;   // lower-case names
+    QHash<QByteArray, QByteArray> headers; // lower-case names
     qint64 elapsedMs = 0;
     QString networkError;
 
@@ -252,7 +255,8 @@ struct HttpResult
 class Http
 {
 public:
-    QNetworkReply *send(const QByteArray &method, const QUrl &url, const QByteArray &body = {}, const QList<QPair<QByteArray, QByteArray>> &headers = {})
+    QNetworkReply *send(const QByteArray &method, const QUrl &url, const QByteArray &body = {},
+        const QList<QPair<QByteArray, QByteArray>> &headers = {})
     {
         QNetworkRequest req(url);
         bool hasType = false;
@@ -290,8 +294,8 @@ public:
         reply->deleteLater();
         return r;
     }
-    HttpResult request(const QByteArray &method, const QUrl &url, const QByteArray &body = {}, const QList<QPair<QByteArray, QByteArray>> &headers = {},
-                       int timeoutMs = 40000)
+    HttpResult request(const QByteArray &method, const QUrl &url, const QByteArray &body = {},
+        const QList<QPair<QByteArray, QByteArray>> &headers = {}, int timeoutMs = 40000)
     {
         return collect(send(method, url, body, headers), timeoutMs);
     }
@@ -307,7 +311,10 @@ struct RawResponse
     int status = 0;
     QByteArray head;
     QByteArray body;
-    nlohmann::json json() const { return nlohmann::json::parse(body.constData(), body.constData() + body.size(), nullptr, false); }
+    nlohmann::json json() const
+    {
+        return nlohmann::json::parse(body.constData(), body.constData() + body.size(), nullptr, false);
+    }
     std::string errorCode() const
     {
         const auto j = json();

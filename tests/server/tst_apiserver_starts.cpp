@@ -2,7 +2,6 @@
 // every start still gets an answer and later starts keep working.
 
 #include "ServerTestSupport.h"
-
 #include "analysis/AnalysisEngine.h"
 #include "benchmarks/BenchmarkTable.h"
 #include "domain/ListingCatalog.h"
@@ -27,8 +26,8 @@ namespace {
 class FlakyRemoteStore final : public JobStore
 {
 public:
-    MemoryJobStore inner{StoreSettings{}};
-    std::atomic_bool failStarts{false};
+    MemoryJobStore inner { StoreSettings {} };
+    std::atomic_bool failStarts { false };
 
     QString kind() const override { return QStringLiteral("flaky"); }
     bool isRemote() const override { return true; }
@@ -41,7 +40,10 @@ public:
     }
     std::optional<Job> get(const QString &id) override { return inner.get(id); }
     QList<std::optional<Job>> getMany(const QStringList &ids) override { return inner.getMany(ids); }
-    std::optional<Job> lookup(const QString &o, const QString &l, const QString &t) override { return inner.lookup(o, l, t); }
+    std::optional<Job> lookup(const QString &o, const QString &l, const QString &t) override
+    {
+        return inner.lookup(o, l, t);
+    }
     CancelResult cancel(const QString &owner, const QString &id) override { return inner.cancel(owner, id); }
     bool ping() override { return inner.ping(); }
     StoreStats stats() override { return inner.stats(); }
@@ -84,27 +86,30 @@ private Q_SLOTS:
     void failingStoreStillAnswersEveryStart()
     {
         const auto benchmarks = BenchmarkTable::builtin();
-        auto engine = std::make_shared<AnalysisEngine>(
-            benchmarks, std::make_shared<ListingCatalog>(QList<Listing>{listing(QStringLiteral("L1")), listing(QStringLiteral("L2"))}, benchmarks));
+        auto engine = std::make_shared<AnalysisEngine>(benchmarks,
+            std::make_shared<ListingCatalog>(
+                QList<Listing> { listing(QStringLiteral("L1")), listing(QStringLiteral("L2")) }, benchmarks));
         FlakyRemoteStore store;
         Metrics metrics;
         ApiServer::Config config;
         config.requireAuth = false;
         ApiServer api(config, &store, engine, &metrics);
-        auto *tcp = new GuardedTcpServer(GuardedTcpServer::Limits{}, &api);
+        auto *tcp = new GuardedTcpServer(GuardedTcpServer::Limits {}, &api);
         QVERIFY(tcp->listen(QHostAddress::LocalHost, 0));
         api.bind(tcp);
         const QUrl url(QStringLiteral("http://127.0.0.1:%1/api/analysis/start").arg(tcp->serverPort()));
         Http http;
 
         store.failStarts = true;
-        const auto failed = http.request("POST", url, "{\"listingId\":\"L1\",\"analysisType\":\"valuation\"}", {}, 10000);
+        const auto failed
+            = http.request("POST", url, "{\"listingId\":\"L1\",\"analysisType\":\"valuation\"}", {}, 10000);
         QCOMPARE(failed.status, 500);
         QCOMPARE(failed.errorCode(), std::string("internal_error"));
 
         store.failStarts = false;
-        for (const char *id : {"L1", "L2"}) {
-            const auto ok = http.request("POST", url, "{\"listingId\":\"" + QByteArray(id) + "\",\"analysisType\":\"valuation\"}", {}, 10000);
+        for (const char *id : { "L1", "L2" }) {
+            const auto ok = http.request(
+                "POST", url, "{\"listingId\":\"" + QByteArray(id) + "\",\"analysisType\":\"valuation\"}", {}, 10000);
             QCOMPARE(ok.status, 202);
             QCOMPARE(ok.json()["job"]["status"].get<std::string>(), std::string("queued"));
         }

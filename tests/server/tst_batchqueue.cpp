@@ -25,18 +25,24 @@ private slots:
         BatchQueue<int> queue(2);
         QVERIFY(queue.push(1));
         QVERIFY(queue.push(2));
-        QVERIFY(!queue.push(3));   // two drains are due; the third item waits for one of them
+        QVERIFY(!queue.push(3)); // two drains are due; the third item waits for one of them
 
         std::vector<int> seen;
-        queue.drain(2, [&](QList<int> batch) { seen.insert(seen.end(), batch.begin(), batch.end()); }, [] { QFAIL("no restart"); });
-        QCOMPARE(seen, (std::vector<int>{1, 2, 3}));
+        queue.drain(
+            2, [&](QList<int> batch) { seen.insert(seen.end(), batch.begin(), batch.end()); },
+            [] { QFAIL("no restart"); });
+        QCOMPARE(seen, (std::vector<int> { 1, 2, 3 }));
         // One drain ended: one more may start. The other one still counts as running.
         QVERIFY(queue.push(4));
         QVERIFY(!queue.push(5));
         seen.clear();
-        queue.drain(10, [&](QList<int> batch) { seen.insert(seen.end(), batch.begin(), batch.end()); }, [] { QFAIL("no restart"); });
-        queue.drain(10, [&](QList<int> batch) { seen.insert(seen.end(), batch.begin(), batch.end()); }, [] { QFAIL("no restart"); });
-        QCOMPARE(seen, (std::vector<int>{4, 5}));
+        queue.drain(
+            10, [&](QList<int> batch) { seen.insert(seen.end(), batch.begin(), batch.end()); },
+            [] { QFAIL("no restart"); });
+        queue.drain(
+            10, [&](QList<int> batch) { seen.insert(seen.end(), batch.begin(), batch.end()); },
+            [] { QFAIL("no restart"); });
+        QCOMPARE(seen, (std::vector<int> { 4, 5 }));
         QVERIFY(queue.push(6));
         QVERIFY(queue.push(7));
     }
@@ -48,12 +54,15 @@ private slots:
             QCOMPARE(queue.push(i), i == 0);
         std::vector<qsizetype> sizes;
         std::vector<int> seen;
-        queue.drain(4, [&](QList<int> batch) {
-            sizes.push_back(batch.size());
-            seen.insert(seen.end(), batch.begin(), batch.end());
-        }, [] {});
-        QCOMPARE(sizes, (std::vector<qsizetype>{4, 4, 2}));
-        QCOMPARE(seen, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+        queue.drain(
+            4,
+            [&](QList<int> batch) {
+                sizes.push_back(batch.size());
+                seen.insert(seen.end(), batch.begin(), batch.end());
+            },
+            [] {});
+        QCOMPARE(sizes, (std::vector<qsizetype> { 4, 4, 2 }));
+        QCOMPARE(seen, (std::vector<int> { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 }));
     }
 
     void concurrentDrainsProcessEveryItemOnce_data()
@@ -71,29 +80,33 @@ private slots:
         BatchQueue<int> queue(maxDrains);
         QThreadPool pool;
         pool.setMaxThreadCount(4);
-        std::atomic_int running{0}, mostRunning{0};
+        std::atomic_int running { 0 }, mostRunning { 0 };
         std::mutex seenMutex;
         std::vector<int> seen;
         seen.reserve(kItems);
         std::function<void()> drain = [&] {
-            queue.drain(16, [&](QList<int> batch) {
-                const int now = ++running;
-                int most = mostRunning.load();
-                while (now > most && !mostRunning.compare_exchange_weak(most, now)) {}
-                {
-                    std::lock_guard lock(seenMutex);
-                    seen.insert(seen.end(), batch.begin(), batch.end());
-                }
-                QThread::yieldCurrentThread();
-                --running;
-            }, [&] { pool.start(drain); });
+            queue.drain(
+                16,
+                [&](QList<int> batch) {
+                    const int now = ++running;
+                    int most = mostRunning.load();
+                    while (now > most && !mostRunning.compare_exchange_weak(most, now)) { }
+                    {
+                        std::lock_guard lock(seenMutex);
+                        seen.insert(seen.end(), batch.begin(), batch.end());
+                    }
+                    QThread::yieldCurrentThread();
+                    --running;
+                },
+                [&] { pool.start(drain); });
         };
         for (int i = 0; i < kItems; ++i) {
             if (queue.push(i))
                 pool.start(drain);
         }
         pool.waitForDone();
-        QVERIFY2(mostRunning.load() <= maxDrains, qPrintable(QStringLiteral("%1 drains ran at once").arg(mostRunning.load())));
+        QVERIFY2(mostRunning.load() <= maxDrains,
+            qPrintable(QStringLiteral("%1 drains ran at once").arg(mostRunning.load())));
         std::sort(seen.begin(), seen.end());
         QCOMPARE(int(seen.size()), kItems);
         QVERIFY(std::adjacent_find(seen.begin(), seen.end()) == seen.end());
@@ -113,24 +126,27 @@ private slots:
         int restarts = 0;
         bool threw = false;
         try {
-            queue.drain(2, [&](QList<int>) { throw std::runtime_error("store failed"); }, [&] { ++restarts; });
+            queue.drain(
+                2, [&](QList<int>) { throw std::runtime_error("store failed"); }, [&] { ++restarts; });
         } catch (const std::runtime_error &) {
             threw = true;
         }
         QVERIFY(threw);
-        QCOMPARE(restarts, 1);   // 3 items left: a new drain is due, and counts as running
+        QCOMPARE(restarts, 1); // 3 items left: a new drain is due, and counts as running
         QVERIFY(!queue.push(5));
         std::vector<int> seen;
-        queue.drain(10, [&](QList<int> batch) { seen.insert(seen.end(), batch.begin(), batch.end()); }, [] { QFAIL("no restart"); });
-        QCOMPARE(seen, (std::vector<int>{2, 3, 4, 5}));   // only the thrown batch (0, 1) is the caller's to answer
+        queue.drain(
+            10, [&](QList<int> batch) { seen.insert(seen.end(), batch.begin(), batch.end()); },
+            [] { QFAIL("no restart"); });
+        QCOMPARE(seen, (std::vector<int> { 2, 3, 4, 5 })); // only the thrown batch (0, 1) is the caller's to answer
 
         // A throw that leaves nothing behind ends the drain without a restart: the next push starts one.
         queue.push(6);
         restarts = 0;
         try {
-            queue.drain(10, [&](QList<int>) { throw std::runtime_error("store failed"); }, [&] { ++restarts; });
-        } catch (const std::runtime_error &) {
-        }
+            queue.drain(
+                10, [&](QList<int>) { throw std::runtime_error("store failed"); }, [&] { ++restarts; });
+        } catch (const std::runtime_error &) { }
         QCOMPARE(restarts, 0);
         QVERIFY(queue.push(7));
     }

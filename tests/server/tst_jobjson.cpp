@@ -34,15 +34,16 @@ private:
     static Job finished()
     {
         Job job = fresh();
-        job.params = nlohmann::json{{"downPaymentPct", 0.2}, {"nested", {{"status", "queued"}, {"owner", "evil"}}}};
+        job.params = nlohmann::json { { "downPaymentPct", 0.2 },
+            { "nested", { { "status", "queued" }, { "owner", "evil" } } } };
         job.status = JobStatus::Succeeded;
         job.progress = 100;
         job.startedAt = 1764300000001;
         job.finishedAt = 1764300000002;
         job.updatedAt = 1764300000002;
         job.partialOutput = QStringLiteral("Analysis complete");
-        job.result = nlohmann::json{{"score", 71}, {"summary", "a \"quoted\" ,\"status\":\"failed\" text"},
-                                    {"findings", nlohmann::json::array({{{"status", "x"}}})}};
+        job.result = nlohmann::json { { "score", 71 }, { "summary", "a \"quoted\" ,\"status\":\"failed\" text" },
+            { "findings", nlohmann::json::array({ { { "status", "x" } } }) } };
         return job;
     }
 
@@ -84,13 +85,14 @@ private slots:
         if (which == 5) {
             job.progress = 99.99999999999999;
             // Every kind of value a result holds, floats at the edges of the formatting rules.
-            (*job.result)["numbers"] = nlohmann::json::array({1.0 / 3, 1e-7, 1e21, 1e15, 1e16, 123456.789, -0.0, 0.0, 5e-324,
-                                                              1.7976931348623157e308, -2.5, 100.0, 0.1 + 0.2, 1e-5, 0.0001,
-                                                              std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()});
-            (*job.result)["integers"] = nlohmann::json::array({0, -1, std::numeric_limits<std::int64_t>::min(),
-                                                               std::numeric_limits<std::uint64_t>::max(), 42u});
-            (*job.result)["nested"] = {{"empty", nlohmann::json::object()}, {"none", nlohmann::json::array()}, {"null", nullptr},
-                                       {"yes", true}, {"no", false}, {"z", {{"b", 1}, {"a", "\u00e9\"\\\n\x1f end"}}}};
+            (*job.result)["numbers"] = nlohmann::json::array({ 1.0 / 3, 1e-7, 1e21, 1e15, 1e16, 123456.789, -0.0, 0.0,
+                5e-324, 1.7976931348623157e308, -2.5, 100.0, 0.1 + 0.2, 1e-5, 0.0001,
+                std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity() });
+            (*job.result)["integers"] = nlohmann::json::array(
+                { 0, -1, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::uint64_t>::max(), 42u });
+            (*job.result)["nested"]
+                = { { "empty", nlohmann::json::object() }, { "none", nlohmann::json::array() }, { "null", nullptr },
+                      { "yes", true }, { "no", false }, { "z", { { "b", 1 }, { "a", "\u00e9\"\\\n\x1f end" } } } };
         }
         if (which == 6) {
             // Escapes first, last, back to back, and far into a long string (the writer claims
@@ -104,9 +106,9 @@ private slots:
                 longText += QStringLiteral("abcdef\n\x02é");
             job.error = longText;
             job.result = nlohmann::json::object();
-            (*job.result)["keys"] = {{"\"quoted\" key\n", 1}, {"", 2}, {"\x1f", every.toStdString()}};
+            (*job.result)["keys"] = { { "\"quoted\" key\n", 1 }, { "", 2 }, { "\x1f", every.toStdString() } };
         }
-        for (const auto scope : {JobJsonScope::Wire, JobJsonScope::Storage})
+        for (const auto scope : { JobJsonScope::Wire, JobJsonScope::Storage })
             QCOMPARE(serializeJob(job, scope), reference(job, scope));
     }
 
@@ -119,7 +121,9 @@ private slots:
         QVERIFY(!parseJob("not json"));
         QVERIFY(!parseJob("[]"));
         QVERIFY(!parseJob(R"({"id":"x"})"));
-        QVERIFY(!parseJob(QByteArray(reference(job, JobJsonScope::Storage)).replace("\"result\":{", "\"result\":[{").replace("},\"startedAt\"", "}],\"startedAt\"")));
+        QVERIFY(!parseJob(QByteArray(reference(job, JobJsonScope::Storage))
+                              .replace("\"result\":{", "\"result\":[{")
+                              .replace("},\"startedAt\"", "}],\"startedAt\"")));
     }
 
     // The fast path of parseJob() against nlohmann + jobFromJson() (the general way): the same
@@ -158,7 +162,7 @@ private slots:
         Job claimed = fresh();
         claimed.status = JobStatus::Running;
         claimed.startedAt = 1764300000005;
-        QVERIFY(parseCanonicalJob(serializeJob(claimed, JobJsonScope::Storage)));   // the case it is for
+        QVERIFY(parseCanonicalJob(serializeJob(claimed, JobJsonScope::Storage))); // the case it is for
         QCOMPARE(*parseCanonicalJob(serializeJob(claimed, JobJsonScope::Storage)), claimed);
 
         QList<Job> jobs;
@@ -167,24 +171,56 @@ private slots:
                 Job j = fresh();
                 j.status = JobStatus(status);
                 switch (variant) {
-                case 1: j.progress = 37; j.cancelRequested = true; j.attempt = 3; break;
-                case 2: j.progress = 12.5; break;
-                case 3: j.progress = 100; j.finishedAt = 1764300000009; j.error = QStringLiteral("timed out, \"quoted\""); break;
-                case 4: j.backend = QStringLiteral("remote"); j.owner.clear(); j.requestId.clear(); break;
-                case 5: j.params = nlohmann::json{{"interestRate", 0.07}}; break;
-                case 6: j.result = nlohmann::json{{"score", 1}}; break;
-                case 7: j.listingId = QStringLiteral("Ünïcødé €"); break;
-                case 8: j.id = QString(512, QLatin1Char('a')); j.partialOutput = QString(5000, QLatin1Char('p')); break;
-                case 9: j.id = QString(513, QLatin1Char('a')); break;   // too long: refused both ways
-                case 10: j.attempt = 1000000; j.startedAt = 0; j.createdAt = 0; break;
-                case 11: j.attempt = 1000001; break;   // out of range: refused both ways
-                default: break;
+                case 1:
+                    j.progress = 37;
+                    j.cancelRequested = true;
+                    j.attempt = 3;
+                    break;
+                case 2:
+                    j.progress = 12.5;
+                    break;
+                case 3:
+                    j.progress = 100;
+                    j.finishedAt = 1764300000009;
+                    j.error = QStringLiteral("timed out, \"quoted\"");
+                    break;
+                case 4:
+                    j.backend = QStringLiteral("remote");
+                    j.owner.clear();
+                    j.requestId.clear();
+                    break;
+                case 5:
+                    j.params = nlohmann::json { { "interestRate", 0.07 } };
+                    break;
+                case 6:
+                    j.result = nlohmann::json { { "score", 1 } };
+                    break;
+                case 7:
+                    j.listingId = QStringLiteral("Ünïcødé €");
+                    break;
+                case 8:
+                    j.id = QString(512, QLatin1Char('a'));
+                    j.partialOutput = QString(5000, QLatin1Char('p'));
+                    break;
+                case 9:
+                    j.id = QString(513, QLatin1Char('a'));
+                    break; // too long: refused both ways
+                case 10:
+                    j.attempt = 1000000;
+                    j.startedAt = 0;
+                    j.createdAt = 0;
+                    break;
+                case 11:
+                    j.attempt = 1000001;
+                    break; // out of range: refused both ways
+                default:
+                    break;
                 }
                 jobs.append(j);
             }
         }
         for (const Job &j : jobs) {
-            for (const auto scope : {JobJsonScope::Wire, JobJsonScope::Storage}) {
+            for (const auto scope : { JobJsonScope::Wire, JobJsonScope::Storage }) {
                 const QByteArray bytes = serializeJob(j, scope);
                 QVERIFY2(agree(bytes), bytes.constData());
             }
@@ -193,7 +229,7 @@ private slots:
         const QByteArray base = serializeJob(claimed, JobJsonScope::Storage);
         for (qsizetype at = 0; at <= base.size(); ++at) {
             QVERIFY2(agree(base.left(at)), qPrintable(QString::number(at)));
-            for (const char c : {' ', '"', '\\', '0', '9', '-', '.', 'e', 'x', ',', '}', '{', '\x01', '\xc3'}) {
+            for (const char c : { ' ', '"', '\\', '0', '9', '-', '.', 'e', 'x', ',', '}', '{', '\x01', '\xc3' }) {
                 QByteArray inserted = base;
                 inserted.insert(at, c);
                 QVERIFY2(agree(inserted), inserted.constData());
@@ -221,7 +257,7 @@ private slots:
 
     void wireFromStorageStripsTheOwner()
     {
-        for (const Job &job : {fresh(), finished()}) {
+        for (const Job &job : { fresh(), finished() }) {
             const QByteArray stored = serializeJob(job, JobJsonScope::Storage);
             const auto wire = wireFromStorage(stored, job.owner);
             QVERIFY(wire);
@@ -235,7 +271,8 @@ private slots:
 
     void wireFromStorageWithHostileOwners()
     {
-        for (const QString &owner : {QStringLiteral("a\",\"owner\":\"b"), QStringLiteral("\\"), QStringLiteral("ü\n"), QStringLiteral("x}")}) {
+        for (const QString &owner : { QStringLiteral("a\",\"owner\":\"b"), QStringLiteral("\\"), QStringLiteral("ü\n"),
+                 QStringLiteral("x}") }) {
             Job job = finished();
             job.owner = owner;
             const QByteArray stored = serializeJob(job, JobJsonScope::Storage);

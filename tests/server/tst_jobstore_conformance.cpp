@@ -2,7 +2,6 @@
 // redis-server) must behave the same for dedup, cancel, leases, retries, hand-back and expiry.
 
 #include "ServerTestSupport.h"
-
 #include "jobs/JobId.h"
 #include "server/store/MemoryJobStore.h"
 #include "server/store/RedisJobStore.h"
@@ -30,14 +29,16 @@ private:
         if (kind == QLatin1String("memory"))
             return std::make_unique<MemoryJobStore>(settings);
         // A fresh key prefix per test keeps them independent on one Redis.
-        RedisJobStore::Endpoint ep{QStringLiteral("127.0.0.1"), m_redis.port(), 0, QStringLiteral("t%1:").arg(++m_prefixSeq)};
+        RedisJobStore::Endpoint ep { QStringLiteral("127.0.0.1"), m_redis.port(), 0,
+            QStringLiteral("t%1:").arg(++m_prefixSeq) };
         auto store = std::make_unique<RedisJobStore>(ep, settings);
         if (const auto error = store->initialize(true))
             qFatal("%s", qPrintable(*error));
         return store;
     }
 
-    static Job candidate(const QString &owner, const QString &listing, const QString &type = QStringLiteral("valuation"))
+    static Job candidate(
+        const QString &owner, const QString &listing, const QString &type = QStringLiteral("valuation"))
     {
         Job j;
         j.id = generateJobId();
@@ -71,13 +72,17 @@ private Q_SLOTS:
         QCOMPARE(b.job.id, a.job.id);
         // Other tenant, other type: separate jobs.
         QVERIFY(store->start(candidate(QStringLiteral("globex"), QStringLiteral("L1")), false).created);
-        QVERIFY(store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1"), QStringLiteral("risk_assessment")), false).created);
+        QVERIFY(store
+                    ->start(candidate(QStringLiteral("acme"), QStringLiteral("L1"), QStringLiteral("risk_assessment")),
+                        false)
+                    .created);
         const auto found = store->get(a.job.id);
         QVERIFY(found);
         QCOMPARE(found->owner, QStringLiteral("acme"));
-        QCOMPARE(store->lookup(QStringLiteral("acme"), QStringLiteral("L1"), QStringLiteral("valuation"))->id, a.job.id);
+        QCOMPARE(
+            store->lookup(QStringLiteral("acme"), QStringLiteral("L1"), QStringLiteral("valuation"))->id, a.job.id);
         QVERIFY(!store->lookup(QStringLiteral("initech"), QStringLiteral("L1"), QStringLiteral("valuation")));
-        const auto many = store->getMany({a.job.id, QStringLiteral("AAAAAAAAAAAAAAAAAAAAA")});
+        const auto many = store->getMany({ a.job.id, QStringLiteral("AAAAAAAAAAAAAAAAAAAAA") });
         QCOMPARE(many.size(), 2);
         QVERIFY(many[0] && !many[1]);
     }
@@ -87,7 +92,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, kind);
         auto store = makeStore(kind);
-        std::atomic_int created{0};
+        std::atomic_int created { 0 };
         std::vector<std::thread> threads;
         QList<QString> ids(50);
         for (int i = 0; i < 50; ++i) {
@@ -121,7 +126,9 @@ private Q_SLOTS:
         QCOMPARE(store->get(started.job.id)->progress, 40.0);
         QCOMPARE(store->get(started.job.id)->partialOutput, QStringLiteral("step 3"));
         QCOMPARE(store->heartbeat(*lease), WriteResult::Ok);
-        QCOMPARE(store->finish(*lease, JobStatus::Succeeded, nlohmann::json{{"score", 80}, {"findings", nlohmann::json::array()}}, {}), WriteResult::Ok);
+        QCOMPARE(store->finish(*lease, JobStatus::Succeeded,
+                     nlohmann::json { { "score", 80 }, { "findings", nlohmann::json::array() } }, {}),
+            WriteResult::Ok);
         const auto done = store->get(started.job.id);
         QCOMPARE(done->status, JobStatus::Succeeded);
         QCOMPARE(done->progress, 100.0);
@@ -181,7 +188,8 @@ private Q_SLOTS:
         QCOMPARE(store->progress(*lease, 50, QStringLiteral("late")), WriteResult::CancelRequested);
         QVERIFY(store->get(r.job.id)->cancelRequested);
         QCOMPARE(store->heartbeat(*lease), WriteResult::CancelRequested);
-        QCOMPARE(store->finish(*lease, JobStatus::Canceled, std::nullopt, QStringLiteral("canceled by user")), WriteResult::Ok);
+        QCOMPARE(store->finish(*lease, JobStatus::Canceled, std::nullopt, QStringLiteral("canceled by user")),
+            WriteResult::Ok);
         QCOMPARE(store->get(r.job.id)->status, JobStatus::Canceled);
     }
 
@@ -231,7 +239,8 @@ private Q_SLOTS:
         // Started anew: one startedAt, the second claim's, in what is stored and served.
         QVERIFY(next->job.startedAt && lease->job.startedAt && *next->job.startedAt >= *lease->job.startedAt);
         QCOMPARE(store->get(s.job.id)->startedAt, next->job.startedAt);
-        const QByteArray wire = store->getManyWire(QStringLiteral("acme"), {s.job.id}).value(0).value_or(QByteArray());
+        const QByteArray wire
+            = store->getManyWire(QStringLiteral("acme"), { s.job.id }).value(0).value_or(QByteArray());
         QCOMPARE(wire.count("\"startedAt\""), 1);
         QCOMPARE(nlohmann::json::parse(wire.toStdString())["status"].get<std::string>(), std::string("running"));
         // The first worker's lease is gone.
@@ -247,15 +256,18 @@ private Q_SLOTS:
         const auto a = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
         const auto b = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L2")), false);
         QList<Lease> leases;
-        QVERIFY(waitFor([&] {
-            if (auto l = store->claim(QStringLiteral("w1"), 200))
-                leases.append(*l);
-            return leases.size() >= 2;
-        }, 5000));
+        QVERIFY(waitFor(
+            [&] {
+                if (auto l = store->claim(QStringLiteral("w1"), 200))
+                    leases.append(*l);
+                return leases.size() >= 2;
+            },
+            5000));
         for (const Lease &l : leases)
             QCOMPARE(store->cancel(QStringLiteral("acme"), l.job.id).outcome, CancelOutcome::Requested);
         // A finish that arrives after the accepted cancel does not overwrite it.
-        QCOMPARE(store->finish(leases[0], JobStatus::Succeeded, nlohmann::json{{"score", 1}}, {}), WriteResult::CancelRequested);
+        QCOMPARE(store->finish(leases[0], JobStatus::Succeeded, nlohmann::json { { "score", 1 } }, {}),
+            WriteResult::CancelRequested);
         QVERIFY(leases[0].ended);
         // Nor does a hand-back: the job is not queued again but canceled.
         store->release(leases[1]);
@@ -286,12 +298,13 @@ private Q_SLOTS:
         auto lease = store->claim(QStringLiteral("w1"), 2000);
         QVERIFY(lease);
         QVERIFY(!store->loadCheckpoint(s.job.id));
-        const nlohmann::json cp = {{"nextStep", 3}, {"state", {{"findings", nlohmann::json::array()}, {"sde", 2.5}}}};
+        const nlohmann::json cp
+            = { { "nextStep", 3 }, { "state", { { "findings", nlohmann::json::array() }, { "sde", 2.5 } } } };
         QCOMPARE(store->saveCheckpoint(*lease, cp), WriteResult::Ok);
         QVERIFY(*store->loadCheckpoint(s.job.id) == cp);
         store->release(*lease);
         // The handed-back job keeps its checkpoint for the next worker; the old lease cannot write.
-        QCOMPARE(store->saveCheckpoint(*lease, nlohmann::json{{"nextStep", 9}}), WriteResult::LeaseLost);
+        QCOMPARE(store->saveCheckpoint(*lease, nlohmann::json { { "nextStep", 9 } }), WriteResult::LeaseLost);
         auto next = store->claim(QStringLiteral("w2"), 2000);
         QVERIFY(next);
         QCOMPARE(store->loadCheckpoint(s.job.id)->value("nextStep", 0), 3);
@@ -336,10 +349,12 @@ private Q_SLOTS:
         }
         // Silence past the lease: another worker takes it over as attempt 2.
         std::optional<Lease> taken;
-        QVERIFY(waitFor([&] {
-            taken = store->claim(QStringLiteral("w2"), 50);
-            return taken.has_value();
-        }, 5000));
+        QVERIFY(waitFor(
+            [&] {
+                taken = store->claim(QStringLiteral("w2"), 50);
+                return taken.has_value();
+            },
+            5000));
         QCOMPARE(taken->job.id, s.job.id);
         QCOMPARE(taken->job.attempt, 2);
         QVERIFY(taken->recovered);
@@ -349,10 +364,12 @@ private Q_SLOTS:
         QCOMPARE(store->get(s.job.id)->partialOutput, QString());
         // The new owner vanishes too: past --max-attempts the job fails with a clear error.
         std::optional<Lease> third;
-        waitFor([&] {
-            third = store->claim(QStringLiteral("w3"), 50);
-            return store->get(s.job.id)->status == JobStatus::Failed;
-        }, 5000);
+        waitFor(
+            [&] {
+                third = store->claim(QStringLiteral("w3"), 50);
+                return store->get(s.job.id)->status == JobStatus::Failed;
+            },
+            5000);
         QVERIFY(!third);
         const auto failed = store->get(s.job.id);
         QCOMPARE(failed->status, JobStatus::Failed);
@@ -371,19 +388,23 @@ private Q_SLOTS:
             seen.append(id);
         });
         const auto s = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
-        QVERIFY(waitFor([&] {
-            std::lock_guard lock(m);
-            return seen.contains(s.job.id);
-        }, 3000));
+        QVERIFY(waitFor(
+            [&] {
+                std::lock_guard lock(m);
+                return seen.contains(s.job.id);
+            },
+            3000));
         {
             std::lock_guard lock(m);
             seen.clear();
         }
         store->cancel(QStringLiteral("acme"), s.job.id);
-        QVERIFY(waitFor([&] {
-            std::lock_guard lock(m);
-            return seen.contains(s.job.id);
-        }, 3000));
+        QVERIFY(waitFor(
+            [&] {
+                std::lock_guard lock(m);
+                return seen.contains(s.job.id);
+            },
+            3000));
         store->setChangeListener({});
     }
 
@@ -393,10 +414,10 @@ private Q_SLOTS:
         QFETCH(QString, kind);
         auto store = makeStore(kind);
         const Job first = candidate(QStringLiteral("acme"), QStringLiteral("L1"));
-        const QList<StartResult> r = store->startMany({StartRequest{first, false},
-                                                       StartRequest{candidate(QStringLiteral("acme"), QStringLiteral("L1")), false},
-                                                       StartRequest{candidate(QStringLiteral("acme"), QStringLiteral("L2")), false},
-                                                       StartRequest{candidate(QStringLiteral("globex"), QStringLiteral("L1")), false}});
+        const QList<StartResult> r = store->startMany({ StartRequest { first, false },
+            StartRequest { candidate(QStringLiteral("acme"), QStringLiteral("L1")), false },
+            StartRequest { candidate(QStringLiteral("acme"), QStringLiteral("L2")), false },
+            StartRequest { candidate(QStringLiteral("globex"), QStringLiteral("L1")), false } });
         QCOMPARE(r.size(), 4);
         for (const auto &one : r)
             QVERIFY2(one.outcome, one.failure.constData());
@@ -424,15 +445,17 @@ private Q_SLOTS:
 
         QList<Lease> leases;
         int largestBatch = 0;
-        QVERIFY(waitFor([&] {
-            const QList<Lease> got = store->claimBatch(QStringLiteral("w1"), 200, 10);
-            largestBatch = std::max(largestBatch, int(got.size()));
-            leases += got;
-            return leases.size() >= 5;
-        }, 5000));
+        QVERIFY(waitFor(
+            [&] {
+                const QList<Lease> got = store->claimBatch(QStringLiteral("w1"), 200, 10);
+                largestBatch = std::max(largestBatch, int(got.size()));
+                leases += got;
+                return leases.size() >= 5;
+            },
+            5000));
         QVERIFY(largestBatch <= 10);
         if (kind == QLatin1String("redis"))
-            QCOMPARE(largestBatch, 5);   // one round trip for all of them
+            QCOMPARE(largestBatch, 5); // one round trip for all of them
         QCOMPARE(leases.size(), 5);
         QSet<QString> tokens, claimed;
         for (const Lease &l : leases) {
@@ -458,9 +481,9 @@ private Q_SLOTS:
         QCOMPARE(store->cancel(QStringLiteral("acme"), leases[1].job.id).outcome, CancelOutcome::Requested);
         QList<FinishRequest> done;
         for (int i = 0; i < leases.size(); ++i)
-            done.append(FinishRequest{leases[i], i == 4 ? JobStatus::Failed : JobStatus::Succeeded,
-                                      i == 4 ? std::nullopt : std::optional<nlohmann::json>(nlohmann::json{{"score", i}}),
-                                      i == 4 ? QStringLiteral("boom") : QString()});
+            done.append(FinishRequest { leases[i], i == 4 ? JobStatus::Failed : JobStatus::Succeeded,
+                i == 4 ? std::nullopt : std::optional<nlohmann::json>(nlohmann::json { { "score", i } }),
+                i == 4 ? QStringLiteral("boom") : QString() });
         store->finishMany(done);
         for (int i = 0; i < done.size(); ++i) {
             QCOMPARE(done[i].outcome, i == 1 ? WriteResult::CancelRequested : WriteResult::Ok);
@@ -485,13 +508,14 @@ private Q_SLOTS:
         QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("succeeded")), 3);
         QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("canceled")), 2);
         // The wire JSON every status answer is made of: the owner's only, without the owner.
-        const auto wire = store->getManyWire(QStringLiteral("acme"), {leases[0].job.id, ids[2], QStringLiteral("AAAAAAAAAAAAAAAAAAAAA")});
+        const auto wire = store->getManyWire(
+            QStringLiteral("acme"), { leases[0].job.id, ids[2], QStringLiteral("AAAAAAAAAAAAAAAAAAAAA") });
         QCOMPARE(wire.size(), 3);
         QVERIFY(wire[0] && wire[1] && !wire[2]);
         QVERIFY(!wire[0]->contains("\"owner\""));
         QCOMPARE(nlohmann::json::parse(wire[0]->toStdString())["status"].get<std::string>(), std::string("succeeded"));
         QCOMPARE(nlohmann::json::parse(wire[1]->toStdString())["status"].get<std::string>(), std::string("canceled"));
-        QVERIFY(!store->getManyWire(QStringLiteral("globex"), {leases[0].job.id}).value(0));
+        QVERIFY(!store->getManyWire(QStringLiteral("globex"), { leases[0].job.id }).value(0));
         // Writing again is refused: each lease ended with its terminal write.
         store->finishMany(done);
         for (const auto &d : done)
@@ -509,15 +533,18 @@ private Q_SLOTS:
         for (int i = 0; i < 8; ++i)
             ids << store->start(candidate(QStringLiteral("acme"), QStringLiteral("L%1").arg(i)), false).job.id;
         QList<Lease> first;
-        QVERIFY(waitFor([&] {
-            first += store->claimBatch(QStringLiteral("w1"), 200, 4 - int(first.size()));
-            return first.size() >= 4;
-        }, 5000));
+        QVERIFY(waitFor(
+            [&] {
+                first += store->claimBatch(QStringLiteral("w1"), 200, 4 - int(first.size()));
+                return first.size() >= 4;
+            },
+            5000));
         QCOMPARE(store->cancel(QStringLiteral("acme"), first[1].job.id).outcome, CancelOutcome::Requested);
         auto finishing = [](const QList<Lease> &leases) {
             QList<FinishRequest> done;
             for (const Lease &l : leases)
-                done.append(FinishRequest{l, JobStatus::Succeeded, nlohmann::json{{"listing", l.job.listingId.toStdString()}}, {}});
+                done.append(FinishRequest {
+                    l, JobStatus::Succeeded, nlohmann::json { { "listing", l.job.listingId.toStdString() } }, {} });
             return done;
         };
         QList<FinishRequest> done = finishing(first);
@@ -551,10 +578,12 @@ private Q_SLOTS:
         // Nothing to write: a plain claim.
         QList<FinishRequest> none;
         QList<Lease> last = rest;
-        QVERIFY(waitFor([&] {
-            last += store->finishThenClaim(none, QStringLiteral("w1"), 200, 8);
-            return next.size() + last.size() >= 4;
-        }, 5000));
+        QVERIFY(waitFor(
+            [&] {
+                last += store->finishThenClaim(none, QStringLiteral("w1"), 200, 8);
+                return next.size() + last.size() >= 4;
+            },
+            5000));
         QCOMPARE(next.size() + last.size(), 4);
         QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("queued")), 0);
     }
@@ -579,19 +608,21 @@ private Q_SLOTS:
         const auto &a = failingFirst ? second : first;
         const auto &b = failingFirst ? first : second;
         const QString bKey = prefix + QStringLiteral("job:") + b.job.id;
-        const QString json = QString::fromUtf8(m_redis.cli({QStringLiteral("GET"), bKey}));
+        const QString json = QString::fromUtf8(m_redis.cli({ QStringLiteral("GET"), bKey }));
         QVERIFY(json.startsWith(QLatin1Char('{')));
         // Leading whitespace: still the same job to a JSON parser, 1.2 MB in all.
         const QString spaces(100 * 1024, QLatin1Char(' '));
-        QCOMPARE(m_redis.cli({QStringLiteral("SET"), bKey, spaces}), QByteArray("OK"));
+        QCOMPARE(m_redis.cli({ QStringLiteral("SET"), bKey, spaces }), QByteArray("OK"));
         for (int i = 0; i < 11; ++i)
-            m_redis.cli({QStringLiteral("APPEND"), bKey, spaces});
-        m_redis.cli({QStringLiteral("APPEND"), bKey, json});
-        QVERIFY(m_redis.cli({QStringLiteral("STRLEN"), bKey}).toInt() > 1024 * 1024);
-        QCOMPARE(m_redis.cli({QStringLiteral("CONFIG"), QStringLiteral("SET"), QStringLiteral("proto-max-bulk-len"), QStringLiteral("1mb")}),
-                 QByteArray("OK"));
+            m_redis.cli({ QStringLiteral("APPEND"), bKey, spaces });
+        m_redis.cli({ QStringLiteral("APPEND"), bKey, json });
+        QVERIFY(m_redis.cli({ QStringLiteral("STRLEN"), bKey }).toInt() > 1024 * 1024);
+        QCOMPARE(m_redis.cli({ QStringLiteral("CONFIG"), QStringLiteral("SET"), QStringLiteral("proto-max-bulk-len"),
+                     QStringLiteral("1mb") }),
+            QByteArray("OK"));
         const auto restore = qScopeGuard([&] {
-            m_redis.cli({QStringLiteral("CONFIG"), QStringLiteral("SET"), QStringLiteral("proto-max-bulk-len"), QStringLiteral("512mb")});
+            m_redis.cli({ QStringLiteral("CONFIG"), QStringLiteral("SET"), QStringLiteral("proto-max-bulk-len"),
+                QStringLiteral("512mb") });
         });
         QList<Lease> leases;
         try {
@@ -604,14 +635,16 @@ private Q_SLOTS:
         QCOMPARE(leases[0].job.status, JobStatus::Running);
         // The connection Redis dropped is replaced; the lease is ours to finish.
         WriteResult w = WriteResult::LeaseLost;
-        QVERIFY(waitFor([&] {
-            try {
-                w = store->finish(leases[0], JobStatus::Succeeded, nlohmann::json::object(), {});
-                return true;
-            } catch (const StoreUnavailable &) {
-                return false;
-            }
-        }, 2000));
+        QVERIFY(waitFor(
+            [&] {
+                try {
+                    w = store->finish(leases[0], JobStatus::Succeeded, nlohmann::json::object(), {});
+                    return true;
+                } catch (const StoreUnavailable &) {
+                    return false;
+                }
+            },
+            2000));
         QCOMPARE(w, WriteResult::Ok);
         QCOMPARE(store->get(a.job.id)->status, JobStatus::Succeeded);
     }
@@ -624,20 +657,23 @@ private Q_SLOTS:
         const QString prefix = QStringLiteral("t%1:").arg(m_prefixSeq);
         const auto s = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
         const QString leaseKey = prefix + QStringLiteral("lease:") + s.job.id;
-        QCOMPARE(m_redis.cli({QStringLiteral("SET"), leaseKey, QStringLiteral("someone-else"), QStringLiteral("PX"), QStringLiteral("60000")}),
-                 QByteArray("OK"));
+        QCOMPARE(m_redis.cli({ QStringLiteral("SET"), leaseKey, QStringLiteral("someone-else"), QStringLiteral("PX"),
+                     QStringLiteral("60000") }),
+            QByteArray("OK"));
         QVERIFY(store->claimBatch(QStringLiteral("w1"), 100, 8).isEmpty());
         QCOMPARE(store->get(s.job.id)->status, JobStatus::Queued);
-        QCOMPARE(m_redis.cli({QStringLiteral("GET"), leaseKey}), QByteArray("someone-else"));
-        m_redis.cli({QStringLiteral("DEL"), leaseKey});
+        QCOMPARE(m_redis.cli({ QStringLiteral("GET"), leaseKey }), QByteArray("someone-else"));
+        m_redis.cli({ QStringLiteral("DEL"), leaseKey });
         // The entry stayed pending for w1, so it comes back through the vanished-worker path
         // once idle for a lease; here, a new start of another pair shows the queue moves on.
         const auto t = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L2")), false);
         QList<Lease> got;
-        QVERIFY(waitFor([&] {
-            got += store->claimBatch(QStringLiteral("w1"), 100, 8);
-            return !got.isEmpty();
-        }, 5000));
+        QVERIFY(waitFor(
+            [&] {
+                got += store->claimBatch(QStringLiteral("w1"), 100, 8);
+                return !got.isEmpty();
+            },
+            5000));
         QCOMPARE(got.constFirst().job.id, t.job.id);
         QCOMPARE(store->get(t.job.id)->status, JobStatus::Running);
     }
@@ -654,36 +690,42 @@ private Q_SLOTS:
         for (int i = 0; i < 4; ++i)
             store->start(candidate(QStringLiteral("acme"), QStringLiteral("L%1").arg(i)), false);
         QList<Lease> leases;
-        QVERIFY(waitFor([&] {
-            leases += store->claimBatch(QStringLiteral("w1"), 200, 10);
-            return leases.size() >= 4;
-        }, 5000));
+        QVERIFY(waitFor(
+            [&] {
+                leases += store->claimBatch(QStringLiteral("w1"), 200, 10);
+                return leases.size() >= 4;
+            },
+            5000));
         QCOMPARE(store->cancel(QStringLiteral("acme"), leases[1].job.id).outcome, CancelOutcome::Requested);
-        m_redis.cli({QStringLiteral("DEL"), prefix + QStringLiteral("lease:") + leases[2].job.id});   // the lease ran out
-        const nlohmann::json big = {{"summary", std::string(20000, 'x')}, {"score", 71}};
+        m_redis.cli(
+            { QStringLiteral("DEL"), prefix + QStringLiteral("lease:") + leases[2].job.id }); // the lease ran out
+        const nlohmann::json big = { { "summary", std::string(20000, 'x') }, { "score", 71 } };
         QList<FinishRequest> done;
         for (int i = 0; i < 3; ++i)
-            done.append(FinishRequest{leases[i], JobStatus::Succeeded, big, {}});
+            done.append(FinishRequest { leases[i], JobStatus::Succeeded, big, {} });
         store->finishMany(done);
         QCOMPARE(done[0].outcome, WriteResult::Ok);
         QCOMPARE(done[1].outcome, WriteResult::CancelRequested);
         QCOMPARE(done[2].outcome, WriteResult::LeaseLost);
         // The single-job path stages too.
-        QCOMPARE(store->finish(leases[3], JobStatus::Succeeded, nlohmann::json{{"score", 3}}, {}), WriteResult::Ok);
+        QCOMPARE(
+            store->finish(leases[3], JobStatus::Succeeded, nlohmann::json { { "score", 3 } }, {}), WriteResult::Ok);
 
         const auto first = store->get(leases[0].job.id);
         QCOMPARE(first->status, JobStatus::Succeeded);
         QVERIFY(*first->result == big);
         QCOMPARE(store->get(leases[1].job.id)->status, JobStatus::Canceled);
         QVERIFY(!store->get(leases[1].job.id)->result);
-        QCOMPARE(store->get(leases[2].job.id)->status, JobStatus::Running);   // a stale worker cannot write
+        QCOMPARE(store->get(leases[2].job.id)->status, JobStatus::Running); // a stale worker cannot write
         QCOMPARE((*store->get(leases[3].job.id)->result)["score"].get<int>(), 3);
-        for (const int i : {0, 1, 3}) {
-            const int ttl = m_redis.cli({QStringLiteral("TTL"), prefix + QStringLiteral("job:") + leases[i].job.id}).toInt();
+        for (const int i : { 0, 1, 3 }) {
+            const int ttl
+                = m_redis.cli({ QStringLiteral("TTL"), prefix + QStringLiteral("job:") + leases[i].job.id }).toInt();
             QVERIFY2(ttl > 700 && ttl <= 777, qPrintable(QString::number(ttl)));
         }
-        QCOMPARE(m_redis.cli({QStringLiteral("TTL"), prefix + QStringLiteral("job:") + leases[2].job.id}).toInt(), -1);
-        QCOMPARE(m_redis.cli({QStringLiteral("KEYS"), prefix + QStringLiteral("staging:*")}), QByteArray());
+        QCOMPARE(
+            m_redis.cli({ QStringLiteral("TTL"), prefix + QStringLiteral("job:") + leases[2].job.id }).toInt(), -1);
+        QCOMPARE(m_redis.cli({ QStringLiteral("KEYS"), prefix + QStringLiteral("staging:*") }), QByteArray());
     }
 
     void finishedEntriesLeaveTheStreamPendingOnesStay()
@@ -693,7 +735,7 @@ private Q_SLOTS:
         // entries after it stay until it is done.
         auto store = makeStore(QStringLiteral("redis"));
         const QString stream = QStringLiteral("t%1:queue:analysis").arg(m_prefixSeq);
-        const auto xlen = [&] { return m_redis.cli({QStringLiteral("XLEN"), stream}).toInt(); };
+        const auto xlen = [&] { return m_redis.cli({ QStringLiteral("XLEN"), stream }).toInt(); };
         const auto runAll = [&](int from, int count) {
             for (int i = from; i < from + count; ++i)
                 store->start(candidate(QStringLiteral("acme"), QStringLiteral("L%1").arg(i)), false);
@@ -704,7 +746,7 @@ private Q_SLOTS:
                     return false;
                 QList<FinishRequest> finished;
                 for (Lease &l : leases)
-                    finished.append(FinishRequest{l, JobStatus::Succeeded, nlohmann::json{{"score", 1}}, {}});
+                    finished.append(FinishRequest { l, JobStatus::Succeeded, nlohmann::json { { "score", 1 } }, {} });
                 store->finishMany(finished);
                 for (const auto &f : finished) {
                     if (f.outcome != WriteResult::Ok)
@@ -719,11 +761,15 @@ private Q_SLOTS:
         QCOMPARE(longJob.size(), 1);
         QVERIFY(runAll(0, 450));
         // The long job's entry stays (XAUTOCLAIM needs it if its worker vanishes).
-        QCOMPARE(m_redis.cli({QStringLiteral("XRANGE"), stream, longJob[0].entryId, longJob[0].entryId}).isEmpty(), false);
-        const auto pending = [&] { return m_redis.cli({QStringLiteral("XPENDING"), stream, QStringLiteral("workers")}).split('\n').first(); };
+        QCOMPARE(
+            m_redis.cli({ QStringLiteral("XRANGE"), stream, longJob[0].entryId, longJob[0].entryId }).isEmpty(), false);
+        const auto pending = [&] {
+            return m_redis.cli({ QStringLiteral("XPENDING"), stream, QStringLiteral("workers") }).split('\n').first();
+        };
         QCOMPARE(pending(), QByteArray("1"));
 
-        QCOMPARE(store->finish(longJob[0], JobStatus::Succeeded, nlohmann::json{{"score", 2}}, {}), WriteResult::Ok);
+        QCOMPARE(
+            store->finish(longJob[0], JobStatus::Succeeded, nlohmann::json { { "score", 2 } }, {}), WriteResult::Ok);
         QVERIFY(runAll(450, 300));
         // 751 entries went through; what is left is at most the newest stream node(s) (100 entries each).
         QVERIFY2(xlen() <= 200, qPrintable(QString::number(xlen())));
@@ -740,14 +786,17 @@ private Q_SLOTS:
         auto store = makeStore(QStringLiteral("redis"));
         const QString prefix = QStringLiteral("t%1:").arg(m_prefixSeq);
         const auto a = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
-        QCOMPARE(m_redis.cli({QStringLiteral("SET"), prefix + QStringLiteral("job:") + a.job.id, QStringLiteral("{not json")}), QByteArray("OK"));
-        const auto results = store->startMany({StartRequest{candidate(QStringLiteral("acme"), QStringLiteral("L2")), false},
-                                               StartRequest{candidate(QStringLiteral("acme"), QStringLiteral("L1")), false},
-                                               StartRequest{candidate(QStringLiteral("acme"), QStringLiteral("L3")), false}});
+        QCOMPARE(m_redis.cli({ QStringLiteral("SET"), prefix + QStringLiteral("job:") + a.job.id,
+                     QStringLiteral("{not json") }),
+            QByteArray("OK"));
+        const auto results
+            = store->startMany({ StartRequest { candidate(QStringLiteral("acme"), QStringLiteral("L2")), false },
+                StartRequest { candidate(QStringLiteral("acme"), QStringLiteral("L1")), false },
+                StartRequest { candidate(QStringLiteral("acme"), QStringLiteral("L3")), false } });
         QCOMPARE(results.size(), 3);
         QVERIFY(!results[1].outcome);
         QCOMPARE(results[1].failure, QByteArray("internal_error"));
-        for (const int i : {0, 2}) {
+        for (const int i : { 0, 2 }) {
             QVERIFY(results[i].outcome);
             QVERIFY(results[i].outcome->created);
             QCOMPARE(store->get(results[i].outcome->job.id)->status, JobStatus::Queued);
@@ -763,12 +812,16 @@ private Q_SLOTS:
         const auto a = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
         const auto b = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L2")), false);
         const QByteArray pretty = QByteArray::fromStdString(jobToJson(a.job, JobJsonScope::Storage).dump(2));
-        QCOMPARE(m_redis.cli({QStringLiteral("SET"), prefix + QStringLiteral("job:") + a.job.id, QString::fromUtf8(pretty)}), QByteArray("OK"));
+        QCOMPARE(m_redis.cli(
+                     { QStringLiteral("SET"), prefix + QStringLiteral("job:") + a.job.id, QString::fromUtf8(pretty) }),
+            QByteArray("OK"));
         QList<Lease> leases;
-        QVERIFY(waitFor([&] {
-            leases += store->claimBatch(QStringLiteral("w1"), 200, 10);
-            return leases.size() >= 2;
-        }, 5000));
+        QVERIFY(waitFor(
+            [&] {
+                leases += store->claimBatch(QStringLiteral("w1"), 200, 10);
+                return leases.size() >= 2;
+            },
+            5000));
         QCOMPARE(leases.size(), 2);
         for (Lease &l : leases) {
             QCOMPARE(l.job.status, JobStatus::Running);

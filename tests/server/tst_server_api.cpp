@@ -3,7 +3,6 @@
 // ETag/304, long-poll, listings, metrics, tokens, QStash consume, rate limit, SIGTERM.
 
 #include "ServerTestSupport.h"
-
 #include "server/auth/QStashVerifier.h"
 
 #include <QDateTime>
@@ -38,40 +37,46 @@ private:
     Http m_http;
 
     QByteArray bearer(const QByteArray &token) const { return "Bearer " + token; }
-    QList<QPair<QByteArray, QByteArray>> authA() const { return {{"Authorization", bearer(m_tokenA)}}; }
-    QList<QPair<QByteArray, QByteArray>> authB() const { return {{"Authorization", bearer(m_tokenB)}}; }
+    QList<QPair<QByteArray, QByteArray>> authA() const { return { { "Authorization", bearer(m_tokenA) } }; }
+    QList<QPair<QByteArray, QByteArray>> authB() const { return { { "Authorization", bearer(m_tokenB) } }; }
 
     QByteArray addToken(const QString &tenant)
     {
         QProcess p;
-        p.start(QStringLiteral(DEALSCOPE_SERVER_BINARY), {QStringLiteral("token"), QStringLiteral("add"), QStringLiteral("--tenant"), tenant,
-                                                          QStringLiteral("--tokens"), m_tokens});
+        p.start(QStringLiteral(DEALSCOPE_SERVER_BINARY),
+            { QStringLiteral("token"), QStringLiteral("add"), QStringLiteral("--tenant"), tenant,
+                QStringLiteral("--tokens"), m_tokens });
         p.waitForFinished(10000);
         return p.readAllStandardOutput().trimmed();
     }
 
-    HttpResult start(const QByteArray &token, const QString &listing, const QString &type, const nlohmann::json &extra = nlohmann::json::object())
+    HttpResult start(const QByteArray &token, const QString &listing, const QString &type,
+        const nlohmann::json &extra = nlohmann::json::object())
     {
         nlohmann::json body = extra;
         body["listingId"] = listing.toStdString();
         body["analysisType"] = type.toStdString();
-        return m_http.request("POST", m_server.url(QStringLiteral("/api/analysis/start")), QByteArray::fromStdString(body.dump()),
-                              {{"Authorization", bearer(token)}});
+        return m_http.request("POST", m_server.url(QStringLiteral("/api/analysis/start")),
+            QByteArray::fromStdString(body.dump()), { { "Authorization", bearer(token) } });
     }
-    HttpResult status(const QByteArray &token, const QString &query, const QList<QPair<QByteArray, QByteArray>> &more = {})
+    HttpResult status(
+        const QByteArray &token, const QString &query, const QList<QPair<QByteArray, QByteArray>> &more = {})
     {
         auto headers = more;
         headers.append(qMakePair(QByteArray("Authorization"), bearer(token)));
-        return m_http.request("GET", m_server.url(QStringLiteral("/api/analysis/status?") + query), QByteArray(), headers);
+        return m_http.request(
+            "GET", m_server.url(QStringLiteral("/api/analysis/status?") + query), QByteArray(), headers);
     }
     nlohmann::json waitForStatus(const QByteArray &token, const QString &id, const QStringList &wanted, int ms = 15000)
     {
         nlohmann::json job;
-        waitFor([&] {
-            const auto r = status(token, QStringLiteral("jobId=") + id);
-            job = r.json();
-            return r.status == 200 && wanted.contains(QString::fromStdString(job.value("status", std::string())));
-        }, ms);
+        waitFor(
+            [&] {
+                const auto r = status(token, QStringLiteral("jobId=") + id);
+                job = r.json();
+                return r.status == 200 && wanted.contains(QString::fromStdString(job.value("status", std::string())));
+            },
+            ms);
         return job;
     }
 
@@ -99,17 +104,15 @@ private Q_SLOTS:
 
         // One worker; market_intelligence sleeps in a step (cancelable) and so runs into the
         // 3 s timeout; the first business_analysis fails once with a transient error.
-        QVERIFY(m_server.start({QStringLiteral("--listings"), m_listings, QStringLiteral("--tokens"), m_tokens,
-                                QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--job-timeout"), QStringLiteral("3")},
-                               {{QStringLiteral("DEALSCOPE_FAILPOINTS"),
-                                 QStringLiteral("analysis.step.market_intelligence.percentiles=delay(60000);"
-                                                "analysis.step.business_analysis.overview=fail(1,transient)")}}));
+        QVERIFY(m_server.start({ QStringLiteral("--listings"), m_listings, QStringLiteral("--tokens"), m_tokens,
+                                   QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--job-timeout"),
+                                   QStringLiteral("3") },
+            { { QStringLiteral("DEALSCOPE_FAILPOINTS"),
+                QStringLiteral("analysis.step.market_intelligence.percentiles=delay(60000);"
+                               "analysis.step.business_analysis.overview=fail(1,transient)") } }));
     }
 
-    void cleanupTestCase()
-    {
-        QCOMPARE(m_server.terminate(), 0);
-    }
+    void cleanupTestCase() { QCOMPARE(m_server.terminate(), 0); }
 
     void healthAndReady()
     {
@@ -126,7 +129,7 @@ private Q_SLOTS:
         const auto r = start(m_tokenA, QStringLiteral("L1"), QStringLiteral("business_analysis"));
         QCOMPARE(r.status, 202);
         const QString id = QString::fromStdString(r.json()["jobId"].get<std::string>());
-        const auto job = waitForStatus(m_tokenA, id, {QStringLiteral("succeeded"), QStringLiteral("failed")});
+        const auto job = waitForStatus(m_tokenA, id, { QStringLiteral("succeeded"), QStringLiteral("failed") });
         QCOMPARE(job.value("status", std::string()), std::string("succeeded"));
         QCOMPARE(job["attempt"].get<int>(), 2);
         QVERIFY(job["result"].is_object());
@@ -137,58 +140,134 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("method");
         QTest::addColumn<QString>("path");
         QTest::addColumn<QByteArray>("body");
-        QTest::addColumn<QByteArray>("auth");        // "A", "none", "bad", "basic"
+        QTest::addColumn<QByteArray>("auth"); // "A", "none", "bad", "basic"
         QTest::addColumn<QByteArray>("contentType");
         QTest::addColumn<int>("status");
         QTest::addColumn<QString>("code");
 
         const QString startPath = QStringLiteral("/api/analysis/start");
         const QByteArray json = "application/json";
-        QTest::newRow("malformed JSON") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":") << QByteArray("A") << json << 400 << "malformed_json";
-        QTest::newRow("empty body") << QByteArray("POST") << startPath << QByteArray("") << QByteArray("A") << json << 400 << "malformed_json";
-        QTest::newRow("invalid UTF-8") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"\xff\xfe\",\"analysisType\":\"valuation\"}") << QByteArray("A") << json << 400 << "malformed_json";
-        QTest::newRow("array body") << QByteArray("POST") << startPath << QByteArray("[1,2]") << QByteArray("A") << json << 400 << "invalid_body";
-        QTest::newRow("deeply nested") << QByteArray("POST") << startPath << QByteArray(5000, '[') + QByteArray(5000, ']') << QByteArray("A") << json << 400 << "invalid_body";
-        QTest::newRow("missing listingId") << QByteArray("POST") << startPath << QByteArray("{\"analysisType\":\"valuation\"}") << QByteArray("A") << json << 400 << "missing_field";
-        QTest::newRow("listingId number") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":7,\"analysisType\":\"valuation\"}") << QByteArray("A") << json << 400 << "invalid_field";
-        QTest::newRow("listingId empty") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"\",\"analysisType\":\"valuation\"}") << QByteArray("A") << json << 400 << "invalid_field";
-        QTest::newRow("listingId huge") << QByteArray("POST") << startPath << "{\"listingId\":\"" + QByteArray(5000, 'x') + "\",\"analysisType\":\"valuation\"}" << QByteArray("A") << json << 400 << "invalid_field";
-        QTest::newRow("missing analysisType") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"L1\"}") << QByteArray("A") << json << 400 << "missing_field";
-        QTest::newRow("analysisType object") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"L1\",\"analysisType\":{}}") << QByteArray("A") << json << 400 << "invalid_field";
-        QTest::newRow("unknown analysisType") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"L1\",\"analysisType\":\"astrology\"}") << QByteArray("A") << json << 400 << "unknown_analysis_type";
-        QTest::newRow("analysisType huge") << QByteArray("POST") << startPath << "{\"listingId\":\"L1\",\"analysisType\":\"" + QByteArray(5000, 'v') + "\"}" << QByteArray("A") << json << 400 << "unknown_analysis_type";
-        QTest::newRow("params string") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"L1\",\"analysisType\":\"valuation\",\"params\":\"x\"}") << QByteArray("A") << json << 400 << "invalid_field";
-        QTest::newRow("params out of range") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"L1\",\"analysisType\":\"valuation\",\"params\":{\"downPaymentPct\":5}}") << QByteArray("A") << json << 400 << "invalid_params";
-        QTest::newRow("params unknown key") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"L1\",\"analysisType\":\"valuation\",\"params\":{\"bogus\":1}}") << QByteArray("A") << json << 400 << "invalid_params";
-        QTest::newRow("force not bool") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"L1\",\"analysisType\":\"valuation\",\"force\":\"yes\"}") << QByteArray("A") << json << 400 << "invalid_field";
-        QTest::newRow("unknown listing") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"NOPE\",\"analysisType\":\"valuation\"}") << QByteArray("A") << json << 404 << "listing_not_found";
-        QTest::newRow("text/plain body") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"L1\",\"analysisType\":\"valuation\"}") << QByteArray("A") << QByteArray("text/plain") << 415 << "unsupported_media_type";
-        QTest::newRow("GET start") << QByteArray("GET") << startPath << QByteArray() << QByteArray("A") << QByteArray() << 405 << "method_not_allowed";
-        QTest::newRow("POST status") << QByteArray("POST") << QStringLiteral("/api/analysis/status?jobId=x") << QByteArray("{}") << QByteArray("A") << json << 405 << "method_not_allowed";
-        QTest::newRow("DELETE cancel") << QByteArray("DELETE") << QStringLiteral("/api/analysis/cancel") << QByteArray() << QByteArray("A") << QByteArray() << 405 << "method_not_allowed";
-        QTest::newRow("no token") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"L1\",\"analysisType\":\"valuation\"}") << QByteArray("none") << json << 401 << "unauthorized";
-        QTest::newRow("wrong token") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"L1\",\"analysisType\":\"valuation\"}") << QByteArray("bad") << json << 401 << "unauthorized";
-        QTest::newRow("basic auth") << QByteArray("GET") << QStringLiteral("/api/listings") << QByteArray() << QByteArray("basic") << QByteArray() << 401 << "unauthorized";
-        QTest::newRow("status no id") << QByteArray("GET") << QStringLiteral("/api/analysis/status") << QByteArray() << QByteArray("A") << QByteArray() << 400 << "missing_field";
-        QTest::newRow("status hostile id") << QByteArray("GET") << QStringLiteral("/api/analysis/status?jobId=..%2F..%2Fetc%2Fpasswd") << QByteArray() << QByteArray("A") << QByteArray() << 400 << "invalid_job_id";
-        QTest::newRow("status unknown id") << QByteArray("GET") << QStringLiteral("/api/analysis/status?jobId=AAAAAAAAAAAAAAAAAAAAA") << QByteArray() << QByteArray("A") << QByteArray() << 404 << "job_not_found";
-        QTest::newRow("wait 31") << QByteArray("GET") << QStringLiteral("/api/analysis/status?jobId=AAAAAAAAAAAAAAAAAAAAA&wait=31") << QByteArray() << QByteArray("A") << QByteArray() << 400 << "invalid_wait";
-        QTest::newRow("wait negative") << QByteArray("GET") << QStringLiteral("/api/analysis/status?jobId=AAAAAAAAAAAAAAAAAAAAA&wait=-1") << QByteArray() << QByteArray("A") << QByteArray() << 400 << "invalid_wait";
-        QTest::newRow("wait text") << QByteArray("GET") << QStringLiteral("/api/analysis/status?jobId=AAAAAAAAAAAAAAAAAAAAA&wait=soon") << QByteArray() << QByteArray("A") << QByteArray() << 400 << "invalid_wait";
+        QTest::newRow("malformed JSON") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":")
+                                        << QByteArray("A") << json << 400 << "malformed_json";
+        QTest::newRow("empty body") << QByteArray("POST") << startPath << QByteArray("") << QByteArray("A") << json
+                                    << 400 << "malformed_json";
+        QTest::newRow("invalid UTF-8") << QByteArray("POST") << startPath
+                                       << QByteArray("{\"listingId\":\"\xff\xfe\",\"analysisType\":\"valuation\"}")
+                                       << QByteArray("A") << json << 400 << "malformed_json";
+        QTest::newRow("array body") << QByteArray("POST") << startPath << QByteArray("[1,2]") << QByteArray("A") << json
+                                    << 400 << "invalid_body";
+        QTest::newRow("deeply nested") << QByteArray("POST") << startPath
+                                       << QByteArray(5000, '[') + QByteArray(5000, ']') << QByteArray("A") << json
+                                       << 400 << "invalid_body";
+        QTest::newRow("missing listingId")
+            << QByteArray("POST") << startPath << QByteArray("{\"analysisType\":\"valuation\"}") << QByteArray("A")
+            << json << 400 << "missing_field";
+        QTest::newRow("listingId number")
+            << QByteArray("POST") << startPath << QByteArray("{\"listingId\":7,\"analysisType\":\"valuation\"}")
+            << QByteArray("A") << json << 400 << "invalid_field";
+        QTest::newRow("listingId empty") << QByteArray("POST") << startPath
+                                         << QByteArray("{\"listingId\":\"\",\"analysisType\":\"valuation\"}")
+                                         << QByteArray("A") << json << 400 << "invalid_field";
+        QTest::newRow("listingId huge") << QByteArray(
+            "POST") << startPath << "{\"listingId\":\"" + QByteArray(5000, 'x') + "\",\"analysisType\":\"valuation\"}"
+                                        << QByteArray("A") << json << 400 << "invalid_field";
+        QTest::newRow("missing analysisType") << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"L1\"}")
+                                              << QByteArray("A") << json << 400 << "missing_field";
+        QTest::newRow("analysisType object")
+            << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"L1\",\"analysisType\":{}}")
+            << QByteArray("A") << json << 400 << "invalid_field";
+        QTest::newRow("unknown analysisType")
+            << QByteArray("POST") << startPath << QByteArray("{\"listingId\":\"L1\",\"analysisType\":\"astrology\"}")
+            << QByteArray("A") << json << 400 << "unknown_analysis_type";
+        QTest::newRow("analysisType huge")
+            << QByteArray("POST") << startPath
+            << "{\"listingId\":\"L1\",\"analysisType\":\"" + QByteArray(5000, 'v') + "\"}" << QByteArray("A") << json
+            << 400 << "unknown_analysis_type";
+        QTest::newRow("params string") << QByteArray(
+            "POST") << startPath << QByteArray("{\"listingId\":\"L1\",\"analysisType\":\"valuation\",\"params\":\"x\"}")
+                                       << QByteArray("A") << json << 400 << "invalid_field";
+        QTest::newRow("params out of range")
+            << QByteArray("POST") << startPath
+            << QByteArray("{\"listingId\":\"L1\",\"analysisType\":\"valuation\",\"params\":{\"downPaymentPct\":5}}")
+            << QByteArray("A") << json << 400 << "invalid_params";
+        QTest::newRow("params unknown key")
+            << QByteArray("POST") << startPath
+            << QByteArray("{\"listingId\":\"L1\",\"analysisType\":\"valuation\",\"params\":{\"bogus\":1}}")
+            << QByteArray("A") << json << 400 << "invalid_params";
+        QTest::newRow("force not bool")
+            << QByteArray("POST") << startPath
+            << QByteArray("{\"listingId\":\"L1\",\"analysisType\":\"valuation\",\"force\":\"yes\"}") << QByteArray("A")
+            << json << 400 << "invalid_field";
+        QTest::newRow("unknown listing") << QByteArray("POST") << startPath
+                                         << QByteArray("{\"listingId\":\"NOPE\",\"analysisType\":\"valuation\"}")
+                                         << QByteArray("A") << json << 404 << "listing_not_found";
+        QTest::newRow("text/plain body") << QByteArray("POST") << startPath
+                                         << QByteArray("{\"listingId\":\"L1\",\"analysisType\":\"valuation\"}")
+                                         << QByteArray("A") << QByteArray("text/plain") << 415
+                                         << "unsupported_media_type";
+        QTest::newRow("GET start") << QByteArray("GET") << startPath << QByteArray() << QByteArray("A") << QByteArray()
+                                   << 405 << "method_not_allowed";
+        QTest::newRow("POST status") << QByteArray("POST") << QStringLiteral("/api/analysis/status?jobId=x")
+                                     << QByteArray("{}") << QByteArray("A") << json << 405 << "method_not_allowed";
+        QTest::newRow("DELETE cancel") << QByteArray("DELETE") << QStringLiteral("/api/analysis/cancel") << QByteArray()
+                                       << QByteArray("A") << QByteArray() << 405 << "method_not_allowed";
+        QTest::newRow("no token") << QByteArray("POST") << startPath
+                                  << QByteArray("{\"listingId\":\"L1\",\"analysisType\":\"valuation\"}")
+                                  << QByteArray("none") << json << 401 << "unauthorized";
+        QTest::newRow("wrong token") << QByteArray("POST") << startPath
+                                     << QByteArray("{\"listingId\":\"L1\",\"analysisType\":\"valuation\"}")
+                                     << QByteArray("bad") << json << 401 << "unauthorized";
+        QTest::newRow("basic auth") << QByteArray("GET") << QStringLiteral("/api/listings") << QByteArray()
+                                    << QByteArray("basic") << QByteArray() << 401 << "unauthorized";
+        QTest::newRow("status no id") << QByteArray("GET") << QStringLiteral("/api/analysis/status") << QByteArray()
+                                      << QByteArray("A") << QByteArray() << 400 << "missing_field";
+        QTest::newRow("status hostile id")
+            << QByteArray("GET") << QStringLiteral("/api/analysis/status?jobId=..%2F..%2Fetc%2Fpasswd") << QByteArray()
+            << QByteArray("A") << QByteArray() << 400 << "invalid_job_id";
+        QTest::newRow("status unknown id")
+            << QByteArray("GET") << QStringLiteral("/api/analysis/status?jobId=AAAAAAAAAAAAAAAAAAAAA") << QByteArray()
+            << QByteArray("A") << QByteArray() << 404 << "job_not_found";
+        QTest::newRow("wait 31") << QByteArray("GET")
+                                 << QStringLiteral("/api/analysis/status?jobId=AAAAAAAAAAAAAAAAAAAAA&wait=31")
+                                 << QByteArray() << QByteArray("A") << QByteArray() << 400 << "invalid_wait";
+        QTest::newRow("wait negative") << QByteArray("GET")
+                                       << QStringLiteral("/api/analysis/status?jobId=AAAAAAAAAAAAAAAAAAAAA&wait=-1")
+                                       << QByteArray() << QByteArray("A") << QByteArray() << 400 << "invalid_wait";
+        QTest::newRow("wait text") << QByteArray("GET")
+                                   << QStringLiteral("/api/analysis/status?jobId=AAAAAAAAAAAAAAAAAAAAA&wait=soon")
+                                   << QByteArray() << QByteArray("A") << QByteArray() << 400 << "invalid_wait";
         QStringList many;
         for (int i = 0; i < 101; ++i)
             many << QStringLiteral("A%1").arg(i, 20, 10, QLatin1Char('0'));
-        QTest::newRow("101 jobIds") << QByteArray("GET") << QStringLiteral("/api/analysis/status?jobIds=") + many.join(QLatin1Char(',')) << QByteArray() << QByteArray("A") << QByteArray() << 400 << "too_many_job_ids";
-        QTest::newRow("jobId and jobIds") << QByteArray("GET") << QStringLiteral("/api/analysis/status?jobId=a&jobIds=b") << QByteArray() << QByteArray("A") << QByteArray() << 400 << "invalid_query";
-        QTest::newRow("cancel malformed") << QByteArray("POST") << QStringLiteral("/api/analysis/cancel") << QByteArray("{jobId}") << QByteArray("A") << json << 400 << "malformed_json";
-        QTest::newRow("cancel no id") << QByteArray("POST") << QStringLiteral("/api/analysis/cancel") << QByteArray("{}") << QByteArray("A") << json << 400 << "missing_field";
-        QTest::newRow("cancel unknown") << QByteArray("POST") << QStringLiteral("/api/analysis/cancel") << QByteArray("{\"jobId\":\"AAAAAAAAAAAAAAAAAAAAA\"}") << QByteArray("A") << json << 404 << "job_not_found";
-        QTest::newRow("lookup no params") << QByteArray("GET") << QStringLiteral("/api/analysis/lookup") << QByteArray() << QByteArray("A") << QByteArray() << 400 << "missing_field";
-        QTest::newRow("lookup bad type") << QByteArray("GET") << QStringLiteral("/api/analysis/lookup?listingId=L1&analysisType=tarot") << QByteArray() << QByteArray("A") << QByteArray() << 400 << "unknown_analysis_type";
-        QTest::newRow("unknown route") << QByteArray("GET") << QStringLiteral("/api/nothing/here") << QByteArray() << QByteArray("A") << QByteArray() << 404 << "not_found";
-        QTest::newRow("listings limit 0") << QByteArray("GET") << QStringLiteral("/api/listings?limit=0") << QByteArray() << QByteArray("A") << QByteArray() << 400 << "invalid_query";
-        QTest::newRow("listings offset -5") << QByteArray("GET") << QStringLiteral("/api/listings?offset=-5") << QByteArray() << QByteArray("A") << QByteArray() << 400 << "invalid_query";
-        QTest::newRow("unknown listing id") << QByteArray("GET") << QStringLiteral("/api/listings/NOPE") << QByteArray() << QByteArray("A") << QByteArray() << 404 << "listing_not_found";
+        QTest::newRow("101 jobIds") << QByteArray("GET")
+                                    << QStringLiteral("/api/analysis/status?jobIds=") + many.join(QLatin1Char(','))
+                                    << QByteArray() << QByteArray("A") << QByteArray() << 400 << "too_many_job_ids";
+        QTest::newRow("jobId and jobIds")
+            << QByteArray("GET") << QStringLiteral("/api/analysis/status?jobId=a&jobIds=b") << QByteArray()
+            << QByteArray("A") << QByteArray() << 400 << "invalid_query";
+        QTest::newRow("cancel malformed")
+            << QByteArray("POST") << QStringLiteral("/api/analysis/cancel") << QByteArray("{jobId}") << QByteArray("A")
+            << json << 400 << "malformed_json";
+        QTest::newRow("cancel no id") << QByteArray("POST") << QStringLiteral("/api/analysis/cancel")
+                                      << QByteArray("{}") << QByteArray("A") << json << 400 << "missing_field";
+        QTest::newRow("cancel unknown") << QByteArray("POST") << QStringLiteral("/api/analysis/cancel")
+                                        << QByteArray("{\"jobId\":\"AAAAAAAAAAAAAAAAAAAAA\"}") << QByteArray("A")
+                                        << json << 404 << "job_not_found";
+        QTest::newRow("lookup no params") << QByteArray("GET") << QStringLiteral("/api/analysis/lookup") << QByteArray()
+                                          << QByteArray("A") << QByteArray() << 400 << "missing_field";
+        QTest::newRow("lookup bad type") << QByteArray("GET")
+                                         << QStringLiteral("/api/analysis/lookup?listingId=L1&analysisType=tarot")
+                                         << QByteArray() << QByteArray("A") << QByteArray() << 400
+                                         << "unknown_analysis_type";
+        QTest::newRow("unknown route") << QByteArray("GET") << QStringLiteral("/api/nothing/here") << QByteArray()
+                                       << QByteArray("A") << QByteArray() << 404 << "not_found";
+        QTest::newRow("listings limit 0") << QByteArray("GET") << QStringLiteral("/api/listings?limit=0")
+                                          << QByteArray() << QByteArray("A") << QByteArray() << 400 << "invalid_query";
+        QTest::newRow("listings offset -5")
+            << QByteArray("GET") << QStringLiteral("/api/listings?offset=-5") << QByteArray() << QByteArray("A")
+            << QByteArray() << 400 << "invalid_query";
+        QTest::newRow("unknown listing id") << QByteArray("GET") << QStringLiteral("/api/listings/NOPE") << QByteArray()
+                                            << QByteArray("A") << QByteArray() << 404 << "listing_not_found";
     }
 
     void badInput()
@@ -200,7 +279,7 @@ private Q_SLOTS:
         QFETCH(QByteArray, contentType);
         QFETCH(int, status);
         QFETCH(QString, code);
-        QList<QPair<QByteArray, QByteArray>> headers{{"X-Request-Id", "bad-input-42"}};
+        QList<QPair<QByteArray, QByteArray>> headers { { "X-Request-Id", "bad-input-42" } };
         if (auth == "A")
             headers.append(qMakePair(QByteArray("Authorization"), bearer(m_tokenA)));
         else if (auth == "bad")
@@ -227,20 +306,24 @@ private Q_SLOTS:
         const qint64 rssBefore = m_server.rssKb();
         // A 40 MB upload is refused as soon as its header is read; the body is never buffered.
         const QByteArray head = "POST /api/analysis/start HTTP/1.1\r\nHost: x\r\nAuthorization: " + bearer(m_tokenA)
-                              + "\r\nContent-Type: application/json\r\nContent-Length: 41943040\r\n\r\n";
+            + "\r\nContent-Type: application/json\r\nContent-Length: 41943040\r\n\r\n";
         auto r = rawExchange(m_server.port(), head, 40 * 1024 * 1024);
         QCOMPARE(r.status, 413);
         QCOMPARE(r.errorCode(), std::string("payload_too_large"));
         const qint64 rssAfter = m_server.rssKb();
-        QVERIFY2(rssAfter - rssBefore < 16 * 1024, qPrintable(QStringLiteral("RSS grew by %1 KiB").arg(rssAfter - rssBefore)));
+        QVERIFY2(rssAfter - rssBefore < 16 * 1024,
+            qPrintable(QStringLiteral("RSS grew by %1 KiB").arg(rssAfter - rssBefore)));
 
         // Just over 64 KiB, honestly declared.
         const QByteArray body(64 * 1024 + 1, ' ');
-        r = rawExchange(m_server.port(), "POST /api/analysis/start HTTP/1.1\r\nHost: x\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+        r = rawExchange(m_server.port(),
+            "POST /api/analysis/start HTTP/1.1\r\nHost: x\r\nContent-Length: " + QByteArray::number(body.size())
+                + "\r\n\r\n" + body);
         QCOMPARE(r.status, 413);
 
         // Huge headers.
-        r = rawExchange(m_server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Junk: " + QByteArray(20000, 'a') + "\r\n\r\n");
+        r = rawExchange(
+            m_server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Junk: " + QByteArray(20000, 'a') + "\r\n\r\n");
         QCOMPARE(r.status, 431);
         QCOMPARE(r.errorCode(), std::string("headers_too_large"));
         // An endless header line without a blank line.
@@ -248,13 +331,15 @@ private Q_SLOTS:
         QCOMPARE(r.status, 431);
 
         // Chunked uploads are refused (we could not bound them before buffering).
-        r = rawExchange(m_server.port(), "POST /api/analysis/start HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+        r = rawExchange(m_server.port(),
+            "POST /api/analysis/start HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+            "chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
         QCOMPARE(r.status, 411);
         QCOMPARE(r.errorCode(), std::string("length_required"));
 
         // Through QNetworkAccessManager as well: 100 KiB of JSON.
         const auto q = m_http.request("POST", m_server.url(QStringLiteral("/api/analysis/start")),
-                                      "{\"listingId\":\"" + QByteArray(100 * 1024, 'x') + "\"}", authA());
+            "{\"listingId\":\"" + QByteArray(100 * 1024, 'x') + "\"}", authA());
         QCOMPARE(q.status, 413);
 
         // A body right at the limit is read and judged on its content.
@@ -271,8 +356,8 @@ private Q_SLOTS:
     void rateLimited()
     {
         ServerProcess limited;
-        QVERIFY(limited.start({QStringLiteral("--listings"), m_listings, QStringLiteral("--tokens"), m_tokens, QStringLiteral("--workers"),
-                               QStringLiteral("1"), QStringLiteral("--rate-limit"), QStringLiteral("2")}));
+        QVERIFY(limited.start({ QStringLiteral("--listings"), m_listings, QStringLiteral("--tokens"), m_tokens,
+            QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--rate-limit"), QStringLiteral("2") }));
         int tooMany = 0;
         HttpResult last;
         for (int i = 0; i < 8; ++i) {
@@ -288,7 +373,8 @@ private Q_SLOTS:
         QCOMPARE(last.errorCode(), std::string("rate_limited"));
         QVERIFY(last.headers.value("retry-after").toInt() >= 1);
         // Per token: the other tenant is not affected.
-        QCOMPARE(m_http.request("GET", limited.url(QStringLiteral("/api/listings")), QByteArray(), authB()).status, 200);
+        QCOMPARE(
+            m_http.request("GET", limited.url(QStringLiteral("/api/listings")), QByteArray(), authB()).status, 200);
         QCOMPARE(limited.terminate(), 0);
     }
 
@@ -297,7 +383,7 @@ private Q_SLOTS:
         const auto r = start(m_tokenA, QStringLiteral("L4"), QStringLiteral("valuation"));
         QCOMPARE(r.status, 202);
         const QString id = QString::fromStdString(r.json()["jobId"].get<std::string>());
-        waitForStatus(m_tokenA, id, {QStringLiteral("succeeded")});
+        waitForStatus(m_tokenA, id, { QStringLiteral("succeeded") });
 
         QCOMPARE(status(m_tokenB, QStringLiteral("jobId=") + id).status, 404);
         QCOMPARE(status(m_tokenB, QStringLiteral("jobId=") + id + QStringLiteral("&wait=1")).status, 404);
@@ -305,9 +391,12 @@ private Q_SLOTS:
         QCOMPARE(batch.status, 200);
         QCOMPARE(batch.json()["jobs"].size(), size_t(0));
         QCOMPARE(batch.json()["missing"][0].get<std::string>(), id.toStdString());
-        const auto lookupB = m_http.request("GET", m_server.url(QStringLiteral("/api/analysis/lookup?listingId=L4&analysisType=valuation")), QByteArray(), authB());
+        const auto lookupB = m_http.request("GET",
+            m_server.url(QStringLiteral("/api/analysis/lookup?listingId=L4&analysisType=valuation")), QByteArray(),
+            authB());
         QCOMPARE(lookupB.status, 404);
-        const auto cancelB = m_http.request("POST", m_server.url(QStringLiteral("/api/analysis/cancel")), "{\"jobId\":\"" + id.toUtf8() + "\"}", authB());
+        const auto cancelB = m_http.request("POST", m_server.url(QStringLiteral("/api/analysis/cancel")),
+            "{\"jobId\":\"" + id.toUtf8() + "\"}", authB());
         QCOMPARE(cancelB.status, 404);
         QCOMPARE(cancelB.errorCode(), std::string("job_not_found"));
 
@@ -315,7 +404,9 @@ private Q_SLOTS:
         const auto batchA = status(m_tokenA, QStringLiteral("jobIds=") + id + QStringLiteral(",AAAAAAAAAAAAAAAAAAAAA"));
         QCOMPARE(batchA.json()["jobs"].size(), size_t(1));
         QCOMPARE(batchA.json()["missing"][0].get<std::string>(), std::string("AAAAAAAAAAAAAAAAAAAAA"));
-        const auto lookupA = m_http.request("GET", m_server.url(QStringLiteral("/api/analysis/lookup?listingId=L4&analysisType=valuation")), QByteArray(), authA());
+        const auto lookupA = m_http.request("GET",
+            m_server.url(QStringLiteral("/api/analysis/lookup?listingId=L4&analysisType=valuation")), QByteArray(),
+            authA());
         QCOMPARE(lookupA.status, 200);
         QCOMPARE(lookupA.json()["id"].get<std::string>(), id.toStdString());
         // No owner on the wire.
@@ -333,7 +424,7 @@ private Q_SLOTS:
         QCOMPARE(first.status, 202);
         QCOMPARE(first.json()["deduplicated"].get<bool>(), false);
         const std::string id = first.json()["jobId"];
-        waitForStatus(m_tokenA, QString::fromStdString(id), {QStringLiteral("succeeded")});
+        waitForStatus(m_tokenA, QString::fromStdString(id), { QStringLiteral("succeeded") });
         // A recent success is returned…
         const auto again = start(m_tokenA, QStringLiteral("L5"), QStringLiteral("risk_assessment"));
         QCOMPARE(again.status, 200);
@@ -341,7 +432,8 @@ private Q_SLOTS:
         QCOMPARE(again.json()["jobId"].get<std::string>(), id);
         QCOMPARE(again.json()["job"]["status"].get<std::string>(), std::string("succeeded"));
         // …unless forced.
-        const auto forced = start(m_tokenA, QStringLiteral("L5"), QStringLiteral("risk_assessment"), {{"force", true}});
+        const auto forced
+            = start(m_tokenA, QStringLiteral("L5"), QStringLiteral("risk_assessment"), { { "force", true } });
         QCOMPARE(forced.status, 202);
         QVERIFY(forced.json()["jobId"].get<std::string>() != id);
     }
@@ -350,8 +442,9 @@ private Q_SLOTS:
     {
         // 50 connections, every request written before any answer is read.
         const QByteArray body = R"({"listingId":"L6","analysisType":"valuation"})";
-        const QByteArray request = "POST /api/analysis/start HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nAuthorization: "
-                                 + bearer(m_tokenA) + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+        const QByteArray request = "POST /api/analysis/start HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: "
+                                   "application/json\r\nAuthorization: "
+            + bearer(m_tokenA) + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
         std::vector<std::unique_ptr<QTcpSocket>> sockets;
         for (int i = 0; i < 50; ++i) {
             sockets.push_back(std::make_unique<QTcpSocket>());
@@ -367,10 +460,13 @@ private Q_SLOTS:
         int created = 0, deduplicated = 0;
         for (auto &s : sockets) {
             QByteArray in;
-            waitFor([&] {
-                in += s->readAll();
-                return s->state() == QAbstractSocket::UnconnectedState || (in.contains("\r\n\r\n") && in.endsWith("}"));
-            }, 10000);
+            waitFor(
+                [&] {
+                    in += s->readAll();
+                    return s->state() == QAbstractSocket::UnconnectedState
+                        || (in.contains("\r\n\r\n") && in.endsWith("}"));
+                },
+                10000);
             const auto r = parseRaw(in);
             const auto j = r.json();
             QVERIFY2(r.status == 202 || r.status == 200, in.constData());
@@ -386,18 +482,20 @@ private Q_SLOTS:
     {
         const auto r = start(m_tokenA, QStringLiteral("L7"), QStringLiteral("valuation"));
         const QString id = QString::fromStdString(r.json()["jobId"].get<std::string>());
-        waitForStatus(m_tokenA, id, {QStringLiteral("succeeded")});
+        waitForStatus(m_tokenA, id, { QStringLiteral("succeeded") });
         const auto first = status(m_tokenA, QStringLiteral("jobId=") + id);
         const QByteArray etag = first.headers.value("etag");
         QVERIFY(etag.startsWith('"'));
-        const auto second = status(m_tokenA, QStringLiteral("jobId=") + id, {{"If-None-Match", etag}});
+        const auto second = status(m_tokenA, QStringLiteral("jobId=") + id, { { "If-None-Match", etag } });
         QCOMPARE(second.status, 304);
         QVERIFY(second.body.isEmpty());
         QCOMPARE(second.headers.value("etag"), etag);
-        const auto stale = status(m_tokenA, QStringLiteral("jobId=") + id, {{"If-None-Match", "\"0000000000000000\""}});
+        const auto stale
+            = status(m_tokenA, QStringLiteral("jobId=") + id, { { "If-None-Match", "\"0000000000000000\"" } });
         QCOMPARE(stale.status, 200);
         // A long-poll on a terminal, unchanged job answers 304 at once.
-        const auto poll = status(m_tokenA, QStringLiteral("jobId=") + id + QStringLiteral("&wait=20"), {{"If-None-Match", etag}});
+        const auto poll = status(
+            m_tokenA, QStringLiteral("jobId=") + id + QStringLiteral("&wait=20"), { { "If-None-Match", etag } });
         QCOMPARE(poll.status, 304);
         QVERIFY(poll.elapsedMs < 5000);
     }
@@ -408,31 +506,35 @@ private Q_SLOTS:
         const auto slow = start(m_tokenA, QStringLiteral("L1"), QStringLiteral("market_intelligence"));
         QCOMPARE(slow.status, 202);
         const QString slowId = QString::fromStdString(slow.json()["jobId"].get<std::string>());
-        const auto running = waitForStatus(m_tokenA, slowId, {QStringLiteral("running")});
+        const auto running = waitForStatus(m_tokenA, slowId, { QStringLiteral("running") });
         QCOMPARE(running.value("status", std::string()), std::string("running"));
         // …so this one stays queued and is canceled at once.
         const auto queued = start(m_tokenA, QStringLiteral("L2"), QStringLiteral("valuation"));
         const QString queuedId = QString::fromStdString(queued.json()["jobId"].get<std::string>());
         QCOMPARE(queued.json()["job"]["status"].get<std::string>(), std::string("queued"));
-        const auto c1 = m_http.request("POST", m_server.url(QStringLiteral("/api/analysis/cancel")), "{\"jobId\":\"" + queuedId.toUtf8() + "\"}", authA());
+        const auto c1 = m_http.request("POST", m_server.url(QStringLiteral("/api/analysis/cancel")),
+            "{\"jobId\":\"" + queuedId.toUtf8() + "\"}", authA());
         QCOMPARE(c1.status, 200);
         QCOMPARE(c1.json()["status"].get<std::string>(), std::string("canceled"));
         QCOMPARE(c1.json()["error"].get<std::string>(), std::string("canceled by user"));
         // Canceling it again: 409 with the job.
-        const auto c2 = m_http.request("POST", m_server.url(QStringLiteral("/api/analysis/cancel")), "{\"jobId\":\"" + queuedId.toUtf8() + "\"}", authA());
+        const auto c2 = m_http.request("POST", m_server.url(QStringLiteral("/api/analysis/cancel")),
+            "{\"jobId\":\"" + queuedId.toUtf8() + "\"}", authA());
         QCOMPARE(c2.status, 409);
         QCOMPARE(c2.errorCode(), std::string("job_terminal"));
         QCOMPARE(c2.json()["job"]["status"].get<std::string>(), std::string("canceled"));
 
         // Long-poll the running job, then cancel it: the poll answers with the change.
         const QByteArray etag = status(m_tokenA, QStringLiteral("jobId=") + slowId).headers.value("etag");
-        QNetworkReply *poll = m_http.send("GET", m_server.url(QStringLiteral("/api/analysis/status?jobId=") + slowId + QStringLiteral("&wait=20")),
-                                          QByteArray(), {{"Authorization", bearer(m_tokenA)}, {"If-None-Match", etag}});
+        QNetworkReply *poll = m_http.send("GET",
+            m_server.url(QStringLiteral("/api/analysis/status?jobId=") + slowId + QStringLiteral("&wait=20")),
+            QByteArray(), { { "Authorization", bearer(m_tokenA) }, { "If-None-Match", etag } });
         QTest::qWait(300);
         QVERIFY(!poll->isFinished());
         QElapsedTimer sinceCancel;
         sinceCancel.start();
-        const auto c3 = m_http.request("POST", m_server.url(QStringLiteral("/api/analysis/cancel")), "{\"jobId\":\"" + slowId.toUtf8() + "\"}", authA());
+        const auto c3 = m_http.request("POST", m_server.url(QStringLiteral("/api/analysis/cancel")),
+            "{\"jobId\":\"" + slowId.toUtf8() + "\"}", authA());
         QCOMPARE(c3.status, 200);
         QCOMPARE(c3.json()["cancelRequested"].get<bool>(), true);
         const auto woke = Http::collect(poll);
@@ -440,7 +542,8 @@ private Q_SLOTS:
         QVERIFY(woke.json()["cancelRequested"].get<bool>());
         QVERIFY(sinceCancel.elapsed() < 20000);
         // Cooperative cancellation reaches the running step within a second.
-        const auto done = waitForStatus(m_tokenA, slowId, {QStringLiteral("canceled"), QStringLiteral("failed"), QStringLiteral("succeeded")}, 5000);
+        const auto done = waitForStatus(m_tokenA, slowId,
+            { QStringLiteral("canceled"), QStringLiteral("failed"), QStringLiteral("succeeded") }, 5000);
         QCOMPARE(done.value("status", std::string()), std::string("canceled"));
         QVERIFY(sinceCancel.elapsed() < 2500);
     }
@@ -449,22 +552,25 @@ private Q_SLOTS:
     {
         const auto slow = start(m_tokenA, QStringLiteral("L3"), QStringLiteral("market_intelligence"));
         const QString id = QString::fromStdString(slow.json()["jobId"].get<std::string>());
-        const auto running = waitForStatus(m_tokenA, id, {QStringLiteral("running")});
+        const auto running = waitForStatus(m_tokenA, id, { QStringLiteral("running") });
         QCOMPARE(running.value("status", std::string()), std::string("running"));
         const QByteArray etag = status(m_tokenA, QStringLiteral("jobId=") + id).headers.value("etag");
-        const auto poll = status(m_tokenA, QStringLiteral("jobId=") + id + QStringLiteral("&wait=1"), {{"If-None-Match", etag}});
+        const auto poll = status(
+            m_tokenA, QStringLiteral("jobId=") + id + QStringLiteral("&wait=1"), { { "If-None-Match", etag } });
         QCOMPARE(poll.status, 304);
         QVERIFY(poll.elapsedMs >= 900);
 
         // This job then runs into the 3 s job timeout.
-        const auto failed = waitForStatus(m_tokenA, id, {QStringLiteral("failed"), QStringLiteral("succeeded"), QStringLiteral("canceled")}, 10000);
+        const auto failed = waitForStatus(
+            m_tokenA, id, { QStringLiteral("failed"), QStringLiteral("succeeded"), QStringLiteral("canceled") }, 10000);
         QCOMPARE(failed.value("status", std::string()), std::string("failed"));
         QCOMPARE(failed.value("error", std::string()), std::string("timed out after 3 s"));
     }
 
     void listingsRoutes()
     {
-        auto r = m_http.request("GET", m_server.url(QStringLiteral("/api/listings?limit=2&offset=1")), QByteArray(), authA());
+        auto r = m_http.request(
+            "GET", m_server.url(QStringLiteral("/api/listings?limit=2&offset=1")), QByteArray(), authA());
         QCOMPARE(r.status, 200);
         QCOMPARE(r.json()["total"].get<int>(), 7);
         QCOMPARE(r.json()["listings"].size(), size_t(2));
@@ -485,7 +591,8 @@ private Q_SLOTS:
         QVERIFY(r.body.contains("# TYPE dealscope_jobs gauge"));
         QVERIFY(r.body.contains("dealscope_queue_depth "));
         QVERIFY(r.body.contains("dealscope_http_requests_total{route=\"start\",status=\"202\"}"));
-        QVERIFY(r.body.contains("dealscope_job_duration_seconds_bucket{analysis_type=\"valuation\",status=\"succeeded\",le=\"+Inf\"}"));
+        QVERIFY(r.body.contains(
+            "dealscope_job_duration_seconds_bucket{analysis_type=\"valuation\",status=\"succeeded\",le=\"+Inf\"}"));
         QVERIFY(!r.body.contains("dealscope_jobs{status=\"succeeded\"} 0\n"));
     }
 
@@ -494,42 +601,58 @@ private Q_SLOTS:
         const QByteArray token = addToken(QStringLiteral("initech"));
         QVERIFY(!token.isEmpty());
         // The running server picks up new tokens within a second.
-        QVERIFY(waitFor([&] {
-            return m_http.request("GET", m_server.url(QStringLiteral("/api/listings")), QByteArray(), {{"Authorization", bearer(token)}}).status == 200;
-        }, 5000));
+        QVERIFY(waitFor(
+            [&] {
+                return m_http
+                           .request("GET", m_server.url(QStringLiteral("/api/listings")), QByteArray(),
+                               { { "Authorization", bearer(token) } })
+                           .status
+                    == 200;
+            },
+            5000));
         QProcess list;
-        list.start(QStringLiteral(DEALSCOPE_SERVER_BINARY), {QStringLiteral("token"), QStringLiteral("list"), QStringLiteral("--tokens"), m_tokens});
+        list.start(QStringLiteral(DEALSCOPE_SERVER_BINARY),
+            { QStringLiteral("token"), QStringLiteral("list"), QStringLiteral("--tokens"), m_tokens });
         list.waitForFinished(10000);
         const QByteArray listed = list.readAllStandardOutput();
         QVERIFY(listed.contains("initech"));
         QVERIFY(!listed.contains(token));
         QProcess revoke;
-        revoke.start(QStringLiteral(DEALSCOPE_SERVER_BINARY), {QStringLiteral("token"), QStringLiteral("revoke"), QStringLiteral("--tenant"),
-                                                               QStringLiteral("initech"), QStringLiteral("--tokens"), m_tokens});
+        revoke.start(QStringLiteral(DEALSCOPE_SERVER_BINARY),
+            { QStringLiteral("token"), QStringLiteral("revoke"), QStringLiteral("--tenant"), QStringLiteral("initech"),
+                QStringLiteral("--tokens"), m_tokens });
         revoke.waitForFinished(10000);
         QCOMPARE(revoke.exitCode(), 0);
         // The running server picks up the revocation.
-        QVERIFY(waitFor([&] {
-            return m_http.request("GET", m_server.url(QStringLiteral("/api/listings")), QByteArray(), {{"Authorization", bearer(token)}}).status == 401;
-        }, 5000));
+        QVERIFY(waitFor(
+            [&] {
+                return m_http
+                           .request("GET", m_server.url(QStringLiteral("/api/listings")), QByteArray(),
+                               { { "Authorization", bearer(token) } })
+                           .status
+                    == 401;
+            },
+            5000));
     }
 
     void refusesUnsafeConfigurations()
     {
         ServerProcess noAuth;
-        QVERIFY(!noAuth.start({QStringLiteral("--listings"), m_listings}));
+        QVERIFY(!noAuth.start({ QStringLiteral("--listings"), m_listings }));
         QCOMPARE(noAuth.process()->exitCode(), 2);
         ServerProcess exposed;
-        QVERIFY(!exposed.start({QStringLiteral("--listings"), m_listings, QStringLiteral("--insecure-no-auth"), QStringLiteral("--listen"),
-                                QStringLiteral("0.0.0.0:0")}));
+        QVERIFY(!exposed.start({ QStringLiteral("--listings"), m_listings, QStringLiteral("--insecure-no-auth"),
+            QStringLiteral("--listen"), QStringLiteral("0.0.0.0:0") }));
         QVERIFY(exposed.stderrText().contains("loopback"));
         ServerProcess badStore;
-        QVERIFY(!badStore.start({QStringLiteral("--listings"), m_listings, QStringLiteral("--insecure-no-auth"), QStringLiteral("--store"),
-                                 QStringLiteral("postgres://x")}));
+        QVERIFY(!badStore.start({ QStringLiteral("--listings"), m_listings, QStringLiteral("--insecure-no-auth"),
+            QStringLiteral("--store"), QStringLiteral("postgres://x") }));
         // Options also come from the environment.
         ServerProcess fromEnv;
-        QVERIFY(fromEnv.start({}, {{QStringLiteral("DEALSCOPE_LISTINGS"), m_listings}, {QStringLiteral("DEALSCOPE_INSECURE_NO_AUTH"), QStringLiteral("1")},
-                                   {QStringLiteral("DEALSCOPE_WORKERS"), QStringLiteral("1")}}));
+        QVERIFY(fromEnv.start({},
+            { { QStringLiteral("DEALSCOPE_LISTINGS"), m_listings },
+                { QStringLiteral("DEALSCOPE_INSECURE_NO_AUTH"), QStringLiteral("1") },
+                { QStringLiteral("DEALSCOPE_WORKERS"), QStringLiteral("1") } }));
         const auto r = m_http.request("GET", fromEnv.url(QStringLiteral("/api/listings/L1")));
         QCOMPARE(r.status, 200);
         QCOMPARE(fromEnv.terminate(), 0);
@@ -540,12 +663,12 @@ private Q_SLOTS:
         const QByteArray current = "sig_current_key_123";
         const QByteArray next = "sig_next_key_456";
         ServerProcess consumer;
-        QVERIFY(consumer.start({QStringLiteral("--listings"), m_listings, QStringLiteral("--tokens"), m_tokens, QStringLiteral("--workers"),
-                                QStringLiteral("0"), QStringLiteral("--qstash-current-key"), QString::fromLatin1(current),
-                                QStringLiteral("--qstash-next-key"), QString::fromLatin1(next)}));
+        QVERIFY(consumer.start({ QStringLiteral("--listings"), m_listings, QStringLiteral("--tokens"), m_tokens,
+            QStringLiteral("--workers"), QStringLiteral("0"), QStringLiteral("--qstash-current-key"),
+            QString::fromLatin1(current), QStringLiteral("--qstash-next-key"), QString::fromLatin1(next) }));
         // With no queue workers the job waits for its push delivery.
         const auto created = m_http.request("POST", consumer.url(QStringLiteral("/api/analysis/start")),
-                                            R"({"listingId":"L2","analysisType":"valuation"})", authA());
+            R"({"listingId":"L2","analysisType":"valuation"})", authA());
         QCOMPARE(created.status, 202);
         const QByteArray jobId = QByteArray::fromStdString(created.json()["jobId"].get<std::string>());
         const QByteArray body = "{\"jobId\":\"" + jobId + "\"}";
@@ -556,25 +679,31 @@ private Q_SLOTS:
         auto r = m_http.request("POST", consumeUrl, body);
         QCOMPARE(r.status, 401);
         QCOMPARE(r.errorCode(), std::string("invalid_signature"));
-        r = m_http.request("POST", consumeUrl, body, {{"Upstash-Signature", dealscope::server::QStashVerifier::sign("wrong", url, body, now)}});
-        QCOMPARE(r.status, 401);
-        r = m_http.request("POST", consumeUrl, body, {{"Upstash-Signature", dealscope::server::QStashVerifier::sign(current, url, "{}", now)}});
-        QCOMPARE(r.status, 401);   // body hash mismatch
-        r = m_http.request("POST", consumeUrl, body, {{"Upstash-Signature", dealscope::server::QStashVerifier::sign(current, url, body, now - 4000, 300)}});
-        QCOMPARE(r.status, 401);   // expired
         r = m_http.request("POST", consumeUrl, body,
-                           {{"Upstash-Signature", dealscope::server::QStashVerifier::sign(current, QStringLiteral("https://elsewhere/x"), body, now)}});
-        QCOMPARE(r.status, 401);   // other URL
+            { { "Upstash-Signature", dealscope::server::QStashVerifier::sign("wrong", url, body, now) } });
+        QCOMPARE(r.status, 401);
+        r = m_http.request("POST", consumeUrl, body,
+            { { "Upstash-Signature", dealscope::server::QStashVerifier::sign(current, url, "{}", now) } });
+        QCOMPARE(r.status, 401); // body hash mismatch
+        r = m_http.request("POST", consumeUrl, body,
+            { { "Upstash-Signature", dealscope::server::QStashVerifier::sign(current, url, body, now - 4000, 300) } });
+        QCOMPARE(r.status, 401); // expired
+        r = m_http.request("POST", consumeUrl, body,
+            { { "Upstash-Signature",
+                dealscope::server::QStashVerifier::sign(current, QStringLiteral("https://elsewhere/x"), body, now) } });
+        QCOMPARE(r.status, 401); // other URL
 
         // Signed with the next key (rotation): runs the job and answers once it is stored.
-        r = m_http.request("POST", consumeUrl, body, {{"Upstash-Signature", dealscope::server::QStashVerifier::sign(next, url, body, now)}});
+        r = m_http.request("POST", consumeUrl, body,
+            { { "Upstash-Signature", dealscope::server::QStashVerifier::sign(next, url, body, now) } });
         QCOMPARE(r.status, 200);
         QCOMPARE(r.json()["status"].get<std::string>(), std::string("succeeded"));
         QVERIFY(r.json()["result"].is_object());
 
         // An unknown job is a permanent failure: 489 and the non-retryable header.
         const QByteArray unknown = R"({"jobId":"AAAAAAAAAAAAAAAAAAAAA"})";
-        r = m_http.request("POST", consumeUrl, unknown, {{"Upstash-Signature", dealscope::server::QStashVerifier::sign(current, url, unknown, now)}});
+        r = m_http.request("POST", consumeUrl, unknown,
+            { { "Upstash-Signature", dealscope::server::QStashVerifier::sign(current, url, unknown, now) } });
         QCOMPARE(r.status, 489);
         QCOMPARE(r.headers.value("upstash-nonretryable-error"), QByteArray("true"));
         QCOMPARE(consumer.terminate(), 0);

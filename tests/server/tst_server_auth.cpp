@@ -21,7 +21,7 @@ private Q_SLOTS:
         const QString path = dir.filePath(QStringLiteral("tokens.json"));
         TokenStore store;
         QString error;
-        QVERIFY(store.load(path, &error));   // missing file = empty
+        QVERIFY(store.load(path, &error)); // missing file = empty
         const QString a = store.add(QStringLiteral("acme"));
         const QString b = store.add(QStringLiteral("globex"));
         QVERIFY(a != b);
@@ -50,7 +50,8 @@ private Q_SLOTS:
         QTest::newRow("not json") << QByteArray("tokens: yes");
         QTest::newRow("no tokens key") << QByteArray("{}");
         QTest::newRow("short hash") << QByteArray(R"({"tokens":[{"id":"t","tenant":"a","sha256":"abc"}]})");
-        QTest::newRow("bad tenant") << QByteArray(R"({"tokens":[{"id":"t","tenant":"../x","sha256":"0000000000000000000000000000000000000000000000000000000000000000"}]})");
+        QTest::newRow("bad tenant") << QByteArray(
+            R"({"tokens":[{"id":"t","tenant":"../x","sha256":"0000000000000000000000000000000000000000000000000000000000000000"}]})");
         QTest::newRow("wrong types") << QByteArray(R"({"tokens":[{"id":1,"tenant":[],"sha256":null}]})");
     }
     void hostileTokenFiles()
@@ -83,20 +84,23 @@ private Q_SLOTS:
         const QString url = QStringLiteral("https://api.example/api/analysis/consume");
         const qint64 now = 1'800'000'000;
         QStashVerifier v("current", "next");
-        QVERIFY(!v.verify(QStashVerifier::sign("current", url, body, now), body, {url}, now));
-        QVERIFY(!v.verify(QStashVerifier::sign("next", url, body, now), body, {url}, now));
-        QVERIFY(v.verify(QStashVerifier::sign("other", url, body, now), body, {url}, now));
-        QVERIFY(v.verify(QStashVerifier::sign("current", url, body, now), body + ' ', {url}, now));
-        QVERIFY(v.verify(QStashVerifier::sign("current", url, body, now), body, {QStringLiteral("https://evil/")}, now));
-        QVERIFY(v.verify(QStashVerifier::sign("current", url, body, now - 1000, 300), body, {url}, now));   // expired
-        QVERIFY(v.verify(QStashVerifier::sign("current", url, body, now + 1000), body, {url}, now));        // not yet valid
-        for (const QByteArray &junk : {QByteArray(), QByteArray("a.b"), QByteArray("a.b.c"), QByteArray("..."), QByteArray(10000, '.')})
-            QVERIFY(v.verify(junk, body, {url}, now));
+        QVERIFY(!v.verify(QStashVerifier::sign("current", url, body, now), body, { url }, now));
+        QVERIFY(!v.verify(QStashVerifier::sign("next", url, body, now), body, { url }, now));
+        QVERIFY(v.verify(QStashVerifier::sign("other", url, body, now), body, { url }, now));
+        QVERIFY(v.verify(QStashVerifier::sign("current", url, body, now), body + ' ', { url }, now));
+        QVERIFY(
+            v.verify(QStashVerifier::sign("current", url, body, now), body, { QStringLiteral("https://evil/") }, now));
+        QVERIFY(v.verify(QStashVerifier::sign("current", url, body, now - 1000, 300), body, { url }, now)); // expired
+        QVERIFY(v.verify(QStashVerifier::sign("current", url, body, now + 1000), body, { url }, now)); // not yet valid
+        for (const QByteArray &junk :
+            { QByteArray(), QByteArray("a.b"), QByteArray("a.b.c"), QByteArray("..."), QByteArray(10000, '.') })
+            QVERIFY(v.verify(junk, body, { url }, now));
         // alg none is refused even with a "valid" signature part.
         const QByteArray signedOk = QStashVerifier::sign("current", url, body, now);
-        const QByteArray noneHeader = QByteArray(R"({"alg":"none","typ":"JWT"})").toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
-        QVERIFY(v.verify(noneHeader + signedOk.mid(signedOk.indexOf('.')), body, {url}, now));
-        QVERIFY(QStashVerifier("", "").verify(signedOk, body, {url}, now));
+        const QByteArray noneHeader = QByteArray(R"({"alg":"none","typ":"JWT"})")
+                                          .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+        QVERIFY(v.verify(noneHeader + signedOk.mid(signedOk.indexOf('.')), body, { url }, now));
+        QVERIFY(QStashVerifier("", "").verify(signedOk, body, { url }, now));
     }
 
     void rateLimiterRefillsPerKey()

@@ -22,15 +22,16 @@ private:
 
     QStringList baseArgs(const QString &prefix, const QStringList &more = {}) const
     {
-        return QStringList{QStringLiteral("--listings"), m_listings, QStringLiteral("--insecure-no-auth"), QStringLiteral("--store"), m_redis.url(),
-                           QStringLiteral("--redis-prefix"), prefix}
-            + more;
+        return QStringList { QStringLiteral("--listings"), m_listings, QStringLiteral("--insecure-no-auth"),
+            QStringLiteral("--store"), m_redis.url(), QStringLiteral("--redis-prefix"), prefix }
+        + more;
     }
     QString newPrefix() { return QStringLiteral("it%1:").arg(++m_prefixSeq); }
 
     HttpResult start(ServerProcess &s, const QString &listing, const QString &type)
     {
-        const QByteArray body = "{\"listingId\":\"" + listing.toUtf8() + "\",\"analysisType\":\"" + type.toUtf8() + "\"}";
+        const QByteArray body
+            = "{\"listingId\":\"" + listing.toUtf8() + "\",\"analysisType\":\"" + type.toUtf8() + "\"}";
         return m_http.request("POST", s.url(QStringLiteral("/api/analysis/start")), body);
     }
     nlohmann::json job(ServerProcess &s, const QString &id)
@@ -40,10 +41,12 @@ private:
     nlohmann::json waitForStatus(ServerProcess &s, const QString &id, const QStringList &wanted, int ms)
     {
         nlohmann::json j;
-        waitFor([&] {
-            j = job(s, id);
-            return j.is_object() && wanted.contains(QString::fromStdString(j.value("status", std::string())));
-        }, ms);
+        waitFor(
+            [&] {
+                j = job(s, id);
+                return j.is_object() && wanted.contains(QString::fromStdString(j.value("status", std::string())));
+            },
+            ms);
         return j;
     }
 
@@ -68,32 +71,43 @@ private Q_SLOTS:
         const QString prefix = newPrefix();
         // A runs the job slowly; it is the only process when the job is claimed.
         ServerProcess a;
-        QVERIFY(a.start(baseArgs(prefix, {QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--lease"), QStringLiteral("2")}),
-                        {{QStringLiteral("DEALSCOPE_FAILPOINTS"), QStringLiteral("analysis.step.valuation.sde_multiple=delay(60000)")}}));
+        QVERIFY(a.start(
+            baseArgs(prefix,
+                { QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--lease"), QStringLiteral("2") }),
+            { { QStringLiteral("DEALSCOPE_FAILPOINTS"),
+                QStringLiteral("analysis.step.valuation.sde_multiple=delay(60000)") } }));
         const auto r = start(a, QStringLiteral("L1"), QStringLiteral("valuation"));
         QCOMPARE(r.status, 202);
         const QString id = QString::fromStdString(r.json()["jobId"].get<std::string>());
-        QCOMPARE(waitForStatus(a, id, {QStringLiteral("running")}, 10000).value("status", std::string()), std::string("running"));
+        QCOMPARE(waitForStatus(a, id, { QStringLiteral("running") }, 10000).value("status", std::string()),
+            std::string("running"));
 
         // A long step: the finished steps before it are checkpointed after a second.
         const QString checkpointKey = prefix + QStringLiteral("checkpoint:") + id;
-        QVERIFY(waitFor([&] { return !m_redis.cli({QStringLiteral("GET"), checkpointKey}).isEmpty(); }, 5000));
-        QVERIFY(m_redis.cli({QStringLiteral("GET"), checkpointKey}).contains("\"nextStep\":1"));
+        QVERIFY(waitFor([&] { return !m_redis.cli({ QStringLiteral("GET"), checkpointKey }).isEmpty(); }, 5000));
+        QVERIFY(m_redis.cli({ QStringLiteral("GET"), checkpointKey }).contains("\"nextStep\":1"));
 
         ServerProcess b;
-        QVERIFY(b.start(baseArgs(prefix, {QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--lease"), QStringLiteral("2")})));
+        QVERIFY(b.start(baseArgs(prefix,
+            { QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--lease"), QStringLiteral("2") })));
         a.sendSignal(SIGKILL);
         a.process()->waitForFinished(5000);
 
-        const auto done = waitForStatus(b, id, {QStringLiteral("succeeded"), QStringLiteral("failed")}, 20000);
+        const auto done = waitForStatus(b, id, { QStringLiteral("succeeded"), QStringLiteral("failed") }, 20000);
         QCOMPARE(done.value("status", std::string()), std::string("succeeded"));
         QCOMPARE(done["attempt"].get<int>(), 2);
         QVERIFY(done["result"].is_object());
         // XACK after the terminal write: nothing is left pending, the job key has its TTL.
-        QCOMPARE(m_redis.cli({QStringLiteral("XPENDING"), prefix + QStringLiteral("queue:analysis"), QStringLiteral("workers")}).split('\n').value(0), QByteArray("0"));
-        QVERIFY(m_redis.cli({QStringLiteral("TTL"), prefix + QStringLiteral("job:") + id}).toInt() > 0);
-        QCOMPARE(m_redis.cli({QStringLiteral("GET"), prefix + QStringLiteral("job:byListing:public:L1:valuation")}), id.toUtf8());
-        QCOMPARE(m_redis.cli({QStringLiteral("EXISTS"), checkpointKey}), QByteArray("0"));
+        QCOMPARE(m_redis
+                     .cli({ QStringLiteral("XPENDING"), prefix + QStringLiteral("queue:analysis"),
+                         QStringLiteral("workers") })
+                     .split('\n')
+                     .value(0),
+            QByteArray("0"));
+        QVERIFY(m_redis.cli({ QStringLiteral("TTL"), prefix + QStringLiteral("job:") + id }).toInt() > 0);
+        QCOMPARE(m_redis.cli({ QStringLiteral("GET"), prefix + QStringLiteral("job:byListing:public:L1:valuation") }),
+            id.toUtf8());
+        QCOMPARE(m_redis.cli({ QStringLiteral("EXISTS"), checkpointKey }), QByteArray("0"));
         QCOMPARE(b.terminate(), 0);
     }
 
@@ -101,11 +115,15 @@ private Q_SLOTS:
     {
         const QString prefix = newPrefix();
         ServerProcess a;
-        QVERIFY(a.start(baseArgs(prefix, {QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--grace"), QStringLiteral("1")}),
-                        {{QStringLiteral("DEALSCOPE_FAILPOINTS"), QStringLiteral("analysis.step.risk_assessment.red_flags=delay(60000)")}}));
+        QVERIFY(a.start(
+            baseArgs(prefix,
+                { QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--grace"), QStringLiteral("1") }),
+            { { QStringLiteral("DEALSCOPE_FAILPOINTS"),
+                QStringLiteral("analysis.step.risk_assessment.red_flags=delay(60000)") } }));
         const auto r = start(a, QStringLiteral("L2"), QStringLiteral("risk_assessment"));
         const QString id = QString::fromStdString(r.json()["jobId"].get<std::string>());
-        QCOMPARE(waitForStatus(a, id, {QStringLiteral("running")}, 10000).value("status", std::string()), std::string("running"));
+        QCOMPARE(waitForStatus(a, id, { QStringLiteral("running") }, 10000).value("status", std::string()),
+            std::string("running"));
         QElapsedTimer t;
         t.start();
         QCOMPARE(a.terminate(), 0);
@@ -113,8 +131,8 @@ private Q_SLOTS:
 
         // Not lost: back in the queue for the next worker, which finishes it.
         ServerProcess b;
-        QVERIFY(b.start(baseArgs(prefix, {QStringLiteral("--workers"), QStringLiteral("1")})));
-        const auto done = waitForStatus(b, id, {QStringLiteral("succeeded"), QStringLiteral("failed")}, 15000);
+        QVERIFY(b.start(baseArgs(prefix, { QStringLiteral("--workers"), QStringLiteral("1") })));
+        const auto done = waitForStatus(b, id, { QStringLiteral("succeeded"), QStringLiteral("failed") }, 15000);
         QCOMPARE(done.value("status", std::string()), std::string("succeeded"));
         QCOMPARE(done["attempt"].get<int>(), 2);
         QCOMPARE(b.terminate(), 0);
@@ -125,18 +143,21 @@ private Q_SLOTS:
         const QString prefix = newPrefix();
         // Two API-only processes: the job stays queued until it is canceled through the other one.
         ServerProcess a, b;
-        QVERIFY(a.start(baseArgs(prefix, {QStringLiteral("--role"), QStringLiteral("api")})));
-        QVERIFY(b.start(baseArgs(prefix, {QStringLiteral("--role"), QStringLiteral("api")})));
+        QVERIFY(a.start(baseArgs(prefix, { QStringLiteral("--role"), QStringLiteral("api") })));
+        QVERIFY(b.start(baseArgs(prefix, { QStringLiteral("--role"), QStringLiteral("api") })));
         const auto r = start(a, QStringLiteral("L3"), QStringLiteral("valuation"));
         const QString id = QString::fromStdString(r.json()["jobId"].get<std::string>());
-        const QByteArray etag = m_http.request("GET", b.url(QStringLiteral("/api/analysis/status?jobId=") + id)).headers.value("etag");
-        QNetworkReply *poll = m_http.send("GET", b.url(QStringLiteral("/api/analysis/status?jobId=") + id + QStringLiteral("&wait=20")), QByteArray(),
-                                          {{"If-None-Match", etag}});
+        const QByteArray etag
+            = m_http.request("GET", b.url(QStringLiteral("/api/analysis/status?jobId=") + id)).headers.value("etag");
+        QNetworkReply *poll
+            = m_http.send("GET", b.url(QStringLiteral("/api/analysis/status?jobId=") + id + QStringLiteral("&wait=20")),
+                QByteArray(), { { "If-None-Match", etag } });
         QTest::qWait(300);
         QVERIFY(!poll->isFinished());
         QElapsedTimer sinceChange;
-        const auto cancel = m_http.request("POST", a.url(QStringLiteral("/api/analysis/cancel")), "{\"jobId\":\"" + id.toUtf8() + "\"}");
-        sinceChange.start();   // the change is stored when the cancel answer arrives
+        const auto cancel = m_http.request(
+            "POST", a.url(QStringLiteral("/api/analysis/cancel")), "{\"jobId\":\"" + id.toUtf8() + "\"}");
+        sinceChange.start(); // the change is stored when the cancel answer arrives
         QCOMPARE(cancel.status, 200);
         const auto woke = Http::collect(poll);
         const qint64 latency = sinceChange.elapsed();
@@ -154,11 +175,12 @@ private Q_SLOTS:
     {
         const QString prefix = newPrefix();
         ServerProcess a, b;
-        QVERIFY(a.start(baseArgs(prefix, {QStringLiteral("--role"), QStringLiteral("api")})));
-        QVERIFY(b.start(baseArgs(prefix, {QStringLiteral("--role"), QStringLiteral("api")})));
+        QVERIFY(a.start(baseArgs(prefix, { QStringLiteral("--role"), QStringLiteral("api") })));
+        QVERIFY(b.start(baseArgs(prefix, { QStringLiteral("--role"), QStringLiteral("api") })));
         const QByteArray body = R"({"listingId":"L4","analysisType":"market_intelligence"})";
-        const QByteArray request = "POST /api/analysis/start HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: "
-                                 + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+        const QByteArray request = "POST /api/analysis/start HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: "
+                                   "application/json\r\nContent-Length: "
+            + QByteArray::number(body.size()) + "\r\n\r\n" + body;
         std::vector<std::unique_ptr<QTcpSocket>> sockets;
         for (int i = 0; i < 50; ++i) {
             sockets.push_back(std::make_unique<QTcpSocket>());
@@ -172,10 +194,13 @@ private Q_SLOTS:
         int created = 0;
         for (auto &s : sockets) {
             QByteArray in;
-            waitFor([&] {
-                in += s->readAll();
-                return s->state() == QAbstractSocket::UnconnectedState || (in.contains("\r\n\r\n") && in.endsWith("}"));
-            }, 10000);
+            waitFor(
+                [&] {
+                    in += s->readAll();
+                    return s->state() == QAbstractSocket::UnconnectedState
+                        || (in.contains("\r\n\r\n") && in.endsWith("}"));
+                },
+                10000);
             const auto j = parseRaw(in).json();
             QVERIFY2(j.is_object() && j.contains("jobId"), in.constData());
             ids.insert(j["jobId"].get<std::string>());
@@ -191,9 +216,10 @@ private Q_SLOTS:
     {
         const QString prefix = newPrefix();
         ServerProcess api;
-        QVERIFY(api.start(baseArgs(prefix, {QStringLiteral("--role"), QStringLiteral("api")})));
+        QVERIFY(api.start(baseArgs(prefix, { QStringLiteral("--role"), QStringLiteral("api") })));
         QStringList ids;
-        const QStringList listings{QStringLiteral("L1"), QStringLiteral("L2"), QStringLiteral("L3"), QStringLiteral("L4"), QStringLiteral("L5")};
+        const QStringList listings { QStringLiteral("L1"), QStringLiteral("L2"), QStringLiteral("L3"),
+            QStringLiteral("L4"), QStringLiteral("L5") };
         for (const QString &l : listings) {
             const auto r = start(api, l, QStringLiteral("risk_assessment"));
             QCOMPARE(r.status, 202);
@@ -202,7 +228,7 @@ private Q_SLOTS:
         // Batch status is fetched on a store thread: the jobs in request order, the rest missing.
         const QString unknown = QStringLiteral("AAAAAAAAAAAAAAAAAAAAA");
         const QString batchQuery = QStringLiteral("/api/analysis/status?jobIds=") + ids.join(QLatin1Char(','))
-                                 + QStringLiteral(",not-an-id,") + unknown;
+            + QStringLiteral(",not-an-id,") + unknown;
         const auto batch = m_http.request("GET", api.url(batchQuery));
         QCOMPARE(batch.status, 200);
         const auto batchJson = batch.json();
@@ -226,14 +252,18 @@ private Q_SLOTS:
         QCOMPARE(down.errorCode(), std::string("store_unavailable"));
         QVERIFY(m_redis.start(true));
         // The API process reconnects by itself; the jobs are still queued.
-        QVERIFY(waitFor([&] { return m_http.request("GET", api.url(QStringLiteral("/readyz"))).status == 200; }, 10000));
+        QVERIFY(
+            waitFor([&] { return m_http.request("GET", api.url(QStringLiteral("/readyz"))).status == 200; }, 10000));
         QCOMPARE(job(api, ids.first()).value("status", std::string()), std::string("queued"));
         ServerProcess worker;
-        QVERIFY(worker.start(baseArgs(prefix, {QStringLiteral("--role"), QStringLiteral("worker"), QStringLiteral("--workers"), QStringLiteral("2")}),
-                             {}, false));
+        QVERIFY(worker.start(baseArgs(prefix,
+                                 { QStringLiteral("--role"), QStringLiteral("worker"), QStringLiteral("--workers"),
+                                     QStringLiteral("2") }),
+            {}, false));
         for (const QString &id : ids)
-            QCOMPARE(waitForStatus(api, id, {QStringLiteral("succeeded"), QStringLiteral("failed")}, 20000).value("status", std::string()),
-                     std::string("succeeded"));
+            QCOMPARE(waitForStatus(api, id, { QStringLiteral("succeeded"), QStringLiteral("failed") }, 20000)
+                         .value("status", std::string()),
+                std::string("succeeded"));
         QCOMPARE(worker.terminate(), 0);
         QCOMPARE(api.terminate(), 0);
     }
@@ -242,10 +272,11 @@ private Q_SLOTS:
     {
         const QString prefix = newPrefix();
         ServerProcess api;
-        QVERIFY(api.start(baseArgs(prefix, {QStringLiteral("--role"), QStringLiteral("api")})));
+        QVERIFY(api.start(baseArgs(prefix, { QStringLiteral("--role"), QStringLiteral("api") })));
         // With --listen a worker process answers /healthz, /readyz and /metrics (and nothing else).
         ServerProcess worker;
-        QVERIFY(worker.start(baseArgs(prefix, {QStringLiteral("--role"), QStringLiteral("worker"), QStringLiteral("--workers"), QStringLiteral("1")})));
+        QVERIFY(worker.start(baseArgs(prefix,
+            { QStringLiteral("--role"), QStringLiteral("worker"), QStringLiteral("--workers"), QStringLiteral("1") })));
         QVERIFY(worker.port() != api.port());
         const auto health = m_http.request("GET", worker.url(QStringLiteral("/healthz")));
         QCOMPARE(health.status, 200);
@@ -258,16 +289,19 @@ private Q_SLOTS:
         const auto r = start(api, QStringLiteral("L3"), QStringLiteral("risk_assessment"));
         QCOMPARE(r.status, 202);
         const QString id = QString::fromStdString(r.json()["jobId"].get<std::string>());
-        QCOMPARE(waitForStatus(api, id, {QStringLiteral("succeeded"), QStringLiteral("failed")}, 20000).value("status", std::string()),
-                 std::string("succeeded"));
+        QCOMPARE(waitForStatus(api, id, { QStringLiteral("succeeded"), QStringLiteral("failed") }, 20000)
+                     .value("status", std::string()),
+            std::string("succeeded"));
         // The job ran on the worker process: its duration is in that process's metrics.
         const auto metrics = m_http.request("GET", worker.url(QStringLiteral("/metrics")));
         QCOMPARE(metrics.status, 200);
         QVERIFY(metrics.headers.value("content-type").startsWith("text/plain"));
-        QVERIFY2(metrics.body.contains("dealscope_job_duration_seconds_count{analysis_type=\"risk_assessment\",status=\"succeeded\"} 1"),
-                 metrics.body.constData());
+        QVERIFY2(metrics.body.contains(
+                     "dealscope_job_duration_seconds_count{analysis_type=\"risk_assessment\",status=\"succeeded\"} 1"),
+            metrics.body.constData());
         QVERIFY(metrics.body.contains("dealscope_store_up 1"));
-        QVERIFY(!m_http.request("GET", api.url(QStringLiteral("/metrics"))).body.contains("dealscope_job_duration_seconds_count"));
+        QVERIFY(!m_http.request("GET", api.url(QStringLiteral("/metrics")))
+                     .body.contains("dealscope_job_duration_seconds_count"));
         QCOMPARE(worker.terminate(), 0);
         QCOMPARE(api.terminate(), 0);
     }
@@ -284,19 +318,21 @@ private Q_SLOTS:
             QVERIFY(f.open(QIODevice::WriteOnly));
             f.write("id,title,industry,asking price,cash flow,gross revenue,year established\n");
             for (int i = 0; i < 60; ++i)
-                f.write(QStringLiteral("M%1,Shop %1,Retail,%2,90000,400000,2001\n").arg(i).arg(300000 + i * 1000).toUtf8());
+                f.write(
+                    QStringLiteral("M%1,Shop %1,Retail,%2,90000,400000,2001\n").arg(i).arg(300000 + i * 1000).toUtf8());
         }
         QStringList args = baseArgs(prefix);
         args[1] = listings;
         ServerProcess api;
-        QVERIFY(api.start(args + QStringList{QStringLiteral("--role"), QStringLiteral("api")}));
+        QVERIFY(api.start(args + QStringList { QStringLiteral("--role"), QStringLiteral("api") }));
         // All queued before the worker starts, so its batches grow over the fast jobs in front
         // of the slow one and the slow one is claimed together with fast ones behind it.
         QStringList fast;
         QString slow;
         for (int i = 0; i < 60; ++i) {
             const bool isSlow = i == 30;
-            const auto r = start(api, QStringLiteral("M%1").arg(i), isSlow ? QStringLiteral("risk_assessment") : QStringLiteral("valuation"));
+            const auto r = start(api, QStringLiteral("M%1").arg(i),
+                isSlow ? QStringLiteral("risk_assessment") : QStringLiteral("valuation"));
             QCOMPARE(r.status, 202);
             const QString id = QString::fromStdString(r.json()["jobId"].get<std::string>());
             if (isSlow)
@@ -305,9 +341,13 @@ private Q_SLOTS:
                 fast << id;
         }
         ServerProcess worker;
-        QVERIFY(worker.start(args + QStringList{QStringLiteral("--role"), QStringLiteral("worker"), QStringLiteral("--workers"), QStringLiteral("1")},
-                             {{QStringLiteral("DEALSCOPE_FAILPOINTS"), QStringLiteral("analysis.step.risk_assessment.red_flags=delay(3000)")}}));
-        QCOMPARE(waitForStatus(api, slow, {QStringLiteral("running")}, 20000).value("status", std::string()), std::string("running"));
+        QVERIFY(worker.start(args
+                + QStringList { QStringLiteral("--role"), QStringLiteral("worker"), QStringLiteral("--workers"),
+                    QStringLiteral("1") },
+            { { QStringLiteral("DEALSCOPE_FAILPOINTS"),
+                QStringLiteral("analysis.step.risk_assessment.red_flags=delay(3000)") } }));
+        QCOMPARE(waitForStatus(api, slow, { QStringLiteral("running") }, 20000).value("status", std::string()),
+            std::string("running"));
         // The fast jobs after the slow one that were claimed with it: running (held) or handed
         // back (queued again, a second attempt).
         QString victim;
@@ -319,23 +359,25 @@ private Q_SLOTS:
                 victim = fast[i];
         }
         QVERIFY2(!victim.isEmpty(), "no fast job was claimed in the slow job's batch");
-        QVERIFY(held.elapsed() < 1000);   // still within the slow step
+        QVERIFY(held.elapsed() < 1000); // still within the slow step
         QElapsedTimer t;
         t.start();
-        const auto c = m_http.request("POST", api.url(QStringLiteral("/api/analysis/cancel")),
-                                      "{\"jobId\":\"" + victim.toUtf8() + "\"}");
+        const auto c = m_http.request(
+            "POST", api.url(QStringLiteral("/api/analysis/cancel")), "{\"jobId\":\"" + victim.toUtf8() + "\"}");
         QCOMPARE(c.status, 200);
-        const auto canceled = waitForStatus(api, victim, {QStringLiteral("canceled"), QStringLiteral("succeeded"), QStringLiteral("failed")}, 1000);
+        const auto canceled = waitForStatus(
+            api, victim, { QStringLiteral("canceled"), QStringLiteral("succeeded"), QStringLiteral("failed") }, 1000);
         QCOMPARE(canceled.value("status", std::string()), std::string("canceled"));
         QVERIFY2(t.elapsed() <= 1000, QByteArray::number(t.elapsed()).constData());
         QCOMPARE(canceled.value("error", std::string()), std::string("canceled by user"));
 
         // Everything else ends normally; a handed-back job used a second attempt (running ->
         // queued is the state machine's only way back), none more.
-        for (const QString &id : fast + QStringList{slow}) {
+        for (const QString &id : fast + QStringList { slow }) {
             if (id == victim)
                 continue;
-            const auto done = waitForStatus(api, id, {QStringLiteral("succeeded"), QStringLiteral("failed"), QStringLiteral("canceled")}, 30000);
+            const auto done = waitForStatus(
+                api, id, { QStringLiteral("succeeded"), QStringLiteral("failed"), QStringLiteral("canceled") }, 30000);
             QCOMPARE(done.value("status", std::string()), std::string("succeeded"));
             QVERIFY(done["attempt"].get<int>() <= 2);
             if (id == slow)
@@ -352,11 +394,13 @@ private Q_SLOTS:
         // the connection timeout; for the next second the per-process bucket answers at once.
         const QString prefix = newPrefix();
         ServerProcess api;
-        QVERIFY(api.start(baseArgs(prefix, {QStringLiteral("--role"), QStringLiteral("api"), QStringLiteral("--rate-limit"), QStringLiteral("1000")})));
+        QVERIFY(api.start(baseArgs(prefix,
+            { QStringLiteral("--role"), QStringLiteral("api"), QStringLiteral("--rate-limit"),
+                QStringLiteral("1000") })));
         QCOMPARE(m_http.request("GET", api.url(QStringLiteral("/api/listings"))).status, 200);
         m_redis.pause(true);
         const auto resume = qScopeGuard([this] { m_redis.pause(false); });
-        QCOMPARE(m_http.request("GET", api.url(QStringLiteral("/api/listings"))).status, 200);   // waits out the timeout
+        QCOMPARE(m_http.request("GET", api.url(QStringLiteral("/api/listings"))).status, 200); // waits out the timeout
         QElapsedTimer t;
         t.start();
         for (int i = 0; i < 5; ++i)
@@ -373,7 +417,8 @@ private Q_SLOTS:
         // Two API processes on one Redis, 2 requests/s per client: the bucket is in Redis, so
         // alternating between them does not double the allowance.
         const QString prefix = newPrefix();
-        const QStringList limit{QStringLiteral("--role"), QStringLiteral("api"), QStringLiteral("--rate-limit"), QStringLiteral("2")};
+        const QStringList limit { QStringLiteral("--role"), QStringLiteral("api"), QStringLiteral("--rate-limit"),
+            QStringLiteral("2") };
         ServerProcess a, b;
         QVERIFY(a.start(baseArgs(prefix, limit)));
         QVERIFY(b.start(baseArgs(prefix, limit)));
@@ -394,11 +439,12 @@ private Q_SLOTS:
         }
         // A burst of 2 plus 2/s of refill while the loop ran; per-process buckets would let 4+ pass.
         const qint64 refill = t.elapsed() * 2 / 1000;
-        QVERIFY2(allowed <= 2 + refill, qPrintable(QStringLiteral("%1 allowed in %2 ms").arg(allowed).arg(t.elapsed())));
+        QVERIFY2(
+            allowed <= 2 + refill, qPrintable(QStringLiteral("%1 allowed in %2 ms").arg(allowed).arg(t.elapsed())));
         QVERIFY(allowed >= 2);
         QVERIFY(limitedA > 0 && limitedB > 0);
         // Tokens are not stored in Redis: only hashed bucket names.
-        const QByteArray keys = m_redis.cli({QStringLiteral("KEYS"), prefix + QStringLiteral("ratelimit:*")});
+        const QByteArray keys = m_redis.cli({ QStringLiteral("KEYS"), prefix + QStringLiteral("ratelimit:*") });
         QCOMPARE(keys.trimmed().split('\n').size(), 1);
         QVERIFY(!keys.contains("127.0.0.1"));
         QCOMPARE(a.terminate(), 0);

@@ -15,18 +15,18 @@ class TestAsyncResultsLibrary final : public QObject
 {
     Q_OBJECT
 
-    static nlohmann::json job(const std::string &id, const std::string &listingId, std::optional<double> score,
-                              qint64 finishedAt)
+    static nlohmann::json job(
+        const std::string &id, const std::string &listingId, std::optional<double> score, qint64 finishedAt)
     {
-        nlohmann::json result{{"summary", "ok"}, {"engine", "builtin"}};
+        nlohmann::json result { { "summary", "ok" }, { "engine", "builtin" } };
         if (score)
             result["score"] = *score;
-        return {{"id", id}, {"listingId", listingId}, {"analysisType", "valuation"}, {"status", "succeeded"},
-                {"progress", 100}, {"finishedAt", finishedAt}, {"backend", "local"}, {"result", result}};
+        return { { "id", id }, { "listingId", listingId }, { "analysisType", "valuation" }, { "status", "succeeded" },
+            { "progress", 100 }, { "finishedAt", finishedAt }, { "backend", "local" }, { "result", result } };
     }
     static nlohmann::json listing(const std::string &id, const std::string &title)
     {
-        return {{"id", id}, {"title", title}};
+        return { { "id", id }, { "title", title } };
     }
 
     QTemporaryDir m_dir;
@@ -58,9 +58,9 @@ private Q_SLOTS:
                 QVERIFY(reader.contains(u"j1"_s));
             });
         lib.store(job("j2", "L1", 40, 2000), listing("L1", "Austin Car Wash"), this,
-                  [&](bool, const QString &) { order << u"j2"_s; });
+            [&](bool, const QString &) { order << u"j2"_s; });
         QTRY_COMPARE(order.size(), 2);
-        QCOMPARE(order, QStringList({u"j1"_s, u"j2"_s}));   // in the order asked
+        QCOMPARE(order, QStringList({ u"j1"_s, u"j2"_s })); // in the order asked
         QVERIFY(okSeen);
         QVERIFY(storeThread && storeThread != QThread::currentThread());
         QCOMPARE(answerThread, QThread::currentThread());
@@ -99,7 +99,7 @@ private Q_SLOTS:
         });
         QTRY_VERIFY(answered);
         QCOMPARE(rows.size(), 3);
-        QCOMPARE(rows.at(0).jobId, u"j3"_s);   // newest first
+        QCOMPARE(rows.at(0).jobId, u"j3"_s); // newest first
     }
 
     void reportsAFailedWrite()
@@ -157,7 +157,7 @@ private Q_SLOTS:
             QVERIFY(scores.isEmpty());
             ++scoreReplies;
         });
-        QCOMPARE(searches, 0);   // never synchronous
+        QCOMPARE(searches, 0); // never synchronous
         QTRY_COMPARE(searches, 1);
         QTRY_COMPARE(scoreReplies, 1);
     }
@@ -172,9 +172,9 @@ private Q_SLOTS:
             auto gone = std::make_unique<QObject>();
             for (int i = 0; i < 200; ++i) {
                 lib.store(job("k" + std::to_string(i), "L" + std::to_string(i % 7), i, i), listing("L", "t"),
-                          i % 2 ? gone.get() : this, [&](bool, const QString &) { ++answers; });
+                    i % 2 ? gone.get() : this, [&](bool, const QString &) { ++answers; });
             }
-            gone.reset();   // half of the callers are gone before their answer arrives
+            gone.reset(); // half of the callers are gone before their answer arrives
             lib.waitForIdle();
             QCoreApplication::processEvents();
             QCOMPARE(answers, 100);

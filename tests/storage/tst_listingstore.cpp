@@ -42,7 +42,7 @@ private Q_SLOTS:
         b.title = u"B"_s;
         const QString file = m_dir.filePath(u"sub/listings.json"_s);
         QString error;
-        QVERIFY2(ListingStore::save(file, {a, b}, &error), qPrintable(error));
+        QVERIFY2(ListingStore::save(file, { a, b }, &error), qPrintable(error));
         const auto r = ListingStore::load(file);
         QVERIFY(r.exists);
         QVERIFY(r.error.isEmpty());

@@ -12,17 +12,17 @@ class TestResultsLibrary final : public QObject
     Q_OBJECT
 
     static nlohmann::json job(const std::string &id, const std::string &listingId, const std::string &type,
-                              std::optional<double> score, qint64 finishedAt)
+        std::optional<double> score, qint64 finishedAt)
     {
-        nlohmann::json result{{"summary", "ok"}, {"engine", "builtin"}};
+        nlohmann::json result { { "summary", "ok" }, { "engine", "builtin" } };
         if (score)
             result["score"] = *score;
-        return {{"id", id}, {"listingId", listingId}, {"analysisType", type}, {"status", "succeeded"},
-                {"progress", 100}, {"finishedAt", finishedAt}, {"backend", "local"}, {"result", result}};
+        return { { "id", id }, { "listingId", listingId }, { "analysisType", type }, { "status", "succeeded" },
+            { "progress", 100 }, { "finishedAt", finishedAt }, { "backend", "local" }, { "result", result } };
     }
     static nlohmann::json listing(const std::string &id, const std::string &title)
     {
-        return {{"id", id}, {"title", title}, {"askingPrice", 500000}};
+        return { { "id", id }, { "title", title }, { "askingPrice", 500000 } };
     }
 
     QTemporaryDir m_dir;
@@ -71,7 +71,7 @@ private Q_SLOTS:
         QVERIFY(!lib.store(j, listing("L", "T")));
         QVERIFY(!lib.errorString().isEmpty());
         QVERIFY(!lib.store(nlohmann::json::array(), listing("L", "T")));
-        QVERIFY(!lib.store(nlohmann::json{{"result", {{"score", 1}}}}, listing("L", "T")));   // no id
+        QVERIFY(!lib.store(nlohmann::json { { "result", { { "score", 1 } } } }, listing("L", "T"))); // no id
         QCOMPARE(lib.count(), 0);
         ResultsLibrary closed;
         QVERIFY(!closed.store(job("y", "L", "valuation", 1, 1), listing("L", "T")));
@@ -93,14 +93,14 @@ private Q_SLOTS:
                 out << r.jobId;
             return out;
         };
-        QCOMPARE(ids({}), (QStringList{u"d"_s, u"c"_s, u"b"_s, u"a"_s}));   // newest first
+        QCOMPARE(ids({}), (QStringList { u"d"_s, u"c"_s, u"b"_s, u"a"_s })); // newest first
         ResultQuery q;
         q.text = u"pizza"_s;
-        QCOMPARE(ids(q), (QStringList{u"b"_s, u"a"_s}));
+        QCOMPARE(ids(q), (QStringList { u"b"_s, u"a"_s }));
         q.text = u"200"_s;
-        QCOMPARE(ids(q), QStringList{u"c"_s});
-        q.text = u"50%"_s;   // literal percent, not a wildcard
-        QCOMPARE(ids(q), (QStringList{u"b"_s, u"a"_s}));
+        QCOMPARE(ids(q), QStringList { u"c"_s });
+        q.text = u"50%"_s; // literal percent, not a wildcard
+        QCOMPARE(ids(q), (QStringList { u"b"_s, u"a"_s }));
         q.text = u"%"_s;
         QCOMPARE(ids(q).size(), 2);
         q.text = u"'; DROP TABLE results; --"_s;
@@ -108,33 +108,33 @@ private Q_SLOTS:
         QCOMPARE(lib.count(), 4);
         q = {};
         q.analysisType = u"valuation"_s;
-        QCOMPARE(ids(q), (QStringList{u"c"_s, u"a"_s}));
+        QCOMPARE(ids(q), (QStringList { u"c"_s, u"a"_s }));
         q = {};
         q.fromMs = 2000;
         q.toMs = 3000;
-        QCOMPARE(ids(q), (QStringList{u"c"_s, u"b"_s}));
+        QCOMPARE(ids(q), (QStringList { u"c"_s, u"b"_s }));
         q = {};
         q.minScore = 50;
-        QCOMPARE(ids(q), (QStringList{u"c"_s, u"a"_s}));
+        QCOMPARE(ids(q), (QStringList { u"c"_s, u"a"_s }));
         q = {};
         q.maxScore = 50;
-        QCOMPARE(ids(q), QStringList{u"b"_s});
+        QCOMPARE(ids(q), QStringList { u"b"_s });
         q = {};
         q.limit = 1;
-        QCOMPARE(ids(q), QStringList{u"d"_s});
+        QCOMPARE(ids(q), QStringList { u"d"_s });
 
         const auto latest = lib.latestFor(u"100"_s, u"valuation"_s);
         QVERIFY(latest);
         QCOMPARE(latest->jobId, u"a"_s);
         QVERIFY(!lib.latestFor(u"999"_s, u"valuation"_s));
         const auto scores = lib.latestScores();
-        QCOMPARE(scores.value(u"100"_s), 40.0);   // b finished after a
+        QCOMPARE(scores.value(u"100"_s), 40.0); // b finished after a
         QCOMPARE(scores.value(u"200"_s), 60.0);
         QVERIFY(!scores.contains(u"300"_s));
-        QCOMPARE(lib.storedTypes(u"100"_s), (QSet<QString>{u"valuation"_s, u"risk_assessment"_s}));
-        QCOMPARE(lib.storedTypes(u"300"_s), QSet<QString>{u"market_intelligence"_s});
+        QCOMPARE(lib.storedTypes(u"100"_s), (QSet<QString> { u"valuation"_s, u"risk_assessment"_s }));
+        QCOMPARE(lib.storedTypes(u"300"_s), QSet<QString> { u"market_intelligence"_s });
         QVERIFY(lib.storedTypes(u"999"_s).isEmpty());
-        QVERIFY(lib.storedTypes(u"' OR 1=1 --"_s).isEmpty());   // bound, not spliced into the SQL
+        QVERIFY(lib.storedTypes(u"' OR 1=1 --"_s).isEmpty()); // bound, not spliced into the SQL
     }
 
     void deletesAndExports()

@@ -91,7 +91,7 @@ private Q_SLOTS:
         QStringList events;
         QString firstId;
         connect(&controller, &AnalysisController::resultStored, this,
-                [&](const QString &jobId) { events << u"stored "_s + jobId; });
+            [&](const QString &jobId) { events << u"stored "_s + jobId; });
         connect(&controller, &AnalysisController::jobChanged, this, [&](const Job &job) {
             if (!firstId.isEmpty() && job.id != firstId && !events.contains(u"new job"_s))
                 events << u"new job"_s;
@@ -106,11 +106,11 @@ private Q_SLOTS:
         QCOMPARE(s.stored.count(), 0);
         firstId = first.id;
 
-        controller.start(u"L1"_s, u"valuation"_s, nlohmann::json::object(), true);   // Re-run
+        controller.start(u"L1"_s, u"valuation"_s, nlohmann::json::object(), true); // Re-run
         const JobTracker *tracker = controller.tracker(u"L1"_s, u"valuation"_s);
         QVERIFY(tracker);
-        QVERIFY(!tracker->isActive());                                // not started yet
-        QVERIFY(controller.isActive(u"L1"_s, u"valuation"_s));        // but shown as on its way
+        QVERIFY(!tracker->isActive()); // not started yet
+        QVERIFY(controller.isActive(u"L1"_s, u"valuation"_s)); // but shown as on its way
         QCOMPARE(tracker->job()->id, first.id);
         QVERIFY(s.registry.contains(first.id));
 

@@ -29,11 +29,11 @@ private Q_SLOTS:
         QCOMPARE(s.backend(), AppSettings::Backend::Local);
         QVERIFY(s.workerThreads() >= 1);
         QCOMPARE(s.timeoutSeconds(), 300);
-        QCOMPARE(s.analysisDefaults(), AnalysisDefaults{});
+        QCOMPARE(s.analysisDefaults(), AnalysisDefaults {});
         QCOMPARE(s.pollInitialMs(), 500);
         QCOMPARE(s.pollMaxMs(), 10000);
         QCOMPARE(s.llmProvider(), u"builtin"_s);
-        QCOMPARE(s.lastFilters(), ListingFilters{});
+        QCOMPARE(s.lastFilters(), ListingFilters {});
         const auto params = s.analysisDefaults().toParams();
         QCOMPARE(params["downPaymentPct"].get<double>(), 0.10);
         QCOMPARE(params["termYears"].get<int>(), 10);
@@ -59,14 +59,14 @@ private Q_SLOTS:
             s.setPollMaxMs(5000);
             s.setWindowGeometry("geom");
             s.setDeveloperMode(true);
-            s.setLastFilters({u"wash"_s, u"Automotive"_s, u"TX"_s, 100000, std::nullopt});
+            s.setLastFilters({ u"wash"_s, u"Automotive"_s, u"TX"_s, 100000, std::nullopt });
             s.setLlmProvider(u"openai"_s);
             s.setLlmBaseUrl(QUrl(u"http://127.0.0.1:11434/v1"_s));
             s.setLlmModel(u" llama3 "_s);
         }
         AppSettings s(file);
         QCOMPARE(s.backend(), AppSettings::Backend::Server);
-        QCOMPARE(s.serverUrl(), QUrl(u"http://127.0.0.1:9999/"_s));   // credentials stripped
+        QCOMPARE(s.serverUrl(), QUrl(u"http://127.0.0.1:9999/"_s)); // credentials stripped
         QCOMPARE(s.workerThreads(), 6);
         QCOMPARE(s.timeoutSeconds(), 42);
         QCOMPARE(s.analysisDefaults().ownerSalary, 60000);
@@ -150,12 +150,18 @@ private Q_SLOTS:
         QVERIFY(!store.warning().isEmpty());
         bool persisted = true;
         bool done = false;
-        store.write(AppSettings::llmApiKeySecret(), u"sk-live-XYZ"_s, [&](bool p) { persisted = p; done = true; });
+        store.write(AppSettings::llmApiKeySecret(), u"sk-live-XYZ"_s, [&](bool p) {
+            persisted = p;
+            done = true;
+        });
         QTRY_VERIFY(done);
         QVERIFY(!persisted);
         std::optional<QString> got;
         bool readDone = false;
-        store.read(AppSettings::llmApiKeySecret(), this, [&](const std::optional<QString> &v) { got = v; readDone = true; });
+        store.read(AppSettings::llmApiKeySecret(), this, [&](const std::optional<QString> &v) {
+            got = v;
+            readDone = true;
+        });
         QTRY_VERIFY(readDone);
         QCOMPARE(got, std::optional<QString>(u"sk-live-XYZ"_s));
         store.remove(AppSettings::llmApiKeySecret());
@@ -172,7 +178,10 @@ private Q_SLOTS:
         QSignalSpy fallback(&store, &SecretStore::fallbackActivated);
         bool done = false;
         bool persisted = false;
-        store.write(u"probe-key"_s, u"value-1"_s, [&](bool p) { persisted = p; done = true; });
+        store.write(u"probe-key"_s, u"value-1"_s, [&](bool p) {
+            persisted = p;
+            done = true;
+        });
         QTRY_VERIFY_WITH_TIMEOUT(done, 30000);
         if (!persisted) {
             QVERIFY(store.isMemoryOnly());

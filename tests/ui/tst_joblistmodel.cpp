@@ -39,12 +39,12 @@ private Q_SLOTS:
         model.upsert(make(u"b"_s, JobStatus::Running, 10));
         QCOMPARE(inserted.size(), 2);
         for (int p = 11; p <= 60; ++p)
-            model.upsert(make(u"a"_s, JobStatus::Running, p));   // 50 progress updates of one job
+            model.upsert(make(u"a"_s, JobStatus::Running, p)); // 50 progress updates of one job
         QCOMPARE(model.rowCount(), 2);
-        QCOMPARE(model.index(0, JobListModel::ColProgress).data().toString(), u"60 %"_s);   // newest state at once
-        QCOMPARE(changed.size(), 0);                                                          // repaint later
+        QCOMPARE(model.index(0, JobListModel::ColProgress).data().toString(), u"60 %"_s); // newest state at once
+        QCOMPARE(changed.size(), 0); // repaint later
         QVERIFY(changed.wait(1000));
-        QCOMPARE(changed.size(), 1);   // one row changed: one signal for all 50 updates
+        QCOMPARE(changed.size(), 1); // one row changed: one signal for all 50 updates
         QCOMPARE(changed.at(0).at(0).value<QModelIndex>().row(), 0);
     }
 
@@ -57,12 +57,12 @@ private Q_SLOTS:
         model.upsert(make(u"done2"_s, JobStatus::Failed, 40));
         model.flushPendingChanges();
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
-        QVERIFY(changed.wait(2500));   // the once-a-second tick
+        QVERIFY(changed.wait(2500)); // the once-a-second tick
         QCOMPARE(changed.size(), 1);
         const QModelIndex from = changed.at(0).at(0).value<QModelIndex>();
         const QModelIndex to = changed.at(0).at(1).value<QModelIndex>();
-        QCOMPARE(from.row(), 1);     // the first running job
-        QCOMPARE(to.row(), 300);     // the last running job
+        QCOMPARE(from.row(), 1); // the first running job
+        QCOMPARE(to.row(), 300); // the last running job
         QCOMPARE(from.column(), int(JobListModel::ColDuration));
         QCOMPARE(to.column(), int(JobListModel::ColDuration));
         QCOMPARE(model.index(0, JobListModel::ColDuration).data().toString().isEmpty(), false);

@@ -41,7 +41,10 @@ class TestListingFilterProxy final : public QObject
     std::unique_ptr<ListingTableModel> m_model;
     std::unique_ptr<ListingFilterProxy> m_proxy;
 
-    bool settle() { return QTest::qWaitFor([&] { return !m_proxy->isPending(); }, 10000); }
+    bool settle()
+    {
+        return QTest::qWaitFor([&] { return !m_proxy->isPending(); }, 10000);
+    }
 
 private Q_SLOTS:
     void init()
@@ -49,9 +52,9 @@ private Q_SLOTS:
         m_model = std::make_unique<ListingTableModel>();
         m_proxy = std::make_unique<ListingFilterProxy>();
         m_proxy->setListingModel(m_model.get());
-        m_model->setListings({make(u"A"_s, u"delta"_s, 300), make(u"B"_s, u"Alpha"_s, std::nullopt),
-                              make(u"C"_s, u"charlie"_s, 100, u"CO"_s), make(u"D"_s, u"bravo"_s, 300),
-                              make(u"E"_s, u"Echo"_s, 200, u"CO"_s)});
+        m_model->setListings({ make(u"A"_s, u"delta"_s, 300), make(u"B"_s, u"Alpha"_s, std::nullopt),
+            make(u"C"_s, u"charlie"_s, 100, u"CO"_s), make(u"D"_s, u"bravo"_s, 300),
+            make(u"E"_s, u"Echo"_s, 200, u"CO"_s) });
     }
 
     void cleanup()
@@ -63,7 +66,7 @@ private Q_SLOTS:
     void unsortedAndUnfilteredIsTheSourceOrderAtOnce()
     {
         QVERIFY(!m_proxy->isPending());
-        QCOMPARE(shownIds(*m_proxy), (QStringList{u"A"_s, u"B"_s, u"C"_s, u"D"_s, u"E"_s}));
+        QCOMPARE(shownIds(*m_proxy), (QStringList { u"A"_s, u"B"_s, u"C"_s, u"D"_s, u"E"_s }));
         for (int r = 0; r < m_model->rowCount(); ++r) {
             const QModelIndex src = m_model->index(r, 1);
             QCOMPARE(m_proxy->mapToSource(m_proxy->mapFromSource(src)), src);
@@ -74,16 +77,16 @@ private Q_SLOTS:
     {
         m_proxy->sort(ListingTableModel::ColAsking, Qt::AscendingOrder);
         QVERIFY(m_proxy->isPending());
-        QCOMPARE(m_proxy->rowCount(), 5);   // the old rows stay until the new order lands
+        QCOMPARE(m_proxy->rowCount(), 5); // the old rows stay until the new order lands
         QVERIFY(settle());
-        QCOMPARE(shownIds(*m_proxy), (QStringList{u"C"_s, u"E"_s, u"A"_s, u"D"_s, u"B"_s}));
+        QCOMPARE(shownIds(*m_proxy), (QStringList { u"C"_s, u"E"_s, u"A"_s, u"D"_s, u"B"_s }));
         m_proxy->sort(ListingTableModel::ColAsking, Qt::DescendingOrder);
         QVERIFY(settle());
-        QCOMPARE(shownIds(*m_proxy), (QStringList{u"A"_s, u"D"_s, u"E"_s, u"C"_s, u"B"_s}));
+        QCOMPARE(shownIds(*m_proxy), (QStringList { u"A"_s, u"D"_s, u"E"_s, u"C"_s, u"B"_s }));
         m_proxy->sort(-1);
         QVERIFY(settle());
-        QCOMPARE(shownIds(*m_proxy), (QStringList{u"A"_s, u"B"_s, u"C"_s, u"D"_s, u"E"_s}));
-        m_proxy->sort(99);   // no such column: ignored
+        QCOMPARE(shownIds(*m_proxy), (QStringList { u"A"_s, u"B"_s, u"C"_s, u"D"_s, u"E"_s }));
+        m_proxy->sort(99); // no such column: ignored
         QVERIFY(!m_proxy->isPending());
         QCOMPARE(m_proxy->sortColumn(), -1);
     }
@@ -92,10 +95,10 @@ private Q_SLOTS:
     {
         m_proxy->sort(ListingTableModel::ColTitle, Qt::AscendingOrder);
         QVERIFY(settle());
-        QCOMPARE(shownIds(*m_proxy), (QStringList{u"B"_s, u"D"_s, u"C"_s, u"A"_s, u"E"_s}));
+        QCOMPARE(shownIds(*m_proxy), (QStringList { u"B"_s, u"D"_s, u"C"_s, u"A"_s, u"E"_s }));
         m_proxy->sort(ListingTableModel::ColTitle, Qt::DescendingOrder);
         QVERIFY(settle());
-        QCOMPARE(shownIds(*m_proxy), (QStringList{u"E"_s, u"A"_s, u"C"_s, u"D"_s, u"B"_s}));
+        QCOMPARE(shownIds(*m_proxy), (QStringList { u"E"_s, u"A"_s, u"C"_s, u"D"_s, u"B"_s }));
     }
 
     void aSupersededRequestIsNeverShown()
@@ -107,10 +110,10 @@ private Q_SLOTS:
         m_proxy->setState(u"CO"_s);
         m_proxy->sort(ListingTableModel::ColAsking, Qt::DescendingOrder);
         QVERIFY(settle());
-        QTest::qWait(50);   // a late stale result would land now
+        QTest::qWait(50); // a late stale result would land now
         QCOMPARE(applied.size(), 1);
         QCOMPARE(layouts.size(), 1);
-        QCOMPARE(shownIds(*m_proxy), (QStringList{u"E"_s, u"C"_s}));
+        QCOMPARE(shownIds(*m_proxy), (QStringList { u"E"_s, u"C"_s }));
     }
 
     void aStaleSortIsNotReusedForAnotherColumn()
@@ -123,13 +126,13 @@ private Q_SLOTS:
         m_proxy->waitForWorker();
         m_proxy->sort(-1);
         QVERIFY(settle());
-        QCOMPARE(shownIds(*m_proxy), (QStringList{u"A"_s, u"B"_s, u"D"_s}));
-        m_proxy->setSearchText(u"a"_s);   // filters again, reusing whatever order is remembered
+        QCOMPARE(shownIds(*m_proxy), (QStringList { u"A"_s, u"B"_s, u"D"_s }));
+        m_proxy->setSearchText(u"a"_s); // filters again, reusing whatever order is remembered
         QVERIFY(settle());
-        QCOMPARE(shownIds(*m_proxy), (QStringList{u"A"_s, u"B"_s, u"D"_s}));
+        QCOMPARE(shownIds(*m_proxy), (QStringList { u"A"_s, u"B"_s, u"D"_s }));
         m_proxy->sort(ListingTableModel::ColTitle, Qt::AscendingOrder);
         QVERIFY(settle());
-        QCOMPARE(shownIds(*m_proxy), (QStringList{u"B"_s, u"D"_s, u"A"_s}));
+        QCOMPARE(shownIds(*m_proxy), (QStringList { u"B"_s, u"D"_s, u"A"_s }));
     }
 
     void filtersCombineAndApplyToTheSortedRows()
@@ -137,13 +140,13 @@ private Q_SLOTS:
         m_proxy->sort(ListingTableModel::ColTitle, Qt::AscendingOrder);
         m_proxy->setState(u"TX"_s);
         QVERIFY(settle());
-        QCOMPARE(shownIds(*m_proxy), (QStringList{u"B"_s, u"D"_s, u"A"_s}));
-        m_proxy->setPriceRange(250, std::nullopt);   // a price filter drops unknown prices
+        QCOMPARE(shownIds(*m_proxy), (QStringList { u"B"_s, u"D"_s, u"A"_s }));
+        m_proxy->setPriceRange(250, std::nullopt); // a price filter drops unknown prices
         QVERIFY(settle());
-        QCOMPARE(shownIds(*m_proxy), (QStringList{u"D"_s, u"A"_s}));
-        m_proxy->setSearchText(u"  DEL "_s);          // trimmed, case-insensitive
+        QCOMPARE(shownIds(*m_proxy), (QStringList { u"D"_s, u"A"_s }));
+        m_proxy->setSearchText(u"  DEL "_s); // trimmed, case-insensitive
         QVERIFY(settle());
-        QCOMPARE(shownIds(*m_proxy), QStringList{u"A"_s});
+        QCOMPARE(shownIds(*m_proxy), QStringList { u"A"_s });
         m_proxy->setSearchText(u"%_(*"_s);
         QVERIFY(settle());
         QCOMPARE(m_proxy->rowCount(), 0);
@@ -153,32 +156,33 @@ private Q_SLOTS:
         m_proxy->setPriceRange(std::nullopt, std::nullopt);
         m_proxy->setState({});
         QVERIFY(settle());
-        QCOMPARE(shownIds(*m_proxy), (QStringList{u"B"_s, u"D"_s, u"C"_s, u"A"_s, u"E"_s}));
+        QCOMPARE(shownIds(*m_proxy), (QStringList { u"B"_s, u"D"_s, u"C"_s, u"A"_s, u"E"_s }));
     }
 
     void searchFollowsChangedListingsAndNeverSpansTwoFields()
     {
         m_proxy->setSearchText(u"DELTA"_s);
         QVERIFY(settle());
-        QCOMPARE(shownIds(*m_proxy), QStringList{u"A"_s});
+        QCOMPARE(shownIds(*m_proxy), QStringList { u"A"_s });
         // Title "delta" then id "A": "aa" is in neither field, so it must not match across them.
         m_proxy->setSearchText(u"aa"_s);
         QVERIFY(settle());
         QCOMPARE(m_proxy->rowCount(), 0);
-        m_proxy->setSearchText(u"ta\nA"_s);   // a pasted line break is just text
+        m_proxy->setSearchText(u"ta\nA"_s); // a pasted line break is just text
         QVERIFY(settle());
         QCOMPARE(m_proxy->rowCount(), 0);
         // The listing is renamed by an import: the searchable text follows.
-        QVERIFY(m_model->applyMerge(ListingTableModel::planMerge(m_model->snapshot(), {make(u"A"_s, u"Zulu"_s, 300)})));
+        QVERIFY(
+            m_model->applyMerge(ListingTableModel::planMerge(m_model->snapshot(), { make(u"A"_s, u"Zulu"_s, 300) })));
         m_proxy->setSearchText(u"delta"_s);
         QVERIFY(settle());
         QCOMPARE(m_proxy->rowCount(), 0);
         m_proxy->setSearchText(u"zUL"_s);
         QVERIFY(settle());
-        QCOMPARE(shownIds(*m_proxy), QStringList{u"A"_s});
-        m_proxy->setSearchText(u"co"_s);   // location "Somewhere, CO" of C and E
+        QCOMPARE(shownIds(*m_proxy), QStringList { u"A"_s });
+        m_proxy->setSearchText(u"co"_s); // location "Somewhere, CO" of C and E
         QVERIFY(settle());
-        QCOMPARE(shownIds(*m_proxy), (QStringList{u"C"_s, u"E"_s}));
+        QCOMPARE(shownIds(*m_proxy), (QStringList { u"C"_s, u"E"_s }));
     }
 
     void changedListingsArePendingUntilTheRefreshPlacesThem()
@@ -189,26 +193,27 @@ private Q_SLOTS:
         // An import renames A without adding rows: until the refresh has run, the proxy says it is
         // not up to date, and a result computed before the change is never shown.
         QSignalSpy applied(m_proxy.get(), &ListingFilterProxy::mappingApplied);
-        m_proxy->setSearchText(u"zul"_s);   // in flight on the worker, over the old titles
-        QVERIFY(m_model->applyMerge(ListingTableModel::planMerge(m_model->snapshot(), {make(u"A"_s, u"Zulu"_s, 300)})));
+        m_proxy->setSearchText(u"zul"_s); // in flight on the worker, over the old titles
+        QVERIFY(
+            m_model->applyMerge(ListingTableModel::planMerge(m_model->snapshot(), { make(u"A"_s, u"Zulu"_s, 300) })));
         QVERIFY(m_proxy->isPending());
         QVERIFY(settle());
-        QCOMPARE(shownIds(*m_proxy), QStringList{u"A"_s});
+        QCOMPARE(shownIds(*m_proxy), QStringList { u"A"_s });
         // Exactly one mapping reached the view: the one over the new titles.
         QCOMPARE(applied.count(), 1);
     }
 
     void persistentIndexesFollowTheirListing()
     {
-        QPersistentModelIndex c = m_proxy->index(2, ListingTableModel::ColTitle);   // C
-        QPersistentModelIndex b = m_proxy->index(1, ListingTableModel::ColTitle);   // B
+        QPersistentModelIndex c = m_proxy->index(2, ListingTableModel::ColTitle); // C
+        QPersistentModelIndex b = m_proxy->index(1, ListingTableModel::ColTitle); // B
         m_proxy->sort(ListingTableModel::ColAsking, Qt::AscendingOrder);
         QVERIFY(settle());
         QCOMPARE(c.row(), 0);
         QCOMPARE(c.column(), int(ListingTableModel::ColTitle));
         QCOMPARE(c.data().toString(), u"charlie"_s);
         QCOMPARE(b.row(), 4);
-        m_proxy->setState(u"CO"_s);   // B (TX) is filtered out
+        m_proxy->setState(u"CO"_s); // B (TX) is filtered out
         QVERIFY(settle());
         QVERIFY(!b.isValid());
         QCOMPARE(c.data().toString(), u"charlie"_s);
@@ -221,18 +226,19 @@ private Q_SLOTS:
         QSignalSpy resets(m_proxy.get(), &QAbstractItemModel::modelReset);
         // Appended while a request is computing: that request is superseded, the rows are placed.
         m_proxy->setState(u"TX"_s);
-        auto plan = ListingTableModel::planMerge(m_model->snapshot(),
-                                                 {make(u"F"_s, u"Foxtrot"_s, 50), make(u"A"_s, u"delta"_s, 900)});
+        auto plan = ListingTableModel::planMerge(
+            m_model->snapshot(), { make(u"F"_s, u"Foxtrot"_s, 50), make(u"A"_s, u"delta"_s, 900) });
         QCOMPARE(plan.added, 1);
         QCOMPARE(plan.updated, 1);
         QVERIFY(m_model->applyMerge(std::move(plan)));
         QCOMPARE(m_model->rowCount(), 6);
         QVERIFY(settle());
         QCOMPARE(resets.size(), 0);
-        QCOMPARE(shownIds(*m_proxy), (QStringList{u"F"_s, u"D"_s, u"A"_s, u"B"_s}));   // A now 900
+        QCOMPARE(shownIds(*m_proxy), (QStringList { u"F"_s, u"D"_s, u"A"_s, u"B"_s })); // A now 900
         // A plan made before another change is refused, leaving the model as it was.
-        auto stale = ListingTableModel::planMerge(m_model->snapshot(), {make(u"G"_s, u"Golf"_s, 1)});
-        QVERIFY(m_model->applyMerge(ListingTableModel::planMerge(m_model->snapshot(), {make(u"H"_s, u"Hotel"_s, 2)})));
+        auto stale = ListingTableModel::planMerge(m_model->snapshot(), { make(u"G"_s, u"Golf"_s, 1) });
+        QVERIFY(
+            m_model->applyMerge(ListingTableModel::planMerge(m_model->snapshot(), { make(u"H"_s, u"Hotel"_s, 2) })));
         QVERIFY(!m_model->applyMerge(std::move(stale)));
         QCOMPARE(m_model->rowCount(), 7);
         QVERIFY(!m_model->find(u"G"_s));
@@ -243,24 +249,24 @@ private Q_SLOTS:
         m_proxy->sort(ListingTableModel::ColTitle, Qt::DescendingOrder);
         m_proxy->setState(u"CO"_s);
         QVERIFY(settle());
-        m_model->setListings({make(u"X"_s, u"xray"_s, 1, u"CO"_s), make(u"Y"_s, u"yankee"_s, 2, u"CO"_s),
-                              make(u"Z"_s, u"zulu"_s, 3, u"TX"_s)});
-        QCOMPARE(m_proxy->rowCount(), 0);   // nothing stale is shown meanwhile
+        m_model->setListings({ make(u"X"_s, u"xray"_s, 1, u"CO"_s), make(u"Y"_s, u"yankee"_s, 2, u"CO"_s),
+            make(u"Z"_s, u"zulu"_s, 3, u"TX"_s) });
+        QCOMPARE(m_proxy->rowCount(), 0); // nothing stale is shown meanwhile
         QVERIFY(settle());
-        QCOMPARE(shownIds(*m_proxy), (QStringList{u"Y"_s, u"X"_s}));
+        QCOMPARE(shownIds(*m_proxy), (QStringList { u"Y"_s, u"X"_s }));
     }
 
     void scoreSortFollowsNewScores()
     {
-        m_model->setScores({{u"A"_s, 10}, {u"B"_s, 90}, {u"C"_s, 50}});
+        m_model->setScores({ { u"A"_s, 10 }, { u"B"_s, 90 }, { u"C"_s, 50 } });
         m_proxy->sort(ListingTableModel::ColScore, Qt::DescendingOrder);
         QVERIFY(settle());
-        QCOMPARE(shownIds(*m_proxy), (QStringList{u"B"_s, u"C"_s, u"A"_s, u"D"_s, u"E"_s}));
+        QCOMPARE(shownIds(*m_proxy), (QStringList { u"B"_s, u"C"_s, u"A"_s, u"D"_s, u"E"_s }));
         ListingAnalysisStatus st;
         st.score = 99;
-        m_model->setStatus(u"E"_s, st);   // a finished analysis
+        m_model->setStatus(u"E"_s, st); // a finished analysis
         m_model->flushPendingChanges();
-        QTRY_COMPARE(shownIds(*m_proxy), (QStringList{u"E"_s, u"B"_s, u"C"_s, u"A"_s, u"D"_s}));
+        QTRY_COMPARE(shownIds(*m_proxy), (QStringList { u"E"_s, u"B"_s, u"C"_s, u"A"_s, u"D"_s }));
         // Sorted by something else, score changes repaint the cell but do not re-sort.
         m_proxy->sort(ListingTableModel::ColId, Qt::AscendingOrder);
         QVERIFY(settle());
@@ -270,26 +276,25 @@ private Q_SLOTS:
         m_model->setStatus(u"B"_s, st);
         m_model->flushPendingChanges();
         QCOMPARE(changed.size(), 1);
-        QCOMPARE(changed.at(0).at(0).value<QModelIndex>().row(), 1);   // B's row in the proxy
+        QCOMPARE(changed.at(0).at(0).value<QModelIndex>().row(), 1); // B's row in the proxy
         QTest::qWait(400);
         QCOMPARE(applied.size(), 0);
         // Sorting by score again uses the scores of now, not an order remembered from before.
         m_proxy->sort(ListingTableModel::ColScore, Qt::DescendingOrder);
         QVERIFY(settle());
-        QCOMPARE(shownIds(*m_proxy), (QStringList{u"E"_s, u"C"_s, u"A"_s, u"B"_s, u"D"_s}));   // B now 1
-        m_proxy->sort(-1);   // unsorted, unfiltered: applied at once, the score order stays remembered
+        QCOMPARE(shownIds(*m_proxy), (QStringList { u"E"_s, u"C"_s, u"A"_s, u"B"_s, u"D"_s })); // B now 1
+        m_proxy->sort(-1); // unsorted, unfiltered: applied at once, the score order stays remembered
         QVERIFY(!m_proxy->isPending());
-        m_model->setScores({{u"D"_s, 100.0}, {u"A"_s, 0.0}});
+        m_model->setScores({ { u"D"_s, 100.0 }, { u"A"_s, 0.0 } });
         m_proxy->sort(ListingTableModel::ColScore, Qt::DescendingOrder);
         QVERIFY(settle());
-        QCOMPARE(shownIds(*m_proxy), (QStringList{u"D"_s, u"A"_s, u"B"_s, u"C"_s, u"E"_s}));
+        QCOMPARE(shownIds(*m_proxy), (QStringList { u"D"_s, u"A"_s, u"B"_s, u"C"_s, u"E"_s }));
     }
 
     void scoreCellShowsRunningStateAndTheLatestScores()
     {
-        const auto cell = [&](const QString &id) {
-            return m_model->index(m_model->rowOf(id), ListingTableModel::ColScore);
-        };
+        const auto cell
+            = [&](const QString &id) { return m_model->index(m_model->rowOf(id), ListingTableModel::ColScore); };
         QCOMPARE(cell(u"A"_s).data().toString(), u"—"_s);
         ListingAnalysisStatus st;
         st.active = 2;
@@ -307,7 +312,7 @@ private Q_SLOTS:
         // The library's scores replace the known ones whole (a deleted result's score goes), with
         // one signal for the column however many there are.
         QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
-        m_model->setScores({{u"B"_s, 12.0}, {u"Nope"_s, 1.0}});
+        m_model->setScores({ { u"B"_s, 12.0 }, { u"Nope"_s, 1.0 } });
         QCOMPARE(changed.size(), 1);
         QCOMPARE(changed.at(0).at(0).value<QModelIndex>().row(), 0);
         QCOMPARE(changed.at(0).at(1).value<QModelIndex>().row(), m_model->rowCount() - 1);
@@ -321,7 +326,7 @@ private Q_SLOTS:
     {
         m_proxy->sort(ListingTableModel::ColTitle, Qt::AscendingOrder);
         QVERIFY(m_proxy->isPending());
-        m_proxy.reset();   // waits for its worker; nothing lands on a deleted object
+        m_proxy.reset(); // waits for its worker; nothing lands on a deleted object
         QTest::qWait(20);
         m_model->setListings({});
     }

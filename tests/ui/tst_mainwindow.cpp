@@ -2,15 +2,15 @@
 // real QSettings INI and SQLite files in a temp folder, QTest clicks and keys.
 #include "analysis/AnalysisEngine.h"
 #include "analysis/AnalysisType.h"
+#include "benchmarks/BenchmarkTable.h"
 #include "common/Failpoints.h"
 #include "common/Format.h"
 #include "config/AppSettings.h"
-#include "benchmarks/BenchmarkTable.h"
 #include "domain/ListingCatalog.h"
 #include "generate/ListingGenerator.h"
 #include "imports/ImportDiagnosticsDialog.h"
-#include "jobs/JobListModel.h"
 #include "jobs/InFlightRegistry.h"
+#include "jobs/JobListModel.h"
 #include "jobs/JobsDock.h"
 #include "jobs/LocalJobRunner.h"
 #include "library/LibraryModel.h"
@@ -44,8 +44,8 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
-#include <QThreadPool>
 #include <QTest>
+#include <QThreadPool>
 #include <QTimer>
 
 using namespace dealscope;
@@ -54,14 +54,13 @@ using namespace Qt::Literals::StringLiterals;
 
 namespace {
 
-const QByteArray kSeedCsv =
-    "id,title,industry,location,Asking Price,Gross Revenue,Cash Flow,Established\n"
-    "L1,Austin Car Wash,Car Washes,\"Austin, TX\",\"$1,200,000\",800000,300000,2005\n"
-    "L2,Denver Pizza Shop,Restaurants,\"Denver, CO\",450000,900000,150000,2015\n"
-    "L3,Houston Plumbing Co,Plumbing,\"Houston, TX\",2500000,3000000,600000,1998\n"
-    "L4,Miami Salon,Beauty Salons,\"Miami, FL\",150000,250000,,2020\n"
-    "L5,Dallas Landscaping,Landscaping,\"Dallas, TX\",700000,1100000,250000,2010\n"
-    "L6,Boulder Coffee Roaster,Coffee Shops,\"Boulder, CO\",350000,500000,90000,2018\n";
+const QByteArray kSeedCsv = "id,title,industry,location,Asking Price,Gross Revenue,Cash Flow,Established\n"
+                            "L1,Austin Car Wash,Car Washes,\"Austin, TX\",\"$1,200,000\",800000,300000,2005\n"
+                            "L2,Denver Pizza Shop,Restaurants,\"Denver, CO\",450000,900000,150000,2015\n"
+                            "L3,Houston Plumbing Co,Plumbing,\"Houston, TX\",2500000,3000000,600000,1998\n"
+                            "L4,Miami Salon,Beauty Salons,\"Miami, FL\",150000,250000,,2020\n"
+                            "L5,Dallas Landscaping,Landscaping,\"Dallas, TX\",700000,1100000,250000,2010\n"
+                            "L6,Boulder Coffee Roaster,Coffee Shops,\"Boulder, CO\",350000,500000,90000,2018\n";
 
 void writeFile(const QString &path, const QByteArray &bytes)
 {
@@ -166,8 +165,8 @@ private Q_SLOTS:
         auto w = makeWindow();
         QVERIFY(waitLoaded(*w));
         // Slow two steps down a little so the running states are visible, as in real use.
-        Failpoints::configure(u"analysis.step.valuation.%1=delay(300);analysis.step.valuation.%2=delay(300)"_s
-                                  .arg(firstStepId(*w, AnalysisType::Valuation, 1), firstStepId(*w, AnalysisType::Valuation, 3)));
+        Failpoints::configure(u"analysis.step.valuation.%1=delay(300);analysis.step.valuation.%2=delay(300)"_s.arg(
+            firstStepId(*w, AnalysisType::Valuation, 1), firstStepId(*w, AnalysisType::Valuation, 3)));
 
         // Select L1 with the keyboard: Home goes to the first row of the (unsorted) table.
         w->listingView()->setFocus();
@@ -179,17 +178,18 @@ private Q_SLOTS:
         AnalysisRow *row = w->listingPanel()->row(u"valuation"_s);
         QVERIFY(row->startButton()->isEnabled());
         QTest::mouseClick(row->startButton(), Qt::LeftButton);
-        QVERIFY(!row->startButton()->isEnabled());    // active: a second start is not offered
+        QVERIFY(!row->startButton()->isEnabled()); // active: a second start is not offered
         QVERIFY(row->cancelButton()->isEnabled());
 
         QTRY_VERIFY_WITH_TIMEOUT(row->progressBar()->value() > 0 && row->progressBar()->value() < 100, 10000);
         QVERIFY(!row->statusLabel()->text().isEmpty());
         // The listings table's score cell shows the running analysis with its progress.
-        const QModelIndex scoreCell = w->listingModel()->index(w->listingModel()->rowOf(u"L1"_s), ListingTableModel::ColScore);
+        const QModelIndex scoreCell
+            = w->listingModel()->index(w->listingModel()->rowOf(u"L1"_s), ListingTableModel::ColScore);
         QTRY_VERIFY_WITH_TIMEOUT(scoreCell.data().toString().startsWith(u"Running"_s)
-                                     && !scoreCell.data().toString().contains(u" 0 %"_s)
-                                     && !scoreCell.data().toString().contains(u"100 %"_s),
-                                 10000);
+                && !scoreCell.data().toString().contains(u" 0 %"_s)
+                && !scoreCell.data().toString().contains(u"100 %"_s),
+            10000);
         QVERIFY(finished.wait(20000));
         const Job done = finished.last().at(0).value<Job>();
         QCOMPARE(done.status, JobStatus::Succeeded);
@@ -224,7 +224,7 @@ private Q_SLOTS:
         hooks.onCheckpoint = [](const PipelineCheckpoint &) {};
         hooks.isCancelRequested = [] { return false; };
         Failpoints::configure({});
-        const nlohmann::json expected = engine.run(direct, PipelineCheckpoint{}, hooks);
+        const nlohmann::json expected = engine.run(direct, PipelineCheckpoint {}, hooks);
         QVERIFY(done.result.has_value());
         QVERIFY(done.result->at("metrics") == expected.at("metrics"));
         QVERIFY(done.result->at("score") == expected.at("score"));
@@ -232,14 +232,14 @@ private Q_SLOTS:
         // What the user reads: hand-computed figures for L1 ($1.2M asking, $300k cash flow).
         QTRY_VERIFY(w->resultView()->reportText().contains(u"Valuation — Austin Car Wash"_s));
         const QString report = w->resultView()->reportText();
-        QVERIFY2(report.contains(u"4.00×"_s), qPrintable(report));               // SDE multiple 1.2M / 300k
-        QVERIFY(report.contains(u"1.50×"_s));                                      // revenue multiple 1.2M / 800k
-        QVERIFY(report.contains(u"37.5 %"_s));                                     // margin 300k / 800k
-        QVERIFY(report.contains(u"$1,080,000"_s));                                 // loan: 90 % of the price
+        QVERIFY2(report.contains(u"4.00×"_s), qPrintable(report)); // SDE multiple 1.2M / 300k
+        QVERIFY(report.contains(u"1.50×"_s)); // revenue multiple 1.2M / 800k
+        QVERIFY(report.contains(u"37.5 %"_s)); // margin 300k / 800k
+        QVERIFY(report.contains(u"$1,080,000"_s)); // loan: 90 % of the price
         QVERIFY(report.contains(formatMetric(u"dscr"_s, expected["metrics"]["dscr"])));
         QVERIFY(report.contains(formatMetric(u"annualDebtService"_s, expected["metrics"]["annualDebtService"])));
         QVERIFY(report.contains(u"Score %1 / 100"_s.arg(QString::number(expected["score"].get<double>(), 'f', 0))));
-        QVERIFY(report.contains(u"Rate \\ Down payment"_s));                       // sensitivity grid
+        QVERIFY(report.contains(u"Rate \\ Down payment"_s)); // sensitivity grid
         QVERIFY(report.contains(u"secondary source"_s));
         for (const auto &f : expected["findings"])
             QVERIFY2(report.contains(QString::fromStdString(f["message"].get<std::string>())), f.dump().c_str());
@@ -247,8 +247,9 @@ private Q_SLOTS:
         // Stored in the library (written on its storage thread), and the listings table shows the score.
         QTRY_VERIFY(w->library().contains(done.id));
         const int row0 = w->listingModel()->rowOf(u"L1"_s);
-        QTRY_COMPARE(w->listingModel()->index(row0, ListingTableModel::ColScore).data(ListingTableModel::ScoreRole).toDouble(),
-                     expected["score"].get<double>());
+        QTRY_COMPARE(
+            w->listingModel()->index(row0, ListingTableModel::ColScore).data(ListingTableModel::ScoreRole).toDouble(),
+            expected["score"].get<double>());
         // The jobs dock lists it.
         w->jobModel()->flushPendingChanges();
         QCOMPARE(w->jobModel()->rowCount(), 1);
@@ -260,11 +261,13 @@ private Q_SLOTS:
     {
         auto w = makeWindow();
         QVERIFY(waitLoaded(*w));
-        Failpoints::configure(u"analysis.step.valuation.%1=delay(20000)"_s.arg(firstStepId(*w, AnalysisType::Valuation, 1)));
+        Failpoints::configure(
+            u"analysis.step.valuation.%1=delay(20000)"_s.arg(firstStepId(*w, AnalysisType::Valuation, 1)));
         w->selectListing(u"L2"_s);
         AnalysisRow *row = w->listingPanel()->row(u"valuation"_s);
         QTest::mouseClick(row->startButton(), Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(job(*w, u"L2"_s, u"valuation"_s) && job(*w, u"L2"_s, u"valuation"_s)->status == JobStatus::Running, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            job(*w, u"L2"_s, u"valuation"_s) && job(*w, u"L2"_s, u"valuation"_s)->status == JobStatus::Running, 10000);
         QVERIFY(row->cancelButton()->isEnabled());
         QTest::mouseClick(row->cancelButton(), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(job(*w, u"L2"_s, u"valuation"_s)->status, JobStatus::Canceled, 10000);
@@ -280,13 +283,14 @@ private Q_SLOTS:
     {
         auto w = makeWindow();
         QVERIFY(waitLoaded(*w));
-        Failpoints::configure(u"analysis.step.risk_assessment.%1=delay(1500)"_s.arg(firstStepId(*w, AnalysisType::RiskAssessment, 1)));
+        Failpoints::configure(
+            u"analysis.step.risk_assessment.%1=delay(1500)"_s.arg(firstStepId(*w, AnalysisType::RiskAssessment, 1)));
         w->selectListing(u"L3"_s);
         AnalysisRow *row = w->listingPanel()->row(u"risk_assessment"_s);
         QTest::mouseDClick(row->startButton(), Qt::LeftButton);
         QTest::mouseClick(row->startButton(), Qt::LeftButton);
-        QTest::keyClick(w.get(), Qt::Key_3, Qt::ControlModifier);   // the shortcut, too
-        w->startAnalysis(u"L3"_s, u"risk_assessment"_s);           // and a programmatic start
+        QTest::keyClick(w.get(), Qt::Key_3, Qt::ControlModifier); // the shortcut, too
+        w->startAnalysis(u"L3"_s, u"risk_assessment"_s); // and a programmatic start
         QTRY_VERIFY_WITH_TIMEOUT(job(*w, u"L3"_s, u"risk_assessment"_s).has_value(), 10000);
         QTRY_COMPARE_WITH_TIMEOUT(job(*w, u"L3"_s, u"risk_assessment"_s)->status, JobStatus::Succeeded, 20000);
         QCOMPARE(jobsInStore(*w, u"L3"_s, u"risk_assessment"_s), 1);
@@ -329,7 +333,7 @@ private Q_SLOTS:
         QCOMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L5"_s);
         w->maxPriceEdit()->clear();
         QTest::keyClicks(w->minPriceEdit(), u"1000000"_s);
-        QTRY_COMPARE(view->rowCount(), 2);   // L1 1.2M, L3 2.5M
+        QTRY_COMPARE(view->rowCount(), 2); // L1 1.2M, L3 2.5M
         state->setCurrentIndex(0);
         QTRY_VERIFY(settled());
         QCOMPARE(view->rowCount(), 2);
@@ -354,16 +358,18 @@ private Q_SLOTS:
         w->selectListing(u"L5"_s);
         w->listingView()->sortByColumn(ListingTableModel::ColCashFlow, Qt::DescendingOrder);
         QTRY_COMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L3"_s);
-        QCOMPARE(view->index(5, ListingTableModel::ColId).data().toString(), u"L4"_s);   // unknown cash flow last
+        QCOMPARE(view->index(5, ListingTableModel::ColId).data().toString(), u"L4"_s); // unknown cash flow last
         // The selection and current row stay on the listing, wherever the sort moved it.
         QCOMPARE(w->listingView()->currentIndex().data(ListingTableModel::ListingIdRole).toString(), u"L5"_s);
-        QCOMPARE(w->listingView()->currentIndex().row(), 2);   // L3 600k, L1 300k, L5 250k
+        QCOMPARE(w->listingView()->currentIndex().row(), 2); // L3 600k, L1 300k, L5 250k
         QCOMPARE(w->listingView()->selectionModel()->selectedRows().size(), 1);
-        QCOMPARE(w->listingView()->selectionModel()->selectedRows().at(0).data(ListingTableModel::ListingIdRole).toString(), u"L5"_s);
+        QCOMPARE(
+            w->listingView()->selectionModel()->selectedRows().at(0).data(ListingTableModel::ListingIdRole).toString(),
+            u"L5"_s);
         QCOMPARE(w->listingPanel()->listingId(), u"L5"_s);
         w->listingView()->sortByColumn(ListingTableModel::ColTitle, Qt::AscendingOrder);
-        QTRY_COMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L1"_s);   // Austin…
-        QCOMPARE(view->index(5, ListingTableModel::ColId).data().toString(), u"L4"_s);       // …Miami
+        QTRY_COMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L1"_s); // Austin…
+        QCOMPARE(view->index(5, ListingTableModel::ColId).data().toString(), u"L4"_s); // …Miami
         QCOMPARE(w->listingView()->horizontalHeader()->sortIndicatorSection(), int(ListingTableModel::ColTitle));
         QCOMPARE(w->listingModel()->find(u"L5"_s)->title, u"Dallas Landscaping"_s);
 
@@ -372,22 +378,22 @@ private Q_SLOTS:
         state->setCurrentIndex(tx);
         QTRY_VERIFY(settled());
         QCOMPARE(view->rowCount(), 3);
-        QCOMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L3"_s);   // Houston
-        QCOMPARE(view->index(1, ListingTableModel::ColId).data().toString(), u"L5"_s);   // Dallas
-        QCOMPARE(view->index(2, ListingTableModel::ColId).data().toString(), u"L1"_s);   // Austin
+        QCOMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L3"_s); // Houston
+        QCOMPARE(view->index(1, ListingTableModel::ColId).data().toString(), u"L5"_s); // Dallas
+        QCOMPARE(view->index(2, ListingTableModel::ColId).data().toString(), u"L1"_s); // Austin
         QCOMPARE(w->listingView()->currentIndex().data(ListingTableModel::ListingIdRole).toString(), u"L5"_s);
         QCOMPARE(w->listingView()->currentIndex().row(), 1);
         // Filtering the selected listing out drops the selection, not onto another listing.
         state->setCurrentIndex(state->findData(u"CO"_s));
         QTRY_VERIFY(settled());
         QCOMPARE(view->rowCount(), 2);
-        QCOMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L2"_s);   // Denver Pizza
+        QCOMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L2"_s); // Denver Pizza
         QVERIFY(!w->listingView()->currentIndex().isValid());
         // Selecting a filtered-out listing clears the filters and selects it once they are applied.
         w->selectListing(u"L3"_s);
         QTRY_COMPARE(w->listingView()->currentIndex().data(ListingTableModel::ListingIdRole).toString(), u"L3"_s);
         QCOMPARE(view->rowCount(), 6);
-        QCOMPARE(w->listingView()->currentIndex().row(), 1);   // Miami, then Houston, by title descending
+        QCOMPARE(w->listingView()->currentIndex().row(), 1); // Miami, then Houston, by title descending
         state->setCurrentIndex(0);
         QTRY_VERIFY(settled());
 
@@ -401,7 +407,7 @@ private Q_SLOTS:
         QCOMPARE(again->searchEdit()->text(), u"co"_s);
         QCOMPARE(again->stateCombo()->currentData().toString(), u"CO"_s);
         QTRY_COMPARE(again->listingView()->model()->rowCount(), 2);
-        QVERIFY(again->listingView()->currentIndex().isValid());   // the first shown row, once filtered
+        QVERIFY(again->listingView()->currentIndex().isValid()); // the first shown row, once filtered
     }
 
     void importGoodAndMalformedFiles()
@@ -411,15 +417,16 @@ private Q_SLOTS:
         QSignalSpy imported(w.get(), &MainWindow::importFinished);
 
         const QString good = m_dir->filePath(u"more.csv"_s);
-        writeFile(good, "id,title,location,Asking Price,Cash Flow\n"
-                        "N1,Tampa Bakery,\"Tampa, FL\",300000,80000\n"
-                        "N2,Reno Gym,\"Reno, NV\",N/A,Not Disclosed\n"
-                        "L1,Austin Car Wash (price cut),\"Austin, TX\",\"$1,000,000\",300000\n"
-                        "N3,,\"Nowhere, XX\",1,1\n");
+        writeFile(good,
+            "id,title,location,Asking Price,Cash Flow\n"
+            "N1,Tampa Bakery,\"Tampa, FL\",300000,80000\n"
+            "N2,Reno Gym,\"Reno, NV\",N/A,Not Disclosed\n"
+            "L1,Austin Car Wash (price cut),\"Austin, TX\",\"$1,000,000\",300000\n"
+            "N3,,\"Nowhere, XX\",1,1\n");
         w->importFile(good);
         QVERIFY(imported.wait(20000));
         QCOMPARE(imported.last().at(1).toBool(), true);
-        QCOMPARE(w->listingModel()->rowCount(), 8);       // 6 kept + 2 new; L1 updated in place
+        QCOMPARE(w->listingModel()->rowCount(), 8); // 6 kept + 2 new; L1 updated in place
         QCOMPARE(w->listingModel()->find(u"L1"_s)->askingPrice, std::optional<qint64>(1'000'000));
         QVERIFY(!w->listingModel()->find(u"N2"_s)->askingPrice);
         ImportDiagnosticsDialog *dialog = w->lastImportDialog();
@@ -431,12 +438,13 @@ private Q_SLOTS:
         bool lineFive = false;
         for (int r = 0; r < dialog->table()->rowCount(); ++r)
             lineFive |= dialog->table()->item(r, 0)->text() == u"5"_s;
-        QVERIFY(lineFive);   // the row without a title, by its line number
+        QVERIFY(lineFive); // the row without a title, by its line number
         // Imported listings can be analysed at once.
         QSignalSpy errors(w->controller(), &AnalysisController::errorOccurred);
         w->startAnalysis(u"N1"_s, u"valuation"_s);
-        QTRY_VERIFY_WITH_TIMEOUT(job(*w, u"N1"_s, u"valuation"_s)
-                                     && job(*w, u"N1"_s, u"valuation"_s)->status == JobStatus::Succeeded, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            job(*w, u"N1"_s, u"valuation"_s) && job(*w, u"N1"_s, u"valuation"_s)->status == JobStatus::Succeeded,
+            20000);
         QCOMPARE(errors.size(), 0);
 
         const QString bad = m_dir->filePath(u"garbage.csv"_s);
@@ -447,7 +455,7 @@ private Q_SLOTS:
         w->importFile(bad);
         QVERIFY(imported.wait(20000));
         QCOMPARE(imported.last().at(1).toBool(), false);
-        QCOMPARE(w->listingModel()->rowCount(), 8);       // nothing lost
+        QCOMPARE(w->listingModel()->rowCount(), 8); // nothing lost
         QTRY_VERIFY(w->lastImportDialog() && w->lastImportDialog() != dialog);
         QVERIFY(w->lastImportDialog()->summaryText().contains(u"could not be imported"_s));
 
@@ -460,7 +468,7 @@ private Q_SLOTS:
         const QString json = m_dir->filePath(u"dropped.json"_s);
         writeFile(json, R"({"listings":[{"id":"J1","title":"Boise Print Shop","askingPrice":90000}]})");
         QMimeData mime;
-        mime.setUrls({QUrl::fromLocalFile(json)});
+        mime.setUrls({ QUrl::fromLocalFile(json) });
         QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
         QApplication::sendEvent(w.get(), &enter);
         QVERIFY(enter.isAccepted());
@@ -486,9 +494,9 @@ private Q_SLOTS:
         ListingFilterProxy *proxy = w->listingProxy();
         QAbstractItemModel *view = w->listingView()->model();
         w->listingView()->sortByColumn(ListingTableModel::ColAsking, Qt::AscendingOrder);
-        QTRY_COMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L4"_s);   // 150k
+        QTRY_COMPARE(view->index(0, ListingTableModel::ColId).data().toString(), u"L4"_s); // 150k
         w->selectListing(u"L5"_s);
-        QCOMPARE(w->listingView()->currentIndex().row(), 3);   // 150k, 350k, 450k, 700k
+        QCOMPARE(w->listingView()->currentIndex().row(), 3); // 150k, 350k, 450k, 700k
         QSignalSpy resets(w->listingModel(), &QAbstractItemModel::modelReset);
         QSignalSpy inserts(w->listingModel(), &QAbstractItemModel::rowsInserted);
         QSignalSpy imported(w.get(), &MainWindow::importFinished);
@@ -496,26 +504,28 @@ private Q_SLOTS:
         // Two imports back to back: merged in the order asked (b's N1 wins), whichever parses first.
         const QString a = m_dir->filePath(u"a.csv"_s);
         const QString b = m_dir->filePath(u"b.csv"_s);
-        writeFile(a, "id,title,location,Asking Price,Cash Flow\n"
-                     "N1,Tampa Bakery,\"Tampa, FL\",100000,30000\n"
-                     "L2,Denver Pizza Shop,\"Denver, CO\",900000,150000\n");
-        writeFile(b, "id,title,location,Asking Price,Cash Flow\n"
-                     "N2,Reno Gym,\"Reno, NV\",5000000,800000\n"
-                     "N1,Tampa Bakery,\"Tampa, FL\",120000,30000\n");
+        writeFile(a,
+            "id,title,location,Asking Price,Cash Flow\n"
+            "N1,Tampa Bakery,\"Tampa, FL\",100000,30000\n"
+            "L2,Denver Pizza Shop,\"Denver, CO\",900000,150000\n");
+        writeFile(b,
+            "id,title,location,Asking Price,Cash Flow\n"
+            "N2,Reno Gym,\"Reno, NV\",5000000,800000\n"
+            "N1,Tampa Bakery,\"Tampa, FL\",120000,30000\n");
         w->importFile(a);
         w->importFile(b);
         QTRY_COMPARE(imported.size(), 2);
-        QCOMPARE(resets.size(), 0);          // appended, never a reset of the table
+        QCOMPARE(resets.size(), 0); // appended, never a reset of the table
         QCOMPARE(inserts.size(), 2);
         QCOMPARE(w->listingModel()->rowCount(), 8);
         QCOMPARE(w->listingModel()->find(u"N1"_s)->askingPrice, std::optional<qint64>(120'000));
         QCOMPARE(w->listingModel()->find(u"L2"_s)->askingPrice, std::optional<qint64>(900'000));
-        QCOMPARE(w->listingModel()->find(u"L1"_s)->title, u"Austin Car Wash"_s);   // existing kept
+        QCOMPARE(w->listingModel()->find(u"L1"_s)->title, u"Austin Car Wash"_s); // existing kept
 
         // The view places them by the sort in effect and keeps the selection on its listing.
         QTRY_COMPARE(view->rowCount(), 8);
         QTRY_VERIFY(!proxy->isPending());
-        const QStringList expected = {u"N1"_s, u"L4"_s, u"L6"_s, u"L5"_s, u"L2"_s, u"L1"_s, u"L3"_s, u"N2"_s};
+        const QStringList expected = { u"N1"_s, u"L4"_s, u"L6"_s, u"L5"_s, u"L2"_s, u"L1"_s, u"L3"_s, u"N2"_s };
         QStringList shown;
         for (int r = 0; r < view->rowCount(); ++r)
             shown << view->index(r, ListingTableModel::ColId).data().toString();
@@ -536,7 +546,7 @@ private Q_SLOTS:
         QComboBox *state = w->stateCombo();
         state->setCurrentIndex(state->findData(u"FL"_s));
         QTRY_VERIFY(!w->listingProxy()->isPending());
-        QCOMPARE(w->listingView()->model()->rowCount(), 1);   // Miami Salon
+        QCOMPARE(w->listingView()->model()->rowCount(), 1); // Miami Salon
         const QString file = m_dir->filePath(u"fl.csv"_s);
         writeFile(file, "id,title,location,Asking Price\nN9,Orlando Florist,\"Orlando, FL\",200000\n");
         bool selectedWhilePending = false;
@@ -565,7 +575,7 @@ private Q_SLOTS:
                     loop.quit();
             });
             QTimer::singleShot(20000, &loop, &QEventLoop::quit);
-            for (const QString &id : {u"L1"_s, u"L2"_s, u"L3"_s, u"L5"_s})
+            for (const QString &id : { u"L1"_s, u"L2"_s, u"L3"_s, u"L5"_s })
                 w->startAnalysis(id, u"risk_assessment"_s);
             loop.exec();
             QCOMPARE(finished, 4);
@@ -584,7 +594,7 @@ private Q_SLOTS:
         // workers when the window goes. Nothing may touch it afterwards (ASan would say so).
         const QString file = m_dir->filePath(u"big.csv"_s);
         writeFile(file, ListingGenerator::toCsv(ListingGenerator(BenchmarkTable::builtin(), 7).generate(20000)));
-        for (int delayMs : {0, 150, 400}) {
+        for (int delayMs : { 0, 150, 400 }) {
             auto w = makeWindow();
             QVERIFY(waitLoaded(*w));
             w->listingView()->sortByColumn(ListingTableModel::ColTitle, Qt::DescendingOrder);
@@ -613,14 +623,14 @@ private Q_SLOTS:
         w->startAnalysis(u"L2"_s, u"risk_assessment"_s);
         QVERIFY(stored.wait(20000));
         QCOMPARE(stored.last().at(1).toString(), u"L2"_s);
-        QVERIFY(w->library().contains(stored.last().at(0).toString()));   // committed before the signal
+        QVERIFY(w->library().contains(stored.last().at(0).toString())); // committed before the signal
         // Visible: the view picks it up by itself.
         QTRY_COMPARE(w->libraryView()->model()->rowCount(), 1);
         QCOMPARE(w->libraryView()->model()->index(0, LibraryModel::ColListing).data().toString(), u"L2"_s);
 
         // The in-flight entry stays until the result is in the library (SPEC §6): a process
         // killed in between re-attaches the finished job and stores it then.
-        QSettings ini(this->ini(), QSettings::IniFormat);   // shares the window's unsynced changes
+        QSettings ini(this->ini(), QSettings::IniFormat); // shares the window's unsynced changes
         InFlightRegistry registry(ini);
         bool entryWhileStoring = false;
         QString jobId;
@@ -632,7 +642,7 @@ private Q_SLOTS:
         QVERIFY(stored.wait(20000));
         QCOMPARE(stored.last().at(0).toString(), jobId);
         QVERIFY(entryWhileStoring);
-        QTRY_VERIFY(!registry.contains(jobId));   // gone once stored (batched with other removals)
+        QTRY_VERIFY(!registry.contains(jobId)); // gone once stored (batched with other removals)
         QTRY_COMPARE(w->libraryView()->model()->rowCount(), 2);
 
         // Hidden: nothing queried meanwhile; brought up to date when shown again.
@@ -641,23 +651,25 @@ private Q_SLOTS:
         QVERIFY(stored.wait(20000));
         QTRY_COMPARE(w->library().count(), 3);
         w->tabs()->setCurrentWidget(w->libraryView());
-        QVERIFY(w->libraryView()->isRefreshing());   // searched on the storage thread
+        QVERIFY(w->libraryView()->isRefreshing()); // searched on the storage thread
         QTRY_VERIFY(!w->libraryView()->isRefreshing());
         QCOMPARE(w->libraryView()->model()->rowCount(), 3);
         // And the listings table shows the stored score.
         const int row = w->listingModel()->rowOf(u"L3"_s);
-        QTRY_VERIFY(w->listingModel()->index(row, ListingTableModel::ColScore).data(ListingTableModel::ScoreRole).isValid());
+        QTRY_VERIFY(
+            w->listingModel()->index(row, ListingTableModel::ColScore).data(ListingTableModel::ScoreRole).isValid());
     }
 
     void inFlightJobsResumeInANewWindow()
     {
-        const QStringList pairs = {u"L1/valuation"_s, u"L2/risk_assessment"_s, u"L3/business_analysis"_s};
+        const QStringList pairs = { u"L1/valuation"_s, u"L2/risk_assessment"_s, u"L3/business_analysis"_s };
         {
             auto w = makeWindow();
             QVERIFY(waitLoaded(*w));
             // Every step after the first waits, so the jobs are in flight when the window goes away.
             QStringList spec;
-            for (AnalysisType t : {AnalysisType::Valuation, AnalysisType::RiskAssessment, AnalysisType::BusinessAnalysis})
+            for (AnalysisType t :
+                { AnalysisType::Valuation, AnalysisType::RiskAssessment, AnalysisType::BusinessAnalysis })
                 spec << u"analysis.step.%1.%2=delay(3000)"_s.arg(analysisTypeName(t), firstStepId(*w, t, 2));
             Failpoints::configure(spec.join(u';'));
             for (const QString &p : pairs)
@@ -684,7 +696,8 @@ private Q_SLOTS:
         QVERIFY2(w->noticeLabel()->text().contains(u"Resumed 3 analyses"_s), qPrintable(w->noticeLabel()->text()));
         for (const QString &p : pairs) {
             const QString listing = p.section(u'/', 0, 0), type = p.section(u'/', 1, 1);
-            QTRY_VERIFY_WITH_TIMEOUT(job(*w, listing, type) && job(*w, listing, type)->status == JobStatus::Succeeded, 30000);
+            QTRY_VERIFY_WITH_TIMEOUT(
+                job(*w, listing, type) && job(*w, listing, type)->status == JobStatus::Succeeded, 30000);
         }
         QTRY_COMPARE(w->library().count(), 3);
         // At least the jobs that were running went through a second attempt from their checkpoint.
@@ -692,7 +705,7 @@ private Q_SLOTS:
         for (const QString &p : pairs)
             resumedAttempts += job(*w, p.section(u'/', 0, 0), p.section(u'/', 1, 1))->attempt >= 2 ? 1 : 0;
         QVERIFY(resumedAttempts >= 1);
-        QTRY_VERIFY(!readFile(ini()).contains("jobId"));     // entries leave the registry once stored
+        QTRY_VERIFY(!readFile(ini()).contains("jobId")); // entries leave the registry once stored
         // The library view finds them offline.
         w->tabs()->setCurrentWidget(w->libraryView());
         w->libraryView()->refresh();
@@ -725,7 +738,7 @@ private Q_SLOTS:
                 auto *provider = dialog->findChild<QComboBox *>(u"llmProvider"_s);
                 provider->setCurrentIndex(provider->findData(u"openai"_s));
                 auto *baseUrl = dialog->findChild<QLineEdit *>(u"llmBaseUrl"_s);
-                baseUrl->setText(u"http://127.0.0.1:9/v1"_s);   // loopback only, never called here
+                baseUrl->setText(u"http://127.0.0.1:9/v1"_s); // loopback only, never called here
                 auto *model = dialog->findChild<QLineEdit *>(u"llmModel"_s);
                 model->clear();
                 QTest::keyClicks(model, u"llama3"_s);
@@ -733,7 +746,7 @@ private Q_SLOTS:
                 QCOMPARE(dialog->apiKeyEdit()->echoMode(), QLineEdit::Password);
                 QTest::keyClicks(dialog->apiKeyEdit(), secret);
                 auto *warning = dialog->findChild<QLabel *>(u"keychainWarning"_s);
-                QVERIFY(warning->text().contains(u"memory"_s));   // memory-only mode is said out loud
+                QVERIFY(warning->text().contains(u"memory"_s)); // memory-only mode is said out loud
                 QVERIFY(!dialog->findChild<QLineEdit *>(u"serverUrl"_s)->isEnabled());
                 auto *buttons = dialog->findChild<QDialogButtonBox *>(u"settingsButtons"_s);
                 QTest::mouseClick(buttons->button(QDialogButtonBox::Ok), Qt::LeftButton);
@@ -746,7 +759,8 @@ private Q_SLOTS:
             w->engine()->setDefaultProvider(u"builtin"_s);
             // The default salary reaches the analyses.
             w->startAnalysis(u"L5"_s, u"valuation"_s);
-            QTRY_VERIFY_WITH_TIMEOUT(job(*w, u"L5"_s, u"valuation"_s) && isTerminal(job(*w, u"L5"_s, u"valuation"_s)->status), 20000);
+            QTRY_VERIFY_WITH_TIMEOUT(
+                job(*w, u"L5"_s, u"valuation"_s) && isTerminal(job(*w, u"L5"_s, u"valuation"_s)->status), 20000);
             QCOMPARE(job(*w, u"L5"_s, u"valuation"_s)->params["ownerSalary"].get<qint64>(), 60000);
             QVERIFY(!QString::fromStdString(job(*w, u"L5"_s, u"valuation"_s)->params.dump()).contains(secret));
         }

@@ -84,12 +84,12 @@ QString analysisTypeLabel(const QString &type)
 QString humanizeKey(const QString &key)
 {
     static const QHash<QString, QString> known = {
-        {u"sdeMultiple"_s, u"SDE multiple"_s},
-        {u"dscr"_s, u"DSCR"_s},
-        {u"maxPriceAtTargetDscr"_s, u"Max price at target DSCR"_s},
-        {u"ebitda"_s, u"EBITDA"_s},
-        {u"ffe"_s, u"FF&E"_s},
-        {u"sdeMethodValue"_s, u"SDE-method value"_s},
+        { u"sdeMultiple"_s, u"SDE multiple"_s },
+        { u"dscr"_s, u"DSCR"_s },
+        { u"maxPriceAtTargetDscr"_s, u"Max price at target DSCR"_s },
+        { u"ebitda"_s, u"EBITDA"_s },
+        { u"ffe"_s, u"FF&E"_s },
+        { u"sdeMethodValue"_s, u"SDE-method value"_s },
     };
     if (const auto it = known.constFind(key); it != known.constEnd())
         return *it;
@@ -132,7 +132,8 @@ QString formatMetric(const QString &key, const nlohmann::json &value)
         return formatPercent(v);
     if (k.contains(u"years"_s) || k.contains(u"age"_s))
         return QString::number(v, 'f', 1) + u" years"_s;
-    if (k == u"score"_s || k.contains(u"count"_s) || k.contains(u"size"_s) || k.contains(u"employees"_s) || k.contains(u"year"_s))
+    if (k == u"score"_s || k.contains(u"count"_s) || k.contains(u"size"_s) || k.contains(u"employees"_s)
+        || k.contains(u"year"_s))
         return QString::number(v, 'g', 10);
     // Everything else the engine reports is money (prices, values, cash flows, debt service).
     return formatMoney(v);

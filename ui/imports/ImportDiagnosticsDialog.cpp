@@ -11,8 +11,8 @@ using namespace Qt::Literals::StringLiterals;
 
 namespace dealscope::ui {
 
-ImportDiagnosticsDialog::ImportDiagnosticsDialog(const QString &file, const ImportResult &result, Merge merge,
-                                                 QWidget *parent)
+ImportDiagnosticsDialog::ImportDiagnosticsDialog(
+    const QString &file, const ImportResult &result, Merge merge, QWidget *parent)
     : QDialog(parent)
 {
     setObjectName(u"importDiagnostics"_s);
@@ -46,11 +46,11 @@ ImportDiagnosticsDialog::ImportDiagnosticsDialog(const QString &file, const Impo
     const int shown = int(qMin<qsizetype>(result.diagnostics.size(), kShown));
     if (shown < result.diagnostics.size())
         m_summary->setText(m_summary->text() + u"\n"_s
-                           + tr("The first %1 of %2 diagnostics are listed.").arg(shown).arg(result.diagnostics.size()));
+            + tr("The first %1 of %2 diagnostics are listed.").arg(shown).arg(result.diagnostics.size()));
     m_table = new QTableWidget(shown, 4, this);
     m_table->setObjectName(u"importDiagnosticsTable"_s);
     m_table->setAccessibleName(tr("Import diagnostics"));
-    m_table->setHorizontalHeaderLabels({tr("Line"), tr("Column"), tr("Severity"), tr("Message")});
+    m_table->setHorizontalHeaderLabels({ tr("Line"), tr("Column"), tr("Severity"), tr("Message") });
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -58,7 +58,8 @@ ImportDiagnosticsDialog::ImportDiagnosticsDialog(const QString &file, const Impo
     for (int i = 0; i < shown; ++i) {
         const ImportDiagnostic &d = result.diagnostics.at(i);
         const QString where = d.line > 0 ? QString::number(d.line)
-                                         : d.record > 0 ? tr("record %1").arg(d.record) : u"—"_s;
+            : d.record > 0               ? tr("record %1").arg(d.record)
+                                         : u"—"_s;
         m_table->setItem(i, 0, new QTableWidgetItem(where));
         m_table->setItem(i, 1, new QTableWidgetItem(d.column));
         m_table->setItem(i, 2, new QTableWidgetItem(severityName(d.severity)));

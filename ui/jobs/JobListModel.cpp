@@ -50,25 +50,38 @@ QVariant JobListModel::data(const QModelIndex &index, int role) const
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
-    case ColListing: return j.listingId;
-    case ColType: return analysisTypeLabel(j.analysisType);
-    case ColStatus: return jobStatusName(j.status);
-    case ColProgress: return u"%1 %"_s.arg(qRound(j.progress));
-    case ColBackend: return j.backend.isEmpty() ? u"local"_s : j.backend;
-    case ColAttempt: return j.attempt;
+    case ColListing:
+        return j.listingId;
+    case ColType:
+        return analysisTypeLabel(j.analysisType);
+    case ColStatus:
+        return jobStatusName(j.status);
+    case ColProgress:
+        return u"%1 %"_s.arg(qRound(j.progress));
+    case ColBackend:
+        return j.backend.isEmpty() ? u"local"_s : j.backend;
+    case ColAttempt:
+        return j.attempt;
     case ColDuration: {
         if (!j.startedAt)
             return u"—"_s;
         const qint64 end = j.finishedAt ? *j.finishedAt : QDateTime::currentMSecsSinceEpoch();
         return formatDuration(end - *j.startedAt);
     }
-    case ColError: return j.error;
-    case ColId: return j.id;
-    case ColCreated: return formatTimestamp(j.createdAt);
-    case ColUpdated: return formatTimestamp(j.updatedAt);
-    case ColStarted: return j.startedAt ? formatTimestamp(*j.startedAt) : u"—"_s;
-    case ColFinished: return j.finishedAt ? formatTimestamp(*j.finishedAt) : u"—"_s;
-    case ColRequestId: return j.requestId;
+    case ColError:
+        return j.error;
+    case ColId:
+        return j.id;
+    case ColCreated:
+        return formatTimestamp(j.createdAt);
+    case ColUpdated:
+        return formatTimestamp(j.updatedAt);
+    case ColStarted:
+        return j.startedAt ? formatTimestamp(*j.startedAt) : u"—"_s;
+    case ColFinished:
+        return j.finishedAt ? formatTimestamp(*j.finishedAt) : u"—"_s;
+    case ColRequestId:
+        return j.requestId;
     }
     return {};
 }
@@ -78,20 +91,34 @@ QVariant JobListModel::headerData(int section, Qt::Orientation orientation, int 
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
-    case ColListing: return tr("Listing");
-    case ColType: return tr("Analysis");
-    case ColStatus: return tr("Status");
-    case ColProgress: return tr("Progress");
-    case ColBackend: return tr("Backend");
-    case ColAttempt: return tr("Attempts");
-    case ColDuration: return tr("Duration");
-    case ColError: return tr("Error");
-    case ColId: return tr("Job ID");
-    case ColCreated: return tr("Created");
-    case ColUpdated: return tr("Updated");
-    case ColStarted: return tr("Started");
-    case ColFinished: return tr("Finished");
-    case ColRequestId: return tr("Request ID");
+    case ColListing:
+        return tr("Listing");
+    case ColType:
+        return tr("Analysis");
+    case ColStatus:
+        return tr("Status");
+    case ColProgress:
+        return tr("Progress");
+    case ColBackend:
+        return tr("Backend");
+    case ColAttempt:
+        return tr("Attempts");
+    case ColDuration:
+        return tr("Duration");
+    case ColError:
+        return tr("Error");
+    case ColId:
+        return tr("Job ID");
+    case ColCreated:
+        return tr("Created");
+    case ColUpdated:
+        return tr("Updated");
+    case ColStarted:
+        return tr("Started");
+    case ColFinished:
+        return tr("Finished");
+    case ColRequestId:
+        return tr("Request ID");
     }
     return {};
 }

@@ -17,9 +17,24 @@ class JobListModel final : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { ColListing, ColType, ColStatus, ColProgress, ColBackend, ColAttempt, ColDuration, ColError,
-                  // developer columns
-                  ColId, ColCreated, ColUpdated, ColStarted, ColFinished, ColRequestId, ColumnCount };
+    enum Column {
+        ColListing,
+        ColType,
+        ColStatus,
+        ColProgress,
+        ColBackend,
+        ColAttempt,
+        ColDuration,
+        ColError,
+        // developer columns
+        ColId,
+        ColCreated,
+        ColUpdated,
+        ColStarted,
+        ColFinished,
+        ColRequestId,
+        ColumnCount
+    };
     static constexpr int FirstDeveloperColumn = ColId;
     enum Role { JobIdRole = Qt::UserRole + 1, ProgressRole, ActiveRole, StatusRole };
 

@@ -32,9 +32,8 @@ JobsDock::JobsDock(JobListModel *model, QWidget *parent)
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->setWordWrap(false);
     m_view->setItemDelegateForColumn(JobListModel::ColProgress,
-                                     new ScoreDelegate({JobListModel::ActiveRole, JobListModel::ProgressRole,
-                                                        JobListModel::ProgressRole},
-                                                       m_view));
+        new ScoreDelegate(
+            { JobListModel::ActiveRole, JobListModel::ProgressRole, JobListModel::ProgressRole }, m_view));
     layout->addWidget(m_developer);
     layout->addWidget(m_view);
     setWidget(content);
@@ -42,9 +41,8 @@ JobsDock::JobsDock(JobListModel *model, QWidget *parent)
         setDeveloperMode(on);
         Q_EMIT developerModeChanged(on);
     });
-    connect(m_view, &QTableView::activated, this, [this](const QModelIndex &index) {
-        Q_EMIT jobActivated(index.data(JobListModel::JobIdRole).toString());
-    });
+    connect(m_view, &QTableView::activated, this,
+        [this](const QModelIndex &index) { Q_EMIT jobActivated(index.data(JobListModel::JobIdRole).toString()); });
     setDeveloperMode(false);
 }
 

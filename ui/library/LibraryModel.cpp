@@ -26,12 +26,18 @@ QVariant LibraryModel::data(const QModelIndex &index, int role) const
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
-    case ColFinished: return formatTimestamp(r.finishedAt);
-    case ColListing: return r.listingId;
-    case ColTitle: return r.listingTitle;
-    case ColType: return analysisTypeLabel(r.analysisType);
-    case ColScore: return r.score ? QString::number(*r.score, 'f', 0) : u"—"_s;
-    case ColEngine: return r.engine;
+    case ColFinished:
+        return formatTimestamp(r.finishedAt);
+    case ColListing:
+        return r.listingId;
+    case ColTitle:
+        return r.listingTitle;
+    case ColType:
+        return analysisTypeLabel(r.analysisType);
+    case ColScore:
+        return r.score ? QString::number(*r.score, 'f', 0) : u"—"_s;
+    case ColEngine:
+        return r.engine;
     }
     return {};
 }
@@ -41,12 +47,18 @@ QVariant LibraryModel::headerData(int section, Qt::Orientation orientation, int 
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
-    case ColFinished: return tr("Finished");
-    case ColListing: return tr("Listing");
-    case ColTitle: return tr("Title");
-    case ColType: return tr("Analysis");
-    case ColScore: return tr("Score");
-    case ColEngine: return tr("Engine");
+    case ColFinished:
+        return tr("Finished");
+    case ColListing:
+        return tr("Listing");
+    case ColTitle:
+        return tr("Title");
+    case ColType:
+        return tr("Analysis");
+    case ColScore:
+        return tr("Score");
+    case ColEngine:
+        return tr("Engine");
     }
     return {};
 }

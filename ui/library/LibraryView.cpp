@@ -44,7 +44,7 @@ LibraryView::LibraryView(ResultsLibrary &library, AsyncResultsLibrary *async, QW
     m_type->setObjectName(u"libraryType"_s);
     m_type->setAccessibleName(tr("Analysis type filter"));
     m_type->addItem(tr("All analyses"), QString());
-    for (const QString &t : {u"business_analysis"_s, u"valuation"_s, u"risk_assessment"_s, u"market_intelligence"_s})
+    for (const QString &t : { u"business_analysis"_s, u"valuation"_s, u"risk_assessment"_s, u"market_intelligence"_s })
         m_type->addItem(analysisTypeLabel(t), t);
     m_from = new QDateEdit(QDate(2000, 1, 1), this);
     m_from->setObjectName(u"libraryFrom"_s);
@@ -141,7 +141,7 @@ void LibraryView::refresh()
     m_async->search(q, this, [this, generation](const QList<StoredResult> &rows) {
         --m_searching;
         if (generation != m_generation)
-            return;   // a newer search is on its way
+            return; // a newer search is on its way
         m_model->setRows(rows);
         Q_EMIT refreshed();
     });
@@ -173,15 +173,16 @@ void LibraryView::deleteSelected()
     if (id.isEmpty())
         return;
     if (!m_library.remove(id))
-        QMessageBox::warning(this, tr("Delete result"), tr("The result could not be deleted: %1").arg(m_library.errorString()));
+        QMessageBox::warning(
+            this, tr("Delete result"), tr("The result could not be deleted: %1").arg(m_library.errorString()));
     m_result->clear();
     refresh();
 }
 
 void LibraryView::exportAll()
 {
-    const QString file = QFileDialog::getSaveFileName(this, tr("Export results"), u"dealscope-results.json"_s,
-                                                      tr("JSON (*.json)"));
+    const QString file
+        = QFileDialog::getSaveFileName(this, tr("Export results"), u"dealscope-results.json"_s, tr("JSON (*.json)"));
     if (file.isEmpty())
         return;
     ResultQuery q;

@@ -12,7 +12,7 @@ class QTableView;
 namespace dealscope {
 class AsyncResultsLibrary;
 class ResultsLibrary;
-}
+} // namespace dealscope
 
 namespace dealscope::ui {
 
@@ -49,7 +49,7 @@ private:
 
     ResultsLibrary &m_library;
     AsyncResultsLibrary *m_async;
-    quint64 m_generation = 0;   // the newest search; older answers are dropped
+    quint64 m_generation = 0; // the newest search; older answers are dropped
     int m_searching = 0;
     LibraryModel *m_model;
     QLineEdit *m_search;

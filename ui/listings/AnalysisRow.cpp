@@ -19,7 +19,7 @@ AnalysisRow::AnalysisRow(const QString &analysisType, QWidget *parent)
     setObjectName(u"analysisRow_"_s + analysisType);
     const QString label = analysisTypeLabel(analysisType);
     auto *grid = new QGridLayout(this);
-    grid->setContentsMargins(0, 2, 0 ,2);
+    grid->setContentsMargins(0, 2, 0, 2);
     m_name = new QLabel(u"<b>%1</b>"_s.arg(label.toHtmlEscaped()), this);
     m_start = new QPushButton(tr("Start"), this);
     m_start->setObjectName(u"start"_s);
@@ -76,16 +76,28 @@ void AnalysisRow::setState(const std::optional<Job> &job, bool active, bool hasS
 
     if (!job) {
         m_progress->setValue(0);
-        m_status->setText(active ? tr("Starting…") : hasStoredResult ? tr("A stored result is available.") : tr("Not run yet."));
+        m_status->setText(active  ? tr("Starting…")
+                : hasStoredResult ? tr("A stored result is available.")
+                                  : tr("Not run yet."));
     } else {
         m_progress->setValue(qRound(job->progress));
         QString line;
         switch (job->status) {
-        case JobStatus::Queued: line = tr("Queued"); break;
-        case JobStatus::Running: line = job->partialOutput.isEmpty() ? tr("Running") : job->partialOutput; break;
-        case JobStatus::Succeeded: line = tr("Finished"); break;
-        case JobStatus::Failed: line = tr("Failed: %1").arg(job->error); break;
-        case JobStatus::Canceled: line = tr("Canceled"); break;
+        case JobStatus::Queued:
+            line = tr("Queued");
+            break;
+        case JobStatus::Running:
+            line = job->partialOutput.isEmpty() ? tr("Running") : job->partialOutput;
+            break;
+        case JobStatus::Succeeded:
+            line = tr("Finished");
+            break;
+        case JobStatus::Failed:
+            line = tr("Failed: %1").arg(job->error);
+            break;
+        case JobStatus::Canceled:
+            line = tr("Canceled");
+            break;
         }
         if (job->attempt > 1 && !isTerminal(job->status))
             line += u"  "_s + tr("(attempt %1)").arg(job->attempt);

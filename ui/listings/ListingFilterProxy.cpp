@@ -25,18 +25,17 @@ std::optional<double> moneyKey(const std::optional<qint64> &v)
 struct Request final
 {
     QList<Listing> listings;
-    QHash<QString, double> scores;   // only when sorting by score
+    QHash<QString, double> scores; // only when sorting by score
     ListingQuery filters;
     int sortColumn = -1;
     Qt::SortOrder order = Qt::AscendingOrder;
-    std::shared_ptr<const std::vector<int>> order0;   // a still valid full order, if any
-    std::shared_ptr<const std::vector<QString>> searchTexts;   // still valid, if any
+    std::shared_ptr<const std::vector<int>> order0; // a still valid full order, if any
+    std::shared_ptr<const std::vector<QString>> searchTexts; // still valid, if any
 };
 
 // The full order of all rows by `column`; ties keep their source order (stable), unknown values
 // last in both directions. Returns false when superseded (`stop()`).
-template<typename Stop>
-bool sortedOrder(const Request &r, std::vector<int> &perm, Stop stop)
+template <typename Stop> bool sortedOrder(const Request &r, std::vector<int> &perm, Stop stop)
 {
     const qsizetype n = r.listings.size();
     perm.resize(size_t(n));
@@ -72,20 +71,29 @@ bool sortedOrder(const Request &r, std::vector<int> &perm, Stop stop)
         return true;
     };
     switch (r.sortColumn) {
-    case ListingTableModel::ColId: return byText([](const Listing &l) { return l.id; });
-    case ListingTableModel::ColTitle: return byText([](const Listing &l) { return l.title; });
-    case ListingTableModel::ColIndustry: return byText([](const Listing &l) { return l.industry; });
-    case ListingTableModel::ColState: return byText([](const Listing &l) { return l.state; });
-    case ListingTableModel::ColAsking: return byNumber([](const Listing &l) { return moneyKey(l.askingPrice); });
-    case ListingTableModel::ColRevenue: return byNumber([](const Listing &l) { return moneyKey(l.grossRevenue); });
-    case ListingTableModel::ColCashFlow: return byNumber([](const Listing &l) { return moneyKey(l.cashFlow); });
-    case ListingTableModel::ColMultiple: return byNumber([](const Listing &l) { return multipleOf(l); });
+    case ListingTableModel::ColId:
+        return byText([](const Listing &l) { return l.id; });
+    case ListingTableModel::ColTitle:
+        return byText([](const Listing &l) { return l.title; });
+    case ListingTableModel::ColIndustry:
+        return byText([](const Listing &l) { return l.industry; });
+    case ListingTableModel::ColState:
+        return byText([](const Listing &l) { return l.state; });
+    case ListingTableModel::ColAsking:
+        return byNumber([](const Listing &l) { return moneyKey(l.askingPrice); });
+    case ListingTableModel::ColRevenue:
+        return byNumber([](const Listing &l) { return moneyKey(l.grossRevenue); });
+    case ListingTableModel::ColCashFlow:
+        return byNumber([](const Listing &l) { return moneyKey(l.cashFlow); });
+    case ListingTableModel::ColMultiple:
+        return byNumber([](const Listing &l) { return multipleOf(l); });
     case ListingTableModel::ColScore:
         return byNumber([&](const Listing &l) {
             const auto it = r.scores.constFind(l.id);
             return it != r.scores.constEnd() ? std::optional<double>(*it) : std::nullopt;
         });
-    default: return true;   // no sort column: source order
+    default:
+        return true; // no sort column: source order
     }
 }
 
@@ -125,7 +133,7 @@ struct ListingFilterProxy::Mapping final
 {
     std::vector<int> rows;
     std::vector<int> proxyOf;
-    std::shared_ptr<const std::vector<int>> order;   // the full sorted order it was cut from
+    std::shared_ptr<const std::vector<int>> order; // the full sorted order it was cut from
     std::shared_ptr<const std::vector<QString>> searchTexts;
 };
 
@@ -143,7 +151,7 @@ ListingFilterProxy::~ListingFilterProxy()
 {
     // A running worker posts its result to this object: it must be done before we go.
     m_latest->store(~quint64(0));
-    m_pool.clear();   // queued requests never start; only a running one is waited for
+    m_pool.clear(); // queued requests never start; only a running one is waited for
     m_pool.waitForDone();
 }
 
@@ -167,7 +175,7 @@ void ListingFilterProxy::setSourceModel(QAbstractItemModel *model)
     if (model) {
         connect(model, &QAbstractItemModel::dataChanged, this, &ListingFilterProxy::onSourceDataChanged);
         connect(model, &QAbstractItemModel::rowsInserted, this,
-                [this](const QModelIndex &, int first, int last) { onSourceRowsInserted(first, last); });
+            [this](const QModelIndex &, int first, int last) { onSourceRowsInserted(first, last); });
         // The listings model only appends, updates and resets; anything else starts from scratch.
         connect(model, &QAbstractItemModel::modelAboutToBeReset, this, [this] { beginResetModel(); });
         connect(model, &QAbstractItemModel::modelReset, this, &ListingFilterProxy::onSourceReset);
@@ -267,7 +275,7 @@ void ListingFilterProxy::requestRefresh()
     m_pool.start([this, r = std::move(r), generation, latest, listingsVersion, scoresVersion]() mutable {
         const auto stop = [&] { return latest->load() != generation; };
         if (stop())
-            return;   // superseded while queued (e.g. four filter setters in a row): no full pass
+            return; // superseded while queued (e.g. four filter setters in a row): no full pass
         auto mapping = std::make_shared<Mapping>();
         const qsizetype count = r.listings.size();
         std::shared_ptr<const std::vector<int>> order = r.order0;
@@ -296,7 +304,8 @@ void ListingFilterProxy::requestRefresh()
                 return false;
             if (needle.isEmpty())
                 return true;
-            return bySearchText ? (*texts)[size_t(src)].contains(needle, Qt::CaseSensitive) : r.filters.matchesSearch(l);
+            return bySearchText ? (*texts)[size_t(src)].contains(needle, Qt::CaseSensitive)
+                                : r.filters.matchesSearch(l);
         };
         mapping->proxyOf.assign(size_t(count), -1);
         mapping->rows.reserve(size_t(count));
@@ -314,10 +323,11 @@ void ListingFilterProxy::requestRefresh()
         const int sortColumn = r.sortColumn;
         const Qt::SortOrder sortOrder = r.order;
         // The snapshot's references are dropped here, on the worker, not on the GUI thread.
-        r = Request{};
+        r = Request {};
         QMetaObject::invokeMethod(
             this,
-            [this, generation, listingsVersion, scoresVersion, sortColumn, sortOrder, mapping = std::move(mapping)]() mutable {
+            [this, generation, listingsVersion, scoresVersion, sortColumn, sortOrder,
+                mapping = std::move(mapping)]() mutable {
                 // Kept even when this result is superseded: the next request can use them, so
                 // they are labelled with what they were computed for, not with what is asked now.
                 if (mapping->searchTexts && listingsVersion == m_listingsVersion) {
@@ -340,7 +350,7 @@ void ListingFilterProxy::requestRefresh()
 void ListingFilterProxy::applyMapping(quint64 generation, std::shared_ptr<Mapping> mapping)
 {
     if (generation != m_generation)
-        return;   // superseded: a newer request is on its way
+        return; // superseded: a newer request is on its way
     m_pending = false;
     const size_t oldCount = m_rows.size();
     const size_t newCount = mapping->rows.size();
@@ -399,7 +409,8 @@ void ListingFilterProxy::onSourceDataChanged(const QModelIndex &topLeft, const Q
         Q_EMIT dataChanged(index(0, topLeft.column()), index(int(m_rows.size()) - 1, bottomRight.column()));
     }
     // Only the score column changes while analyses run: it matters only when sorted by it.
-    const bool scoreOnly = topLeft.column() == ListingTableModel::ColScore && bottomRight.column() == ListingTableModel::ColScore;
+    const bool scoreOnly
+        = topLeft.column() == ListingTableModel::ColScore && bottomRight.column() == ListingTableModel::ColScore;
     if (scoreOnly) {
         ++m_scoresVersion;
         if (m_sortColumn != ListingTableModel::ColScore)

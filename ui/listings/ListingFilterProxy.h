@@ -18,15 +18,15 @@ class ListingTableModel;
 // What the listings table is filtered by (search box, industry, state, price range).
 struct ListingQuery final
 {
-    QString search;                    // trimmed; case-insensitive substring of title, id, location, industry
-    QString industry;                  // empty = all
-    QString state;                     // empty = all
+    QString search; // trimmed; case-insensitive substring of title, id, location, industry
+    QString industry; // empty = all
+    QString state; // empty = all
     std::optional<qint64> minPrice;
     std::optional<qint64> maxPrice;
 
     bool isEmpty() const { return search.isEmpty() && industry.isEmpty() && state.isEmpty() && !minPrice && !maxPrice; }
     bool accepts(const Listing &l) const { return acceptsFacets(l) && (search.isEmpty() || matchesSearch(l)); }
-    bool acceptsFacets(const Listing &l) const;   // industry, state, price
+    bool acceptsFacets(const Listing &l) const; // industry, state, price
     bool matchesSearch(const Listing &l) const;
     // What the search looks in, case-folded once per listing: a search is then a plain substring test.
     static QString searchText(const Listing &l);
@@ -49,8 +49,8 @@ public:
     void setListingModel(ListingTableModel *model);
 
     void setSearchText(const QString &text);
-    void setIndustry(const QString &industry);     // empty = all
-    void setState(const QString &state);           // empty = all
+    void setIndustry(const QString &industry); // empty = all
+    void setState(const QString &state); // empty = all
     void setPriceRange(std::optional<qint64> min, std::optional<qint64> max);
 
     QString searchText() const { return m_filters.search; }
@@ -95,8 +95,8 @@ private:
     int m_sortColumn = -1;
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
 
-    std::vector<int> m_rows;       // proxy row -> source row
-    std::vector<int> m_proxyOf;    // source row -> proxy row, -1 when filtered out
+    std::vector<int> m_rows; // proxy row -> source row
+    std::vector<int> m_proxyOf; // source row -> proxy row, -1 when filtered out
 
     // The full sorted order of the last computation, reused while the data and sort are unchanged
     // so that typing in the search box only filters (O(n)) instead of sorting again.
@@ -106,16 +106,16 @@ private:
     quint64 m_orderListingsVersion = 0;
     quint64 m_orderScoresVersion = 0;
     quint64 m_listingsVersion = 1; // bumped whenever the listings change
-    quint64 m_scoresVersion = 1;   // bumped whenever a score changes
+    quint64 m_scoresVersion = 1; // bumped whenever a score changes
     // ListingQuery::searchText of every row, made by the first search and kept while the listings last.
     std::shared_ptr<const std::vector<QString>> m_searchTexts;
     quint64 m_searchTextsVersion = 0;
 
-    std::shared_ptr<std::atomic<quint64>> m_latest;   // newest request; workers stop when superseded
+    std::shared_ptr<std::atomic<quint64>> m_latest; // newest request; workers stop when superseded
     quint64 m_generation = 0;
     bool m_pending = false;
-    QTimer m_dataRefresh;          // coalesces re-sorting/re-filtering after data changes
-    QThreadPool m_pool;            // one thread: requests run in order, never competing with each other
+    QTimer m_dataRefresh; // coalesces re-sorting/re-filtering after data changes
+    QThreadPool m_pool; // one thread: requests run in order, never competing with each other
 };
 
 } // namespace dealscope::ui

@@ -36,7 +36,8 @@ ListingPanel::ListingPanel(QWidget *parent)
     line->setFrameShape(QFrame::HLine);
     line->setFrameShadow(QFrame::Sunken);
     layout->addWidget(line);
-    for (const QString &type : {u"business_analysis"_s, u"valuation"_s, u"risk_assessment"_s, u"market_intelligence"_s}) {
+    for (const QString &type :
+        { u"business_analysis"_s, u"valuation"_s, u"risk_assessment"_s, u"market_intelligence"_s }) {
         auto *row = new AnalysisRow(type, this);
         m_rows.insert(type, row);
         layout->addWidget(row);
@@ -77,11 +78,12 @@ void ListingPanel::setListing(const std::optional<Listing> &listing)
     QStringList cells;
     const auto row = [&cells](const QString &name, const QString &value) {
         if (!value.isEmpty())
-            cells << u"<td>%1</td><td><b>%2</b>&nbsp;&nbsp;&nbsp;</td>"_s.arg(name.toHtmlEscaped(), value.toHtmlEscaped());
+            cells << u"<td>%1</td><td><b>%2</b>&nbsp;&nbsp;&nbsp;</td>"_s.arg(
+                name.toHtmlEscaped(), value.toHtmlEscaped());
     };
     row(tr("ID"), l.id);
     row(tr("Industry"), l.industry + (l.industryInferred ? tr(" (inferred)") : QString()));
-    row(tr("Location"), l.location.isEmpty() ? QStringList{l.city, l.state}.join(u", "_s) : l.location);
+    row(tr("Location"), l.location.isEmpty() ? QStringList { l.city, l.state }.join(u", "_s) : l.location);
     row(tr("Asking price"), formatMoney(l.askingPrice));
     row(tr("Gross revenue"), formatMoney(l.grossRevenue));
     row(tr("Cash flow (SDE)"), formatMoney(l.cashFlow));
@@ -106,8 +108,8 @@ void ListingPanel::setListing(const std::optional<Listing> &listing)
     m_facts->setText(facts);
 }
 
-void ListingPanel::setRowState(const QString &analysisType, const std::optional<Job> &job, bool active,
-                               bool hasStoredResult)
+void ListingPanel::setRowState(
+    const QString &analysisType, const std::optional<Job> &job, bool active, bool hasStoredResult)
 {
     if (AnalysisRow *r = m_rows.value(analysisType))
         r->setState(job, active, hasStoredResult);

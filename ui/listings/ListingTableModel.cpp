@@ -3,7 +3,6 @@
 #include "common/Format.h"
 #include "common/ReleaseOffThread.h"
 
-
 using namespace Qt::Literals::StringLiterals;
 
 namespace dealscope::ui {
@@ -48,13 +47,20 @@ QVariant ListingTableModel::data(const QModelIndex &index, int role) const
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
-        case ColId: return l.id;
-        case ColTitle: return l.title;
-        case ColIndustry: return l.industry;
-        case ColState: return l.state;
-        case ColAsking: return formatMoney(l.askingPrice);
-        case ColRevenue: return formatMoney(l.grossRevenue);
-        case ColCashFlow: return formatMoney(l.cashFlow);
+        case ColId:
+            return l.id;
+        case ColTitle:
+            return l.title;
+        case ColIndustry:
+            return l.industry;
+        case ColState:
+            return l.state;
+        case ColAsking:
+            return formatMoney(l.askingPrice);
+        case ColRevenue:
+            return formatMoney(l.grossRevenue);
+        case ColCashFlow:
+            return formatMoney(l.cashFlow);
         case ColMultiple: {
             const auto m = sdeMultiple(l);
             return m ? formatMultiple(*m) : u"—"_s;
@@ -69,9 +75,12 @@ QVariant ListingTableModel::data(const QModelIndex &index, int role) const
         return {};
     case SortRole:
         switch (index.column()) {
-        case ColAsking: return money(l.askingPrice);
-        case ColRevenue: return money(l.grossRevenue);
-        case ColCashFlow: return money(l.cashFlow);
+        case ColAsking:
+            return money(l.askingPrice);
+        case ColRevenue:
+            return money(l.grossRevenue);
+        case ColCashFlow:
+            return money(l.cashFlow);
         case ColMultiple: {
             const auto m = sdeMultiple(l);
             return m ? QVariant(*m) : QVariant();
@@ -80,7 +89,8 @@ QVariant ListingTableModel::data(const QModelIndex &index, int role) const
             const auto score = m_scores.constFind(l.id);
             return score != m_scores.constEnd() ? QVariant(*score) : QVariant();
         }
-        default: return data(index, Qt::DisplayRole);
+        default:
+            return data(index, Qt::DisplayRole);
         }
     case Qt::TextAlignmentRole:
         if (index.column() >= ColAsking && index.column() <= ColMultiple)
@@ -112,15 +122,24 @@ QVariant ListingTableModel::headerData(int section, Qt::Orientation orientation,
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
-    case ColId: return tr("ID");
-    case ColTitle: return tr("Title");
-    case ColIndustry: return tr("Industry");
-    case ColState: return tr("State");
-    case ColAsking: return tr("Asking");
-    case ColRevenue: return tr("Revenue");
-    case ColCashFlow: return tr("Cash flow");
-    case ColMultiple: return tr("SDE ×");
-    case ColScore: return tr("Score");
+    case ColId:
+        return tr("ID");
+    case ColTitle:
+        return tr("Title");
+    case ColIndustry:
+        return tr("Industry");
+    case ColState:
+        return tr("State");
+    case ColAsking:
+        return tr("Asking");
+    case ColRevenue:
+        return tr("Revenue");
+    case ColCashFlow:
+        return tr("Cash flow");
+    case ColMultiple:
+        return tr("SDE ×");
+    case ColScore:
+        return tr("Score");
     }
     return {};
 }
@@ -222,7 +241,7 @@ void ListingTableModel::setStatus(const QString &listingId, const ListingAnalysi
     if (status.score)
         m_scores.insert(listingId, *status.score);
     ListingAnalysisStatus activity = status;
-    activity.score.reset();   // scores live in m_scores only
+    activity.score.reset(); // scores live in m_scores only
     if (activity.active > 0)
         m_status.insert(listingId, activity);
     else

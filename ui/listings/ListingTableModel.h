@@ -16,20 +16,31 @@ namespace dealscope::ui {
 struct ListingAnalysisStatus final
 {
     std::optional<double> score;
-    int active = 0;           // analyses queued or running
-    double progress = 0;      // mean progress of the active ones
+    int active = 0; // analyses queued or running
+    double progress = 0; // mean progress of the active ones
 };
 
 // The listings table (model/view, SPEC §1): a flat QList<Listing> and cheap data() so 100k rows
 // scroll smoothly. Rows are only appended or updated in place (never moved): sorting and filtering
-// are ListingFilterProxy's, computed off the GUI thread on a snapshot of listings(). Analysis status updates are batched: rows are marked dirty and one
-// timer tick emits dataChanged per dirty row, so 500 running analyses cost a few repaints a second.
+// are ListingFilterProxy's, computed off the GUI thread on a snapshot of listings(). Analysis status updates are
+// batched: rows are marked dirty and one timer tick emits dataChanged per dirty row, so 500 running analyses cost a few
+// repaints a second.
 class ListingTableModel final : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { ColId, ColTitle, ColIndustry, ColState, ColAsking, ColRevenue, ColCashFlow, ColMultiple,
-                  ColScore, ColumnCount };
+    enum Column {
+        ColId,
+        ColTitle,
+        ColIndustry,
+        ColState,
+        ColAsking,
+        ColRevenue,
+        ColCashFlow,
+        ColMultiple,
+        ColScore,
+        ColumnCount
+    };
     enum Role { ListingIdRole = Qt::UserRole + 1, SortRole, ScoreRole, ActiveRole, ProgressRole };
 
     explicit ListingTableModel(QObject *parent = nullptr);
@@ -67,7 +78,7 @@ public:
         int added = 0;
         int updated = 0;
     };
-    Snapshot snapshot() const { return {m_version, m_listings, m_rowById}; }
+    Snapshot snapshot() const { return { m_version, m_listings, m_rowById }; }
     static MergePlan planMerge(Snapshot base, const QList<Listing> &incoming);
     // False (nothing changed) when the model changed since the plan's snapshot: plan again.
     bool applyMerge(MergePlan plan);
@@ -84,11 +95,11 @@ public:
 private:
     void markDirty(const QString &listingId);
 
-    quint64 m_version = 0;   // bumped whenever m_listings changes
+    quint64 m_version = 0; // bumped whenever m_listings changes
     QList<Listing> m_listings;
     QHash<QString, int> m_rowById;
-    QHash<QString, ListingAnalysisStatus> m_status;   // listings with analyses running (no score)
-    QHash<QString, double> m_scores;                  // latest score per listing
+    QHash<QString, ListingAnalysisStatus> m_status; // listings with analyses running (no score)
+    QHash<QString, double> m_scores; // latest score per listing
     QSet<int> m_dirtyRows;
     QTimer m_flushTimer;
 };

@@ -9,8 +9,7 @@ namespace dealscope::ui {
 ScoreDelegate::ScoreDelegate(Roles roles, QObject *parent)
     : QStyledItemDelegate(parent)
     , m_roles(roles)
-{
-}
+{ }
 
 void ScoreDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
 {

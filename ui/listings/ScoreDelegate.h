@@ -14,9 +14,9 @@ class ScoreDelegate final : public QStyledItemDelegate
 public:
     struct Roles
     {
-        int active = -1;     // int > 0 while running; -1 when the model has no such role
-        int progress = -1;   // 0..100 while running
-        int score = -1;      // 0..100 when done
+        int active = -1; // int > 0 while running; -1 when the model has no such role
+        int progress = -1; // 0..100 while running
+        int score = -1; // 0..100 when done
     };
 
     explicit ScoreDelegate(Roles roles, QObject *parent = nullptr);

@@ -17,7 +17,7 @@ QString pairKey(const QString &listingId, const QString &type)
 } // namespace
 
 AnalysisController::AnalysisController(JobBackend &backend, InFlightRegistry *registry, AsyncResultsLibrary *library,
-                                       ListingLookup lookup, QObject *parent)
+    ListingLookup lookup, QObject *parent)
     : QObject(parent)
     , m_backend(backend)
     , m_registry(registry)
@@ -51,7 +51,7 @@ void AnalysisController::removeEntryLater(const QString &jobId)
 AnalysisController::~AnalysisController()
 {
     if (m_registry)
-        removeStoredEntries();   // stored: they must not be resumed at the next start
+        removeStoredEntries(); // stored: they must not be resumed at the next start
     // Trackers are children; deleting them first keeps them from outliving the registry and backend.
     qDeleteAll(m_trackers);
     m_trackers.clear();
@@ -77,8 +77,8 @@ JobTracker *AnalysisController::ensureTracker(const QString &listingId, const QS
     return t;
 }
 
-void AnalysisController::start(const QString &listingId, const QString &analysisType, const nlohmann::json &params,
-                               bool force)
+void AnalysisController::start(
+    const QString &listingId, const QString &analysisType, const nlohmann::json &params, bool force)
 {
     JobTracker *t = ensureTracker(listingId, analysisType);
     if (t->isActive())
@@ -87,7 +87,7 @@ void AnalysisController::start(const QString &listingId, const QString &analysis
     if (m_awaitingStore.contains(key)) {
         // The pair's last result is still on its way to the library and its in-flight entry is
         // what brings it back after a crash; a new job's entry would replace it. Start once stored.
-        m_deferredStarts.insert(key, DeferredStart {params, force});
+        m_deferredStarts.insert(key, DeferredStart { params, force });
         Q_EMIT pairStateChanged(listingId, analysisType);
         return;
     }
@@ -122,7 +122,7 @@ void AnalysisController::cancel(const QString &listingId, const QString &analysi
 {
     if (m_deferredStarts.remove(pairKey(listingId, analysisType)) > 0) {
         Q_EMIT pairStateChanged(listingId, analysisType);
-        return;   // it never started: nothing else to cancel
+        return; // it never started: nothing else to cancel
     }
     if (JobTracker *t = tracker(listingId, analysisType))
         t->cancel();
@@ -193,30 +193,30 @@ void AnalysisController::onFinished(const Job &job)
     m_awaitingStore.insert(pairKey(listingId, type), jobId);
     // JSON and SQLite both on the storage thread: nothing of a finished analysis waits on the GUI thread.
     m_library->store([stored = std::move(stored)] { return jobToJson(stored); },
-                     [listing = std::move(listing)] { return listing ? listingToJson(*listing) : nlohmann::json::object(); },
-                     this, [this, jobId, listingId, type, score](bool ok, const QString &error) {
-                         const QString key = pairKey(listingId, type);
-                         if (m_awaitingStore.value(key) == jobId)
-                             m_awaitingStore.remove(key);
-                         // A Re-run asked for while this result was being stored runs now.
-                         const auto deferred = m_deferredStarts.find(key);
-                         if (deferred != m_deferredStarts.end() && !m_awaitingStore.contains(key)) {
-                             const DeferredStart d = deferred.value();
-                             m_deferredStarts.erase(deferred);
-                             QMetaObject::invokeMethod(this, [this, listingId, type, d] {
-                                 start(listingId, type, d.params, d.force);
-                             }, Qt::QueuedConnection);
-                         }
-                         if (!ok) {
-                             qCWarning(lcUi) << "could not store result of" << jobId << ":" << error;
-                             Q_EMIT errorOccurred(listingId, type,
-                                                  tr("The result could not be saved to the library: %1").arg(error));
-                             return;   // the entry stays: the next start re-attaches and stores it again
-                         }
-                         if (m_registry)
-                             removeEntryLater(jobId);
-                         Q_EMIT resultStored(jobId, listingId, score);
-                     });
+        [listing = std::move(listing)] { return listing ? listingToJson(*listing) : nlohmann::json::object(); }, this,
+        [this, jobId, listingId, type, score](bool ok, const QString &error) {
+            const QString key = pairKey(listingId, type);
+            if (m_awaitingStore.value(key) == jobId)
+                m_awaitingStore.remove(key);
+            // A Re-run asked for while this result was being stored runs now.
+            const auto deferred = m_deferredStarts.find(key);
+            if (deferred != m_deferredStarts.end() && !m_awaitingStore.contains(key)) {
+                const DeferredStart d = deferred.value();
+                m_deferredStarts.erase(deferred);
+                QMetaObject::invokeMethod(
+                    this, [this, listingId, type, d] { start(listingId, type, d.params, d.force); },
+                    Qt::QueuedConnection);
+            }
+            if (!ok) {
+                qCWarning(lcUi) << "could not store result of" << jobId << ":" << error;
+                Q_EMIT errorOccurred(
+                    listingId, type, tr("The result could not be saved to the library: %1").arg(error));
+                return; // the entry stays: the next start re-attaches and stores it again
+            }
+            if (m_registry)
+                removeEntryLater(jobId);
+            Q_EMIT resultStored(jobId, listingId, score);
+        });
 }
 
 } // namespace dealscope::ui

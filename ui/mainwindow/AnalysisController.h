@@ -20,7 +20,7 @@ namespace dealscope {
 class AsyncResultsLibrary;
 class JobBackend;
 class JobTracker;
-}
+} // namespace dealscope
 
 namespace dealscope::ui {
 
@@ -36,7 +36,7 @@ public:
     using ListingLookup = std::function<std::optional<Listing>(const QString &listingId)>;
 
     AnalysisController(JobBackend &backend, InFlightRegistry *registry, AsyncResultsLibrary *library,
-                       ListingLookup lookup, QObject *parent = nullptr);
+        ListingLookup lookup, QObject *parent = nullptr);
     ~AnalysisController() override;
 
     // Starts unless the pair already has an active job (a second click joins the first: one job).
@@ -72,7 +72,7 @@ private:
     InFlightRegistry *m_registry;
     AsyncResultsLibrary *m_library;
     ListingLookup m_lookup;
-    QHash<QString, JobTracker *> m_trackers;   // key: listingId + '\n' + analysisType
+    QHash<QString, JobTracker *> m_trackers; // key: listingId + '\n' + analysisType
     QSet<QString> m_pendingStarts;
     QTimer m_pendingTimer;
     struct DeferredStart
@@ -80,9 +80,9 @@ private:
         nlohmann::json params;
         bool force = false;
     };
-    QHash<QString, QString> m_awaitingStore;           // pair -> job whose result the library is storing
-    QHash<QString, DeferredStart> m_deferredStarts;    // pair -> start asked for meanwhile
-    QStringList m_storedEntries;   // finished jobs (results stored) whose in-flight entries go with the next flush
+    QHash<QString, QString> m_awaitingStore; // pair -> job whose result the library is storing
+    QHash<QString, DeferredStart> m_deferredStarts; // pair -> start asked for meanwhile
+    QStringList m_storedEntries; // finished jobs (results stored) whose in-flight entries go with the next flush
     QTimer m_registryFlush;
 };
 

@@ -59,7 +59,7 @@ namespace dealscope::ui {
 
 namespace {
 
-const QStringList kTypes = {u"business_analysis"_s, u"valuation"_s, u"risk_assessment"_s, u"market_intelligence"_s};
+const QStringList kTypes = { u"business_analysis"_s, u"valuation"_s, u"risk_assessment"_s, u"market_intelligence"_s };
 
 // Runs on a worker thread: everything here works on values only.
 LoadedListings finishLoad(QList<Listing> listings, const std::shared_ptr<const BenchmarkTable> &benchmarks)
@@ -117,8 +117,8 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget *parent)
         m_libraryWriter->open(QDir(m_dataDir).filePath(u"results.sqlite"_s));
     m_registry = std::make_unique<InFlightRegistry>(m_settings->qsettings());
     m_benchmarks = BenchmarkTable::builtin();
-    m_engine = std::make_shared<AnalysisEngine>(m_benchmarks,
-                                                std::make_shared<const ListingCatalog>(QList<Listing>{}, m_benchmarks));
+    m_engine = std::make_shared<AnalysisEngine>(
+        m_benchmarks, std::make_shared<const ListingCatalog>(QList<Listing> {}, m_benchmarks));
 
     LocalRunnerOptions runnerOptions;
     runnerOptions.dataDir = m_dataDir;
@@ -127,8 +127,9 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget *parent)
     m_runner = new LocalJobRunner(m_engine, runnerOptions, this);
     const bool runnerOk = m_runner->open();
 
-    m_controller = new AnalysisController(*m_runner, m_registry.get(), m_libraryWriter.get(),
-                                          [this](const QString &id) { return findListing(id); }, this);
+    m_controller = new AnalysisController(
+        *m_runner, m_registry.get(), m_libraryWriter.get(), [this](const QString &id) { return findListing(id); },
+        this);
 
     buildUi();
     buildMenus();
@@ -137,35 +138,34 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget *parent)
     connect(m_controller, &AnalysisController::jobChanged, this, &MainWindow::onJobChanged);
     connect(m_controller, &AnalysisController::jobFinished, this, &MainWindow::onJobFinished);
     connect(m_controller, &AnalysisController::resultStored, this,
-            [this](const QString &, const QString &listingId, std::optional<double> score) {
-                ListingAnalysisStatus st = m_listingModel->status(listingId);
-                if (score)
-                    st.score = score;
-                m_listingModel->setStatus(listingId, st);
-                if (listingId == m_panel->listingId())
-                    refreshPanel();
-                if (!m_libraryView->isVisible())
-                    m_libraryStale = true;   // queried when it is shown
-                else if (!m_libraryRefresh.isActive())
-                    m_libraryRefresh.start();
-            });
+        [this](const QString &, const QString &listingId, std::optional<double> score) {
+            ListingAnalysisStatus st = m_listingModel->status(listingId);
+            if (score)
+                st.score = score;
+            m_listingModel->setStatus(listingId, st);
+            if (listingId == m_panel->listingId())
+                refreshPanel();
+            if (!m_libraryView->isVisible())
+                m_libraryStale = true; // queried when it is shown
+            else if (!m_libraryRefresh.isActive())
+                m_libraryRefresh.start();
+        });
     connect(m_controller, &AnalysisController::errorOccurred, this,
-            [this](const QString &listingId, const QString &type, const QString &message) {
-                statusBar()->showMessage(tr("%1 of %2: %3").arg(analysisTypeLabel(type), listingId, message), 10000);
-                if (listingId == m_panel->listingId())
-                    refreshPanelRow(type);
-            });
+        [this](const QString &listingId, const QString &type, const QString &message) {
+            statusBar()->showMessage(tr("%1 of %2: %3").arg(analysisTypeLabel(type), listingId, message), 10000);
+            if (listingId == m_panel->listingId())
+                refreshPanelRow(type);
+        });
     connect(m_controller, &AnalysisController::pairStateChanged, this,
-            [this](const QString &listingId, const QString &type) {
-                updateListingStatus(listingId);
-                if (listingId == m_panel->listingId())
-                    refreshPanelRow(type);
-                if (!m_countsTimer.isActive())
-                    m_countsTimer.start();
-            });
-    connect(m_secrets, &SecretStore::fallbackActivated, this, [this](const QString &warning) {
-        showNotice(warning, true);
-    });
+        [this](const QString &listingId, const QString &type) {
+            updateListingStatus(listingId);
+            if (listingId == m_panel->listingId())
+                refreshPanelRow(type);
+            if (!m_countsTimer.isActive())
+                m_countsTimer.start();
+        });
+    connect(m_secrets, &SecretStore::fallbackActivated, this,
+        [this](const QString &warning) { showNotice(warning, true); });
 
     if (!libraryOk)
         showNotice(tr("The results library could not be opened: %1").arg(m_library->errorString()), true);
@@ -174,7 +174,7 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget *parent)
     if (m_options.secretMode == SecretStore::Mode::Keychain)
         m_secrets->probe();
     else
-        statusBar()->showMessage(m_secrets->warning(), 8000);   // chosen by the user: no alarm
+        statusBar()->showMessage(m_secrets->warning(), 8000); // chosen by the user: no alarm
 
     // Warm the session cache, so the settings dialog can tell whether a key is stored.
     m_secrets->read(AppSettings::serverTokenSecret(), this, [](const std::optional<QString> &) {});
@@ -203,7 +203,7 @@ MainWindow::~MainWindow()
     m_catalogWatcher.waitForFinished();
     delete m_runner;
     m_runner = nullptr;
-    m_libraryWriter.reset();   // finishes the queued writes: no finished result is lost
+    m_libraryWriter.reset(); // finishes the queued writes: no finished result is lost
 }
 
 void MainWindow::buildUi()
@@ -294,16 +294,16 @@ void MainWindow::buildUi()
     m_listingView->setColumnWidth(ListingTableModel::ColTitle, 200);
     m_listingView->setColumnWidth(ListingTableModel::ColIndustry, 110);
     m_listingView->setColumnWidth(ListingTableModel::ColState, 44);
-    for (int c : {ListingTableModel::ColAsking, ListingTableModel::ColRevenue, ListingTableModel::ColCashFlow})
+    for (int c : { ListingTableModel::ColAsking, ListingTableModel::ColRevenue, ListingTableModel::ColCashFlow })
         m_listingView->setColumnWidth(c, 84);
     m_listingView->setColumnWidth(ListingTableModel::ColMultiple, 54);
     m_listingView->setColumnWidth(ListingTableModel::ColScore, 90);
     // The score and analysis state next to the title, where the eye is, not past the money columns.
     m_listingView->horizontalHeader()->moveSection(ListingTableModel::ColScore, ListingTableModel::ColIndustry);
-    m_listingView->setItemDelegateForColumn(
-        ListingTableModel::ColScore,
-        new ScoreDelegate({ListingTableModel::ActiveRole, ListingTableModel::ProgressRole, ListingTableModel::ScoreRole},
-                          m_listingView));
+    m_listingView->setItemDelegateForColumn(ListingTableModel::ColScore,
+        new ScoreDelegate(
+            { ListingTableModel::ActiveRole, ListingTableModel::ProgressRole, ListingTableModel::ScoreRole },
+            m_listingView));
     leftLayout->addWidget(m_listingView, 1);
 
     auto *right = new QSplitter(Qt::Vertical, listingsTab);
@@ -318,8 +318,8 @@ void MainWindow::buildUi()
     listingsTab->addWidget(right);
     listingsTab->setStretchFactor(0, 3);
     listingsTab->setStretchFactor(1, 2);
-    listingsTab->setSizes({830, 450});
-    right->setSizes({330, 470});
+    listingsTab->setSizes({ 830, 450 });
+    right->setSizes({ 330, 470 });
     m_tabs->addTab(listingsTab, tr("&Listings"));
 
     m_libraryView = new LibraryView(*m_library, m_libraryWriter.get(), m_tabs);
@@ -348,7 +348,7 @@ void MainWindow::buildUi()
     connect(m_industry, &QComboBox::currentIndexChanged, this, &MainWindow::applyFilters);
     connect(m_state, &QComboBox::currentIndexChanged, this, &MainWindow::applyFilters);
     connect(m_listingView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            &MainWindow::onCurrentListingChanged);
+        &MainWindow::onCurrentListingChanged);
     connect(m_proxy, &ListingFilterProxy::mappingApplied, this, &MainWindow::onMappingApplied);
     connect(m_proxy, &QAbstractItemModel::modelReset, this, &MainWindow::updateStatusCounts);
     connect(m_proxy, &QAbstractItemModel::rowsInserted, this, &MainWindow::updateStatusCounts);
@@ -377,7 +377,7 @@ void MainWindow::buildUi()
 
     connect(&m_loadWatcher, &QFutureWatcher<LoadedListings>::finished, this, [this] {
         if (m_loadWatcher.future().resultCount() < 1)
-            return;   // the empty future set below reports "finished" too
+            return; // the empty future set below reports "finished" too
         LoadedListings loaded = m_loadWatcher.result();
         // The watcher would keep the loaded rows alive after an import replaced them.
         m_loadWatcher.setFuture(QFuture<LoadedListings>());
@@ -386,7 +386,7 @@ void MainWindow::buildUi()
     });
     connect(&m_catalogWatcher, &QFutureWatcher<LoadedListings>::finished, this, [this] {
         if (m_catalogWatcher.future().resultCount() < 1)
-            return;   // the empty future set below reports "finished" too
+            return; // the empty future set below reports "finished" too
         LoadedListings loaded = m_catalogWatcher.result();
         // Not takeResult(): it leaves the future unfinished and the destructor's wait would hang.
         // Dropping the future here leaves `loaded` with the last references, freed off the GUI thread below.
@@ -417,8 +417,8 @@ void MainWindow::buildMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
     QAction *import = file->addAction(tr("&Import listings…"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Import listings"), QString(),
-                                                          tr("Listings (*.csv *.json);;All files (*)"));
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("Import listings"), QString(), tr("Listings (*.csv *.json);;All files (*)"));
         if (!path.isEmpty())
             importFile(path);
     });
@@ -478,7 +478,7 @@ void MainWindow::restoreState()
     if (geometry.isEmpty() || !restoreGeometry(geometry))
         resize(1280, 800);
     if (!QMainWindow::restoreState(m_settings->windowState()))
-        resizeDocks({m_jobsDock}, {130}, Qt::Vertical);   // first start: the listings get the room
+        resizeDocks({ m_jobsDock }, { 130 }, Qt::Vertical); // first start: the listings get the room
     m_jobsDock->setDeveloperMode(m_settings->developerMode());
     const ListingFilters f = m_settings->lastFilters();
     const QSignalBlocker b1(m_search), b2(m_minPrice), b3(m_maxPrice);
@@ -548,10 +548,10 @@ void MainWindow::onListingsLoaded(const LoadedListings &loaded)
     refreshScores();
     if (!loaded.error.isEmpty())
         showNotice(tr("Your saved listings could not be read (%1).").arg(loaded.error), true);
-    statusBar()->showMessage(loaded.demo ? tr("Loaded %n demo listing(s). Import your own with Ctrl+O.", nullptr,
-                                              int(loaded.listings.size()))
-                                         : tr("Loaded %n listing(s).", nullptr, int(loaded.listings.size())),
-                             8000);
+    statusBar()->showMessage(loaded.demo
+            ? tr("Loaded %n demo listing(s). Import your own with Ctrl+O.", nullptr, int(loaded.listings.size()))
+            : tr("Loaded %n listing(s).", nullptr, int(loaded.listings.size())),
+        8000);
 
     // Auto-resume (SPEC §6): requeue what a killed process left running, then re-attach every
     // in-flight entry so the analyses reappear and finish from their checkpoints.
@@ -569,7 +569,7 @@ void MainWindow::onListingsLoaded(const LoadedListings &loaded)
         selectListing(m_options.demoAnalyzeListingId);
         startAnalysis(m_options.demoAnalyzeListingId, u"valuation"_s, true);
     } else if (m_proxy->isPending()) {
-        m_selectFirstRow = true;   // the restored filters are still being applied
+        m_selectFirstRow = true; // the restored filters are still being applied
     } else if (m_proxy->rowCount() > 0 && !m_listingView->currentIndex().isValid()) {
         m_listingView->setCurrentIndex(m_proxy->index(0, 0));
     }
@@ -578,9 +578,8 @@ void MainWindow::onListingsLoaded(const LoadedListings &loaded)
 void MainWindow::refreshScores()
 {
     // A whole-table aggregate: on the storage thread, applied when it comes back.
-    m_libraryWriter->latestScores(this, [this](const QHash<QString, double> &scores) {
-        m_listingModel->setScores(scores);
-    });
+    m_libraryWriter->latestScores(
+        this, [this](const QHash<QString, double> &scores) { m_listingModel->setScores(scores); });
 }
 
 void MainWindow::onMappingApplied()
@@ -589,7 +588,7 @@ void MainWindow::onMappingApplied()
     if (!m_pendingSelection.isEmpty()) {
         selectListing(std::exchange(m_pendingSelection, {}));
     } else if (std::exchange(m_selectFirstRow, false) && m_proxy->rowCount() > 0
-               && !m_listingView->currentIndex().isValid()) {
+        && !m_listingView->currentIndex().isValid()) {
         m_listingView->setCurrentIndex(m_proxy->index(0, 0));
     }
 }
@@ -665,9 +664,10 @@ void MainWindow::onImportDone(const QString &path, const ImportResult &result, i
     ImportDiagnosticsDialog::Merge merge;
     merge.added = added;
     merge.updated = updated;
-    statusBar()->showMessage(result.ok() ? tr("Imported %1: %2 listings.").arg(QFileInfo(path).fileName()).arg(result.imported)
-                                         : tr("Import of %1 failed.").arg(QFileInfo(path).fileName()),
-                             8000);
+    statusBar()->showMessage(result.ok()
+            ? tr("Imported %1: %2 listings.").arg(QFileInfo(path).fileName()).arg(result.imported)
+            : tr("Import of %1 failed.").arg(QFileInfo(path).fileName()),
+        8000);
     if (m_importDialog)
         m_importDialog->close();
     m_importDialog = new ImportDiagnosticsDialog(path, result, merge, this);
@@ -801,7 +801,8 @@ void MainWindow::refreshPanelRow(const QString &type)
     const QString id = m_panel->listingId();
     if (id.isEmpty())
         return;
-    m_panel->setRowState(type, m_controller->job(id, type), m_controller->isActive(id, type), m_panelStored.contains(type));
+    m_panel->setRowState(
+        type, m_controller->job(id, type), m_controller->isActive(id, type), m_panelStored.contains(type));
 }
 
 void MainWindow::startAnalysis(const QString &listingId, const QString &analysisType, bool force)
@@ -811,7 +812,7 @@ void MainWindow::startAnalysis(const QString &listingId, const QString &analysis
     // Our own flag, not isRunning(): the future ends before its finished() reaches this thread.
     if (m_catalogPending || m_catalogDirty) {
         // Freshly imported listings reach the engine with the rebuilt index; start right after.
-        m_deferredStarts.append({listingId, analysisType, force});
+        m_deferredStarts.append({ listingId, analysisType, force });
         statusBar()->showMessage(tr("Indexing the imported listings; the analysis starts in a moment…"), 3000);
         return;
     }
@@ -855,12 +856,18 @@ void MainWindow::onJobFinished(const Job &job)
         const QString title = l ? l->title : job.listingId;
         QString body;
         switch (job.status) {
-        case JobStatus::Succeeded: body = tr("%1 finished: %2").arg(analysisTypeLabel(job.analysisType), title); break;
-        case JobStatus::Failed: body = tr("%1 failed: %2 — %3").arg(analysisTypeLabel(job.analysisType), title, job.error); break;
-        default: body = tr("%1 canceled: %2").arg(analysisTypeLabel(job.analysisType), title); break;
+        case JobStatus::Succeeded:
+            body = tr("%1 finished: %2").arg(analysisTypeLabel(job.analysisType), title);
+            break;
+        case JobStatus::Failed:
+            body = tr("%1 failed: %2 — %3").arg(analysisTypeLabel(job.analysisType), title, job.error);
+            break;
+        default:
+            body = tr("%1 canceled: %2").arg(analysisTypeLabel(job.analysisType), title);
+            break;
         }
         m_tray->showMessage(u"Dealscope"_s, body,
-                            job.status == JobStatus::Failed ? QSystemTrayIcon::Warning : QSystemTrayIcon::Information, 5000);
+            job.status == JobStatus::Failed ? QSystemTrayIcon::Warning : QSystemTrayIcon::Information, 5000);
     }
     updateStatusCounts();
     Q_EMIT analysisFinished(job);
@@ -887,7 +894,8 @@ void MainWindow::showResultFor(const QString &listingId, const QString &analysis
 {
     const Listing *l = m_listingModel->find(listingId);
     const QString heading = u"%1 — %2"_s.arg(analysisTypeLabel(analysisType), l ? l->title : listingId);
-    if (const auto j = m_controller->job(listingId, analysisType); j && j->status == JobStatus::Succeeded && j->result) {
+    if (const auto j = m_controller->job(listingId, analysisType);
+        j && j->status == JobStatus::Succeeded && j->result) {
         m_resultView->showResult(*j->result, heading);
         return;
     }
@@ -949,10 +957,8 @@ void MainWindow::updateStatusCounts()
 {
     m_countsTimer.stop();
     const int active = m_controller ? m_controller->activeCount() : 0;
-    m_counts->setText(tr("%1 of %2 listings · %3 running")
-                          .arg(m_proxy->rowCount())
-                          .arg(m_listingModel->rowCount())
-                          .arg(active));
+    m_counts->setText(
+        tr("%1 of %2 listings · %3 running").arg(m_proxy->rowCount()).arg(m_listingModel->rowCount()).arg(active));
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent *event)

@@ -32,7 +32,7 @@ class ListingCatalog;
 class LocalJobRunner;
 class ResultsLibrary;
 struct ImportResult;
-}
+} // namespace dealscope
 
 namespace dealscope::ui {
 
@@ -47,10 +47,10 @@ class ResultView;
 
 struct MainWindowOptions final
 {
-    QString settingsFile;                       // empty: the platform settings (Dealscope/Dealscope)
-    QString dataDir;                            // empty: the app data folder
+    QString settingsFile; // empty: the platform settings (Dealscope/Dealscope)
+    QString dataDir; // empty: the app data folder
     SecretStore::Mode secretMode = SecretStore::Mode::Keychain;
-    QString demoAnalyzeListingId;               // start a valuation of this listing once loaded
+    QString demoAnalyzeListingId; // start a valuation of this listing once loaded
     QString demoListingsResource = QStringLiteral(":/demo/listings.csv");
 };
 
@@ -58,7 +58,7 @@ struct MainWindowOptions final
 struct LoadedListings final
 {
     QList<Listing> listings;
-    QHash<QString, int> rowById;      // made on the worker too (the start-up load only)
+    QHash<QString, int> rowById; // made on the worker too (the start-up load only)
     std::shared_ptr<const ListingCatalog> catalog;
     QStringList industries;
     QStringList states;
@@ -158,8 +158,8 @@ private:
     QString m_dataDir;
     std::unique_ptr<AppSettings> m_settings;
     SecretStore *m_secrets = nullptr;
-    std::unique_ptr<ResultsLibrary> m_library;          // GUI-thread reads (indexed, small)
-    std::unique_ptr<AsyncResultsLibrary> m_libraryWriter;   // writes and whole-table reads
+    std::unique_ptr<ResultsLibrary> m_library; // GUI-thread reads (indexed, small)
+    std::unique_ptr<AsyncResultsLibrary> m_libraryWriter; // writes and whole-table reads
     std::unique_ptr<InFlightRegistry> m_registry;
     std::shared_ptr<const BenchmarkTable> m_benchmarks;
     std::shared_ptr<AnalysisEngine> m_engine;
@@ -196,20 +196,20 @@ private:
         QString analysisType;
         bool force = false;
     };
-    QList<DeferredStart> m_deferredStarts;   // asked for while the listing index is rebuilt
-    QString m_pendingSelection;   // asked for while the filtered rows were being recomputed
+    QList<DeferredStart> m_deferredStarts; // asked for while the listing index is rebuilt
+    QString m_pendingSelection; // asked for while the filtered rows were being recomputed
     bool m_selectFirstRow = false;
     bool m_libraryStale = false;
-    QSet<QString> m_panelStored;   // analysis types of the shown listing with a stored result
-    QHash<QString, double> m_pairProgress;   // listingId '\n' type -> progress of its newest job
+    QSet<QString> m_panelStored; // analysis types of the shown listing with a stored result
+    QHash<QString, double> m_pairProgress; // listingId '\n' type -> progress of its newest job
     bool m_loaded = false;
     bool m_catalogDirty = false;
     bool m_catalogPending = false;
     int m_resumed = 0;
-    int m_importsRequested = 0;   // sequence numbers handed out by importFile()
-    int m_importsMerged = 0;      // the sequence number merged next
+    int m_importsRequested = 0; // sequence numbers handed out by importFile()
+    int m_importsMerged = 0; // the sequence number merged next
     bool m_merging = false;
-    QHash<int, std::shared_ptr<ParsedImport>> m_parsedImports;   // parsed, waiting for their turn
+    QHash<int, std::shared_ptr<ParsedImport>> m_parsedImports; // parsed, waiting for their turn
 };
 
 } // namespace dealscope::ui

@@ -35,14 +35,24 @@ QString key(const std::string &k)
 
 // Metrics in reading order; anything else the engine adds follows in its own order.
 const QStringList kMetricOrder = {
-    u"askingPrice"_s, u"grossRevenue"_s, u"cashFlow"_s, u"ebitda"_s, u"sdeMultiple"_s, u"revenueMultiple"_s,
-    u"cashFlowMargin"_s, u"loanAmount"_s, u"annualDebtService"_s, u"dscr"_s, u"maxPriceAtTargetDscr"_s,
-    u"paybackYears"_s, u"businessAgeYears"_s,
+    u"askingPrice"_s,
+    u"grossRevenue"_s,
+    u"cashFlow"_s,
+    u"ebitda"_s,
+    u"sdeMultiple"_s,
+    u"revenueMultiple"_s,
+    u"cashFlowMargin"_s,
+    u"loanAmount"_s,
+    u"annualDebtService"_s,
+    u"dscr"_s,
+    u"maxPriceAtTargetDscr"_s,
+    u"paybackYears"_s,
+    u"businessAgeYears"_s,
 };
 
-const std::set<std::string> kCommonKeys = {"metrics", "benchmark", "findings", "score", "scoreExplanation",
-                                           "summary", "engine", "missingInputs", "usage", "promptVersion",
-                                           "analysisType", "listingId", "generatedAt", "params", "asOfYear"};
+const std::set<std::string> kCommonKeys
+    = { "metrics", "benchmark", "findings", "score", "scoreExplanation", "summary", "engine", "missingInputs", "usage",
+          "promptVersion", "analysisType", "listingId", "generatedAt", "params", "asOfYear" };
 
 bool isNumberArray(const nlohmann::json &j)
 {
@@ -65,7 +75,7 @@ QString keyValueRows(const nlohmann::json &obj, const QString &context = {})
         if (it->is_object() && it->contains("low") && it->contains("high"))
             value = formatMetric(unitKey, (*it)["low"]) + u" – "_s + formatMetric(unitKey, (*it)["high"]);
         else if (it->is_array() || it->is_object())
-            continue;   // nested structures get their own block
+            continue; // nested structures get their own block
         else
             value = formatMetric(unitKey, *it);
         rows += u"<tr><td>%1</td><td align=right><b>%2</b></td></tr>"_s.arg(esc(humanizeKey(k)), esc(value));
@@ -79,16 +89,17 @@ QString sensitivityGrid(const nlohmann::json &s)
 {
     std::vector<double> rates, downs;
     std::vector<std::vector<nlohmann::json>> cells;
-    auto findArray = [&](const nlohmann::json &obj, std::initializer_list<const char *> names) -> const nlohmann::json * {
+    auto findArray
+        = [&](const nlohmann::json &obj, std::initializer_list<const char *> names) -> const nlohmann::json * {
         for (const char *n : names)
             if (auto it = obj.find(n); it != obj.end() && it->is_array())
                 return &*it;
         return nullptr;
     };
     if (s.is_object()) {
-        const auto *r = findArray(s, {"interestRates", "rates", "rows"});
-        const auto *d = findArray(s, {"downPaymentPcts", "downPayments", "downPaymentPct", "columns"});
-        const auto *g = findArray(s, {"dscr", "grid", "values", "cells"});
+        const auto *r = findArray(s, { "interestRates", "rates", "rows" });
+        const auto *d = findArray(s, { "downPaymentPcts", "downPayments", "downPaymentPct", "columns" });
+        const auto *g = findArray(s, { "dscr", "grid", "values", "cells" });
         if (!r || !d || !g || !isNumberArray(*r) || !isNumberArray(*d))
             return {};
         for (const auto &v : *r)
@@ -120,8 +131,8 @@ QString sensitivityGrid(const nlohmann::json &s)
     } else {
         return {};
     }
-    QString html = u"<table border=1 cellspacing=0 cellpadding=4><tr><th>%1</th>"_s.arg(
-        QObject::tr("Rate \\ Down payment"));
+    QString html
+        = u"<table border=1 cellspacing=0 cellpadding=4><tr><th>%1</th>"_s.arg(QObject::tr("Rate \\ Down payment"));
     for (double d : downs)
         html += u"<th>%1</th>"_s.arg(formatPercent(d));
     html += u"</tr>"_s;
@@ -173,8 +184,9 @@ QString renderSection(const QString &name, const nlohmann::json &value, int dept
     }
     if (value.is_object()) {
         if (value.contains("low") && value.contains("high")) {
-            return html + u"<p>%1 – %2</p>"_s.arg(esc(formatMetric(name, value["low"])),
-                                                   esc(formatMetric(name, value["high"])));
+            return html
+                + u"<p>%1 – %2</p>"_s.arg(
+                    esc(formatMetric(name, value["low"])), esc(formatMetric(name, value["high"])));
         }
         html += keyValueRows(value, name);
         if (depth < 3) {
@@ -308,8 +320,8 @@ QString ResultView::renderHtml(const nlohmann::json &result, const QString &head
                 continue;
             const QString severity = f.contains("severity") ? str(f["severity"]) : u"info"_s;
             const QColor color = severityColor(palette, severity);
-            html += u"<tr><td><b><font color='%1'>%2</font></b></td><td>%3</td></tr>"_s.arg(
-                color.name(), esc(severity.toUpper()),
+            html += u"<tr><td><b><font color='%1'>%2</font></b></td><td>%3</td></tr>"_s.arg(color.name(),
+                esc(severity.toUpper()),
                 esc(f.contains("message") ? str(f["message"]) : str(f.value("code", nlohmann::json()))));
         }
         html += u"</table>"_s;
@@ -323,9 +335,9 @@ QString ResultView::renderHtml(const nlohmann::json &result, const QString &head
         html += keyValueRows(shown);
         if (!source.isEmpty())
             html += u"<p><i>%1</i> %2</p>"_s.arg(esc(QObject::tr("Source:")), esc(source));
-        html += u"<p><small>%1</small></p>"_s.arg(esc(QObject::tr(
-            "Sector and industry multiples are a secondary source: published averages of other businesses' "
-            "sales, not comparable sales of this one.")));
+        html += u"<p><small>%1</small></p>"_s.arg(esc(
+            QObject::tr("Sector and industry multiples are a secondary source: published averages of other businesses' "
+                        "sales, not comparable sales of this one.")));
     }
 
     if (auto it = result.find("missingInputs"); it != result.end() && it->is_array()) {

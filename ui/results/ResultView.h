@@ -24,7 +24,7 @@ public:
     void showMessage(const QString &text);
     void clear();
 
-    QString reportText() const;     // the rendered report as plain text (what the user reads)
+    QString reportText() const; // the rendered report as plain text (what the user reads)
     QString reportHtml() const { return m_html; }
 
     // The HTML of a result, exposed for tests and export.

@@ -21,8 +21,7 @@ using namespace Qt::Literals::StringLiterals;
 namespace dealscope::ui {
 
 namespace {
-template<typename W>
-W *named(W *w, const QString &objectName, const QString &accessible)
+template <typename W> W *named(W *w, const QString &objectName, const QString &accessible)
 {
     w->setObjectName(objectName);
     w->setAccessibleName(accessible);
@@ -55,7 +54,8 @@ SettingsDialog::SettingsDialog(AppSettings &settings, SecretStore &secrets, QWid
     backendForm->addRow(m_server);
     backendForm->addRow(tr("Server &URL:"), m_serverUrl);
     // The remote backend is not part of this build yet: the choice is stored, the fields are inert.
-    auto *serverNote = new QLabel(tr("The job-server backend is not available in this version; analyses run locally."), backendBox);
+    auto *serverNote
+        = new QLabel(tr("The job-server backend is not available in this version; analyses run locally."), backendBox);
     serverNote->setWordWrap(true);
     backendForm->addRow(serverNote);
     m_pollInitial = named(new QSpinBox(backendBox), u"pollInitial"_s, tr("Initial polling interval"));
@@ -155,10 +155,10 @@ void SettingsDialog::load()
     m_model->setText(m_settings.llmModel());
     m_apiKey->clear();
     m_apiKey->setPlaceholderText(m_secrets.cached(AppSettings::llmApiKeySecret())
-                                     ? tr("(a key is stored — type to replace it)")
-                                     : tr("(no key stored)"));
-    m_keyWarning->setText(m_secrets.isMemoryOnly() ? m_secrets.warning()
-                                                   : tr("The key is kept in the system keychain."));
+            ? tr("(a key is stored — type to replace it)")
+            : tr("(no key stored)"));
+    m_keyWarning->setText(
+        m_secrets.isMemoryOnly() ? m_secrets.warning() : tr("The key is kept in the system keychain."));
     updateEnabled();
 }
 

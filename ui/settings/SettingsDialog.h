@@ -13,7 +13,7 @@ class QSpinBox;
 namespace dealscope {
 class AppSettings;
 class SecretStore;
-}
+} // namespace dealscope
 
 namespace dealscope::llm {
 class LlmConnectionTester;

@@ -22,7 +22,8 @@ QByteArray stripPadding(QByteArray s)
 
 std::optional<nlohmann::json> decodeSegment(const QByteArray &segment)
 {
-    const auto decoded = QByteArray::fromBase64Encoding(segment, QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
+    const auto decoded = QByteArray::fromBase64Encoding(
+        segment, QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
     if (!decoded)
         return std::nullopt;
     const QByteArray &bytes = decoded.decoded;
@@ -34,19 +35,19 @@ std::optional<nlohmann::json> decodeSegment(const QByteArray &segment)
 } // namespace
 
 QStashVerifier::QStashVerifier(QByteArray currentKey, QByteArray nextKey)
-    : m_currentKey(std::move(currentKey)), m_nextKey(std::move(nextKey))
-{
-}
+    : m_currentKey(std::move(currentKey))
+    , m_nextKey(std::move(nextKey))
+{ }
 
-std::optional<QString> QStashVerifier::verify(const QByteArray &jwt, const QByteArray &rawBody,
-                                              const QList<QString> &calledUrls, qint64 nowSecs) const
+std::optional<QString> QStashVerifier::verify(
+    const QByteArray &jwt, const QByteArray &rawBody, const QList<QString> &calledUrls, qint64 nowSecs) const
 {
     if (!isConfigured())
         return QStringLiteral("no QStash signing keys are configured");
     if (jwt.isEmpty())
         return QStringLiteral("missing Upstash-Signature header");
     std::optional<QString> firstError;
-    for (const QByteArray *key : {&m_currentKey, &m_nextKey}) {
+    for (const QByteArray *key : { &m_currentKey, &m_nextKey }) {
         if (key->isEmpty())
             continue;
         const auto error = verifyWithKey(*key, jwt, rawBody, calledUrls, nowSecs);
@@ -58,8 +59,8 @@ std::optional<QString> QStashVerifier::verify(const QByteArray &jwt, const QByte
     return firstError;
 }
 
-std::optional<QString> QStashVerifier::verifyWithKey(const QByteArray &key, const QByteArray &jwt, const QByteArray &rawBody,
-                                                     const QList<QString> &calledUrls, qint64 nowSecs) const
+std::optional<QString> QStashVerifier::verifyWithKey(const QByteArray &key, const QByteArray &jwt,
+    const QByteArray &rawBody, const QList<QString> &calledUrls, qint64 nowSecs) const
 {
     const QList<QByteArray> parts = jwt.split('.');
     if (parts.size() != 3)
@@ -67,7 +68,8 @@ std::optional<QString> QStashVerifier::verifyWithKey(const QByteArray &key, cons
     const auto header = decodeSegment(parts[0]);
     if (!header || header->value("alg", std::string()) != "HS256")
         return QStringLiteral("signature header is not HS256");
-    const QByteArray expected = QMessageAuthenticationCode::hash(parts[0] + '.' + parts[1], key, QCryptographicHash::Sha256).toBase64(kB64);
+    const QByteArray expected
+        = QMessageAuthenticationCode::hash(parts[0] + '.' + parts[1], key, QCryptographicHash::Sha256).toBase64(kB64);
     if (!TokenStore::constantTimeEquals(expected, stripPadding(parts[2])))
         return QStringLiteral("signature does not match");
     const auto claims = decodeSegment(parts[1]);
@@ -83,7 +85,8 @@ std::optional<QString> QStashVerifier::verifyWithKey(const QByteArray &key, cons
             return QStringLiteral("signature has no expiry");
         if (claims->at("exp").get<double>() + kClockSkewSecs < double(nowSecs))
             return QStringLiteral("signature expired");
-        if (claims->contains("nbf") && claims->at("nbf").is_number() && claims->at("nbf").get<double>() - kClockSkewSecs > double(nowSecs))
+        if (claims->contains("nbf") && claims->at("nbf").is_number()
+            && claims->at("nbf").get<double>() - kClockSkewSecs > double(nowSecs))
             return QStringLiteral("signature not yet valid");
         const QByteArray bodyHash = QCryptographicHash::hash(rawBody, QCryptographicHash::Sha256).toBase64(kB64);
         const QByteArray claimed = stripPadding(QByteArray::fromStdString(claims->value("body", std::string())));
@@ -95,15 +98,20 @@ std::optional<QString> QStashVerifier::verifyWithKey(const QByteArray &key, cons
     return std::nullopt;
 }
 
-QByteArray QStashVerifier::sign(const QByteArray &key, const QString &url, const QByteArray &rawBody, qint64 nowSecs, qint64 lifetimeSecs)
+QByteArray QStashVerifier::sign(
+    const QByteArray &key, const QString &url, const QByteArray &rawBody, qint64 nowSecs, qint64 lifetimeSecs)
 {
     const std::string header = R"({"alg":"HS256","typ":"JWT"})";
-    nlohmann::json claims = {
-        {"iss", "Upstash"}, {"sub", url.toStdString()}, {"exp", nowSecs + lifetimeSecs}, {"nbf", nowSecs}, {"iat", nowSecs},
-        {"jti", "jwt_" + std::to_string(nowSecs)},
-        {"body", QCryptographicHash::hash(rawBody, QCryptographicHash::Sha256).toBase64(QByteArray::Base64UrlEncoding).toStdString()}};
-    const QByteArray signingInput = QByteArray::fromStdString(header).toBase64(kB64) + '.' + QByteArray::fromStdString(claims.dump()).toBase64(kB64);
-    return signingInput + '.' + QMessageAuthenticationCode::hash(signingInput, key, QCryptographicHash::Sha256).toBase64(kB64);
+    nlohmann::json claims = { { "iss", "Upstash" }, { "sub", url.toStdString() }, { "exp", nowSecs + lifetimeSecs },
+        { "nbf", nowSecs }, { "iat", nowSecs }, { "jti", "jwt_" + std::to_string(nowSecs) },
+        { "body",
+            QCryptographicHash::hash(rawBody, QCryptographicHash::Sha256)
+                .toBase64(QByteArray::Base64UrlEncoding)
+                .toStdString() } };
+    const QByteArray signingInput = QByteArray::fromStdString(header).toBase64(kB64) + '.'
+        + QByteArray::fromStdString(claims.dump()).toBase64(kB64);
+    return signingInput + '.'
+        + QMessageAuthenticationCode::hash(signingInput, key, QCryptographicHash::Sha256).toBase64(kB64);
 }
 
 } // namespace dealscope::server

@@ -19,16 +19,16 @@ public:
 
     // Returns nullopt when valid, else why not (never echoes a key). `calledUrls` are the URLs this
     // request may have been addressed as (scheme variants behind a proxy); `nowSecs` for tests.
-    std::optional<QString> verify(const QByteArray &jwt, const QByteArray &rawBody,
-                                  const QList<QString> &calledUrls, qint64 nowSecs) const;
+    std::optional<QString> verify(
+        const QByteArray &jwt, const QByteArray &rawBody, const QList<QString> &calledUrls, qint64 nowSecs) const;
 
     // Builds a token the way QStash signs one (used by tests and the benchmark client).
-    static QByteArray sign(const QByteArray &key, const QString &url, const QByteArray &rawBody,
-                           qint64 nowSecs, qint64 lifetimeSecs = 300);
+    static QByteArray sign(const QByteArray &key, const QString &url, const QByteArray &rawBody, qint64 nowSecs,
+        qint64 lifetimeSecs = 300);
 
 private:
     std::optional<QString> verifyWithKey(const QByteArray &key, const QByteArray &jwt, const QByteArray &rawBody,
-                                         const QList<QString> &calledUrls, qint64 nowSecs) const;
+        const QList<QString> &calledUrls, qint64 nowSecs) const;
     QByteArray m_currentKey;
     QByteArray m_nextKey;
 };

@@ -11,7 +11,7 @@ qint64 RateLimiter::acquire(const QString &key, qint64 nowMs)
     const double capacity = std::max(1.0, m_rate);
     auto it = m_buckets.find(key);
     if (it == m_buckets.end())
-        it = m_buckets.insert(key, Bucket{capacity, nowMs});
+        it = m_buckets.insert(key, Bucket { capacity, nowMs });
     Bucket &b = *it;
     b.tokens = std::min(capacity, b.tokens + double(nowMs - b.lastMs) * m_rate / 1000.0);
     b.lastMs = nowMs;

@@ -11,14 +11,20 @@ namespace dealscope::server {
 class RateLimiter final
 {
 public:
-    explicit RateLimiter(double perSecond) : m_rate(perSecond) {}
+    explicit RateLimiter(double perSecond)
+        : m_rate(perSecond)
+    { }
     bool enabled() const { return m_rate > 0; }
     double rate() const { return m_rate; }
     // 0 when allowed, else milliseconds until a request would be allowed.
     qint64 acquire(const QString &key, qint64 nowMs);
 
 private:
-    struct Bucket { double tokens; qint64 lastMs; };
+    struct Bucket
+    {
+        double tokens;
+        qint64 lastMs;
+    };
     double m_rate;
     QHash<QString, Bucket> m_buckets;
 };

@@ -81,8 +81,9 @@ bool TokenStore::save(const QString &path, QString *error) const
 {
     nlohmann::json tokens = nlohmann::json::array();
     for (const Entry &e : m_entries)
-        tokens.push_back({{"id", e.id}, {"tenant", e.tenant}, {"sha256", e.sha256.toStdString()}, {"createdAt", e.createdAt}});
-    const std::string text = nlohmann::json({{"tokens", tokens}}).dump(2) + "\n";
+        tokens.push_back({ { "id", e.id }, { "tenant", e.tenant }, { "sha256", e.sha256.toStdString() },
+            { "createdAt", e.createdAt } });
+    const std::string text = nlohmann::json({ { "tokens", tokens } }).dump(2) + "\n";
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly)) {
         *error = QStringLiteral("cannot write token file %1: %2").arg(path, file.errorString());
@@ -99,7 +100,8 @@ bool TokenStore::save(const QString &path, QString *error) const
 
 QString TokenStore::add(const QString &tenant)
 {
-    const QByteArray token = "ds_" + randomBytes(32).toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    const QByteArray token
+        = "ds_" + randomBytes(32).toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
     Entry e;
     e.id = QStringLiteral("tok_") + QString::fromLatin1(randomBytes(6).toHex());
     e.tenant = tenant;

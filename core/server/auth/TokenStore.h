@@ -16,10 +16,10 @@ class TokenStore final
 public:
     struct Entry
     {
-        QString id;          // short public handle for list/revoke ("tok_…")
+        QString id; // short public handle for list/revoke ("tok_…")
         QString tenant;
-        QByteArray sha256;   // hex
-        QString createdAt;   // ISO 8601 UTC
+        QByteArray sha256; // hex
+        QString createdAt; // ISO 8601 UTC
     };
 
     // Reads FILE; a missing file is an empty store. Returns false with `error` set on a bad file.

@@ -63,23 +63,24 @@ struct Route
 std::optional<Route> routeFor(const QString &path, QString *listingId)
 {
     static const QHash<QString, Route> exact = {
-        {QStringLiteral("/api/analysis/start"), {"start", Method::Post}},
-        {QStringLiteral("/api/analysis/status"), {"status", Method::Get}},
-        {QStringLiteral("/api/analysis/lookup"), {"lookup", Method::Get}},
-        {QStringLiteral("/api/analysis/cancel"), {"cancel", Method::Post}},
-        {QStringLiteral("/api/analysis/consume"), {"consume", Method::Post}},
-        {QStringLiteral("/api/listings"), {"listings", Method::Get}},
-        {QStringLiteral("/healthz"), {"healthz", Method::Get}},
-        {QStringLiteral("/readyz"), {"readyz", Method::Get}},
-        {QStringLiteral("/metrics"), {"metrics", Method::Get}},
+        { QStringLiteral("/api/analysis/start"), { "start", Method::Post } },
+        { QStringLiteral("/api/analysis/status"), { "status", Method::Get } },
+        { QStringLiteral("/api/analysis/lookup"), { "lookup", Method::Get } },
+        { QStringLiteral("/api/analysis/cancel"), { "cancel", Method::Post } },
+        { QStringLiteral("/api/analysis/consume"), { "consume", Method::Post } },
+        { QStringLiteral("/api/listings"), { "listings", Method::Get } },
+        { QStringLiteral("/healthz"), { "healthz", Method::Get } },
+        { QStringLiteral("/readyz"), { "readyz", Method::Get } },
+        { QStringLiteral("/metrics"), { "metrics", Method::Get } },
     };
     const auto it = exact.constFind(path);
     if (it != exact.cend())
         return *it;
     static const QString listingPrefix = QStringLiteral("/api/listings/");
-    if (path.startsWith(listingPrefix) && path.size() > listingPrefix.size() && !path.mid(listingPrefix.size()).contains(QLatin1Char('/'))) {
+    if (path.startsWith(listingPrefix) && path.size() > listingPrefix.size()
+        && !path.mid(listingPrefix.size()).contains(QLatin1Char('/'))) {
         *listingId = path.mid(listingPrefix.size());
-        return Route{"listing", Method::Get};
+        return Route { "listing", Method::Get };
     }
     return std::nullopt;
 }
@@ -101,20 +102,22 @@ std::optional<FieldError> requireString(const nlohmann::json &body, const char *
 {
     const auto it = body.find(field);
     if (it == body.end() || it->is_null())
-        return FieldError{400, "missing_field", QStringLiteral("%1 is required").arg(QLatin1String(field))};
+        return FieldError { 400, "missing_field", QStringLiteral("%1 is required").arg(QLatin1String(field)) };
     if (!it->is_string())
-        return FieldError{400, "invalid_field", QStringLiteral("%1 must be a string").arg(QLatin1String(field))};
+        return FieldError { 400, "invalid_field", QStringLiteral("%1 must be a string").arg(QLatin1String(field)) };
     *out = it->get<QString>();
     if (out->isEmpty())
-        return FieldError{400, "invalid_field", QStringLiteral("%1 must not be empty").arg(QLatin1String(field))};
+        return FieldError { 400, "invalid_field", QStringLiteral("%1 must not be empty").arg(QLatin1String(field)) };
     if (out->size() > maxLen)
-        return FieldError{400, "invalid_field", QStringLiteral("%1 is longer than %2 characters").arg(QLatin1String(field)).arg(maxLen)};
+        return FieldError { 400, "invalid_field",
+            QStringLiteral("%1 is longer than %2 characters").arg(QLatin1String(field)).arg(maxLen) };
     return std::nullopt;
 }
 
 QString unknownTypeMessage(const QString &given)
 {
-    return QStringLiteral("unknown analysisType \"%1\"; allowed: %2").arg(given.left(100), analysisTypeNames().join(QStringLiteral(", ")));
+    return QStringLiteral("unknown analysisType \"%1\"; allowed: %2")
+        .arg(given.left(100), analysisTypeNames().join(QStringLiteral(", ")));
 }
 } // namespace
 
@@ -131,11 +134,16 @@ QByteArray jobEtag(const Job &job)
     return etagOf(serializeJob(job, JobJsonScope::Wire));
 }
 
-ApiServer::ApiServer(Config config, JobStore *store, std::shared_ptr<const AnalysisEngine> engine, Metrics *metrics, QObject *parent)
-    : QAbstractHttpServer(parent), m_config(config), m_store(store), m_engine(std::move(engine)), m_metrics(metrics)
+ApiServer::ApiServer(
+    Config config, JobStore *store, std::shared_ptr<const AnalysisEngine> engine, Metrics *metrics, QObject *parent)
+    : QAbstractHttpServer(parent)
+    , m_config(config)
+    , m_store(store)
+    , m_engine(std::move(engine))
+    , m_metrics(metrics)
 {
     m_storePool.setMaxThreadCount(4);
-    m_storePool.setExpiryTimeout(-1);   // keep the threads and their store connections
+    m_storePool.setExpiryTimeout(-1); // keep the threads and their store connections
 }
 
 ApiServer::~ApiServer()
@@ -161,7 +169,8 @@ void ApiServer::setQStash(std::unique_ptr<QStashVerifier> verifier)
     m_qstash = std::move(verifier);
 }
 
-void ApiServer::send(Ctx &ctx, int status, const QByteArray &body, const HeaderPairs &headers, const QByteArray &contentType)
+void ApiServer::send(
+    Ctx &ctx, int status, const QByteArray &body, const HeaderPairs &headers, const QByteArray &contentType)
 {
     if (m_metrics)
         m_metrics->countRequest(ctx.route, status, double(ctx.timer.nsecsElapsed()) / 1e9);
@@ -185,14 +194,16 @@ void ApiServer::send(Ctx &ctx, int status, const QByteArray &body, const HeaderP
         ctx.socket->disconnectFromHost();
 }
 
-void ApiServer::sendError(Ctx &ctx, int status, const QByteArray &code, const QString &message, const HeaderPairs &headers)
+void ApiServer::sendError(
+    Ctx &ctx, int status, const QByteArray &code, const QString &message, const HeaderPairs &headers)
 {
     send(ctx, status, errorBody(code, message, ctx.requestId), headers);
 }
 
 void ApiServer::sendStoreUnavailable(Ctx &ctx)
 {
-    sendError(ctx, 503, "store_unavailable", QStringLiteral("the job store cannot be reached; retry shortly"), {{"Retry-After", "1"}});
+    sendError(ctx, 503, "store_unavailable", QStringLiteral("the job store cannot be reached; retry shortly"),
+        { { "Retry-After", "1" } });
 }
 
 void ApiServer::sendJob(Ctx &ctx, int status, const Job &job)
@@ -202,12 +213,12 @@ void ApiServer::sendJob(Ctx &ctx, int status, const Job &job)
 
 void ApiServer::sendWire(Ctx &ctx, int status, const QByteArray &wire)
 {
-    send(ctx, status, wire, {{"ETag", etagOf(wire)}, {"Cache-Control", "no-store"}});
+    send(ctx, status, wire, { { "ETag", etagOf(wire) }, { "Cache-Control", "no-store" } });
 }
 
 void ApiServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
 {
-    Ctx ctx{socket, requestIdFrom(request), QStringLiteral("unknown"), {}, false, {}};
+    Ctx ctx { socket, requestIdFrom(request), QStringLiteral("unknown"), {}, false, {} };
     ctx.timer.start();
     sendError(ctx, 404, "not_found", QStringLiteral("no such route"));
 }
@@ -230,8 +241,9 @@ bool ApiServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *soc
     }
     ctx.route = QLatin1String(route->name);
     if (request.method() != route->method) {
-        sendError(ctx, 405, "method_not_allowed", QStringLiteral("%1 only accepts %2").arg(path, QLatin1String(methodName(route->method))),
-                  {{"Allow", methodName(route->method)}});
+        sendError(ctx, 405, "method_not_allowed",
+            QStringLiteral("%1 only accepts %2").arg(path, QLatin1String(methodName(route->method))),
+            { { "Allow", methodName(route->method) } });
         return true;
     }
     try {
@@ -249,7 +261,8 @@ bool ApiServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *soc
             return true;
         }
         if (m_config.probesOnly) {
-            sendError(ctx, 404, "not_found", QStringLiteral("this process only runs workers; the API is served by --role api or all"));
+            sendError(ctx, 404, "not_found",
+                QStringLiteral("this process only runs workers; the API is served by --role api or all"));
             return true;
         }
         if (name == "consume") {
@@ -287,17 +300,19 @@ bool ApiServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *soc
 
 bool ApiServer::authenticate(const QHttpServerRequest &request, Ctx &ctx)
 {
-    QByteArray token;   // the rate-limit key with auth; without, the client's address is
+    QByteArray token; // the rate-limit key with auth; without, the client's address is
     if (m_config.requireAuth) {
         const QByteArray auth = header(request, "authorization");
         if (!auth.startsWith("Bearer ") || auth.size() <= 7) {
-            sendError(ctx, 401, "unauthorized", QStringLiteral("missing Authorization: Bearer token"), {{"WWW-Authenticate", "Bearer"}});
+            sendError(ctx, 401, "unauthorized", QStringLiteral("missing Authorization: Bearer token"),
+                { { "WWW-Authenticate", "Bearer" } });
             return false;
         }
         token = auth.mid(7).trimmed();
         const auto tenant = m_tokens ? m_tokens->tenantFor(token) : std::nullopt;
         if (!tenant) {
-            sendError(ctx, 401, "unauthorized", QStringLiteral("the bearer token is not valid"), {{"WWW-Authenticate", "Bearer error=\"invalid_token\""}});
+            sendError(ctx, 401, "unauthorized", QStringLiteral("the bearer token is not valid"),
+                { { "WWW-Authenticate", "Bearer error=\"invalid_token\"" } });
             return false;
         }
         ctx.tenant = *tenant;
@@ -324,7 +339,7 @@ bool ApiServer::authenticate(const QHttpServerRequest &request, Ctx &ctx)
         if (waitMs > 0) {
             const qint64 secs = std::max<qint64>(1, (waitMs + 999) / 1000);
             sendError(ctx, 429, "rate_limited", QStringLiteral("too many requests; retry in %1 s").arg(secs),
-                      {{"Retry-After", QByteArray::number(secs)}});
+                { { "Retry-After", QByteArray::number(secs) } });
             return false;
         }
     }
@@ -342,33 +357,39 @@ void ApiServer::queueStart(Ctx &ctx, Job job, bool force)
     }
     // Starts arriving while the store thread waits on Redis are sent together, in one pipeline:
     // one round trip and one thread hop per batch instead of per request.
-    if (m_starts.push(PendingStart{std::make_shared<Ctx>(ctx), StartRequest{std::move(job), force}}))
+    if (m_starts.push(PendingStart { std::make_shared<Ctx>(ctx), StartRequest { std::move(job), force } }))
         m_storePool.start([this] { drainStarts(); });
 }
 
 void ApiServer::drainStarts()
 {
     constexpr qsizetype kMaxBatch = 64;
-    m_starts.drain(kMaxBatch, [this](QList<PendingStart> batch) {
-        QList<StartRequest> requests;
-        requests.reserve(batch.size());
-        for (auto &p : batch)
-            requests.append(std::move(p.request));
-        QList<StartResult> results;
-        try {
-            results = m_store->startMany(requests);
-        } catch (const std::exception &e) {
-            // startMany() does not throw by contract; if it does, these starts still get an answer.
-            qCWarning(lcServer) << "starting" << requests.size() << "jobs failed:" << e.what();
-            results = QList<StartResult>(requests.size());
-            for (auto &r : results)
-                r.failure = "internal_error";
-        }
-        QMetaObject::invokeMethod(this, [this, batch = std::move(batch), results = std::move(results)] {
-            for (qsizetype i = 0; i < batch.size(); ++i)
-                answerStart(*batch[i].ctx, results.value(i));
-        }, Qt::QueuedConnection);
-    }, [this] { m_storePool.start([this] { drainStarts(); }); });
+    m_starts.drain(
+        kMaxBatch,
+        [this](QList<PendingStart> batch) {
+            QList<StartRequest> requests;
+            requests.reserve(batch.size());
+            for (auto &p : batch)
+                requests.append(std::move(p.request));
+            QList<StartResult> results;
+            try {
+                results = m_store->startMany(requests);
+            } catch (const std::exception &e) {
+                // startMany() does not throw by contract; if it does, these starts still get an answer.
+                qCWarning(lcServer) << "starting" << requests.size() << "jobs failed:" << e.what();
+                results = QList<StartResult>(requests.size());
+                for (auto &r : results)
+                    r.failure = "internal_error";
+            }
+            QMetaObject::invokeMethod(
+                this,
+                [this, batch = std::move(batch), results = std::move(results)] {
+                    for (qsizetype i = 0; i < batch.size(); ++i)
+                        answerStart(*batch[i].ctx, results.value(i));
+                },
+                Qt::QueuedConnection);
+        },
+        [this] { m_storePool.start([this] { drainStarts(); }); });
 }
 
 void ApiServer::answerStart(Ctx &c, const StartResult &result)
@@ -393,7 +414,7 @@ void ApiServer::answerStart(Ctx &c, const StartResult &result)
     reply += ",\"jobId\":";
     reply += dump(outcome.job.id);
     reply += '}';
-    send(c, outcome.created ? 202 : 200, reply, {{"ETag", etagOf(wire)}});
+    send(c, outcome.created ? 202 : 200, reply, { { "ETag", etagOf(wire) } });
 }
 
 void ApiServer::handleStart(const QHttpServerRequest &request, Ctx &ctx)
@@ -413,7 +434,8 @@ void ApiServer::handleStart(const QHttpServerRequest &request, Ctx &ctx)
         sendError(ctx, e->status, e->code, e->message);
         return;
     }
-    if (const auto t = body.find("analysisType"); t != body.end() && t->is_string() && !t->get_ref<const std::string &>().empty()) {
+    if (const auto t = body.find("analysisType");
+        t != body.end() && t->is_string() && !t->get_ref<const std::string &>().empty()) {
         analysisType = t->get<QString>();
     } else if (auto e = requireString(body, "analysisType", &analysisType)) {
         sendError(ctx, e->status, e->code, e->message);
@@ -467,8 +489,9 @@ void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
     const bool single = query.hasQueryItem(QStringLiteral("jobId"));
     const bool batch = query.hasQueryItem(QStringLiteral("jobIds"));
     if (single == batch) {
-        sendError(ctx, 400, single ? "invalid_query" : "missing_field", single ? QStringLiteral("give either jobId or jobIds, not both")
-                                                                          : QStringLiteral("jobId or jobIds is required"));
+        sendError(ctx, 400, single ? "invalid_query" : "missing_field",
+            single ? QStringLiteral("give either jobId or jobIds, not both")
+                   : QStringLiteral("jobId or jobIds is required"));
         return;
     }
     int wait = 0;
@@ -476,7 +499,8 @@ void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
         bool ok = false;
         wait = query.queryItemValue(QStringLiteral("wait")).toInt(&ok);
         if (!ok || wait < 0 || wait > m_config.maxWaitSecs) {
-            sendError(ctx, 400, "invalid_wait", QStringLiteral("wait must be a whole number of seconds from 0 to %1").arg(m_config.maxWaitSecs));
+            sendError(ctx, 400, "invalid_wait",
+                QStringLiteral("wait must be a whole number of seconds from 0 to %1").arg(m_config.maxWaitSecs));
             return;
         }
         if (batch && wait > 0) {
@@ -485,13 +509,15 @@ void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
         }
     }
     if (batch) {
-        const QStringList ids = query.queryItemValue(QStringLiteral("jobIds"), QUrl::FullyDecoded).split(QLatin1Char(','), Qt::SkipEmptyParts);
+        const QStringList ids = query.queryItemValue(QStringLiteral("jobIds"), QUrl::FullyDecoded)
+                                    .split(QLatin1Char(','), Qt::SkipEmptyParts);
         if (ids.isEmpty()) {
             sendError(ctx, 400, "missing_field", QStringLiteral("jobIds lists no ids"));
             return;
         }
         if (ids.size() > m_config.maxBatchIds) {
-            sendError(ctx, 400, "too_many_job_ids", QStringLiteral("at most %1 jobIds per request, got %2").arg(m_config.maxBatchIds).arg(ids.size()));
+            sendError(ctx, 400, "too_many_job_ids",
+                QStringLiteral("at most %1 jobIds per request, got %2").arg(m_config.maxBatchIds).arg(ids.size()));
             return;
         }
         QStringList valid;
@@ -509,7 +535,7 @@ void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
         // Fetched on a store thread, one request at a time: the event loop keeps serving starts
         // while Redis answers (it waits behind the workers' scripts), and a client hammering
         // batch status still cannot take more than one thread's worth of the cores.
-        if (m_batchPolls.push(PendingBatchStatus{std::make_shared<Ctx>(ctx), std::move(valid), std::move(missing)}))
+        if (m_batchPolls.push(PendingBatchStatus { std::make_shared<Ctx>(ctx), std::move(valid), std::move(missing) }))
             m_storePool.start([this] { drainBatchStatus(); });
         return;
     }
@@ -542,22 +568,25 @@ void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
         return;
     }
     const QByteArray etag = etagOf(*wire);
-    const bool matches = !ifNoneMatch.isEmpty() && (ifNoneMatch == etag || ifNoneMatch == "W/" + etag || ifNoneMatch == "*");
-    if (wait == 0 || (!ifNoneMatch.isEmpty() && !matches) || isTerminal(statusOfJobJson(*wire).value_or(JobStatus::Failed))) {
+    const bool matches
+        = !ifNoneMatch.isEmpty() && (ifNoneMatch == etag || ifNoneMatch == "W/" + etag || ifNoneMatch == "*");
+    if (wait == 0 || (!ifNoneMatch.isEmpty() && !matches)
+        || isTerminal(statusOfJobJson(*wire).value_or(JobStatus::Failed))) {
         if (matches)
-            send(ctx, 304, {}, {{"ETag", etag}, {"Cache-Control", "no-store"}});
+            send(ctx, 304, {}, { { "ETag", etag }, { "Cache-Control", "no-store" } });
         else
             sendWire(ctx, 200, *wire);
         return;
     }
     if (m_waiterCount >= m_config.maxWaiters) {
-        sendError(ctx, 503, "too_many_waiters", QStringLiteral("too many long-polls in progress; poll without wait"), {{"Retry-After", "1"}});
+        sendError(ctx, 503, "too_many_waiters", QStringLiteral("too many long-polls in progress; poll without wait"),
+            { { "Retry-After", "1" } });
         return;
     }
-    auto *waiter = new Waiter{ctx, etag, new QTimer(this)};
+    auto *waiter = new Waiter { ctx, etag, new QTimer(this) };
     m_waiters[id].append(waiter);
     ++m_waiterCount;
-    parked = true;   // the waiter keeps its share of m_changeInterest until it is answered
+    parked = true; // the waiter keeps its share of m_changeInterest until it is answered
     if (m_metrics)
         m_metrics->setGauge(QStringLiteral("long_polls"), double(m_waiterCount));
     waiter->timer->setSingleShot(true);
@@ -566,90 +595,104 @@ void ApiServer::handleStatus(const QHttpServerRequest &request, Ctx &ctx)
         try {
             wire = getWire(waiter->ctx.tenant, id);
         } catch (const std::exception &) {
-            failWaiter(waiter);   // store away at the end of the wait: 503, never a guess
+            failWaiter(waiter); // store away at the end of the wait: 503, never a guess
             return;
         }
         finishWaiter(waiter, wire);
     });
     if (ctx.socket) {
-        connect(ctx.socket, &QTcpSocket::disconnected, waiter->timer, [this, waiter] { finishWaiter(waiter, std::nullopt); });
+        connect(ctx.socket, &QTcpSocket::disconnected, waiter->timer,
+            [this, waiter] { finishWaiter(waiter, std::nullopt); });
     }
     waiter->timer->start(wait * 1000);
 }
 
 void ApiServer::queueStatus(Ctx &ctx, const QString &id, const QByteArray &ifNoneMatch)
 {
-    if (m_statusPolls.push(PendingStatus{std::make_shared<Ctx>(ctx), id, ifNoneMatch}))
+    if (m_statusPolls.push(PendingStatus { std::make_shared<Ctx>(ctx), id, ifNoneMatch }))
         m_storePool.start([this] { drainStatus(); });
 }
 
 void ApiServer::drainStatus()
 {
     constexpr qsizetype kMaxBatch = 100;
-    m_statusPolls.drain(kMaxBatch, [this](QList<PendingStatus> batch) {
-        // One MGET per tenant in the batch (almost always one).
-        QList<std::optional<QByteArray>> wires(batch.size());
-        bool unavailable = false;
-        try {
-            QHash<QString, QList<qsizetype>> byTenant;
-            for (qsizetype i = 0; i < batch.size(); ++i)
-                byTenant[batch[i].ctx->tenant].append(i);
-            for (auto it = byTenant.cbegin(); it != byTenant.cend(); ++it) {
-                QStringList ids;
-                for (const qsizetype i : it.value())
-                    ids.append(batch[i].id);
-                const auto found = m_store->getManyWire(it.key(), ids);
-                for (qsizetype k = 0; k < it.value().size(); ++k)
-                    wires[it.value()[k]] = found.value(k);
-            }
-        } catch (const std::exception &e) {
-            qCWarning(lcServer) << "store unavailable:" << e.what();
-            unavailable = true;
-        }
-        QMetaObject::invokeMethod(this, [this, batch = std::move(batch), wires = std::move(wires), unavailable] {
-            for (qsizetype i = 0; i < batch.size(); ++i) {
-                Ctx &c = *batch[i].ctx;
-                if (unavailable) {
-                    sendStoreUnavailable(c);
-                    continue;
+    m_statusPolls.drain(
+        kMaxBatch,
+        [this](QList<PendingStatus> batch) {
+            // One MGET per tenant in the batch (almost always one).
+            QList<std::optional<QByteArray>> wires(batch.size());
+            bool unavailable = false;
+            try {
+                QHash<QString, QList<qsizetype>> byTenant;
+                for (qsizetype i = 0; i < batch.size(); ++i)
+                    byTenant[batch[i].ctx->tenant].append(i);
+                for (auto it = byTenant.cbegin(); it != byTenant.cend(); ++it) {
+                    QStringList ids;
+                    for (const qsizetype i : it.value())
+                        ids.append(batch[i].id);
+                    const auto found = m_store->getManyWire(it.key(), ids);
+                    for (qsizetype k = 0; k < it.value().size(); ++k)
+                        wires[it.value()[k]] = found.value(k);
                 }
-                const auto &wire = wires[i];
-                if (!wire) {
-                    sendError(c, 404, "job_not_found", QStringLiteral("no job %1").arg(batch[i].id));
-                    continue;
-                }
-                const QByteArray etag = etagOf(*wire);
-                const QByteArray &inm = batch[i].ifNoneMatch;
-                if (!inm.isEmpty() && (inm == etag || inm == "W/" + etag || inm == "*"))
-                    send(c, 304, {}, {{"ETag", etag}, {"Cache-Control", "no-store"}});
-                else
-                    sendWire(c, 200, *wire);
+            } catch (const std::exception &e) {
+                qCWarning(lcServer) << "store unavailable:" << e.what();
+                unavailable = true;
             }
-        }, Qt::QueuedConnection);
-    }, [this] { m_storePool.start([this] { drainStatus(); }); });
+            QMetaObject::invokeMethod(
+                this,
+                [this, batch = std::move(batch), wires = std::move(wires), unavailable] {
+                    for (qsizetype i = 0; i < batch.size(); ++i) {
+                        Ctx &c = *batch[i].ctx;
+                        if (unavailable) {
+                            sendStoreUnavailable(c);
+                            continue;
+                        }
+                        const auto &wire = wires[i];
+                        if (!wire) {
+                            sendError(c, 404, "job_not_found", QStringLiteral("no job %1").arg(batch[i].id));
+                            continue;
+                        }
+                        const QByteArray etag = etagOf(*wire);
+                        const QByteArray &inm = batch[i].ifNoneMatch;
+                        if (!inm.isEmpty() && (inm == etag || inm == "W/" + etag || inm == "*"))
+                            send(c, 304, {}, { { "ETag", etag }, { "Cache-Control", "no-store" } });
+                        else
+                            sendWire(c, 200, *wire);
+                    }
+                },
+                Qt::QueuedConnection);
+        },
+        [this] { m_storePool.start([this] { drainStatus(); }); });
 }
 
 void ApiServer::drainBatchStatus()
 {
-    m_batchPolls.drain(1, [this](QList<PendingBatchStatus> batch) {
-        PendingBatchStatus &request = batch.first();
-        std::optional<QList<std::optional<QByteArray>>> found;
-        try {
-            found = m_store->getManyWire(request.ctx->tenant, request.ids);
-        } catch (const std::exception &e) {
-            qCWarning(lcServer) << "store unavailable:" << e.what();
-        }
-        QMetaObject::invokeMethod(this, [this, request = std::move(request), found = std::move(found)]() mutable {
-            if (found)
-                sendBatchStatus(*request.ctx, request.ids, *found, std::move(request.missing));
-            else
-                sendStoreUnavailable(*request.ctx);
-        }, Qt::QueuedConnection);
-    }, [this] { m_storePool.start([this] { drainBatchStatus(); }); });
+    m_batchPolls.drain(
+        1,
+        [this](QList<PendingBatchStatus> batch) {
+            PendingBatchStatus &request = batch.first();
+            std::optional<QList<std::optional<QByteArray>>> found;
+            try {
+                found = m_store->getManyWire(request.ctx->tenant, request.ids);
+            } catch (const std::exception &e) {
+                qCWarning(lcServer) << "store unavailable:" << e.what();
+            }
+            QMetaObject::invokeMethod(
+                this,
+                [this, request = std::move(request), found = std::move(found)]() mutable {
+                    if (found)
+                        sendBatchStatus(*request.ctx, request.ids, *found, std::move(request.missing));
+                    else
+                        sendStoreUnavailable(*request.ctx);
+                },
+                Qt::QueuedConnection);
+        },
+        [this] { m_storePool.start([this] { drainBatchStatus(); }); });
 }
 
 // The reply is put together from the stored jobs' wire bytes: no job is parsed or serialised here.
-void ApiServer::sendBatchStatus(Ctx &ctx, const QStringList &ids, const QList<std::optional<QByteArray>> &found, nlohmann::json missing)
+void ApiServer::sendBatchStatus(
+    Ctx &ctx, const QStringList &ids, const QList<std::optional<QByteArray>> &found, nlohmann::json missing)
 {
     QByteArray reply;
     qsizetype size = 64;
@@ -671,12 +714,12 @@ void ApiServer::sendBatchStatus(Ctx &ctx, const QStringList &ids, const QList<st
     reply += "],\"missing\":";
     reply += dump(missing);
     reply += '}';
-    send(ctx, 200, reply, {{"Cache-Control", "no-store"}});
+    send(ctx, 200, reply, { { "Cache-Control", "no-store" } });
 }
 
 std::optional<QByteArray> ApiServer::getWire(const QString &tenant, const QString &id)
 {
-    return m_store->getManyWire(tenant, {id}).value(0);
+    return m_store->getManyWire(tenant, { id }).value(0);
 }
 
 void ApiServer::finishWaiter(Waiter *waiter, const std::optional<QByteArray> &wire)
@@ -704,7 +747,7 @@ void ApiServer::finishWaiter(Waiter *waiter, const std::optional<QByteArray> &wi
         if (!wire)
             sendError(waiter->ctx, 404, "job_not_found", QStringLiteral("the job no longer exists"));
         else if (etagOf(*wire) == waiter->baselineEtag)
-            send(waiter->ctx, 304, {}, {{"ETag", waiter->baselineEtag}, {"Cache-Control", "no-store"}});
+            send(waiter->ctx, 304, {}, { { "ETag", waiter->baselineEtag }, { "Cache-Control", "no-store" } });
         else
             sendWire(waiter->ctx, 200, *wire);
     }
@@ -760,7 +803,7 @@ void ApiServer::wakeWaiters()
         try {
             wire = getWire(tenant, id);
         } catch (const std::exception &) {
-            continue;   // store briefly away: the waiters' timers still answer
+            continue; // store briefly away: the waiters' timers still answer
         }
         const QByteArray etag = wire ? etagOf(*wire) : QByteArray();
         for (Waiter *w : waiters) {
@@ -780,8 +823,7 @@ void ApiServer::flushWaiters()
             std::optional<QByteArray> wire;
             try {
                 wire = getWire(w->ctx.tenant, it.key());
-            } catch (const std::exception &) {
-            }
+            } catch (const std::exception &) { }
             finishWaiter(w, wire);
         }
     }
@@ -835,7 +877,9 @@ void ApiServer::handleCancel(const QHttpServerRequest &request, Ctx &ctx)
         sendError(ctx, 404, "job_not_found", QStringLiteral("no job %1").arg(id));
         return;
     case CancelOutcome::AlreadyTerminal: {
-        nlohmann::json reply = nlohmann::json::parse(errorBody("job_terminal", QStringLiteral("the job is already %1").arg(jobStatusName(r.job->status)), ctx.requestId).toStdString());
+        nlohmann::json reply = nlohmann::json::parse(errorBody(
+            "job_terminal", QStringLiteral("the job is already %1").arg(jobStatusName(r.job->status)), ctx.requestId)
+                                                         .toStdString());
         reply["job"] = jobToJson(*r.job);
         send(ctx, 409, dump(reply));
         return;
@@ -849,24 +893,29 @@ void ApiServer::handleCancel(const QHttpServerRequest &request, Ctx &ctx)
 
 void ApiServer::handleConsume(const QHttpServerRequest &request, Ctx &ctx)
 {
-    const HeaderPairs nonRetryable{{"Upstash-NonRetryable-Error", "true"}};
+    const HeaderPairs nonRetryable { { "Upstash-NonRetryable-Error", "true" } };
     if (!m_qstash || !m_qstash->isConfigured() || !m_pool) {
-        sendError(ctx, 404, "not_found", QStringLiteral("the push-queue consumer is not enabled on this server (needs QStash keys and workers)"));
+        sendError(ctx, 404, "not_found",
+            QStringLiteral("the push-queue consumer is not enabled on this server (needs QStash keys and workers)"));
         return;
     }
     const QUrl url = request.url();
     const QString host = QString::fromLatin1(header(request, "host"));
-    const QString pathAndQuery = url.path(QUrl::FullyEncoded) + (url.hasQuery() ? QLatin1Char('?') + url.query(QUrl::FullyEncoded) : QString());
-    const QList<QString> urls{QStringLiteral("https://") + host + pathAndQuery, QStringLiteral("http://") + host + pathAndQuery};
+    const QString pathAndQuery = url.path(QUrl::FullyEncoded)
+        + (url.hasQuery() ? QLatin1Char('?') + url.query(QUrl::FullyEncoded) : QString());
+    const QList<QString> urls { QStringLiteral("https://") + host + pathAndQuery,
+        QStringLiteral("http://") + host + pathAndQuery };
     const QByteArray raw = request.body();
-    if (const auto bad = m_qstash->verify(header(request, "upstash-signature"), raw, urls, QDateTime::currentSecsSinceEpoch())) {
+    if (const auto bad
+        = m_qstash->verify(header(request, "upstash-signature"), raw, urls, QDateTime::currentSecsSinceEpoch())) {
         sendError(ctx, 401, "invalid_signature", *bad);
         return;
     }
     const auto body = nlohmann::json::parse(raw.constData(), raw.constData() + raw.size(), nullptr, false);
     QString id;
     if (body.is_discarded() || !body.is_object()) {
-        sendError(ctx, 489, "malformed_json", QStringLiteral("the message body must be a JSON object {\"jobId\"}"), nonRetryable);
+        sendError(ctx, 489, "malformed_json", QStringLiteral("the message body must be a JSON object {\"jobId\"}"),
+            nonRetryable);
         return;
     }
     if (auto e = requireString(body, "jobId", &id, 64); e || !isValidJobId(id)) {
@@ -875,7 +924,8 @@ void ApiServer::handleConsume(const QHttpServerRequest &request, Ctx &ctx)
     }
     const auto job = m_store->get(id);
     if (!job) {
-        sendError(ctx, 489, "job_not_found", QStringLiteral("no job %1 (expired or never created)").arg(id), nonRetryable);
+        sendError(
+            ctx, 489, "job_not_found", QStringLiteral("no job %1 (expired or never created)").arg(id), nonRetryable);
         return;
     }
     if (isTerminal(job->status)) {
@@ -886,15 +936,16 @@ void ApiServer::handleConsume(const QHttpServerRequest &request, Ctx &ctx)
     m_pool->runJob(id, this, [this, shared, nonRetryable](bool claimed, std::optional<Job> done) {
         Ctx &c = *shared;
         if (!done) {
-            sendError(c, 503, "store_unavailable", QStringLiteral("the job store cannot be reached"), {{"Retry-After", "5"}});
+            sendError(c, 503, "store_unavailable", QStringLiteral("the job store cannot be reached"),
+                { { "Retry-After", "5" } });
         } else if (done->status == JobStatus::Succeeded || done->status == JobStatus::Canceled) {
             sendJob(c, 200, *done);
         } else if (done->status == JobStatus::Failed) {
             sendError(c, 489, "job_failed", done->error, nonRetryable);
         } else {
             sendError(c, claimed ? 503 : 429, "job_busy",
-                      QStringLiteral("the job is %1 on another worker; deliver again later").arg(jobStatusName(done->status)),
-                      {{"Retry-After", "10"}});
+                QStringLiteral("the job is %1 on another worker; deliver again later").arg(jobStatusName(done->status)),
+                { { "Retry-After", "10" } });
         }
     });
 }
@@ -932,16 +983,16 @@ void ApiServer::handleListings(const QHttpServerRequest &request, Ctx &ctx, cons
     qint64 total = 0;
     if (catalog) {
         for (const Listing &l : catalog->listings()) {
-            if (!q.isEmpty() && !l.title.contains(q, Qt::CaseInsensitive) && !l.industry.contains(q, Qt::CaseInsensitive)
-                && !l.location.contains(q, Qt::CaseInsensitive) && !l.id.contains(q, Qt::CaseInsensitive)
-                && !l.description.contains(q, Qt::CaseInsensitive))
+            if (!q.isEmpty() && !l.title.contains(q, Qt::CaseInsensitive)
+                && !l.industry.contains(q, Qt::CaseInsensitive) && !l.location.contains(q, Qt::CaseInsensitive)
+                && !l.id.contains(q, Qt::CaseInsensitive) && !l.description.contains(q, Qt::CaseInsensitive))
                 continue;
             if (total >= offset && total < offset + limit)
                 items.push_back(listingToJson(l));
             ++total;
         }
     }
-    send(ctx, 200, dump({{"listings", items}, {"total", total}, {"offset", offset}, {"limit", limit}}));
+    send(ctx, 200, dump({ { "listings", items }, { "total", total }, { "offset", offset }, { "limit", limit } }));
 }
 
 void ApiServer::handleReady(Ctx &ctx)
@@ -949,12 +1000,12 @@ void ApiServer::handleReady(Ctx &ctx)
     bool up = false;
     try {
         up = m_store->ping();
-    } catch (const std::exception &) {
-    }
+    } catch (const std::exception &) { }
     if (up)
-        send(ctx, 200, dump({{"status", "ready"}, {"store", m_store->kind()}}));
+        send(ctx, 200, dump({ { "status", "ready" }, { "store", m_store->kind() } }));
     else
-        sendError(ctx, 503, "store_unavailable", QStringLiteral("the %1 store does not answer").arg(m_store->kind()), {{"Retry-After", "1"}});
+        sendError(ctx, 503, "store_unavailable", QStringLiteral("the %1 store does not answer").arg(m_store->kind()),
+            { { "Retry-After", "1" } });
 }
 
 void ApiServer::handleMetrics(Ctx &ctx)

@@ -40,15 +40,15 @@ public:
     struct Config
     {
         bool requireAuth = true;
-        int maxWaiters = 2000;          // concurrent long-polls
+        int maxWaiters = 2000; // concurrent long-polls
         int maxWaitSecs = 30;
         int maxBatchIds = 100;
-        bool consumeEnabled = false;    // needs workers in this process
-        bool probesOnly = false;        // a worker process: /healthz, /readyz and /metrics only
+        bool consumeEnabled = false; // needs workers in this process
+        bool probesOnly = false; // a worker process: /healthz, /readyz and /metrics only
     };
 
     ApiServer(Config config, JobStore *store, std::shared_ptr<const AnalysisEngine> engine, Metrics *metrics,
-              QObject *parent = nullptr);
+        QObject *parent = nullptr);
     ~ApiServer() override;
 
     void setTokens(std::shared_ptr<const TokenStore> tokens);
@@ -86,12 +86,13 @@ private:
     };
 
     void send(Ctx &ctx, int status, const QByteArray &body, const HeaderPairs &headers = {},
-              const QByteArray &contentType = "application/json");
-    void sendError(Ctx &ctx, int status, const QByteArray &code, const QString &message, const HeaderPairs &headers = {});
+        const QByteArray &contentType = "application/json");
+    void sendError(
+        Ctx &ctx, int status, const QByteArray &code, const QString &message, const HeaderPairs &headers = {});
     // 503 store_unavailable with Retry-After: 1, for a store that did not answer.
     void sendStoreUnavailable(Ctx &ctx);
     void sendJob(Ctx &ctx, int status, const Job &job);
-    void sendWire(Ctx &ctx, int status, const QByteArray &wire);   // job JSON + its ETag
+    void sendWire(Ctx &ctx, int status, const QByteArray &wire); // job JSON + its ETag
     // The wire JSON of `tenant`'s job `id`; nullopt when missing or another tenant's.
     std::optional<QByteArray> getWire(const QString &tenant, const QString &id);
 
@@ -107,13 +108,14 @@ private:
     void wakeWaiters();
     // Creates the job through the store (batched on the store pool for a remote store) and answers.
     void queueStart(Ctx &ctx, Job job, bool force);
-    void drainStarts();   // store pool thread
+    void drainStarts(); // store pool thread
     void answerStart(Ctx &ctx, const StartResult &result);
     // A status poll without wait on a remote store: fetched on the store pool, batched.
     void queueStatus(Ctx &ctx, const QString &id, const QByteArray &ifNoneMatch);
-    void drainStatus();   // store pool thread
-    void drainBatchStatus();   // store pool thread
-    void sendBatchStatus(Ctx &ctx, const QStringList &ids, const QList<std::optional<QByteArray>> &found, nlohmann::json missing);
+    void drainStatus(); // store pool thread
+    void drainBatchStatus(); // store pool thread
+    void sendBatchStatus(
+        Ctx &ctx, const QStringList &ids, const QList<std::optional<QByteArray>> &found, nlohmann::json missing);
     void finishWaiter(Waiter *waiter, const std::optional<QByteArray> &wire);
     void failWaiter(Waiter *waiter);
 
@@ -140,26 +142,26 @@ private:
     // More than one start batch on its way to Redis: while one waits behind the workers' scripts
     // the next requests are already sent instead of waiting a whole round trip.
     static constexpr int kStartDrains = 2;
-    BatchQueue<PendingStart> m_starts{kStartDrains};   // waiting for a store thread
+    BatchQueue<PendingStart> m_starts { kStartDrains }; // waiting for a store thread
     struct PendingStatus
     {
         std::shared_ptr<Ctx> ctx;
         QString id;
         QByteArray ifNoneMatch;
     };
-    BatchQueue<PendingStatus> m_statusPolls;   // waiting for the store thread
+    BatchQueue<PendingStatus> m_statusPolls; // waiting for the store thread
     struct PendingBatchStatus
     {
         std::shared_ptr<Ctx> ctx;
-        QStringList ids;   // valid job ids, in request order
-        nlohmann::json missing;   // the ids that are not job ids
+        QStringList ids; // valid job ids, in request order
+        nlohmann::json missing; // the ids that are not job ids
     };
-    BatchQueue<PendingBatchStatus> m_batchPolls;   // waiting for the store thread
+    BatchQueue<PendingBatchStatus> m_batchPolls; // waiting for the store thread
     QHash<QString, QList<Waiter *>> m_waiters;
     qsizetype m_waiterCount = 0;
     // Parked long-polls plus those between reading their baseline and parking: a change after
     // the baseline read must find this above zero (see handleStatus).
-    std::atomic<int> m_changeInterest{0};
+    std::atomic<int> m_changeInterest { 0 };
     std::mutex m_changedMutex;
     QSet<QString> m_changed;
     bool m_wakePending = false;

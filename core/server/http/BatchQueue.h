@@ -11,11 +11,12 @@ namespace dealscope::server {
 // Requests that wait for the store thread and are handed to it in batches, by up to `maxDrains`
 // drain tasks at a time: a push while fewer run asks the caller to start one; a drain takes
 // batches until none is left. Shared by the start and status paths of ApiServer.
-template<typename T>
-class BatchQueue final
+template <typename T> class BatchQueue final
 {
 public:
-    explicit BatchQueue(int maxDrains = 1) : m_maxDrains(maxDrains) {}
+    explicit BatchQueue(int maxDrains = 1)
+        : m_maxDrains(maxDrains)
+    { }
 
     // Queues `item`; true when fewer than maxDrains drains run and the caller must start one.
     bool push(T item)
@@ -32,8 +33,7 @@ public:
     // drain task). However it leaves, an exception included, the drain ends: while it counts as
     // running push() starts no drain in its place and later items could wait forever. `restart`
     // starts a new drain when items are left after an early exit.
-    template<typename Process, typename Restart>
-    void drain(qsizetype maxBatch, Process process, Restart restart)
+    template <typename Process, typename Restart> void drain(qsizetype maxBatch, Process process, Restart restart)
     {
         bool emptied = false;
         const auto endDrain = qScopeGuard([&] {
@@ -70,7 +70,7 @@ private:
     std::mutex m_mutex;
     QList<T> m_items;
     const int m_maxDrains;
-    int m_drains = 0;   // running drain tasks
+    int m_drains = 0; // running drain tasks
 };
 
 } // namespace dealscope::server

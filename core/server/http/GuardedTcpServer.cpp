@@ -20,7 +20,10 @@ class SocketGuard final : public QObject
 {
 public:
     SocketGuard(QTcpSocket *socket, const GuardedTcpServer::Limits &limits, GuardedTcpServer *server)
-        : QObject(socket), m_socket(socket), m_frame(limits.maxHeaderBytes, limits.maxBodyBytes), m_server(server)
+        : QObject(socket)
+        , m_socket(socket)
+        , m_frame(limits.maxHeaderBytes, limits.maxBodyBytes)
+        , m_server(server)
     {
         connect(socket, &QTcpSocket::readyRead, this, &SocketGuard::inspect);
         m_idle.setSingleShot(true);
@@ -33,7 +36,7 @@ private:
     void inspect()
     {
         if (m_refused) {
-            m_socket->readAll();   // drain: the answer is out, the rest of the upload is discarded
+            m_socket->readAll(); // drain: the answer is out, the rest of the upload is discarded
             return;
         }
         m_idle.start();
@@ -49,17 +52,17 @@ private:
         switch (verdict) {
         case HttpFrameGuard::Verdict::HeadersTooLarge:
             GuardedTcpServer::refuse(m_socket, 431, "headers_too_large",
-                                     QStringLiteral("request headers exceed %1 bytes").arg(m_frame.maxHeaderBytes()));
+                QStringLiteral("request headers exceed %1 bytes").arg(m_frame.maxHeaderBytes()));
             Q_EMIT m_server->refused(431);
             break;
         case HttpFrameGuard::Verdict::BodyTooLarge:
             GuardedTcpServer::refuse(m_socket, 413, "payload_too_large",
-                                     QStringLiteral("request body exceeds %1 bytes").arg(m_frame.maxBodyBytes()));
+                QStringLiteral("request body exceeds %1 bytes").arg(m_frame.maxBodyBytes()));
             Q_EMIT m_server->refused(413);
             break;
         case HttpFrameGuard::Verdict::LengthRequired:
             GuardedTcpServer::refuse(m_socket, 411, "length_required",
-                                     QStringLiteral("request bodies need a Content-Length (chunked uploads are not accepted)"));
+                QStringLiteral("request bodies need a Content-Length (chunked uploads are not accepted)"));
             Q_EMIT m_server->refused(411);
             break;
         default:
@@ -81,7 +84,10 @@ private:
 
 } // namespace
 
-GuardedTcpServer::GuardedTcpServer(Limits limits, QObject *parent) : QTcpServer(parent), m_limits(limits) {}
+GuardedTcpServer::GuardedTcpServer(Limits limits, QObject *parent)
+    : QTcpServer(parent)
+    , m_limits(limits)
+{ }
 
 void GuardedTcpServer::refuse(QTcpSocket *socket, int status, const QByteArray &code, const QString &message)
 {
@@ -115,7 +121,7 @@ void GuardedTcpServer::incomingConnection(qintptr socketDescriptor)
         return;
     }
     ++m_open;
-    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);   // answers are one write each
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1); // answers are one write each
     connect(socket, &QObject::destroyed, this, [this] { --m_open; });
     // A bounded socket buffer: a legal request (headers + 64 KiB) always fits, anything larger
     // was refused by the guard already, so the buffer never grows with a hostile upload.

@@ -59,7 +59,7 @@ HttpFrameGuard::Verdict HttpFrameGuard::feed(const char *data, qsizetype size)
         }
         i += headerLen - before;
         m_verdict = headerComplete(QByteArrayView(m_header.constData(), headerLen));
-        m_header.resize(0);   // keeps the capacity for the next header split across reads
+        m_header.resize(0); // keeps the capacity for the next header split across reads
     }
     return m_verdict;
 }
@@ -70,7 +70,7 @@ HttpFrameGuard::Verdict HttpFrameGuard::headerComplete(QByteArrayView header)
 {
     qint64 contentLength = 0;
     bool haveLength = false;
-    qsizetype lineStart = header.indexOf('\n');   // the request line carries no header
+    qsizetype lineStart = header.indexOf('\n'); // the request line carries no header
     while (lineStart >= 0 && lineStart < header.size()) {
         ++lineStart;
         qsizetype lineEnd = header.indexOf('\n', lineStart);

@@ -15,7 +15,9 @@ public:
     enum class Verdict { Ok, HeadersTooLarge, BodyTooLarge, LengthRequired, BadRequest };
 
     HttpFrameGuard(qsizetype maxHeaderBytes, qint64 maxBodyBytes)
-        : m_maxHeaderBytes(maxHeaderBytes), m_maxBodyBytes(maxBodyBytes) {}
+        : m_maxHeaderBytes(maxHeaderBytes)
+        , m_maxBodyBytes(maxBodyBytes)
+    { }
 
     // Feeds the next bytes of the stream. Once a verdict other than Ok is returned the
     // connection must be answered and closed; further calls keep returning that verdict.

@@ -3,8 +3,7 @@
 namespace dealscope::server {
 
 namespace {
-template<typename Buckets>
-void observe(std::array<quint64, 10> &counts, const Buckets &bounds, double value)
+template <typename Buckets> void observe(std::array<quint64, 10> &counts, const Buckets &bounds, double value)
 {
     for (size_t i = 0; i < bounds.size(); ++i) {
         if (value <= bounds[i])
@@ -28,7 +27,7 @@ QByteArray label(const QString &s)
 void Metrics::countRequest(const QString &route, int status, double seconds)
 {
     std::lock_guard lock(m_mutex);
-    ++m_requests[{route, status}];
+    ++m_requests[{ route, status }];
     Histogram &h = m_requestDurations[route];
     observe(h.buckets, kRequestBuckets, seconds);
     ++h.count;
@@ -38,7 +37,7 @@ void Metrics::countRequest(const QString &route, int status, double seconds)
 void Metrics::observeJob(const QString &analysisType, JobStatus status, double seconds)
 {
     std::lock_guard lock(m_mutex);
-    Histogram &h = m_jobDurations[{analysisType, jobStatusName(status)}];
+    Histogram &h = m_jobDurations[{ analysisType, jobStatusName(status) }];
     observe(h.buckets, kJobBuckets, seconds);
     ++h.count;
     h.sum += seconds;
@@ -55,9 +54,10 @@ QByteArray Metrics::render(const StoreStats &store) const
     QByteArray out;
     out += "# HELP dealscope_jobs Jobs by status (queued/running: now; terminal: total finished).\n"
            "# TYPE dealscope_jobs gauge\n";
-    for (const char *status : {"queued", "running", "succeeded", "failed", "canceled"}) {
+    for (const char *status : { "queued", "running", "succeeded", "failed", "canceled" }) {
         const QString key = QString::fromLatin1(status);
-        out += "dealscope_jobs{status=\"" + QByteArray(status) + "\"} " + QByteArray::number(std::max<qint64>(0, store.jobsByStatus.value(key))) + '\n';
+        out += "dealscope_jobs{status=\"" + QByteArray(status) + "\"} "
+            + QByteArray::number(std::max<qint64>(0, store.jobsByStatus.value(key))) + '\n';
     }
     out += "# HELP dealscope_queue_depth Jobs waiting in the queue.\n# TYPE dealscope_queue_depth gauge\n";
     out += "dealscope_queue_depth " + QByteArray::number(store.queueDepth) + '\n';
@@ -76,8 +76,10 @@ QByteArray Metrics::render(const StoreStats &store) const
     for (auto it = m_requestDurations.cbegin(); it != m_requestDurations.cend(); ++it) {
         const QByteArray l = "route=\"" + label(it.key()) + '"';
         for (size_t i = 0; i < kRequestBuckets.size(); ++i)
-            out += "dealscope_http_request_duration_seconds_bucket{" + l + ",le=\"" + num(kRequestBuckets[i]) + "\"} " + QByteArray::number(it->buckets[i]) + '\n';
-        out += "dealscope_http_request_duration_seconds_bucket{" + l + ",le=\"+Inf\"} " + QByteArray::number(it->count) + '\n';
+            out += "dealscope_http_request_duration_seconds_bucket{" + l + ",le=\"" + num(kRequestBuckets[i]) + "\"} "
+                + QByteArray::number(it->buckets[i]) + '\n';
+        out += "dealscope_http_request_duration_seconds_bucket{" + l + ",le=\"+Inf\"} " + QByteArray::number(it->count)
+            + '\n';
         out += "dealscope_http_request_duration_seconds_sum{" + l + "} " + num(it->sum) + '\n';
         out += "dealscope_http_request_duration_seconds_count{" + l + "} " + QByteArray::number(it->count) + '\n';
     }
@@ -86,7 +88,8 @@ QByteArray Metrics::render(const StoreStats &store) const
     for (auto it = m_jobDurations.cbegin(); it != m_jobDurations.cend(); ++it) {
         const QByteArray l = "analysis_type=\"" + label(it.key().first) + "\",status=\"" + label(it.key().second) + '"';
         for (size_t i = 0; i < kJobBuckets.size(); ++i)
-            out += "dealscope_job_duration_seconds_bucket{" + l + ",le=\"" + num(kJobBuckets[i]) + "\"} " + QByteArray::number(it->buckets[i]) + '\n';
+            out += "dealscope_job_duration_seconds_bucket{" + l + ",le=\"" + num(kJobBuckets[i]) + "\"} "
+                + QByteArray::number(it->buckets[i]) + '\n';
         out += "dealscope_job_duration_seconds_bucket{" + l + ",le=\"+Inf\"} " + QByteArray::number(it->count) + '\n';
         out += "dealscope_job_duration_seconds_sum{" + l + "} " + num(it->sum) + '\n';
         out += "dealscope_job_duration_seconds_count{" + l + "} " + QByteArray::number(it->count) + '\n';

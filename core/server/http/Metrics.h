@@ -23,18 +23,18 @@ public:
     QByteArray render(const StoreStats &store) const;
 
 private:
-    static constexpr std::array<double, 10> kJobBuckets{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300};
-    static constexpr std::array<double, 8> kRequestBuckets{0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 1, 30};
+    static constexpr std::array<double, 10> kJobBuckets { 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300 };
+    static constexpr std::array<double, 8> kRequestBuckets { 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 1, 30 };
     struct Histogram
     {
-        std::array<quint64, 10> buckets{};
+        std::array<quint64, 10> buckets {};
         quint64 count = 0;
         double sum = 0;
     };
     mutable std::mutex m_mutex;
     QHash<QPair<QString, int>, quint64> m_requests;
     QHash<QString, Histogram> m_requestDurations;
-    QHash<QPair<QString, QString>, Histogram> m_jobDurations;   // (type, status)
+    QHash<QPair<QString, QString>, Histogram> m_jobDurations; // (type, status)
     QHash<QString, double> m_gauges;
 };
 

@@ -20,7 +20,8 @@ class ByteWriter final
 {
 public:
     ByteWriter(QByteArray &out, qsizetype expected)
-        : m_out(out), m_used(out.size())
+        : m_out(out)
+        , m_used(out.size())
     {
         m_out.resize(m_used + std::max<qsizetype>(expected, 64));
         m_data = m_out.data();
@@ -37,17 +38,13 @@ public:
     }
     void put(const char *s, qsizetype n)
     {
-        if (n <= 0)   // an empty view's data may be null, which memcpy must not get
+        if (n <= 0) // an empty view's data may be null, which memcpy must not get
             return;
         reserve(n);
         std::memcpy(m_data + m_used, s, size_t(n));
         m_used += n;
     }
-    template<size_t N>
-    void literal(const char (&s)[N])
-    {
-        put(s, qsizetype(N - 1));
-    }
+    template <size_t N> void literal(const char (&s)[N]) { put(s, qsizetype(N - 1)); }
     // Room for n more bytes, written through the pointer returned and ended with commit(end).
     char *claim(qsizetype n)
     {
@@ -60,8 +57,7 @@ public:
         commit(end);
         return claim(n);
     }
-    template<typename Int>
-    void integer(Int v)
+    template <typename Int> void integer(Int v)
     {
         char buffer[24];
         const auto r = std::to_chars(buffer, buffer + sizeof buffer, v);
@@ -86,7 +82,7 @@ private:
 
 // Bytes JSON strings must escape: control characters, '"' and '\\'.
 constexpr auto kNeedsEscape = [] {
-    std::array<bool, 256> table{};
+    std::array<bool, 256> table {};
     for (int c = 0; c < 0x20; ++c)
         table[size_t(c)] = true;
     table['"'] = table['\\'] = true;
@@ -113,13 +109,27 @@ void writeEscaped(ByteWriter &out, QByteArrayView utf8)
         d = out.commitAndClaim(d, 6 + (end - p) + 1);
         *d++ = '\\';
         switch (c) {
-        case '"': *d++ = '"'; break;
-        case '\\': *d++ = '\\'; break;
-        case '\b': *d++ = 'b'; break;
-        case '\f': *d++ = 'f'; break;
-        case '\n': *d++ = 'n'; break;
-        case '\r': *d++ = 'r'; break;
-        case '\t': *d++ = 't'; break;
+        case '"':
+            *d++ = '"';
+            break;
+        case '\\':
+            *d++ = '\\';
+            break;
+        case '\b':
+            *d++ = 'b';
+            break;
+        case '\f':
+            *d++ = 'f';
+            break;
+        case '\n':
+            *d++ = 'n';
+            break;
+        case '\r':
+            *d++ = 'r';
+            break;
+        case '\t':
+            *d++ = 't';
+            break;
         default:
             *d++ = 'u';
             *d++ = '0';
@@ -139,7 +149,7 @@ void writeNumber(ByteWriter &out, double x)
         return;
     }
     char buffer[64];
-    const char *last = nlohmann::detail::to_chars(buffer, buffer + sizeof buffer, x);   // what dump() uses
+    const char *last = nlohmann::detail::to_chars(buffer, buffer + sizeof buffer, x); // what dump() uses
     out.put(buffer, last - buffer);
 }
 
@@ -290,7 +300,10 @@ namespace {
 class CanonicalJobReader final
 {
 public:
-    explicit CanonicalJobReader(QByteArrayView json) : m_p(json.data()), m_end(json.data() + json.size()) {}
+    explicit CanonicalJobReader(QByteArrayView json)
+        : m_p(json.data())
+        , m_end(json.data() + json.size())
+    { }
 
     // An optional member is read when its key is next (take() succeeds) and skipped otherwise.
     std::optional<Job> read()
@@ -303,7 +316,8 @@ public:
             return std::nullopt;
         job.attempt = int(attempt);
         if (take(",\"backend\":")) {
-            if (!shortText(job.backend, false) || (job.backend != QLatin1String("local") && job.backend != QLatin1String("remote")))
+            if (!shortText(job.backend, false)
+                || (job.backend != QLatin1String("local") && job.backend != QLatin1String("remote")))
                 return std::nullopt;
         }
         if (!take(",\"cancelRequested\":"))
@@ -318,11 +332,12 @@ public:
             return std::nullopt;
         if (take(",\"finishedAt\":") && !optionalWhole(job.finishedAt))
             return std::nullopt;
-        if (!take(",\"id\":") || !shortText(job.id, true) || !take(",\"listingId\":") || !shortText(job.listingId, true))
+        if (!take(",\"id\":") || !shortText(job.id, true) || !take(",\"listingId\":")
+            || !shortText(job.listingId, true))
             return std::nullopt;
         if (take(",\"owner\":") && !shortText(job.owner, false))
             return std::nullopt;
-        if (!take(",\"params\":{}"))   // parameters (rare in a claim) are read by nlohmann
+        if (!take(",\"params\":{}")) // parameters (rare in a claim) are read by nlohmann
             return std::nullopt;
         if (take(",\"partialOutput\":") && !text(job.partialOutput, false, -1))
             return std::nullopt;
@@ -349,10 +364,9 @@ public:
     }
 
 private:
-    static constexpr qsizetype kMaxShortString = 512;   // jobFromJson()'s bound on ids, types, names
+    static constexpr qsizetype kMaxShortString = 512; // jobFromJson()'s bound on ids, types, names
 
-    template<size_t N>
-    bool take(const char (&literal)[N])
+    template <size_t N> bool take(const char (&literal)[N])
     {
         constexpr qsizetype n = N - 1;
         if (m_end - m_p < n || std::memcmp(m_p, literal, size_t(n)) != 0)
@@ -370,7 +384,7 @@ private:
             const auto c = static_cast<unsigned char>(*m_p);
             if (c == '"')
                 break;
-            if (c < 0x20 || c >= 0x80 || c == '\\')   // escapes and non-ASCII: the general way
+            if (c < 0x20 || c >= 0x80 || c == '\\') // escapes and non-ASCII: the general way
                 return false;
             ++m_p;
         }
@@ -471,7 +485,7 @@ std::optional<QByteArray> wireFromStorage(const QByteArray &stored, QStringView 
                     return wire;
                 }
             }
-            return std::nullopt;   // another owner
+            return std::nullopt; // another owner
         }
     }
     // Not what serializeJob() writes (or no owner): the slow, exact way.

@@ -36,7 +36,8 @@ QList<std::optional<QByteArray>> JobStore::getManyWire(const QString &owner, con
     QList<std::optional<QByteArray>> out;
     out.reserve(ids.size());
     for (const auto &job : getMany(ids))
-        out.append(job && job->owner == owner ? std::optional<QByteArray>(serializeJob(*job, JobJsonScope::Wire)) : std::nullopt);
+        out.append(job && job->owner == owner ? std::optional<QByteArray>(serializeJob(*job, JobJsonScope::Wire))
+                                              : std::nullopt);
     return out;
 }
 

@@ -17,20 +17,23 @@
 namespace dealscope::server {
 
 // The error of a job canceled by its user (SPEC §3), the same text as the local runner's.
-inline QString canceledByUser() { return QStringLiteral("canceled by user"); }
+inline QString canceledByUser()
+{
+    return QStringLiteral("canceled by user");
+}
 
 struct StoreSettings final
 {
-    qint64 completedTtlSecs = 3600;   // terminal jobs expire this long after finishing
-    qint64 leaseMs = 30'000;          // a worker that stays silent this long loses its job
-    int maxAttempts = 3;              // a crashed worker's job is retried up to this many attempts
+    qint64 completedTtlSecs = 3600; // terminal jobs expire this long after finishing
+    qint64 leaseMs = 30'000; // a worker that stays silent this long loses its job
+    int maxAttempts = 3; // a crashed worker's job is retried up to this many attempts
     qint64 dedupWindowMs = 3'600'000; // a success this recent is returned instead of a new job
 };
 
 struct StartOutcome final
 {
     Job job;
-    bool created = false;   // false: an existing job was returned (deduplicated)
+    bool created = false; // false: an existing job was returned (deduplicated)
 };
 
 // One start of startMany(): the outcome, or why there is none ("store_unavailable" when the store
@@ -56,12 +59,12 @@ struct CancelResult final
 // A worker's claim on one job. Only the holder of the current lease may write the job.
 struct Lease final
 {
-    Job job;               // as this worker last wrote it
-    QString token;         // random per claim; a takeover replaces it
-    QString entryId;       // queue entry (Redis stream id)
-    QString consumer;      // worker id that holds the entry
-    bool recovered = false;  // taken over from a worker that vanished
-    bool ended = false;      // terminal write done or lease lost: nothing more to write
+    Job job; // as this worker last wrote it
+    QString token; // random per claim; a takeover replaces it
+    QString entryId; // queue entry (Redis stream id)
+    QString consumer; // worker id that holds the entry
+    bool recovered = false; // taken over from a worker that vanished
+    bool ended = false; // terminal write done or lease lost: nothing more to write
 };
 
 enum class WriteResult { Ok, CancelRequested, LeaseLost };
@@ -73,12 +76,12 @@ struct FinishRequest final
     JobStatus to = JobStatus::Succeeded;
     std::optional<nlohmann::json> result;
     QString error;
-    WriteResult outcome = WriteResult::LeaseLost;   // set by finishMany()
+    WriteResult outcome = WriteResult::LeaseLost; // set by finishMany()
 };
 
 struct StoreStats final
 {
-    QHash<QString, qint64> jobsByStatus;   // queued/running: current; terminal: total since start
+    QHash<QString, qint64> jobsByStatus; // queued/running: current; terminal: total since start
     qint64 queueDepth = 0;
     bool reachable = true;
 };
@@ -153,7 +156,8 @@ public:
     // The terminal write. A cancel accepted meanwhile wins (SPEC §3, no lost update): a job with
     // cancelRequested ends canceled ("canceled by user", the flag kept) whatever `to` was, and
     // the answer is CancelRequested (lease ended) instead of Ok.
-    virtual WriteResult finish(Lease &lease, JobStatus to, std::optional<nlohmann::json> result, const QString &error) = 0;
+    virtual WriteResult finish(Lease &lease, JobStatus to, std::optional<nlohmann::json> result, const QString &error)
+        = 0;
     // Several terminal writes at once, each exactly like finish() (the Redis store sends them in
     // one round trip); sets each request's outcome, and `to`/`error` to what was stored when a
     // cancel won.
@@ -172,7 +176,8 @@ public:
     // set the same way) and then the next claim (as claimBatch()), which a store may send in
     // one round trip. Writes that cannot be stored are logged and keep outcome LeaseLost (their
     // leases expire and other workers run the jobs again); only a failing claim throws.
-    virtual QList<Lease> finishThenClaim(QList<FinishRequest> &finished, const QString &workerId, int waitMs, int maxJobs);
+    virtual QList<Lease> finishThenClaim(
+        QList<FinishRequest> &finished, const QString &workerId, int waitMs, int maxJobs);
     // A transient failure: running → queued with attempt + 1; the worker keeps the lease and
     // runs it again with resume() after its backoff.
     virtual WriteResult retryLater(Lease &lease, const QString &error) = 0;

@@ -8,7 +8,9 @@
 
 namespace dealscope::server {
 
-MemoryJobStore::MemoryJobStore(StoreSettings settings) : m_settings(settings) {}
+MemoryJobStore::MemoryJobStore(StoreSettings settings)
+    : m_settings(settings)
+{ }
 
 MemoryJobStore::~MemoryJobStore() = default;
 
@@ -58,10 +60,10 @@ StartOutcome MemoryJobStore::start(const Job &candidate, bool force)
             const auto existing = m_jobs.constFind(*existingId);
             if (existing != m_jobs.cend()) {
                 if (!isTerminal(existing->status))
-                    return {*existing, false};
+                    return { *existing, false };
                 if (existing->status == JobStatus::Succeeded && !force && existing->finishedAt
                     && now - *existing->finishedAt < m_settings.dedupWindowMs)
-                    return {*existing, false};
+                    return { *existing, false };
             }
         }
         m_jobs.insert(candidate.id, candidate);
@@ -71,7 +73,7 @@ StartOutcome MemoryJobStore::start(const Job &candidate, bool force)
     }
     m_queueChanged.notify_one();
     notifyChanged(candidate.id);
-    return {candidate, true};
+    return { candidate, true };
 }
 
 std::optional<Job> MemoryJobStore::get(const QString &id)
@@ -205,7 +207,7 @@ std::optional<Lease> MemoryJobStore::claim(const QString &, int waitMs)
             }
             const QString id = m_queue.front();
             m_queue.pop_front();
-            lease = claimLocked(id);   // canceled-while-queued jobs are skipped here
+            lease = claimLocked(id); // canceled-while-queued jobs are skipped here
         }
     }
     notifyChanged(lease->job.id);
@@ -276,14 +278,15 @@ WriteResult MemoryJobStore::heartbeat(Lease &lease)
     return WriteResult::Ok;
 }
 
-WriteResult MemoryJobStore::finish(Lease &lease, JobStatus to, std::optional<nlohmann::json> result, const QString &error)
+WriteResult MemoryJobStore::finish(
+    Lease &lease, JobStatus to, std::optional<nlohmann::json> result, const QString &error)
 {
     const qint64 now = nowMs();
     bool canceled = false;
     // The finished job made from `base` with the current `to`, taking the result; nullopt when
     // the state machine refuses the transition.
     const auto finishedFrom = [&](const Job &base) -> std::optional<Job> {
-        Job next = base;   // a running job: no result to copy
+        Job next = base; // a running job: no result to copy
         if (JobStateMachine::transition(next, to, now))
             return std::nullopt;
         if (canceled) {
@@ -337,7 +340,7 @@ WriteResult MemoryJobStore::finish(Lease &lease, JobStatus to, std::optional<nlo
             wire = serializeJob(next, JobJsonScope::Wire);
         }
         auto keptResult = std::exchange(next.result, std::nullopt);
-        lease.job = next;   // without the result: the worker is done with it
+        lease.job = next; // without the result: the worker is done with it
         next.result = std::move(keptResult);
         lease.ended = true;
         m_wire.insert(next.id, std::move(wire));

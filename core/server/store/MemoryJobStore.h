@@ -42,7 +42,7 @@ public:
 private:
     static QString dedupKey(const QString &owner, const QString &listingId, const QString &analysisType);
     void purgeExpiredLocked(qint64 now);
-    Job *leasedJobLocked(Lease &lease);   // nullptr when the lease is no longer valid
+    Job *leasedJobLocked(Lease &lease); // nullptr when the lease is no longer valid
     std::optional<Lease> claimLocked(const QString &id);
     void countLocked(JobStatus from, JobStatus to);
 

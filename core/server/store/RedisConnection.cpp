@@ -47,9 +47,11 @@ RedisValue toRedisValue(void *raw)
 }
 
 RedisConnection::RedisConnection(QString host, quint16 port, int db, int timeoutMs)
-    : m_host(std::move(host)), m_port(port), m_db(db), m_timeoutMs(timeoutMs)
-{
-}
+    : m_host(std::move(host))
+    , m_port(port)
+    , m_db(db)
+    , m_timeoutMs(timeoutMs)
+{ }
 
 RedisConnection::~RedisConnection()
 {
@@ -67,19 +69,20 @@ void RedisConnection::ensureConnected()
 {
     if (m_ctx)
         return;
-    const timeval tv{m_timeoutMs / 1000, (m_timeoutMs % 1000) * 1000};
+    const timeval tv { m_timeoutMs / 1000, (m_timeoutMs % 1000) * 1000 };
     const QByteArray host = m_host.toUtf8();
     redisContext *ctx = redisConnectWithTimeout(host.constData(), m_port, tv);
     if (!ctx || ctx->err) {
         const QString why = ctx ? QString::fromUtf8(ctx->errstr) : QStringLiteral("out of memory");
         if (ctx)
             redisFree(ctx);
-        throw StoreUnavailable(QStringLiteral("cannot connect to Redis at %1:%2: %3").arg(m_host).arg(m_port).arg(why).toStdString());
+        throw StoreUnavailable(
+            QStringLiteral("cannot connect to Redis at %1:%2: %3").arg(m_host).arg(m_port).arg(why).toStdString());
     }
     redisSetTimeout(ctx, tv);
     m_ctx = ctx;
     if (m_db != 0) {
-        const RedisValue r = command({"SELECT", QByteArray::number(m_db)});
+        const RedisValue r = command({ "SELECT", QByteArray::number(m_db) });
         if (r.isError())
             throw StoreUnavailable("cannot select the Redis database: " + r.str.toStdString());
     }
@@ -87,7 +90,7 @@ void RedisConnection::ensureConnected()
 
 RedisValue RedisConnection::command(const QList<QByteArray> &args)
 {
-    return pipeline({args}).constFirst();
+    return pipeline({ args }).constFirst();
 }
 
 QList<RedisValue> RedisConnection::pipeline(const QList<QList<QByteArray>> &commands)
@@ -129,18 +132,18 @@ RedisConnection::Script RedisConnection::makeScript(const char *source)
 
 RedisValue RedisConnection::eval(const Script &script, const QList<QByteArray> &keys, const QList<QByteArray> &args)
 {
-    return eval(script, EvalCall{keys, args, {}});
+    return eval(script, EvalCall { keys, args, {} });
 }
 
 RedisValue RedisConnection::eval(const Script &script, const EvalCall &call)
 {
-    return evalMany({{&script, call}}).constFirst();
+    return evalMany({ { &script, call } }).constFirst();
 }
 
 QList<RedisValue> RedisConnection::evalMany(const QList<std::pair<const Script *, EvalCall>> &calls)
 {
     QList<QList<QByteArray>> commands;
-    QList<qsizetype> scriptAt;   // index of each script's reply
+    QList<qsizetype> scriptAt; // index of each script's reply
     for (const auto &[script, call] : calls) {
         commands += call.before;
         QList<QByteArray> cmd;

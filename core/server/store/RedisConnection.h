@@ -31,7 +31,7 @@ public:
     struct Script
     {
         QByteArray source;
-        QByteArray sha1;   // computed from source
+        QByteArray sha1; // computed from source
     };
 
     RedisConnection(QString host, quint16 port, int db, int timeoutMs = 5000);
@@ -46,7 +46,7 @@ public:
     {
         QList<QByteArray> keys;
         QList<QByteArray> args;
-        QList<QList<QByteArray>> before;   // commands the script relies on, sent ahead of it
+        QList<QList<QByteArray>> before; // commands the script relies on, sent ahead of it
 
         // Adds another call of the same script (scripts that take several writes per call).
         void append(const EvalCall &other)

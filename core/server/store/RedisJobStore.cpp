@@ -11,13 +11,12 @@
 
 #include <poll.h>
 #include <pthread.h>
-
 #include <unordered_map>
 
 namespace dealscope::server {
 
 namespace {
-std::atomic<quint64> g_instances{0};
+std::atomic<quint64> g_instances { 0 };
 
 QByteArray storageJson(const Job &job)
 {
@@ -38,7 +37,9 @@ std::optional<Job> parseStoredJob(const QByteArray &json)
 }
 
 RedisJobStore::RedisJobStore(Endpoint endpoint, StoreSettings settings)
-    : m_endpoint(std::move(endpoint)), m_settings(settings), m_instance(++g_instances)
+    : m_endpoint(std::move(endpoint))
+    , m_settings(settings)
+    , m_instance(++g_instances)
 {
     m_prefix = m_endpoint.prefix.toUtf8();
     m_stream = m_prefix + "queue:analysis";
@@ -84,7 +85,7 @@ QByteArray RedisJobStore::dedupKey(const QString &owner, const QString &listingI
 std::optional<QString> RedisJobStore::initialize(bool subscribe)
 {
     try {
-        const RedisValue r = conn().command({"XGROUP", "CREATE", m_stream, m_group, "0", "MKSTREAM"});
+        const RedisValue r = conn().command({ "XGROUP", "CREATE", m_stream, m_group, "0", "MKSTREAM" });
         if (r.isError() && !r.str.startsWith("BUSYGROUP"))
             return QStringLiteral("cannot create the Redis consumer group: %1").arg(QString::fromUtf8(r.str));
     } catch (const StoreUnavailable &e) {
@@ -127,12 +128,11 @@ void RedisJobStore::subscriberMain()
                             continue;
                         for (const QByteArray &id : v.elements[2].str.split(','))
                             notifyChanged(QString::fromUtf8(id));
-                    }
-                    else if (v.type == RedisValue::Type::Array && v.elements.value(0).str == "subscribe")
+                    } else if (v.type == RedisValue::Type::Array && v.elements.value(0).str == "subscribe")
                         m_subscribed = true;
                     continue;
                 }
-                pollfd pfd{c->fd, POLLIN, 0};
+                pollfd pfd { c->fd, POLLIN, 0 };
                 const int n = ::poll(&pfd, 1, 200);
                 if (n < 0 && errno != EINTR)
                     throw StoreUnavailable("poll failed");
@@ -153,16 +153,16 @@ StartOutcome RedisJobStore::createDone(const Job &candidate, const RedisValue &c
     if (code.type != RedisValue::Type::Integer)
         throw StoreUnavailable("create script failed: " + code.str.toStdString());
     if (code.integer == 1)
-        return {candidate, true};
+        return { candidate, true };
     const auto job = parseStoredJob(existing.str);
     if (!job)
         throw std::runtime_error("stored job is unreadable");
-    return {*job, false};
+    return { *job, false };
 }
 
 StartOutcome RedisJobStore::start(const Job &candidate, bool force)
 {
-    const QList<StartResult> results = startMany({StartRequest{candidate, force}});
+    const QList<StartResult> results = startMany({ StartRequest { candidate, force } });
     const StartResult &r = results.constFirst();
     if (r.outcome)
         return *r.outcome;
@@ -177,9 +177,9 @@ QList<StartResult> RedisJobStore::startMany(const QList<StartRequest> &requests)
     QList<StartResult> out(requests.size());
     if (requests.isEmpty())
         return out;
-    QList<QByteArray> keys{m_stream, m_stats};
-    QList<QByteArray> args{m_prefix + "job:", QByteArray::number(nowMs()), QByteArray::number(m_settings.dedupWindowMs / 1000),
-                           QByteArray::number(m_settings.dedupWindowMs), m_channel};
+    QList<QByteArray> keys { m_stream, m_stats };
+    QList<QByteArray> args { m_prefix + "job:", QByteArray::number(nowMs()),
+        QByteArray::number(m_settings.dedupWindowMs / 1000), QByteArray::number(m_settings.dedupWindowMs), m_channel };
     keys.reserve(2 + requests.size());
     args.reserve(5 + 3 * requests.size());
     for (const StartRequest &r : requests) {
@@ -211,7 +211,7 @@ QList<StartResult> RedisJobStore::startMany(const QList<StartRequest> &requests)
 
 std::optional<Job> RedisJobStore::get(const QString &id)
 {
-    const RedisValue r = conn().command({"GET", jobKey(id)});
+    const RedisValue r = conn().command({ "GET", jobKey(id) });
     if (r.type != RedisValue::Type::String)
         return std::nullopt;
     return parseStoredJob(r.str);
@@ -222,7 +222,7 @@ QList<std::optional<Job>> RedisJobStore::getMany(const QStringList &ids)
     QList<std::optional<Job>> out;
     if (ids.isEmpty())
         return out;
-    QList<QByteArray> cmd{"MGET"};
+    QList<QByteArray> cmd { "MGET" };
     for (const QString &id : ids)
         cmd.append(jobKey(id));
     const RedisValue r = conn().command(cmd);
@@ -238,7 +238,7 @@ QList<std::optional<QByteArray>> RedisJobStore::getManyWire(const QString &owner
     QList<std::optional<QByteArray>> out;
     if (ids.isEmpty())
         return out;
-    QList<QByteArray> cmd{"MGET"};
+    QList<QByteArray> cmd { "MGET" };
     cmd.reserve(ids.size() + 1);
     for (const QString &id : ids)
         cmd.append(jobKey(id));
@@ -255,7 +255,7 @@ QList<std::optional<QByteArray>> RedisJobStore::getManyWire(const QString &owner
 
 std::optional<Job> RedisJobStore::lookup(const QString &owner, const QString &listingId, const QString &analysisType)
 {
-    const RedisValue id = conn().command({"GET", dedupKey(owner, listingId, analysisType)});
+    const RedisValue id = conn().command({ "GET", dedupKey(owner, listingId, analysisType) });
     if (id.type != RedisValue::Type::String)
         return std::nullopt;
     auto job = get(QString::fromUtf8(id.str));
@@ -267,14 +267,14 @@ std::optional<Job> RedisJobStore::lookup(const QString &owner, const QString &li
 CancelResult RedisJobStore::cancel(const QString &owner, const QString &id)
 {
     for (int attempt = 0; attempt < kCasTries; ++attempt) {
-        const RedisValue cur = conn().command({"GET", jobKey(id)});
+        const RedisValue cur = conn().command({ "GET", jobKey(id) });
         if (cur.type != RedisValue::Type::String)
             return {};
         auto job = parseStoredJob(cur.str);
         if (!job || job->owner != owner)
             return {};
         if (isTerminal(job->status))
-            return {CancelOutcome::AlreadyTerminal, job};
+            return { CancelOutcome::AlreadyTerminal, job };
         Job next = *job;
         const qint64 now = nowMs();
         CancelOutcome outcome;
@@ -289,11 +289,11 @@ CancelResult RedisJobStore::cancel(const QString &owner, const QString &id)
             outcome = CancelOutcome::Requested;
         }
         next.cancelRequested = true;
-        const RedisValue r = conn().eval(m_cas, {jobKey(id), leaseKey(id), m_stats, m_stream},
-                                         {cur.str, storageJson(next), "keep", "", "0", QByteArray::number(ttl),
-                                          statusName(job->status), statusName(next.status), m_channel, id.toUtf8(), m_group, ""});
+        const RedisValue r = conn().eval(m_cas, { jobKey(id), leaseKey(id), m_stats, m_stream },
+            { cur.str, storageJson(next), "keep", "", "0", QByteArray::number(ttl), statusName(job->status),
+                statusName(next.status), m_channel, id.toUtf8(), m_group, "" });
         if (r.type == RedisValue::Type::Array && !r.elements.isEmpty() && r.elements[0].integer == 1)
-            return {outcome, next};
+            return { outcome, next };
         if (r.isError())
             throw StoreUnavailable("cancel script failed: " + r.str.toStdString());
     }
@@ -302,7 +302,7 @@ CancelResult RedisJobStore::cancel(const QString &owner, const QString &id)
 
 bool RedisJobStore::ping()
 {
-    const RedisValue r = conn().command({"PING"});
+    const RedisValue r = conn().command({ "PING" });
     return r.type == RedisValue::Type::Status && r.str == "PONG";
 }
 
@@ -311,9 +311,10 @@ std::optional<qint64> RedisJobStore::acquireRate(const QByteArray &key, double p
     if (perSecond <= 0)
         return 0;
     // The bucket is named by a hash: bearer tokens are never written to Redis.
-    const QByteArray bucket = m_prefix + "ratelimit:" + QCryptographicHash::hash(key, QCryptographicHash::Sha256).toHex();
-    const RedisValue r = conn().eval(m_rateLimit, {bucket}, {QByteArray::number(perSecond, 'g', 10),
-                                                            QByteArray::number(std::max(1.0, perSecond), 'g', 10)});
+    const QByteArray bucket
+        = m_prefix + "ratelimit:" + QCryptographicHash::hash(key, QCryptographicHash::Sha256).toHex();
+    const RedisValue r = conn().eval(m_rateLimit, { bucket },
+        { QByteArray::number(perSecond, 'g', 10), QByteArray::number(std::max(1.0, perSecond), 'g', 10) });
     if (r.type != RedisValue::Type::Integer)
         throw StoreUnavailable("rate limit script failed: " + r.str.toStdString());
     return r.integer;
@@ -322,7 +323,7 @@ std::optional<qint64> RedisJobStore::acquireRate(const QByteArray &key, double p
 StoreStats RedisJobStore::stats()
 {
     StoreStats s;
-    const RedisValue r = conn().command({"HGETALL", m_stats});
+    const RedisValue r = conn().command({ "HGETALL", m_stats });
     for (qsizetype i = 0; i + 1 < r.elements.size(); i += 2)
         s.jobsByStatus.insert(QString::fromUtf8(r.elements[i].str), r.elements[i + 1].str.toLongLong());
     s.queueDepth = std::max<qint64>(0, s.jobsByStatus.value(QStringLiteral("queued")));
@@ -333,11 +334,11 @@ void RedisJobStore::ack(const QString &entryId)
 {
     if (entryId.isEmpty())
         return;
-    conn().command({"XACK", m_stream, m_group, entryId.toUtf8()});   // kClaimBatch trims it from the stream
+    conn().command({ "XACK", m_stream, m_group, entryId.toUtf8() }); // kClaimBatch trims it from the stream
 }
 
-std::optional<Lease> RedisJobStore::claimEntry(const QString &workerId, const QString &entryId, const QString &jobId, bool recovered,
-                                              std::optional<QByteArray> prefetched)
+std::optional<Lease> RedisJobStore::claimEntry(const QString &workerId, const QString &entryId, const QString &jobId,
+    bool recovered, std::optional<QByteArray> prefetched)
 {
     for (int attempt = 0; attempt < kCasTries; ++attempt) {
         RedisValue cur;
@@ -348,10 +349,10 @@ std::optional<Lease> RedisJobStore::claimEntry(const QString &workerId, const QS
             }
             prefetched.reset();
         } else {
-            cur = conn().command({"GET", jobKey(jobId)});
+            cur = conn().command({ "GET", jobKey(jobId) });
         }
         if (cur.type != RedisValue::Type::String) {
-            ack(entryId);   // expired or never stored: nothing to run
+            ack(entryId); // expired or never stored: nothing to run
             return std::nullopt;
         }
         auto job = parseStoredJob(cur.str);
@@ -370,9 +371,10 @@ std::optional<Lease> RedisJobStore::claimEntry(const QString &workerId, const QS
             if (job->attempt >= m_settings.maxAttempts) {
                 JobStateMachine::transition(next, JobStatus::Failed, now);
                 next.error = QStringLiteral("the worker running attempt %1 vanished; gave up after %2 attempts")
-                                 .arg(job->attempt).arg(m_settings.maxAttempts);
+                                 .arg(job->attempt)
+                                 .arg(m_settings.maxAttempts);
             } else {
-                JobStateMachine::transition(next, JobStatus::Queued, now);   // attempt + 1
+                JobStateMachine::transition(next, JobStatus::Queued, now); // attempt + 1
                 JobStateMachine::transition(next, JobStatus::Running, now);
             }
         } else {
@@ -380,19 +382,18 @@ std::optional<Lease> RedisJobStore::claimEntry(const QString &workerId, const QS
         }
         const bool terminal = isTerminal(next.status);
         const QString token = newLeaseToken();
-        const RedisValue r = conn().eval(m_cas, {jobKey(jobId), leaseKey(jobId), m_stats, m_stream},
-                                         {cur.str, storageJson(next), terminal ? "keep" : "take", token.toUtf8(),
-                                          QByteArray::number(m_settings.leaseMs),
-                                          QByteArray::number(terminal ? m_settings.completedTtlSecs : 0),
-                                          statusName(job->status), statusName(next.status), m_channel, jobId.toUtf8(), m_group,
-                                          terminal ? entryId.toUtf8() : QByteArray()});
+        const RedisValue r = conn().eval(m_cas, { jobKey(jobId), leaseKey(jobId), m_stats, m_stream },
+            { cur.str, storageJson(next), terminal ? "keep" : "take", token.toUtf8(),
+                QByteArray::number(m_settings.leaseMs), QByteArray::number(terminal ? m_settings.completedTtlSecs : 0),
+                statusName(job->status), statusName(next.status), m_channel, jobId.toUtf8(), m_group,
+                terminal ? entryId.toUtf8() : QByteArray() });
         if (r.isError())
             throw StoreUnavailable("claim script failed: " + r.str.toStdString());
         const qint64 code = r.elements.value(0).integer;
         if (code == 2)
-            return std::nullopt;   // a live worker still holds it
+            return std::nullopt; // a live worker still holds it
         if (code != 1)
-            continue;              // changed meanwhile (cancel): look again
+            continue; // changed meanwhile (cancel): look again
         if (terminal) {
             qCWarning(lcServerWorker).noquote() << "job" << jobId << "failed:" << next.error;
             return std::nullopt;
@@ -410,19 +411,21 @@ std::optional<Lease> RedisJobStore::claimEntry(const QString &workerId, const QS
     return std::nullopt;
 }
 
-RedisConnection::EvalCall RedisJobStore::claimBatchCall(const QString &workerId, int maxJobs, const QByteArray &tokenPrefix) const
+RedisConnection::EvalCall RedisJobStore::claimBatchCall(
+    const QString &workerId, int maxJobs, const QByteArray &tokenPrefix) const
 {
-    return {{m_stream, m_stats},
-            {m_group, workerId.toUtf8(), QByteArray::number(std::clamp(maxJobs, 1, 100)), m_prefix + "job:", m_prefix + "lease:", tokenPrefix,
-             QByteArray::number(m_settings.leaseMs), QByteArray::number(nowMs()), m_channel},
-            {}};
+    return { { m_stream, m_stats },
+        { m_group, workerId.toUtf8(), QByteArray::number(std::clamp(maxJobs, 1, 100)),
+            m_prefix + "job:", m_prefix + "lease:", tokenPrefix, QByteArray::number(m_settings.leaseMs),
+            QByteArray::number(nowMs()), m_channel },
+        {} };
 }
 
 bool RedisJobStore::takeClaimed(const RedisValue &batch, const QString &workerId, QList<Lease> &out)
 {
     if (batch.isError()) {
         if (batch.str.contains("NOGROUP"))
-            conn().command({"XGROUP", "CREATE", m_stream, m_group, "0", "MKSTREAM"});
+            conn().command({ "XGROUP", "CREATE", m_stream, m_group, "0", "MKSTREAM" });
         throw StoreUnavailable("reading the queue failed: " + batch.str.toStdString());
     }
     bool claimedAny = false;
@@ -434,7 +437,7 @@ bool RedisJobStore::takeClaimed(const RedisValue &batch, const QString &workerId
             continue;
         auto job = parseJob(batch.elements[k + 3].str);
         if (!job)
-            continue;   // cannot happen for what the script wrote; the lease expiry recovers it
+            continue; // cannot happen for what the script wrote; the lease expiry recovers it
         Lease lease;
         lease.job = std::move(*job);
         lease.token = QString::fromUtf8(batch.elements[k + 4].str);
@@ -446,8 +449,8 @@ bool RedisJobStore::takeClaimed(const RedisValue &batch, const QString &workerId
     for (qsizetype k = 0; k + 4 < batch.elements.size(); k += 5) {
         if (batch.elements[k + 2].str == "claimed")
             continue;
-        if (auto lease = claimEntry(workerId, QString::fromUtf8(batch.elements[k].str), QString::fromUtf8(batch.elements[k + 1].str),
-                                    false, batch.elements[k + 3].str)) {
+        if (auto lease = claimEntry(workerId, QString::fromUtf8(batch.elements[k].str),
+                QString::fromUtf8(batch.elements[k + 1].str), false, batch.elements[k + 3].str)) {
             out.append(std::move(*lease));
             claimedAny = true;
         }
@@ -497,8 +500,8 @@ void RedisJobStore::claimInto(QList<Lease> &out, const QString &workerId, int wa
     const qint64 now = nowMs();
     if (recoveryDue()) {
         t_nextRecoveryMs = now + std::max<qint64>(250, m_settings.leaseMs / 4);
-        const RedisValue r = conn().command({"XAUTOCLAIM", m_stream, m_group, workerId.toUtf8(),
-                                             QByteArray::number(m_settings.leaseMs), "0-0", "COUNT", "10"});
+        const RedisValue r = conn().command({ "XAUTOCLAIM", m_stream, m_group, workerId.toUtf8(),
+            QByteArray::number(m_settings.leaseMs), "0-0", "COUNT", "10" });
         if (r.type == RedisValue::Type::Array && r.elements.size() >= 2) {
             for (const RedisValue &entry : r.elements[1].elements) {
                 if (entry.elements.size() < 2)
@@ -522,18 +525,19 @@ void RedisJobStore::claimInto(QList<Lease> &out, const QString &workerId, int wa
     do {
         // While there is work: up to maxJobs entries claimed in one round trip, without blocking.
         for (int i = 0; i < 64 && !m_interrupted; ++i) {
-            const RedisValue batch = conn().eval(m_claimBatch, claimBatchCall(workerId, maxJobs, tokenPrefix + QByteArray::number(i) + ':'));
-            if (takeClaimed(batch, workerId, out))   // throws on an error answer
+            const RedisValue batch = conn().eval(
+                m_claimBatch, claimBatchCall(workerId, maxJobs, tokenPrefix + QByteArray::number(i) + ':'));
+            if (takeClaimed(batch, workerId, out)) // throws on an error answer
                 return;
             if (batch.elements.isEmpty())
-                break;   // empty: block below
+                break; // empty: block below
         }
         const qint64 block = std::max<qint64>(1, deadline - nowMs());
-        const RedisValue r = conn().command({"XREADGROUP", "GROUP", m_group, workerId.toUtf8(), "COUNT", "1", "BLOCK",
-                                             QByteArray::number(block), "STREAMS", m_stream, ">"});
+        const RedisValue r = conn().command({ "XREADGROUP", "GROUP", m_group, workerId.toUtf8(), "COUNT", "1", "BLOCK",
+            QByteArray::number(block), "STREAMS", m_stream, ">" });
         if (r.isError()) {
-            if (r.str.startsWith("NOGROUP"))   // Redis lost its data: recreate the group
-                conn().command({"XGROUP", "CREATE", m_stream, m_group, "0", "MKSTREAM"});
+            if (r.str.startsWith("NOGROUP")) // Redis lost its data: recreate the group
+                conn().command({ "XGROUP", "CREATE", m_stream, m_group, "0", "MKSTREAM" });
             throw StoreUnavailable("XREADGROUP failed: " + r.str.toStdString());
         }
         if (r.type != RedisValue::Type::Array || r.elements.isEmpty())
@@ -558,7 +562,7 @@ void RedisJobStore::claimInto(QList<Lease> &out, const QString &workerId, int wa
 std::optional<Lease> RedisJobStore::claimJob(const QString &workerId, const QString &jobId)
 {
     for (int attempt = 0; attempt < kCasTries; ++attempt) {
-        const RedisValue cur = conn().command({"GET", jobKey(jobId)});
+        const RedisValue cur = conn().command({ "GET", jobKey(jobId) });
         if (cur.type != RedisValue::Type::String)
             return std::nullopt;
         auto job = parseStoredJob(cur.str);
@@ -567,9 +571,9 @@ std::optional<Lease> RedisJobStore::claimJob(const QString &workerId, const QStr
         Job next = *job;
         JobStateMachine::transition(next, JobStatus::Running, nowMs());
         const QString token = newLeaseToken();
-        const RedisValue r = conn().eval(m_cas, {jobKey(jobId), leaseKey(jobId), m_stats, m_stream},
-                                         {cur.str, storageJson(next), "take", token.toUtf8(), QByteArray::number(m_settings.leaseMs), "0",
-                                          "queued", "running", m_channel, jobId.toUtf8(), m_group, ""});
+        const RedisValue r = conn().eval(m_cas, { jobKey(jobId), leaseKey(jobId), m_stats, m_stream },
+            { cur.str, storageJson(next), "take", token.toUtf8(), QByteArray::number(m_settings.leaseMs), "0", "queued",
+                "running", m_channel, jobId.toUtf8(), m_group, "" });
         const qint64 code = r.elements.value(0).integer;
         if (code == 2)
             return std::nullopt;
@@ -589,15 +593,15 @@ RedisConnection::EvalCall RedisJobStore::leasedWriteCall(const Lease &lease, con
     const QByteArray ttl = QByteArray::number(m_settings.completedTtlSecs);
     const QByteArray staging = stagingKey(next.id, lease.token);
     const bool staged = qstrcmp(kind, "finish") == 0;
-    RedisConnection::EvalCall call{
-        {jobKey(next.id), leaseKey(next.id), m_stats, m_stream, dedupKey(next.owner, next.listingId, next.analysisType),
-         checkpointKey(next.id), staging},
-        {lease.token.toUtf8(), staged ? QByteArray() : storageJson(next), kind, QByteArray::number(m_settings.leaseMs), ttl,
-         statusName(lease.job.status), statusName(next.status), m_channel, next.id.toUtf8(), lease.entryId.toUtf8(), m_group,
-         QByteArray::number(m_settings.dedupWindowMs / 1000)},
-        {}};
+    RedisConnection::EvalCall call { { jobKey(next.id), leaseKey(next.id), m_stats, m_stream,
+                                         dedupKey(next.owner, next.listingId, next.analysisType),
+                                         checkpointKey(next.id), staging },
+        { lease.token.toUtf8(), staged ? QByteArray() : storageJson(next), kind, QByteArray::number(m_settings.leaseMs),
+            ttl, statusName(lease.job.status), statusName(next.status), m_channel, next.id.toUtf8(),
+            lease.entryId.toUtf8(), m_group, QByteArray::number(m_settings.dedupWindowMs / 1000) },
+        {} };
     if (staged)
-        call.before.append({"SET", staging, storageJson(next), "EX", ttl});
+        call.before.append({ "SET", staging, storageJson(next), "EX", ttl });
     return call;
 }
 
@@ -639,9 +643,9 @@ WriteResult RedisJobStore::heartbeat(Lease &lease)
 {
     if (lease.ended)
         return WriteResult::LeaseLost;
-    const RedisValue r = conn().eval(m_heartbeat, {leaseKey(lease.job.id), m_stream, jobKey(lease.job.id)},
-                                     {lease.token.toUtf8(), QByteArray::number(m_settings.leaseMs), m_group, lease.consumer.toUtf8(),
-                                      lease.entryId.toUtf8()});
+    const RedisValue r = conn().eval(m_heartbeat, { leaseKey(lease.job.id), m_stream, jobKey(lease.job.id) },
+        { lease.token.toUtf8(), QByteArray::number(m_settings.leaseMs), m_group, lease.consumer.toUtf8(),
+            lease.entryId.toUtf8() });
     if (r.isError())
         throw StoreUnavailable("heartbeat failed: " + r.str.toStdString());
     if (r.str == "OK")
@@ -654,7 +658,8 @@ WriteResult RedisJobStore::heartbeat(Lease &lease)
     return WriteResult::LeaseLost;
 }
 
-WriteResult RedisJobStore::finish(Lease &lease, JobStatus to, std::optional<nlohmann::json> result, const QString &error)
+WriteResult RedisJobStore::finish(
+    Lease &lease, JobStatus to, std::optional<nlohmann::json> result, const QString &error)
 {
     Job next = lease.job;
     if (JobStateMachine::transition(next, to, nowMs()))
@@ -723,7 +728,8 @@ void RedisJobStore::completeFinish(QList<FinishRequest> &requests, PreparedFinis
     QList<qsizetype> canceled;
     for (qsizetype k = 0; k < prepared.sent.size(); ++k) {
         FinishRequest &r = requests[prepared.sent[k]];
-        r.outcome = leasedWriteDone(r.lease, std::move(prepared.nexts[size_t(k)]), reply.isError() ? reply : reply.elements.value(k));
+        r.outcome = leasedWriteDone(
+            r.lease, std::move(prepared.nexts[size_t(k)]), reply.isError() ? reply : reply.elements.value(k));
         if (r.outcome == WriteResult::Ok)
             r.lease.ended = true;
         else if (r.outcome == WriteResult::CancelRequested)
@@ -746,7 +752,8 @@ void RedisJobStore::completeFinish(QList<FinishRequest> &requests, PreparedFinis
     const RedisValue again = conn().eval(m_leased, batch);
     for (qsizetype k = 0; k < canceled.size(); ++k) {
         FinishRequest &r = requests[canceled[k]];
-        const WriteResult w = leasedWriteDone(r.lease, std::move(nexts[size_t(k)]), again.isError() ? again : again.elements.value(k));
+        const WriteResult w
+            = leasedWriteDone(r.lease, std::move(nexts[size_t(k)]), again.isError() ? again : again.elements.value(k));
         r.outcome = w == WriteResult::Ok ? WriteResult::CancelRequested : WriteResult::LeaseLost;
         r.lease.ended = true;
     }
@@ -761,11 +768,12 @@ void RedisJobStore::finishMany(QList<FinishRequest> &requests)
     completeFinish(requests, prepared, reply);
 }
 
-QList<Lease> RedisJobStore::finishThenClaim(QList<FinishRequest> &finished, const QString &workerId, int waitMs, int maxJobs)
+QList<Lease> RedisJobStore::finishThenClaim(
+    QList<FinishRequest> &finished, const QString &workerId, int waitMs, int maxJobs)
 {
-    if (finished.isEmpty() || m_interrupted || recoveryDue())   // the claim looks for vanished workers' jobs first
+    if (finished.isEmpty() || m_interrupted || recoveryDue()) // the claim looks for vanished workers' jobs first
         return JobStore::finishThenClaim(finished, workerId, waitMs, maxJobs);
-    PreparedFinish prepared = prepareFinish(finished);   // moves the results out of `finished`
+    PreparedFinish prepared = prepareFinish(finished); // moves the results out of `finished`
     if (prepared.sent.isEmpty())
         return claimBatch(workerId, waitMs, maxJobs);
     // The batch's terminal writes and the next claim in one round trip: a worker of fast jobs
@@ -773,7 +781,8 @@ QList<Lease> RedisJobStore::finishThenClaim(QList<FinishRequest> &finished, cons
     const QByteArray tokenPrefix = newLeaseToken().toUtf8() + ":f:";
     QList<RedisValue> replies;
     try {
-        replies = conn().evalMany({{&m_leased, prepared.call}, {&m_claimBatch, claimBatchCall(workerId, maxJobs, tokenPrefix)}});
+        replies = conn().evalMany(
+            { { &m_leased, prepared.call }, { &m_claimBatch, claimBatchCall(workerId, maxJobs, tokenPrefix) } });
     } catch (const std::exception &e) {
         warnFinishesNotStored(prepared.sent.size(), e);
         throw;
@@ -815,8 +824,8 @@ WriteResult RedisJobStore::saveCheckpoint(Lease &lease, const nlohmann::json &ch
 {
     if (lease.ended)
         return WriteResult::LeaseLost;
-    const RedisValue r = conn().eval(m_checkpoint, {leaseKey(lease.job.id), checkpointKey(lease.job.id)},
-                                     {lease.token.toUtf8(), QByteArray::fromStdString(checkpoint.dump()), "86400"});
+    const RedisValue r = conn().eval(m_checkpoint, { leaseKey(lease.job.id), checkpointKey(lease.job.id) },
+        { lease.token.toUtf8(), QByteArray::fromStdString(checkpoint.dump()), "86400" });
     if (r.isError())
         throw StoreUnavailable("checkpoint write failed: " + r.str.toStdString());
     if (r.str == "OK")
@@ -827,7 +836,7 @@ WriteResult RedisJobStore::saveCheckpoint(Lease &lease, const nlohmann::json &ch
 
 std::optional<nlohmann::json> RedisJobStore::loadCheckpoint(const QString &jobId)
 {
-    const RedisValue r = conn().command({"GET", checkpointKey(jobId)});
+    const RedisValue r = conn().command({ "GET", checkpointKey(jobId) });
     if (r.type != RedisValue::Type::String)
         return std::nullopt;
     auto parsed = nlohmann::json::parse(r.str.constData(), r.str.constData() + r.str.size(), nullptr, false);
@@ -843,7 +852,7 @@ void RedisJobStore::release(Lease &lease)
         JobStateMachine::transition(next, JobStatus::Queued, nowMs());
     try {
         if (leasedWrite(lease, next, "release") == WriteResult::CancelRequested)
-            finishCanceled(lease);   // an accepted cancel is not handed back but ends the job
+            finishCanceled(lease); // an accepted cancel is not handed back but ends the job
     } catch (const StoreUnavailable &e) {
         // The lease expires on its own and XAUTOCLAIM hands the job to another worker.
         qCWarning(lcServerWorker) << "could not hand back job" << next.id << ":" << e.what();

@@ -50,7 +50,8 @@ public:
     WriteResult heartbeat(Lease &lease) override;
     WriteResult finish(Lease &lease, JobStatus to, std::optional<nlohmann::json> result, const QString &error) override;
     void finishMany(QList<FinishRequest> &requests) override;
-    QList<Lease> finishThenClaim(QList<FinishRequest> &finished, const QString &workerId, int waitMs, int maxJobs) override;
+    QList<Lease> finishThenClaim(
+        QList<FinishRequest> &finished, const QString &workerId, int waitMs, int maxJobs) override;
     WriteResult retryLater(Lease &lease, const QString &error) override;
     WriteResult resume(Lease &lease) override;
     WriteResult saveCheckpoint(Lease &lease, const nlohmann::json &checkpoint) override;
@@ -67,7 +68,10 @@ private:
     QByteArray leaseKey(const QString &id) const { return m_prefix + "lease:" + id.toUtf8(); }
     QByteArray checkpointKey(const QString &id) const { return m_prefix + "checkpoint:" + id.toUtf8(); }
     // A finished job's JSON on its way to jobKey (see kLeasedWrite); one per lease.
-    QByteArray stagingKey(const QString &id, const QString &token) const { return m_prefix + "staging:" + id.toUtf8() + ':' + token.toUtf8(); }
+    QByteArray stagingKey(const QString &id, const QString &token) const
+    {
+        return m_prefix + "staging:" + id.toUtf8() + ':' + token.toUtf8();
+    }
     QByteArray dedupKey(const QString &owner, const QString &listingId, const QString &type) const;
     // claimBatch()'s work: appends each lease to `out` as soon as it is held.
     void claimInto(QList<Lease> &out, const QString &workerId, int waitMs, int maxJobs);
@@ -79,13 +83,13 @@ private:
     struct PreparedFinish
     {
         RedisConnection::EvalCall call;
-        QList<qsizetype> sent;     // the requests in the call, in order
-        std::vector<Job> nexts;    // what each of them writes
+        QList<qsizetype> sent; // the requests in the call, in order
+        std::vector<Job> nexts; // what each of them writes
     };
     PreparedFinish prepareFinish(QList<FinishRequest> &requests) const;
     void completeFinish(QList<FinishRequest> &requests, PreparedFinish &prepared, const RedisValue &reply);
-    std::optional<Lease> claimEntry(const QString &workerId, const QString &entryId, const QString &jobId, bool recovered,
-                                   std::optional<QByteArray> prefetched = std::nullopt);
+    std::optional<Lease> claimEntry(const QString &workerId, const QString &entryId, const QString &jobId,
+        bool recovered, std::optional<QByteArray> prefetched = std::nullopt);
     WriteResult leasedWrite(Lease &lease, Job next, const char *kind);
     static StartOutcome createDone(const Job &candidate, const RedisValue &code, const RedisValue &existing);
     RedisConnection::EvalCall leasedWriteCall(const Lease &lease, const Job &next, const char *kind) const;
@@ -106,9 +110,9 @@ private:
     QByteArray m_group = "workers";
     quint64 m_instance;
     RedisConnection::Script m_create, m_cas, m_leased, m_heartbeat, m_checkpoint, m_claimBatch, m_rateLimit;
-    std::atomic_bool m_interrupted{false};
-    std::atomic_bool m_stopSubscriber{false};
-    std::atomic_bool m_subscribed{false};
+    std::atomic_bool m_interrupted { false };
+    std::atomic_bool m_stopSubscriber { false };
+    std::atomic_bool m_subscribed { false };
     std::thread m_subscriber;
 };
 

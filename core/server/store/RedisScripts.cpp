@@ -24,14 +24,13 @@ local function jobState(cur)
 end
 )LUA";
 
-template<size_t Body>
-consteval std::array<char, sizeof kJobStateLua + Body - 1> withJobState(const char (&body)[Body])
+template <size_t Body> consteval std::array<char, sizeof kJobStateLua + Body - 1> withJobState(const char (&body)[Body])
 {
-    std::array<char, sizeof kJobStateLua + Body - 1> text{};
+    std::array<char, sizeof kJobStateLua + Body - 1> text {};
     size_t n = 0;
     for (size_t i = 0; i + 1 < sizeof kJobStateLua; ++i)
         text[n++] = kJobStateLua[i];
-    for (size_t i = 0; i < Body; ++i)   // with its terminating null
+    for (size_t i = 0; i < Body; ++i) // with its terminating null
         text[n++] = body[i];
     return text;
 }

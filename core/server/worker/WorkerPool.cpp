@@ -11,8 +11,8 @@
 #include <QThread>
 
 #include <chrono>
-#include <pthread.h>
 #include <deque>
+#include <pthread.h>
 
 namespace dealscope::server {
 
@@ -32,11 +32,14 @@ constexpr int kMaxBatch = 16;
 constexpr auto kBatchWait = std::chrono::milliseconds(50);
 } // namespace
 
-WorkerPool::WorkerPool(Settings settings, JobStore *store, std::shared_ptr<const AnalysisEngine> engine, Metrics *metrics,
-                       QObject *parent)
-    : QObject(parent), m_settings(std::move(settings)), m_store(store), m_engine(std::move(engine)), m_metrics(metrics)
-{
-}
+WorkerPool::WorkerPool(
+    Settings settings, JobStore *store, std::shared_ptr<const AnalysisEngine> engine, Metrics *metrics, QObject *parent)
+    : QObject(parent)
+    , m_settings(std::move(settings))
+    , m_store(store)
+    , m_engine(std::move(engine))
+    , m_metrics(metrics)
+{ }
 
 WorkerPool::~WorkerPool()
 {
@@ -69,14 +72,14 @@ void WorkerPool::join()
             t.join();
     }
     m_threads.clear();
-    while (m_running > 0)   // push-consumer threads (detached) finishing or handing back
+    while (m_running > 0) // push-consumer threads (detached) finishing or handing back
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
 }
 
 void WorkerPool::threadMain(int index)
 {
     const QString workerId = m_settings.processName + QLatin1Char(':') + QString::number(index);
-    pthread_setname_np(pthread_self(), "ds-worker");   // tells the threads apart in top and perf
+    pthread_setname_np(pthread_self(), "ds-worker"); // tells the threads apart in top and perf
     // Jobs claimed together and not yet run. A worker whose recent jobs were fast claims several
     // per store round trip (one instead of one per job on Redis) and sends their terminal writes
     // together once the batch has run; one that runs slow jobs claims one at a time and writes
@@ -105,7 +108,7 @@ void WorkerPool::threadMain(int index)
                 continue;
             }
             claimedAt = Clock::now();
-            m_running += int(leases.size());   // counted until written or handed back (shutdown waits)
+            m_running += int(leases.size()); // counted until written or handed back (shutdown waits)
             for (auto &lease : leases)
                 claimed.push_back(std::move(lease));
             continue;
@@ -115,7 +118,7 @@ void WorkerPool::threadMain(int index)
         bool finishDeferred = false;
         try {
             if (m_release) {
-                m_store->release(lease);   // claimed but not started: straight back to the queue
+                m_store->release(lease); // claimed but not started: straight back to the queue
             } else {
                 // A batch that has waited too long: its finishes are written, the jobs behind
                 // this one go back to the queue and this one renews its lease (and learns of a
@@ -211,7 +214,7 @@ void WorkerPool::runJob(const QString &jobId, QObject *context, std::function<vo
 {
     QPointer<QObject> guard(context);
     const QString workerId = m_settings.processName + QStringLiteral(":consume") + QString::number(++m_consumeSeq);
-    ++m_running;   // counted from the start so shutdown waits for this thread too
+    ++m_running; // counted from the start so shutdown waits for this thread too
     std::thread([this, jobId, workerId, guard, done = std::move(done)] {
         bool claimed = false;
         std::optional<Job> job;
@@ -225,8 +228,9 @@ void WorkerPool::runJob(const QString &jobId, QObject *context, std::function<vo
             qCWarning(lcServerWorker) << "consume of" << jobId << "failed:" << e.what();
         }
         if (guard)
-            QMetaObject::invokeMethod(guard.data(), [claimed, job, done] { done(claimed, job); }, Qt::QueuedConnection);
-        --m_running;   // last: after this the pool may be destroyed
+            QMetaObject::invokeMethod(
+                guard.data(), [claimed, job, done] { done(claimed, job); }, Qt::QueuedConnection);
+        --m_running; // last: after this the pool may be destroyed
     }).detach();
 }
 
@@ -236,20 +240,20 @@ void WorkerPool::execute(Lease &lease, Deferred *deferred, const std::function<v
         if (whileRunning && *whileRunning)
             (*whileRunning)();
     };
-    RetryPolicy policy(RetryPolicy::Options{m_settings.maxAttempts, m_settings.retryBaseDelayMs, 30000, 0.2});
+    RetryPolicy policy(RetryPolicy::Options { m_settings.maxAttempts, m_settings.retryBaseDelayMs, 30000, 0.2 });
     const auto started = Clock::now();
     auto finish = [&](JobStatus to, std::optional<nlohmann::json> result, const QString &error) {
         if (Failpoints::enabled())
             Failpoints::hit(QStringLiteral("jobs.before_finish"));
         if (deferred) {
-            deferred->requests.append(FinishRequest{lease, to, std::move(result), error});
+            deferred->requests.append(FinishRequest { lease, to, std::move(result), error });
             deferred->seconds.append(std::chrono::duration<double>(Clock::now() - started).count());
             return;
         }
         const WriteResult r = m_store->finish(lease, to, std::move(result), error);
         if ((r == WriteResult::Ok || r == WriteResult::CancelRequested) && m_metrics)
             m_metrics->observeJob(lease.job.analysisType, r == WriteResult::Ok ? to : JobStatus::Canceled,
-                                  std::chrono::duration<double>(Clock::now() - started).count());
+                std::chrono::duration<double>(Clock::now() - started).count());
     };
 
     // A job taken over from a vanished worker (or handed back) resumes after its last saved step.
@@ -267,10 +271,10 @@ void WorkerPool::execute(Lease &lease, Deferred *deferred, const std::function<v
 
     for (;;) {
         const auto attemptStarted = Clock::now();
-        bool unsaved = false;   // `checkpoint` holds a step not yet stored
+        bool unsaved = false; // `checkpoint` holds a step not yet stored
         auto lastCheckpointSave = attemptStarted;
         bool cancel = lease.job.cancelRequested;
-        bool lost = false;   // lease lost, or the store went away: leave the job to its next owner
+        bool lost = false; // lease lost, or the store went away: leave the job to its next owner
         auto lastCheck = Clock::now();
         auto lastProgress = Clock::now();
         // Hooks run inside the engine and must not throw: a store outage stops this attempt
@@ -296,7 +300,7 @@ void WorkerPool::execute(Lease &lease, Deferred *deferred, const std::function<v
         // save falls due (a step that has not started yet, e.g. delayed); after that the latest
         // step is kept and stored once the attempt has run a second, then at most once a second
         // (also from the heartbeat tick of long steps).
-        const nlohmann::json *boundary = nullptr;   // the live state while it is still `boundaryStep`'s
+        const nlohmann::json *boundary = nullptr; // the live state while it is still `boundaryStep`'s
         int boundaryStep = 0;
         auto saveCheckpointIfDue = [&] {
             const auto now = Clock::now();
@@ -386,7 +390,7 @@ void WorkerPool::execute(Lease &lease, Deferred *deferred, const std::function<v
             const int failedAttempt = lease.job.attempt;
             if (!policy.shouldRetry(failedAttempt)) {
                 finish(JobStatus::Failed, std::nullopt,
-                       QStringLiteral("%1 (gave up after %2 attempts)").arg(e.message()).arg(failedAttempt));
+                    QStringLiteral("%1 (gave up after %2 attempts)").arg(e.message()).arg(failedAttempt));
                 return;
             }
             const WriteResult r = m_store->retryLater(lease, e.message());
@@ -397,14 +401,15 @@ void WorkerPool::execute(Lease &lease, Deferred *deferred, const std::function<v
             if (r == WriteResult::LeaseLost)
                 return;
             // Back off while keeping the lease alive and listening for cancel and shutdown.
-            const auto until = Clock::now() + std::chrono::milliseconds(policy.delayMs(failedAttempt, e.retryAfterMs()));
+            const auto until
+                = Clock::now() + std::chrono::milliseconds(policy.delayMs(failedAttempt, e.retryAfterMs()));
             while (Clock::now() < until && !m_release) {
                 tick();
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
                 if (Clock::now() - lastCheck >= kCheckInterval) {
                     lastCheck = Clock::now();
                     if (m_store->heartbeat(lease) == WriteResult::LeaseLost)
-                        return;   // canceled while queued (terminal) or taken over
+                        return; // canceled while queued (terminal) or taken over
                 }
             }
             if (m_release) {
@@ -414,11 +419,12 @@ void WorkerPool::execute(Lease &lease, Deferred *deferred, const std::function<v
             if (m_store->resume(lease) != WriteResult::Ok)
                 return;
         } catch (const StoreUnavailable &) {
-            throw;   // no terminal write without the store; the lease expiry recovers the job
+            throw; // no terminal write without the store; the lease expiry recovers the job
         } catch (const std::exception &e) {
             if (lost)
                 return;
-            finish(JobStatus::Failed, std::nullopt, QStringLiteral("internal error: %1").arg(QString::fromUtf8(e.what())));
+            finish(
+                JobStatus::Failed, std::nullopt, QStringLiteral("internal error: %1").arg(QString::fromUtf8(e.what())));
             return;
         }
     }

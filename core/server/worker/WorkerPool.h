@@ -32,19 +32,19 @@ public:
         int jobTimeoutSecs = 300;
         int maxAttempts = 3;
         qint64 retryBaseDelayMs = 500;
-        QString processName;   // prefix of worker ids ("host:pid")
+        QString processName; // prefix of worker ids ("host:pid")
     };
 
     WorkerPool(Settings settings, JobStore *store, std::shared_ptr<const AnalysisEngine> engine, Metrics *metrics,
-               QObject *parent = nullptr);
+        QObject *parent = nullptr);
     ~WorkerPool() override;
 
-    void start();                  // spawns the claiming threads (role worker/all)
-    void stopClaiming();           // no new jobs; running ones continue
+    void start(); // spawns the claiming threads (role worker/all)
+    void stopClaiming(); // no new jobs; running ones continue
     // Running jobs hand their job back to the queue (running → queued) at their next check.
     void releaseRunning();
     int running() const { return m_running.load(); }
-    void join();                   // after stopClaiming(): waits for every thread
+    void join(); // after stopClaiming(): waits for every thread
 
     // Push-queue consumer: runs one specific job on a separate thread; `done` runs on
     // `context`'s thread with the job as stored at the end (nullopt: not claimable).
@@ -55,7 +55,7 @@ private:
     struct Deferred
     {
         QList<FinishRequest> requests;
-        QList<double> seconds;   // each job's run time, for the metrics
+        QList<double> seconds; // each job's run time, for the metrics
     };
     void threadMain(int index);
     // Runs the job to its end; with `deferred`, a terminal write is queued there instead of sent.
@@ -72,10 +72,10 @@ private:
     std::shared_ptr<const AnalysisEngine> m_engine;
     Metrics *m_metrics;
     std::vector<std::thread> m_threads;
-    std::atomic_bool m_stopClaiming{false};
-    std::atomic_bool m_release{false};
-    std::atomic_int m_running{0};
-    std::atomic_int m_consumeSeq{0};
+    std::atomic_bool m_stopClaiming { false };
+    std::atomic_bool m_release { false };
+    std::atomic_int m_running { 0 };
+    std::atomic_int m_consumeSeq { 0 };
 };
 
 } // namespace dealscope::server

@@ -21,19 +21,32 @@ qint64 now()
 QByteArray reason(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 307: return "Temporary Redirect";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Payload Too Large";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+        return "OK";
+    case 204:
+        return "No Content";
+    case 307:
+        return "Temporary Redirect";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 413:
+        return "Payload Too Large";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Status";
     }
 }
 
@@ -52,7 +65,9 @@ std::string str(const QString &s)
 } // namespace
 
 StandInExchange::StandInExchange(QTcpSocket *socket, StandInServer *server)
-    : QObject(server), m_socket(socket), m_server(server)
+    : QObject(server)
+    , m_socket(socket)
+    , m_server(server)
 {
     socket->setParent(this);
     connect(socket, &QTcpSocket::readyRead, this, &StandInExchange::onReadyRead);
@@ -126,7 +141,8 @@ void StandInExchange::handle()
             sendError(400, QStringLiteral("alias needs {model, scenario}"), "invalid_request_error", nullptr, nullptr);
             return;
         }
-        m_server->setAlias(QString::fromStdString(body["model"].get<std::string>()), QString::fromStdString(body["scenario"].get<std::string>()));
+        m_server->setAlias(QString::fromStdString(body["model"].get<std::string>()),
+            QString::fromStdString(body["scenario"].get<std::string>()));
         sendResponse(204, {});
         return;
     }
@@ -137,38 +153,54 @@ void StandInExchange::handle()
     }
     const bool azure = path.startsWith(QLatin1String("/openai/deployments/"));
     if (azure && !QUrlQuery(url).hasQueryItem(QStringLiteral("api-version"))) {
-        sendJson(404, {{"error", {{"code", "404"}, {"message", "Resource not found"}}}});
+        sendJson(404, { { "error", { { "code", "404" }, { "message", "Resource not found" } } } });
         return;
     }
     // Authentication, as the real services answer it.
     if (azure) {
         if (QString::fromUtf8(m_headers.value("api-key")) != m_server->apiKey()) {
-            sendJson(401, {{"error", {{"code", "401"}, {"message", "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource."}}}});
+            sendJson(401,
+                { { "error",
+                    { { "code", "401" },
+                        { "message",
+                            "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide "
+                            "a valid key for an active subscription and use a correct regional API endpoint for your "
+                            "resource." } } } });
             return;
         }
     } else if (path.startsWith(QLatin1String("/v1/"))) {
         const QByteArray auth = m_headers.value("authorization");
         if (auth.isEmpty()) {
-            sendError(401, QStringLiteral("You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."),
-                      "invalid_request_error", nullptr, nullptr);
+            sendError(401,
+                QStringLiteral("You didn't provide an API key. You need to provide your API key in an Authorization "
+                               "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."),
+                "invalid_request_error", nullptr, nullptr);
             return;
         }
         const QString given = QString::fromUtf8(auth.mid(7));
         if (!auth.startsWith("Bearer ") || given != m_server->apiKey()) {
             const QString masked = given.left(3) + QStringLiteral("*****") + given.right(4);
-            sendError(401, QStringLiteral("Incorrect API key provided: %1. You can find your API key at https://platform.openai.com/account/api-keys.").arg(masked),
-                      "invalid_request_error", nullptr, "invalid_api_key");
+            sendError(401,
+                QStringLiteral("Incorrect API key provided: %1. You can find your API key at "
+                               "https://platform.openai.com/account/api-keys.")
+                    .arg(masked),
+                "invalid_request_error", nullptr, "invalid_api_key");
             return;
         }
     }
     if (path == QLatin1String("/v1/models") && m_method == "GET") {
-        sendJson(200, {{"object", "list"},
-                       {"data", json::array({{{"id", "ok"}, {"object", "model"}, {"created", 1700000000}, {"owned_by", "standin"}}})}});
+        sendJson(200,
+            { { "object", "list" },
+                { "data",
+                    json::array({ { { "id", "ok" }, { "object", "model" }, { "created", 1700000000 },
+                        { "owned_by", "standin" } } }) } });
         return;
     }
-    const bool chat = path == QLatin1String("/v1/chat/completions") || (azure && path.endsWith(QLatin1String("/chat/completions")));
+    const bool chat
+        = path == QLatin1String("/v1/chat/completions") || (azure && path.endsWith(QLatin1String("/chat/completions")));
     if (!chat) {
-        sendError(404, QStringLiteral("Invalid URL (%1 %2)").arg(QString::fromLatin1(m_method), path), "invalid_request_error", nullptr, nullptr);
+        sendError(404, QStringLiteral("Invalid URL (%1 %2)").arg(QString::fromLatin1(m_method), path),
+            "invalid_request_error", nullptr, nullptr);
         return;
     }
     if (m_method != "POST") {
@@ -177,12 +209,15 @@ void StandInExchange::handle()
     }
     m_body = json::parse(m_buffer.constData(), m_buffer.constData() + m_contentLength, nullptr, false);
     if (m_body.is_discarded() || !m_body.is_object()) {
-        sendError(400, QStringLiteral("We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)"),
-                  "invalid_request_error", nullptr, nullptr);
+        sendError(400,
+            QStringLiteral("We could not parse the JSON body of your request. (HINT: This likely means you aren't "
+                           "using your HTTP library correctly.)"),
+            "invalid_request_error", nullptr, nullptr);
         return;
     }
     if (!m_body.contains("messages") || !m_body["messages"].is_array() || m_body["messages"].empty()) {
-        sendError(400, QStringLiteral("Missing required parameter: 'messages'."), "invalid_request_error", "messages", "missing_required_parameter");
+        sendError(400, QStringLiteral("Missing required parameter: 'messages'."), "invalid_request_error", "messages",
+            "missing_required_parameter");
         return;
     }
     QString model;
@@ -209,18 +244,11 @@ void StandInExchange::handleChat(const QString &requestedModel, bool azure)
     const std::string format = m_body.contains("response_format") && m_body["response_format"].is_object()
         ? m_body["response_format"].value("type", std::string("?"))
         : std::string("none");
-    m_recordIndex = m_server->record({{"model", str(model)},
-                                      {"requestedModel", str(requestedModel)},
-                                      {"scenario", str(scenario)},
-                                      {"n", n},
-                                      {"azure", azure},
-                                      {"stream", stream},
-                                      {"includeUsage", m_includeUsage},
-                                      {"responseFormat", format},
-                                      {"messages", m_body["messages"].size()},
-                                      {"organization", m_headers.value("openai-organization").toStdString()},
-                                      {"project", m_headers.value("openai-project").toStdString()},
-                                      {"receivedAt", now()}});
+    m_recordIndex = m_server->record({ { "model", str(model) }, { "requestedModel", str(requestedModel) },
+        { "scenario", str(scenario) }, { "n", n }, { "azure", azure }, { "stream", stream },
+        { "includeUsage", m_includeUsage }, { "responseFormat", format }, { "messages", m_body["messages"].size() },
+        { "organization", m_headers.value("openai-organization").toStdString() },
+        { "project", m_headers.value("openai-project").toStdString() }, { "receivedAt", now() } });
 
     auto succeed = [&](bool valid, int intervalMs = 5) {
         const QString content = narrativeJson(valid);
@@ -236,29 +264,36 @@ void StandInExchange::handleChat(const QString &requestedModel, bool azure)
         succeed(true, 50);
     } else if (scenario == QLatin1String("rate-limit-once")) {
         if (n == 1)
-            sendError(429, QStringLiteral("Rate limit reached for gpt-4o-mini in organization org-standin on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 1s."),
-                      "requests", "null", "rate_limit_exceeded",
-                      {{"Retry-After", "1"}, {"x-ratelimit-limit-requests", "3"}, {"x-ratelimit-remaining-requests", "0"},
-                       {"x-ratelimit-reset-requests", "1s"}, {"x-ratelimit-reset-tokens", "20ms"}});
+            sendError(429,
+                QStringLiteral("Rate limit reached for gpt-4o-mini in organization org-standin on requests per min "
+                               "(RPM): Limit 3, Used 3, Requested 1. Please try again in 1s."),
+                "requests", "null", "rate_limit_exceeded",
+                { { "Retry-After", "1" }, { "x-ratelimit-limit-requests", "3" },
+                    { "x-ratelimit-remaining-requests", "0" }, { "x-ratelimit-reset-requests", "1s" },
+                    { "x-ratelimit-reset-tokens", "20ms" } });
         else
             succeed(true);
     } else if (scenario == QLatin1String("server-error")) {
-        sendError(500, QStringLiteral("The server had an error while processing your request. Sorry about that!"), "server_error", nullptr, nullptr);
+        sendError(500, QStringLiteral("The server had an error while processing your request. Sorry about that!"),
+            "server_error", nullptr, nullptr);
     } else if (scenario == QLatin1String("overloaded")) {
-        sendError(503, QStringLiteral("The engine is currently overloaded, please try again later."), "server_error", nullptr, nullptr,
-                  {{"x-ratelimit-reset-requests", "6m0s"}});
+        sendError(503, QStringLiteral("The engine is currently overloaded, please try again later."), "server_error",
+            nullptr, nullptr, { { "x-ratelimit-reset-requests", "6m0s" } });
     } else if (scenario == QLatin1String("no-json-schema")) {
         if (format == "json_schema")
-            sendError(400, QStringLiteral("Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model."),
-                      "invalid_request_error", "response_format", nullptr);
+            sendError(400,
+                QStringLiteral(
+                    "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model."),
+                "invalid_request_error", "response_format", nullptr);
         else
             succeed(true);
     } else if (scenario == QLatin1String("plain-text-only")) {
         if (format != "none") {
-            sendError(400, QStringLiteral("response_format is not supported by this server"), "invalid_request_error", "response_format", nullptr);
+            sendError(400, QStringLiteral("response_format is not supported by this server"), "invalid_request_error",
+                "response_format", nullptr);
         } else {
-            const QString content = QStringLiteral("Here is the narrative you asked for:\n```json\n") + narrativeJson(true)
-                + QStringLiteral("\n```\nLet me know if you need anything else {like this}.");
+            const QString content = QStringLiteral("Here is the narrative you asked for:\n```json\n")
+                + narrativeJson(true) + QStringLiteral("\n```\nLet me know if you need anything else {like this}.");
             if (stream)
                 startStream(splitPieces(content, 12), {}, 5, false);
             else
@@ -280,12 +315,16 @@ void StandInExchange::handleChat(const QString &requestedModel, bool azure)
             sendCompletion({}, refusal);
     } else if (scenario == QLatin1String("unauthorized")) {
         // A hostile/buggy proxy echoing the whole key: the client must still never show it.
-        sendError(401, QStringLiteral("Incorrect API key provided: %1.").arg(QString::fromUtf8(m_headers.value("authorization").mid(7) + m_headers.value("api-key"))),
-                  "invalid_request_error", nullptr, "invalid_api_key");
+        sendError(401,
+            QStringLiteral("Incorrect API key provided: %1.")
+                .arg(QString::fromUtf8(m_headers.value("authorization").mid(7) + m_headers.value("api-key"))),
+            "invalid_request_error", nullptr, "invalid_api_key");
     } else if (scenario == QLatin1String("not-found")) {
-        sendError(404, QStringLiteral("The model `%1` does not exist or you do not have access to it.").arg(model), "invalid_request_error", nullptr, "model_not_found");
+        sendError(404, QStringLiteral("The model `%1` does not exist or you do not have access to it.").arg(model),
+            "invalid_request_error", nullptr, "model_not_found");
     } else if (scenario == QLatin1String("insufficient-quota")) {
-        sendError(429, QStringLiteral("You exceeded your current quota, please check your plan and billing details."), "insufficient_quota", nullptr, "insufficient_quota");
+        sendError(429, QStringLiteral("You exceeded your current quota, please check your plan and billing details."),
+            "insufficient_quota", nullptr, "insufficient_quota");
     } else if (scenario == QLatin1String("truncated")) {
         m_truncateAfter = 3;
         startStream(splitPieces(narrativeJson(true), 12), {}, 5, false);
@@ -298,11 +337,14 @@ void StandInExchange::handleChat(const QString &requestedModel, bool azure)
         else
             m_socket->write("data: \"" + QByteArray(6 * 1024 * 1024, 'x'));
     } else if (scenario == QLatin1String("redirect")) {
-        sendResponse(307, {}, {{"Location", "http://127.0.0.1:" + QByteArray::number(m_socket->localPort()) + "/v1/chat/completions"}});
+        sendResponse(307, {},
+            { { "Location",
+                "http://127.0.0.1:" + QByteArray::number(m_socket->localPort()) + "/v1/chat/completions" } });
     } else if (scenario == QLatin1String("garbage")) {
         sendResponse(200, "<html>not json</html>", {}, "text/html");
     } else {
-        sendError(404, QStringLiteral("The model `%1` does not exist or you do not have access to it.").arg(model), "invalid_request_error", nullptr, "model_not_found");
+        sendError(404, QStringLiteral("The model `%1` does not exist or you do not have access to it.").arg(model),
+            "invalid_request_error", nullptr, "model_not_found");
     }
 }
 
@@ -331,22 +373,26 @@ QString StandInExchange::narrativeJson(bool valid) const
     if (result.is_object() && result.contains("findings") && result["findings"].is_array()) {
         for (const auto &finding : result["findings"]) {
             if (finding.is_object() && finding.contains("code") && finding["code"].is_string())
-                findingMessages.push_back({{"code", finding["code"]}, {"message", "Stand-in wording: " + finding.value("message", std::string())}});
+                findingMessages.push_back({ { "code", finding["code"] },
+                    { "message", "Stand-in wording: " + finding.value("message", std::string()) } });
         }
     }
-    const std::string score = result.is_object() && result.contains("score") ? result["score"].dump() : std::string("unknown");
+    const std::string score
+        = result.is_object() && result.contains("score") ? result["score"].dump() : std::string("unknown");
     json reply = {
-        {"summary", "Stand-in narrative of a " + str(type) + " for the listing, written from the computed figures."},
-        {"scoreExplanation", "The computed score of " + score + " reflects the engine's metrics and findings."},
-        {"findingMessages", findingMessages},
-        {"observations", json::array({{{"severity", "info"}, {"message", "The stand-in model noticed nothing beyond the computed findings."}}})},
+        { "summary", "Stand-in narrative of a " + str(type) + " for the listing, written from the computed figures." },
+        { "scoreExplanation", "The computed score of " + score + " reflects the engine's metrics and findings." },
+        { "findingMessages", findingMessages },
+        { "observations",
+            json::array({ { { "severity", "info" },
+                { "message", "The stand-in model noticed nothing beyond the computed findings." } } }) },
     };
     if (type == QLatin1String("business_analysis"))
-        reply["keyQuestions"] = {"Can the seller document the stated cash flow with tax returns?"};
+        reply["keyQuestions"] = { "Can the seller document the stated cash flow with tax returns?" };
     else if (type == QLatin1String("valuation"))
         reply["valuationNarrative"] = "The stand-in explains the computed valuation range without adding numbers.";
     else if (type == QLatin1String("risk_assessment"))
-        reply["mitigations"] = {"Verify the financial statements with an accountant."};
+        reply["mitigations"] = { "Verify the financial statements with an accountant." };
     else if (type == QLatin1String("market_intelligence"))
         reply["marketPosition"] = "The stand-in places the listing within its sector using the computed percentiles.";
     return QString::fromStdString(reply.dump());
@@ -362,8 +408,8 @@ qint64 StandInExchange::promptTokens() const
     return chars / 4 + 1;
 }
 
-void StandInExchange::sendResponse(int status, const QByteArray &body, const QList<QPair<QByteArray, QByteArray>> &headers,
-                                   const QByteArray &contentType)
+void StandInExchange::sendResponse(int status, const QByteArray &body,
+    const QList<QPair<QByteArray, QByteArray>> &headers, const QByteArray &contentType)
 {
     if (!m_socket)
         return;
@@ -390,35 +436,40 @@ void StandInExchange::sendJson(int status, const json &body, const QList<QPair<Q
     sendResponse(status, QByteArray::fromStdString(body.dump()), headers);
 }
 
-void StandInExchange::sendError(int status, const QString &message, const char *type, const char *param, const char *code,
-                                const QList<QPair<QByteArray, QByteArray>> &headers)
+void StandInExchange::sendError(int status, const QString &message, const char *type, const char *param,
+    const char *code, const QList<QPair<QByteArray, QByteArray>> &headers)
 {
     auto orNull = [](const char *s) -> json { return s && qstrcmp(s, "null") != 0 ? json(s) : json(nullptr); };
-    sendJson(status, {{"error", {{"message", str(message)}, {"type", orNull(type)}, {"param", orNull(param)}, {"code", orNull(code)}}}}, headers);
+    sendJson(status,
+        { { "error",
+            { { "message", str(message) }, { "type", orNull(type) }, { "param", orNull(param) },
+                { "code", orNull(code) } } } },
+        headers);
 }
 
 void StandInExchange::sendCompletion(const QString &content, const QString &refusal)
 {
     const qint64 completion = content.size() / 4 + refusal.size() / 4 + 1;
-    json message = {{"role", "assistant"}, {"content", content.isNull() ? json(nullptr) : json(str(content))},
-                    {"refusal", refusal.isEmpty() ? json(nullptr) : json(str(refusal))}};
-    sendJson(200, {{"id", "chatcmpl-standin"},
-                   {"object", "chat.completion"},
-                   {"created", now() / 1000},
-                   {"model", str(m_model)},
-                   {"system_fingerprint", "fp_standin"},
-                   {"choices", json::array({{{"index", 0}, {"message", message}, {"logprobs", nullptr}, {"finish_reason", "stop"}}})},
-                   {"usage", {{"prompt_tokens", promptTokens()}, {"completion_tokens", completion}, {"total_tokens", promptTokens() + completion}}}});
+    json message = { { "role", "assistant" }, { "content", content.isNull() ? json(nullptr) : json(str(content)) },
+        { "refusal", refusal.isEmpty() ? json(nullptr) : json(str(refusal)) } };
+    sendJson(200,
+        { { "id", "chatcmpl-standin" }, { "object", "chat.completion" }, { "created", now() / 1000 },
+            { "model", str(m_model) }, { "system_fingerprint", "fp_standin" },
+            { "choices",
+                json::array({ { { "index", 0 }, { "message", message }, { "logprobs", nullptr },
+                    { "finish_reason", "stop" } } }) },
+            { "usage",
+                { { "prompt_tokens", promptTokens() }, { "completion_tokens", completion },
+                    { "total_tokens", promptTokens() + completion } } } });
 }
 
 json StandInExchange::chunk(const json &delta, const json &finishReason) const
 {
-    json c = {{"id", "chatcmpl-standin"},
-              {"object", "chat.completion.chunk"},
-              {"created", now() / 1000},
-              {"model", str(m_model)},
-              {"system_fingerprint", "fp_standin"},
-              {"choices", json::array({{{"index", 0}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", finishReason}}})}};
+    json c = { { "id", "chatcmpl-standin" }, { "object", "chat.completion.chunk" }, { "created", now() / 1000 },
+        { "model", str(m_model) }, { "system_fingerprint", "fp_standin" },
+        { "choices",
+            json::array({ { { "index", 0 }, { "delta", delta }, { "logprobs", nullptr },
+                { "finish_reason", finishReason } } }) } };
     if (m_includeUsage)
         c["usage"] = nullptr;
     return c;
@@ -430,7 +481,8 @@ void StandInExchange::writeEvent(const json &payload)
         m_socket->write("data: " + QByteArray::fromStdString(payload.dump()) + "\n\n");
 }
 
-void StandInExchange::startStream(const QStringList &contentPieces, const QStringList &refusalPieces, int intervalMs, bool stallAfterFirst)
+void StandInExchange::startStream(
+    const QStringList &contentPieces, const QStringList &refusalPieces, int intervalMs, bool stallAfterFirst)
 {
     if (!m_socket)
         return;
@@ -438,7 +490,7 @@ void StandInExchange::startStream(const QStringList &contentPieces, const QStrin
     m_socket->write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-cache\r\n"
                     "x-request-id: req_standin\r\nConnection: close\r\n\r\n");
     m_server->update(m_recordIndex, "status", 200);
-    json first = {{"role", "assistant"}, {"content", refusalPieces.isEmpty() ? json("") : json(nullptr)}};
+    json first = { { "role", "assistant" }, { "content", refusalPieces.isEmpty() ? json("") : json(nullptr) } };
     if (!refusalPieces.isEmpty())
         first["refusal"] = "";
     writeEvent(chunk(first, nullptr));
@@ -457,7 +509,7 @@ void StandInExchange::streamNext()
         const bool refusal = m_next >= m_pieces.size();
         const QString piece = refusal ? m_refusalPieces[m_next - m_pieces.size()] : m_pieces[m_next];
         m_completionChars += piece.size();
-        writeEvent(chunk({{refusal ? "refusal" : "content", str(piece)}}, nullptr));
+        writeEvent(chunk({ { refusal ? "refusal" : "content", str(piece) } }, nullptr));
         ++m_next;
         if (m_next == m_truncateAfter) {
             m_streamTimer.stop();
@@ -467,7 +519,7 @@ void StandInExchange::streamNext()
             return;
         }
         if (m_stall) {
-            m_streamTimer.stop();   // keep the connection open and silent
+            m_streamTimer.stop(); // keep the connection open and silent
             m_server->update(m_recordIndex, "stalledAt", now());
         }
         return;
@@ -476,13 +528,11 @@ void StandInExchange::streamNext()
     writeEvent(chunk(json::object(), "stop"));
     if (m_includeUsage) {
         const qint64 completion = m_completionChars / 4 + 1;
-        writeEvent({{"id", "chatcmpl-standin"},
-                    {"object", "chat.completion.chunk"},
-                    {"created", now() / 1000},
-                    {"model", str(m_model)},
-                    {"system_fingerprint", "fp_standin"},
-                    {"choices", json::array()},
-                    {"usage", {{"prompt_tokens", promptTokens()}, {"completion_tokens", completion}, {"total_tokens", promptTokens() + completion}}}});
+        writeEvent({ { "id", "chatcmpl-standin" }, { "object", "chat.completion.chunk" }, { "created", now() / 1000 },
+            { "model", str(m_model) }, { "system_fingerprint", "fp_standin" }, { "choices", json::array() },
+            { "usage",
+                { { "prompt_tokens", promptTokens() }, { "completion_tokens", completion },
+                    { "total_tokens", promptTokens() + completion } } } });
     }
     m_socket->write("data: [DONE]\n\n");
     m_finished = true;

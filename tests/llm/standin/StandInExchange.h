@@ -26,12 +26,13 @@ private:
     void handle();
     void handleChat(const QString &model, bool azure);
     void sendResponse(int status, const QByteArray &body, const QList<QPair<QByteArray, QByteArray>> &headers = {},
-                      const QByteArray &contentType = "application/json");
+        const QByteArray &contentType = "application/json");
     void sendJson(int status, const nlohmann::json &body, const QList<QPair<QByteArray, QByteArray>> &headers = {});
     void sendError(int status, const QString &message, const char *type, const char *param, const char *code,
-                   const QList<QPair<QByteArray, QByteArray>> &headers = {});
+        const QList<QPair<QByteArray, QByteArray>> &headers = {});
     void sendCompletion(const QString &content, const QString &refusal);
-    void startStream(const QStringList &contentPieces, const QStringList &refusalPieces, int intervalMs, bool stallAfterFirst);
+    void startStream(
+        const QStringList &contentPieces, const QStringList &refusalPieces, int intervalMs, bool stallAfterFirst);
     void streamNext();
     nlohmann::json chunk(const nlohmann::json &delta, const nlohmann::json &finishReason) const;
     void writeEvent(const nlohmann::json &payload);
@@ -57,7 +58,7 @@ private:
     QStringList m_refusalPieces;
     int m_next = 0;
     bool m_stall = false;
-    int m_truncateAfter = -1;   // close the connection after this many pieces, without finish/[DONE]
+    int m_truncateAfter = -1; // close the connection after this many pieces, without finish/[DONE]
     bool m_includeUsage = false;
     qint64 m_completionChars = 0;
 };

@@ -4,7 +4,9 @@
 
 #include <QTcpSocket>
 
-StandInServer::StandInServer(QString apiKey, QObject *parent) : QObject(parent), m_apiKey(std::move(apiKey))
+StandInServer::StandInServer(QString apiKey, QObject *parent)
+    : QObject(parent)
+    , m_apiKey(std::move(apiKey))
 {
     connect(&m_server, &QTcpServer::newConnection, this, [this] {
         while (QTcpSocket *socket = m_server.nextPendingConnection())

@@ -11,8 +11,10 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.addHelpOption();
-    parser.addOption({QStringLiteral("port"), QStringLiteral("TCP port (0 = any free port)."), QStringLiteral("port"), QStringLiteral("0")});
-    parser.addOption({QStringLiteral("key"), QStringLiteral("The API key requests must carry."), QStringLiteral("key")});
+    parser.addOption({ QStringLiteral("port"), QStringLiteral("TCP port (0 = any free port)."), QStringLiteral("port"),
+        QStringLiteral("0") });
+    parser.addOption(
+        { QStringLiteral("key"), QStringLiteral("The API key requests must carry."), QStringLiteral("key") });
     parser.process(app);
     StandInServer server(parser.value(QStringLiteral("key")));
     if (!server.listen(static_cast<quint16>(parser.value(QStringLiteral("port")).toUInt()))) {
