@@ -104,7 +104,7 @@ double runEngineOnly(const AnalysisEngine &engine, const QList<Listing> &listing
         job.id = u"bench"_s;
         job.listingId = listing.id;
         job.analysisType = type;
-        engine.run(job, PipelineCheckpoint {}, hooks);
+        engine.run(analysisRequestOf(job), PipelineCheckpoint {}, hooks);
     }
     return perSecond(listings.size(), timer.nsecsElapsed());
 }

@@ -9,7 +9,7 @@
 #include "domain/ListingCatalog.h"
 #include "import/ListingImporter.h"
 #include "jobs/Job.h"
-#include "server/store/JobJson.h"
+#include "jobs/JobJson.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -76,40 +76,38 @@ int main(int argc, char **argv)
         job.analysisType = QLatin1String(kTypes[t]);
         const double us = perJobMicros(n / 4, [&](int i) {
             job.listingId = imported.listings[i % imported.listings.size()].id;
-            engine.run(job, PipelineCheckpoint {}, hooks);
+            engine.run(analysisRequestOf(job), PipelineCheckpoint {}, hooks);
         });
         out << "engine " << kTypes[t] << ": " << qRound(us * 10) / 10.0 << " us/job" << Qt::endl;
     }
     if (a.value(3) == QLatin1String("engine"))
         return 0;
     Job done = jobFor(1);
-    done.result = engine.run(done, PipelineCheckpoint {}, ExecutionHooks {});
+    done.result = engine.run(analysisRequestOf(done), PipelineCheckpoint {}, ExecutionHooks {});
     done.status = JobStatus::Succeeded;
     done.progress = 100;
     done.finishedAt = 1764300000002;
-    const QByteArray stored = server::serializeJob(done, JobJsonScope::Storage);
+    const QByteArray stored = serializeJob(done, JobJsonScope::Storage);
     out << "finished job: " << stored.size() << " bytes of storage JSON" << Qt::endl;
     const Job fresh = jobFor(2);
     out << "serializeJob() of a new job: "
-        << perJobMicros(n, [&](int) { (void)server::serializeJob(fresh, JobJsonScope::Wire); }) << " us" << Qt::endl;
+        << perJobMicros(n, [&](int) { (void)serializeJob(fresh, JobJsonScope::Wire); }) << " us" << Qt::endl;
     out << "jobToJson().dump(): " << perJobMicros(n, [&](int) { (void)jobToJson(done, JobJsonScope::Storage).dump(); })
         << " us" << Qt::endl;
-    out << "serializeJob():     "
-        << perJobMicros(n, [&](int) { (void)server::serializeJob(done, JobJsonScope::Storage); }) << " us" << Qt::endl;
+    out << "serializeJob():     " << perJobMicros(n, [&](int) { (void)serializeJob(done, JobJsonScope::Storage); })
+        << " us" << Qt::endl;
     out << "parse + jobFromJson: "
         << perJobMicros(n,
                [&](int) {
                    (void)jobFromJson(nlohmann::json::parse(stored.constData(), stored.constData() + stored.size()));
                })
         << " us" << Qt::endl;
-    out << "parseStoredJobBytes: " << perJobMicros(n, [&](int) { (void)server::parseJob(stored); }) << " us"
-        << Qt::endl;
+    out << "parseStoredJobBytes: " << perJobMicros(n, [&](int) { (void)parseJob(stored); }) << " us" << Qt::endl;
     // What a worker parses for each job it claims: the job as the claim wrote it, no result yet.
-    const QByteArray claimed = server::serializeJob(fresh, JobJsonScope::Storage);
+    const QByteArray claimed = serializeJob(fresh, JobJsonScope::Storage);
     out << "parseJob() of a claimed job (" << claimed.size()
-        << " bytes): " << perJobMicros(n, [&](int) { (void)server::parseJob(claimed); }) << " us" << Qt::endl;
+        << " bytes): " << perJobMicros(n, [&](int) { (void)parseJob(claimed); }) << " us" << Qt::endl;
     out << "storage->wire bytes: "
-        << perJobMicros(n, [&](int) { (void)server::wireFromStorage(stored, QStringLiteral("public")); }) << " us"
-        << Qt::endl;
+        << perJobMicros(n, [&](int) { (void)wireFromStorage(stored, QStringLiteral("public")); }) << " us" << Qt::endl;
     return 0;
 }

@@ -49,7 +49,7 @@ void AnalysisContext::throwIfStopped() const
     if (m_callbacks.throwIfStopped)
         m_callbacks.throwIfStopped();
     else if (shouldStop())
-        throw AnalysisError(AnalysisError::Kind::Canceled, QStringLiteral("canceled by user"));
+        throw AnalysisError::canceledByUser();
 }
 
 void AnalysisContext::interruptibleSleep(qint64 ms) const

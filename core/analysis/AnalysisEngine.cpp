@@ -116,15 +116,14 @@ struct AnalysisEngine::Private
         std::shared_ptr<const NarrativeProvider> provider;
         const Listing *listing;
     };
-    static std::variant<Checked, ValidationError> check(
-        const Snapshot &snap, const QString &listingId, const QString &analysisType, const nlohmann::json &params)
+    static std::variant<Checked, ValidationError> check(const Snapshot &snap, const AnalysisRequest &request)
     {
-        const auto type = parseAnalysisType(analysisType);
+        const auto type = parseAnalysisType(request.analysisType);
         if (!type)
             return ValidationError { QStringLiteral("analysisType"),
                 QStringLiteral("unknown analysisType \"%1\" (allowed: %2)")
-                    .arg(clip(analysisType), analysisTypeNames().join(QStringLiteral(", "))) };
-        auto parsed = parseAnalysisParams(params);
+                    .arg(clip(request.analysisType), analysisTypeNames().join(QStringLiteral(", "))) };
+        auto parsed = parseAnalysisParams(request.params);
         if (const auto *e = std::get_if<ParamsError>(&parsed)) {
             const QString field
                 = e->parameter == QLatin1String("params") ? e->parameter : QStringLiteral("params.") + e->parameter;
@@ -133,12 +132,22 @@ struct AnalysisEngine::Private
         Checked ok { *type, std::move(std::get<AnalysisParams>(parsed)), nullptr, nullptr };
         if (auto err = resolveProvider(snap, ok.params.provider, ok.provider))
             return *err;
-        if (listingId.trimmed().isEmpty())
+        if (request.listingId.trimmed().isEmpty())
             return ValidationError { QStringLiteral("listingId"), QStringLiteral("listingId is required") };
-        ok.listing = snap.catalog->find(listingId);
+        if (request.listing) {
+            if (request.listing->id != request.listingId)
+                return ValidationError { QStringLiteral("listing.id"),
+                    QStringLiteral("the listing's id \"%1\" is not the listingId \"%2\"")
+                        .arg(clip(request.listing->id), clip(request.listingId)) };
+            if (request.listing->title.trimmed().isEmpty())
+                return ValidationError { QStringLiteral("listing.title"), QStringLiteral("the listing needs a title") };
+            ok.listing = &*request.listing;
+            return ok;
+        }
+        ok.listing = snap.catalog->find(request.listingId);
         if (!ok.listing)
             return ValidationError { QStringLiteral("listingId"),
-                QStringLiteral("unknown listing id \"%1\"").arg(clip(listingId)) };
+                QStringLiteral("unknown listing id \"%1\"").arg(clip(request.listingId)) };
         return ok;
     }
 };
@@ -203,10 +212,9 @@ void AnalysisEngine::setCurrentYearSource(std::function<int()> currentYear)
     d->currentYear = std::move(currentYear);
 }
 
-std::optional<ValidationError> AnalysisEngine::validate(
-    const QString &listingId, const QString &analysisType, const nlohmann::json &params) const
+std::optional<ValidationError> AnalysisEngine::validate(const AnalysisRequest &request) const
 {
-    const auto checked = Private::check(d->snapshot(), listingId, analysisType, params);
+    const auto checked = Private::check(d->snapshot(), request);
     if (const auto *e = std::get_if<ValidationError>(&checked))
         return *e;
     return std::nullopt;
@@ -229,7 +237,7 @@ QList<StepInfo> AnalysisEngine::steps(AnalysisType type, const nlohmann::json &p
 }
 
 nlohmann::json AnalysisEngine::run(
-    const Job &job, const PipelineCheckpoint &checkpoint, const ExecutionHooks &hooks) const
+    const AnalysisRequest &request, const PipelineCheckpoint &checkpoint, const ExecutionHooks &hooks) const
 {
     using Kind = AnalysisError::Kind;
     auto fail = [](const ValidationError &e) {
@@ -237,7 +245,7 @@ nlohmann::json AnalysisEngine::run(
     };
 
     const auto snap = d->snapshot();
-    auto checked = Private::check(snap, job.listingId, job.analysisType, job.params);
+    auto checked = Private::check(snap, request);
     if (const auto *err = std::get_if<ValidationError>(&checked))
         fail(*err);
     const Private::Checked &ok = std::get<Private::Checked>(checked);
@@ -260,7 +268,7 @@ nlohmann::json AnalysisEngine::run(
     int start = checkpoint.nextStep;
     json state = checkpoint.state;
     if (start < 0 || start > steps.size() || (start > 0 && !state.is_object())) {
-        qCWarning(lcAnalysis) << "job" << job.id << "has an unusable checkpoint (next step" << start << "of"
+        qCWarning(lcAnalysis) << "analysis" << request.label << "has an unusable checkpoint (next step" << start << "of"
                               << steps.size() << "); starting over";
         start = 0;
     }
@@ -286,7 +294,7 @@ nlohmann::json AnalysisEngine::run(
     };
     auto stopError = [&]() -> std::optional<AnalysisError> {
         if (hooks.isCancelRequested && hooks.isCancelRequested())
-            return AnalysisError(Kind::Canceled, QStringLiteral("canceled by user"));
+            return AnalysisError::canceledByUser();
         if (hooks.deadline && std::chrono::steady_clock::now() >= *hooks.deadline)
             return AnalysisError(Kind::TimedOut, QStringLiteral("timed out after %1 s").arg(hooks.timeoutSeconds));
         return std::nullopt;
@@ -348,7 +356,7 @@ nlohmann::json AnalysisEngine::run(
         if (auto e = stopError())
             throw *e;
         emitProgress(progressBefore(current), step.info.label);
-        qCDebug(lcAnalysis) << "job" << job.id << analysisTypeName(type) << "step" << step.info.id;
+        qCDebug(lcAnalysis) << "analysis" << request.label << analysisTypeName(type) << "step" << step.info.id;
         if (hooks.beforeStepRun)
             hooks.beforeStepRun(current);
         try {

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "analysis/AnalysisParams.h"
+#include "analysis/AnalysisRequest.h"
 #include "analysis/AnalysisType.h"
-#include "jobs/Job.h"
 
 #include <QList>
 #include <QMutex>
@@ -86,15 +86,16 @@ public:
     // inject a fixed year to make results reproducible.
     void setCurrentYearSource(std::function<int()> currentYear);
 
-    // Checks analysisType, params (types, ranges, provider) and that the listing exists.
-    std::optional<ValidationError> validate(
-        const QString &listingId, const QString &analysisType, const nlohmann::json &params) const;
+    // Checks analysisType, params (types, ranges, provider) and that the listing exists (in the
+    // catalog, or as the request's snapshot with the same id and a title).
+    std::optional<ValidationError> validate(const AnalysisRequest &request) const;
 
     QList<StepInfo> steps(AnalysisType type, const nlohmann::json &params = {}) const;
 
-    // Runs (or resumes from `checkpoint`) the pipeline of job.analysisType for job.listingId with
-    // job.params. Returns the result object of SPEC §4. Throws AnalysisError.
-    nlohmann::json run(const Job &job, const PipelineCheckpoint &checkpoint, const ExecutionHooks &hooks) const;
+    // Runs (or resumes from `checkpoint`) the pipeline of request.analysisType for the request's
+    // listing with request.params. Returns the result object of SPEC §4. Throws AnalysisError.
+    nlohmann::json run(
+        const AnalysisRequest &request, const PipelineCheckpoint &checkpoint, const ExecutionHooks &hooks) const;
 
 private:
     struct Private;

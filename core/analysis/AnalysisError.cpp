@@ -9,4 +9,9 @@ AnalysisError::AnalysisError(Kind kind, const QString &message, std::optional<qi
     , m_retryAfterMs(retryAfterMs)
 { }
 
+AnalysisError AnalysisError::canceledByUser()
+{
+    return AnalysisError(Kind::Canceled, canceledByUserText());
+}
+
 } // namespace dealscope

@@ -20,6 +20,11 @@ public:
 
     AnalysisError(Kind kind, const QString &message, std::optional<qint64> retryAfterMs = std::nullopt);
 
+    // The cancellation every backend reports: error "canceled by user" (SPEC §3).
+    static AnalysisError canceledByUser();
+    // A job's error text once its user canceled it, the same on every backend.
+    static QString canceledByUserText() { return QStringLiteral("canceled by user"); }
+
     Kind kind() const { return m_kind; }
     QString message() const { return m_message; }
     std::optional<qint64> retryAfterMs() const { return m_retryAfterMs; }

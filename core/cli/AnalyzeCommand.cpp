@@ -108,7 +108,7 @@ void AnalyzeCommand::run(const QCommandLineParser &parser)
     }
     const auto engine = std::get<std::shared_ptr<AnalysisEngine>>(std::move(madeEngine));
     // Parameters do not depend on the listing: one check covers the batch, before any job exists.
-    if (const auto invalid = engine->validate(listingIds.constFirst(), typeName, paramsJson)) {
+    if (const auto invalid = engine->validate(AnalysisRequest { listingIds.constFirst(), typeName, paramsJson })) {
         printError(u"invalid %1: %2"_s.arg(invalid->field, invalid->message));
         return finish(ExitUsage);
     }

@@ -140,6 +140,8 @@ json jobToJson(const Job &job, JobJsonScope scope)
         j["backend"] = job.backend;
     if (scope == JobJsonScope::Storage && !job.owner.isEmpty())
         j["owner"] = job.owner;
+    if (scope == JobJsonScope::Storage && job.listing)
+        j["listing"] = listingToJson(*job.listing);
     return j;
 }
 
@@ -207,7 +209,19 @@ Job jobFromJson(const json &j)
     if (!job.backend.isEmpty() && job.backend != QLatin1String("local") && job.backend != QLatin1String("remote"))
         fail("backend", "must be \"local\" or \"remote\"");
     job.owner = stringField(j, "owner", false, false, kMaxShortString);
+    if (const json *listing = member(j, "listing")) {
+        try {
+            job.listing = listingFromJson(*listing);
+        } catch (const std::exception &e) {
+            fail("listing", e.what());
+        }
+    }
     return job;
+}
+
+AnalysisRequest analysisRequestOf(const Job &job)
+{
+    return AnalysisRequest { job.listingId, job.analysisType, job.params, job.listing, job.id };
 }
 
 } // namespace dealscope

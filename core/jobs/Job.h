@@ -1,5 +1,8 @@
 #pragma once
 
+#include "analysis/AnalysisRequest.h"
+#include "domain/Listing.h"
+
 #include <QString>
 #include <QStringView>
 
@@ -36,14 +39,21 @@ struct Job final
     QString requestId;
     QString backend; // "local" | "remote", client side only; empty on the server
     QString owner; // tenant on the server, "local" for the local runner; never serialized to clients
+    // The listing as the client sent it with the start (SPEC §5 `listing`): the job runs on this
+    // snapshot instead of the backend's own listing, through every retry and takeover. Stored
+    // with the job, never sent back on the wire.
+    std::optional<Listing> listing;
 
     bool operator==(const Job &) const = default;
 };
 
-enum class JobJsonScope { Wire, Storage }; // Storage also carries `owner`
+enum class JobJsonScope { Wire, Storage }; // Storage also carries `owner` and `listing`
 
 nlohmann::json jobToJson(const Job &job, JobJsonScope scope = JobJsonScope::Wire);
 // Throws std::invalid_argument naming the offending field.
 Job jobFromJson(const nlohmann::json &json);
+
+// What the engine runs for this job: its listing (or snapshot), type and params.
+AnalysisRequest analysisRequestOf(const Job &job);
 
 } // namespace dealscope

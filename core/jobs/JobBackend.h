@@ -18,6 +18,8 @@ struct StartRequest final
     QString analysisType;
     nlohmann::json params = nlohmann::json::object();
     bool force = false;
+    // Sent along so the job runs on exactly this listing (a listing the backend may not have).
+    std::optional<Listing> listing;
 };
 
 struct BackendReply final

@@ -21,7 +21,7 @@ bool isAllowed(JobStatus from, JobStatus to)
     return false;
 }
 
-std::optional<TransitionError> transition(Job &job, JobStatus to, qint64 nowMs)
+std::optional<TransitionError> transition(Job &job, JobStatus to, qint64 nowMs, Requeue requeue)
 {
     if (!isAllowed(job.status, to)) {
         return TransitionError {
@@ -37,9 +37,11 @@ std::optional<TransitionError> transition(Job &job, JobStatus to, qint64 nowMs)
         job.finishedAt.reset();
         job.error.clear();
     } else if (to == JobStatus::Queued && from == JobStatus::Running) {
-        // A new attempt starts from zero progress; what it resumes from is the checkpoint, not this field.
-        job.attempt += 1;
-        job.progress = 0;
+        if (requeue == Requeue::Retry) {
+            // A new attempt starts from zero progress; what it resumes from is the checkpoint, not this field.
+            job.attempt += 1;
+            job.progress = 0;
+        }
         job.partialOutput.clear();
     }
 

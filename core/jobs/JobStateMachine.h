@@ -8,8 +8,13 @@ namespace dealscope {
 
 // The one transition function every store uses (SPEC §3):
 // queued → running → succeeded | failed | canceled, queued → canceled,
-// running → queued only for a retry or a recovered crash (attempt + 1). Terminal states are final.
+// running → queued only for a retry or a recovered crash (attempt + 1) or a hand-back (same
+// attempt). Terminal states are final.
 namespace JobStateMachine {
+
+// Why a running job goes back to the queue. A hand-back (a worker's shutdown, a batch overtaken
+// by a slow job) is not a failure: it keeps the attempt number and the progress reached.
+enum class Requeue { Retry, HandBack };
 
 bool isAllowed(JobStatus from, JobStatus to);
 
@@ -19,9 +24,9 @@ struct TransitionError final
 };
 
 // Applies the transition to `job`: sets status and updatedAt; startedAt when it starts running,
-// finishedAt when terminal, attempt + 1 and progress 0 on running → queued, clears result unless
-// succeeded. Returns an error and leaves `job` untouched when the transition is illegal.
-std::optional<TransitionError> transition(Job &job, JobStatus to, qint64 nowMs);
+// finishedAt when terminal, attempt + 1 and progress 0 on running → queued for a retry, clears
+// result unless succeeded. Returns an error and leaves `job` untouched when the transition is illegal.
+std::optional<TransitionError> transition(Job &job, JobStatus to, qint64 nowMs, Requeue requeue = Requeue::Retry);
 
 // Progress never decreases within an attempt; returns the value actually stored.
 double clampProgress(const Job &job, double requested);

@@ -1,5 +1,6 @@
 #include "jobs/JobUpdateRouter.h"
 
+#include "jobs/Job.h"
 #include "jobs/JobBackend.h"
 #include "jobs/JobTracker.h"
 
@@ -24,20 +25,14 @@ JobUpdateRouter::JobUpdateRouter(JobBackend &backend)
     connect(&backend, &JobBackend::jobLost, this, &JobUpdateRouter::onJobLost);
 }
 
-QString JobUpdateRouter::key(const QString &listingId, const QString &analysisType)
-{
-    return listingId + QLatin1Char('\x1f') + analysisType;
-}
-
 void JobUpdateRouter::add(JobTracker *tracker)
 {
-    m_byPair[key(tracker->listingId(), tracker->analysisType())].append(tracker);
+    m_byPair[JobKey { tracker->listingId(), tracker->analysisType() }].append(tracker);
 }
 
 void JobUpdateRouter::remove(JobTracker *tracker)
 {
-    const QString k = key(tracker->listingId(), tracker->analysisType());
-    auto it = m_byPair.find(k);
+    auto it = m_byPair.find(JobKey { tracker->listingId(), tracker->analysisType() });
     if (it == m_byPair.end())
         return;
     it->removeAll(tracker);
@@ -47,7 +42,7 @@ void JobUpdateRouter::remove(JobTracker *tracker)
 
 void JobUpdateRouter::onJobUpdated(const Job &job)
 {
-    const auto it = m_byPair.constFind(key(job.listingId, job.analysisType));
+    const auto it = m_byPair.constFind(JobKey::of(job));
     if (it == m_byPair.constEnd())
         return;
     // A tracker's slot may delete trackers (and so change the list): dispatch over a guarded copy.

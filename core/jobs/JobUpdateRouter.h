@@ -1,5 +1,7 @@
 #pragma once
 
+#include "jobs/JobKey.h"
+
 #include <QHash>
 #include <QList>
 #include <QObject>
@@ -7,7 +9,7 @@
 
 namespace dealscope {
 
-class Job;
+struct Job;
 class JobBackend;
 class JobTracker;
 
@@ -31,9 +33,7 @@ private:
     void onJobUpdated(const Job &job);
     void onJobLost(const QString &jobId, const QString &message);
 
-    static QString key(const QString &listingId, const QString &analysisType);
-
-    QHash<QString, QList<JobTracker *>> m_byPair;
+    QHash<JobKey, QList<JobTracker *>> m_byPair;
 };
 
 } // namespace dealscope

@@ -5,6 +5,7 @@
 #include "analysis/AnalysisType.h"
 #include "common/Failpoints.h"
 #include "jobs/JobId.h"
+#include "jobs/JobKey.h"
 #include "jobs/JobStateMachine.h"
 #include "jobs/JobStoreThread.h"
 #include "jobs/JobsLog.h"
@@ -32,7 +33,7 @@ namespace dealscope {
 namespace {
 
 const QString kOwner = QStringLiteral("local");
-const QString kCanceledByUser = QStringLiteral("canceled by user");
+const QString kCanceledByUser = AnalysisError::canceledByUserText();
 // jobUpdated for progress of one job at most this often: 500 jobs must not flood the GUI thread.
 constexpr qint64 kEmitIntervalMs = 50;
 // Progress is written to SQLite less often than it is shown; checkpoints are always written.
@@ -41,11 +42,6 @@ constexpr qint64 kPersistIntervalMs = 1000;
 qint64 nowMs()
 {
     return QDateTime::currentMSecsSinceEpoch();
-}
-
-QString pairKey(const QString &listingId, const QString &analysisType)
-{
-    return listingId + QChar(0x1f) + analysisType;
 }
 
 json checkpointToJson(const PipelineCheckpoint &cp)
@@ -99,8 +95,8 @@ struct LocalJobRunner::Private
 
     mutable QMutex mutex; // guards everything below
     QHash<QString, EntryPtr> entries; // active jobs and terminal ones not yet shown
-    QHash<QString, QString> activeByPair; // pairKey → job id (queued or running)
-    QHash<QString, RecentSuccess> recentByPair; // pairKey → last success, for dedup
+    QHash<JobKey, QString> activeByPair; // → job id (queued or running)
+    QHash<JobKey, RecentSuccess> recentByPair; // → last success, for dedup
     QSet<QString> dirty; // entries with changes not yet emitted
     bool flushPosted = false;
     bool timerArmed = false;
@@ -163,7 +159,7 @@ struct LocalJobRunner::Private
         }
         if (wasActive && isTerminal(to)) {
             --active;
-            const QString key = pairKey(e.job.listingId, e.job.analysisType);
+            const JobKey key = JobKey::of(e.job);
             if (activeByPair.value(key) == e.job.id)
                 activeByPair.remove(key);
             if (to == JobStatus::Succeeded)
@@ -442,7 +438,7 @@ struct LocalJobRunner::Private
             if (steps.isEmpty())
                 throw AnalysisError(AnalysisError::Kind::Permanent,
                     QStringLiteral("unknown analysisType \"%1\"").arg(snapshot.analysisType));
-            json result = engine->run(snapshot, checkpoint, hooks);
+            json result = engine->run(analysisRequestOf(snapshot), checkpoint, hooks);
             failpoint(QStringLiteral("jobs.before_finish"), *e, deadline);
             finish(e, JobStatus::Succeeded, std::move(result), {});
         } catch (const AnalysisError &err) {
@@ -574,7 +570,7 @@ bool LocalJobRunner::open()
     QMutexLocker lock(&d->mutex);
     d->store = std::move(store);
     for (const RecentSuccess &r : recent)
-        d->recentByPair.insert(pairKey(r.listingId, r.analysisType), r); // ordered by finishedAt: last wins
+        d->recentByPair.insert(JobKey { r.listingId, r.analysisType }, r); // ordered by finishedAt: last wins
     d->error.clear();
     return true;
 }
@@ -595,7 +591,8 @@ void LocalJobRunner::start(const StartRequest &request, QObject *context, Callba
         return;
     }
     const json params = request.params.is_null() ? json::object() : request.params;
-    if (const auto invalid = d->engine->validate(request.listingId, request.analysisType, params)) {
+    if (const auto invalid
+        = d->engine->validate(AnalysisRequest { request.listingId, request.analysisType, params, request.listing })) {
         const QString message = invalid->message.contains(invalid->field)
             ? invalid->message
             : QStringLiteral("%1: %2").arg(invalid->field, invalid->message);
@@ -603,7 +600,7 @@ void LocalJobRunner::start(const StartRequest &request, QObject *context, Callba
         return;
     }
 
-    const QString key = pairKey(request.listingId, request.analysisType);
+    const JobKey key { request.listingId, request.analysisType };
     QMutexLocker lock(&d->mutex);
     if (const QString activeId = d->activeByPair.value(key); !activeId.isEmpty()) {
         if (const auto e = d->entries.value(activeId)) {
@@ -638,7 +635,7 @@ void LocalJobRunner::start(const StartRequest &request, QObject *context, Callba
                         [this, jobId, request, guard, callback] {
                             {
                                 QMutexLocker relock(&d->mutex);
-                                const QString k = pairKey(request.listingId, request.analysisType);
+                                const JobKey k { request.listingId, request.analysisType };
                                 if (d->recentByPair.value(k).jobId == jobId)
                                     d->recentByPair.remove(k);
                             }
@@ -666,6 +663,7 @@ void LocalJobRunner::start(const StartRequest &request, QObject *context, Callba
     job.listingId = request.listingId;
     job.analysisType = request.analysisType;
     job.params = params;
+    job.listing = request.listing;
     job.status = JobStatus::Queued;
     job.createdAt = job.updatedAt = now;
     job.attempt = 1;
@@ -703,7 +701,7 @@ void LocalJobRunner::lookup(const QString &listingId, const QString &analysisTyp
 {
     {
         QMutexLocker lock(&d->mutex);
-        const QString activeId = d->activeByPair.value(pairKey(listingId, analysisType));
+        const QString activeId = d->activeByPair.value(JobKey { listingId, analysisType });
         if (const auto e = d->entries.value(activeId)) {
             const Job job = e->job;
             lock.unlock();
@@ -824,7 +822,7 @@ int LocalJobRunner::resumeInterrupted()
             d->entries.insert(e->job.id, e);
             ++d->active;
             d->busy = true;
-            const QString key = pairKey(e->job.listingId, e->job.analysisType);
+            const JobKey key = JobKey::of(e->job);
             const QString other = d->activeByPair.value(key);
             if (e->job.cancelRequested || !other.isEmpty()) {
                 d->transitionLocked(*e, JobStatus::Canceled);

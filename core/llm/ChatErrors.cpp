@@ -1,5 +1,7 @@
 #include "llm/ChatErrors.h"
 
+#include "analysis/AnalysisError.h"
+
 namespace dealscope::llm {
 
 using Status = ChatOutcome::Status;
@@ -53,7 +55,7 @@ QString describeFailure(const ChatOutcome &outcome, const LlmConfig &config)
     case Status::Ok:
         return {};
     case Status::Canceled:
-        return QStringLiteral("canceled by user");
+        return AnalysisError::canceledByUserText();
     case Status::ConnectTimeout:
         text = QStringLiteral("could not connect to the LLM service at %1 within %2 s")
                    .arg(endpoint, seconds(config.connectTimeoutMs));

@@ -198,7 +198,7 @@ void OpenAiNarrativeProvider::writeNarrative(AnalysisContext &ctx) const
 
         if (outcome.status == ChatOutcome::Status::Canceled) {
             ctx.throwIfStopped();
-            throw AnalysisError(AnalysisError::Kind::Canceled, QStringLiteral("canceled by user"));
+            throw AnalysisError::canceledByUser();
         }
         if (format != ResponseFormat::PlainText && rejectsResponseFormat(outcome)) {
             format = static_cast<ResponseFormat>(static_cast<int>(format) + 1);

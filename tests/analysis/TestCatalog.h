@@ -5,7 +5,6 @@
 #include "analysis/AnalysisEngine.h"
 #include "benchmarks/BenchmarkTable.h"
 #include "domain/ListingCatalog.h"
-#include "jobs/Job.h"
 
 #include <cmath>
 #include <memory>
@@ -91,10 +90,10 @@ inline std::unique_ptr<AnalysisEngine> engine()
     return e;
 }
 
-inline Job job(const char *listingId, const char *type, nlohmann::json params = nlohmann::json::object())
+inline AnalysisRequest job(const char *listingId, const char *type, nlohmann::json params = nlohmann::json::object())
 {
-    Job j;
-    j.id = QStringLiteral("job-") + QString::fromUtf8(listingId) + QLatin1Char('-') + QString::fromUtf8(type);
+    AnalysisRequest j;
+    j.label = QStringLiteral("job-") + QString::fromUtf8(listingId) + QLatin1Char('-') + QString::fromUtf8(type);
     j.listingId = QString::fromUtf8(listingId);
     j.analysisType = QString::fromUtf8(type);
     j.params = std::move(params);

@@ -29,7 +29,7 @@ using json = nlohmann::json;
 
 namespace {
 
-json runJob(const AnalysisEngine &engine, const Job &job)
+json runJob(const AnalysisEngine &engine, const AnalysisRequest &job)
 {
     return engine.run(job, PipelineCheckpoint {}, ExecutionHooks {});
 }
@@ -150,7 +150,7 @@ private slots:
         const auto engine = testcatalog::engine();
         for (const QString &type : analysisTypeNames()) {
             for (const char *id : { "a", "c", "z" }) {
-                Job j = testcatalog::job(id, "x");
+                AnalysisRequest j = testcatalog::job(id, "x");
                 j.analysisType = type;
                 const json r = runJob(*engine, j);
                 const json *f = findCode(r["findings"], "no_owner_salary");
@@ -297,7 +297,7 @@ private slots:
     {
         const auto engine = testcatalog::engine();
         for (const QString &type : analysisTypeNames()) {
-            Job j = testcatalog::job("c", "x");
+            AnalysisRequest j = testcatalog::job("c", "x");
             j.analysisType = type;
             const json r = runJob(*engine, j);
             const json &m = r["metrics"];
@@ -324,7 +324,7 @@ private slots:
                 for (const json &params : { json::object(),
                          json { { "interestRate", 0 }, { "downPaymentPct", 0.99 }, { "ownerSalary", 1000000000000LL } },
                          json { { "interestRate", 1 }, { "termYears", 1 }, { "targetDscr", 0.0001 } } }) {
-                    Job j = testcatalog::job(id, "x", params);
+                    AnalysisRequest j = testcatalog::job(id, "x", params);
                     j.analysisType = type;
                     const json r = runJob(*engine, j);
                     QVERIFY2(testcatalog::allFinite(r), id);
@@ -356,7 +356,7 @@ private slots:
     {
         const auto engine = testcatalog::engine();
         for (const QString &type : analysisTypeNames()) {
-            Job j = testcatalog::job("a", "x", { { "ownerSalary", 30000 } });
+            AnalysisRequest j = testcatalog::job("a", "x", { { "ownerSalary", 30000 } });
             j.analysisType = type;
             QVERIFY(runJob(*engine, j).dump() == runJob(*engine, j).dump());
         }
@@ -405,7 +405,7 @@ private slots:
         const auto engine = testcatalog::engine();
         engine->registerProvider(std::make_shared<EchoNarrative>());
         const json p = json::parse(params.toStdString());
-        const auto err = engine->validate(listingId, type, p);
+        const auto err = engine->validate(AnalysisRequest { listingId, type, p });
         if (field.isEmpty()) {
             QVERIFY2(!err, err ? qPrintable(err->message) : "");
             return;
@@ -414,7 +414,7 @@ private slots:
         QCOMPARE(err->field, field);
         QVERIFY2(err->message.contains(messagePart), qPrintable(err->message));
         // run() refuses the same job with a permanent error naming the field.
-        Job j;
+        AnalysisRequest j;
         j.listingId = listingId;
         j.analysisType = type;
         j.params = p;
@@ -427,19 +427,50 @@ private slots:
         }
     }
 
+    void snapshotListingIsAnalysedInsteadOfTheCatalogs()
+    {
+        const auto engine = testcatalog::engine();
+        // Not in the catalog: only the snapshot makes it analysable.
+        AnalysisRequest request = testcatalog::job("desk-1", "valuation");
+        QCOMPARE(engine->validate(request)->field, QStringLiteral("listingId"));
+        request.listing
+            = testcatalog::make("desk-1", "Desk Diner", "Food and Restaurants", 500'000, 200'000, 1'000'000);
+        QVERIFY(!engine->validate(request));
+        const json fromSnapshot = runJob(*engine, request);
+        const json fromCatalog = runJob(*engine, testcatalog::job("a", "valuation"));
+        // The same figures as the catalog's reference deal "a", so the same valuation.
+        JCOMPARE(fromSnapshot["blendedRange"], fromCatalog["blendedRange"]);
+        JCOMPARE(fromSnapshot["metrics"]["sdeMultiple"], 2.5);
+
+        // A snapshot wins over the catalog's listing of the same id.
+        AnalysisRequest changed = testcatalog::job("a", "valuation");
+        changed.listing = testcatalog::make("a", "Joe's Diner", "Food and Restaurants", 800'000, 200'000, 1'000'000);
+        JCOMPARE(runJob(*engine, changed)["metrics"]["sdeMultiple"], 4.0);
+
+        // The snapshot must be the listing named, with a title.
+        changed.listing->id = QStringLiteral("b");
+        QCOMPARE(engine->validate(changed)->field, QStringLiteral("listing.id"));
+        QVERIFY_THROWS_EXCEPTION(AnalysisError, runJob(*engine, changed));
+        changed.listing->id = QStringLiteral("a");
+        changed.listing->title = QStringLiteral("  ");
+        QCOMPARE(engine->validate(changed)->field, QStringLiteral("listing.title"));
+    }
+
     void defaultProviderMustExist()
     {
         const auto engine = testcatalog::engine();
         engine->setDefaultProvider(QStringLiteral("echo"));
-        const auto err = engine->validate(QStringLiteral("a"), QStringLiteral("valuation"), json::object());
+        const auto err
+            = engine->validate(AnalysisRequest { QStringLiteral("a"), QStringLiteral("valuation"), json::object() });
         QVERIFY(err);
         QCOMPARE(err->field, QStringLiteral("params.provider"));
         engine->registerProvider(std::make_shared<EchoNarrative>());
-        QVERIFY(!engine->validate(QStringLiteral("a"), QStringLiteral("valuation"), json::object()));
+        QVERIFY(
+            !engine->validate(AnalysisRequest { QStringLiteral("a"), QStringLiteral("valuation"), json::object() }));
         QCOMPARE(engine->providerNames(), (QStringList { QStringLiteral("builtin"), QStringLiteral("echo") }));
         // An explicit "builtin" overrides the default provider.
-        QVERIFY(
-            !engine->validate(QStringLiteral("a"), QStringLiteral("valuation"), json { { "provider", "builtin" } }));
+        QVERIFY(!engine->validate(
+            AnalysisRequest { QStringLiteral("a"), QStringLiteral("valuation"), json { { "provider", "builtin" } } }));
     }
 
     void narrativeProviderRunsLast()
@@ -520,15 +551,15 @@ private slots:
     void concurrentRunsMatchSequentialOnes()
     {
         const auto engine = testcatalog::engine();
-        QList<Job> jobs;
+        QList<AnalysisRequest> jobs;
         for (const char *id : { "a", "b", "c", "z", "svc", "p1" })
             for (const QString &type : analysisTypeNames()) {
-                Job j = testcatalog::job(id, "x");
+                AnalysisRequest j = testcatalog::job(id, "x");
                 j.analysisType = type;
                 jobs << j;
             }
         QList<std::string> expected;
-        for (const Job &j : jobs)
+        for (const AnalysisRequest &j : jobs)
             expected << runJob(*engine, j).dump();
 
         std::atomic_int mismatches { 0 };

@@ -39,9 +39,9 @@ struct Recorder
     }
 };
 
-Job jobOf(const char *id, const QString &type)
+AnalysisRequest jobOf(const char *id, const QString &type)
 {
-    Job j = testcatalog::job(id, "x");
+    AnalysisRequest j = testcatalog::job(id, "x");
     j.analysisType = type;
     return j;
 }
@@ -136,7 +136,7 @@ private slots:
         QFETCH(QString, type);
         QFETCH(int, stopAfter);
         const auto engine = testcatalog::engine();
-        const Job job = jobOf("a", type);
+        const AnalysisRequest job = jobOf("a", type);
         const json uninterrupted = engine->run(job, {}, {});
 
         // First attempt: stop (as a cancel would) once `stopAfter` steps have been checkpointed.
@@ -180,7 +180,7 @@ private slots:
             QMutexLocker lock(&rec.mutex);
             return !rec.checkpoints.isEmpty();
         };
-        const Job job = jobOf("a", QStringLiteral("business_analysis"));
+        const AnalysisRequest job = jobOf("a", QStringLiteral("business_analysis"));
         QVERIFY_THROWS_EXCEPTION(AnalysisError, engine->run(job, {}, hooks));
         // New year between the attempts: the resumed job still measures age against 2026.
         engine->setCurrentYearSource([] { return 2031; });
@@ -192,7 +192,7 @@ private slots:
     void unusableCheckpointStartsOver()
     {
         const auto engine = testcatalog::engine();
-        const Job job = jobOf("a", QStringLiteral("valuation"));
+        const AnalysisRequest job = jobOf("a", QStringLiteral("valuation"));
         const json expected = engine->run(job, {}, {});
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("unusable checkpoint")));
         QVERIFY(engine->run(job, PipelineCheckpoint { 99, json::object() }, {}) == expected);
@@ -284,7 +284,7 @@ private slots:
         Failpoints::configure(QStringLiteral(
             "analysis.step.valuation.sensitivity=fail(2,transient);analysis.step.score=fail(1,permanent)"));
         const auto engine = testcatalog::engine();
-        const Job job = jobOf("a", QStringLiteral("valuation"));
+        const AnalysisRequest job = jobOf("a", QStringLiteral("valuation"));
         for (int attempt = 0; attempt < 2; ++attempt) {
             Recorder rec;
             try {

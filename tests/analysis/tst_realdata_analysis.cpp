@@ -60,7 +60,7 @@ private:
         int pass = 0;
         *known = 0;
         for (const Listing &l : catalog.listings()) {
-            Job j;
+            AnalysisRequest j;
             j.listingId = l.id;
             j.analysisType = QStringLiteral("business_analysis");
             j.params = json { { "ownerSalary", salary } };
@@ -97,7 +97,7 @@ private slots:
         int ranked = 0;
         for (const Listing &l : catalog->listings()) {
             for (const QString &type : analysisTypeNames()) {
-                Job j;
+                AnalysisRequest j;
                 j.listingId = l.id;
                 j.analysisType = type;
                 const json r = engine.run(j, {}, {});

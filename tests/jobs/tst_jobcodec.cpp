@@ -178,6 +178,12 @@ private Q_SLOTS:
             << QByteArray(R"({"partialOutput":{}})") << QStringLiteral("partialOutput");
         QTest::newRow("backend unknown") << QByteArray(R"({"backend":"cloud"})") << QStringLiteral("backend");
         QTest::newRow("owner number") << QByteArray(R"({"owner":7})") << QStringLiteral("owner");
+        QTest::newRow("listing string") << QByteArray(R"({"listing":"B42"})") << QStringLiteral("listing");
+        QTest::newRow("listing without title")
+            << QByteArray(R"({"listing":{"id":"B42"}})") << QStringLiteral("listing");
+        QTest::newRow("listing price text")
+            << QByteArray(R"({"listing":{"id":"B42","title":"Shop","askingPrice":"lots"}})")
+            << QStringLiteral("listing");
         QTest::newRow("huge listingId") << QByteArray(R"({"listingId":")" + QByteArray(100000, 'x') + R"("})")
                                         << QStringLiteral("listingId");
     }

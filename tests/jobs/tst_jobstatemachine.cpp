@@ -90,6 +90,24 @@ private Q_SLOTS:
         QCOMPARE(job.attempt, 3);
     }
 
+    void handBackKeepsAttemptAndProgress()
+    {
+        Job job = jobIn(JobStatus::Running);
+        job.progress = 40;
+        job.partialOutput = QStringLiteral("Computing DSCR…");
+        QVERIFY(!JobStateMachine::transition(job, JobStatus::Queued, 3000, JobStateMachine::Requeue::HandBack));
+        QCOMPARE(job.status, JobStatus::Queued);
+        QCOMPARE(job.attempt, 1);
+        QCOMPARE(job.progress, 40.0);
+        QVERIFY(job.partialOutput.isEmpty());
+        // The next run of the same attempt cannot show less than was shown before the hand-back.
+        QVERIFY(!JobStateMachine::transition(job, JobStatus::Running, 3500));
+        QCOMPARE(JobStateMachine::clampProgress(job, 10), 40.0);
+        // A hand-back is still only allowed from running.
+        Job queued = jobIn(JobStatus::Queued);
+        QVERIFY(JobStateMachine::transition(queued, JobStatus::Queued, 3600, JobStateMachine::Requeue::HandBack));
+    }
+
     void terminalSetsFinishedAt()
     {
         Job job = jobIn(JobStatus::Running);

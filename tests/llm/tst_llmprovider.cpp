@@ -131,7 +131,7 @@ Run TestLlmProvider::run(
     job.listingId = QStringLiteral("demo-bakery");
     job.analysisType = analysisTypeName(type);
     job.params = json::object();
-    out.originalResult = m_engine->run(job, {}, {});
+    out.originalResult = m_engine->run(analysisRequestOf(job), {}, {});
     json state = { { "result", out.originalResult } };
     const Listing *listing = m_catalog->find(job.listingId);
     const AnalysisParams params;
@@ -423,7 +423,7 @@ void TestLlmProvider::deadlineStopsRequest()
     job.id = QStringLiteral("deadline");
     job.listingId = QStringLiteral("demo-bakery");
     job.analysisType = QStringLiteral("valuation");
-    json state = { { "result", m_engine->run(job, {}, {}) } };
+    json state = { { "result", m_engine->run(analysisRequestOf(job), {}, {}) } };
     QElapsedTimer clock;
     clock.start();
     AnalysisContext::Callbacks callbacks;
@@ -633,7 +633,7 @@ void TestLlmProvider::concurrentCallsFromPlainThreads()
     job.id = QStringLiteral("concurrent");
     job.listingId = QStringLiteral("demo-bakery");
     job.analysisType = QStringLiteral("risk_assessment");
-    const json builtin = m_engine->run(job, {}, {});
+    const json builtin = m_engine->run(analysisRequestOf(job), {}, {});
     const Listing &listing = *m_catalog->find(job.listingId);
     std::atomic<int> succeeded { 0 };
     std::vector<std::thread> threads;

@@ -224,7 +224,7 @@ private Q_SLOTS:
         hooks.onCheckpoint = [](const PipelineCheckpoint &) {};
         hooks.isCancelRequested = [] { return false; };
         Failpoints::configure({});
-        const nlohmann::json expected = engine.run(direct, PipelineCheckpoint {}, hooks);
+        const nlohmann::json expected = engine.run(analysisRequestOf(direct), PipelineCheckpoint {}, hooks);
         QVERIFY(done.result.has_value());
         QVERIFY(done.result->at("metrics") == expected.at("metrics"));
         QVERIFY(done.result->at("score") == expected.at("score"));

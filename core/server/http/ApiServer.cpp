@@ -6,12 +6,12 @@
 #include "domain/Listing.h"
 #include "domain/ListingCatalog.h"
 #include "jobs/JobId.h"
+#include "jobs/JobJson.h"
 #include "server/ServerLog.h"
 #include "server/auth/QStashVerifier.h"
 #include "server/auth/RateLimiter.h"
 #include "server/auth/TokenStore.h"
 #include "server/http/Metrics.h"
-#include "server/store/JobJson.h"
 #include "server/worker/WorkerPool.h"
 
 #include <QCoreApplication>
@@ -461,7 +461,7 @@ void ApiServer::handleStart(const QHttpServerRequest &request, Ctx &ctx)
         }
         force = it->get<bool>();
     }
-    if (const auto invalid = m_engine->validate(listingId, analysisType, params)) {
+    if (const auto invalid = m_engine->validate(AnalysisRequest { listingId, analysisType, params })) {
         if (invalid->field == QLatin1String("listingId"))
             sendError(ctx, 404, "listing_not_found", invalid->message);
         else if (invalid->field == QLatin1String("analysisType"))

@@ -1,7 +1,7 @@
 #include "server/store/JobStore.h"
 
+#include "jobs/JobJson.h"
 #include "server/ServerLog.h"
-#include "server/store/JobJson.h"
 
 #include <QDateTime>
 #include <QRandomGenerator>

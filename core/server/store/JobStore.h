@@ -1,5 +1,6 @@
 #pragma once
 
+#include "analysis/AnalysisError.h"
 #include "jobs/Job.h"
 
 #include <QHash>
@@ -19,7 +20,7 @@ namespace dealscope::server {
 // The error of a job canceled by its user (SPEC §3), the same text as the local runner's.
 inline QString canceledByUser()
 {
-    return QStringLiteral("canceled by user");
+    return AnalysisError::canceledByUserText();
 }
 
 struct StoreSettings final

@@ -1,7 +1,7 @@
 #include "server/store/MemoryJobStore.h"
 
+#include "jobs/JobJson.h"
 #include "jobs/JobStateMachine.h"
-#include "server/store/JobJson.h"
 
 #include <chrono>
 #include <utility>
@@ -149,7 +149,7 @@ CancelResult MemoryJobStore::cancel(const QString &owner, const QString &id)
             const JobStatus from = job.status;
             JobStateMachine::transition(job, JobStatus::Canceled, now);
             job.cancelRequested = true;
-            job.error = QStringLiteral("canceled by user");
+            job.error = canceledByUser();
             m_expiresAt.insert(id, now + m_settings.completedTtlSecs * 1000);
             countLocked(from, JobStatus::Canceled);
             out.outcome = CancelOutcome::Canceled;

@@ -1,8 +1,8 @@
 #include "server/store/RedisJobStore.h"
 
+#include "jobs/JobJson.h"
 #include "jobs/JobStateMachine.h"
 #include "server/ServerLog.h"
-#include "server/store/JobJson.h"
 #include "server/store/RedisScripts.h"
 
 #include <QCryptographicHash>
@@ -281,7 +281,7 @@ CancelResult RedisJobStore::cancel(const QString &owner, const QString &id)
         qint64 ttl = 0;
         if (job->status == JobStatus::Queued) {
             JobStateMachine::transition(next, JobStatus::Canceled, now);
-            next.error = QStringLiteral("canceled by user");
+            next.error = canceledByUser();
             ttl = m_settings.completedTtlSecs;
             outcome = CancelOutcome::Canceled;
         } else {

@@ -364,7 +364,7 @@ void WorkerPool::execute(Lease &lease, Deferred *deferred, const std::function<v
         };
 
         try {
-            nlohmann::json result = m_engine->run(lease.job, checkpoint, hooks);
+            nlohmann::json result = m_engine->run(analysisRequestOf(lease.job), checkpoint, hooks);
             if (lost)
                 return;
             finish(JobStatus::Succeeded, std::move(result), {});
@@ -378,7 +378,7 @@ void WorkerPool::execute(Lease &lease, Deferred *deferred, const std::function<v
                     m_store->release(lease);
                     return;
                 }
-                finish(JobStatus::Canceled, std::nullopt, QStringLiteral("canceled by user"));
+                finish(JobStatus::Canceled, std::nullopt, AnalysisError::canceledByUserText());
                 return;
             case AnalysisError::Kind::TimedOut:
             case AnalysisError::Kind::Permanent:
@@ -395,7 +395,7 @@ void WorkerPool::execute(Lease &lease, Deferred *deferred, const std::function<v
             }
             const WriteResult r = m_store->retryLater(lease, e.message());
             if (r == WriteResult::CancelRequested) {
-                finish(JobStatus::Canceled, std::nullopt, QStringLiteral("canceled by user"));
+                finish(JobStatus::Canceled, std::nullopt, AnalysisError::canceledByUserText());
                 return;
             }
             if (r == WriteResult::LeaseLost)

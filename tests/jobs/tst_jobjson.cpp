@@ -3,7 +3,7 @@
 // hostile strings and JSON the server did not write.
 
 #include "jobs/Job.h"
-#include "server/store/JobJson.h"
+#include "jobs/JobJson.h"
 
 #include <QLoggingCategory>
 #include <QScopeGuard>
@@ -12,7 +12,6 @@
 #include <limits>
 
 using namespace dealscope;
-using namespace dealscope::server;
 
 class TestJobJson : public QObject
 {
@@ -267,6 +266,39 @@ private slots:
             QVERIFY(!wireFromStorage(stored, QStringLiteral("evil")));
             QVERIFY(!wireFromStorage(stored, QString()));
         }
+    }
+
+    void listingSnapshotIsStoredButNeverOnTheWire()
+    {
+        // A snapshot whose strings look like the members around it: quotes, braces, `,"owner":`.
+        Listing listing;
+        listing.id = QStringLiteral("B42");
+        listing.title = QStringLiteral("Shop \"},\"owner\":\"evil\",\"listingId\":{ }");
+        listing.description = QStringLiteral("braces { [ ] } and \\ backslashes\n");
+        listing.askingPrice = 450000;
+        listing.cashFlow = 120000;
+        listing.inventoryIncluded = false;
+        for (Job job : { fresh(), finished() }) {
+            job.listing = listing;
+            const QByteArray stored = serializeJob(job, JobJsonScope::Storage);
+            QCOMPARE(stored, reference(job, JobJsonScope::Storage));
+            QVERIFY(stored.contains("\"listing\":{"));
+            const QByteArray wire = serializeJob(job, JobJsonScope::Wire);
+            QCOMPARE(wire, reference(job, JobJsonScope::Wire));
+            QVERIFY(!wire.contains("\"listing\""));
+            QCOMPARE(wireFromStorage(stored, job.owner).value_or("none"), wire);
+            QVERIFY(!wireFromStorage(stored, QStringLiteral("evil")));
+            const auto parsed = parseJob(stored);
+            QVERIFY(parsed);
+            QVERIFY(parsed->listing);
+            QCOMPARE(*parsed->listing, listing);
+            QCOMPARE(*parsed, job);
+        }
+        // A stored listing member that is not an object falls back to the exact path and is refused.
+        QByteArray broken = serializeJob(fresh(), JobJsonScope::Storage);
+        broken.replace(",\"listingId\":", ",\"listing\":{\"id\":\"B42\",\"listingId\":");
+        QVERIFY(!wireFromStorage(broken, QStringLiteral("acme")));
+        QVERIFY(!parseJob(broken));
     }
 
     void wireFromStorageWithHostileOwners()

@@ -1,6 +1,7 @@
-#include "server/store/JobJson.h"
+#include "jobs/JobJson.h"
 
-#include "server/ServerLog.h"
+#include "domain/Listing.h"
+#include "jobs/JobsLog.h"
 
 #include <algorithm>
 #include <array>
@@ -8,7 +9,7 @@
 #include <cmath>
 #include <cstring>
 
-namespace dealscope::server {
+namespace dealscope {
 
 namespace {
 
@@ -225,6 +226,33 @@ void writeString(ByteWriter &out, const QString &s)
     writeEscaped(out, s.toUtf8());
 }
 
+// The offset just past the JSON object or array that starts at `from` (a '{' or '['), or -1 when
+// it does not end in `json`. Strings are skipped with their escapes.
+qsizetype endOfJsonValue(QByteArrayView json, qsizetype from)
+{
+    int depth = 0;
+    bool inString = false;
+    for (qsizetype i = from; i < json.size(); ++i) {
+        const char c = json[i];
+        if (inString) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                inString = false;
+            continue;
+        }
+        if (c == '"') {
+            inString = true;
+        } else if (c == '{' || c == '[') {
+            ++depth;
+        } else if (c == '}' || c == ']') {
+            if (--depth == 0)
+                return i + 1;
+        }
+    }
+    return -1;
+}
+
 } // namespace
 
 QByteArray serializeJob(const Job &job, JobJsonScope scope)
@@ -256,6 +284,10 @@ QByteArray serializeJob(const Job &job, JobJsonScope scope)
         }
         out.literal(",\"id\":");
         writeString(out, job.id);
+        if (scope == JobJsonScope::Storage && job.listing) {
+            out.literal(",\"listing\":");
+            writeJson(out, listingToJson(*job.listing));
+        }
         out.literal(",\"listingId\":");
         writeString(out, job.listingId);
         if (scope == JobJsonScope::Storage && !job.owner.isEmpty()) {
@@ -444,7 +476,7 @@ std::optional<Job> parseJob(QByteArrayView json)
     std::optional<nlohmann::json> result;
     if (const auto it = parsed.find("result"); it != parsed.end()) {
         if (!it->is_object()) {
-            qCWarning(lcServerStore) << "unreadable stored job: result must be an object";
+            qCWarning(lcJobs) << "unreadable stored job: result must be an object";
             return std::nullopt;
         }
         result = std::move(*it);
@@ -455,20 +487,34 @@ std::optional<Job> parseJob(QByteArrayView json)
         job.result = std::move(result);
         return job;
     } catch (const std::exception &e) {
-        qCWarning(lcServerStore) << "unreadable stored job:" << e.what();
+        qCWarning(lcJobs) << "unreadable stored job:" << e.what();
         return std::nullopt;
     }
 }
 
 std::optional<QByteArray> wireFromStorage(const QByteArray &stored, QStringView owner)
 {
-    // serializeJob() writes the keys in sorted order and only scalar members precede "owner", so
-    // the first `,"owner":` is the top-level member: inside a string a quote is always escaped.
+    // serializeJob() writes the keys in sorted order: scalar members, then the listing snapshot
+    // (an object, only in storage), then "owner". Inside a string a quote is always escaped, so
+    // the first `,"listing":{` and, after the snapshot, the first `,"owner":` are top-level members.
     static constexpr QByteArrayView kCanonicalStart = "{\"analysisType\":\"";
+    static constexpr QByteArrayView kListingKey = ",\"listing\":{";
+    static constexpr QByteArrayView kListingIdKey = ",\"listingId\":";
     static constexpr QByteArrayView kOwnerKey = ",\"owner\":";
     if (QByteArrayView(stored).startsWith(kCanonicalStart)) {
-        const qsizetype at = stored.indexOf(kOwnerKey);
-        if (at > 0) {
+        const qsizetype listingIdAt = stored.indexOf(kListingIdKey);
+        qsizetype listingAt = -1;
+        qsizetype listingEnd = -1;
+        if (listingIdAt > 0) {
+            listingAt = QByteArrayView(stored).first(listingIdAt).indexOf(kListingKey);
+            if (listingAt > 0) {
+                listingEnd = endOfJsonValue(stored, listingAt + kListingKey.size() - 1);
+                if (listingEnd != listingIdAt)
+                    listingAt = -1; // not the snapshot serializeJob() writes: parse below
+            }
+        }
+        const qsizetype at = listingIdAt > 0 ? stored.indexOf(kOwnerKey, listingIdAt) : -1;
+        if (at > 0 && (listingAt > 0 || !QByteArrayView(stored).first(listingIdAt).contains(kListingKey))) {
             QByteArray expected;
             {
                 ByteWriter writer(expected, owner.size() + 8);
@@ -480,7 +526,12 @@ std::optional<QByteArray> wireFromStorage(const QByteArray &stored, QStringView 
                 if (end < stored.size() && (stored[end] == ',' || stored[end] == '}')) {
                     QByteArray wire;
                     wire.reserve(stored.size() - (end - at));
-                    wire.append(stored.constData(), at);
+                    if (listingAt > 0) {
+                        wire.append(stored.constData(), listingAt);
+                        wire.append(stored.constData() + listingEnd, at - listingEnd);
+                    } else {
+                        wire.append(stored.constData(), at);
+                    }
                     wire.append(stored.constData() + end, stored.size() - end);
                     return wire;
                 }
@@ -522,4 +573,4 @@ QByteArray jsonEtag(QByteArrayView wire)
     return '"' + QByteArray::number(h, 16).rightJustified(16, '0') + '"';
 }
 
-} // namespace dealscope::server
+} // namespace dealscope

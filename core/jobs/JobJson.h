@@ -8,7 +8,7 @@
 
 #include <optional>
 
-namespace dealscope::server {
+namespace dealscope {
 
 // The job JSON the server stores and serves, written straight from the Job: the same bytes as
 // jobToJson(job, scope).dump() (compact, keys in sorted order) without first copying the params
@@ -27,8 +27,9 @@ std::optional<Job> parseJob(QByteArrayView json);
 // to the general parse, which has the last word on what a job is.
 std::optional<Job> parseCanonicalJob(QByteArrayView json);
 
-// The wire JSON of a stored job when it belongs to `owner` (the stored bytes minus the owner
-// member, no parse for what serializeJob() wrote); nullopt for another owner's or an unreadable job.
+// The wire JSON of a stored job when it belongs to `owner` (the stored bytes minus the owner and
+// listing snapshot
+// members, no parse for what serializeJob() wrote); nullopt for another owner's or an unreadable job.
 std::optional<QByteArray> wireFromStorage(const QByteArray &stored, QStringView owner);
 
 // The top-level status of job JSON written by serializeJob() (it is the last member but one, after
@@ -38,4 +39,4 @@ std::optional<JobStatus> statusOfJobJson(QByteArrayView json);
 // A quoted ETag over wire JSON, the same on every API process (FNV-1a 64).
 QByteArray jsonEtag(QByteArrayView wire);
 
-} // namespace dealscope::server
+} // namespace dealscope
