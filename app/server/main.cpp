@@ -1,4 +1,4 @@
-#include "server/ServerApp.h"
+#include "server/ServerMain.h"
 
 int main(int argc, char **argv)
 {

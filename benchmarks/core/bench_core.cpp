@@ -5,10 +5,10 @@
 #include "analysis/AnalysisEngine.h"
 #include "analysis/AnalysisType.h"
 #include "benchmarks/BenchmarkTable.h"
-#include "domain/ListingCatalog.h"
 #include "generate/ListingGenerator.h"
 #include "import/ListingImporter.h"
 #include "jobs/LocalJobRunner.h"
+#include "market/ListingCatalog.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

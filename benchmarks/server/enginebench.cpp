@@ -6,10 +6,10 @@
 
 #include "analysis/AnalysisEngine.h"
 #include "benchmarks/BenchmarkTable.h"
-#include "domain/ListingCatalog.h"
 #include "import/ListingImporter.h"
 #include "jobs/Job.h"
 #include "jobs/JobJson.h"
+#include "market/ListingCatalog.h"
 
 #include <QCoreApplication>
 #include <QTextStream>

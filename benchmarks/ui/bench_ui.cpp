@@ -8,12 +8,12 @@
 #include "config/AppSettings.h"
 #include "generate/ListingGenerator.h"
 #include "jobs/LocalJobRunner.h"
-#include "library/LibraryModel.h"
-#include "library/LibraryView.h"
-#include "listings/ListingFilterProxy.h"
-#include "listings/ListingTableModel.h"
-#include "mainwindow/AnalysisController.h"
-#include "mainwindow/MainWindow.h"
+#include "ui/library/LibraryModel.h"
+#include "ui/library/LibraryView.h"
+#include "ui/listings/ListingFilterProxy.h"
+#include "ui/listings/ListingTableModel.h"
+#include "ui/mainwindow/AnalysisController.h"
+#include "ui/mainwindow/MainWindow.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

@@ -1,7 +1,7 @@
 #include "analysis/AnalysisContext.h"
 
 #include "analysis/AnalysisError.h"
-#include "domain/ListingCatalog.h"
+#include "market/ListingCatalog.h"
 
 #include <QDate>
 #include <QThread>

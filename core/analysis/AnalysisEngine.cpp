@@ -8,7 +8,7 @@
 #include "benchmarks/BenchmarkTable.h"
 #include "common/Failpoints.h"
 #include "common/JsonQt.h"
-#include "domain/ListingCatalog.h"
+#include "market/ListingCatalog.h"
 
 #include <QDate>
 #include <QDateTime>

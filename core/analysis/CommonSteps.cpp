@@ -5,7 +5,7 @@
 #include "analysis/ResultJson.h"
 #include "benchmarks/BenchmarkTable.h"
 #include "common/JsonQt.h"
-#include "domain/ListingCatalog.h"
+#include "market/ListingCatalog.h"
 
 #include <algorithm>
 #include <iterator>

@@ -1,7 +1,7 @@
 #include "benchmarks/BenchmarkTable.h"
 
 #include "benchmarks/SectorKeywords.h"
-#include "import/CsvReader.h"
+#include "common/CsvReader.h"
 
 #include <QFile>
 #include <QRegularExpression>

@@ -10,9 +10,9 @@
 #include "cli/LocalJobSetup.h"
 #include "cli/ParamArguments.h"
 #include "cli/ProgressPrinter.h"
-#include "domain/ListingCatalog.h"
 #include "jobs/InFlightRegistry.h"
 #include "jobs/LocalJobRunner.h"
+#include "market/ListingCatalog.h"
 
 #include <QFileInfo>
 #include <QSettings>

@@ -7,9 +7,9 @@
 #include "cli/ListingsFile.h"
 #include "cli/LocalJobSetup.h"
 #include "common/JsonQt.h"
-#include "domain/ListingCatalog.h"
 #include "jobs/InFlightRegistry.h"
 #include "jobs/LocalJobRunner.h"
+#include "market/ListingCatalog.h"
 
 using namespace Qt::Literals::StringLiterals;
 

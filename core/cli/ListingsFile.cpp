@@ -2,8 +2,8 @@
 
 #include "benchmarks/BenchmarkTable.h"
 #include "cli/Console.h"
-#include "domain/ListingCatalog.h"
 #include "import/ListingImporter.h"
+#include "market/ListingCatalog.h"
 
 #include <QFileInfo>
 #include <QSettings>

@@ -2,10 +2,10 @@
 
 #include "analysis/AnalysisEngine.h"
 #include "cli/CliLog.h"
-#include "domain/ListingCatalog.h"
 #include "jobs/InFlightRegistry.h"
 #include "jobs/LocalJobRunner.h"
 #include "llm/LlmOptions.h"
+#include "market/ListingCatalog.h"
 
 #include <QCommandLineParser>
 #include <QDir>

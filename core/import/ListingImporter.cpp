@@ -1,13 +1,13 @@
 #include "import/ListingImporter.h"
 
 #include "benchmarks/BenchmarkTable.h"
+#include "common/CsvReader.h"
 #include "common/JsonQt.h"
-#include "import/CsvReader.h"
+#include "common/Utf8.h"
 #include "import/ImportLog.h"
 #include "import/ListingField.h"
 #include "import/LocationParser.h"
 #include "import/MoneyParser.h"
-#include "import/Utf8.h"
 
 #include <QCryptographicHash>
 #include <QDate>

@@ -2,8 +2,8 @@
 
 #include "analysis/AnalysisEngine.h"
 #include "benchmarks/BenchmarkTable.h"
-#include "domain/ListingCatalog.h"
 #include "import/ListingImporter.h"
+#include "market/ListingCatalog.h"
 #include "server/ServerLog.h"
 #include "server/auth/QStashVerifier.h"
 #include "server/auth/RateLimiter.h"

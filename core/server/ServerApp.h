@@ -55,7 +55,4 @@ private:
     bool m_shuttingDown = false;
 };
 
-// The whole program (app/server/main.cpp only calls this): the server, or the `token` command.
-int runServerMain(int argc, char **argv);
-
 } // namespace dealscope::server

@@ -1,8 +1,10 @@
+#include "server/ServerMain.h"
+
 #include "analysis/AnalysisEngine.h"
 #include "benchmarks/BenchmarkTable.h"
-#include "domain/ListingCatalog.h"
 #include "import/ListingImporter.h"
 #include "llm/LlmOptions.h"
+#include "market/ListingCatalog.h"
 #include "server/ServerApp.h"
 #include "server/ServerLog.h"
 #include "server/auth/TokenStore.h"

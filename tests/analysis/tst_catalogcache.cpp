@@ -3,8 +3,8 @@
 // catalog's own listings, for equal copies and for listings it does not hold.
 
 #include "benchmarks/BenchmarkTable.h"
-#include "domain/ListingCatalog.h"
 #include "import/ListingImporter.h"
+#include "market/ListingCatalog.h"
 
 #include <QFileInfo>
 #include <QTest>

@@ -4,9 +4,8 @@
 #include "analysis/AnalysisError.h"
 #include "benchmarks/BenchmarkTable.h"
 #include "common/JsonQt.h"
-#include "domain/ListingCatalog.h"
 #include "import/ListingImporter.h"
-#include "jobs/Job.h"
+#include "market/ListingCatalog.h"
 
 #include <QFileInfo>
 #include <QTest>

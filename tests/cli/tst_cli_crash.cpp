@@ -6,9 +6,9 @@
 #include "CliProcess.h"
 #include "analysis/AnalysisEngine.h"
 #include "benchmarks/BenchmarkTable.h"
-#include "domain/ListingCatalog.h"
 #include "jobs/InFlightRegistry.h"
 #include "jobs/LocalJobStore.h"
+#include "market/ListingCatalog.h"
 
 #include <QSettings>
 #include <QTemporaryDir>

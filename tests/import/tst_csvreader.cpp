@@ -1,4 +1,4 @@
-#include "import/CsvReader.h"
+#include "common/CsvReader.h"
 
 #include <QTest>
 

@@ -1,5 +1,5 @@
 #include "benchmarks/BenchmarkTable.h"
-#include "domain/ListingCatalog.h"
+#include "market/ListingCatalog.h"
 
 #include <QTest>
 

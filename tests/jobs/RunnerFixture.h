@@ -7,9 +7,9 @@
 #include "analysis/AnalysisType.h"
 #include "benchmarks/BenchmarkTable.h"
 #include "common/Failpoints.h"
-#include "domain/ListingCatalog.h"
 #include "jobs/LocalJobRunner.h"
 #include "jobs/LocalJobStore.h"
+#include "market/ListingCatalog.h"
 
 #include <QDateTime>
 #include <QHash>

@@ -2,7 +2,7 @@
 
 #include "analysis/AnalysisEngine.h"
 #include "benchmarks/BenchmarkTable.h"
-#include "domain/ListingCatalog.h"
+#include "market/ListingCatalog.h"
 
 #include <QLoggingCategory>
 #include <QMutex>

@@ -4,7 +4,7 @@
 #include "ServerTestSupport.h"
 #include "analysis/AnalysisEngine.h"
 #include "benchmarks/BenchmarkTable.h"
-#include "domain/ListingCatalog.h"
+#include "market/ListingCatalog.h"
 #include "server/http/ApiServer.h"
 #include "server/http/GuardedTcpServer.h"
 #include "server/http/Metrics.h"

@@ -3,8 +3,8 @@
 #include "../jobs/RunnerFixture.h"
 #include "jobs/InFlightRegistry.h"
 #include "jobs/JobTracker.h"
-#include "mainwindow/AnalysisController.h"
 #include "storage/AsyncResultsLibrary.h"
+#include "ui/mainwindow/AnalysisController.h"
 
 #include <QSettings>
 #include <QSignalSpy>

@@ -1,6 +1,6 @@
 // The jobs dock's model: a row per job, updates coalesced into few repaints, the running jobs'
 // durations refreshed with one signal a second however many run.
-#include "jobs/JobListModel.h"
+#include "ui/jobs/JobListModel.h"
 
 #include <QSignalSpy>
 #include <QTest>

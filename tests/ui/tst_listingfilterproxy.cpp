@@ -1,7 +1,7 @@
 // ListingFilterProxy on the real ListingTableModel: sorting and filtering computed on its worker
 // and applied on this thread; superseded requests discarded; persistent indexes follow their rows.
-#include "listings/ListingFilterProxy.h"
-#include "listings/ListingTableModel.h"
+#include "ui/listings/ListingFilterProxy.h"
+#include "ui/listings/ListingTableModel.h"
 
 #include <QSignalSpy>
 #include <QTest>

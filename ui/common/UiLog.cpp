@@ -1,3 +1,3 @@
-#include "common/UiLog.h"
+#include "ui/common/UiLog.h"
 
 Q_LOGGING_CATEGORY(lcUi, "dealscope.ui")

@@ -1,4 +1,4 @@
-#include "imports/ImportDiagnosticsDialog.h"
+#include "ui/imports/ImportDiagnosticsDialog.h"
 
 #include <QDialogButtonBox>
 #include <QFileInfo>

@@ -1,6 +1,6 @@
-#include "jobs/JobListModel.h"
+#include "ui/jobs/JobListModel.h"
 
-#include "common/Format.h"
+#include "ui/common/Format.h"
 
 #include <QDateTime>
 

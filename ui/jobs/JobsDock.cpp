@@ -1,7 +1,7 @@
-#include "jobs/JobsDock.h"
+#include "ui/jobs/JobsDock.h"
 
-#include "jobs/JobListModel.h"
-#include "listings/ScoreDelegate.h"
+#include "ui/jobs/JobListModel.h"
+#include "ui/listings/ScoreDelegate.h"
 
 #include <QCheckBox>
 #include <QHeaderView>

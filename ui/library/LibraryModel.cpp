@@ -1,6 +1,6 @@
-#include "library/LibraryModel.h"
+#include "ui/library/LibraryModel.h"
 
-#include "common/Format.h"
+#include "ui/common/Format.h"
 
 using namespace Qt::Literals::StringLiterals;
 

@@ -1,10 +1,10 @@
-#include "library/LibraryView.h"
+#include "ui/library/LibraryView.h"
 
-#include "common/Format.h"
-#include "library/LibraryModel.h"
-#include "results/ResultView.h"
 #include "storage/AsyncResultsLibrary.h"
 #include "storage/ResultsLibrary.h"
+#include "ui/common/Format.h"
+#include "ui/library/LibraryModel.h"
+#include "ui/results/ResultView.h"
 
 #include <QComboBox>
 #include <QDateEdit>

@@ -1,6 +1,6 @@
-#include "listings/AnalysisRow.h"
+#include "ui/listings/AnalysisRow.h"
 
-#include "common/Format.h"
+#include "ui/common/Format.h"
 
 #include <QDateTime>
 #include <QGridLayout>

@@ -1,6 +1,6 @@
-#include "listings/ListingFilterProxy.h"
+#include "ui/listings/ListingFilterProxy.h"
 
-#include "listings/ListingTableModel.h"
+#include "ui/listings/ListingTableModel.h"
 
 #include <algorithm>
 #include <numeric>

@@ -1,7 +1,7 @@
-#include "listings/ListingPanel.h"
+#include "ui/listings/ListingPanel.h"
 
-#include "common/Format.h"
-#include "listings/AnalysisRow.h"
+#include "ui/common/Format.h"
+#include "ui/listings/AnalysisRow.h"
 
 #include <QFrame>
 #include <QLabel>

@@ -1,7 +1,7 @@
-#include "listings/ListingTableModel.h"
+#include "ui/listings/ListingTableModel.h"
 
-#include "common/Format.h"
-#include "common/ReleaseOffThread.h"
+#include "ui/common/Format.h"
+#include "ui/common/ReleaseOffThread.h"
 
 using namespace Qt::Literals::StringLiterals;
 

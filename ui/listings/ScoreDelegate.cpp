@@ -1,4 +1,4 @@
-#include "listings/ScoreDelegate.h"
+#include "ui/listings/ScoreDelegate.h"
 
 #include <QApplication>
 #include <QPainter>

@@ -1,9 +1,9 @@
-#include "mainwindow/AnalysisController.h"
+#include "ui/mainwindow/AnalysisController.h"
 
-#include "common/UiLog.h"
 #include "jobs/JobBackend.h"
 #include "jobs/JobTracker.h"
 #include "storage/AsyncResultsLibrary.h"
+#include "ui/common/UiLog.h"
 
 using namespace Qt::Literals::StringLiterals;
 

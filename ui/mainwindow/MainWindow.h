@@ -3,8 +3,8 @@
 #include "config/SecretStore.h"
 #include "domain/Listing.h"
 #include "import/ImportResult.h"
-#include "imports/ImportDiagnosticsDialog.h"
 #include "jobs/Job.h"
+#include "ui/imports/ImportDiagnosticsDialog.h"
 
 #include <QFutureWatcher>
 #include <QMainWindow>

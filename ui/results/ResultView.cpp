@@ -1,6 +1,6 @@
-#include "results/ResultView.h"
+#include "ui/results/ResultView.h"
 
-#include "common/Format.h"
+#include "ui/common/Format.h"
 
 #include <QEvent>
 #include <QPlainTextEdit>

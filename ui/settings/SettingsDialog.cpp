@@ -1,4 +1,4 @@
-#include "settings/SettingsDialog.h"
+#include "ui/settings/SettingsDialog.h"
 
 #include "config/AppSettings.h"
 #include "config/SecretStore.h"

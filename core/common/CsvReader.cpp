@@ -1,6 +1,6 @@
-#include "import/CsvReader.h"
+#include "common/CsvReader.h"
 
-#include "import/Utf8.h"
+#include "common/Utf8.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "domain/ListingCatalog.h"
+#include "market/ListingCatalog.h"
 
 #include "benchmarks/BenchmarkTable.h"
 

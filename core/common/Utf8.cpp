@@ -1,4 +1,4 @@
-#include "import/Utf8.h"
+#include "common/Utf8.h"
 
 namespace dealscope {
 
