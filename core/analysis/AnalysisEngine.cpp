@@ -295,7 +295,7 @@ nlohmann::json AnalysisEngine::run(
     auto stopError = [&]() -> std::optional<AnalysisError> {
         if (hooks.isCancelRequested && hooks.isCancelRequested())
             return AnalysisError::canceledByUser();
-        if (hooks.deadline && std::chrono::steady_clock::now() >= *hooks.deadline)
+        if (hooks.deadline && (hooks.clock ? hooks.clock->now() : std::chrono::steady_clock::now()) >= *hooks.deadline)
             return AnalysisError(Kind::TimedOut, QStringLiteral("timed out after %1 s").arg(hooks.timeoutSeconds));
         return std::nullopt;
     };

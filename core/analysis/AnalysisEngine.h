@@ -3,6 +3,7 @@
 #include "analysis/AnalysisParams.h"
 #include "analysis/AnalysisRequest.h"
 #include "analysis/AnalysisType.h"
+#include "common/Clock.h"
 
 #include <QList>
 #include <QMutex>
@@ -55,6 +56,8 @@ struct ExecutionHooks final
     std::function<bool()> isCancelRequested;
     // Per-attempt deadline; past it the run throws AnalysisError TimedOut "timed out after N s".
     std::optional<std::chrono::steady_clock::time_point> deadline;
+    // The clock `deadline` is measured on; the system's when null (tests pass a manual one).
+    const Clock *clock = nullptr;
     int timeoutSeconds = 300;
 };
 

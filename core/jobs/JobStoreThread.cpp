@@ -61,6 +61,28 @@ std::future<void> JobStoreThread::postAndNotify(Task task)
     return future;
 }
 
+bool JobStoreThread::write(JobWrite write, std::function<void()> committed)
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_stopping || !m_started)
+        return false;
+    const QString id = write.job.id;
+    auto it = m_writes.find(id);
+    if (it == m_writes.end()) {
+        it = m_writes.insert(id, PendingWrite { std::move(write), {} });
+    } else {
+        PendingWrite &pending = *it;
+        pending.write.job = std::move(write.job);
+        if (write.checkpoint)
+            pending.write.checkpoint = std::move(write.checkpoint);
+        pending.write.steps += write.steps;
+    }
+    if (committed)
+        it->committed.push_back(std::move(committed));
+    m_wake.wakeAll();
+    return true;
+}
+
 void JobStoreThread::stop()
 {
     {
@@ -91,18 +113,29 @@ void JobStoreThread::run()
     constexpr std::size_t kMaxBatch = 512;
     for (;;) {
         std::deque<Item> batch;
+        QHash<QString, PendingWrite> writes;
         {
             QMutexLocker lock(&m_mutex);
-            while (m_queue.empty() && !m_stopping)
+            while (m_queue.empty() && m_writes.isEmpty() && !m_stopping)
                 m_wake.wait(&m_mutex);
-            if (m_queue.empty())
+            if (m_queue.empty() && m_writes.isEmpty())
                 return; // stopping, and everything queued before has run
+            // Writes first: a task queued after a write must see it.
+            writes.swap(m_writes);
             while (!m_queue.empty() && batch.size() < kMaxBatch) {
                 batch.push_back(std::move(m_queue.front()));
                 m_queue.pop_front();
             }
         }
-        const bool batched = batch.size() > 1 && store.beginBatch();
+        const bool batched = batch.size() + std::size_t(writes.size()) > 1 && store.beginBatch();
+        for (PendingWrite &pending : writes) {
+            JobWrite &w = pending.write;
+            std::optional<nlohmann::json> checkpoint;
+            if (w.checkpoint)
+                checkpoint = nlohmann::json { { "nextStep", w.checkpoint->nextStep },
+                    { "state", std::move(w.checkpoint->state) } };
+            store.write(w.job, checkpoint, w.steps);
+        }
         for (Item &item : batch) {
             try {
                 item.task(store);
@@ -112,6 +145,10 @@ void JobStoreThread::run()
         }
         if (batched)
             store.commitBatch();
+        for (PendingWrite &pending : writes) {
+            for (auto &committed : pending.committed)
+                committed();
+        }
         for (Item &item : batch) {
             if (item.committed)
                 item.committed->set_value();

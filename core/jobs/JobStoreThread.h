@@ -1,7 +1,9 @@
 #pragma once
 
+#include "analysis/AnalysisEngine.h"
 #include "jobs/LocalJobStore.h"
 
+#include <QHash>
 #include <QMutex>
 #include <QString>
 #include <QWaitCondition>
@@ -10,6 +12,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <vector>
 
 class QThread;
 
@@ -18,9 +21,10 @@ namespace dealscope {
 // Owns a LocalJobStore on a dedicated thread, so that neither the GUI thread nor the workers
 // share a QSqlDatabase connection (a connection belongs to the thread that opened it) and no
 // caller waits for SQLite unless it asks to. Tasks run in FIFO order: a read posted after a
-// write sees it. Tasks that queued up while the previous ones ran are executed in one
-// transaction (one commit for many progress and checkpoint writes); postAndNotify() futures
-// become ready only after that commit, so "written" always means "on disk".
+// write sees it. What queued up while the previous batch ran is executed in one transaction
+// (one commit for many writes, "group commit"); writes of one job that are still waiting merge
+// into one row write; postAndNotify() futures and write() callbacks run only after that commit,
+// so "written" always means "on disk".
 class JobStoreThread final
 {
 public:
@@ -56,6 +60,17 @@ public:
     // Queues a task and returns a future that is ready when it ran (or at once when stopped).
     std::future<void> postAndNotify(Task task);
 
+    struct JobWrite
+    {
+        Job job;
+        std::optional<PipelineCheckpoint> checkpoint; // replaces the stored one when set
+        QList<JobStepRecord> steps;
+    };
+    // Queues a write of one job's row. A write of the same job still waiting absorbs it: the
+    // latest job and checkpoint, every step. `committed` runs on the store thread once the write
+    // is on disk. False (nothing queued, `committed` never runs) once stopped.
+    bool write(JobWrite write, std::function<void()> committed = {});
+
     void stop();
 
 private:
@@ -73,6 +88,12 @@ private:
     bool enqueue(Item item);
 
     std::deque<Item> m_queue;
+    struct PendingWrite
+    {
+        JobWrite write;
+        std::vector<std::function<void()>> committed;
+    };
+    QHash<QString, PendingWrite> m_writes; // job id → its waiting write
     bool m_stopping = false;
     bool m_started = false;
     // Set by the store thread once it tried to open the database.

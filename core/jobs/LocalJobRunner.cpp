@@ -4,6 +4,7 @@
 #include "analysis/AnalysisError.h"
 #include "analysis/AnalysisType.h"
 #include "common/Failpoints.h"
+#include "jobs/AttemptRunner.h"
 #include "jobs/JobId.h"
 #include "jobs/JobKey.h"
 #include "jobs/JobStateMachine.h"
@@ -39,16 +40,6 @@ constexpr qint64 kEmitIntervalMs = 50;
 // Progress is written to SQLite less often than it is shown; checkpoints are always written.
 constexpr qint64 kPersistIntervalMs = 1000;
 
-qint64 nowMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
-
-json checkpointToJson(const PipelineCheckpoint &cp)
-{
-    return json { { "nextStep", cp.nextStep }, { "state", cp.state } };
-}
-
 std::optional<PipelineCheckpoint> checkpointFromJson(const json &j)
 {
     if (!j.is_object())
@@ -80,6 +71,7 @@ struct LocalJobRunner::Private
         qint64 lastEmitMs = 0;
         qint64 lastPersistMs = 0;
         bool running = false;
+        bool terminalShown = false; // its terminal state was emitted (it is on disk by then)
     };
     using EntryPtr = std::shared_ptr<Entry>;
 
@@ -87,6 +79,7 @@ struct LocalJobRunner::Private
     std::shared_ptr<const AnalysisEngine> engine;
     LocalRunnerOptions options;
     RetryPolicy retry;
+    AttemptRunner attempts;
     QThreadPool pool;
     std::unique_ptr<JobStoreThread> store;
     QString error;
@@ -102,12 +95,14 @@ struct LocalJobRunner::Private
     bool timerArmed = false;
     bool busy = false;
     int active = 0;
+    int unshownTerminals = 0; // terminal writes not yet on disk, so not yet shown
 
     Private(LocalJobRunner *owner, std::shared_ptr<const AnalysisEngine> e, LocalRunnerOptions o)
         : q(owner)
         , engine(std::move(e))
         , options(std::move(o))
         , retry(retryOptions(options))
+        , attempts(engine, attemptOptions(options, retry))
     {
         pool.setMaxThreadCount(std::max(1, options.threads));
         pool.setObjectName(QStringLiteral("dealscope-jobs"));
@@ -121,6 +116,17 @@ struct LocalJobRunner::Private
         r.maxDelayMs = o.retryMaxDelayMs;
         return RetryPolicy(r);
     }
+
+    static AttemptOptions attemptOptions(const LocalRunnerOptions &o, const RetryPolicy &retry)
+    {
+        AttemptOptions a;
+        a.timeoutSeconds = o.timeoutSeconds;
+        a.retry = retry;
+        a.clock = o.clock;
+        return a;
+    }
+
+    qint64 nowMs() const { return attempts.clock().epochMs(); }
 
     void deliver(QObject *context, const Callback &callback, BackendReply reply) const
     {
@@ -150,10 +156,10 @@ struct LocalJobRunner::Private
 
     // --- state changes (mutex held) ---
 
-    bool transitionLocked(Entry &e, JobStatus to)
+    bool transitionLocked(Entry &e, JobStatus to, JobStateMachine::Requeue requeue = JobStateMachine::Requeue::Retry)
     {
         const bool wasActive = !isTerminal(e.job.status);
-        if (const auto err = JobStateMachine::transition(e.job, to, nowMs())) {
+        if (const auto err = JobStateMachine::transition(e.job, to, nowMs(), requeue)) {
             qCWarning(lcJobs).noquote() << "job" << e.job.id << ':' << err->message;
             return false;
         }
@@ -182,22 +188,38 @@ struct LocalJobRunner::Private
             q, [this] { flush(); }, Qt::QueuedConnection);
     }
 
-    void persistLocked(Entry &e)
+    static QList<JobStepRecord> stepRecords(const QString &jobId, const QList<FinishedStep> &steps)
+    {
+        QList<JobStepRecord> out;
+        out.reserve(steps.size());
+        for (const FinishedStep &s : steps)
+            out.append(JobStepRecord { jobId, s.attempt, s.index, s.id, s.startedAt, s.finishedAt });
+        return out;
+    }
+
+    // Queues the job's row (merged with its other waiting writes: group commit, no waiting here).
+    void persistLocked(Entry &e, const QList<FinishedStep> &steps = {})
     {
         e.lastPersistMs = nowMs();
         if (store)
-            store->post([job = e.job](LocalJobStore &s) { s.saveJob(job); });
+            store->write({ e.job, std::nullopt, stepRecords(e.job.id, steps) });
     }
 
-    std::future<void> persistAndNotifyLocked(Entry &e)
+    // A terminal state is shown only once it is on disk: a kill right after "succeeded" was shown
+    // must not resurrect the job. The worker does not wait for it.
+    void persistTerminalLocked(const EntryPtr &e, const QList<FinishedStep> &steps)
     {
-        e.lastPersistMs = nowMs();
-        if (!store) {
-            std::promise<void> p;
-            p.set_value();
-            return p.get_future();
+        e->lastPersistMs = nowMs();
+        ++unshownTerminals;
+        auto shown = [this, e] {
+            QMutexLocker lock(&mutex);
+            --unshownTerminals;
+            notifyLocked(*e, true);
+        };
+        if (!store || !store->write({ e->job, std::nullopt, stepRecords(e->job.id, steps) }, shown)) {
+            --unshownTerminals; // nothing to wait for: show it now
+            notifyLocked(*e, true);
         }
-        return store->postAndNotify([job = e.job](LocalJobStore &s) { s.saveJob(job); });
     }
 
     // --- emission on the runner's thread ---
@@ -222,10 +244,12 @@ struct LocalJobRunner::Private
                         toEmit.append(job);
                         e->emittedVersion = version;
                         e->lastEmitMs = now;
+                        e->terminalShown = e->terminalShown || isTerminal(job.status);
                     }
                 }
                 e->pendingStatus.clear();
-                if (e->version > e->emittedVersion) {
+                // A terminal job's progress is not shown any more; its status change is, once stored.
+                if (e->version > e->emittedVersion && !isTerminal(e->job.status)) {
                     if (now - e->lastEmitMs >= kEmitIntervalMs) {
                         toEmit.append(e->job);
                         e->emittedVersion = e->version;
@@ -235,7 +259,7 @@ struct LocalJobRunner::Private
                     }
                 }
                 // Shown and final: the store answers for it from now on.
-                if (!still.contains(id) && isTerminal(e->job.status) && !e->running)
+                if (!still.contains(id) && e->terminalShown && !e->running)
                     entries.remove(id);
             }
             dirty = std::move(still);
@@ -243,7 +267,7 @@ struct LocalJobRunner::Private
                 timerArmed = true;
                 rearm = true;
             }
-            if (busy && active == 0 && dirty.isEmpty()) {
+            if (busy && active == 0 && unshownTerminals == 0 && dirty.isEmpty()) {
                 busy = false;
                 becameIdle = true;
             }
@@ -283,88 +307,117 @@ struct LocalJobRunner::Private
 
     // --- the worker ---
 
-    void sleepInterruptibly(const Entry &e, qint64 ms, std::chrono::steady_clock::time_point deadline)
+    // The local side of an attempt: the entry in memory and jobs.sqlite.
+    class Sink final : public AttemptSink
     {
-        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-        while (std::chrono::steady_clock::now() < until) {
-            if (e.cancel.load() || shuttingDown.load())
-                throw AnalysisError(AnalysisError::Kind::Canceled, kCanceledByUser);
-            if (std::chrono::steady_clock::now() >= deadline)
-                throw AnalysisError(
-                    AnalysisError::Kind::TimedOut, QStringLiteral("timed out after %1 s").arg(options.timeoutSeconds));
-            QThread::msleep(20);
-        }
-    }
+    public:
+        Sink(Private &d, EntryPtr e)
+            : m_d(d)
+            , m_e(std::move(e))
+        { }
 
-    void failpoint(const QString &name, const Entry &e, std::chrono::steady_clock::time_point deadline)
-    {
-        if (!Failpoints::enabled())
-            return;
-        const Failpoints::Hit hit = Failpoints::hit(name);
-        switch (hit.action) {
-        case Failpoints::Action::None:
-        case Failpoints::Action::Abort: // hit() never returns for abort
-            return;
-        case Failpoints::Action::Delay:
-            sleepInterruptibly(e, hit.delayMs, deadline);
-            return;
-        case Failpoints::Action::FailTransient:
-            throw AnalysisError(AnalysisError::Kind::Transient, QStringLiteral("failpoint %1").arg(name));
-        case Failpoints::Action::FailPermanent:
-            throw AnalysisError(AnalysisError::Kind::Permanent, QStringLiteral("failpoint %1").arg(name));
-        }
-    }
-
-    void finish(const EntryPtr &e, JobStatus to, std::optional<json> result, const QString &message)
-    {
-        std::future<void> written;
+        Stop poll() override
         {
-            QMutexLocker lock(&mutex);
-            if (to == JobStatus::Succeeded)
-                e->job.result = std::move(result);
-            if (!transitionLocked(*e, to)) {
-                e->running = false;
-                return;
-            }
-            e->job.error = message;
-            if (to == JobStatus::Succeeded)
-                e->job.partialOutput.clear();
-            e->running = false;
-            written = persistAndNotifyLocked(*e);
-            notifyLocked(*e, true);
+            if (m_e->cancel.load())
+                return Stop::Cancel;
+            // Closing the app is not a failure: the job goes back to the queue, same attempt.
+            if (m_d.shuttingDown.load())
+                return Stop::HandBack;
+            return Stop::None;
         }
-        // Terminal states are written before the worker moves on: a kill right after "succeeded"
-        // was shown must not resurrect the job.
-        written.wait();
+
+        void progress(double progress, const QString &line) override
+        {
+            QMutexLocker lock(&m_d.mutex);
+            Entry &e = *m_e;
+            if (e.job.status != JobStatus::Running)
+                return;
+            const double value = JobStateMachine::clampProgress(e.job, progress);
+            if (value == e.job.progress && (line.isEmpty() || line == e.job.partialOutput))
+                return;
+            e.job.progress = value;
+            if (!line.isEmpty())
+                e.job.partialOutput = line;
+            const qint64 now = m_d.nowMs();
+            e.job.updatedAt = std::max(e.job.updatedAt, now);
+            // Another process (dealscope-cli jobs) reads progress from the store, but seldom.
+            if (now - e.lastPersistMs >= kPersistIntervalMs)
+                m_d.persistLocked(e);
+            m_d.notifyLocked(e, false);
+        }
+
+        void checkpoint(const PipelineCheckpoint &checkpoint, const QList<FinishedStep> &steps, bool durable) override
+        {
+            std::promise<void> stored;
+            std::future<void> done = stored.get_future();
+            {
+                QMutexLocker lock(&m_d.mutex);
+                Entry &e = *m_e;
+                e.checkpoint = checkpoint;
+                e.job.updatedAt = std::max(e.job.updatedAt, m_d.nowMs());
+                e.lastPersistMs = m_d.nowMs();
+                std::function<void()> committed;
+                if (durable)
+                    committed = [&stored] { stored.set_value(); };
+                if (!m_d.store
+                    || !m_d.store->write(
+                        { e.job, checkpoint, stepRecords(e.job.id, steps) }, durable ? committed : nullptr)) {
+                    if (durable)
+                        stored.set_value();
+                }
+            }
+            if (durable)
+                done.wait();
+        }
+
+    private:
+        Private &m_d;
+        EntryPtr m_e;
+    };
+
+    void finish(const EntryPtr &e, JobStatus to, std::optional<json> result, const QString &message,
+        const QList<FinishedStep> &steps)
+    {
+        QMutexLocker lock(&mutex);
+        if (to == JobStatus::Succeeded)
+            e->job.result = std::move(result);
+        e->running = false;
+        if (!transitionLocked(*e, to))
+            return;
+        e->job.error = message;
+        if (to == JobStatus::Succeeded)
+            e->job.partialOutput.clear();
+        persistTerminalLocked(e, steps);
     }
 
-    void requeue(const EntryPtr &e, const AnalysisError &err)
+    void requeue(const EntryPtr &e, const AttemptOutcome &outcome)
     {
-        qint64 delay = 0;
         {
             QMutexLocker lock(&mutex);
             const int failed = e->job.attempt;
-            if (!transitionLocked(*e, JobStatus::Queued)) {
-                e->running = false;
-                return;
-            }
-            delay = retry.delayMs(failed, err.retryAfterMs());
-            e->job.partialOutput = QStringLiteral("attempt %1 failed (%2); retrying in %3 s")
-                                       .arg(failed)
-                                       .arg(err.message())
-                                       .arg(double(delay) / 1000.0, 0, 'f', 1);
             e->running = false;
-            persistLocked(*e);
+            if (!transitionLocked(*e, JobStatus::Queued))
+                return;
+            e->job.partialOutput = AttemptRunner::retryingMessage(failed, outcome.error, outcome.retryDelayMs);
+            persistLocked(*e, outcome.unsavedSteps);
             notifyLocked(*e, true);
         }
-        qCInfo(lcJobs).noquote() << "job" << e->job.id << "transient failure:" << err.message() << "- retry in" << delay
-                                 << "ms";
-        scheduleAfter(e->job.id, delay);
+        scheduleAfter(e->job.id, outcome.retryDelayMs);
+    }
+
+    void handBack(const EntryPtr &e, const QList<FinishedStep> &steps)
+    {
+        QMutexLocker lock(&mutex);
+        e->running = false;
+        if (!transitionLocked(*e, JobStatus::Queued, JobStateMachine::Requeue::HandBack))
+            return;
+        e->job.partialOutput = QStringLiteral("waiting to resume after step %1").arg(e->checkpoint.nextStep);
+        persistLocked(*e, steps);
+        notifyLocked(*e, true);
     }
 
     void runJob(const QString &id)
     {
-        using Clock = std::chrono::steady_clock;
         EntryPtr e;
         Job snapshot;
         PipelineCheckpoint checkpoint;
@@ -382,101 +435,29 @@ struct LocalJobRunner::Private
             notifyLocked(*e, true);
         }
 
-        const int attempt = snapshot.attempt;
-        const auto deadline = Clock::now() + std::chrono::seconds(std::max(1, options.timeoutSeconds));
-        QList<StepInfo> steps;
-        if (const auto type = parseAnalysisType(snapshot.analysisType))
-            steps = engine->steps(*type, snapshot.params);
-        qint64 stepStartedAt = nowMs();
-
-        ExecutionHooks hooks;
-        hooks.deadline = deadline;
-        hooks.timeoutSeconds = options.timeoutSeconds;
-        hooks.isCancelRequested = [this, &e] { return e->cancel.load() || shuttingDown.load(); };
-        hooks.onProgress = [this, &e](double progress, const QString &line) {
+        Sink sink(*this, e);
+        AttemptOutcome outcome = attempts.run(snapshot, checkpoint, sink);
+        {
             QMutexLocker lock(&mutex);
-            if (e->job.status != JobStatus::Running)
-                return;
-            const double value = JobStateMachine::clampProgress(e->job, progress);
-            const bool changed = value != e->job.progress || (!line.isEmpty() && line != e->job.partialOutput);
-            if (!changed)
-                return;
-            e->job.progress = value;
-            if (!line.isEmpty())
-                e->job.partialOutput = line;
-            const qint64 now = nowMs();
-            e->job.updatedAt = std::max(e->job.updatedAt, now);
-            if (now - e->lastPersistMs >= kPersistIntervalMs)
-                persistLocked(*e);
-            notifyLocked(*e, false);
-        };
-        hooks.onCheckpoint = [this, &e, &steps, &stepStartedAt, attempt](const PipelineCheckpoint &cp) {
-            std::future<void> written;
-            {
-                QMutexLocker lock(&mutex);
-                e->checkpoint = cp;
-                const qint64 now = nowMs();
-                e->job.updatedAt = std::max(e->job.updatedAt, now);
-                const int index = cp.nextStep - 1;
-                JobStepRecord step { e->job.id, attempt, index,
-                    index >= 0 && index < steps.size() ? steps.at(index).id : QStringLiteral("step%1").arg(index),
-                    stepStartedAt, now };
-                e->lastPersistMs = now;
-                if (store) {
-                    written = store->postAndNotify([job = e->job, cp = checkpointToJson(cp), step](
-                                                       LocalJobStore &s) { s.saveCheckpoint(job, cp, step); });
-                }
-            }
-            // The next step starts only once this one is on disk: that is what a resume relies on.
-            if (written.valid())
-                written.wait();
-            stepStartedAt = nowMs();
-            // "jobs.after_checkpoint" is hit by the engine right after this returns.
-        };
-
-        try {
-            if (steps.isEmpty())
-                throw AnalysisError(AnalysisError::Kind::Permanent,
-                    QStringLiteral("unknown analysisType \"%1\"").arg(snapshot.analysisType));
-            json result = engine->run(analysisRequestOf(snapshot), checkpoint, hooks);
-            failpoint(QStringLiteral("jobs.before_finish"), *e, deadline);
-            finish(e, JobStatus::Succeeded, std::move(result), {});
-        } catch (const AnalysisError &err) {
-            switch (err.kind()) {
-            case AnalysisError::Kind::Canceled:
-                if (e->cancel.load() || !shuttingDown.load()) {
-                    finish(e, JobStatus::Canceled, std::nullopt, kCanceledByUser);
-                } else {
-                    // Shutting down: the job stays as stored (running, with its last checkpoint)
-                    // and resumes from there on the next start.
-                    QMutexLocker lock(&mutex);
-                    e->running = false;
-                }
-                break;
-            case AnalysisError::Kind::TimedOut:
-                finish(e, JobStatus::Failed, std::nullopt,
-                    QStringLiteral("timed out after %1 s").arg(options.timeoutSeconds));
-                break;
-            case AnalysisError::Kind::Transient:
-                if (shuttingDown.load()) {
-                    QMutexLocker lock(&mutex);
-                    e->running = false;
-                } else if (e->cancel.load()) {
-                    finish(e, JobStatus::Canceled, std::nullopt, kCanceledByUser);
-                } else if (retry.shouldRetry(attempt)) {
-                    requeue(e, err);
-                } else {
-                    finish(e, JobStatus::Failed, std::nullopt, err.message());
-                }
-                break;
-            case AnalysisError::Kind::Permanent:
-                finish(e, JobStatus::Failed, std::nullopt, err.message());
-                break;
-            }
-        } catch (const std::exception &ex) {
-            qCWarning(lcJobs) << "job" << id << "failed with an unexpected exception:" << ex.what();
-            finish(e, JobStatus::Failed, std::nullopt,
-                QStringLiteral("internal error: %1").arg(QString::fromUtf8(ex.what())));
+            e->checkpoint = checkpoint;
+        }
+        switch (outcome.kind) {
+        case AttemptOutcome::Kind::Succeeded:
+            finish(e, JobStatus::Succeeded, std::move(outcome.result), {}, outcome.unsavedSteps);
+            return;
+        case AttemptOutcome::Kind::Failed:
+            finish(e, JobStatus::Failed, std::nullopt, outcome.error, outcome.unsavedSteps);
+            return;
+        case AttemptOutcome::Kind::Canceled:
+            finish(e, JobStatus::Canceled, std::nullopt, outcome.error, outcome.unsavedSteps);
+            return;
+        case AttemptOutcome::Kind::RetryLater:
+            requeue(e, outcome);
+            return;
+        case AttemptOutcome::Kind::HandedBack:
+        case AttemptOutcome::Kind::Lost: // no lease here: treat as a hand-back
+            handBack(e, outcome.unsavedSteps);
+            return;
         }
     }
 
@@ -558,13 +539,13 @@ bool LocalJobRunner::open()
         return false;
     }
     if (d->options.finishedRetentionMs > 0) {
-        const qint64 before = nowMs() - d->options.finishedRetentionMs;
+        const qint64 before = d->nowMs() - d->options.finishedRetentionMs;
         const int pruned = store->call<int>([before](LocalJobStore &s) { return s.pruneFinishedBefore(before); });
         if (pruned > 0)
             qCInfo(lcJobs) << "pruned" << pruned << "finished job(s) older than"
                            << d->options.finishedRetentionMs / (24 * 3600 * 1000) << "days";
     }
-    const qint64 since = nowMs() - d->options.recentSuccessWindowMs;
+    const qint64 since = d->nowMs() - d->options.recentSuccessWindowMs;
     const QList<RecentSuccess> recent
         = store->call<QList<RecentSuccess>>([since](LocalJobStore &s) { return s.successesSince(kOwner, since); });
     QMutexLocker lock(&d->mutex);
@@ -613,7 +594,7 @@ void LocalJobRunner::start(const StartRequest &request, QObject *context, Callba
     if (!request.force) {
         const auto recent = d->recentByPair.constFind(key);
         if (recent != d->recentByPair.constEnd()) {
-            if (nowMs() - recent->finishedAt < d->options.recentSuccessWindowMs) {
+            if (d->nowMs() - recent->finishedAt < d->options.recentSuccessWindowMs) {
                 const QString jobId = recent->jobId;
                 if (const auto e = d->entries.value(jobId)) {
                     const Job job = e->job;
@@ -655,7 +636,7 @@ void LocalJobRunner::start(const StartRequest &request, QObject *context, Callba
     }
 
     auto e = std::make_shared<Private::Entry>();
-    const qint64 now = nowMs();
+    const qint64 now = d->nowMs();
     Job &job = e->job;
     job.id = generateJobId();
     job.owner = kOwner;
@@ -732,15 +713,17 @@ void LocalJobRunner::cancel(const QString &jobId, QObject *context, Callback cal
             }
             e->cancel.store(true);
             e->job.cancelRequested = true;
-            e->job.updatedAt = std::max(e->job.updatedAt, nowMs());
+            e->job.updatedAt = std::max(e->job.updatedAt, d->nowMs());
             // Queued (or waiting for a retry): nothing runs it, so it ends now. Running: the worker
             // sees the flag at its next check (≤ 250 ms) and ends it.
             if (e->job.status == JobStatus::Queued && !e->running) {
                 d->transitionLocked(*e, JobStatus::Canceled);
                 e->job.error = kCanceledByUser;
+                d->persistTerminalLocked(e, {});
+            } else {
+                d->persistLocked(*e);
+                d->notifyLocked(*e, true);
             }
-            d->persistLocked(*e);
-            d->notifyLocked(*e, true);
             const Job job = e->job;
             lock.unlock();
             d->deliver(context, callback, Private::okReply(job));
@@ -748,7 +731,7 @@ void LocalJobRunner::cancel(const QString &jobId, QObject *context, Callback cal
         }
     }
     // Not live in this process (an interrupted job nobody resumed yet): settle it in the store.
-    d->replyFromStore(context, callback, [jobId](LocalJobStore &s) {
+    d->replyFromStore(context, callback, [this, jobId](LocalJobStore &s) {
         auto job = s.job(jobId);
         if (!job)
             return Private::errorReply(BackendReply::Error::NotFound, QStringLiteral("no job %1").arg(jobId));
@@ -757,7 +740,7 @@ void LocalJobRunner::cancel(const QString &jobId, QObject *context, Callback cal
                 QStringLiteral("job %1 is already %2").arg(jobId, jobStatusName(job->status)), *job);
         }
         job->cancelRequested = true;
-        JobStateMachine::transition(*job, JobStatus::Canceled, nowMs());
+        JobStateMachine::transition(*job, JobStatus::Canceled, d->nowMs());
         job->error = kCanceledByUser;
         s.saveJob(*job);
         return Private::okReply(*job);
@@ -828,26 +811,22 @@ int LocalJobRunner::resumeInterrupted()
                 d->transitionLocked(*e, JobStatus::Canceled);
                 e->job.error
                     = e->job.cancelRequested ? kCanceledByUser : QStringLiteral("superseded by job %1").arg(other);
-                d->persistLocked(*e);
-                d->notifyLocked(*e, true);
+                d->persistTerminalLocked(e, {});
                 continue;
             }
             d->activeByPair.insert(key, e->job.id);
             // A job that takes the process down with it would otherwise be resumed, and crash the
             // app, on every start: interrupted runs count against the attempt limit like failures.
+            // (Closing the app hands running jobs back as queued, so only a crash lands here.)
             if (e->job.status == JobStatus::Running && e->job.attempt >= d->options.maxAttempts) {
                 d->transitionLocked(*e, JobStatus::Failed);
-                e->job.error = QStringLiteral(
-                    "interrupted during attempt %1 (the app closed or crashed); gave up after %2 attempts")
-                                   .arg(e->job.attempt)
-                                   .arg(d->options.maxAttempts);
-                d->persistLocked(*e);
-                d->notifyLocked(*e, true);
+                e->job.error = AttemptRunner::interruptedMessage(e->job.attempt, d->options.maxAttempts);
+                d->persistTerminalLocked(e, {});
                 qCWarning(lcJobs).noquote() << "job" << e->job.id << e->job.error;
                 continue;
             }
             if (e->job.status == JobStatus::Running) {
-                // The process that ran it died (or was closed): a new attempt, from the checkpoint.
+                // The process that ran it died: a new attempt, from the checkpoint.
                 d->transitionLocked(*e, JobStatus::Queued);
                 e->job.partialOutput = e->checkpoint.nextStep > 0
                     ? QStringLiteral("resuming after step %1").arg(e->checkpoint.nextStep)

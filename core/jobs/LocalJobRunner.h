@@ -9,6 +9,7 @@
 namespace dealscope {
 
 class AnalysisEngine;
+class Clock;
 
 struct LocalRunnerOptions final
 {
@@ -22,6 +23,7 @@ struct LocalRunnerOptions final
     // open() deletes finished jobs older than this from jobs.sqlite, which would otherwise grow
     // with every analysis ever run; results live on in the desktop's library. 0 keeps everything.
     qint64 finishedRetentionMs = qint64(30) * 24 * 3600 * 1000;
+    const Clock *clock = nullptr; // the system clock when null; tests pass a manual one
 };
 
 // Runs analyses on a thread pool with every rule of SPEC §3 (dedup, progress, cancel, timeout,

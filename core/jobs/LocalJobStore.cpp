@@ -1,5 +1,6 @@
 #include "jobs/LocalJobStore.h"
 
+#include "jobs/JobJson.h"
 #include "jobs/JobsLog.h"
 
 #include <QAtomicInteger>
@@ -152,7 +153,7 @@ bool LocalJobStore::writeJob(const Job &job)
     q.bindValue(6, job.createdAt);
     q.bindValue(7, job.updatedAt);
     q.bindValue(8, optionalTime(job.finishedAt));
-    q.bindValue(9, toText(jobToJson(job, JobJsonScope::Storage)));
+    q.bindValue(9, QString::fromUtf8(serializeJob(job, JobJsonScope::Storage)));
     const bool ok = q.exec();
     if (!ok) {
         m_error = QStringLiteral("cannot save job %1: %2").arg(job.id, q.lastError().text());
@@ -171,27 +172,36 @@ bool LocalJobStore::saveJob(const Job &job)
 
 bool LocalJobStore::saveCheckpoint(const Job &job, const json &checkpoint, const JobStepRecord &step)
 {
+    return write(job, checkpoint, { step });
+}
+
+bool LocalJobStore::write(const Job &job, const std::optional<json> &checkpoint, const QList<JobStepRecord> &steps)
+{
     if (!m_open)
         return false;
+    if (!checkpoint && steps.isEmpty())
+        return writeJob(job);
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    // Inside a batch the batch's transaction makes the three writes atomic already.
+    // Inside a batch the batch's transaction makes the writes atomic already.
     const bool ownTransaction = !m_inBatch;
     if (ownTransaction && !db.transaction()) {
         m_error = db.lastError().text();
         return false;
     }
     bool ok = writeJob(job);
-    if (ok) {
+    if (ok && checkpoint && !isTerminal(job.status)) {
         QSqlQuery &q
             = prepared(Statement::UpdateCheckpoint, QStringLiteral("UPDATE jobs SET checkpoint_json=? WHERE id=?"));
-        q.bindValue(0, toText(checkpoint));
+        q.bindValue(0, toText(*checkpoint));
         q.bindValue(1, job.id);
         ok = q.exec();
         if (!ok)
             m_error = q.lastError().text();
         q.finish();
     }
-    if (ok) {
+    for (const JobStepRecord &step : steps) {
+        if (!ok)
+            break;
         QSqlQuery &q = prepared(Statement::InsertStep,
             QStringLiteral("INSERT OR REPLACE INTO job_steps (job_id, attempt, step_index, step_id,"
                            " started_at, finished_at) VALUES (?,?,?,?,?,?)"));
@@ -207,7 +217,7 @@ bool LocalJobStore::saveCheckpoint(const Job &job, const json &checkpoint, const
         q.finish();
     }
     if (!ok) {
-        qCWarning(lcJobs).noquote() << "cannot save checkpoint of" << job.id << ':' << m_error;
+        qCWarning(lcJobs).noquote() << "cannot save job" << job.id << ':' << m_error;
         if (ownTransaction)
             db.rollback();
         return false;

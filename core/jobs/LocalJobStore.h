@@ -63,6 +63,9 @@ public:
     bool saveJob(const Job &job);
     // Saves the job, its checkpoint and the finished step in one transaction.
     bool saveCheckpoint(const Job &job, const nlohmann::json &checkpoint, const JobStepRecord &step);
+    // Saves the job, its checkpoint when given ({"nextStep", "state"}; kept otherwise) and the
+    // finished steps, atomically.
+    bool write(const Job &job, const std::optional<nlohmann::json> &checkpoint, const QList<JobStepRecord> &steps);
 
     std::optional<StoredJob> load(const QString &jobId);
     std::optional<Job> job(const QString &jobId)

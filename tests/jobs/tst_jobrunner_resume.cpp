@@ -1,4 +1,5 @@
 #include "RunnerFixture.h"
+#include "jobs/AttemptRunner.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -116,7 +117,7 @@ private Q_SLOTS:
         QVERIFY2(*done.result == expected, done.result->dump().c_str());
     }
 
-    void shutdownLeavesRunningJobResumable()
+    void shutdownHandsTheJobBackInItsAttempt()
     {
         QTemporaryDir dir;
         QString jobId;
@@ -133,6 +134,18 @@ private Q_SLOTS:
             runner.reset(); // returns once the running step reaches a cancel point
             qInfo() << "runner shut down in" << t.elapsed() << "ms with a job mid-step";
         }
+        // Closing the app is not a failure (SPEC §3, hand-back): the job waits in the queue with
+        // its attempt and its last finished step.
+        {
+            LocalJobStore store(dir.path() + QStringLiteral("/jobs.sqlite"));
+            QVERIFY(store.open());
+            const auto stored = store.load(jobId);
+            QVERIFY(stored);
+            QCOMPARE(stored->job.status, JobStatus::Queued);
+            QCOMPARE(stored->job.attempt, 1);
+            QVERIFY(stored->checkpoint);
+            QCOMPARE(stored->checkpoint->at("nextStep").get<int>(), 1);
+        }
         Failpoints::configure(QString());
         LocalJobRunner runner(m_engine, options(dir.path()));
         QVERIFY(runner.open());
@@ -140,43 +153,46 @@ private Q_SLOTS:
         QCOMPARE(runner.resumeInterrupted(), 1);
         QVERIFY(rec.waitTerminal(jobId));
         QCOMPARE(*rec.status(jobId), JobStatus::Succeeded);
+        QCOMPARE(rec.last(jobId)->attempt, 1);
         const auto steps = storedSteps(dir.path(), jobId);
-        QCOMPARE(steps.first().attempt, 1);
-        QCOMPARE(steps.first().stepIndex, 0);
-        for (int i = 1; i < steps.size(); ++i)
-            QCOMPARE(steps.at(i).attempt, 2);
+        QCOMPARE(steps.size(), int(m_engine->steps(AnalysisType::Valuation).size())); // none ran twice
+        for (const auto &s : steps)
+            QCOMPARE(s.attempt, 1);
     }
 
     void interruptedInLastAttemptFailsInsteadOfResuming()
     {
         QTemporaryDir dir;
         QString jobId;
-        Failpoints::configure(QStringLiteral("analysis.step.%1=delay(60000)").arg(stepId(*m_engine, 1)));
-        // Attempts 1..3 each stop mid-step 1 when their runner goes away, as in an app that
-        // dies every time it runs this job.
+        // Attempts 1..3 each die (SIGKILL) mid-step 1, as in an app that crashes every time it
+        // runs this job.
         for (int attempt = 1; attempt <= 3; ++attempt) {
-            auto runner = std::make_unique<LocalJobRunner>(m_engine, options(dir.path()));
-            QVERIFY(runner->open());
-            if (attempt == 1) {
-                const auto started = await([&](auto cb) { runner->start(request(QStringLiteral("L7")), this, cb); });
-                QVERIFY(started && started->ok());
-                jobId = started->job->id;
-            } else {
-                QCOMPARE(runner->resumeInterrupted(), 1);
-            }
-            // Step 0 is on disk (attempt 1) and the job runs its stalled step 1 in this attempt.
+            QProcess child;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.insert(QStringLiteral("DEALSCOPE_FAILPOINTS"),
+                QStringLiteral("analysis.step.%1=delay(60000)").arg(stepId(*m_engine, 1)));
+            child.setProcessEnvironment(env);
+            child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+            child.start(QCoreApplication::applicationFilePath(),
+                { QLatin1String(kChildFlag), dir.path(), QStringLiteral("L7") });
+            QVERIFY(child.waitForStarted());
+            // Step 0 is on disk (attempt 1) and this attempt sits in its stalled step 1.
             QVERIFY(QTest::qWaitFor(
                 [&] {
-                    if (storedSteps(dir.path(), jobId).isEmpty())
-                        return false;
                     LocalJobStore store(dir.path() + QStringLiteral("/jobs.sqlite"));
-                    const auto job = store.open() ? store.job(jobId) : std::nullopt;
-                    return job && job->status == JobStatus::Running && job->attempt == attempt;
+                    if (!store.open())
+                        return false;
+                    const auto unfinished = store.unfinished();
+                    if (unfinished.isEmpty())
+                        return false;
+                    jobId = unfinished.first().job.id;
+                    return !store.steps(jobId).isEmpty() && unfinished.first().job.status == JobStatus::Running
+                        && unfinished.first().job.attempt == attempt;
                 },
-                10000));
-            runner.reset();
+                30000));
+            ::kill(pid_t(child.processId()), SIGKILL);
+            QVERIFY(child.waitForFinished(10000));
         }
-        Failpoints::configure(QString());
 
         LocalJobRunner runner(m_engine, options(dir.path()));
         QVERIFY(runner.open());
@@ -187,8 +203,8 @@ private Q_SLOTS:
         const Job failed = *rec.last(jobId);
         QCOMPARE(failed.status, JobStatus::Failed);
         QCOMPARE(failed.attempt, 3);
-        QCOMPARE(failed.error,
-            QStringLiteral("interrupted during attempt 3 (the app closed or crashed); gave up after 3 attempts"));
+        QCOMPARE(failed.error, AttemptRunner::interruptedMessage(3, 3));
+        QVERIFY(failed.error.startsWith(QStringLiteral("interrupted during attempt 3")));
         // The pair is free again: a new start makes a new job that runs to the end.
         const auto again = await([&](auto cb) { runner.start(request(QStringLiteral("L7")), this, cb); });
         QVERIFY(again && again->ok());
@@ -226,7 +242,8 @@ private Q_SLOTS:
     }
 };
 
-// The child: runs one valuation job in the given data folder until it is killed.
+// The child: runs one valuation job of listing argv[3] (default L9) in the data folder argv[2]
+// until it is killed; a job left unfinished there by an earlier child is resumed instead.
 static int runChild(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
@@ -234,10 +251,13 @@ static int runChild(int argc, char **argv)
     LocalJobRunner runner(engine, options(QString::fromLocal8Bit(argv[2])));
     if (!runner.open())
         return 3;
-    runner.start(request(QStringLiteral("L9")), &app, [](const BackendReply &r) {
-        if (!r.ok())
-            QCoreApplication::exit(4);
-    });
+    const QString listing = argc >= 4 ? QString::fromLocal8Bit(argv[3]) : QStringLiteral("L9");
+    if (runner.resumeInterrupted() == 0) {
+        runner.start(request(listing), &app, [](const BackendReply &r) {
+            if (!r.ok())
+                QCoreApplication::exit(4);
+        });
+    }
     QObject::connect(&runner, &LocalJobRunner::idle, &app, [] { QCoreApplication::exit(0); });
     return app.exec();
 }

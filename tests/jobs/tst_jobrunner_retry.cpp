@@ -23,7 +23,10 @@ private Q_SLOTS:
         QVERIFY(runner.open());
         UpdateRecorder rec(runner);
         const QString failing = stepId(*m_engine, 1);
-        Failpoints::configure(QStringLiteral("analysis.step.%1=fail(2,transient)").arg(failing));
+        // Step 0 takes 60 ms, so the job is no fast one and keeps its finished steps (a fast job
+        // keeps none and simply runs again).
+        Failpoints::configure(QStringLiteral("analysis.step.%1=delay(60);analysis.step.%2=fail(2,transient)")
+                                  .arg(stepId(*m_engine, 0), failing));
         const auto started = await([&](auto cb) { runner.start(request(QStringLiteral("L1")), this, cb); });
         QVERIFY(started && started->ok());
         const QString id = started->job->id;

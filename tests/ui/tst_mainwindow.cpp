@@ -700,11 +700,9 @@ private Q_SLOTS:
                 job(*w, listing, type) && job(*w, listing, type)->status == JobStatus::Succeeded, 30000);
         }
         QTRY_COMPARE(w->library().count(), 3);
-        // At least the jobs that were running went through a second attempt from their checkpoint.
-        int resumedAttempts = 0;
+        // Closing the window is not a failure: the running jobs were handed back in their attempt.
         for (const QString &p : pairs)
-            resumedAttempts += job(*w, p.section(u'/', 0, 0), p.section(u'/', 1, 1))->attempt >= 2 ? 1 : 0;
-        QVERIFY(resumedAttempts >= 1);
+            QCOMPARE(job(*w, p.section(u'/', 0, 0), p.section(u'/', 1, 1))->attempt, 1);
         QTRY_VERIFY(!readFile(ini()).contains("jobId")); // entries leave the registry once stored
         // The library view finds them offline.
         w->tabs()->setCurrentWidget(w->libraryView());

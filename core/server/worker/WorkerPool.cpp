@@ -3,6 +3,7 @@
 #include "analysis/AnalysisEngine.h"
 #include "analysis/AnalysisError.h"
 #include "common/Failpoints.h"
+#include "jobs/AttemptRunner.h"
 #include "jobs/RetryPolicy.h"
 #include "server/ServerLog.h"
 #include "server/http/Metrics.h"
@@ -19,10 +20,6 @@ namespace dealscope::server {
 namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kCheckInterval = std::chrono::milliseconds(250);
-constexpr auto kProgressInterval = std::chrono::milliseconds(100);
-// A job still running after this long is not a fast one: from then on its step state is kept
-// so a crash resumes after the last finished step.
-constexpr auto kCopyAfter = std::chrono::milliseconds(20);
 // Jobs faster than this are claimed in batches of up to kMaxBatch.
 constexpr auto kFastJob = std::chrono::milliseconds(5);
 constexpr int kMaxBatch = 16;
@@ -39,7 +36,19 @@ WorkerPool::WorkerPool(
     , m_store(store)
     , m_engine(std::move(engine))
     , m_metrics(metrics)
+    , m_attempts(m_engine, attemptOptions(m_settings))
 { }
+
+AttemptOptions WorkerPool::attemptOptions(const Settings &settings)
+{
+    AttemptOptions options;
+    options.timeoutSeconds = settings.jobTimeoutSecs;
+    RetryPolicy::Options retry;
+    retry.maxAttempts = settings.maxAttempts;
+    retry.baseDelayMs = settings.retryBaseDelayMs;
+    options.retry = RetryPolicy(retry);
+    return options;
+}
 
 WorkerPool::~WorkerPool()
 {
@@ -234,17 +243,108 @@ void WorkerPool::runJob(const QString &jobId, QObject *context, std::function<vo
     }).detach();
 }
 
+namespace {
+
+// The server's side of an attempt: the job's lease in the store. Store outages end the attempt
+// without a terminal write (the lease expiry hands the job to the next worker).
+class LeaseSink final : public AttemptSink
+{
+public:
+    LeaseSink(JobStore &store, Lease &lease, const std::atomic_bool &release, std::function<void()> tick)
+        : m_store(store)
+        , m_lease(lease)
+        , m_release(release)
+        , m_tick(std::move(tick))
+        , m_lastHeartbeat(Clock::now())
+    { }
+
+    bool cancelSeen() const { return m_cancel; }
+    bool lost() const { return m_lost; }
+
+    Stop poll() override
+    {
+        if (m_release && !m_cancel)
+            return Stop::HandBack;
+        if (!m_cancel && !m_lost) {
+            if (m_tick)
+                m_tick();
+            const auto now = Clock::now();
+            if (now - m_lastHeartbeat >= kCheckInterval) {
+                m_lastHeartbeat = now;
+                handle(guarded([&] { return m_store.heartbeat(m_lease); }));
+            }
+        }
+        if (m_lost)
+            return Stop::Lost;
+        if (m_cancel || m_lease.job.cancelRequested)
+            return Stop::Cancel;
+        return Stop::None;
+    }
+
+    void progress(double progress, const QString &line) override
+    {
+        if (m_cancel || m_lost)
+            return;
+        m_lastHeartbeat = Clock::now(); // a progress write renews the lease as well
+        handle(guarded([&] { return m_store.progress(m_lease, progress, line); }));
+    }
+
+    void checkpoint(const PipelineCheckpoint &checkpoint, const QList<FinishedStep> &, bool) override
+    {
+        if (m_cancel || m_lost)
+            return;
+        nlohmann::json cp = nlohmann::json::object();
+        cp["nextStep"] = checkpoint.nextStep;
+        cp["state"] = checkpoint.state;
+        handle(guarded([&] { return m_store.saveCheckpoint(m_lease, cp); }));
+    }
+
+    // Keeps the lease alive while the job waits for its retry; false once it is gone (canceled
+    // while queued, or taken over).
+    bool heartbeatIfDue()
+    {
+        if (m_tick)
+            m_tick();
+        const auto now = Clock::now();
+        if (now - m_lastHeartbeat < kCheckInterval)
+            return true;
+        m_lastHeartbeat = now;
+        return guarded([&] { return m_store.heartbeat(m_lease); }) != WriteResult::LeaseLost;
+    }
+
+private:
+    template <typename Write> WriteResult guarded(Write &&write)
+    {
+        try {
+            return write();
+        } catch (const StoreUnavailable &e) {
+            qCWarning(lcServerWorker) << "job" << m_lease.job.id << "lost its store:" << e.what();
+            return WriteResult::LeaseLost;
+        }
+    }
+    void handle(WriteResult r)
+    {
+        if (r == WriteResult::CancelRequested)
+            m_cancel = true;
+        else if (r == WriteResult::LeaseLost)
+            m_lost = true;
+    }
+
+    JobStore &m_store;
+    Lease &m_lease;
+    const std::atomic_bool &m_release;
+    std::function<void()> m_tick;
+    Clock::time_point m_lastHeartbeat;
+    bool m_cancel = false;
+    bool m_lost = false;
+};
+
+} // namespace
+
 void WorkerPool::execute(Lease &lease, Deferred *deferred, const std::function<void()> *whileRunning)
 {
-    auto tick = [whileRunning] {
-        if (whileRunning && *whileRunning)
-            (*whileRunning)();
-    };
-    RetryPolicy policy(RetryPolicy::Options { m_settings.maxAttempts, m_settings.retryBaseDelayMs, 30000, 0.2 });
     const auto started = Clock::now();
     auto finish = [&](JobStatus to, std::optional<nlohmann::json> result, const QString &error) {
-        if (Failpoints::enabled())
-            Failpoints::hit(QStringLiteral("jobs.before_finish"));
         if (deferred) {
             deferred->requests.append(FinishRequest { lease, to, std::move(result), error });
             deferred->seconds.append(std::chrono::duration<double>(Clock::now() - started).count());
@@ -270,163 +370,46 @@ void WorkerPool::execute(Lease &lease, Deferred *deferred, const std::function<v
     }
 
     for (;;) {
-        const auto attemptStarted = Clock::now();
-        bool unsaved = false; // `checkpoint` holds a step not yet stored
-        auto lastCheckpointSave = attemptStarted;
-        bool cancel = lease.job.cancelRequested;
-        bool lost = false; // lease lost, or the store went away: leave the job to its next owner
-        auto lastCheck = Clock::now();
-        auto lastProgress = Clock::now();
-        // Hooks run inside the engine and must not throw: a store outage stops this attempt
-        // without a terminal write, and the lease expiry hands the job to the next worker.
-        auto guarded = [&](auto &&write) {
-            try {
-                return write();
-            } catch (const StoreUnavailable &e) {
-                qCWarning(lcServerWorker) << "job" << lease.job.id << "lost its store:" << e.what();
-                return WriteResult::LeaseLost;
-            }
-        };
-        auto handle = [&](WriteResult r) {
-            if (r == WriteResult::CancelRequested)
-                cancel = true;
-            else if (r == WriteResult::LeaseLost)
-                lost = true;
-        };
-
-        // Fast jobs never pay for checkpoints: the engine hands over its live state after each
-        // step and nothing is copied during an attempt's first kCopyAfter (a deep copy per step
-        // was a fifth of a fast job's CPU) unless the state is still at a step boundary when a
-        // save falls due (a step that has not started yet, e.g. delayed); after that the latest
-        // step is kept and stored once the attempt has run a second, then at most once a second
-        // (also from the heartbeat tick of long steps).
-        const nlohmann::json *boundary = nullptr; // the live state while it is still `boundaryStep`'s
-        int boundaryStep = 0;
-        auto saveCheckpointIfDue = [&] {
-            const auto now = Clock::now();
-            if ((!unsaved && !boundary) || now - attemptStarted < std::chrono::seconds(1)
-                || now - lastCheckpointSave < std::chrono::seconds(1))
-                return;
-            if (boundary) {
-                checkpoint.nextStep = boundaryStep;
-                checkpoint.state = *boundary;
-                boundary = nullptr;
-            }
-            lastCheckpointSave = now;
-            nlohmann::json cp = nlohmann::json::object();
-            cp["nextStep"] = checkpoint.nextStep;
-            cp["state"] = checkpoint.state;
-            unsaved = false;
-            handle(guarded([&] { return m_store->saveCheckpoint(lease, cp); }));
-        };
-
-        ExecutionHooks hooks;
-        hooks.onStepDone = [&](int nextStep, const nlohmann::json &state) {
-            tick();
-            if (Clock::now() - attemptStarted < kCopyAfter) {
-                boundary = &state;
-                boundaryStep = nextStep;
-                return;
-            }
-            boundary = nullptr;
-            checkpoint.nextStep = nextStep;
-            checkpoint.state = state;
-            unsaved = true;
-            saveCheckpointIfDue();
-        };
-        hooks.beforeStepRun = [&](int) {
-            boundary = nullptr;
-            tick();
-        };
-        hooks.timeoutSeconds = m_settings.jobTimeoutSecs;
-        hooks.deadline = Clock::now() + std::chrono::seconds(m_settings.jobTimeoutSecs);
-        hooks.onProgress = [&](double progress, const QString &line) {
-            const auto now = Clock::now();
-            // Fast pipelines would otherwise cost a store round trip per step.
-            if (now - lastProgress < kProgressInterval || cancel || lost)
-                return;
-            lastProgress = now;
-            lastCheck = now;
-            handle(guarded([&] { return m_store->progress(lease, progress, line); }));
-        };
-        hooks.isCancelRequested = [&] {
-            if (m_release || cancel || lost)
-                return true;
-            tick();
-            const auto now = Clock::now();
-            if (now - lastCheck >= kCheckInterval) {
-                lastCheck = now;
-                handle(guarded([&] { return m_store->heartbeat(lease); }));
-                if (!cancel && !lost)
-                    saveCheckpointIfDue();
-            }
-            return cancel || lost;
-        };
-
-        try {
-            nlohmann::json result = m_engine->run(analysisRequestOf(lease.job), checkpoint, hooks);
-            if (lost)
-                return;
-            finish(JobStatus::Succeeded, std::move(result), {});
+        LeaseSink sink(*m_store, lease, m_release, whileRunning ? *whileRunning : std::function<void()>());
+        const AttemptOutcome outcome = m_attempts.run(lease.job, checkpoint, sink);
+        switch (outcome.kind) {
+        case AttemptOutcome::Kind::Lost:
             return;
-        } catch (const AnalysisError &e) {
-            if (lost)
-                return;
-            switch (e.kind()) {
-            case AnalysisError::Kind::Canceled:
-                if (m_release && !cancel) {
-                    m_store->release(lease);
-                    return;
-                }
-                finish(JobStatus::Canceled, std::nullopt, AnalysisError::canceledByUserText());
-                return;
-            case AnalysisError::Kind::TimedOut:
-            case AnalysisError::Kind::Permanent:
-                finish(JobStatus::Failed, std::nullopt, e.message());
-                return;
-            case AnalysisError::Kind::Transient:
-                break;
-            }
-            const int failedAttempt = lease.job.attempt;
-            if (!policy.shouldRetry(failedAttempt)) {
-                finish(JobStatus::Failed, std::nullopt,
-                    QStringLiteral("%1 (gave up after %2 attempts)").arg(e.message()).arg(failedAttempt));
-                return;
-            }
-            const WriteResult r = m_store->retryLater(lease, e.message());
-            if (r == WriteResult::CancelRequested) {
-                finish(JobStatus::Canceled, std::nullopt, AnalysisError::canceledByUserText());
-                return;
-            }
-            if (r == WriteResult::LeaseLost)
-                return;
-            // Back off while keeping the lease alive and listening for cancel and shutdown.
-            const auto until
-                = Clock::now() + std::chrono::milliseconds(policy.delayMs(failedAttempt, e.retryAfterMs()));
-            while (Clock::now() < until && !m_release) {
-                tick();
-                std::this_thread::sleep_for(std::chrono::milliseconds(50));
-                if (Clock::now() - lastCheck >= kCheckInterval) {
-                    lastCheck = Clock::now();
-                    if (m_store->heartbeat(lease) == WriteResult::LeaseLost)
-                        return; // canceled while queued (terminal) or taken over
-                }
-            }
-            if (m_release) {
-                m_store->release(lease);
-                return;
-            }
-            if (m_store->resume(lease) != WriteResult::Ok)
-                return;
-        } catch (const StoreUnavailable &) {
-            throw; // no terminal write without the store; the lease expiry recovers the job
-        } catch (const std::exception &e) {
-            if (lost)
-                return;
-            finish(
-                JobStatus::Failed, std::nullopt, QStringLiteral("internal error: %1").arg(QString::fromUtf8(e.what())));
+        case AttemptOutcome::Kind::HandedBack:
+            m_store->release(lease);
+            return;
+        case AttemptOutcome::Kind::Succeeded:
+            finish(JobStatus::Succeeded, outcome.result, {});
+            return;
+        case AttemptOutcome::Kind::Failed:
+            finish(JobStatus::Failed, std::nullopt, outcome.error);
+            return;
+        case AttemptOutcome::Kind::Canceled:
+            finish(JobStatus::Canceled, std::nullopt, outcome.error);
+            return;
+        case AttemptOutcome::Kind::RetryLater:
+            break;
+        }
+        const WriteResult r = m_store->retryLater(lease, outcome.error);
+        if (r == WriteResult::CancelRequested) {
+            finish(JobStatus::Canceled, std::nullopt, AnalysisError::canceledByUserText());
             return;
         }
+        if (r == WriteResult::LeaseLost)
+            return;
+        // Back off while keeping the lease alive and listening for cancel and shutdown.
+        const auto until = Clock::now() + std::chrono::milliseconds(outcome.retryDelayMs);
+        while (Clock::now() < until && !m_release) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            if (!sink.heartbeatIfDue())
+                return;
+        }
+        if (m_release) {
+            m_store->release(lease);
+            return;
+        }
+        if (m_store->resume(lease) != WriteResult::Ok)
+            return;
     }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "jobs/AttemptRunner.h"
 #include "server/store/JobStore.h"
 
 #include <QObject>
@@ -31,7 +32,7 @@ public:
         int workers = 2;
         int jobTimeoutSecs = 300;
         int maxAttempts = 3;
-        qint64 retryBaseDelayMs = 500;
+        qint64 retryBaseDelayMs = RetryPolicy::Options().baseDelayMs; // the same backoff as the local runner
         QString processName; // prefix of worker ids ("host:pid")
     };
 
@@ -57,6 +58,7 @@ private:
         QList<FinishRequest> requests;
         QList<double> seconds; // each job's run time, for the metrics
     };
+    static AttemptOptions attemptOptions(const Settings &settings);
     void threadMain(int index);
     // Runs the job to its end; with `deferred`, a terminal write is queued there instead of sent.
     // `whileRunning` is called on this thread from the engine's hooks while the job runs.
@@ -71,6 +73,7 @@ private:
     JobStore *m_store;
     std::shared_ptr<const AnalysisEngine> m_engine;
     Metrics *m_metrics;
+    AttemptRunner m_attempts;
     std::vector<std::thread> m_threads;
     std::atomic_bool m_stopClaiming { false };
     std::atomic_bool m_release { false };
