@@ -1,3 +1,4 @@
+#include "Version.h"
 #include "mainwindow/MainWindow.h"
 
 #include <QApplication>
@@ -11,7 +12,7 @@ int main(int argc, char *argv[])
     QApplication app(argc, argv);
     QApplication::setOrganizationName(u"Dealscope"_s);
     QApplication::setApplicationName(u"Dealscope"_s);
-    QApplication::setApplicationVersion(QStringLiteral(DEALSCOPE_VERSION));
+    QApplication::setApplicationVersion(dealscope::version::text());
     QApplication::setDesktopFileName(u"dealscope"_s);
     if (QIcon::hasThemeIcon(u"dealscope"_s))
         QApplication::setWindowIcon(QIcon::fromTheme(u"dealscope"_s));

@@ -56,6 +56,7 @@ private:
 };
 
 // The whole program (app/server/main.cpp only calls this): the server, or the `token` command.
-int runServerMain(int argc, char **argv);
+// version is what --version prints after the program name.
+int runServerMain(int argc, char **argv, const QString &version);
 
 } // namespace dealscope::server
