@@ -13,6 +13,11 @@ set(ENV{LC_ALL} C.UTF-8)
 set(ENV{HOME} "~")
 unset(ENV{XDG_DATA_HOME})
 unset(ENV{XDG_CONFIG_HOME})
+get_filename_component(runtime ${OUTPUT} DIRECTORY)
+set(runtime ${runtime}/runtime)
+file(MAKE_DIRECTORY ${runtime})
+file(CHMOD ${runtime} DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE)
+set(ENV{XDG_RUNTIME_DIR} ${runtime}) # the desktop app's platform plugin asks for one
 get_filename_component(out_dir ${OUTPUT} DIRECTORY)
 set(page ${out_dir}/${name}.1)
 
