@@ -291,7 +291,7 @@ start_server() {
     server_pid=$!
     port=
     for _ in $(seq 1 100); do
-        port=$(sed -n 's/^dealscope-server listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/server.out")
+        port=$(sed -n 's/^dealscope-server listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/server.out" 2>/dev/null)
         [ -n "$port" ] && http_get "$port" /healthz 2>/dev/null | head -1 | grep -q ' 200 ' && return 0
         kill -0 "$server_pid" 2>/dev/null || break
         sleep 0.1
