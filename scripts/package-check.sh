@@ -80,10 +80,12 @@ step 1 "building the .deb in build-pkg/ (Release, programs only)"
 launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 # Debian's hardening flags (lintian checks them), without -g: the package is stripped anyway.
+# From the repository root: they map the current folder away, and must not change (and
+# rebuild everything) with the folder the check is started from.
 export DEB_BUILD_MAINT_OPTIONS=hardening=+all
-cxxflags="$(dpkg-buildflags --get CPPFLAGS) $(dpkg-buildflags --get CXXFLAGS)"
+cxxflags=$(cd "$root" && echo "$(dpkg-buildflags --get CPPFLAGS) $(dpkg-buildflags --get CXXFLAGS)")
 cxxflags=$(echo "$cxxflags" | sed -e 's/\(^\| \)-g\( \|$\)/ /')
-ldflags=$(dpkg-buildflags --get LDFLAGS)
+ldflags=$(cd "$root" && dpkg-buildflags --get LDFLAGS)
 cmake -S "$root" -B "$build" -G Ninja --log-level=WARNING \
     -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_INSTALL_PREFIX=/usr \
