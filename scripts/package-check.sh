@@ -168,6 +168,12 @@ echo "package-check: step 2 took $(elapsed) s"
 
 # --- 3. Install ------------------------------------------------------------------------------
 step 3 "installing with apt-get"
+# A package left installed (an earlier check that was interrupted) goes first, so that the
+# purge check below sees every file of this one.
+if [ $as_root -eq 1 ] && dpkg-query -W -f='${db:Status-Status}' dealscope 2>/dev/null | grep -qv '^not-installed$'; then
+    echo "package-check: purging the dealscope package installed before the check"
+    DEBIAN_FRONTEND=noninteractive apt-get purge -y dealscope >/dev/null
+fi
 # Paths of the package that exist before it is installed (directories such as /usr/bin):
 # the purge must leave those and remove every other one.
 while read -r path; do
