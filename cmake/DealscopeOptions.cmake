@@ -1,6 +1,11 @@
 # Project-wide compile settings, applied to every target through dealscope_settings.
 add_library(dealscope_settings INTERFACE)
-target_compile_options(dealscope_settings INTERFACE -Wall -Wextra -Wpedantic)
+if(MSVC)
+    # The sources are UTF-8 (string literals with … and →), which MSVC only assumes with /utf-8.
+    target_compile_options(dealscope_settings INTERFACE /W4 /utf-8 /permissive-)
+else()
+    target_compile_options(dealscope_settings INTERFACE -Wall -Wextra -Wpedantic)
+endif()
 target_compile_definitions(dealscope_settings INTERFACE
     QT_NO_CAST_FROM_ASCII
     QT_NO_CAST_TO_ASCII

@@ -29,6 +29,7 @@ declare -A allowed=(
     [core/server]="common domain benchmarks market import generate analysis llm jobs"
     [ui]="common domain benchmarks market import generate analysis llm jobs storage config net export app ui"
     [app/desktop]="ui app config"
+    [app/version]=""
     [app/cli]="cli"
     [app/server]="server"
 )

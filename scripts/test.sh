@@ -2,7 +2,9 @@
 # The test command of the README (and of CI via .ci/run): installs what is missing, builds
 # everything with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/, and runs every
 # test through CTest, then checks that the sources are clang-formatted and that every include goes
-# down the layers. Exit code: ctest's, or 1 when a check fails.
+# down the layers, then runs the packaging check (scripts/package-check.sh: builds the .deb in
+# build-pkg/, installs, runs and purges it; the steps that need root are skipped for other users).
+# Exit code: ctest's, or 1 when a check fails.
 #
 # The tests start their own redis-server and dealscope-server instances on free loopback ports
 # in temporary folders; a system redis service, if any, is neither needed nor used.
@@ -29,4 +31,5 @@ ctest --test-dir "$build" --output-on-failure --parallel "$jobs"
 status=$?
 "$root/scripts/check-format.sh" || status=1
 "$root/scripts/check-layers.sh" || status=1
+"$root/scripts/package-check.sh" || status=1
 exit $status

@@ -1,3 +1,4 @@
+#include "Version.h"
 #include "cli/CliApplication.h"
 
 #include <QCoreApplication>
@@ -6,6 +7,7 @@ int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     dealscope::CliApplication::initApplication();
+    QCoreApplication::setApplicationVersion(dealscope::version::text());
     dealscope::CliApplication cli;
     cli.start(QCoreApplication::arguments());
     return QCoreApplication::exec();

@@ -1,7 +1,9 @@
+#include "Version.h"
 #include "ui/mainwindow/MainWindow.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QIcon>
 
 using namespace Qt::Literals::StringLiterals;
@@ -11,15 +13,18 @@ int main(int argc, char *argv[])
     QApplication app(argc, argv);
     QApplication::setOrganizationName(u"Dealscope"_s);
     QApplication::setApplicationName(u"Dealscope"_s);
-    QApplication::setApplicationVersion(QStringLiteral(DEALSCOPE_VERSION));
-    QApplication::setDesktopFileName(u"dealscope"_s);
-    if (QIcon::hasThemeIcon(u"dealscope"_s))
-        QApplication::setWindowIcon(QIcon::fromTheme(u"dealscope"_s));
+    QApplication::setApplicationVersion(dealscope::version::text());
+    // The installed desktop entry is DEALSCOPE_APP_ID.desktop, the icon DEALSCOPE_APP_ID (installer/).
+    QApplication::setDesktopFileName(QStringLiteral(DEALSCOPE_APP_ID));
+    if (QIcon::hasThemeIcon(QStringLiteral(DEALSCOPE_APP_ID)))
+        QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral(DEALSCOPE_APP_ID)));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(u"Background analyses of small businesses for sale"_s);
     parser.addHelpOption();
     parser.addVersionOption();
+    parser.addPositionalArgument(
+        u"files"_s, u"Listings files (CSV or JSON) to import, as File > Import does."_s, u"[FILE...]"_s);
     const QCommandLineOption settingsOption(
         u"settings"_s, u"Use the INI settings FILE instead of the platform settings."_s, u"FILE"_s);
     const QCommandLineOption dataOption(u"data-dir"_s, u"Keep listings, jobs and results in DIR."_s, u"DIR"_s);
@@ -39,6 +44,8 @@ int main(int argc, char *argv[])
     options.demoAnalyzeListingId = parser.value(demoOption);
     if (parser.isSet(memorySecrets))
         options.secretMode = dealscope::SecretStore::Mode::MemoryOnly;
+    for (const QString &file : parser.positionalArguments())
+        options.importFiles.append(QFileInfo(file).absoluteFilePath());
 
     dealscope::ui::MainWindow window(options);
     window.show();

@@ -1,6 +1,7 @@
+#include "Version.h"
 #include "server/ServerMain.h"
 
 int main(int argc, char **argv)
 {
-    return dealscope::server::runServerMain(argc, argv);
+    return dealscope::server::runServerMain(argc, argv, dealscope::version::text());
 }

@@ -1,7 +1,11 @@
 #include "cli/Console.h"
 
 #include <cstdio>
+#ifdef Q_OS_WIN
+#include <io.h>
+#else
 #include <unistd.h>
+#endif
 
 namespace dealscope {
 
@@ -30,7 +34,11 @@ void Console::err(const QString &text)
 
 bool Console::stderrIsTerminal()
 {
+#ifdef Q_OS_WIN
+    return ::_isatty(::_fileno(stderr)) != 0;
+#else
     return ::isatty(STDERR_FILENO) == 1;
+#endif
 }
 
 } // namespace dealscope

@@ -23,8 +23,7 @@ const Clock &Clock::system()
 
 ManualClock::ManualClock(qint64 epochMs)
     : m_epochStartMs(epochMs)
-{
-}
+{ }
 
 Clock::TimePoint ManualClock::now() const
 {

@@ -48,7 +48,7 @@ PromptTemplate PromptLibrary::load(AnalysisType type, const QString &directory)
     if (best < 0)
         throw AnalysisError(AnalysisError::Kind::Permanent, QStringLiteral("no prompt template for %1").arg(typeName));
     const QString version = QStringLiteral("%1.v%2").arg(typeName).arg(best);
-    auto prompt = parse(readText(directory + QLatin1Char('/') + version + QStringLiteral(".txt")), version);
+    auto prompt = parse(readText(QDir(directory).filePath(version + QStringLiteral(".txt"))), version);
     if (!prompt)
         throw AnalysisError(
             AnalysisError::Kind::Permanent, QStringLiteral("prompt template %1 is malformed").arg(version));
@@ -57,7 +57,7 @@ PromptTemplate PromptLibrary::load(AnalysisType type, const QString &directory)
 
 QString PromptLibrary::repairTemplate(const QString &directory)
 {
-    const QString text = readText(directory + QStringLiteral("/repair.v1.txt")).trimmed();
+    const QString text = readText(QDir(directory).filePath(QStringLiteral("repair.v1.txt"))).trimmed();
     if (text.isEmpty())
         throw AnalysisError(AnalysisError::Kind::Permanent, QStringLiteral("the repair prompt template is missing"));
     return text;

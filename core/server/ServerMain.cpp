@@ -101,11 +101,11 @@ int tokenCommand(const QStringList &args)
 
 } // namespace
 
-int runServerMain(int argc, char **argv)
+int runServerMain(int argc, char **argv, const QString &version)
 {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("dealscope-server"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(DEALSCOPE_VERSION));
+    QCoreApplication::setApplicationVersion(version);
     const QStringList args = QCoreApplication::arguments();
     if (args.size() > 1 && args.at(1) == QLatin1String("token"))
         return tokenCommand(args);

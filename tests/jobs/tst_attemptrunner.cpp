@@ -3,7 +3,6 @@
 // the sink moves forward as steps start, so "slow" is exact, not a matter of machine load.
 
 #include "RunnerFixture.h"
-
 #include "analysis/AnalysisError.h"
 #include "common/Clock.h"
 #include "jobs/AttemptRunner.h"
@@ -21,8 +20,7 @@ class RecordingSink final : public AttemptSink
 public:
     explicit RecordingSink(ManualClock &clock)
         : m_clock(clock)
-    {
-    }
+    { }
 
     // Each step whose label appears here takes that long (the clock moves when it first shows).
     QHash<QString, std::chrono::milliseconds> stepTakes;
@@ -193,7 +191,8 @@ private Q_SLOTS:
         PipelineCheckpoint checkpoint;
         const AttemptOutcome first = runner().run(jobFor(QStringLiteral("L6"), 1), checkpoint, sink);
         QCOMPARE(first.kind, AttemptOutcome::Kind::RetryLater);
-        QVERIFY2(first.retryDelayMs >= 800 && first.retryDelayMs <= 1200, qPrintable(QString::number(first.retryDelayMs)));
+        QVERIFY2(
+            first.retryDelayMs >= 800 && first.retryDelayMs <= 1200, qPrintable(QString::number(first.retryDelayMs)));
         QVERIFY(first.error.contains(QStringLiteral("sde_multiple")));
         const AttemptOutcome second = runner().run(jobFor(QStringLiteral("L6"), 2), checkpoint, sink);
         QCOMPARE(second.kind, AttemptOutcome::Kind::RetryLater);

@@ -2,7 +2,6 @@
 // scenario ends the same way on both — status, error text, attempt and result.
 
 #include "../jobs/RunnerFixture.h"
-
 #include "analysis/AnalysisError.h"
 #include "jobs/AttemptRunner.h"
 #include "jobs/JobId.h"

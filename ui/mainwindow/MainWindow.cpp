@@ -564,6 +564,8 @@ void MainWindow::onListingsLoaded(const LoadedListings &loaded)
     m_loaded = true;
     updateStatusCounts();
     Q_EMIT listingsLoaded(int(loaded.listings.size()));
+    for (const QString &file : std::as_const(m_options.importFiles))
+        importFile(file);
 
     if (!m_options.demoAnalyzeListingId.isEmpty()) {
         selectListing(m_options.demoAnalyzeListingId);

@@ -52,6 +52,7 @@ struct MainWindowOptions final
     SecretStore::Mode secretMode = SecretStore::Mode::Keychain;
     QString demoAnalyzeListingId; // start a valuation of this listing once loaded
     QString demoListingsResource = QStringLiteral(":/demo/listings.csv");
+    QStringList importFiles; // imported as File → Import does, once the listings are loaded (`dealscope FILE…`)
 };
 
 // Listings loaded (or rebuilt) off the GUI thread, with what the filters offer.
