@@ -1,7 +1,6 @@
 #include "server/store/RedisEndpoint.h"
 
 #include <QMutex>
-#include <QRegularExpression>
 #include <QUrl>
 
 #include <map>
@@ -33,11 +32,16 @@ QString RedisEndpoint::displayName() const
 
 QString RedisEndpoint::redactedUrl(const QString &url)
 {
-    // Everything between "scheme://user:" and the last '@' before the path is the password;
-    // the last '@' because a password may contain one (unencoded, which QUrl then rejects).
-    static const QRegularExpression re(QStringLiteral("^([A-Za-z][A-Za-z0-9+.-]*://[^:@/]*:)[^/]*@"));
-    QString out = url;
-    return out.replace(re, QStringLiteral("\\1***@"));
+    // Everything between "scheme://user:" and the last '@' is taken for the password, whatever it
+    // holds ('/', '@' and ':' unencoded make the URL invalid, and its message must still not show it).
+    const qsizetype scheme = url.indexOf(QLatin1String("://"));
+    const qsizetype at = url.lastIndexOf(QLatin1Char('@'));
+    if (scheme < 0 || at < scheme)
+        return url;
+    const qsizetype colon = url.indexOf(QLatin1Char(':'), scheme + 3);
+    if (colon < 0 || colon > at)
+        return url;
+    return url.left(colon + 1) + QLatin1String("***") + url.mid(at);
 }
 
 std::optional<RedisEndpoint> RedisEndpoint::fromUrl(const QString &text, QString *error)
