@@ -57,7 +57,8 @@ QT_LOGGING_RULES='*.info=false' "$SERVER" --listen "127.0.0.1:$HTTP_PORT" --list
 SERVER_PID=$!
 for _ in $(seq 200); do curl -sf "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null 2>&1 && break; sleep 0.05; done
 
-echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run; server: $WORKERS workers; $JOBS jobs over $LISTINGS listings"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "== machine: $(nproc) cores, load average $LOAD_BEFORE before the run; server: $WORKERS workers; $JOBS jobs over $LISTINGS listings"
 cpu_s() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; }
 echo "== (a) jobs end to end over HTTP (32 keep-alive connections), Redis store"
 A=$("$LOADGEN" jobs "$HTTP_PORT" "$JOBS" "$LISTINGS" 32)
@@ -116,7 +117,7 @@ BULLMQ_JOBS_PER_S=$(sed -n 's/.*jobs_per_s=\([0-9]*\).*/\1/p' <<<"$D")
 echo "== ratios (to BullMQ's jobs/s and to the redis-benchmark ceiling: SET/s for jobs, GET/s for status requests)"
 SWEEP_PAIRS=${SWEEP_FIGURES:-}
 python3 - "$JOBS_PER_S" "$B2" "$B32" "$SET_RPS" "$GET_RPS" "$MEM_JOBS_PER_S" "$BULLMQ_JOBS_PER_S" "$JOBS" "$WORKERS" \
-    "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)" "${SWEEP_PAIRS:-}" "$JSON_OUT" <<'PY'
+    "$(nproc)" "$LOAD_BEFORE" "${SWEEP_PAIRS:-}" "$JSON_OUT" <<'PY'
 import json, re, sys
 jobs, b2, b32, set_rps, get_rps, mem_jobs, bullmq = map(float, sys.argv[1:8])
 n_jobs, workers, cores = int(sys.argv[8]), int(sys.argv[9]), int(sys.argv[10])
