@@ -3,11 +3,23 @@
 #  (a) 20,000 jobs end to end over HTTP (start, then batch status until all terminal) → jobs/s,
 #      on the Redis store (32 client connections, then SWEEP="64 128" more) and on the memory store
 #  (b) status requests/s with wrk
-#  (c) redis-benchmark GET/SET on the same Redis → the ceiling, and the ratios.
-# Usage: benchmarks/server/run.sh [BUILD_DIR]   (needs dealscope-server and dealscope-server-loadgen built)
+#  (c) redis-benchmark GET/SET on the same Redis → the ceiling
+#  (d) BullMQ (npm package, installed here into benchmarks/server/bullmq with npm ci) running the
+#      same job shape (two progress updates and a result) on the same Redis
+# and each figure as a ratio to BullMQ and to the ceiling, also written as JSON with --json FILE.
+# Usage: benchmarks/server/run.sh [BUILD_DIR] [--json FILE]
+#        (needs dealscope-server and dealscope-server-loadgen built; node and npm for BullMQ)
 set -euo pipefail
-BUILD=${1:-build}
+BUILD=build
+JSON_OUT=
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --json) JSON_OUT=$(realpath -m "$2"); shift 2 ;;
+        *) BUILD=$1; shift ;;
+    esac
+done
 BUILD=$(cd "$BUILD" && pwd)
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SERVER="$BUILD/app/server/dealscope-server"
 LOADGEN="$BUILD/benchmarks/server/dealscope-server-loadgen"
 JOBS=${JOBS:-20000}
@@ -15,9 +27,13 @@ WORKERS=${WORKERS:-2}
 for bin in "$SERVER" "$LOADGEN"; do
     [[ -x $bin ]] || { echo "missing $bin: cmake --build $BUILD --target dealscope-server dealscope-server-loadgen" >&2; exit 1; }
 done
-for tool in redis-server redis-benchmark wrk; do
-    command -v $tool >/dev/null || { echo "missing $tool (apt-get install redis-server redis-tools wrk)" >&2; exit 1; }
+for tool in redis-server redis-benchmark wrk node npm; do
+    command -v $tool >/dev/null || { echo "missing $tool (apt-get install redis-server redis-tools wrk nodejs npm)" >&2; exit 1; }
 done
+# BullMQ at the version of package-lock.json, into the benchmark folder (node_modules is not committed).
+if [[ ! -d $HERE/bullmq/node_modules/bullmq ]]; then
+    (cd "$HERE/bullmq" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
 
 TMP=$(mktemp -d)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
@@ -41,7 +57,8 @@ QT_LOGGING_RULES='*.info=false' "$SERVER" --listen "127.0.0.1:$HTTP_PORT" --list
 SERVER_PID=$!
 for _ in $(seq 200); do curl -sf "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null 2>&1 && break; sleep 0.05; done
 
-echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run; server: $WORKERS workers; $JOBS jobs over $LISTINGS listings"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "== machine: $(nproc) cores, load average $LOAD_BEFORE before the run; server: $WORKERS workers; $JOBS jobs over $LISTINGS listings"
 cpu_s() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; }
 echo "== (a) jobs end to end over HTTP (32 keep-alive connections), Redis store"
 A=$("$LOADGEN" jobs "$HTTP_PORT" "$JOBS" "$LISTINGS" 32)
@@ -92,13 +109,39 @@ echo "$RB"
 SET_RPS=$(awk '/^SET:/ {print int($2)}' <<<"$RB")
 GET_RPS=$(awk '/^GET:/ {print int($2)}' <<<"$RB")
 
-echo "== ratios"
-python3 - "$JOBS_PER_S" "$B32" "$SET_RPS" "$GET_RPS" "$MEM_JOBS_PER_S" <<'PY'
-import sys
-jobs, status, set_rps, get_rps, mem_jobs = map(float, sys.argv[1:])
-print(f"jobs/s end to end : {jobs:,.0f}  = {jobs / set_rps:.3f} × Redis SET/s ({set_rps:,.0f}); memory store {mem_jobs:,.0f}")
-print(f"status requests/s : {status:,.0f}  = {status / get_rps:.3f} × Redis GET/s ({get_rps:,.0f})")
-print(f"target (issue 3)  : ~8,000–10,000 jobs/s end to end (BullMQ without HTTP)")
+echo "== (d) BullMQ $(node -p 'require("'"$HERE"'/bullmq/node_modules/bullmq/package.json").version') on the same Redis: the same $JOBS jobs, two progress updates and a result each"
+D=$(cd "$HERE/bullmq" && node bench.mjs "$REDIS_PORT" "$JOBS" 64)
+echo "$D (CPU seconds of redis so far: $(cpu_s "$REDIS_PID"))"
+BULLMQ_JOBS_PER_S=$(sed -n 's/.*jobs_per_s=\([0-9]*\).*/\1/p' <<<"$D")
+
+echo "== ratios (to BullMQ's jobs/s and to the redis-benchmark ceiling: SET/s for jobs, GET/s for status requests)"
+SWEEP_PAIRS=${SWEEP_FIGURES:-}
+python3 - "$JOBS_PER_S" "$B2" "$B32" "$SET_RPS" "$GET_RPS" "$MEM_JOBS_PER_S" "$BULLMQ_JOBS_PER_S" "$JOBS" "$WORKERS" \
+    "$(nproc)" "$LOAD_BEFORE" "${SWEEP_PAIRS:-}" "$JSON_OUT" <<'PY'
+import json, re, sys
+jobs, b2, b32, set_rps, get_rps, mem_jobs, bullmq = map(float, sys.argv[1:8])
+n_jobs, workers, cores = int(sys.argv[8]), int(sys.argv[9]), int(sys.argv[10])
+load, sweep, out = sys.argv[11], sys.argv[12], sys.argv[13]
+figures = {}
+def add(name, value, ceiling, label):
+    figures[name] = {"value": round(value), "vs_bullmq": round(value / bullmq, 3),
+                     "vs_ceiling": round(value / ceiling, 3)}
+    print(f"{label:<44}{value:>10,.0f}   {value / bullmq:6.2f} × BullMQ   {value / ceiling:6.3f} × ceiling")
+add("jobs_per_s_redis_32_connections", jobs, set_rps, "jobs/s end to end over HTTP, Redis, 32 conns")
+for conns, value in re.findall(r"(\d+) connections (\d+) jobs/s", sweep):
+    add(f"jobs_per_s_redis_{conns}_connections", float(value), set_rps, f"jobs/s end to end over HTTP, Redis, {conns} conns")
+add("jobs_per_s_memory_32_connections", mem_jobs, set_rps, "jobs/s end to end over HTTP, memory store")
+add("status_requests_per_s_2_connections", b2, get_rps, "status requests/s (wrk, 2 connections)")
+add("status_requests_per_s_32_connections", b32, get_rps, "status requests/s (wrk, 32 connections)")
+add("bullmq_jobs_per_s", bullmq, set_rps, "BullMQ jobs/s (no HTTP, same Redis)")
+add("redis_benchmark_set_per_s", set_rps, set_rps, "redis-benchmark SET/s (the ceiling)")
+add("redis_benchmark_get_per_s", get_rps, get_rps, "redis-benchmark GET/s (the ceiling)")
+if out:
+    with open(out, "w") as f:
+        json.dump({"machine": {"cores": cores, "loadavg_before": load}, "jobs": n_jobs, "workers": workers,
+                   "ceiling": {"set_per_s": round(set_rps), "get_per_s": round(get_rps)},
+                   "figures": figures}, f, indent=2)
+        f.write("\n")
+    print(f"figures written to {out}")
 PY
-[[ -n ${SWEEP_FIGURES:-} ]] && echo "jobs/s, Redis store, by client connections: 32 connections $JOBS_PER_S jobs/s; ${SWEEP_FIGURES%; }"
 true

@@ -11,7 +11,9 @@
 #include "server/http/ApiServer.h"
 #include "server/http/GuardedTcpServer.h"
 #include "server/http/Metrics.h"
+#include "server/store/JobStore.h"
 #include "server/store/MemoryJobStore.h"
+#include "server/store/RedisConnection.h"
 #include "server/store/RedisJobStore.h"
 #include "server/worker/WorkerPool.h"
 
@@ -22,9 +24,11 @@
 #include <QHostInfo>
 #include <QProcessEnvironment>
 #include <QTextStream>
+#include <QThread>
 #include <QTimer>
 
 #include <csignal>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -37,6 +41,77 @@ void onSignal(int)
 {
     const char byte = 1;
     [[maybe_unused]] const auto n = ::write(g_signalFds[0], &byte, 1);
+}
+
+// Waits up to `ms` for SIGTERM/SIGINT (before the event loop runs); whether one came.
+bool signalledWithin(int ms)
+{
+    if (g_signalFds[1] < 0) {
+        QThread::msleep(ulong(ms));
+        return false;
+    }
+    pollfd pfd { g_signalFds[1], POLLIN, 0 };
+    return ::poll(&pfd, 1, ms) > 0;
+}
+
+// "loading_loaded_perc:12.5" and "loading_eta_seconds:40" of INFO persistence, for the log line.
+QString loadingProgress(RedisConnection &redis)
+{
+    const RedisValue info = redis.command({ "INFO", "persistence" });
+    QByteArray perc, eta;
+    for (const QByteArray &line : info.str.split('\n')) {
+        if (line.startsWith("loading_loaded_perc:"))
+            perc = line.mid(20).trimmed();
+        else if (line.startsWith("loading_eta_seconds:"))
+            eta = line.mid(20).trimmed();
+    }
+    if (perc.isEmpty())
+        return {};
+    return QStringLiteral(" (%1 % loaded, about %2 s left)").arg(QString::fromLatin1(perc), QString::fromLatin1(eta));
+}
+
+// Start-up against a Redis that is restarting: while it answers LOADING (replaying a big AOF or
+// RDB; it accepts connections meanwhile) this waits and retries, logging every few seconds,
+// for at most `maxWaitSecs`. Anything else is for the caller to report, as before: an
+// unreachable Redis, a refused password. Returns the error, or nullopt once Redis serves.
+std::optional<QString> waitUntilRedisServes(const RedisEndpoint &endpoint, int maxWaitSecs)
+{
+    RedisConnection redis(endpoint);
+    QElapsedTimer waited;
+    waited.start();
+    qint64 nextLogMs = 0;
+    for (;;) {
+        RedisValue pong;
+        try {
+            pong = redis.command({ "PING" });
+            if (!pong.isError())
+                return std::nullopt;
+            if (pong.str.startsWith("NOAUTH"))
+                return QStringLiteral("Redis at %1 requires a password: give it with --redis-password-file FILE or "
+                                      "DEALSCOPE_REDIS_PASSWORD")
+                    .arg(endpoint.displayName());
+            if (!pong.str.startsWith("LOADING"))
+                return QStringLiteral("Redis at %1 answered PING with: %2")
+                    .arg(endpoint.displayName(), QString::fromUtf8(pong.str));
+            if (waited.elapsed() >= nextLogMs) {
+                qCInfo(lcServer).noquote()
+                    << QStringLiteral("Redis at %1 is loading its data%2; waiting (%3 of at most %4 s)")
+                           .arg(endpoint.displayName(), loadingProgress(redis))
+                           .arg(waited.elapsed() / 1000)
+                           .arg(maxWaitSecs);
+                nextLogMs += 5000;
+            }
+            if (waited.elapsed() >= qint64(maxWaitSecs) * 1000)
+                return QStringLiteral("Redis at %1 was still loading its data after %2 s (--redis-loading-wait)")
+                    .arg(endpoint.displayName())
+                    .arg(maxWaitSecs);
+        } catch (const StoreUnavailable &e) {
+            return QString::fromUtf8(e.what());
+        }
+        if (signalledWithin(200))
+            return QStringLiteral("stopped by a signal while Redis at %1 was loading its data")
+                .arg(endpoint.displayName());
+    }
 }
 } // namespace
 
@@ -81,7 +156,12 @@ std::optional<QString> ServerApp::start()
     settings.leaseMs = qint64(m_options.leaseSecs) * 1000;
     settings.maxAttempts = m_options.maxAttempts;
     if (m_options.isRedis()) {
-        RedisJobStore::Endpoint endpoint { m_options.redisHost, m_options.redisPort, m_options.redisDb,
+        // Every connection RedisJobStore opens to this address authenticates with these settings.
+        RedisEndpoint::registerAddress(m_options.redis);
+        if (auto error = waitUntilRedisServes(m_options.redis, m_options.redisLoadingWaitSecs))
+            return error;
+        qCInfo(lcServer).noquote() << "job store:" << m_options.redis.displayName();
+        RedisJobStore::Endpoint endpoint { m_options.redis.host, m_options.redis.port, m_options.redis.db,
             m_options.redisPrefix };
         auto redis = std::make_unique<RedisJobStore>(endpoint, settings);
         if (const auto error = redis->initialize(m_options.runsApi())) // only API processes wake long-polls

@@ -1,11 +1,12 @@
 #include "server/ServerOptions.h"
 
 #include <QCommandLineParser>
+#include <QFile>
 #include <QHostInfo>
 #include <QProcessEnvironment>
 #include <QRegularExpression>
+#include <QSslSocket>
 #include <QThread>
-#include <QUrl>
 
 namespace dealscope::server {
 
@@ -43,6 +44,75 @@ std::optional<QString> readInt(
     *out = n;
     return std::nullopt;
 }
+// Reads a secret's file: its first line, without the line break.
+std::optional<QString> readSecretFile(const QString &option, const QString &path, QByteArray *out)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return QStringLiteral("--%1: cannot read %2: %3").arg(option, path, f.errorString());
+    QByteArray text = f.read(64 * 1024);
+    if (const qsizetype eol = text.indexOf('\n'); eol >= 0)
+        text.truncate(eol);
+    if (text.endsWith('\r'))
+        text.chop(1);
+    if (text.isEmpty())
+        return QStringLiteral("--%1: %2 is empty (the password is its first line)").arg(option, path);
+    *out = text;
+    return std::nullopt;
+}
+
+// --store and what goes with a Redis store: its password and TLS CA file.
+std::optional<QString> readStore(const QCommandLineParser &p, const QProcessEnvironment &env, ServerOptions *o)
+{
+    const auto v = value(p, env, QStringLiteral("store"));
+    if (v)
+        o->store = v->trimmed();
+    if (o->store == QLatin1String("memory")) {
+        o->redis = {};
+    } else {
+        QString error;
+        auto endpoint = RedisEndpoint::fromUrl(o->store, &error);
+        if (!endpoint)
+            return error;
+        // The command line is public (ps, /proc/PID/cmdline); the environment is not.
+        if (!endpoint->password.isEmpty() && p.isSet(QStringLiteral("store")))
+            return QStringLiteral("--store: refusing a password on the command line, where ps shows it to every user "
+                                  "of this machine (%1). Give it with --redis-password-file FILE or "
+                                  "DEALSCOPE_REDIS_PASSWORD, or put the whole URL in DEALSCOPE_STORE.")
+                .arg(RedisEndpoint::redactedUrl(o->store));
+        o->redis = std::move(*endpoint);
+        // Keep the URL as given only without its password: o->store may be logged.
+        o->store = RedisEndpoint::redactedUrl(o->store);
+    }
+    const QString passwordEnv = envName(QStringLiteral("redis-password"));
+    const auto passwordFile = value(p, env, QStringLiteral("redis-password-file"));
+    const int sources
+        = int(!o->redis.password.isEmpty()) + int(passwordFile.has_value()) + int(!env.value(passwordEnv).isEmpty());
+    if (sources > 1)
+        return QStringLiteral("the Redis password is given more than once (URL, --redis-password-file, %1): "
+                              "give it once")
+            .arg(passwordEnv);
+    if (passwordFile) {
+        if (auto e = readSecretFile(QStringLiteral("redis-password-file"), *passwordFile, &o->redis.password))
+            return e;
+    } else if (!env.value(passwordEnv).isEmpty()) {
+        o->redis.password = env.value(passwordEnv).toUtf8();
+    }
+    if (const auto ca = value(p, env, QStringLiteral("redis-ca-file"))) {
+        if (!o->redis.tls)
+            return QStringLiteral("--redis-ca-file needs a TLS store (--store rediss://…)");
+        QFile f(*ca);
+        if (!f.open(QIODevice::ReadOnly))
+            return QStringLiteral("--redis-ca-file: cannot read %1: %2").arg(*ca, f.errorString());
+        o->redis.caCertificates = QSslCertificate::fromData(f.readAll(), QSsl::Pem);
+        if (o->redis.caCertificates.isEmpty())
+            return QStringLiteral("--redis-ca-file: %1 holds no PEM certificate").arg(*ca);
+        o->redis.caFile = *ca;
+    }
+    if (!o->isRedis() && (!o->redis.password.isEmpty() || passwordFile))
+        return QStringLiteral("a Redis password is given but the store is memory (--store redis://…)");
+    return std::nullopt;
+}
 } // namespace
 
 void addServerOptions(QCommandLineParser &parser)
@@ -55,8 +125,20 @@ void addServerOptions(QCommandLineParser &parser)
         { QStringLiteral("listings"),
             QStringLiteral("Listings file (CSV or JSON) served and analysed (default: the demo listings)."),
             QStringLiteral("FILE") },
-        { QStringLiteral("store"), QStringLiteral("Job store: memory (default) or redis://HOST:PORT[/DB]."),
+        { QStringLiteral("store"),
+            QStringLiteral("Job store: memory (default), redis://[USER@]HOST[:PORT][/DB], or rediss://… for TLS. "
+                           "A password is refused here (ps shows the command line): use --redis-password-file, "
+                           "DEALSCOPE_REDIS_PASSWORD, or the whole URL in DEALSCOPE_STORE."),
             QStringLiteral("STORE") },
+        { QStringLiteral("redis-password-file"),
+            QStringLiteral("File holding the Redis password (its first line) for AUTH."), QStringLiteral("FILE") },
+        { QStringLiteral("redis-ca-file"),
+            QStringLiteral("PEM file of the CA certificates a rediss:// server's certificate must be signed by "
+                           "(default: the system's)."),
+            QStringLiteral("FILE") },
+        { QStringLiteral("redis-loading-wait"),
+            QStringLiteral("Seconds start-up waits for a Redis that is still loading its data (default 300)."),
+            QStringLiteral("SECONDS") },
         { QStringLiteral("redis-prefix"), QStringLiteral("Prefix of every Redis key (default dealscope:)."),
             QStringLiteral("PREFIX") },
         { QStringLiteral("workers"), QStringLiteral("Worker threads (default: number of cores)."),
@@ -112,23 +194,10 @@ std::optional<QString> readServerOptions(const QCommandLineParser &p, const QPro
     }
     if (const auto v = value(p, env, QStringLiteral("listings")))
         o->listingsFile = *v;
-    if (const auto v = value(p, env, QStringLiteral("store"))) {
-        o->store = v->trimmed();
-        if (o->store == QLatin1String("memory")) {
-            o->redisHost.clear();
-        } else {
-            const QUrl url(o->store, QUrl::StrictMode);
-            bool dbOk = true;
-            const QString path = url.path();
-            const int db = path.isEmpty() || path == QLatin1String("/") ? 0 : path.mid(1).toInt(&dbOk);
-            if (!url.isValid() || url.scheme() != QLatin1String("redis") || url.host().isEmpty() || !dbOk || db < 0
-                || db > 15)
-                return QStringLiteral("--store must be memory or redis://HOST:PORT[/DB], got \"%1\"").arg(o->store);
-            o->redisHost = url.host();
-            o->redisPort = quint16(url.port(6379));
-            o->redisDb = db;
-        }
-    }
+    if (auto e = readStore(p, env, o))
+        return e;
+    if (auto e = readInt(p, env, QStringLiteral("redis-loading-wait"), 0, 86400, &o->redisLoadingWaitSecs))
+        return e;
     if (const auto v = value(p, env, QStringLiteral("redis-prefix")))
         o->redisPrefix = *v;
     if (auto e = readInt(p, env, QStringLiteral("workers"), 0, 256, &o->workers))
@@ -167,6 +236,9 @@ std::optional<QString> readServerOptions(const QCommandLineParser &p, const QPro
     }
     if (!o->isRedis() && o->role != QLatin1String("all"))
         return QStringLiteral("--role %1 needs a shared store (--store redis://HOST:PORT)").arg(o->role);
+    if (o->isRedis() && o->redis.tls && !QSslSocket::supportsSsl())
+        return QStringLiteral(
+            "--store rediss://: this Qt has no TLS backend (install libqt6network6's OpenSSL plugin)");
     if (o->runsApi()) {
         if (o->tokensFile.isEmpty() && !o->insecureNoAuth)
             return QStringLiteral(

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "server/store/RedisEndpoint.h"
+
 #include <QByteArray>
 #include <QHostAddress>
 #include <QString>
@@ -21,9 +23,10 @@ struct ServerOptions final
     bool listenGiven = false; // --listen (or DEALSCOPE_LISTEN) was set: a worker process serves its probes there
     QString listingsFile = QStringLiteral(":/demo/listings.csv");
     QString store = QStringLiteral("memory");
-    QString redisHost;
-    quint16 redisPort = 6379;
-    int redisDb = 0;
+    // --store redis[s]://…, with the password (--redis-password-file, DEALSCOPE_REDIS_PASSWORD, or
+    // the URL when it comes from DEALSCOPE_STORE) and --redis-ca-file. Empty host: memory store.
+    RedisEndpoint redis;
+    int redisLoadingWaitSecs = 300; // how long start-up waits for a Redis that is loading its data
     QString redisPrefix = QStringLiteral("dealscope:");
     int workers = 2;
     QString role = QStringLiteral("all");
@@ -38,7 +41,7 @@ struct ServerOptions final
     bool insecureNoAuth = false;
     int graceSecs = 10;
 
-    bool isRedis() const { return !redisHost.isEmpty(); }
+    bool isRedis() const { return !redis.host.isEmpty(); }
     bool runsApi() const { return role != QLatin1String("worker"); }
     bool runsWorkers() const { return role != QLatin1String("api"); }
 };

@@ -85,11 +85,19 @@ bool ResultsLibrary::open(const QString &databaseFile)
     QSqlDatabase db = QSqlDatabase::contains(m_connection) ? QSqlDatabase::database(m_connection, false)
                                                            : QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connection);
     db.setDatabaseName(databaseFile);
+    m_file = databaseFile;
     if (!db.open()) {
         m_error = db.lastError().text();
         return false;
     }
     QSqlQuery q(db);
+    // A library made before needs no schema statement; skipping them means no write at all, so
+    // that the results already stored can be read on a full disk (PRAGMA user_version=1 alone
+    // writes the file's header, and failed there).
+    if (q.exec(u"PRAGMA user_version"_s) && q.next() && q.value(0).toInt() >= 1) {
+        q.finish();
+        return true;
+    }
     const QStringList schema = {
         u"PRAGMA journal_mode=WAL"_s,
         // WAL + NORMAL: no fsync per stored result on the GUI thread; a crash loses at most the
@@ -105,7 +113,7 @@ bool ResultsLibrary::open(const QString &databaseFile)
     };
     for (const QString &stmt : schema) {
         if (!q.exec(stmt)) {
-            m_error = q.lastError().text();
+            m_error = writeError(u"cannot create the results library"_s, q.lastError());
             db.close();
             return false;
         }
@@ -147,11 +155,26 @@ bool ResultsLibrary::store(const nlohmann::json &job, const nlohmann::json &list
     q.addBindValue(dump(job));
     q.addBindValue(dump(listing.is_object() ? listing : nlohmann::json::object()));
     if (!q.exec()) {
-        m_error = q.lastError().text();
-        qCWarning(lcStorage) << "storing result failed:" << m_error;
+        m_error = writeError(u"cannot store the result"_s, q.lastError());
+        qCWarning(lcStorage).noquote() << m_error;
         return false;
     }
     return true;
+}
+
+QString ResultsLibrary::writeError(const QString &what, const QSqlError &error) const
+{
+    // The QSQLITE driver's native code is SQLite's primary result code.
+    constexpr int kSqliteIoErr = 10, kSqliteFull = 13;
+    const int code = error.nativeErrorCode().toInt() & 0xff;
+    if (code == kSqliteFull)
+        return u"%1: the disk holding the results library (%2) is full. Results stored before are kept; free some "
+               "space and store again."_s.arg(what, m_file);
+    if (code == kSqliteIoErr)
+        // EFBIG (a file size limit) and EIO end here as well as some full disks.
+        return u"%1: the results library (%2) could not be written (%3; is the disk full?). Results stored before "
+               "are kept."_s.arg(what, m_file, error.databaseText());
+    return u"%1: %2 (%3)"_s.arg(what, error.text(), m_file);
 }
 
 QList<StoredResult> ResultsLibrary::search(const ResultQuery &query) const
@@ -282,7 +305,7 @@ bool ResultsLibrary::remove(const QString &jobId)
     q.prepare(u"DELETE FROM results WHERE job_id = ?"_s);
     q.addBindValue(jobId);
     if (!q.exec()) {
-        m_error = q.lastError().text();
+        m_error = writeError(u"cannot delete the result"_s, q.lastError());
         return false;
     }
     return q.numRowsAffected() > 0;

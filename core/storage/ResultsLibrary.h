@@ -9,6 +9,8 @@
 
 #include <optional>
 
+class QSqlError;
+
 namespace dealscope {
 
 // One finished analysis as kept in the library: the job (wire JSON, with its result) and the
@@ -74,7 +76,13 @@ public:
     bool exportJson(const QString &file, const ResultQuery &query);
 
 private:
+    // What a failed write says to the user: a full disk (or a write the system refused) named as
+    // such, with the file, and that the results stored before are kept (SQLite rolls the write
+    // back), rather than SQLite's "database or disk is full Unable to fetch row".
+    QString writeError(const QString &what, const QSqlError &error) const;
+
     QString m_connection;
+    QString m_file;
     QString m_error;
 };
 

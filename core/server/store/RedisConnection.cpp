@@ -2,12 +2,11 @@
 
 #include "server/ServerLog.h"
 #include "server/store/JobStore.h"
+#include "server/store/RedisSocket.h"
 
 #include <QCryptographicHash>
 
 #include <hiredis/hiredis.h>
-
-#include <vector>
 
 namespace dealscope::server {
 
@@ -47,10 +46,13 @@ RedisValue toRedisValue(void *raw)
 }
 
 RedisConnection::RedisConnection(QString host, quint16 port, int db, int timeoutMs)
-    : m_host(std::move(host))
-    , m_port(port)
-    , m_db(db)
-    , m_timeoutMs(timeoutMs)
+    : m_endpoint(RedisEndpoint::forAddress(host, port, db))
+{
+    m_endpoint.timeoutMs = timeoutMs;
+}
+
+RedisConnection::RedisConnection(RedisEndpoint endpoint)
+    : m_endpoint(std::move(endpoint))
 { }
 
 RedisConnection::~RedisConnection()
@@ -60,32 +62,57 @@ RedisConnection::~RedisConnection()
 
 void RedisConnection::drop()
 {
-    if (m_ctx)
-        redisFree(m_ctx);
-    m_ctx = nullptr;
+    m_socket.reset();
 }
 
 void RedisConnection::ensureConnected()
 {
-    if (m_ctx)
+    if (m_socket)
         return;
-    const timeval tv { m_timeoutMs / 1000, (m_timeoutMs % 1000) * 1000 };
-    const QByteArray host = m_host.toUtf8();
-    redisContext *ctx = redisConnectWithTimeout(host.constData(), m_port, tv);
-    if (!ctx || ctx->err) {
-        const QString why = ctx ? QString::fromUtf8(ctx->errstr) : QStringLiteral("out of memory");
-        if (ctx)
-            redisFree(ctx);
-        throw StoreUnavailable(
-            QStringLiteral("cannot connect to Redis at %1:%2: %3").arg(m_host).arg(m_port).arg(why).toStdString());
+    auto socket = std::make_unique<RedisSocket>(m_endpoint);
+    socket->open();
+    // AUTH and SELECT in one round trip ahead of the first command. Both are allowed while Redis
+    // is still loading its data, so a LOADING answer reaches the caller's command, not this.
+    QByteArray hello;
+    if (!m_endpoint.password.isEmpty()) {
+        if (m_endpoint.user.isEmpty())
+            RedisSocket::appendCommand(hello, { "AUTH", m_endpoint.password });
+        else
+            RedisSocket::appendCommand(hello, { "AUTH", m_endpoint.user.toUtf8(), m_endpoint.password });
     }
-    redisSetTimeout(ctx, tv);
-    m_ctx = ctx;
-    if (m_db != 0) {
-        const RedisValue r = command({ "SELECT", QByteArray::number(m_db) });
-        if (r.isError())
-            throw StoreUnavailable("cannot select the Redis database: " + r.str.toStdString());
+    if (m_endpoint.db != 0)
+        RedisSocket::appendCommand(hello, { "SELECT", QByteArray::number(m_endpoint.db) });
+    if (hello.isEmpty()) {
+        m_socket = std::move(socket);
+        return;
     }
+    socket->write(hello);
+    if (!m_endpoint.password.isEmpty()) {
+        const auto r = socket->read(m_endpoint.timeoutMs);
+        if (!r)
+            throw StoreUnavailable(QStringLiteral("Redis at %1 did not answer AUTH within %2 ms")
+                                       .arg(m_endpoint.displayName())
+                                       .arg(m_endpoint.timeoutMs)
+                                       .toStdString());
+        // Redis's own words (WRONGPASS …, or that no password is set) never repeat the password.
+        if (r->isError())
+            throw StoreUnavailable(
+                QStringLiteral("Redis at %1 refused the password%2: %3")
+                    .arg(m_endpoint.displayName(),
+                        m_endpoint.user.isEmpty() ? QString() : QStringLiteral(" of user \"%1\"").arg(m_endpoint.user),
+                        QString::fromUtf8(r->str))
+                    .toStdString());
+    }
+    if (m_endpoint.db != 0) {
+        const auto r = socket->read(m_endpoint.timeoutMs);
+        if (!r || r->isError())
+            throw StoreUnavailable(QStringLiteral("Redis at %1: cannot select database %2: %3")
+                                       .arg(m_endpoint.displayName())
+                                       .arg(m_endpoint.db)
+                                       .arg(r ? QString::fromUtf8(r->str) : QStringLiteral("no answer"))
+                                       .toStdString());
+    }
+    m_socket = std::move(socket);
 }
 
 RedisValue RedisConnection::command(const QList<QByteArray> &args)
@@ -96,30 +123,58 @@ RedisValue RedisConnection::command(const QList<QByteArray> &args)
 QList<RedisValue> RedisConnection::pipeline(const QList<QList<QByteArray>> &commands)
 {
     ensureConnected();
-    for (const auto &args : commands) {
-        std::vector<const char *> argv;
-        std::vector<size_t> lens;
-        argv.reserve(size_t(args.size()));
-        lens.reserve(size_t(args.size()));
-        for (const QByteArray &a : args) {
-            argv.push_back(a.constData());
-            lens.push_back(size_t(a.size()));
+    QByteArray out;
+    qsizetype size = 0;
+    for (const auto &args : commands)
+        for (const QByteArray &a : args)
+            size += a.size() + 16;
+    out.reserve(size + 16 * commands.size());
+    for (const auto &args : commands)
+        RedisSocket::appendCommand(out, args);
+    QList<RedisValue> replies;
+    replies.reserve(commands.size());
+    try {
+        m_socket->write(out);
+        for (qsizetype i = 0; i < commands.size(); ++i) {
+            std::optional<RedisValue> r = m_socket->read(m_endpoint.timeoutMs);
+            if (!r)
+                throw StoreUnavailable(QStringLiteral("Redis at %1 did not answer within %2 ms")
+                                           .arg(m_endpoint.displayName())
+                                           .arg(m_endpoint.timeoutMs)
+                                           .toStdString());
+            replies.append(std::move(*r));
         }
-        redisAppendCommandArgv(m_ctx, int(argv.size()), argv.data(), lens.data());
+    } catch (const StoreUnavailable &) {
+        // The replies still on their way would answer the next commands: start afresh.
+        drop();
+        throw;
     }
-    QList<RedisValue> out;
-    out.reserve(commands.size());
-    for (qsizetype i = 0; i < commands.size(); ++i) {
-        void *reply = nullptr;
-        if (redisGetReply(m_ctx, &reply) != REDIS_OK || !reply) {
-            const std::string why = m_ctx->errstr;
-            drop();
-            throw StoreUnavailable("Redis connection failed: " + why);
-        }
-        out.append(toRedisValue(reply));
-        freeReplyObject(reply);
+    return replies;
+}
+
+void RedisConnection::subscribe(const QByteArray &channel)
+{
+    ensureConnected();
+    QByteArray out;
+    RedisSocket::appendCommand(out, { "SUBSCRIBE", channel });
+    try {
+        m_socket->write(out);
+    } catch (const StoreUnavailable &) {
+        drop();
+        throw;
     }
-    return out;
+}
+
+std::optional<RedisValue> RedisConnection::nextPush(int waitMs)
+{
+    if (!m_socket)
+        throw StoreUnavailable("not subscribed");
+    try {
+        return m_socket->read(waitMs);
+    } catch (const StoreUnavailable &) {
+        drop();
+        throw;
+    }
 }
 
 RedisConnection::Script RedisConnection::makeScript(const char *source)

@@ -1,12 +1,14 @@
 #pragma once
 
+#include "server/store/RedisEndpoint.h"
+
 #include <QByteArray>
 #include <QList>
 #include <QString>
 
+#include <memory>
+#include <optional>
 #include <utility>
-
-struct redisContext;
 
 namespace dealscope::server {
 
@@ -23,8 +25,12 @@ struct RedisValue final
     bool isError() const { return type == Type::Error; }
 };
 
-// One synchronous hiredis connection, used by one thread only. Reconnects on the next command
-// after an I/O error; I/O errors throw StoreUnavailable.
+class RedisSocket;
+
+// One synchronous Redis connection (plain TCP or TLS, see RedisSocket), used by one thread only.
+// Connecting authenticates (AUTH, with the ACL user when there is one) and selects the database.
+// Reconnects on the next command after an I/O error; I/O errors, timeouts and a refused AUTH
+// throw StoreUnavailable, whose message never holds the password.
 class RedisConnection final
 {
 public:
@@ -34,7 +40,9 @@ public:
         QByteArray sha1; // computed from source
     };
 
+    // The credentials and TLS settings are those registered for host:port (RedisEndpoint::registerAddress).
     RedisConnection(QString host, quint16 port, int db, int timeoutMs = 5000);
+    explicit RedisConnection(RedisEndpoint endpoint);
     ~RedisConnection();
     RedisConnection(const RedisConnection &) = delete;
     RedisConnection &operator=(const RedisConnection &) = delete;
@@ -66,17 +74,20 @@ public:
 
     static Script makeScript(const char *source);
 
-    // For the subscriber: the raw context after ensureConnected().
-    redisContext *context() { return m_ctx; }
+    // Pub/sub: sends SUBSCRIBE without waiting. From then on the connection only takes
+    // nextPush() until drop().
+    void subscribe(const QByteArray &channel);
+    // The next reply Redis pushes on a subscribed connection (the subscribe confirmation, then
+    // the messages), or nullopt when none came within waitMs.
+    std::optional<RedisValue> nextPush(int waitMs);
+
     void ensureConnected();
     void drop();
+    const RedisEndpoint &endpoint() const { return m_endpoint; }
 
 private:
-    QString m_host;
-    quint16 m_port;
-    int m_db;
-    int m_timeoutMs;
-    redisContext *m_ctx = nullptr;
+    RedisEndpoint m_endpoint;
+    std::unique_ptr<RedisSocket> m_socket;
 };
 
 RedisValue toRedisValue(void *reply);

@@ -7,9 +7,6 @@
 
 #include <QCryptographicHash>
 
-#include <hiredis/hiredis.h>
-
-#include <poll.h>
 #include <pthread.h>
 #include <unordered_map>
 
@@ -107,37 +104,19 @@ void RedisJobStore::subscriberMain()
     RedisConnection sub(m_endpoint.host, m_endpoint.port, m_endpoint.db);
     while (!m_stopSubscriber) {
         try {
-            sub.ensureConnected();
-            redisContext *c = sub.context();
-            redisAppendCommand(c, "SUBSCRIBE %b", m_channel.constData(), size_t(m_channel.size()));
-            int done = 0;
-            while (!done) {
-                if (redisBufferWrite(c, &done) != REDIS_OK)
-                    throw StoreUnavailable("subscribe failed");
-            }
+            sub.subscribe(m_channel);
             while (!m_stopSubscriber) {
-                void *reply = nullptr;
-                if (redisGetReplyFromReader(c, &reply) != REDIS_OK)
-                    throw StoreUnavailable("bad reply");
-                if (reply) {
-                    const RedisValue v = toRedisValue(reply);
-                    freeReplyObject(reply);
-                    if (v.type == RedisValue::Type::Array && v.elements.size() == 3 && v.elements[0].str == "message") {
-                        // A batch of changes comes as one message, ids joined by ','.
-                        if (!changesWanted())
-                            continue;
-                        for (const QByteArray &id : v.elements[2].str.split(','))
-                            notifyChanged(QString::fromUtf8(id));
-                    } else if (v.type == RedisValue::Type::Array && v.elements.value(0).str == "subscribe")
-                        m_subscribed = true;
+                const std::optional<RedisValue> v = sub.nextPush(200);
+                if (!v)
                     continue;
-                }
-                pollfd pfd { c->fd, POLLIN, 0 };
-                const int n = ::poll(&pfd, 1, 200);
-                if (n < 0 && errno != EINTR)
-                    throw StoreUnavailable("poll failed");
-                if (n > 0 && redisBufferRead(c) != REDIS_OK)
-                    throw StoreUnavailable("connection lost");
+                if (v->type == RedisValue::Type::Array && v->elements.size() == 3 && v->elements[0].str == "message") {
+                    // A batch of changes comes as one message, ids joined by ','.
+                    if (!changesWanted())
+                        continue;
+                    for (const QByteArray &id : v->elements[2].str.split(','))
+                        notifyChanged(QString::fromUtf8(id));
+                } else if (v->type == RedisValue::Type::Array && v->elements.value(0).str == "subscribe")
+                    m_subscribed = true;
             }
         } catch (const StoreUnavailable &e) {
             sub.drop();
