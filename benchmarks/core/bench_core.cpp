@@ -21,6 +21,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <thread>
+#include <vector>
 
 using namespace dealscope;
 using namespace Qt::Literals::StringLiterals;
@@ -90,22 +92,25 @@ double runAnalyses(const std::shared_ptr<const AnalysisEngine> &engine, const QL
     return perSecond(total, elapsed);
 }
 
-// The engine alone on this thread: what the runner's scheduling and SQLite checkpoints cost on top.
-double runEngineOnly(const AnalysisEngine &engine, const QList<Listing> &listings, const QString &type)
+// The engine alone on `threads` threads, each running its share of the listings: what the
+// runner's scheduling, store and signals cost on top of it.
+double runEngineOnly(const AnalysisEngine &engine, const QList<Listing> &listings, const QString &type, int threads)
 {
-    ExecutionHooks hooks;
-    hooks.onProgress = [](double, const QString &) {};
-    hooks.onCheckpoint = [](const PipelineCheckpoint &) {};
-    hooks.isCancelRequested = [] { return false; };
     QElapsedTimer timer;
     timer.start();
-    for (const Listing &listing : listings) {
-        Job job;
-        job.id = u"bench"_s;
-        job.listingId = listing.id;
-        job.analysisType = type;
-        engine.run(analysisRequestOf(job), PipelineCheckpoint {}, hooks);
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+            ExecutionHooks hooks;
+            hooks.onProgress = [](double, const QString &) {};
+            hooks.onStepDone = [](int, const nlohmann::json &) {};
+            hooks.isCancelRequested = [] { return false; };
+            for (qsizetype i = t; i < listings.size(); i += threads)
+                engine.run(AnalysisRequest { listings[i].id, type }, PipelineCheckpoint {}, hooks);
+        });
     }
+    for (auto &w : workers)
+        w.join();
     return perSecond(listings.size(), timer.nsecsElapsed());
 }
 
@@ -189,14 +194,20 @@ int main(int argc, char *argv[])
     const QList<Listing> sample
         = imported.listings.mid(0, qsizetype(std::min<qint64>(analyses, imported.listings.size())));
 
-    const double engineOnly = runEngineOnly(*engine, sample, type);
-    print(u"engine only (%1, no runner, no store): %2 analyses/s on 1 thread"_s.arg(type).arg(engineOnly, 0, 'f', 0));
+    // The engine alone and the runner, on 1 and 2 threads, in this same run.
+    const double engineOne = runEngineOnly(*engine, sample, type, 1);
+    print(u"engine only (%1, no runner, no store), 1 thread: %2 analyses/s"_s.arg(type).arg(engineOne, 0, 'f', 0));
+    const double engineTwo = runEngineOnly(*engine, sample, type, 2);
+    print(u"engine only, 2 threads: %1 analyses/s"_s.arg(engineTwo, 0, 'f', 0));
 
     const double one = runAnalyses(engine, sample, type, 1, dir.filePath(u"runner1"_s));
     print(u"runner, 1 thread: %1 %2 analyses, %3 analyses/s"_s.arg(sample.size()).arg(type).arg(one, 0, 'f', 1));
     const double two = runAnalyses(engine, sample, type, 2, dir.filePath(u"runner2"_s));
     print(u"runner, 2 threads: %1 %2 analyses, %3 analyses/s"_s.arg(sample.size()).arg(type).arg(two, 0, 'f', 1));
-    if (one > 0 && two > 0)
+    if (one > 0 && two > 0) {
         print(u"ratio 2 threads / 1 thread: %1"_s.arg(two / one, 0, 'f', 2));
+        print(u"ratio runner / engine alone: %1 on 1 thread, %2 on 2 threads"_s.arg(one / engineOne, 0, 'f', 2)
+                  .arg(two / engineTwo, 0, 'f', 2));
+    }
     return one > 0 && two > 0 ? 0 : 1;
 }
