@@ -230,12 +230,20 @@ private Q_SLOTS:
         const auto s = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
         auto lease = store->claim(QStringLiteral("w1"), 2000);
         QVERIFY(lease);
+        QVERIFY(!lease->recovered); // never ran: nothing to resume from
+        QCOMPARE(store->progress(*lease, 40, QStringLiteral("half way")), WriteResult::Ok);
         store->release(*lease);
-        QCOMPARE(store->get(s.job.id)->status, JobStatus::Queued);
+        // A hand-back is not a failure (SPEC §3): same attempt, the progress reached is kept.
+        const auto queued = store->get(s.job.id);
+        QCOMPARE(queued->status, JobStatus::Queued);
+        QCOMPARE(queued->attempt, 1);
+        QCOMPARE(queued->progress, 40.0);
         auto next = store->claim(QStringLiteral("w2"), 2000);
         QVERIFY(next);
         QCOMPARE(next->job.id, s.job.id);
-        QCOMPARE(next->job.attempt, 2);
+        QCOMPARE(next->job.attempt, 1);
+        QCOMPARE(next->job.progress, 40.0);
+        QVERIFY(next->recovered); // it ran before: its worker resumes from the checkpoint
         // Started anew: one startedAt, the second claim's, in what is stored and served.
         QVERIFY(next->job.startedAt && lease->job.startedAt && *next->job.startedAt >= *lease->job.startedAt);
         QCOMPARE(store->get(s.job.id)->startedAt, next->job.startedAt);

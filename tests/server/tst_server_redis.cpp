@@ -134,7 +134,7 @@ private Q_SLOTS:
         QVERIFY(b.start(baseArgs(prefix, { QStringLiteral("--workers"), QStringLiteral("1") })));
         const auto done = waitForStatus(b, id, { QStringLiteral("succeeded"), QStringLiteral("failed") }, 15000);
         QCOMPARE(done.value("status", std::string()), std::string("succeeded"));
-        QCOMPARE(done["attempt"].get<int>(), 2);
+        QCOMPARE(done["attempt"].get<int>(), 1); // a hand-back is not a failed attempt
         QCOMPARE(b.terminate(), 0);
     }
 
@@ -349,13 +349,13 @@ private Q_SLOTS:
         QCOMPARE(waitForStatus(api, slow, { QStringLiteral("running") }, 20000).value("status", std::string()),
             std::string("running"));
         // The fast jobs after the slow one that were claimed with it: running (held) or handed
-        // back (queued again, a second attempt).
+        // back (queued again, with a startedAt from their claim).
         QString victim;
         QElapsedTimer held;
         held.start();
         for (qsizetype i = 30; i < fast.size() && victim.isEmpty(); ++i) {
             const auto j = job(api, fast[i]);
-            if (j.value("status", std::string()) == "running" || j.value("attempt", 1) > 1)
+            if (j.value("status", std::string()) == "running" || j.contains("startedAt"))
                 victim = fast[i];
         }
         QVERIFY2(!victim.isEmpty(), "no fast job was claimed in the slow job's batch");
@@ -371,17 +371,15 @@ private Q_SLOTS:
         QVERIFY2(t.elapsed() <= 1000, QByteArray::number(t.elapsed()).constData());
         QCOMPARE(canceled.value("error", std::string()), std::string("canceled by user"));
 
-        // Everything else ends normally; a handed-back job used a second attempt (running ->
-        // queued is the state machine's only way back), none more.
+        // Everything else ends normally, on its first attempt: a job handed back from an
+        // overtaken batch (however often, as under a loaded machine) did not fail (SPEC §3).
         for (const QString &id : fast + QStringList { slow }) {
             if (id == victim)
                 continue;
             const auto done = waitForStatus(
                 api, id, { QStringLiteral("succeeded"), QStringLiteral("failed"), QStringLiteral("canceled") }, 30000);
             QCOMPARE(done.value("status", std::string()), std::string("succeeded"));
-            QVERIFY(done["attempt"].get<int>() <= 2);
-            if (id == slow)
-                QCOMPARE(done["attempt"].get<int>(), 1);
+            QCOMPARE(done["attempt"].get<int>(), 1);
         }
         QCOMPARE(job(api, victim).value("status", std::string()), std::string("canceled"));
         QCOMPARE(worker.terminate(), 0);

@@ -64,7 +64,9 @@ struct Lease final
     QString token; // random per claim; a takeover replaces it
     QString entryId; // queue entry (Redis stream id)
     QString consumer; // worker id that holds the entry
-    bool recovered = false; // taken over from a worker that vanished
+    // Taken over from a worker that vanished, or handed back by one (SIGTERM, an overtaken batch):
+    // the job has run before and resumes from its checkpoint.
+    bool recovered = false;
     bool ended = false; // terminal write done or lease lost: nothing more to write
 };
 
@@ -187,8 +189,10 @@ public:
     // crash (or retried) resumes after its last finished step. Only the lease holder may write it.
     virtual WriteResult saveCheckpoint(Lease &lease, const nlohmann::json &checkpoint) = 0;
     virtual std::optional<nlohmann::json> loadCheckpoint(const QString &jobId) = 0;
-    // Shutdown: hand the job back to the queue (running → queued, attempt + 1) for another worker.
-    // A job with an accepted cancel request is not handed back but ends canceled.
+    // Hands the job back to the queue for another worker (a shutdown, a batch overtaken by a slow
+    // job): running → queued as a hand-back, which is not a failure, so the attempt number and
+    // the progress are kept (SPEC §3). A job with an accepted cancel request is not handed back
+    // but ends canceled.
     virtual void release(Lease &lease) = 0;
     // Wakes claim() waiters (shutdown).
     virtual void interruptClaims() = 0;

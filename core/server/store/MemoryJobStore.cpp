@@ -180,6 +180,9 @@ std::optional<Lease> MemoryJobStore::claimLocked(const QString &id)
     auto it = m_jobs.find(id);
     if (it == m_jobs.end() || it->status != JobStatus::Queued || m_leases.contains(id))
         return std::nullopt;
+    // A queued job that has run before was handed back (or its retry's worker vanished): its
+    // next worker resumes from the checkpoint instead of the first step.
+    const bool ranBefore = it->startedAt.has_value();
     if (JobStateMachine::transition(*it, JobStatus::Running, nowMs()))
         return std::nullopt;
     countLocked(JobStatus::Queued, JobStatus::Running);
@@ -187,6 +190,7 @@ std::optional<Lease> MemoryJobStore::claimLocked(const QString &id)
     Lease lease;
     lease.job = *it;
     lease.token = newLeaseToken();
+    lease.recovered = ranBefore;
     m_leases.insert(id, lease.token);
     return lease;
 }
@@ -437,8 +441,9 @@ void MemoryJobStore::release(Lease &lease)
             m_expiresAt.insert(job->id, now + m_settings.completedTtlSecs * 1000);
             countLocked(from, JobStatus::Canceled);
         } else {
+            // A hand-back, not a failure: the attempt and the progress reached are kept.
             if (from == JobStatus::Running) {
-                JobStateMachine::transition(*job, JobStatus::Queued, now);
+                JobStateMachine::transition(*job, JobStatus::Queued, now, JobStateMachine::Requeue::HandBack);
                 countLocked(JobStatus::Running, JobStatus::Queued);
             }
             m_wire.remove(job->id);

@@ -403,7 +403,7 @@ std::optional<Lease> RedisJobStore::claimEntry(const QString &workerId, const QS
         lease.token = token;
         lease.entryId = entryId;
         lease.consumer = workerId;
-        lease.recovered = recovered;
+        lease.recovered = recovered || job->startedAt.has_value(); // taken over, or handed back
         if (recovered)
             qCInfo(lcServerWorker).noquote() << workerId << "took over job" << jobId << "attempt" << next.attempt;
         return lease;
@@ -432,8 +432,10 @@ bool RedisJobStore::takeClaimed(const RedisValue &batch, const QString &workerId
     // First every job the script already holds under our leases, then the ones left to the
     // careful way: those make more calls, and one that throws must not drop the held ones
     // (they would sit running until their leases ran out).
+    const auto held
+        = [&](qsizetype k) { return batch.elements[k + 2].str == "claimed" || batch.elements[k + 2].str == "resumed"; };
     for (qsizetype k = 0; k + 4 < batch.elements.size(); k += 5) {
-        if (batch.elements[k + 2].str != "claimed")
+        if (!held(k))
             continue;
         auto job = parseJob(batch.elements[k + 3].str);
         if (!job)
@@ -443,11 +445,12 @@ bool RedisJobStore::takeClaimed(const RedisValue &batch, const QString &workerId
         lease.token = QString::fromUtf8(batch.elements[k + 4].str);
         lease.entryId = QString::fromUtf8(batch.elements[k].str);
         lease.consumer = workerId;
+        lease.recovered = batch.elements[k + 2].str == "resumed";
         out.append(std::move(lease));
         claimedAny = true;
     }
     for (qsizetype k = 0; k + 4 < batch.elements.size(); k += 5) {
-        if (batch.elements[k + 2].str == "claimed")
+        if (held(k))
             continue;
         if (auto lease = claimEntry(workerId, QString::fromUtf8(batch.elements[k].str),
                 QString::fromUtf8(batch.elements[k + 1].str), false, batch.elements[k + 3].str)) {
@@ -583,6 +586,7 @@ std::optional<Lease> RedisJobStore::claimJob(const QString &workerId, const QStr
         lease.job = next;
         lease.token = token;
         lease.consumer = workerId;
+        lease.recovered = job->startedAt.has_value(); // handed back: resumes from its checkpoint
         return lease;
     }
     return std::nullopt;
@@ -849,7 +853,7 @@ void RedisJobStore::release(Lease &lease)
 {
     Job next = lease.job;
     if (next.status == JobStatus::Running)
-        JobStateMachine::transition(next, JobStatus::Queued, nowMs());
+        JobStateMachine::transition(next, JobStatus::Queued, nowMs(), JobStateMachine::Requeue::HandBack);
     try {
         if (leasedWrite(lease, next, "release") == WriteResult::CancelRequested)
             finishCanceled(lease); // an accepted cancel is not handed back but ends the job

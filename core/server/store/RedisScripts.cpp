@@ -258,7 +258,8 @@ return 'OK'
 // KEYS: 1 stream, 2 stats
 // ARGV: 1 group, 2 consumer, 3 count, 4 job key prefix, 5 lease key prefix, 6 lease token prefix,
 //       7 lease ms, 8 now ms, 9 channel
-// Returns a flat list, 5 items per entry: entryId, jobId, 'claimed'|'slow', JSON, lease token.
+// Returns a flat list, 5 items per entry: entryId, jobId, 'claimed'|'resumed'|'slow', JSON, lease
+// token ('resumed': claimed, and the job has run before, so its worker loads the checkpoint).
 // Acknowledged entries leave the stream here too (XTRIM MINID at the end), not one by one.
 const char *const kClaimBatch = R"LUA(
 local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], '>')
@@ -287,13 +288,16 @@ for i, entry in ipairs(entries) do
        and not string.find(cur, ',"error":', 1, true) and not string.find(cur, ',"finishedAt":', 1, true)
        and redis.call('SET', ARGV[5] .. jobId, token, 'PX', ARGV[7], 'NX') then   -- the lease, unless one is held
       local s = string.find(head, ',"startedAt":', math.max(1, #head - 40), true)
-      if s and string.find(head, '^,"startedAt":%d+$', s) then head = string.sub(head, 1, s - 1) end
+      -- a job that ran before (handed back) resumes from its checkpoint: 'resumed'
+      local ranBefore = s and string.find(head, '^,"startedAt":%d+$', s)
+      if ranBefore then head = string.sub(head, 1, s - 1) end
       local upd = now
       if tonumber(updated) > tonumber(now) then upd = updated end
       local nextJson = head .. ',"startedAt":' .. now .. ',"status":"running","updatedAt":' .. upd .. '}'
       redis.call('SET', ARGV[4] .. jobId, nextJson)
       table.insert(claimed, jobId)
-      table.insert(out, entryId); table.insert(out, jobId); table.insert(out, 'claimed')
+      table.insert(out, entryId); table.insert(out, jobId)
+      if ranBefore then table.insert(out, 'resumed') else table.insert(out, 'claimed') end
       table.insert(out, nextJson); table.insert(out, token)
     else
       local status = string.match(cur, ',"status":"(%a+)","updatedAt":%d+}$')
