@@ -1,0 +1,38 @@
+#pragma once
+
+#include "server/http/Exchange.h"
+#include "server/http/RequestValidator.h"
+
+#include <memory>
+
+namespace dealscope::server {
+
+class QStashVerifier;
+class RouteTable;
+class StoreOffloader;
+class WorkerPool;
+
+// POST /api/analysis/consume: the push-queue consumer (QStash-compatible, SPEC §5). A delivery
+// carries {jobId} and a signed Upstash-Signature; the job runs on this process' worker pool and
+// the answer says whether to deliver again: 2xx once the result is stored, 5xx or 429 with
+// Retry-After for transient failures, 489 with Upstash-NonRetryable-Error for permanent ones.
+class ConsumeRoute final
+{
+public:
+    ConsumeRoute(RequestValidator validator, StoreOffloader *offloader);
+    ~ConsumeRoute();
+
+    void setVerifier(std::unique_ptr<QStashVerifier> verifier);
+    void setWorkerPool(WorkerPool *pool) { m_pool = pool; }
+
+    void addTo(RouteTable &routes);
+    void consume(const ExchangePtr &exchange);
+
+private:
+    RequestValidator m_validator;
+    StoreOffloader *m_offloader;
+    std::unique_ptr<QStashVerifier> m_verifier;
+    WorkerPool *m_pool = nullptr;
+};
+
+} // namespace dealscope::server

@@ -1,0 +1,109 @@
+#include "server/http/Exchange.h"
+
+#include "jobs/JobJson.h"
+#include "server/http/Metrics.h"
+
+#include <QTcpSocket>
+#include <QUuid>
+
+namespace dealscope::server {
+
+namespace {
+QString requestIdFrom(const QByteArray &given)
+{
+    bool ok = !given.isEmpty() && given.size() <= 128;
+    for (char c : given) {
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':'))
+            ok = false;
+    }
+    return ok ? QString::fromLatin1(given) : QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+} // namespace
+
+bool etagMatches(const QByteArray &ifNoneMatch, const QByteArray &etag)
+{
+    return !ifNoneMatch.isEmpty() && (ifNoneMatch == etag || ifNoneMatch == "W/" + etag || ifNoneMatch == "*");
+}
+
+Exchange::Exchange(const QHttpServerRequest &request, QTcpSocket *socket, Metrics *metrics)
+    : m_method(request.method())
+    , m_url(request.url())
+    , m_headers(request.headers())
+    , m_body(request.body())
+    , m_peer(request.remoteAddress())
+    , m_socket(socket)
+    , m_metrics(metrics)
+{
+    m_timer.start();
+    m_requestId = requestIdFrom(header("x-request-id"));
+    m_close = header("connection").compare("close", Qt::CaseInsensitive) == 0;
+}
+
+QByteArray Exchange::header(QByteArrayView name) const
+{
+    for (const auto &h : m_headers) {
+        if (h.first.compare(name, Qt::CaseInsensitive) == 0)
+            return h.second;
+    }
+    return {};
+}
+
+bool Exchange::connected() const
+{
+    return m_socket && m_socket->state() == QAbstractSocket::ConnectedState;
+}
+
+void Exchange::send(int status, const QByteArray &body, const HeaderPairs &headers, const QByteArray &contentType)
+{
+    if (m_answered)
+        return;
+    m_answered = true;
+    if (m_metrics)
+        m_metrics->countRequest(m_route, status, double(m_timer.nsecsElapsed()) / 1e9);
+    if (!connected())
+        return;
+    QByteArray out = statusLine(status);
+    out.reserve(body.size() + 256);
+    if (status != 304)
+        out += "Content-Type: " + contentType + "\r\n";
+    out += "Content-Length: " + QByteArray::number(status == 304 ? 0 : body.size()) + "\r\n";
+    out += "X-Request-Id: " + m_requestId.toLatin1() + "\r\n";
+    for (const auto &h : headers)
+        out += h.first + ": " + h.second + "\r\n";
+    if (m_close)
+        out += "Connection: close\r\n";
+    out += "\r\n";
+    if (status != 304)
+        out += body;
+    m_socket->write(out);
+    if (m_close)
+        m_socket->disconnectFromHost();
+}
+
+void Exchange::sendError(int status, const QByteArray &code, const QString &message, const HeaderPairs &headers)
+{
+    send(status, errorBody(code, message, m_requestId), headers);
+}
+
+void Exchange::sendStoreUnavailable()
+{
+    sendError(503, "store_unavailable", QStringLiteral("the job store cannot be reached; retry shortly"),
+        { { "Retry-After", "1" } });
+}
+
+void Exchange::sendWire(int status, const QByteArray &wire)
+{
+    send(status, wire, { { "ETag", jsonEtag(wire) }, { "Cache-Control", "no-store" } });
+}
+
+void Exchange::sendJob(int status, const Job &job)
+{
+    sendWire(status, serializeJob(job, JobJsonScope::Wire));
+}
+
+void Exchange::sendNotModified(const QByteArray &etag)
+{
+    send(304, {}, { { "ETag", etag }, { "Cache-Control", "no-store" } });
+}
+
+} // namespace dealscope::server
