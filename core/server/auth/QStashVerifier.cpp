@@ -1,5 +1,6 @@
 #include "server/auth/QStashVerifier.h"
 
+#include "common/BoundedJsonParser.h"
 #include "server/auth/TokenStore.h"
 
 #include <QCryptographicHash>
@@ -26,11 +27,10 @@ std::optional<nlohmann::json> decodeSegment(const QByteArray &segment)
         segment, QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
     if (!decoded)
         return std::nullopt;
-    const QByteArray &bytes = decoded.decoded;
-    auto json = nlohmann::json::parse(bytes.constData(), bytes.constData() + bytes.size(), nullptr, false);
-    if (json.is_discarded() || !json.is_object())
+    auto parsed = BoundedJsonParser::parse(decoded.decoded);
+    if (!parsed.ok() || !parsed.value.is_object())
         return std::nullopt;
-    return json;
+    return std::move(parsed.value);
 }
 } // namespace
 

@@ -1,6 +1,7 @@
 #include "server/http/RequestValidator.h"
 
 #include "analysis/AnalysisType.h"
+#include "common/BoundedJsonParser.h"
 #include "common/JsonQt.h"
 #include "jobs/JobId.h"
 
@@ -8,8 +9,7 @@ namespace dealscope::server {
 
 namespace {
 
-std::optional<RequestError> requireString(
-    const nlohmann::json &body, const char *field, QString *out, int maxLen = 200)
+std::optional<RequestError> requireString(const nlohmann::json &body, const char *field, QString *out, int maxLen = 200)
 {
     const auto it = body.find(field);
     if (it == body.end() || it->is_null())
@@ -25,15 +25,26 @@ std::optional<RequestError> requireString(
     return std::nullopt;
 }
 
-// The body as a JSON object, or why not.
+// The body as a JSON object, or why not. Nesting is capped while parsing (a body is a flat
+// object with a listing or params inside it): a deep body is refused before it is built.
 std::variant<nlohmann::json, RequestError> objectBody(const QByteArray &raw)
 {
-    auto body = nlohmann::json::parse(raw.constData(), raw.constData() + raw.size(), nullptr, false);
-    if (body.is_discarded())
+    auto parsed = BoundedJsonParser::parse(raw, RequestValidator::kMaxJsonDepth);
+    switch (parsed.error) {
+    case BoundedJsonParser::Error::None:
+        break;
+    case BoundedJsonParser::Error::TooDeep:
+        return RequestError { 400, "invalid_body",
+            QStringLiteral("the body is %1").arg(parsed.message(RequestValidator::kMaxJsonDepth)) };
+    case BoundedJsonParser::Error::NumberTooLarge:
+        return RequestError { 400, "malformed_json",
+            QStringLiteral("the body is not valid JSON: %1").arg(parsed.message()) };
+    case BoundedJsonParser::Error::Malformed:
         return RequestError { 400, "malformed_json", QStringLiteral("the body is not valid JSON") };
-    if (!body.is_object())
+    }
+    if (!parsed.value.is_object())
         return RequestError { 400, "invalid_body", QStringLiteral("the body must be a JSON object") };
-    return body;
+    return std::move(parsed.value);
 }
 
 } // namespace

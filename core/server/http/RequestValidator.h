@@ -65,6 +65,9 @@ struct ListingsQuery final
 class RequestValidator final
 {
 public:
+    // How deep a body's JSON may nest (a start body with its listing is three levels).
+    static constexpr int kMaxJsonDepth = 64;
+
     struct Limits
     {
         int maxWaitSecs = 30;
