@@ -158,7 +158,13 @@ std::optional<QString> ServerApp::start()
 
 std::optional<QString> ServerApp::listen()
 {
-    auto *tcp = new GuardedTcpServer(GuardedTcpServer::Limits {});
+    GuardedTcpServer::Limits limits;
+    limits.connection.headerTimeoutMs = m_options.headerTimeoutSecs * 1000;
+    // A stalled half-received request goes sooner than the whole header block's deadline.
+    limits.connection.stallTimeoutMs = std::min(limits.connection.stallTimeoutMs, limits.connection.headerTimeoutMs);
+    limits.maxConnections = m_options.maxConnections;
+    limits.maxConnectionsPerPeer = m_options.maxConnectionsPerPeer;
+    auto *tcp = new GuardedTcpServer(limits);
     if (!tcp->listen(m_options.listenAddress, m_options.port)) {
         const QString error = QStringLiteral("cannot listen on %1:%2: %3")
                                   .arg(m_options.listenHost)
@@ -167,7 +173,7 @@ std::optional<QString> ServerApp::listen()
         delete tcp;
         return error;
     }
-    m_api->bind(tcp);
+    m_api->serve(tcp);
     connect(tcp, &GuardedTcpServer::refused, this,
         [this](int status) { m_metrics->countRequest(QStringLiteral("refused"), status, 0); });
     qCInfo(lcServer).noquote() << "listening on"

@@ -80,6 +80,16 @@ void addServerOptions(QCommandLineParser &parser)
         { QStringLiteral("grace"),
             QStringLiteral("Seconds running jobs get to finish on SIGTERM before they are handed back (default 10)."),
             QStringLiteral("SECONDS") },
+        { QStringLiteral("header-timeout"),
+            QStringLiteral("Seconds a client has to send a request's whole header block (default 10)."),
+            QStringLiteral("SECONDS") },
+        { QStringLiteral("max-connections"),
+            QStringLiteral("Open client connections at most (default 1024); when full, the longest idle one makes "
+                           "room."),
+            QStringLiteral("N") },
+        { QStringLiteral("max-connections-per-peer"),
+            QStringLiteral("Open connections per client address at most (default 256; 0: no cap)."),
+            QStringLiteral("N") },
         { QStringLiteral("insecure-no-auth"),
             QStringLiteral("Serve without tokens (refused on non-loopback addresses).") },
     });
@@ -149,6 +159,12 @@ std::optional<QString> readServerOptions(const QCommandLineParser &p, const QPro
     if (auto e = readInt(p, env, QStringLiteral("lease"), 1, 3600, &o->leaseSecs))
         return e;
     if (auto e = readInt(p, env, QStringLiteral("grace"), 0, 3600, &o->graceSecs))
+        return e;
+    if (auto e = readInt(p, env, QStringLiteral("header-timeout"), 1, 600, &o->headerTimeoutSecs))
+        return e;
+    if (auto e = readInt(p, env, QStringLiteral("max-connections"), 1, 1'000'000, &o->maxConnections))
+        return e;
+    if (auto e = readInt(p, env, QStringLiteral("max-connections-per-peer"), 0, 1'000'000, &o->maxConnectionsPerPeer))
         return e;
     if (const auto v = value(p, env, QStringLiteral("rate-limit"))) {
         bool ok = false;

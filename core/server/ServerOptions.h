@@ -37,6 +37,10 @@ struct ServerOptions final
     QByteArray qstashNextKey;
     bool insecureNoAuth = false;
     int graceSecs = 10;
+    // Connection limits of the HTTP layer (see GuardedTcpServer and HttpConnection).
+    int headerTimeoutSecs = 10;
+    int maxConnections = 1024;
+    int maxConnectionsPerPeer = 256;
 
     bool isRedis() const { return !redisHost.isEmpty(); }
     bool runsApi() const { return role != QLatin1String("worker"); }

@@ -42,8 +42,8 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("text");
         QTest::addColumn<int>("error");
         QTest::newRow("65 levels of arrays") << nested(65) << int(Error::TooDeep);
-        QTest::newRow("65 levels of objects") << QByteArray(R"({"a":)").repeated(65) + "1" + QByteArray(65, '}')
-                                              << int(Error::TooDeep);
+        QTest::newRow("65 levels of objects")
+            << QByteArray(R"({"a":)").repeated(65) + "1" + QByteArray(65, '}') << int(Error::TooDeep);
         // What used to overflow the stack wherever the value was first serialised.
         QTest::newRow("70,000 levels") << nested(70000) << int(Error::TooDeep);
         QTest::newRow("70,000 open, never closed") << QByteArray(70000, '[') << int(Error::TooDeep);

@@ -96,7 +96,7 @@ private Q_SLOTS:
         ApiServer api(config, &store, engine, &metrics);
         auto *tcp = new GuardedTcpServer(GuardedTcpServer::Limits {}, &api);
         QVERIFY(tcp->listen(QHostAddress::LocalHost, 0));
-        api.bind(tcp);
+        api.serve(tcp);
         const QUrl url(QStringLiteral("http://127.0.0.1:%1/api/analysis/start").arg(tcp->serverPort()));
         Http http;
 

@@ -33,21 +33,17 @@ void AnalysisRoutes::addTo(RouteTable &routes)
     using Method = QHttpServerRequest::Method;
     using Access = RouteTable::Access;
     routes.add(QStringLiteral("/api/analysis/start"),
-        { QStringLiteral("start"), Method::Post, Access::Token, [this](const ExchangePtr &e, const QString &) {
-             start(e);
-         } });
+        { QStringLiteral("start"), Method::Post, Access::Token,
+            [this](const ExchangePtr &e, const QString &) { start(e); } });
     routes.add(QStringLiteral("/api/analysis/status"),
-        { QStringLiteral("status"), Method::Get, Access::Token, [this](const ExchangePtr &e, const QString &) {
-             status(e);
-         } });
+        { QStringLiteral("status"), Method::Get, Access::Token,
+            [this](const ExchangePtr &e, const QString &) { status(e); } });
     routes.add(QStringLiteral("/api/analysis/lookup"),
-        { QStringLiteral("lookup"), Method::Get, Access::Token, [this](const ExchangePtr &e, const QString &) {
-             lookup(e);
-         } });
+        { QStringLiteral("lookup"), Method::Get, Access::Token,
+            [this](const ExchangePtr &e, const QString &) { lookup(e); } });
     routes.add(QStringLiteral("/api/analysis/cancel"),
-        { QStringLiteral("cancel"), Method::Post, Access::Token, [this](const ExchangePtr &e, const QString &) {
-             cancel(e);
-         } });
+        { QStringLiteral("cancel"), Method::Post, Access::Token,
+            [this](const ExchangePtr &e, const QString &) { cancel(e); } });
 }
 
 void AnalysisRoutes::start(const ExchangePtr &exchange)
@@ -66,8 +62,7 @@ void AnalysisRoutes::start(const ExchangePtr &exchange)
         if (invalid->field == QLatin1String("listingId"))
             exchange->sendError(404, "listing_not_found", invalid->message);
         else if (invalid->field == QLatin1String("analysisType"))
-            exchange->sendError(
-                400, "unknown_analysis_type", RequestValidator::unknownTypeMessage(body.analysisType));
+            exchange->sendError(400, "unknown_analysis_type", RequestValidator::unknownTypeMessage(body.analysisType));
         else
             exchange->sendError(400, "invalid_params", invalid->message);
         return;

@@ -7,6 +7,8 @@
 #include "server/auth/TokenStore.h"
 #include "server/http/AnalysisRoutes.h"
 #include "server/http/ConsumeRoute.h"
+#include "server/http/GuardedTcpServer.h"
+#include "server/http/HttpConnection.h"
 #include "server/http/ListingRoutes.h"
 #include "server/http/LongPollHub.h"
 #include "server/http/ProbeRoutes.h"
@@ -42,6 +44,12 @@ ApiServer::ApiServer(
 ApiServer::~ApiServer()
 {
     m_offloader->waitForDone();
+}
+
+void ApiServer::serve(GuardedTcpServer *server)
+{
+    bind(server);
+    server->attachAfterHttpServer();
 }
 
 void ApiServer::setTokens(std::shared_ptr<const TokenStore> tokens)
@@ -86,6 +94,13 @@ void ApiServer::flushWaiters()
 
 void ApiServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
 {
+    // handleRequest() answers every request, so QtHttpServer has no reason to call this but its
+    // WebSocket path, which the connection's guard refuses before QtHttpServer sees it. Answering
+    // here would be a second answer to a request that has one.
+    if (HttpConnection::of(socket)) {
+        qCWarning(lcServer) << "QtHttpServer reported an unhandled request for" << request.url().path().left(200);
+        return;
+    }
     Exchange exchange(request, socket, m_metrics);
     exchange.sendError(404, "not_found", QStringLiteral("no such route"));
 }

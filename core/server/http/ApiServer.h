@@ -16,6 +16,7 @@ namespace dealscope::server {
 
 class AnalysisRoutes;
 class ConsumeRoute;
+class GuardedTcpServer;
 class JobStore;
 class ListingRoutes;
 class LongPollHub;
@@ -51,6 +52,9 @@ public:
     ApiServer(Config config, JobStore *store, std::shared_ptr<const AnalysisEngine> engine, Metrics *metrics,
         QObject *parent = nullptr);
     ~ApiServer() override;
+
+    // Serves the connections `server` accepts (binds it; the server becomes a child).
+    void serve(GuardedTcpServer *server);
 
     void setTokens(std::shared_ptr<const TokenStore> tokens);
     void setRateLimiter(std::unique_ptr<RateLimiter> limiter);

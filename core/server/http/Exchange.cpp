@@ -1,6 +1,7 @@
 #include "server/http/Exchange.h"
 
 #include "jobs/JobJson.h"
+#include "server/http/HttpConnection.h"
 #include "server/http/Metrics.h"
 
 #include <QTcpSocket>
@@ -36,7 +37,11 @@ Exchange::Exchange(const QHttpServerRequest &request, QTcpSocket *socket, Metric
 {
     m_timer.start();
     m_requestId = requestIdFrom(header("x-request-id"));
-    m_close = header("connection").compare("close", Qt::CaseInsensitive) == 0;
+    m_connection = HttpConnection::of(socket);
+    if (m_connection)
+        m_seq = m_connection->beginRequest();
+    else // a socket without the guard (not from GuardedTcpServer): answered as it comes
+        m_close = header("connection").compare("close", Qt::CaseInsensitive) == 0;
 }
 
 QByteArray Exchange::header(QByteArrayView name) const
@@ -62,20 +67,22 @@ void Exchange::send(int status, const QByteArray &body, const HeaderPairs &heade
         m_metrics->countRequest(m_route, status, double(m_timer.nsecsElapsed()) / 1e9);
     if (!connected())
         return;
-    QByteArray out = statusLine(status);
-    out.reserve(body.size() + 256);
+    QByteArray head = statusLine(status);
+    head.reserve(256);
     if (status != 304)
-        out += "Content-Type: " + contentType + "\r\n";
-    out += "Content-Length: " + QByteArray::number(status == 304 ? 0 : body.size()) + "\r\n";
-    out += "X-Request-Id: " + m_requestId.toLatin1() + "\r\n";
+        head += "Content-Type: " + contentType + "\r\n";
+    head += "Content-Length: " + QByteArray::number(status == 304 ? 0 : body.size()) + "\r\n";
+    head += "X-Request-Id: " + m_requestId.toLatin1() + "\r\n";
     for (const auto &h : headers)
-        out += h.first + ": " + h.second + "\r\n";
+        head += h.first + ": " + h.second + "\r\n";
+    const QByteArray &content = status == 304 ? QByteArray() : body;
+    if (m_connection) {
+        m_connection->respond(m_seq, head, content);
+        return;
+    }
     if (m_close)
-        out += "Connection: close\r\n";
-    out += "\r\n";
-    if (status != 304)
-        out += body;
-    m_socket->write(out);
+        head += "Connection: close\r\n";
+    m_socket->write(head + "\r\n" + content);
     if (m_close)
         m_socket->disconnectFromHost();
 }

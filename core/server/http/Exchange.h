@@ -8,23 +8,23 @@
 #include <QHostAddress>
 #include <QHttpServerRequest>
 #include <QPointer>
-#include <QTcpSocket>
 #include <QString>
+#include <QTcpSocket>
 #include <QUrl>
 #include <QUrlQuery>
 
 #include <memory>
 
-
 namespace dealscope::server {
 
+class HttpConnection;
 class Metrics;
 
 // One request and its one answer. QtHttpServer reuses its request object for the next request
 // on the connection, so what the routes need is copied here; an exchange outlives the handler
 // that received it when the answer comes later (a store round trip, a long-poll), shared by the
-// callbacks that may give it. The first answer is written, any later one is dropped: a request
-// never gets two.
+// callbacks that may give it. The first answer is handed to the connection, which writes it in
+// request order; any later one is dropped: a request never gets two.
 class Exchange final
 {
 public:
@@ -68,6 +68,8 @@ private:
     QByteArray m_body;
     QHostAddress m_peer;
     QPointer<QTcpSocket> m_socket;
+    QPointer<HttpConnection> m_connection;
+    quint64 m_seq = 0; // place in the connection's answer order
     Metrics *m_metrics;
     QString m_requestId;
     QString m_route = QStringLiteral("unknown");

@@ -24,13 +24,11 @@ void ListingRoutes::addTo(RouteTable &routes)
     using Method = QHttpServerRequest::Method;
     using Access = RouteTable::Access;
     routes.add(QStringLiteral("/api/listings"),
-        { QStringLiteral("listings"), Method::Get, Access::Token, [this](const ExchangePtr &e, const QString &) {
-             list(e);
-         } });
+        { QStringLiteral("listings"), Method::Get, Access::Token,
+            [this](const ExchangePtr &e, const QString &) { list(e); } });
     routes.addPrefix(QStringLiteral("/api/listings/"),
-        { QStringLiteral("listing"), Method::Get, Access::Token, [this](const ExchangePtr &e, const QString &id) {
-             one(e, id);
-         } });
+        { QStringLiteral("listing"), Method::Get, Access::Token,
+            [this](const ExchangePtr &e, const QString &id) { one(e, id); } });
 }
 
 void ListingRoutes::one(const ExchangePtr &exchange, const QString &encodedId)
@@ -68,8 +66,8 @@ void ListingRoutes::list(const ExchangePtr &exchange)
             ++total;
         }
     }
-    exchange->send(200,
-        dump({ { "listings", items }, { "total", total }, { "offset", query.offset }, { "limit", query.limit } }));
+    exchange->send(
+        200, dump({ { "listings", items }, { "total", total }, { "offset", query.offset }, { "limit", query.limit } }));
 }
 
 } // namespace dealscope::server

@@ -19,17 +19,14 @@ void ProbeRoutes::addTo(RouteTable &routes)
     using Method = QHttpServerRequest::Method;
     using Access = RouteTable::Access;
     routes.add(QStringLiteral("/healthz"),
-        { QStringLiteral("healthz"), Method::Get, Access::Probe, [this](const ExchangePtr &e, const QString &) {
-             health(e);
-         } });
+        { QStringLiteral("healthz"), Method::Get, Access::Probe,
+            [this](const ExchangePtr &e, const QString &) { health(e); } });
     routes.add(QStringLiteral("/readyz"),
-        { QStringLiteral("readyz"), Method::Get, Access::Probe, [this](const ExchangePtr &e, const QString &) {
-             ready(e);
-         } });
+        { QStringLiteral("readyz"), Method::Get, Access::Probe,
+            [this](const ExchangePtr &e, const QString &) { ready(e); } });
     routes.add(QStringLiteral("/metrics"),
-        { QStringLiteral("metrics"), Method::Get, Access::Probe, [this](const ExchangePtr &e, const QString &) {
-             metrics(e);
-         } });
+        { QStringLiteral("metrics"), Method::Get, Access::Probe,
+            [this](const ExchangePtr &e, const QString &) { metrics(e); } });
 }
 
 void ProbeRoutes::health(const ExchangePtr &exchange)
@@ -48,8 +45,8 @@ void ProbeRoutes::ready(const ExchangePtr &exchange)
         exchange->send(200,
             QByteArray::fromStdString(nlohmann::json { { "status", "ready" }, { "store", store->kind() } }.dump()));
     else
-        exchange->sendError(503, "store_unavailable",
-            QStringLiteral("the %1 store does not answer").arg(store->kind()), { { "Retry-After", "1" } });
+        exchange->sendError(503, "store_unavailable", QStringLiteral("the %1 store does not answer").arg(store->kind()),
+            { { "Retry-After", "1" } });
 }
 
 void ProbeRoutes::metrics(const ExchangePtr &exchange)
@@ -60,8 +57,8 @@ void ProbeRoutes::metrics(const ExchangePtr &exchange)
     } catch (const std::exception &) {
         stats.reachable = false;
     }
-    exchange->send(200, m_metrics ? m_metrics->render(stats) : QByteArray(), {},
-        "text/plain; version=0.0.4; charset=utf-8");
+    exchange->send(
+        200, m_metrics ? m_metrics->render(stats) : QByteArray(), {}, "text/plain; version=0.0.4; charset=utf-8");
 }
 
 } // namespace dealscope::server

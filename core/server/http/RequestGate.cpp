@@ -9,6 +9,15 @@
 
 namespace dealscope::server {
 
+bool RequestGate::isJsonMediaType(QByteArrayView contentType)
+{
+    // type/subtype before any parameters (charset=utf-8), case-insensitive (RFC 9110 §8.3.1):
+    // application/json, not application/jsonxyz.
+    const qsizetype semicolon = contentType.indexOf(';');
+    const QByteArrayView type = (semicolon < 0 ? contentType : contentType.first(semicolon)).trimmed();
+    return type.compare("application/json", Qt::CaseInsensitive) == 0;
+}
+
 RequestGate::RequestGate(bool requireAuth, JobStore *store)
     : m_requireAuth(requireAuth)
     , m_store(store)
@@ -35,9 +44,8 @@ bool RequestGate::admit(Exchange &exchange, const RouteTable::Route &route)
         return false;
     if (route.method == QHttpServerRequest::Method::Post) {
         const QByteArray type = exchange.header("content-type");
-        if (!type.isEmpty() && !type.toLower().startsWith("application/json")) {
-            exchange.sendError(
-                415, "unsupported_media_type", QStringLiteral("send the body as application/json"));
+        if (!type.isEmpty() && !isJsonMediaType(type)) {
+            exchange.sendError(415, "unsupported_media_type", QStringLiteral("send the body as application/json"));
             return false;
         }
     }

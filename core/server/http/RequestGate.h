@@ -25,6 +25,8 @@ public:
     // True when `exchange` may go on to `route` (its tenant is set); otherwise it has been answered.
     bool admit(Exchange &exchange, const RouteTable::Route &route);
 
+    static bool isJsonMediaType(QByteArrayView contentType);
+
 private:
     bool authenticate(Exchange &exchange, QByteArray *token);
     bool withinRateLimit(Exchange &exchange, const QByteArray &token);

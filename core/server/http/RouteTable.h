@@ -50,6 +50,8 @@ public:
     Match find(const QString &path, QHttpServerRequest::Method method) const;
 
 private:
+    static bool answers(const Route &route, QHttpServerRequest::Method method);
+
     QHash<QString, Route> m_exact;
     QList<QPair<QString, Route>> m_prefixes;
 };

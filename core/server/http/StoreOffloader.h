@@ -30,8 +30,7 @@ public:
 
     // `work` on a store thread, then `then(result)` on this object's thread; nullopt when the
     // store threw (unreachable). For an in-process store both run now, on the caller's thread.
-    template <typename Result>
-    void run(std::function<Result()> work, std::function<void(std::optional<Result>)> then)
+    template <typename Result> void run(std::function<Result()> work, std::function<void(std::optional<Result>)> then)
     {
         if (!m_store->isRemote()) {
             then(attempt(work));

@@ -16,7 +16,8 @@ void RedisClaimer::ack(const QString &entryId)
 {
     if (entryId.isEmpty())
         return;
-    m_store.conn().command({ "XACK", m_store.keys().stream(), m_store.keys().group(), entryId.toUtf8() }); // kClaimBatch trims it from the stream
+    m_store.conn().command({ "XACK", m_store.keys().stream(), m_store.keys().group(),
+        entryId.toUtf8() }); // kClaimBatch trims it from the stream
 }
 
 std::optional<Lease> RedisClaimer::claimEntry(const QString &workerId, const QString &entryId, const QString &jobId,
@@ -64,10 +65,13 @@ std::optional<Lease> RedisClaimer::claimEntry(const QString &workerId, const QSt
         }
         const bool terminal = isTerminal(next.status);
         const QString token = newLeaseToken();
-        const RedisValue r = m_store.conn().eval(m_store.scripts().compareAndSet, { m_store.keys().job(jobId), m_store.keys().lease(jobId), m_store.keys().stats(), m_store.keys().stream() },
+        const RedisValue r = m_store.conn().eval(m_store.scripts().compareAndSet,
+            { m_store.keys().job(jobId), m_store.keys().lease(jobId), m_store.keys().stats(), m_store.keys().stream() },
             { cur.str, RedisJobStore::storageJson(next), terminal ? "keep" : "take", token.toUtf8(),
-                QByteArray::number(m_store.settings().leaseMs), QByteArray::number(terminal ? m_store.settings().completedTtlSecs : 0),
-                RedisJobStore::statusName(job->status), RedisJobStore::statusName(next.status), m_store.keys().channel(), jobId.toUtf8(), m_store.keys().group(),
+                QByteArray::number(m_store.settings().leaseMs),
+                QByteArray::number(terminal ? m_store.settings().completedTtlSecs : 0),
+                RedisJobStore::statusName(job->status), RedisJobStore::statusName(next.status),
+                m_store.keys().channel(), jobId.toUtf8(), m_store.keys().group(),
                 terminal ? entryId.toUtf8() : QByteArray() });
         if (r.isError())
             throw StoreUnavailable("claim script failed: " + r.str.toStdString());
@@ -98,8 +102,8 @@ RedisConnection::EvalCall RedisClaimer::claimBatchCall(
 {
     return { { m_store.keys().stream(), m_store.keys().stats() },
         { m_store.keys().group(), workerId.toUtf8(), QByteArray::number(std::clamp(maxJobs, 1, 100)),
-            m_store.keys().jobPrefix(), m_store.keys().leasePrefix(), tokenPrefix, QByteArray::number(m_store.settings().leaseMs),
-            QByteArray::number(nowMs()), m_store.keys().channel() },
+            m_store.keys().jobPrefix(), m_store.keys().leasePrefix(), tokenPrefix,
+            QByteArray::number(m_store.settings().leaseMs), QByteArray::number(nowMs()), m_store.keys().channel() },
         {} };
 }
 
@@ -107,7 +111,8 @@ bool RedisClaimer::takeClaimed(const RedisValue &batch, const QString &workerId,
 {
     if (batch.isError()) {
         if (batch.str.contains("NOGROUP"))
-            m_store.conn().command({ "XGROUP", "CREATE", m_store.keys().stream(), m_store.keys().group(), "0", "MKSTREAM" });
+            m_store.conn().command(
+                { "XGROUP", "CREATE", m_store.keys().stream(), m_store.keys().group(), "0", "MKSTREAM" });
         throw StoreUnavailable("reading the queue failed: " + batch.str.toStdString());
     }
     bool claimedAny = false;
@@ -177,8 +182,8 @@ void RedisClaimer::claimInto(QList<Lease> &out, const QString &workerId, int wai
     const qint64 now = nowMs();
     if (recoveryDue()) {
         t_nextRecoveryMs = now + std::max<qint64>(250, m_store.settings().leaseMs / 4);
-        const RedisValue r = m_store.conn().command({ "XAUTOCLAIM", m_store.keys().stream(), m_store.keys().group(), workerId.toUtf8(),
-            QByteArray::number(m_store.settings().leaseMs), "0-0", "COUNT", "10" });
+        const RedisValue r = m_store.conn().command({ "XAUTOCLAIM", m_store.keys().stream(), m_store.keys().group(),
+            workerId.toUtf8(), QByteArray::number(m_store.settings().leaseMs), "0-0", "COUNT", "10" });
         if (r.type == RedisValue::Type::Array && r.elements.size() >= 2) {
             for (const RedisValue &entry : r.elements[1].elements) {
                 if (entry.elements.size() < 2)
@@ -202,19 +207,20 @@ void RedisClaimer::claimInto(QList<Lease> &out, const QString &workerId, int wai
     do {
         // While there is work: up to maxJobs entries claimed in one round trip, without blocking.
         for (int i = 0; i < 64 && !m_interrupted; ++i) {
-            const RedisValue batch = m_store.conn().eval(
-                m_store.scripts().claimBatch, claimBatchCall(workerId, maxJobs, tokenPrefix + QByteArray::number(i) + ':'));
+            const RedisValue batch = m_store.conn().eval(m_store.scripts().claimBatch,
+                claimBatchCall(workerId, maxJobs, tokenPrefix + QByteArray::number(i) + ':'));
             if (takeClaimed(batch, workerId, out)) // throws on an error answer
                 return;
             if (batch.elements.isEmpty())
                 break; // empty: block below
         }
         const qint64 block = std::max<qint64>(1, deadline - nowMs());
-        const RedisValue r = m_store.conn().command({ "XREADGROUP", "GROUP", m_store.keys().group(), workerId.toUtf8(), "COUNT", "1", "BLOCK",
-            QByteArray::number(block), "STREAMS", m_store.keys().stream(), ">" });
+        const RedisValue r = m_store.conn().command({ "XREADGROUP", "GROUP", m_store.keys().group(), workerId.toUtf8(),
+            "COUNT", "1", "BLOCK", QByteArray::number(block), "STREAMS", m_store.keys().stream(), ">" });
         if (r.isError()) {
             if (r.str.startsWith("NOGROUP")) // Redis lost its data: recreate the group
-                m_store.conn().command({ "XGROUP", "CREATE", m_store.keys().stream(), m_store.keys().group(), "0", "MKSTREAM" });
+                m_store.conn().command(
+                    { "XGROUP", "CREATE", m_store.keys().stream(), m_store.keys().group(), "0", "MKSTREAM" });
             throw StoreUnavailable("XREADGROUP failed: " + r.str.toStdString());
         }
         if (r.type != RedisValue::Type::Array || r.elements.isEmpty())
@@ -248,9 +254,11 @@ std::optional<Lease> RedisClaimer::claimJob(const QString &workerId, const QStri
         Job next = *job;
         JobStateMachine::transition(next, JobStatus::Running, nowMs());
         const QString token = newLeaseToken();
-        const RedisValue r = m_store.conn().eval(m_store.scripts().compareAndSet, { m_store.keys().job(jobId), m_store.keys().lease(jobId), m_store.keys().stats(), m_store.keys().stream() },
-            { cur.str, RedisJobStore::storageJson(next), "take", token.toUtf8(), QByteArray::number(m_store.settings().leaseMs), "0", "queued",
-                "running", m_store.keys().channel(), jobId.toUtf8(), m_store.keys().group(), "" });
+        const RedisValue r = m_store.conn().eval(m_store.scripts().compareAndSet,
+            { m_store.keys().job(jobId), m_store.keys().lease(jobId), m_store.keys().stats(), m_store.keys().stream() },
+            { cur.str, RedisJobStore::storageJson(next), "take", token.toUtf8(),
+                QByteArray::number(m_store.settings().leaseMs), "0", "queued", "running", m_store.keys().channel(),
+                jobId.toUtf8(), m_store.keys().group(), "" });
         const qint64 code = r.elements.value(0).integer;
         if (code == 2)
             return std::nullopt;

@@ -16,12 +16,14 @@ RedisConnection::EvalCall RedisLeaseWriter::leasedWriteCall(const Lease &lease, 
     const QByteArray ttl = QByteArray::number(m_store.settings().completedTtlSecs);
     const QByteArray staging = m_store.keys().staging(next.id, lease.token);
     const bool staged = qstrcmp(kind, "finish") == 0;
-    RedisConnection::EvalCall call { { m_store.keys().job(next.id), m_store.keys().lease(next.id), m_store.keys().stats(), m_store.keys().stream(),
+    RedisConnection::EvalCall call { { m_store.keys().job(next.id), m_store.keys().lease(next.id),
+                                         m_store.keys().stats(), m_store.keys().stream(),
                                          m_store.keys().dedup(next.owner, next.listingId, next.analysisType),
                                          m_store.keys().checkpoint(next.id), staging },
-        { lease.token.toUtf8(), staged ? QByteArray() : RedisJobStore::storageJson(next), kind, QByteArray::number(m_store.settings().leaseMs),
-            ttl, RedisJobStore::statusName(lease.job.status), RedisJobStore::statusName(next.status), m_store.keys().channel(), next.id.toUtf8(),
-            lease.entryId.toUtf8(), m_store.keys().group(), QByteArray::number(m_store.settings().dedupWindowMs / 1000) },
+        { lease.token.toUtf8(), staged ? QByteArray() : RedisJobStore::storageJson(next), kind,
+            QByteArray::number(m_store.settings().leaseMs), ttl, RedisJobStore::statusName(lease.job.status),
+            RedisJobStore::statusName(next.status), m_store.keys().channel(), next.id.toUtf8(), lease.entryId.toUtf8(),
+            m_store.keys().group(), QByteArray::number(m_store.settings().dedupWindowMs / 1000) },
         {} };
     if (staged)
         call.before.append({ "SET", staging, RedisJobStore::storageJson(next), "EX", ttl });
@@ -66,9 +68,10 @@ WriteResult RedisLeaseWriter::heartbeat(Lease &lease)
 {
     if (lease.ended)
         return WriteResult::LeaseLost;
-    const RedisValue r = m_store.conn().eval(m_store.scripts().heartbeat, { m_store.keys().lease(lease.job.id), m_store.keys().stream(), m_store.keys().job(lease.job.id) },
-        { lease.token.toUtf8(), QByteArray::number(m_store.settings().leaseMs), m_store.keys().group(), lease.consumer.toUtf8(),
-            lease.entryId.toUtf8() });
+    const RedisValue r = m_store.conn().eval(m_store.scripts().heartbeat,
+        { m_store.keys().lease(lease.job.id), m_store.keys().stream(), m_store.keys().job(lease.job.id) },
+        { lease.token.toUtf8(), QByteArray::number(m_store.settings().leaseMs), m_store.keys().group(),
+            lease.consumer.toUtf8(), lease.entryId.toUtf8() });
     if (r.isError())
         throw StoreUnavailable("heartbeat failed: " + r.str.toStdString());
     if (r.str == "OK")
@@ -212,7 +215,8 @@ WriteResult RedisLeaseWriter::saveCheckpoint(Lease &lease, const nlohmann::json 
 {
     if (lease.ended)
         return WriteResult::LeaseLost;
-    const RedisValue r = m_store.conn().eval(m_store.scripts().checkpoint, { m_store.keys().lease(lease.job.id), m_store.keys().checkpoint(lease.job.id) },
+    const RedisValue r = m_store.conn().eval(m_store.scripts().checkpoint,
+        { m_store.keys().lease(lease.job.id), m_store.keys().checkpoint(lease.job.id) },
         { lease.token.toUtf8(), QByteArray::fromStdString(checkpoint.dump()), "86400" });
     if (r.isError())
         throw StoreUnavailable("checkpoint write failed: " + r.str.toStdString());
