@@ -189,13 +189,23 @@ void AnalysisRoutes::lookup(const ExchangePtr &exchange)
         return;
     }
     const LookupQuery &query = std::get<LookupQuery>(validated);
-    const auto job = m_offloader->store()->lookup(exchange->tenant(), query.listingId, query.analysisType);
-    if (!job || job->owner != exchange->tenant()) {
-        exchange->sendError(
-            404, "job_not_found", QStringLiteral("no active or recent job for this listing and analysis"));
-        return;
-    }
-    exchange->sendJob(200, *job);
+    JobStore *store = m_offloader->store();
+    m_offloader->run<std::optional<Job>>(
+        [store, owner = exchange->tenant(), query] {
+            return store->lookup(owner, query.listingId, query.analysisType);
+        },
+        [exchange](const std::optional<std::optional<Job>> &job) {
+            if (!job) {
+                exchange->sendStoreUnavailable();
+                return;
+            }
+            if (!*job || (*job)->owner != exchange->tenant()) {
+                exchange->sendError(
+                    404, "job_not_found", QStringLiteral("no active or recent job for this listing and analysis"));
+                return;
+            }
+            exchange->sendJob(200, **job);
+        });
 }
 
 void AnalysisRoutes::cancel(const ExchangePtr &exchange)
@@ -206,22 +216,34 @@ void AnalysisRoutes::cancel(const ExchangePtr &exchange)
         return;
     }
     const QString id = std::get<QString>(validated);
-    const CancelResult r = m_offloader->store()->cancel(exchange->tenant(), id);
+    JobStore *store = m_offloader->store();
+    m_offloader->run<CancelResult>([store, owner = exchange->tenant(), id] { return store->cancel(owner, id); },
+        [exchange, id](const std::optional<CancelResult> &result) {
+            if (!result) {
+                exchange->sendStoreUnavailable();
+                return;
+            }
+            answerCancel(*exchange, id, *result);
+        });
+}
+
+void AnalysisRoutes::answerCancel(Exchange &exchange, const QString &id, const CancelResult &r)
+{
     switch (r.outcome) {
     case CancelOutcome::NotFound:
-        exchange->sendError(404, "job_not_found", QStringLiteral("no job %1").arg(id));
+        exchange.sendError(404, "job_not_found", QStringLiteral("no job %1").arg(id));
         return;
     case CancelOutcome::AlreadyTerminal: {
         nlohmann::json reply = nlohmann::json::parse(errorBody("job_terminal",
-            QStringLiteral("the job is already %1").arg(jobStatusName(r.job->status)), exchange->requestId())
+            QStringLiteral("the job is already %1").arg(jobStatusName(r.job->status)), exchange.requestId())
                                                          .toStdString());
         reply["job"] = jobToJson(*r.job);
-        exchange->send(409, dump(reply));
+        exchange.send(409, dump(reply));
         return;
     }
     case CancelOutcome::Canceled:
     case CancelOutcome::Requested:
-        exchange->sendJob(200, *r.job);
+        exchange.sendJob(200, *r.job);
         return;
     }
 }

@@ -32,6 +32,7 @@ public:
 
 private:
     void answerStart(Exchange &exchange, const StartResult &result);
+    static void answerCancel(Exchange &exchange, const QString &id, const CancelResult &result);
     static void answerBatch(Exchange &exchange, const QStringList &ids, const QList<std::optional<QByteArray>> &found,
         const QStringList &invalid);
 

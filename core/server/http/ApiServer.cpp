@@ -28,7 +28,7 @@ ApiServer::ApiServer(
     , m_metrics(metrics)
     , m_offloader(new StoreOffloader(store, this))
     , m_longPolls(new LongPollHub(m_offloader, metrics, config.maxWaiters, this))
-    , m_gate(std::make_unique<RequestGate>(config.requireAuth, store))
+    , m_gate(new RequestGate(config.requireAuth, m_offloader, this))
 {
     const RequestValidator validator({ config.maxWaitSecs, config.maxBatchIds });
     m_probes = std::make_unique<ProbeRoutes>(m_offloader, metrics);
@@ -122,24 +122,31 @@ bool ApiServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *soc
         return true;
     }
     const RouteTable::Route &route = *match.route;
+    if (m_config.probesOnly && route.access != RouteTable::Access::Probe) {
+        exchange->sendError(
+            404, "not_found", QStringLiteral("this process only runs workers; the API is served by --role api or all"));
+        return true;
+    }
+    guarded(*exchange, [&] {
+        m_gate->admit(exchange, route,
+            [exchange, &route, arg = match.arg] { guarded(*exchange, [&] { route.handler(exchange, arg); }); });
+    });
+    return true;
+}
+
+void ApiServer::guarded(Exchange &exchange, const std::function<void()> &handle)
+{
+    // Bad input is answered 4xx by the routes; what escapes them is the store (503) or a bug (500).
     try {
-        if (m_config.probesOnly && route.access != RouteTable::Access::Probe) {
-            exchange->sendError(404, "not_found",
-                QStringLiteral("this process only runs workers; the API is served by --role api or all"));
-            return true;
-        }
-        if (!m_gate->admit(*exchange, route))
-            return true;
-        route.handler(exchange, match.arg);
+        handle();
     } catch (const StoreUnavailable &e) {
         qCWarning(lcServer) << "store unavailable:" << e.what();
-        exchange->sendStoreUnavailable();
+        exchange.sendStoreUnavailable();
     } catch (const std::exception &e) {
-        qCWarning(lcServer) << "request" << exchange->requestId() << "failed:" << e.what();
-        exchange->sendError(
-            500, "internal_error", QStringLiteral("internal error (request %1)").arg(exchange->requestId()));
+        qCWarning(lcServer) << "request" << exchange.requestId() << "failed:" << e.what();
+        exchange.sendError(
+            500, "internal_error", QStringLiteral("internal error (request %1)").arg(exchange.requestId()));
     }
-    return true;
 }
 
 } // namespace dealscope::server

@@ -4,6 +4,7 @@
 
 #include <QAbstractHttpServer>
 
+#include <functional>
 #include <memory>
 
 class QTcpSocket;
@@ -74,12 +75,14 @@ protected:
     void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
 
 private:
+    static void guarded(Exchange &exchange, const std::function<void()> &handle);
+
     Config m_config;
     Metrics *m_metrics;
     RouteTable m_routes;
     StoreOffloader *m_offloader; // child: its store threads are waited for before the rest goes
     LongPollHub *m_longPolls; // child
-    std::unique_ptr<RequestGate> m_gate;
+    RequestGate *m_gate; // child
     std::unique_ptr<AnalysisRoutes> m_analysis;
     std::unique_ptr<ConsumeRoute> m_consume;
     std::unique_ptr<ListingRoutes> m_listings;

@@ -57,16 +57,30 @@ void ConsumeRoute::consume(const ExchangePtr &exchange)
         return;
     }
     const QString id = std::get<QString>(validated);
-    const auto job = m_offloader->store()->get(id);
-    if (!job) {
-        exchange->sendError(
-            489, "job_not_found", QStringLiteral("no job %1 (expired or never created)").arg(id), nonRetryable);
-        return;
-    }
-    if (isTerminal(job->status)) {
-        exchange->sendJob(200, *job);
-        return;
-    }
+    JobStore *store = m_offloader->store();
+    m_offloader->run<std::optional<Job>>([store, id] { return store->get(id); },
+        [this, exchange, id, nonRetryable](const std::optional<std::optional<Job>> &job) {
+            if (!job) {
+                exchange->sendError(503, "store_unavailable", QStringLiteral("the job store cannot be reached"),
+                    { { "Retry-After", "5" } });
+                return;
+            }
+            if (!*job) {
+                exchange->sendError(
+                    489, "job_not_found", QStringLiteral("no job %1 (expired or never created)").arg(id), nonRetryable);
+                return;
+            }
+            if (isTerminal((*job)->status)) {
+                exchange->sendJob(200, **job);
+                return;
+            }
+            run(exchange, id);
+        });
+}
+
+void ConsumeRoute::run(const ExchangePtr &exchange, const QString &id)
+{
+    const HeaderPairs nonRetryable { { "Upstash-NonRetryable-Error", "true" } };
     m_pool->runJob(id, m_offloader, [exchange, nonRetryable](bool claimed, std::optional<Job> done) {
         if (!done) {
             exchange->sendError(503, "store_unavailable", QStringLiteral("the job store cannot be reached"),

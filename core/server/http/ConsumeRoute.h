@@ -29,6 +29,9 @@ public:
     void consume(const ExchangePtr &exchange);
 
 private:
+    // Runs the queued job `id` on the worker pool and answers once it is stored.
+    void run(const ExchangePtr &exchange, const QString &id);
+
     RequestValidator m_validator;
     StoreOffloader *m_offloader;
     std::unique_ptr<QStashVerifier> m_verifier;

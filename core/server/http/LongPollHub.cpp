@@ -4,7 +4,6 @@
 #include "server/http/Metrics.h"
 #include "server/http/StoreOffloader.h"
 
-#include <QScopeGuard>
 #include <QTcpSocket>
 #include <QTimer>
 
@@ -17,112 +16,83 @@ LongPollHub::LongPollHub(StoreOffloader *offloader, Metrics *metrics, int maxWai
     , m_maxWaiters(maxWaiters)
 { }
 
-LongPollHub::~LongPollHub()
-{
-    for (auto &list : m_waiters)
-        qDeleteAll(list);
-}
-
-std::optional<QByteArray> LongPollHub::getWire(const QString &owner, const QString &id)
-{
-    return m_offloader->store()->getManyWire(owner, { id }).value(0);
-}
+LongPollHub::~LongPollHub() = default;
 
 void LongPollHub::poll(const ExchangePtr &exchange, const QString &id, const QByteArray &ifNoneMatch, int waitSecs)
 {
-    // Registered before the baseline is read, so that a change made after that read is
-    // delivered (the store drops changes while wantsChanges() is false); a request that does
-    // not park takes it back on the way out.
-    bool parked = false;
-    ++m_changeInterest;
-    const auto interest = qScopeGuard([&] {
-        if (!parked)
-            --m_changeInterest;
-    });
-    const auto wire = getWire(exchange->tenant(), id);
-    if (!wire) {
-        exchange->sendError(404, "job_not_found", QStringLiteral("no job %1").arg(id));
-        return;
-    }
-    const QByteArray etag = jsonEtag(*wire);
-    const bool matches = etagMatches(ifNoneMatch, etag);
-    if ((!ifNoneMatch.isEmpty() && !matches) || isTerminal(statusOfJobJson(*wire).value_or(JobStatus::Failed))) {
-        if (matches)
-            exchange->sendNotModified(etag);
-        else
-            exchange->sendWire(200, *wire);
-        return;
-    }
     if (m_waiterCount >= m_maxWaiters) {
         exchange->sendError(503, "too_many_waiters",
             QStringLiteral("too many long-polls in progress; poll without wait"), { { "Retry-After", "1" } });
         return;
     }
-    auto *waiter = new Waiter { exchange, id, etag, new QTimer(this) };
+    // Registered before the baseline is read, so that a change made after that read is delivered
+    // (the store drops changes while wantsChanges() is false).
+    auto waiter = std::make_shared<Waiter>();
+    waiter->exchange = exchange;
+    waiter->id = id;
+    waiter->ifNoneMatch = ifNoneMatch;
+    waiter->timer = new QTimer(this);
     m_waiters[id].append(waiter);
     ++m_waiterCount;
-    parked = true; // the waiter keeps its share of m_changeInterest until it is answered
+    ++m_changeInterest;
     if (m_metrics)
         m_metrics->setGauge(QStringLiteral("long_polls"), double(m_waiterCount));
+    const std::weak_ptr<Waiter> weak = waiter;
     waiter->timer->setSingleShot(true);
-    connect(waiter->timer, &QTimer::timeout, this, [this, waiter] {
-        std::optional<QByteArray> wire;
-        try {
-            wire = getWire(waiter->exchange->tenant(), waiter->id);
-        } catch (const std::exception &) {
-            fail(waiter); // store away at the end of the wait: 503, never a guess
-            return;
-        }
-        finish(waiter, wire);
+    connect(waiter->timer, &QTimer::timeout, this, [this, weak] {
+        if (const auto w = weak.lock())
+            timedOut(w);
     });
-    if (QTcpSocket *socket = exchange->socket())
-        connect(socket, &QTcpSocket::disconnected, waiter->timer, [this, waiter] { finish(waiter, std::nullopt); });
+    // A client that goes away is not answered (the timer is the context: no call once it is gone).
+    if (QTcpSocket *socket = exchange->socket()) {
+        connect(socket, &QTcpSocket::disconnected, waiter->timer, [this, weak] {
+            if (const auto w = weak.lock())
+                remove(w);
+        });
+    }
     waiter->timer->start(waitSecs * 1000);
+    readBaseline(waiter);
 }
 
-void LongPollHub::unpark(Waiter *waiter)
+void LongPollHub::readBaseline(const WaiterPtr &waiter)
 {
-    for (auto it = m_waiters.begin(); it != m_waiters.end(); ++it) {
-        if (it->removeOne(waiter)) {
-            if (it->isEmpty())
-                m_waiters.erase(it);
-            break;
-        }
+    const std::weak_ptr<Waiter> weak = waiter;
+    m_offloader->fetchWire(
+        waiter->exchange->tenant(), waiter->id, [this, weak](const std::optional<std::optional<QByteArray>> &wire) {
+            if (const auto w = weak.lock())
+                baselineRead(w, wire);
+        });
+}
+
+void LongPollHub::baselineRead(const WaiterPtr &waiter, const std::optional<std::optional<QByteArray>> &wire)
+{
+    if (waiter->state != Waiter::State::ReadingBaseline)
+        return;
+    if (!wire) {
+        remove(waiter);
+        waiter->exchange->sendStoreUnavailable();
+        return;
     }
-    --m_waiterCount;
-    --m_changeInterest;
-    if (m_metrics)
-        m_metrics->setGauge(QStringLiteral("long_polls"), double(m_waiterCount));
-    // Cut the timer's and the socket's connections now: the timer is only deleted later and a
-    // late signal must not reach this (then deleted) waiter.
-    waiter->timer->stop();
-    QObject::disconnect(waiter->timer, nullptr, nullptr, nullptr);
-    if (QTcpSocket *socket = waiter->exchange->socket())
-        QObject::disconnect(socket, nullptr, waiter->timer, nullptr);
-    waiter->timer->deleteLater();
-}
-
-void LongPollHub::finish(Waiter *waiter, const std::optional<QByteArray> &wire)
-{
-    // Unpark first: answering may re-enter the event loop through the socket.
-    unpark(waiter);
-    Exchange &exchange = *waiter->exchange;
-    if (exchange.connected()) {
-        if (!wire)
-            exchange.sendError(404, "job_not_found", QStringLiteral("the job no longer exists"));
-        else if (jsonEtag(*wire) == waiter->baselineEtag)
-            exchange.sendNotModified(waiter->baselineEtag);
+    if (!*wire) {
+        answer(waiter, std::nullopt);
+        return;
+    }
+    const QByteArray etag = jsonEtag(**wire);
+    const bool matches = etagMatches(waiter->ifNoneMatch, etag);
+    if ((!waiter->ifNoneMatch.isEmpty() && !matches)
+        || isTerminal(statusOfJobJson(**wire).value_or(JobStatus::Failed))) {
+        remove(waiter);
+        if (matches)
+            waiter->exchange->sendNotModified(etag);
         else
-            exchange.sendWire(200, *wire);
+            waiter->exchange->sendWire(200, **wire);
+        return;
     }
-    delete waiter;
-}
-
-void LongPollHub::fail(Waiter *waiter)
-{
-    unpark(waiter);
-    waiter->exchange->sendStoreUnavailable();
-    delete waiter;
+    waiter->baselineEtag = etag;
+    waiter->state = Waiter::State::Parked;
+    // A change announced while the baseline was read may be newer than it, or not: look again.
+    if (waiter->changedMeanwhile)
+        recheck(waiter->exchange->tenant(), waiter->id);
 }
 
 void LongPollHub::jobChanged(const QString &jobId)
@@ -147,36 +117,115 @@ void LongPollHub::wake()
         const auto it = m_waiters.constFind(id);
         if (it == m_waiters.cend())
             continue;
-        // Every waiter of a job is its owner's (another tenant got 404 before it could park).
-        const QList<Waiter *> waiters = *it;
-        const QString tenant = waiters.constFirst()->exchange->tenant();
-        std::optional<QByteArray> wire;
-        try {
-            wire = getWire(tenant, id);
-        } catch (const std::exception &) {
-            continue; // store briefly away: the waiters' timers still answer
+        QSet<QString> tenants;
+        for (const WaiterPtr &w : *it) {
+            if (w->state == Waiter::State::ReadingBaseline)
+                w->changedMeanwhile = true;
+            else if (w->state == Waiter::State::Parked)
+                tenants.insert(w->exchange->tenant());
         }
-        const QByteArray etag = wire ? jsonEtag(*wire) : QByteArray();
-        for (Waiter *w : waiters) {
-            if (w->exchange->tenant() != tenant)
-                finish(w, std::nullopt);
-            else if (!wire || etag != w->baselineEtag)
-                finish(w, wire);
-        }
+        for (const QString &tenant : std::as_const(tenants))
+            recheck(tenant, id);
     }
+}
+
+void LongPollHub::recheck(const QString &tenant, const QString &id)
+{
+    const QPair<QString, QString> key { tenant, id };
+    if (m_rechecking.contains(key)) {
+        m_recheckAgain.insert(key); // read once more when this read is back
+        return;
+    }
+    m_rechecking.insert(key);
+    m_offloader->fetchWire(tenant, id, [this, key](const std::optional<std::optional<QByteArray>> &wire) {
+        m_rechecking.remove(key);
+        if (wire) { // store briefly away: the waiters' timers still answer
+            const QByteArray etag = *wire ? jsonEtag(**wire) : QByteArray();
+            const QList<WaiterPtr> waiters = m_waiters.value(key.second);
+            for (const WaiterPtr &w : waiters) {
+                if (w->state == Waiter::State::Parked && w->exchange->tenant() == key.first
+                    && (!*wire || etag != w->baselineEtag))
+                    answer(w, *wire);
+            }
+        }
+        if (m_recheckAgain.remove(key))
+            recheck(key.first, key.second);
+    });
+}
+
+void LongPollHub::timedOut(const WaiterPtr &waiter)
+{
+    if (waiter->state == Waiter::State::ReadingBaseline) {
+        // The store did not answer for the whole wait: never a guess.
+        remove(waiter);
+        waiter->exchange->sendStoreUnavailable();
+        return;
+    }
+    if (waiter->state != Waiter::State::Parked)
+        return;
+    waiter->state = Waiter::State::Closing;
+    const std::weak_ptr<Waiter> weak = waiter;
+    m_offloader->fetchWire(
+        waiter->exchange->tenant(), waiter->id, [this, weak](const std::optional<std::optional<QByteArray>> &wire) {
+            const auto w = weak.lock();
+            if (!w)
+                return;
+            if (wire) {
+                answer(w, *wire);
+            } else {
+                remove(w);
+                w->exchange->sendStoreUnavailable();
+            }
+        });
+}
+
+void LongPollHub::answer(const WaiterPtr &waiter, const std::optional<QByteArray> &wire)
+{
+    // Unregistered first: answering may close the connection, whose disconnected signal comes back here.
+    remove(waiter);
+    Exchange &exchange = *waiter->exchange;
+    if (!wire)
+        exchange.sendError(404, "job_not_found", QStringLiteral("no job %1").arg(waiter->id));
+    else if (jsonEtag(*wire) == waiter->baselineEtag)
+        exchange.sendNotModified(waiter->baselineEtag);
+    else
+        exchange.sendWire(200, *wire);
+}
+
+void LongPollHub::remove(const WaiterPtr &waiter)
+{
+    const auto it = m_waiters.find(waiter->id);
+    if (it == m_waiters.end() || !it->removeOne(waiter))
+        return; // already removed
+    if (it->isEmpty())
+        m_waiters.erase(it);
+    --m_waiterCount;
+    --m_changeInterest;
+    if (m_metrics)
+        m_metrics->setGauge(QStringLiteral("long_polls"), double(m_waiterCount));
+    // The timer goes later (this may run in its own signal); nothing reaches this waiter through
+    // it any more.
+    waiter->timer->stop();
+    QObject::disconnect(waiter->timer, nullptr, nullptr, nullptr);
+    if (QTcpSocket *socket = waiter->exchange->socket())
+        QObject::disconnect(socket, nullptr, waiter->timer, nullptr);
+    waiter->timer->deleteLater();
+    waiter->timer = nullptr;
 }
 
 void LongPollHub::flush()
 {
-    const auto copy = m_waiters;
-    for (auto it = copy.cbegin(); it != copy.cend(); ++it) {
-        for (Waiter *w : it.value()) {
-            std::optional<QByteArray> wire;
-            try {
-                wire = getWire(w->exchange->tenant(), it.key());
-            } catch (const std::exception &) { }
-            finish(w, wire);
-        }
+    QList<WaiterPtr> all;
+    for (const auto &list : std::as_const(m_waiters))
+        all += list;
+    for (const WaiterPtr &w : std::as_const(all)) {
+        const bool sawState = !w->baselineEtag.isEmpty();
+        remove(w);
+        if (sawState)
+            w->exchange->sendNotModified(w->baselineEtag);
+        else
+            w->exchange->sendError(503, "shutting_down", QStringLiteral("the server is shutting down; poll again"),
+                { { "Retry-After", "1" } });
     }
 }
 

@@ -37,28 +37,31 @@ void ProbeRoutes::health(const ExchangePtr &exchange)
 void ProbeRoutes::ready(const ExchangePtr &exchange)
 {
     JobStore *store = m_offloader->store();
-    bool up = false;
-    try {
-        up = store->ping();
-    } catch (const std::exception &) { }
-    if (up)
-        exchange->send(200,
-            QByteArray::fromStdString(nlohmann::json { { "status", "ready" }, { "store", store->kind() } }.dump()));
-    else
-        exchange->sendError(503, "store_unavailable", QStringLiteral("the %1 store does not answer").arg(store->kind()),
-            { { "Retry-After", "1" } });
+    m_offloader->run<bool>([store] { return store->ping(); },
+        [exchange, kind = store->kind()](const std::optional<bool> &up) {
+            if (up && *up)
+                exchange->send(
+                    200, QByteArray::fromStdString(nlohmann::json { { "status", "ready" }, { "store", kind } }.dump()));
+            else
+                exchange->sendError(503, "store_unavailable", QStringLiteral("the %1 store does not answer").arg(kind),
+                    { { "Retry-After", "1" } });
+        });
 }
 
 void ProbeRoutes::metrics(const ExchangePtr &exchange)
 {
-    StoreStats stats;
-    try {
-        stats = m_offloader->store()->stats();
-    } catch (const std::exception &) {
-        stats.reachable = false;
-    }
-    exchange->send(
-        200, m_metrics ? m_metrics->render(stats) : QByteArray(), {}, "text/plain; version=0.0.4; charset=utf-8");
+    JobStore *store = m_offloader->store();
+    Metrics *metrics = m_metrics;
+    m_offloader->run<StoreStats>([store] { return store->stats(); },
+        [exchange, metrics](const std::optional<StoreStats> &stats) {
+            StoreStats shown;
+            if (stats)
+                shown = *stats;
+            else
+                shown.reachable = false; // the process' own figures still count
+            exchange->send(
+                200, metrics ? metrics->render(shown) : QByteArray(), {}, "text/plain; version=0.0.4; charset=utf-8");
+        });
 }
 
 } // namespace dealscope::server

@@ -3,6 +3,7 @@
 #include "server/ServerLog.h"
 #include "server/auth/RateLimiter.h"
 #include "server/auth/TokenStore.h"
+#include "server/http/StoreOffloader.h"
 #include "server/store/JobStore.h"
 
 #include <QDateTime>
@@ -18,9 +19,10 @@ bool RequestGate::isJsonMediaType(QByteArrayView contentType)
     return type.compare("application/json", Qt::CaseInsensitive) == 0;
 }
 
-RequestGate::RequestGate(bool requireAuth, JobStore *store)
-    : m_requireAuth(requireAuth)
-    , m_store(store)
+RequestGate::RequestGate(bool requireAuth, StoreOffloader *offloader, QObject *parent)
+    : QObject(parent)
+    , m_requireAuth(requireAuth)
+    , m_offloader(offloader)
 { }
 
 RequestGate::~RequestGate() = default;
@@ -35,21 +37,77 @@ void RequestGate::setRateLimiter(std::unique_ptr<RateLimiter> limiter)
     m_limiter = std::move(limiter);
 }
 
-bool RequestGate::admit(Exchange &exchange, const RouteTable::Route &route)
+void RequestGate::admit(const ExchangePtr &exchange, const RouteTable::Route &route, std::function<void()> next)
 {
-    if (route.access != RouteTable::Access::Token)
-        return true;
+    if (route.access != RouteTable::Access::Token) {
+        next();
+        return;
+    }
     QByteArray token;
-    if (!authenticate(exchange, &token) || !withinRateLimit(exchange, token))
+    if (!authenticate(*exchange, &token))
+        return;
+    if (!m_limiter || !m_limiter->enabled()) {
+        decide(exchange, route, 0, next);
+        return;
+    }
+    // The token with auth; without, the client's address is the rate-limit key.
+    const QString key = m_requireAuth ? QString::fromLatin1(token) : exchange->peer().toString();
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (!m_offloader->store()->isRemote() || !sharedLimitUsable(now)) {
+        decide(exchange, route, localWait(key), next);
+        return;
+    }
+    // Per token across every API process: the bucket in the store.
+    const quint64 call = ++m_nextCall;
+    const auto inFlight = m_sharedInFlight.emplace(now, call);
+    JobStore *store = m_offloader->store();
+    const double rate = m_limiter->rate();
+    m_offloader->run<std::optional<qint64>>([store, key, rate] { return store->acquireRate(key.toUtf8(), rate); },
+        [this, exchange, &route, next = std::move(next), key, inFlight](
+            const std::optional<std::optional<qint64>> &shared) {
+            m_sharedInFlight.erase(inFlight);
+            if (!shared || !*shared) {
+                if (!shared) {
+                    m_sharedRateRetryAtMs = QDateTime::currentMSecsSinceEpoch() + kSharedRateBackoffMs;
+                    qCWarning(lcServer) << "shared rate limit unavailable, limiting per process for"
+                                        << kSharedRateBackoffMs << "ms";
+                }
+                decide(exchange, route, localWait(key), next);
+                return;
+            }
+            decide(exchange, route, **shared, next);
+        });
+}
+
+bool RequestGate::sharedLimitUsable(qint64 nowMs) const
+{
+    if (nowMs < m_sharedRateRetryAtMs)
         return false;
+    return m_sharedInFlight.empty() || nowMs - m_sharedInFlight.begin()->first < kSharedRateSlowMs;
+}
+
+qint64 RequestGate::localWait(const QString &key)
+{
+    return m_limiter->acquire(key, QDateTime::currentMSecsSinceEpoch());
+}
+
+void RequestGate::decide(
+    const ExchangePtr &exchange, const RouteTable::Route &route, qint64 waitMs, const std::function<void()> &next)
+{
+    if (waitMs > 0) {
+        const qint64 secs = std::max<qint64>(1, (waitMs + 999) / 1000);
+        exchange->sendError(429, "rate_limited", QStringLiteral("too many requests; retry in %1 s").arg(secs),
+            { { "Retry-After", QByteArray::number(secs) } });
+        return;
+    }
     if (route.method == QHttpServerRequest::Method::Post) {
-        const QByteArray type = exchange.header("content-type");
+        const QByteArray type = exchange->header("content-type");
         if (!type.isEmpty() && !isJsonMediaType(type)) {
-            exchange.sendError(415, "unsupported_media_type", QStringLiteral("send the body as application/json"));
-            return false;
+            exchange->sendError(415, "unsupported_media_type", QStringLiteral("send the body as application/json"));
+            return;
         }
     }
-    return true;
+    next();
 }
 
 bool RequestGate::authenticate(Exchange &exchange, QByteArray *token)
@@ -73,35 +131,6 @@ bool RequestGate::authenticate(Exchange &exchange, QByteArray *token)
     }
     exchange.setTenant(*tenant);
     return true;
-}
-
-bool RequestGate::withinRateLimit(Exchange &exchange, const QByteArray &token)
-{
-    if (!m_limiter || !m_limiter->enabled())
-        return true;
-    // The token with auth; without, the client's address is the rate-limit key.
-    const QString rateKey = m_requireAuth ? QString::fromLatin1(token) : exchange.peer().toString();
-    // Per token across every API process when the store shares a bucket (Redis), else per process.
-    // A Redis call blocks this event loop: after a failure the per-process bucket stands in
-    // for a while instead of every request waiting out the connection timeout again.
-    std::optional<qint64> shared;
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    if (now >= m_sharedRateRetryAtMs) {
-        try {
-            shared = m_store->acquireRate(rateKey.toUtf8(), m_limiter->rate());
-        } catch (const StoreUnavailable &e) {
-            m_sharedRateRetryAtMs = QDateTime::currentMSecsSinceEpoch() + kSharedRateBackoffMs;
-            qCWarning(lcServer) << "shared rate limit unavailable, limiting per process for" << kSharedRateBackoffMs
-                                << "ms:" << e.what();
-        }
-    }
-    const qint64 waitMs = shared ? *shared : m_limiter->acquire(rateKey, QDateTime::currentMSecsSinceEpoch());
-    if (waitMs <= 0)
-        return true;
-    const qint64 secs = std::max<qint64>(1, (waitMs + 999) / 1000);
-    exchange.sendError(429, "rate_limited", QStringLiteral("too many requests; retry in %1 s").arg(secs),
-        { { "Retry-After", QByteArray::number(secs) } });
-    return false;
 }
 
 } // namespace dealscope::server
