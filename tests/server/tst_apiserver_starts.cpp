@@ -31,7 +31,8 @@ public:
 
     QString kind() const override { return QStringLiteral("flaky"); }
     bool isRemote() const override { return true; }
-    StartOutcome start(const Job &candidate, bool force) override { return inner.start(candidate, force); }
+    using JobStore::start;
+    StartOutcome start(const StartRequest &request) override { return inner.start(request); }
     QList<StartResult> startMany(const QList<StartRequest> &requests) override
     {
         if (failStarts)

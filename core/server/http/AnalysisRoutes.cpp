@@ -48,6 +48,11 @@ void AnalysisRoutes::addTo(RouteTable &routes)
 
 void AnalysisRoutes::start(const ExchangePtr &exchange)
 {
+    const auto key = m_validator.idempotencyKey(exchange->header("idempotency-key"));
+    if (const auto *e = std::get_if<RequestError>(&key)) {
+        exchange->sendError(e->status, e->code, e->message);
+        return;
+    }
     auto validated = m_validator.start(exchange->body());
     if (const auto *e = std::get_if<RequestError>(&validated)) {
         exchange->sendError(e->status, e->code, e->message);
@@ -58,11 +63,14 @@ void AnalysisRoutes::start(const ExchangePtr &exchange)
     request.listingId = body.listingId;
     request.analysisType = body.analysisType;
     request.params = body.params;
+    request.listing = body.listing;
     if (const auto invalid = m_engine->validate(request)) {
         if (invalid->field == QLatin1String("listingId"))
             exchange->sendError(404, "listing_not_found", invalid->message);
         else if (invalid->field == QLatin1String("analysisType"))
             exchange->sendError(400, "unknown_analysis_type", RequestValidator::unknownTypeMessage(body.analysisType));
+        else if (invalid->field.startsWith(QLatin1String("listing.")))
+            exchange->sendError(400, "invalid_field", invalid->message);
         else
             exchange->sendError(400, "invalid_params", invalid->message);
         return;
@@ -73,11 +81,12 @@ void AnalysisRoutes::start(const ExchangePtr &exchange)
     job.listingId = body.listingId;
     job.analysisType = body.analysisType;
     job.params = std::move(body.params);
+    job.listing = std::move(body.listing);
     job.status = JobStatus::Queued;
     job.createdAt = job.updatedAt = QDateTime::currentMSecsSinceEpoch();
     job.attempt = 1;
     job.requestId = exchange->requestId();
-    m_offloader->start(StartRequest { std::move(job), body.force },
+    m_offloader->start(StartRequest { std::move(job), body.force, std::get<QString>(key) },
         [this, exchange](const StartResult &result) { answerStart(*exchange, result); });
 }
 
@@ -94,17 +103,43 @@ void AnalysisRoutes::answerStart(Exchange &exchange, const StartResult &result)
         return;
     }
     const StartOutcome &outcome = *result.outcome;
+    if (outcome.kind == StartOutcome::Kind::KeyReused) {
+        exchange.sendError(422, "idempotency_key_reused",
+            QStringLiteral("this Idempotency-Key was used for another start request; use a new key"));
+        return;
+    }
     // The job is serialised once, for the ETag and the reply (keys in the order nlohmann would
     // write them), and never built as a json tree.
     const QByteArray wire = serializeJob(outcome.job, JobJsonScope::Wire);
     QByteArray reply;
-    reply.reserve(wire.size() + 80);
+    reply.reserve(wire.size() + 256);
+    if (outcome.kind == StartOutcome::Kind::Conflict) {
+        // The pair's active job was asked for with other inputs: the client attaches to it or
+        // cancels it, its choice (SPEC §3).
+        QByteArray error = errorBody("active_job_conflict",
+            QStringLiteral("an active %1 job for this listing has other inputs (params or listing); attach to it "
+                           "or cancel it before starting another")
+                .arg(outcome.job.analysisType),
+            exchange.requestId());
+        error.chop(1); // the closing brace: the job follows
+        reply += error;
+        reply += ",\"job\":";
+        reply += wire;
+        reply += ",\"jobId\":";
+        reply += dump(outcome.job.id);
+        reply += '}';
+        exchange.send(409, reply, { { "ETag", jsonEtag(wire) } });
+        return;
+    }
     reply += outcome.created ? "{\"deduplicated\":false,\"job\":" : "{\"deduplicated\":true,\"job\":";
     reply += wire;
     reply += ",\"jobId\":";
     reply += dump(outcome.job.id);
     reply += '}';
-    exchange.send(outcome.created ? 202 : 200, reply, { { "ETag", jsonEtag(wire) } });
+    HeaderPairs headers { { "ETag", jsonEtag(wire) } };
+    if (outcome.replayed)
+        headers.append(qMakePair(QByteArray("Idempotency-Replayed"), QByteArray("true")));
+    exchange.send(outcome.created ? 202 : 200, reply, headers);
 }
 
 void AnalysisRoutes::status(const ExchangePtr &exchange)

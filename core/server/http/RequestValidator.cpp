@@ -5,6 +5,8 @@
 #include "common/JsonQt.h"
 #include "jobs/JobId.h"
 
+#include <cmath>
+
 namespace dealscope::server {
 
 namespace {
@@ -47,6 +49,20 @@ std::variant<nlohmann::json, RequestError> objectBody(const QByteArray &raw)
     return std::move(parsed.value);
 }
 
+// Whole numbers written as floats become integers, recursively (params are flat in practice).
+void canonicalizeNumbers(nlohmann::json &value)
+{
+    if (value.is_number_float()) {
+        const double d = value.get<double>();
+        constexpr double kExact = 9007199254740992.0; // 2^53: every whole double below is exact
+        if (std::isfinite(d) && d == std::floor(d) && std::abs(d) < kExact)
+            value = static_cast<qint64>(d);
+    } else if (value.is_structured()) {
+        for (auto &member : value)
+            canonicalizeNumbers(member);
+    }
+}
+
 } // namespace
 
 QString RequestValidator::unknownTypeMessage(const QString &given)
@@ -76,13 +92,40 @@ Validated<StartBody> RequestValidator::start(const QByteArray &raw) const
         if (!it->is_object())
             return RequestError { 400, "invalid_field", QStringLiteral("params must be an object") };
         out.params = *it;
+        canonicalizeNumbers(out.params);
     }
     if (const auto it = body.find("force"); it != body.end() && !it->is_null()) {
         if (!it->is_boolean())
             return RequestError { 400, "invalid_field", QStringLiteral("force must be a boolean") };
         out.force = it->get<bool>();
     }
+    if (const auto it = body.find("listing"); it != body.end() && !it->is_null()) {
+        if (!it->is_object())
+            return RequestError { 400, "invalid_field", QStringLiteral("listing must be an object") };
+        try {
+            out.listing = listingFromJson(*it);
+        } catch (const std::invalid_argument &e) {
+            // "listing field 'askingPrice': must be a number or null"
+            return RequestError { 400, "invalid_field", QString::fromUtf8(e.what()).left(300) };
+        }
+        if (out.listing->id != out.listingId)
+            return RequestError { 400, "invalid_field",
+                QStringLiteral("listing field 'id' must be the listingId \"%1\"").arg(out.listingId.left(100)) };
+    }
     return out;
+}
+
+Validated<QString> RequestValidator::idempotencyKey(const QByteArray &header) const
+{
+    if (header.isEmpty())
+        return QString();
+    bool visible = header.size() <= 255;
+    for (const char c : header)
+        visible = visible && c > 0x20 && c < 0x7f;
+    if (!visible)
+        return RequestError { 400, "invalid_idempotency_key",
+            QStringLiteral("Idempotency-Key must be 1 to 255 visible ASCII characters") };
+    return QString::fromLatin1(header);
 }
 
 Validated<QString> RequestValidator::jobIdBody(const QByteArray &raw) const

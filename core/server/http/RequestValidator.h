@@ -25,13 +25,17 @@ struct RequestError final
 
 template <typename T> using Validated = std::variant<T, RequestError>;
 
-// POST /api/analysis/start {listingId, analysisType, params?, force?}
+// POST /api/analysis/start {listingId, analysisType, params?, force?, listing?}
 struct StartBody final
 {
     QString listingId;
     QString analysisType;
+    // Numbers with a whole value are written as integers (10.0 -> 10), so that the same params
+    // are the same JSON whichever way a client wrote them (dedup compares canonical JSON).
     nlohmann::json params = nlohmann::json::object();
     bool force = false;
+    // The listing to analyse as the client has it (SPEC §2 shape); its id is listingId.
+    std::optional<Listing> listing;
 };
 
 // GET /api/analysis/status?jobId=ID[&wait=S] or ?jobIds=a,b,…
@@ -79,6 +83,8 @@ public:
     { }
 
     Validated<StartBody> start(const QByteArray &body) const;
+    // The Idempotency-Key header of a start: empty for none; 1 to 255 visible ASCII characters.
+    Validated<QString> idempotencyKey(const QByteArray &header) const;
     // {jobId}: the job id of a cancel (and of a push-queue delivery).
     Validated<QString> jobIdBody(const QByteArray &body) const;
     Validated<StatusQuery> status(const QUrlQuery &query) const;

@@ -36,7 +36,7 @@ void StoreOffloader::start(StartRequest request, std::function<void(const StartR
         // An in-process store answers in microseconds: a thread hop would cost more than it saves.
         StartResult result;
         try {
-            result.outcome = m_store->start(request.candidate, request.force);
+            result.outcome = m_store->start(request);
         } catch (const StoreUnavailable &) {
             result.failure = "store_unavailable";
         } catch (const std::exception &) {

@@ -28,22 +28,35 @@ struct StoreSettings final
     qint64 completedTtlSecs = 3600; // terminal jobs expire this long after finishing
     qint64 leaseMs = 30'000; // a worker that stays silent this long loses its job
     int maxAttempts = 3; // a crashed worker's job is retried up to this many attempts
-    qint64 dedupWindowMs = 3'600'000; // a success this recent is returned instead of a new job
+    qint64 dedupWindowMs = 3'600'000; // a success this recent (same inputs) is returned instead of a new job
+    qint64 idempotencyTtlSecs = 86'400; // how long an Idempotency-Key remembers its start
 };
 
 struct StartOutcome final
 {
+    enum class Kind {
+        Created, // a new job
+        Deduplicated, // the pair's active job, or its recent success, with the same inputs
+        Conflict, // the pair's active job has other inputs: `job` is that job, nothing was created
+        KeyReused, // the idempotency key was used for another request: no job
+    };
     Job job;
-    bool created = false; // false: an existing job was returned (deduplicated)
+    bool created = false; // kind == Created
+    Kind kind = Kind::Created;
+    bool replayed = false; // the answer of an earlier start with the same idempotency key
 };
 
-// One start of startMany(): the outcome, or why there is none ("store_unavailable" when the store
-// could not be reached, "internal_error" otherwise).
+// One start of startMany().
 struct StartRequest final
 {
     Job candidate;
     bool force = false;
+    // The client's Idempotency-Key (empty: none): a start with a key it has seen returns what the
+    // first start with it did, for the same request; for another request, KeyReused.
+    QString idempotencyKey = {};
 };
+// The outcome, or why there is none ("store_unavailable" when the store could not be reached,
+// "internal_error" otherwise).
 struct StartResult final
 {
     std::optional<StartOutcome> outcome;
@@ -110,8 +123,11 @@ public:
 
     // ---- API side
     // Creates `candidate` (status queued) unless (owner, listingId, analysisType) has an active
-    // job, or a success within the dedup window and !force: then returns that job. Atomic.
-    virtual StartOutcome start(const Job &candidate, bool force) = 0;
+    // job — joined when it has the same inputs (params, listing snapshot), a conflict otherwise —
+    // or a success with the same inputs within the dedup window and !force, which is returned.
+    // Failed and canceled jobs never block. Atomic.
+    virtual StartOutcome start(const StartRequest &request) = 0;
+    StartOutcome start(const Job &candidate, bool force) { return start(StartRequest { candidate, force, {} }); }
     // Several starts at once, each exactly like start() (the Redis store sends them in one round
     // trip); never throws.
     virtual QList<StartResult> startMany(const QList<StartRequest> &requests);
@@ -238,6 +254,10 @@ private:
 };
 
 qint64 nowMs();
+// Whether two jobs of a pair were asked for the same thing (SPEC §3): params and listing snapshot.
+bool sameInputs(const Job &a, const Job &b);
+// What an idempotency key remembers of its request, to tell a retry from another request.
+QByteArray requestFingerprint(const StartRequest &request);
 // Logs terminal writes that could not be stored. Nothing more is owed: their leases expire and
 // other workers run those jobs again.
 void warnFinishesNotStored(qsizetype count, const std::exception &error);

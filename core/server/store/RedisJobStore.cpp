@@ -89,19 +89,37 @@ std::optional<QString> RedisJobStore::initialize(bool subscribe)
 
 StartOutcome RedisJobStore::createDone(const Job &candidate, const RedisValue &code, const RedisValue &existing)
 {
+    using Kind = StartOutcome::Kind;
     if (code.type != RedisValue::Type::Integer)
         throw StoreUnavailable("create script failed: " + code.str.toStdString());
-    if (code.integer == 1)
-        return { candidate, true };
+    switch (code.integer) {
+    case 1:
+        return { candidate, true, Kind::Created, false };
+    case 3:
+        return { {}, false, Kind::KeyReused, false };
+    default:
+        break;
+    }
     const auto job = parseStoredJob(existing.str);
     if (!job)
         throw std::runtime_error("stored job is unreadable");
-    return { *job, false };
+    switch (code.integer) {
+    case 0:
+        return { *job, false, Kind::Deduplicated, false };
+    case 2:
+        return { *job, false, Kind::Conflict, false };
+    case 4:
+        return { *job, true, Kind::Created, true };
+    case 5:
+        return { *job, false, Kind::Deduplicated, true };
+    default:
+        throw std::runtime_error("create script answered an unknown code");
+    }
 }
 
-StartOutcome RedisJobStore::start(const Job &candidate, bool force)
+StartOutcome RedisJobStore::start(const StartRequest &request)
 {
-    const QList<StartResult> results = startMany({ StartRequest { candidate, force } });
+    const QList<StartResult> results = startMany({ request });
     const StartResult &r = results.constFirst();
     if (r.outcome)
         return *r.outcome;
@@ -119,13 +137,21 @@ QList<StartResult> RedisJobStore::startMany(const QList<StartRequest> &requests)
     QList<QByteArray> keys { m_keys.stream(), m_keys.stats() };
     QList<QByteArray> args { m_keys.jobPrefix(), QByteArray::number(nowMs()),
         QByteArray::number(m_settings.dedupWindowMs / 1000), QByteArray::number(m_settings.dedupWindowMs),
-        m_keys.channel() };
-    keys.reserve(2 + requests.size());
-    args.reserve(5 + 3 * requests.size());
+        m_keys.channel(), QByteArray::number(m_settings.idempotencyTtlSecs) };
+    keys.reserve(2 + 2 * requests.size());
+    args.reserve(6 + 4 * requests.size());
     for (const StartRequest &r : requests) {
         const Job &c = r.candidate;
         keys.append(m_keys.dedup(c.owner, c.listingId, c.analysisType));
-        args << c.id.toUtf8() << storageJson(c) << QByteArray(r.force ? "1" : "0");
+        if (r.idempotencyKey.isEmpty()) {
+            keys.append(QByteArray());
+            args << c.id.toUtf8() << storageJson(c) << QByteArray(r.force ? "1" : "0") << QByteArray();
+        } else {
+            // Named by a hash: a client's key is never written to Redis as it is.
+            keys.append(m_keys.key(QStringLiteral("idem:") + c.owner + QLatin1Char(':'))
+                + QCryptographicHash::hash(r.idempotencyKey.toUtf8(), QCryptographicHash::Sha256).toHex());
+            args << c.id.toUtf8() << storageJson(c) << QByteArray(r.force ? "1" : "0") << requestFingerprint(r);
+        }
     }
     RedisValue reply;
     try {

@@ -39,7 +39,8 @@ public:
 
     QString kind() const override { return QStringLiteral("redis"); }
     bool isRemote() const override { return true; }
-    StartOutcome start(const Job &candidate, bool force) override;
+    using JobStore::start;
+    StartOutcome start(const StartRequest &request) override;
     QList<StartResult> startMany(const QList<StartRequest> &requests) override;
     std::optional<Job> get(const QString &id) override;
     QList<std::optional<Job>> getMany(const QStringList &ids) override;
