@@ -113,7 +113,8 @@ std::optional<QString> ServerApp::start()
         m_api = new ApiServer(config, m_store.get(), m_engine, m_metrics.get());
         m_api->setTokens(m_tokens);
         m_api->setRateLimiter(std::make_unique<RateLimiter>(m_options.rateLimit));
-        m_api->setQStash(std::make_unique<QStashVerifier>(m_options.qstashCurrentKey, m_options.qstashNextKey));
+        m_api->setQStash(
+            std::make_unique<QStashVerifier>(m_options.qstashCurrentKey, m_options.qstashNextKey), m_options.publicUrl);
         ApiServer *api = m_api;
         m_store->setChangeListener(
             [api](const QString &id) { api->jobChanged(id); }, [api] { return api->wantsChanges(); });

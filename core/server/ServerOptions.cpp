@@ -77,6 +77,10 @@ void addServerOptions(QCommandLineParser &parser)
         { QStringLiteral("qstash-current-key"),
             QStringLiteral("QStash current signing key (enables /api/analysis/consume)."), QStringLiteral("KEY") },
         { QStringLiteral("qstash-next-key"), QStringLiteral("QStash next signing key."), QStringLiteral("KEY") },
+        { QStringLiteral("public-url"),
+            QStringLiteral("The URL this server is reached at from outside (https://HOST[:PORT][/PATH]); QStash "
+                           "deliveries must be signed for PUBLIC_URL/api/analysis/consume."),
+            QStringLiteral("URL") },
         { QStringLiteral("grace"),
             QStringLiteral("Seconds running jobs get to finish on SIGTERM before they are handed back (default 10)."),
             QStringLiteral("SECONDS") },
@@ -176,6 +180,18 @@ std::optional<QString> readServerOptions(const QCommandLineParser &p, const QPro
         o->qstashCurrentKey = v->toUtf8();
     if (const auto v = value(p, env, QStringLiteral("qstash-next-key")))
         o->qstashNextKey = v->toUtf8();
+    if (const auto v = value(p, env, QStringLiteral("public-url"))) {
+        const QUrl url(v->trimmed(), QUrl::StrictMode);
+        if (!url.isValid() || (url.scheme() != QLatin1String("https") && url.scheme() != QLatin1String("http"))
+            || url.host().isEmpty() || url.hasQuery() || url.hasFragment())
+            return QStringLiteral("--public-url must be http(s)://HOST[:PORT][/PATH], got \"%1\"").arg(*v);
+        o->publicUrl = url.toString();
+        while (o->publicUrl.endsWith(QLatin1Char('/'))) // the route's path follows
+            o->publicUrl.chop(1);
+    }
+    if ((!o->qstashCurrentKey.isEmpty() || !o->qstashNextKey.isEmpty()) && o->publicUrl.isEmpty())
+        return QStringLiteral("the QStash keys need --public-url: deliveries are checked against the URL QStash "
+                              "calls, not against the Host header a client sends");
     if (p.isSet(QStringLiteral("insecure-no-auth"))) {
         o->insecureNoAuth = true;
     } else if (const QString e = env.value(envName(QStringLiteral("insecure-no-auth"))); !e.isEmpty()) {

@@ -35,6 +35,9 @@ struct ServerOptions final
     double rateLimit = 0;
     QByteArray qstashCurrentKey;
     QByteArray qstashNextKey;
+    // The URL clients and QStash reach this server at ("https://jobs.example.com"); the consume
+    // route checks a delivery's signed `sub` against it, never against the Host header.
+    QString publicUrl;
     bool insecureNoAuth = false;
     int graceSecs = 10;
     // Connection limits of the HTTP layer (see GuardedTcpServer and HttpConnection).

@@ -48,6 +48,7 @@ public:
     CancelResult cancel(const QString &owner, const QString &id) override { return inner.cancel(owner, id); }
     bool ping() override { return inner.ping(); }
     StoreStats stats() override { return inner.stats(); }
+    bool rememberOnce(const QByteArray &key, qint64 untilMs) override { return inner.rememberOnce(key, untilMs); }
     std::optional<Lease> claim(const QString &w, int waitMs) override { return inner.claim(w, waitMs); }
     std::optional<Lease> claimJob(const QString &w, const QString &id) override { return inner.claimJob(w, id); }
     WriteResult progress(Lease &l, double p, const QString &line) override { return inner.progress(l, p, line); }

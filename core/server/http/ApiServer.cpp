@@ -62,9 +62,9 @@ void ApiServer::setRateLimiter(std::unique_ptr<RateLimiter> limiter)
     m_gate->setRateLimiter(std::move(limiter));
 }
 
-void ApiServer::setQStash(std::unique_ptr<QStashVerifier> verifier)
+void ApiServer::setQStash(std::unique_ptr<QStashVerifier> verifier, const QString &publicUrl)
 {
-    m_consume->setVerifier(std::move(verifier));
+    m_consume->setVerifier(std::move(verifier), publicUrl);
 }
 
 void ApiServer::setWorkerPool(WorkerPool *pool)

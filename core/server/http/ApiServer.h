@@ -59,7 +59,7 @@ public:
 
     void setTokens(std::shared_ptr<const TokenStore> tokens);
     void setRateLimiter(std::unique_ptr<RateLimiter> limiter);
-    void setQStash(std::unique_ptr<QStashVerifier> verifier);
+    void setQStash(std::unique_ptr<QStashVerifier> verifier, const QString &publicUrl);
     void setWorkerPool(WorkerPool *pool);
 
     // Safe from any thread: coalesces change notifications and wakes long-polls on the event loop.

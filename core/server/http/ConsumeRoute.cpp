@@ -16,9 +16,10 @@ ConsumeRoute::ConsumeRoute(RequestValidator validator, StoreOffloader *offloader
 
 ConsumeRoute::~ConsumeRoute() = default;
 
-void ConsumeRoute::setVerifier(std::unique_ptr<QStashVerifier> verifier)
+void ConsumeRoute::setVerifier(std::unique_ptr<QStashVerifier> verifier, const QString &publicUrl)
 {
     m_verifier = std::move(verifier);
+    m_publicUrl = publicUrl;
 }
 
 void ConsumeRoute::addTo(RouteTable &routes)
@@ -30,23 +31,45 @@ void ConsumeRoute::addTo(RouteTable &routes)
 
 void ConsumeRoute::consume(const ExchangePtr &exchange)
 {
-    const HeaderPairs nonRetryable { { "Upstash-NonRetryable-Error", "true" } };
     if (!m_verifier || !m_verifier->isConfigured() || !m_pool) {
         exchange->sendError(404, "not_found",
             QStringLiteral("the push-queue consumer is not enabled on this server (needs QStash keys and workers)"));
         return;
     }
+    // The URL QStash called: the configured public one with this request's path, never the
+    // Host header, which the client chooses.
     const QUrl &url = exchange->url();
-    const QString host = QString::fromLatin1(exchange->header("host"));
-    const QString pathAndQuery = url.path(QUrl::FullyEncoded)
+    const QString called = m_publicUrl + url.path(QUrl::FullyEncoded)
         + (url.hasQuery() ? QLatin1Char('?') + url.query(QUrl::FullyEncoded) : QString());
-    const QList<QString> urls { QStringLiteral("https://") + host + pathAndQuery,
-        QStringLiteral("http://") + host + pathAndQuery };
-    if (const auto bad = m_verifier->verify(
-            exchange->header("upstash-signature"), exchange->body(), urls, QDateTime::currentSecsSinceEpoch())) {
-        exchange->sendError(401, "invalid_signature", *bad);
+    const auto verified = m_verifier->verify(
+        exchange->header("upstash-signature"), exchange->body(), { called }, QDateTime::currentSecsSinceEpoch());
+    if (!verified.ok()) {
+        exchange->sendError(401, "invalid_signature", *verified.error);
         return;
     }
+    JobStore *store = m_offloader->store();
+    m_offloader->run<bool>(
+        [store, key = verified.replayKey, until = verified.expiresAtSecs * 1000] {
+            return store->rememberOnce("qstash:" + key, until);
+        },
+        [this, exchange](const std::optional<bool> &first) {
+            if (!first) {
+                exchange->sendError(503, "store_unavailable", QStringLiteral("the job store cannot be reached"),
+                    { { "Retry-After", "5" } });
+                return;
+            }
+            if (!*first) {
+                exchange->sendError(401, "invalid_signature",
+                    QStringLiteral("this delivery was accepted before (a signature is used once)"));
+                return;
+            }
+            accept(exchange);
+        });
+}
+
+void ConsumeRoute::accept(const ExchangePtr &exchange)
+{
+    const HeaderPairs nonRetryable { { "Upstash-NonRetryable-Error", "true" } };
     auto validated = m_validator.jobIdBody(exchange->body());
     if (const auto *e = std::get_if<RequestError>(&validated)) {
         if (e->code == "malformed_json" || e->code == "invalid_body")

@@ -152,6 +152,10 @@ public:
         return std::nullopt;
     }
     virtual StoreStats stats() = 0;
+    // Remembers `key` until `untilMs` (ms since epoch): true the first time, false when it is
+    // remembered already. Shared by every API process on this store (push deliveries are not
+    // accepted twice, whichever process a replay reaches).
+    virtual bool rememberOnce(const QByteArray &key, qint64 untilMs) = 0;
 
     // ---- worker side
     // Waits up to waitMs for a job (or one whose worker vanished) and marks it running.

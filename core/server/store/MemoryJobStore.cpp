@@ -48,6 +48,20 @@ void MemoryJobStore::purgeExpiredLocked(qint64 now)
     }
     for (auto it = m_idempotency.begin(); it != m_idempotency.end();)
         it = it->expiresAt <= now ? m_idempotency.erase(it) : std::next(it);
+    for (auto it = m_remembered.begin(); it != m_remembered.end();)
+        it = it.value() <= now ? m_remembered.erase(it) : std::next(it);
+}
+
+bool MemoryJobStore::rememberOnce(const QByteArray &key, qint64 untilMs)
+{
+    const qint64 now = nowMs();
+    std::lock_guard lock(m_mutex);
+    purgeExpiredLocked(now);
+    const auto it = m_remembered.constFind(key);
+    if (it != m_remembered.cend() && it.value() > now)
+        return false;
+    m_remembered.insert(key, untilMs);
+    return true;
 }
 
 StartOutcome MemoryJobStore::start(const StartRequest &request)

@@ -27,6 +27,7 @@ public:
     CancelResult cancel(const QString &owner, const QString &id) override;
     bool ping() override { return true; }
     StoreStats stats() override;
+    bool rememberOnce(const QByteArray &key, qint64 untilMs) override;
 
     std::optional<Lease> claim(const QString &workerId, int waitMs) override;
     std::optional<Lease> claimJob(const QString &workerId, const QString &jobId) override;
@@ -65,6 +66,7 @@ private:
         qint64 expiresAt = 0;
     };
     QHash<QString, Remembered> m_idempotency;
+    QHash<QByteArray, qint64> m_remembered; // rememberOnce(): key -> until
     QHash<QString, QString> m_leases;
     QHash<QString, nlohmann::json> m_checkpoints;
     std::deque<QString> m_queue;

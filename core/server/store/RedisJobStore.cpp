@@ -287,6 +287,15 @@ std::optional<qint64> RedisJobStore::acquireRate(const QByteArray &key, double p
     return r.integer;
 }
 
+bool RedisJobStore::rememberOnce(const QByteArray &key, qint64 untilMs)
+{
+    const RedisValue r = conn().command({ "SET", m_keys.key(QStringLiteral("seen:")) + key, "1", "NX", "PXAT",
+        QByteArray::number(std::max(untilMs, nowMs() + 1)) });
+    if (r.isError())
+        throw StoreUnavailable("SET NX failed: " + r.str.toStdString());
+    return r.type == RedisValue::Type::Status; // OK; nil when the key was there
+}
+
 StoreStats RedisJobStore::stats()
 {
     StoreStats s;

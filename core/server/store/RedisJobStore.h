@@ -50,6 +50,7 @@ public:
     bool ping() override;
     std::optional<qint64> acquireRate(const QByteArray &key, double perSecond) override;
     StoreStats stats() override;
+    bool rememberOnce(const QByteArray &key, qint64 untilMs) override;
 
     std::optional<Lease> claim(const QString &workerId, int waitMs) override;
     QList<Lease> claimBatch(const QString &workerId, int waitMs, int maxJobs) override;
