@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command of the README (and of CI via .ci/run): installs what is missing, builds
 # everything with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/, and runs every
-# test through CTest, then checks that the sources are clang-formatted. Exit code: ctest's, or 1
-# when the formatting check fails.
+# test through CTest, then checks that the sources are clang-formatted and gives every libFuzzer
+# target a short run (scripts/fuzz.sh, DEALSCOPE_FUZZ_SECONDS per target, default 10). Exit code:
+# ctest's, or 1 when the formatting check or a fuzz target fails.
 #
 # The tests start their own redis-server and dealscope-server instances on free loopback ports
 # in temporary folders; a system redis service, if any, is neither needed nor used.
@@ -28,4 +29,5 @@ set +e
 ctest --test-dir "$build" --output-on-failure --parallel "$jobs"
 status=$?
 "$root/scripts/check-format.sh" || status=1
+"$root/scripts/fuzz.sh" --seconds "${DEALSCOPE_FUZZ_SECONDS:-10}" || status=1
 exit $status
