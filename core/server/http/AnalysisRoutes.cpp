@@ -115,7 +115,7 @@ void AnalysisRoutes::answerStart(Exchange &exchange, const StartResult &result)
     reply.reserve(wire.size() + 256);
     if (outcome.kind == StartOutcome::Kind::Conflict) {
         // The pair's active job was asked for with other inputs: the client attaches to it or
-        // cancels it, its choice (SPEC §3).
+        // cancels it, its choice (docs/API.md §4).
         QByteArray error = errorBody("active_job_conflict",
             QStringLiteral("an active %1 job for this listing has other inputs (params or listing); attach to it "
                            "or cancel it before starting another")

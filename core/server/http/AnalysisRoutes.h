@@ -16,7 +16,7 @@ class LongPollHub;
 class RouteTable;
 class StoreOffloader;
 
-// /api/analysis/start, status, lookup and cancel (SPEC §5): the job routes of one tenant.
+// /api/analysis/start, status, lookup and cancel (docs/API.md §4–§6): the job routes of one tenant.
 class AnalysisRoutes final
 {
 public:

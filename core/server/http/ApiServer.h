@@ -30,7 +30,7 @@ class StoreOffloader;
 class TokenStore;
 class WorkerPool;
 
-// The HTTP job API of SPEC §5 on QtHttpServer. Answers are written by hand (QAbstractHttpServer)
+// The HTTP job API (docs/API.md) on QtHttpServer. Answers are written by hand (QAbstractHttpServer)
 // so every one of them — including 405, 489 and long-poll 304 — has exactly the status, headers
 // and error envelope the spec asks for. This class only puts the parts together: a request finds
 // its route in the route table, passes the request gate (token, rate limit, media type) and is

@@ -12,7 +12,7 @@ class RouteTable;
 class StoreOffloader;
 class WorkerPool;
 
-// POST /api/analysis/consume: the push-queue consumer (QStash-compatible, SPEC §5). A delivery
+// POST /api/analysis/consume: the push-queue consumer (QStash-compatible, docs/API.md §8). A delivery
 // carries {jobId} and a signed Upstash-Signature (for the configured public URL, accepted once:
 // a replayed delivery is refused until its token expires); the job runs on this process' worker
 // pool and the answer says whether to deliver again: 2xx once the result is stored, 5xx or 429

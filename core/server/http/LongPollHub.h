@@ -18,7 +18,7 @@ namespace dealscope::server {
 class Metrics;
 class StoreOffloader;
 
-// The long-polls of `status?jobId=…&wait=S` (SPEC §5): each waits for its job to change from
+// The long-polls of `status?jobId=…&wait=S` (docs/API.md §5): each waits for its job to change from
 // the state it saw (or the client's If-None-Match), and is answered 200 with the new state, 304
 // at the end of the wait, or 404 when the job is gone. Every store read goes through the store
 // offloader, so a stalled Redis never holds the event loop: a long-poll is registered before its

@@ -15,7 +15,7 @@
 namespace dealscope::server {
 
 // Why a request body or query was refused: the HTTP status and the error envelope's code and
-// message (SPEC §5: 4xx with a clear message, never a 5xx for bad input).
+// message (docs/API.md §1, §11: 4xx with a clear message, never a 5xx for bad input).
 struct RequestError final
 {
     int status = 400;
@@ -34,7 +34,7 @@ struct StartBody final
     // are the same JSON whichever way a client wrote them (dedup compares canonical JSON).
     nlohmann::json params = nlohmann::json::object();
     bool force = false;
-    // The listing to analyse as the client has it (SPEC §2 shape); its id is listingId.
+    // The listing to analyse as the client has it (docs/API.md §4); its id is listingId.
     std::optional<Listing> listing;
 };
 

@@ -109,7 +109,7 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// Where the server keeps jobs (SPEC §3/§5): one interface, an in-process implementation and a
+// Where the server keeps jobs (docs/API.md §2, §4): one interface, an in-process implementation and a
 // Redis one, both held to the same conformance suite. All transitions go through the shared
 // JobStateMachine. Every method is thread-safe: the API calls from the event loop, workers from
 // their own threads.
@@ -258,7 +258,7 @@ private:
 };
 
 qint64 nowMs();
-// Whether two jobs of a pair were asked for the same thing (SPEC §3): params and listing snapshot.
+// Whether two jobs of a pair were asked for the same thing (docs/API.md §4): params and listing snapshot.
 bool sameInputs(const Job &a, const Job &b);
 // What an idempotency key remembers of its request, to tell a retry from another request.
 QByteArray requestFingerprint(const StartRequest &request);

@@ -13,7 +13,7 @@ class RedisClaimer;
 class RedisLeaseWriter;
 class RedisScripts;
 
-// The Redis store (SPEC §5): `job:{id}` JSON (TTL once terminal), the dedup key
+// The Redis store (SPEC §5, docs/API.md §2): `job:{id}` JSON (TTL once terminal), the dedup key
 // `job:byListing:{tenant}:{listingId}:{analysisType}` (SET NX semantics in a Lua script, 1 h),
 // the stream `queue:analysis` with consumer group `workers` (XREADGROUP, heartbeats via lease
 // keys + XCLAIM, XAUTOCLAIM of entries whose lease expired, XACK after the terminal write) and a

@@ -1,4 +1,4 @@
--- Starts (SPEC §3/§5). Dedup per (tenant, listingId, analysisType): the byListing key points at
+-- Starts (docs/API.md §4). Dedup per (tenant, listingId, analysisType): the byListing key points at
 -- the pair's job. A job is only ever returned for the same inputs (params and listing snapshot,
 -- compared as the canonical JSON serializeJob() wrote): an active job with the same inputs is
 -- joined, one with other inputs is a conflict (the client attaches or cancels); a success inside
