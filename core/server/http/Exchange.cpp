@@ -1,6 +1,7 @@
 #include "server/http/Exchange.h"
 
 #include "jobs/JobJson.h"
+#include "server/ServerLog.h"
 #include "server/http/HttpConnection.h"
 #include "server/http/Metrics.h"
 
@@ -42,6 +43,14 @@ Exchange::Exchange(const QHttpServerRequest &request, QTcpSocket *socket, Metric
         m_seq = m_connection->beginRequest();
     else // a socket without the guard (not from GuardedTcpServer): answered as it comes
         m_close = header("connection").compare("close", Qt::CaseInsensitive) == 0;
+}
+
+Exchange::~Exchange()
+{
+    if (m_answered || !m_connection || !connected()) // a client gone needs no answer
+        return;
+    qCWarning(lcServer) << "request" << m_requestId << "on" << m_route << "got no answer";
+    sendError(500, "internal_error", QStringLiteral("internal error (request %1)").arg(m_requestId));
 }
 
 QByteArray Exchange::header(QByteArrayView name) const

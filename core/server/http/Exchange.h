@@ -29,6 +29,11 @@ class Exchange final
 {
 public:
     Exchange(const QHttpServerRequest &request, QTcpSocket *socket, Metrics *metrics);
+    // An exchange that goes unanswered (a bug) is answered 500: the connection writes answers in
+    // order and would otherwise hold every later one back.
+    ~Exchange();
+    Exchange(const Exchange &) = delete;
+    Exchange &operator=(const Exchange &) = delete;
 
     QHttpServerRequest::Method method() const { return m_method; }
     const QUrl &url() const { return m_url; }
