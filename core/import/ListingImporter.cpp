@@ -691,12 +691,16 @@ bool beyondDouble(const char *first, const char *last)
         significant = significant || *p != '0';
         integerDigits += significant ? 1 : 0;
     }
+    // The exponent as far as it matters: far beyond any digit count either way (added to one,
+    // an exponent near the limits of qint64 would overflow).
+    constexpr qint64 kFar = 1'000'000'000;
     qint64 exponent = 0;
     const char *e = std::find_if(first, last, [](char c) { return c == 'e' || c == 'E'; });
-    if (e != last) {
+    if (e != last && e + 1 < last) {
         const auto [expEnd, expError] = std::from_chars(e + 1 + (e[1] == '+' ? 1 : 0), last, exponent);
         if (expError == std::errc::result_out_of_range)
-            exponent = e[1] == '-' ? std::numeric_limits<qint64>::min() / 2 : std::numeric_limits<qint64>::max() / 2;
+            exponent = e[1] == '-' ? -kFar : kFar;
+        exponent = std::clamp(exponent, -kFar, kFar);
     }
     return integerDigits + exponent > 0;
 }

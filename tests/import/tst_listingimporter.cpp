@@ -524,6 +524,15 @@ private slots:
         QCOMPARE(r.listings[2].title, QStringLiteral("C [1e999]")); // inside a string: text
         QCOMPARE(r.listings[2].ebitda, std::optional<qint64>(0)); // below a double's range: 0, as read
         QCOMPARE(r.warnings, 3);
+        // Exponents near the limits of a 64-bit integer (found by the json_import fuzz target:
+        // the digit count added to one overflowed).
+        r = autoDetect("[{\"title\":\"X\",\"askingPrice\":" + QByteArray(146, '7')
+            + "e9223372036854775696},{\"title\":\"Y\",\"cashFlow\":1e-9223372036854775807,\"ffe\":7e}]");
+        QVERIFY(r.ok() || r.fatalError.contains(QStringLiteral("not valid JSON")));
+        r = autoDetect("[{\"title\":\"X\",\"askingPrice\":" + QByteArray(146, '7') + "e9223372036854775696}]");
+        QVERIFY2(r.ok(), qPrintable(r.fatalError));
+        QVERIFY(!r.listings[0].askingPrice);
+        QVERIFY(r.diagnostics[0].message.contains(QStringLiteral("not a number")));
         // Where no field is expected it is still no abort.
         r = autoDetect("[1e999]");
         QVERIFY(r.ok());
