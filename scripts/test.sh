@@ -2,7 +2,8 @@
 # The test command of the README (and of CI via .ci/run): installs what is missing, builds
 # everything with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/, and runs every
 # test through CTest, then checks that the sources are clang-formatted and that every include goes
-# down the layers, then runs the packaging check (scripts/package-check.sh: builds the .deb in
+# down the layers, gives every libFuzzer target a short run (scripts/fuzz.sh, DEALSCOPE_FUZZ_SECONDS
+# per target, default 10) and runs the packaging check (scripts/package-check.sh: builds the .deb in
 # build-pkg/, installs, runs and purges it; the steps that need root are skipped for other users).
 # Exit code: ctest's, or 1 when a check fails.
 #
@@ -32,4 +33,5 @@ status=$?
 "$root/scripts/check-format.sh" || status=1
 "$root/scripts/check-layers.sh" || status=1
 "$root/scripts/package-check.sh" || status=1
+"$root/scripts/fuzz.sh" --seconds "${DEALSCOPE_FUZZ_SECONDS:-10}" || status=1
 exit $status

@@ -11,12 +11,71 @@ namespace {
 
 using json = nlohmann::json;
 
+// The start of `v` as JSON, for an error message: at most about `limit` bytes and three levels
+// (deeper ones read [...] and {...}). A value from a client is never serialised whole: dump()
+// recurses once per nesting level, and costs as much as the value is long.
+void preview(const json &v, std::string &out, std::size_t limit, int depth)
+{
+    if (out.size() > limit)
+        return;
+    const auto dumped = [](const json &scalar) { return scalar.dump(-1, ' ', false, json::error_handler_t::replace); };
+    switch (v.type()) {
+    case json::value_t::array: {
+        if (depth >= 3) {
+            out += "[...]";
+            return;
+        }
+        out += '[';
+        bool first = true;
+        for (const json &element : v) {
+            if (out.size() > limit)
+                return;
+            if (!first)
+                out += ',';
+            first = false;
+            preview(element, out, limit, depth + 1);
+        }
+        out += ']';
+        return;
+    }
+    case json::value_t::object: {
+        if (depth >= 3) {
+            out += "{...}";
+            return;
+        }
+        out += '{';
+        bool first = true;
+        for (auto it = v.begin(); it != v.end(); ++it) {
+            if (out.size() > limit)
+                return;
+            if (!first)
+                out += ',';
+            first = false;
+            out += dumped(json(it.key().substr(0, limit)));
+            out += ':';
+            preview(it.value(), out, limit, depth + 1);
+        }
+        out += '}';
+        return;
+    }
+    case json::value_t::string:
+        out += dumped(json(v.get_ref<const std::string &>().substr(0, limit)));
+        return;
+    default: // a number, a boolean or null: short by nature
+        out += dumped(v);
+        return;
+    }
+}
+
 QString describe(const json &v)
 {
-    // Bounded so a hostile huge value cannot blow up the error message.
-    QString s = QString::fromStdString(v.dump(-1, ' ', false, json::error_handler_t::replace));
-    if (s.size() > 60)
-        s = s.left(57) + QStringLiteral("...");
+    constexpr std::size_t kShown = 60;
+    std::string text;
+    preview(v, text, kShown, 0);
+    // A multi-byte character cut by the limit reads U+FFFD.
+    QString s = QString::fromUtf8(text.data(), qsizetype(text.size()));
+    if (s.size() > qsizetype(kShown))
+        s = s.left(qsizetype(kShown) - 3) + QStringLiteral("...");
     return s;
 }
 

@@ -52,7 +52,10 @@ std::optional<qint64> readMoney(const nlohmann::json &json, const char *field)
     // A whole number written as 5000.0 by some other tool is still a whole amount.
     if (it->is_number_float()) {
         const double d = it->get<double>();
-        if (d == static_cast<double>(static_cast<qint64>(d)) && d > -9.0e18 && d < 9.0e18)
+        // In range before the cast: converting a double beyond qint64 is undefined.
+        if (!(d > -9.0e18 && d < 9.0e18))
+            fail(field, "is out of range");
+        if (d == static_cast<double>(static_cast<qint64>(d)))
             return static_cast<qint64>(d);
         fail(field, "must be a whole number");
     }

@@ -19,14 +19,22 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <unordered_map>
 
 namespace dealscope {
 
 namespace {
+
+// Stands in front of a number literal that does not fit a double, turned into a string so that
+// the parse goes on (nlohmann throws out_of_range for it): a noncharacter, which no text
+// exchanged between programs contains.
+const QChar kTooLargeMark(0xFDD0);
 
 using Severity = ImportDiagnostic::Severity;
 
@@ -379,7 +387,14 @@ public:
         if (value.is_null())
             return;
         if (value.is_string()) {
-            applyString(row, field, QString::fromStdString(value.get_ref<const std::string &>()), key);
+            const QString text = QString::fromStdString(value.get_ref<const std::string &>());
+            if (text.startsWith(kTooLargeMark)) { // a number literal beyond a double (importJson)
+                warn(row, key,
+                    QStringLiteral("not a number: %1 does not fit a double; read as unknown")
+                        .arg(text.mid(1).left(40)));
+                return;
+            }
+            applyString(row, field, text, key);
             return;
         }
         Listing &l = row.listing;
@@ -654,13 +669,53 @@ void importCsv(Session &s, const QByteArray &data)
     }
 }
 
-// Listings nest three levels at most; the JSON library serializes and compares recursively, so
-// hostile nesting is refused before parsing instead of overflowing the stack later.
-qsizetype jsonDepth(const QByteArray &data)
+struct JsonScan final
 {
-    qsizetype depth = 0, deepest = 0;
+    qsizetype depth = 0; // the deepest nesting
+    QList<QPair<qsizetype, qsizetype>> tooLarge; // (offset, length) of number literals beyond a double
+};
+
+// Whether a JSON number literal is beyond the range of a double (1e999); underflow (1e-999) reads
+// as 0, as nlohmann does.
+bool beyondDouble(const char *first, const char *last)
+{
+    double value = 0;
+    const auto [end, error] = std::from_chars(first, last, value);
+    if (error != std::errc::result_out_of_range)
+        return false;
+    // Out of range either way: too large when the decimal exponent is positive.
+    const char *p = first + (*first == '-' ? 1 : 0);
+    qsizetype integerDigits = 0;
+    bool significant = false;
+    for (; p < last && *p >= '0' && *p <= '9'; ++p) {
+        significant = significant || *p != '0';
+        integerDigits += significant ? 1 : 0;
+    }
+    // The exponent as far as it matters: far beyond any digit count either way (added to one,
+    // an exponent near the limits of qint64 would overflow).
+    constexpr qint64 kFar = 1'000'000'000;
+    qint64 exponent = 0;
+    const char *e = std::find_if(first, last, [](char c) { return c == 'e' || c == 'E'; });
+    if (e != last && e + 1 < last) {
+        const auto [expEnd, expError] = std::from_chars(e + 1 + (e[1] == '+' ? 1 : 0), last, exponent);
+        if (expError == std::errc::result_out_of_range)
+            exponent = e[1] == '-' ? -kFar : kFar;
+        exponent = std::clamp(exponent, -kFar, kFar);
+    }
+    return integerDigits + exponent > 0;
+}
+
+// Listings nest three levels at most; the JSON library serializes and compares recursively, so
+// hostile nesting is refused before parsing instead of overflowing the stack later. Number
+// literals beyond a double are found on the way.
+JsonScan scanJson(const QByteArray &data)
+{
+    JsonScan scan;
+    qsizetype depth = 0;
     bool inString = false, escaped = false;
-    for (const char c : data) {
+    const qsizetype n = data.size();
+    for (qsizetype i = 0; i < n; ++i) {
+        const char c = data[i];
         if (inString) {
             if (escaped)
                 escaped = false;
@@ -671,29 +726,47 @@ qsizetype jsonDepth(const QByteArray &data)
         } else if (c == '"') {
             inString = true;
         } else if (c == '[' || c == '{') {
-            deepest = std::max(deepest, ++depth);
+            scan.depth = std::max(scan.depth, ++depth);
         } else if (c == ']' || c == '}') {
             --depth;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            qsizetype j = i + 1;
+            bool exponentOrLong = false;
+            while (j < n
+                && ((data[j] >= '0' && data[j] <= '9') || data[j] == '.' || data[j] == 'e' || data[j] == 'E'
+                    || data[j] == '+' || data[j] == '-')) {
+                exponentOrLong = exponentOrLong || data[j] == 'e' || data[j] == 'E';
+                ++j;
+            }
+            // Only a literal with an exponent or of many digits can be out of range.
+            if ((exponentOrLong || j - i > 15) && beyondDouble(data.constData() + i, data.constData() + j))
+                scan.tooLarge.append({ i, j - i });
+            i = j - 1;
         }
     }
-    return deepest;
+    return scan;
 }
 
 constexpr qsizetype kMaxJsonDepth = 64;
 
-void importJson(Session &s, const QByteArray &data)
+void importJson(Session &s, const QByteArray &original)
 {
     ImportResult &result = s.result;
-    if (const qsizetype depth = jsonDepth(data); depth > kMaxJsonDepth) {
+    const JsonScan scan = scanJson(original);
+    if (scan.depth > kMaxJsonDepth) {
         result.fatalError = QStringLiteral("JSON nested %1 levels deep (more than %2); not a listings file")
-                                .arg(depth)
+                                .arg(scan.depth)
                                 .arg(kMaxJsonDepth);
         return;
     }
+    QByteArray data = original;
+    // From the last to the first, so that the earlier offsets stay right.
+    for (auto it = scan.tooLarge.crbegin(); it != scan.tooLarge.crend(); ++it)
+        data.replace(it->first, it->second, QByteArray("\"\\ufdd0" + original.mid(it->first, it->second) + '"'));
     nlohmann::json doc;
     try {
         doc = nlohmann::json::parse(data.cbegin(), data.cend());
-    } catch (const nlohmann::json::parse_error &e) {
+    } catch (const nlohmann::json::exception &e) {
         result.fatalError = QStringLiteral("not valid JSON: ") + QString::fromUtf8(e.what());
         return;
     }

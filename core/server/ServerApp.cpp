@@ -193,7 +193,8 @@ std::optional<QString> ServerApp::start()
         m_api = new ApiServer(config, m_store.get(), m_engine, m_metrics.get());
         m_api->setTokens(m_tokens);
         m_api->setRateLimiter(std::make_unique<RateLimiter>(m_options.rateLimit));
-        m_api->setQStash(std::make_unique<QStashVerifier>(m_options.qstashCurrentKey, m_options.qstashNextKey));
+        m_api->setQStash(
+            std::make_unique<QStashVerifier>(m_options.qstashCurrentKey, m_options.qstashNextKey), m_options.publicUrl);
         ApiServer *api = m_api;
         m_store->setChangeListener(
             [api](const QString &id) { api->jobChanged(id); }, [api] { return api->wantsChanges(); });
@@ -214,6 +215,7 @@ std::optional<QString> ServerApp::start()
         // With --workers 0 the pool only serves the push-queue consumer (/api/analysis/consume).
         WorkerPool::Settings ws;
         ws.workers = m_options.workers;
+        ws.claimBatch = m_options.claimBatch;
         ws.jobTimeoutSecs = m_options.jobTimeoutSecs;
         ws.maxAttempts = m_options.maxAttempts;
         ws.processName
@@ -238,7 +240,13 @@ std::optional<QString> ServerApp::start()
 
 std::optional<QString> ServerApp::listen()
 {
-    auto *tcp = new GuardedTcpServer(GuardedTcpServer::Limits {});
+    GuardedTcpServer::Limits limits;
+    limits.connection.headerTimeoutMs = m_options.headerTimeoutSecs * 1000;
+    // A stalled half-received request goes sooner than the whole header block's deadline.
+    limits.connection.stallTimeoutMs = std::min(limits.connection.stallTimeoutMs, limits.connection.headerTimeoutMs);
+    limits.maxConnections = m_options.maxConnections;
+    limits.maxConnectionsPerPeer = m_options.maxConnectionsPerPeer;
+    auto *tcp = new GuardedTcpServer(limits);
     if (!tcp->listen(m_options.listenAddress, m_options.port)) {
         const QString error = QStringLiteral("cannot listen on %1:%2: %3")
                                   .arg(m_options.listenHost)
@@ -247,7 +255,7 @@ std::optional<QString> ServerApp::listen()
         delete tcp;
         return error;
     }
-    m_api->bind(tcp);
+    m_api->serve(tcp);
     connect(tcp, &GuardedTcpServer::refused, this,
         [this](int status) { m_metrics->countRequest(QStringLiteral("refused"), status, 0); });
     qCInfo(lcServer).noquote() << "listening on"

@@ -7,6 +7,7 @@
 #include <QRegularExpression>
 #include <QSslSocket>
 #include <QThread>
+#include <QUrl>
 
 namespace dealscope::server {
 
@@ -143,6 +144,10 @@ void addServerOptions(QCommandLineParser &parser)
             QStringLiteral("PREFIX") },
         { QStringLiteral("workers"), QStringLiteral("Worker threads (default: number of cores)."),
             QStringLiteral("N") },
+        { QStringLiteral("claim-batch"),
+            QStringLiteral("Jobs a worker claims per store round trip; 0 adapts between 1 and 16 to how fast "
+                           "jobs run (default 0)."),
+            QStringLiteral("N") },
         { QStringLiteral("role"), QStringLiteral("api, worker or all (default)."), QStringLiteral("ROLE") },
         { QStringLiteral("tokens"), QStringLiteral("API token file (see the token command)."), QStringLiteral("FILE") },
         { QStringLiteral("completed-ttl"), QStringLiteral("Seconds finished jobs are kept (default 3600)."),
@@ -159,9 +164,23 @@ void addServerOptions(QCommandLineParser &parser)
         { QStringLiteral("qstash-current-key"),
             QStringLiteral("QStash current signing key (enables /api/analysis/consume)."), QStringLiteral("KEY") },
         { QStringLiteral("qstash-next-key"), QStringLiteral("QStash next signing key."), QStringLiteral("KEY") },
+        { QStringLiteral("public-url"),
+            QStringLiteral("The URL this server is reached at from outside (https://HOST[:PORT][/PATH]); QStash "
+                           "deliveries must be signed for PUBLIC_URL/api/analysis/consume."),
+            QStringLiteral("URL") },
         { QStringLiteral("grace"),
             QStringLiteral("Seconds running jobs get to finish on SIGTERM before they are handed back (default 10)."),
             QStringLiteral("SECONDS") },
+        { QStringLiteral("header-timeout"),
+            QStringLiteral("Seconds a client has to send a request's whole header block (default 10)."),
+            QStringLiteral("SECONDS") },
+        { QStringLiteral("max-connections"),
+            QStringLiteral("Open client connections at most (default 1024); when full, the longest idle one makes "
+                           "room."),
+            QStringLiteral("N") },
+        { QStringLiteral("max-connections-per-peer"),
+            QStringLiteral("Open connections per client address at most (default 256; 0: no cap)."),
+            QStringLiteral("N") },
         { QStringLiteral("insecure-no-auth"),
             QStringLiteral("Serve without tokens (refused on non-loopback addresses).") },
     });
@@ -202,6 +221,8 @@ std::optional<QString> readServerOptions(const QCommandLineParser &p, const QPro
         o->redisPrefix = *v;
     if (auto e = readInt(p, env, QStringLiteral("workers"), 0, 256, &o->workers))
         return e;
+    if (auto e = readInt(p, env, QStringLiteral("claim-batch"), 0, 16, &o->claimBatch))
+        return e;
     if (const auto v = value(p, env, QStringLiteral("role"))) {
         if (*v != QLatin1String("api") && *v != QLatin1String("worker") && *v != QLatin1String("all"))
             return QStringLiteral("--role must be api, worker or all, got \"%1\"").arg(*v);
@@ -219,6 +240,12 @@ std::optional<QString> readServerOptions(const QCommandLineParser &p, const QPro
         return e;
     if (auto e = readInt(p, env, QStringLiteral("grace"), 0, 3600, &o->graceSecs))
         return e;
+    if (auto e = readInt(p, env, QStringLiteral("header-timeout"), 1, 600, &o->headerTimeoutSecs))
+        return e;
+    if (auto e = readInt(p, env, QStringLiteral("max-connections"), 1, 1'000'000, &o->maxConnections))
+        return e;
+    if (auto e = readInt(p, env, QStringLiteral("max-connections-per-peer"), 0, 1'000'000, &o->maxConnectionsPerPeer))
+        return e;
     if (const auto v = value(p, env, QStringLiteral("rate-limit"))) {
         bool ok = false;
         o->rateLimit = v->toDouble(&ok);
@@ -229,6 +256,18 @@ std::optional<QString> readServerOptions(const QCommandLineParser &p, const QPro
         o->qstashCurrentKey = v->toUtf8();
     if (const auto v = value(p, env, QStringLiteral("qstash-next-key")))
         o->qstashNextKey = v->toUtf8();
+    if (const auto v = value(p, env, QStringLiteral("public-url"))) {
+        const QUrl url(v->trimmed(), QUrl::StrictMode);
+        if (!url.isValid() || (url.scheme() != QLatin1String("https") && url.scheme() != QLatin1String("http"))
+            || url.host().isEmpty() || url.hasQuery() || url.hasFragment())
+            return QStringLiteral("--public-url must be http(s)://HOST[:PORT][/PATH], got \"%1\"").arg(*v);
+        o->publicUrl = url.toString();
+        while (o->publicUrl.endsWith(QLatin1Char('/'))) // the route's path follows
+            o->publicUrl.chop(1);
+    }
+    if ((!o->qstashCurrentKey.isEmpty() || !o->qstashNextKey.isEmpty()) && o->publicUrl.isEmpty())
+        return QStringLiteral("the QStash keys need --public-url: deliveries are checked against the URL QStash "
+                              "calls, not against the Host header a client sends");
     if (p.isSet(QStringLiteral("insecure-no-auth"))) {
         o->insecureNoAuth = true;
     } else if (const QString e = env.value(envName(QStringLiteral("insecure-no-auth"))); !e.isEmpty()) {

@@ -29,6 +29,7 @@ struct ServerOptions final
     int redisLoadingWaitSecs = 300; // how long start-up waits for a Redis that is loading its data
     QString redisPrefix = QStringLiteral("dealscope:");
     int workers = 2;
+    int claimBatch = 0; // 0: adaptive (1..16)
     QString role = QStringLiteral("all");
     QString tokensFile;
     int completedTtlSecs = 3600;
@@ -38,8 +39,15 @@ struct ServerOptions final
     double rateLimit = 0;
     QByteArray qstashCurrentKey;
     QByteArray qstashNextKey;
+    // The URL clients and QStash reach this server at ("https://jobs.example.com"); the consume
+    // route checks a delivery's signed `sub` against it, never against the Host header.
+    QString publicUrl;
     bool insecureNoAuth = false;
     int graceSecs = 10;
+    // Connection limits of the HTTP layer (see GuardedTcpServer and HttpConnection).
+    int headerTimeoutSecs = 10;
+    int maxConnections = 1024;
+    int maxConnectionsPerPeer = 256;
 
     bool isRedis() const { return !redis.host.isEmpty(); }
     bool runsApi() const { return role != QLatin1String("worker"); }

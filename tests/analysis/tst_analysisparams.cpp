@@ -104,6 +104,32 @@ private slots:
         QVERIFY(std::get<ParamsError>(r).message.size() < 300);
     }
 
+    void hostileValueIsDescribedShortly()
+    {
+        // A value is never serialised whole to describe it: 70,000 nested arrays overflowed the
+        // stack in json::dump(), and a 1 MB string was copied into the message.
+        const std::string deep = std::string(70000, '[') + std::string(70000, ']');
+        json nested = json::object();
+        nested["termYears"] = json::parse(deep);
+        auto r = dealscope::parseAnalysisParams(nested);
+        QVERIFY(std::holds_alternative<ParamsError>(r));
+        QVERIFY2(std::get<ParamsError>(r).message.size() < 200, qPrintable(std::get<ParamsError>(r).message));
+        QVERIFY(std::get<ParamsError>(r).message.contains(QStringLiteral("got [[[")));
+
+        json wide = json::object();
+        wide["ownerSalary"] = json::array();
+        for (int i = 0; i < 100000; ++i)
+            wide["ownerSalary"].push_back(i);
+        r = dealscope::parseAnalysisParams(wide);
+        QVERIFY(std::get<ParamsError>(r).message.size() < 200);
+
+        json text = json::object();
+        text["interestRate"] = std::string(1'000'000, 'x');
+        r = dealscope::parseAnalysisParams(text);
+        QVERIFY(std::get<ParamsError>(r).message.size() < 200);
+        QVERIFY(std::get<ParamsError>(r).message.contains(QStringLiteral("got \"xxx")));
+    }
+
     void analysisTypes()
     {
         QCOMPARE(dealscope::analysisTypeNames(),

@@ -91,6 +91,19 @@ private Q_SLOTS:
         QCOMPARE(report["errors"].get<int>(), 1);
     }
 
+    void numberBeyondADoubleIsADiagnostic()
+    {
+        // This file made `dealscope-cli import` exit 134 (an uncaught nlohmann out_of_range).
+        const QString path = m_dir.filePath(u"huge.json"_s);
+        QVERIFY(writeFile(path, R"([{"title":"Shop","askingPrice":1e999}])"));
+        const CliRun run = runCli({ u"import"_s, path, u"--json"_s });
+        QCOMPARE(run.exitCode, 0);
+        const auto report = run.json();
+        QCOMPARE(report["imported"].get<int>(), 1);
+        QCOMPARE(report["warnings"].get<int>(), 1);
+        QVERIFY(report["diagnostics"][0]["message"].get<std::string>().find("not a number") != std::string::npos);
+    }
+
     void unreadableFiles_data()
     {
         QTest::addColumn<QString>("name");

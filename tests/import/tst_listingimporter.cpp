@@ -499,6 +499,47 @@ private slots:
         QCOMPARE(r.imported, 1);
     }
 
+    void numbersBeyondADoubleAreDiagnostics()
+    {
+        // [{"title":"Shop","askingPrice":1e999}] aborted dealscope-cli import (exit 134): nlohmann
+        // throws out_of_range.406 for a number beyond a double, and only parse_error was caught.
+        ImportResult r = autoDetect(R"([{"title":"Shop","askingPrice":1e999}])");
+        QVERIFY2(r.ok(), qPrintable(r.fatalError));
+        QCOMPARE(r.imported, 1);
+        QVERIFY(!r.listings[0].askingPrice);
+        QCOMPARE(r.warnings, 1);
+        QCOMPARE(r.diagnostics[0].column, QStringLiteral("askingPrice"));
+        QCOMPARE(r.diagnostics[0].record, 1);
+        QVERIFY2(
+            r.diagnostics[0].message.contains(QStringLiteral("not a number")), qPrintable(r.diagnostics[0].message));
+        QVERIFY(r.diagnostics[0].message.contains(QStringLiteral("1e999")));
+        // Every field, in the middle of a file, huge integers and negative ones; the rest is read.
+        r = autoDetect("{\"listings\":[{\"title\":\"A\",\"cashFlow\":-1e400,\"grossRevenue\":120000},"
+                       "{\"title\":\"B\",\"yearEstablished\":1E+999999999999999999999,\"employees\":"
+            + QByteArray(400, '9') + "},{\"title\":\"C [1e999]\",\"ebitda\":1e-999}]}");
+        QVERIFY2(r.ok(), qPrintable(r.fatalError));
+        QCOMPARE(r.imported, 3);
+        QCOMPARE(r.listings[0].grossRevenue, std::optional<qint64>(120000));
+        QVERIFY(!r.listings[0].cashFlow && !r.listings[1].yearEstablished && !r.listings[1].employees);
+        QCOMPARE(r.listings[2].title, QStringLiteral("C [1e999]")); // inside a string: text
+        QCOMPARE(r.listings[2].ebitda, std::optional<qint64>(0)); // below a double's range: 0, as read
+        QCOMPARE(r.warnings, 3);
+        // Exponents near the limits of a 64-bit integer (found by the json_import fuzz target:
+        // the digit count added to one overflowed).
+        r = autoDetect("[{\"title\":\"X\",\"askingPrice\":" + QByteArray(146, '7')
+            + "e9223372036854775696},{\"title\":\"Y\",\"cashFlow\":1e-9223372036854775807,\"ffe\":7e}]");
+        QVERIFY(r.ok() || r.fatalError.contains(QStringLiteral("not valid JSON")));
+        r = autoDetect("[{\"title\":\"X\",\"askingPrice\":" + QByteArray(146, '7') + "e9223372036854775696}]");
+        QVERIFY2(r.ok(), qPrintable(r.fatalError));
+        QVERIFY(!r.listings[0].askingPrice);
+        QVERIFY(r.diagnostics[0].message.contains(QStringLiteral("not a number")));
+        // Where no field is expected it is still no abort.
+        r = autoDetect("[1e999]");
+        QVERIFY(r.ok());
+        QCOMPARE(r.errors, 1);
+        QVERIFY(autoDetect("1e999").fatalError.contains(QStringLiteral("not a list")));
+    }
+
     void manyRowsAndDiagnosticCap()
     {
         QByteArray data = "id,Title,Asking Price\n";

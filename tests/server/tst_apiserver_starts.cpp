@@ -31,7 +31,8 @@ public:
 
     QString kind() const override { return QStringLiteral("flaky"); }
     bool isRemote() const override { return true; }
-    StartOutcome start(const Job &candidate, bool force) override { return inner.start(candidate, force); }
+    using JobStore::start;
+    StartOutcome start(const StartRequest &request) override { return inner.start(request); }
     QList<StartResult> startMany(const QList<StartRequest> &requests) override
     {
         if (failStarts)
@@ -47,6 +48,7 @@ public:
     CancelResult cancel(const QString &owner, const QString &id) override { return inner.cancel(owner, id); }
     bool ping() override { return inner.ping(); }
     StoreStats stats() override { return inner.stats(); }
+    bool rememberOnce(const QByteArray &key, qint64 untilMs) override { return inner.rememberOnce(key, untilMs); }
     std::optional<Lease> claim(const QString &w, int waitMs) override { return inner.claim(w, waitMs); }
     std::optional<Lease> claimJob(const QString &w, const QString &id) override { return inner.claimJob(w, id); }
     WriteResult progress(Lease &l, double p, const QString &line) override { return inner.progress(l, p, line); }
@@ -96,7 +98,7 @@ private Q_SLOTS:
         ApiServer api(config, &store, engine, &metrics);
         auto *tcp = new GuardedTcpServer(GuardedTcpServer::Limits {}, &api);
         QVERIFY(tcp->listen(QHostAddress::LocalHost, 0));
-        api.bind(tcp);
+        api.serve(tcp);
         const QUrl url(QStringLiteral("http://127.0.0.1:%1/api/analysis/start").arg(tcp->serverPort()));
         Http http;
 

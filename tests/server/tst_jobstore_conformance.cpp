@@ -101,6 +101,123 @@ private Q_SLOTS:
         QVERIFY(many[0] && !many[1]);
     }
 
+    void onlyTheSameInputsAreJoined_data() { addKinds(); }
+    void onlyTheSameInputsAreJoined()
+    {
+        QFETCH(QString, kind);
+        using Kind = StartOutcome::Kind;
+        auto store = makeStore(kind);
+        const auto withTerm = [&](int years, const std::optional<Listing> &listing = std::nullopt) {
+            Job j = candidate(QStringLiteral("acme"), QStringLiteral("L1"));
+            j.params = nlohmann::json { { "termYears", years } };
+            j.listing = listing;
+            return j;
+        };
+        const auto a = store->start(withTerm(5), false);
+        QCOMPARE(a.kind, Kind::Created);
+        // Same inputs: the active job is joined.
+        const auto same = store->start(withTerm(5), false);
+        QCOMPARE(same.kind, Kind::Deduplicated);
+        QCOMPARE(same.job.id, a.job.id);
+        // Other params while it is active: a conflict naming it, forced or not; nothing created.
+        for (const bool force : { false, true }) {
+            const auto other = store->start(withTerm(25), force);
+            QCOMPARE(other.kind, Kind::Conflict);
+            QVERIFY(!other.created);
+            QCOMPARE(other.job.id, a.job.id);
+            QCOMPARE(other.job.params["termYears"].get<int>(), 5);
+        }
+        // A listing snapshot is an input too.
+        Listing snapshot;
+        snapshot.id = QStringLiteral("L1");
+        snapshot.title = QStringLiteral("Corner Cafe");
+        snapshot.askingPrice = 450000;
+        QCOMPARE(store->start(withTerm(5, snapshot), false).kind, Kind::Conflict);
+        QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("queued")), 1);
+
+        // Once it succeeded, it is returned for the same inputs only.
+        auto lease = store->claim(QStringLiteral("w1"), 2000);
+        QVERIFY(lease);
+        QCOMPARE(store->finish(*lease, JobStatus::Succeeded, nlohmann::json::object(), {}), WriteResult::Ok);
+        QCOMPARE(store->start(withTerm(5), false).job.id, a.job.id);
+        const auto b = store->start(withTerm(25), false);
+        QCOMPARE(b.kind, Kind::Created);
+        QCOMPARE(
+            store->lookup(QStringLiteral("acme"), QStringLiteral("L1"), QStringLiteral("valuation"))->id, b.job.id);
+        // The pair's job is the 25-year one now: the 5-year params conflict with it while it is active.
+        QCOMPARE(store->start(withTerm(5), false).kind, Kind::Conflict);
+        QCOMPARE(store->start(withTerm(25, snapshot), false).kind, Kind::Conflict);
+    }
+
+    void idempotencyKeyRepeatsTheFirstAnswer_data() { addKinds(); }
+    void idempotencyKeyRepeatsTheFirstAnswer()
+    {
+        QFETCH(QString, kind);
+        using Kind = StartOutcome::Kind;
+        auto store = makeStore(kind);
+        const auto request = [&](const QString &listing, const QString &key, bool force = false) {
+            return StartRequest { candidate(QStringLiteral("acme"), listing), force, key };
+        };
+        const auto first = store->start(request(QStringLiteral("L1"), QStringLiteral("k-1")));
+        QCOMPARE(first.kind, Kind::Created);
+        QVERIFY(!first.replayed);
+        // The retry (a new candidate id, as a new request would have) gets the job it created.
+        const auto retry = store->start(request(QStringLiteral("L1"), QStringLiteral("k-1")));
+        QCOMPARE(retry.kind, Kind::Created);
+        QVERIFY(retry.created && retry.replayed);
+        QCOMPARE(retry.job.id, first.job.id);
+        // The key for another request: refused, nothing created.
+        QCOMPARE(store->start(request(QStringLiteral("L2"), QStringLiteral("k-1"))).kind, Kind::KeyReused);
+        QCOMPARE(store->start(request(QStringLiteral("L1"), QStringLiteral("k-1"), true)).kind, Kind::KeyReused);
+        // A start that joined: its retry joins again.
+        const auto joined = store->start(request(QStringLiteral("L1"), QStringLiteral("k-2")));
+        QCOMPARE(joined.kind, Kind::Deduplicated);
+        const auto joinedAgain = store->start(request(QStringLiteral("L1"), QStringLiteral("k-2")));
+        QCOMPARE(joinedAgain.kind, Kind::Deduplicated);
+        QVERIFY(joinedAgain.replayed);
+        QCOMPARE(joinedAgain.job.id, first.job.id);
+        // Keys are per tenant.
+        StartRequest other { candidate(QStringLiteral("globex"), QStringLiteral("L1")), false, QStringLiteral("k-1") };
+        QCOMPARE(store->start(other).kind, Kind::Created);
+        QCOMPARE(store->stats().jobsByStatus.value(QStringLiteral("queued")), 2);
+    }
+
+    void listingSnapshotStaysWithTheJob_data() { addKinds(); }
+    void listingSnapshotStaysWithTheJob()
+    {
+        QFETCH(QString, kind);
+        auto store = makeStore(kind);
+        Listing snapshot;
+        snapshot.id = QStringLiteral("DESK-7");
+        snapshot.title = QStringLiteral("Harbour \"Bakery\", est. 1990");
+        snapshot.askingPrice = 650000;
+        snapshot.cashFlow = 160000;
+        snapshot.description = QStringLiteral(R"(,"status":"canceled","updatedAt":1} ,"params":{} ,"listingId":)");
+        Job j = candidate(QStringLiteral("acme"), QStringLiteral("DESK-7"));
+        j.listing = snapshot;
+        const auto started = store->start(j, false);
+        QVERIFY(started.created);
+        QCOMPARE(store->get(started.job.id)->listing, std::optional<Listing>(snapshot));
+        // Never on the wire.
+        const QByteArray wire = store->getManyWire(QStringLiteral("acme"), { started.job.id }).value(0).value_or("");
+        QVERIFY(!wire.isEmpty() && !wire.contains("\"listing\"") && !wire.contains("Harbour"));
+        // Claimed, retried, resumed, handed back and claimed again: still the client's figures.
+        auto lease = store->claim(QStringLiteral("w1"), 2000);
+        QVERIFY(lease);
+        QCOMPARE(lease->job.listing, std::optional<Listing>(snapshot));
+        QCOMPARE(store->retryLater(*lease, QStringLiteral("flaky network")), WriteResult::Ok);
+        QCOMPARE(store->resume(*lease), WriteResult::Ok);
+        QCOMPARE(lease->job.attempt, 2);
+        QCOMPARE(lease->job.listing, std::optional<Listing>(snapshot));
+        store->release(*lease);
+        auto next = store->claim(QStringLiteral("w2"), 2000);
+        QVERIFY(next);
+        QCOMPARE(next->job.listing, std::optional<Listing>(snapshot));
+        QCOMPARE(store->finish(*next, JobStatus::Succeeded, nlohmann::json::object(), {}), WriteResult::Ok);
+        QCOMPARE(store->get(started.job.id)->listing, std::optional<Listing>(snapshot));
+        QCOMPARE(store->get(started.job.id)->status, JobStatus::Succeeded);
+    }
+
     void fiftyConcurrentStartsCreateOne_data() { addKinds(); }
     void fiftyConcurrentStartsCreateOne()
     {
@@ -244,12 +361,20 @@ private Q_SLOTS:
         const auto s = store->start(candidate(QStringLiteral("acme"), QStringLiteral("L1")), false);
         auto lease = store->claim(QStringLiteral("w1"), 2000);
         QVERIFY(lease);
+        QVERIFY(!lease->recovered); // never ran: nothing to resume from
+        QCOMPARE(store->progress(*lease, 40, QStringLiteral("half way")), WriteResult::Ok);
         store->release(*lease);
-        QCOMPARE(store->get(s.job.id)->status, JobStatus::Queued);
+        // A hand-back is not a failure (SPEC §3): same attempt, the progress reached is kept.
+        const auto queued = store->get(s.job.id);
+        QCOMPARE(queued->status, JobStatus::Queued);
+        QCOMPARE(queued->attempt, 1);
+        QCOMPARE(queued->progress, 40.0);
         auto next = store->claim(QStringLiteral("w2"), 2000);
         QVERIFY(next);
         QCOMPARE(next->job.id, s.job.id);
-        QCOMPARE(next->job.attempt, 2);
+        QCOMPARE(next->job.attempt, 1);
+        QCOMPARE(next->job.progress, 40.0);
+        QVERIFY(next->recovered); // it ran before: its worker resumes from the checkpoint
         // Started anew: one startedAt, the second claim's, in what is stored and served.
         QVERIFY(next->job.startedAt && lease->job.startedAt && *next->job.startedAt >= *lease->job.startedAt);
         QCOMPARE(store->get(s.job.id)->startedAt, next->job.startedAt);

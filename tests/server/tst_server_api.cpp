@@ -662,48 +662,66 @@ private Q_SLOTS:
     {
         const QByteArray current = "sig_current_key_123";
         const QByteArray next = "sig_next_key_456";
+        using dealscope::server::QStashVerifier;
+        // Without the URL QStash calls, the keys are refused (the Host header is the client's).
+        {
+            ServerProcess refused;
+            QVERIFY(!refused.start({ QStringLiteral("--listings"), m_listings, QStringLiteral("--tokens"), m_tokens,
+                QStringLiteral("--qstash-current-key"), QString::fromLatin1(current) }));
+            QVERIFY(refused.stderrText().contains("--public-url"));
+        }
         ServerProcess consumer;
         QVERIFY(consumer.start({ QStringLiteral("--listings"), m_listings, QStringLiteral("--tokens"), m_tokens,
             QStringLiteral("--workers"), QStringLiteral("0"), QStringLiteral("--qstash-current-key"),
-            QString::fromLatin1(current), QStringLiteral("--qstash-next-key"), QString::fromLatin1(next) }));
+            QString::fromLatin1(current), QStringLiteral("--qstash-next-key"), QString::fromLatin1(next),
+            QStringLiteral("--public-url"), QStringLiteral("https://jobs.example.com/") }));
         // With no queue workers the job waits for its push delivery.
         const auto created = m_http.request("POST", consumer.url(QStringLiteral("/api/analysis/start")),
             R"({"listingId":"L2","analysisType":"valuation"})", authA());
         QCOMPARE(created.status, 202);
         const QByteArray jobId = QByteArray::fromStdString(created.json()["jobId"].get<std::string>());
         const QByteArray body = "{\"jobId\":\"" + jobId + "\"}";
-        const QString url = QStringLiteral("http://127.0.0.1:%1/api/analysis/consume").arg(consumer.port());
+        const QString url = QStringLiteral("https://jobs.example.com/api/analysis/consume");
+        const QString hostUrl = QStringLiteral("http://127.0.0.1:%1/api/analysis/consume").arg(consumer.port());
         const qint64 now = QDateTime::currentSecsSinceEpoch();
         const QUrl consumeUrl = consumer.url(QStringLiteral("/api/analysis/consume"));
+        const auto deliver = [&](const QByteArray &signature, const QByteArray &payload) {
+            return m_http.request("POST", consumeUrl, payload, { { "Upstash-Signature", signature } });
+        };
 
         auto r = m_http.request("POST", consumeUrl, body);
         QCOMPARE(r.status, 401);
         QCOMPARE(r.errorCode(), std::string("invalid_signature"));
-        r = m_http.request("POST", consumeUrl, body,
-            { { "Upstash-Signature", dealscope::server::QStashVerifier::sign("wrong", url, body, now) } });
+        QCOMPARE(deliver(QStashVerifier::sign("wrong", url, body, now), body).status, 401);
+        QCOMPARE(deliver(QStashVerifier::sign(current, url, "{}", now), body).status, 401); // body hash mismatch
+        QCOMPARE(deliver(QStashVerifier::sign(current, url, body, now - 4000, 300), body).status, 401); // expired
+        QCOMPARE(deliver(QStashVerifier::sign(current, QStringLiteral("https://elsewhere/x"), body, now), body).status,
+            401); // other URL
+        // Signed for the address the client connected to (its Host header): not the public URL.
+        QCOMPARE(deliver(QStashVerifier::sign(current, hostUrl, body, now), body).status, 401);
+        // "alg": 1 was an unauthenticated 500.
+        constexpr auto b64 = QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals;
+        const QByteArray signedOk = QStashVerifier::sign(current, url, body, now);
+        r = deliver(QByteArray(R"({"alg":1})").toBase64(b64) + signedOk.mid(signedOk.indexOf('.')), body);
         QCOMPARE(r.status, 401);
-        r = m_http.request("POST", consumeUrl, body,
-            { { "Upstash-Signature", dealscope::server::QStashVerifier::sign(current, url, "{}", now) } });
-        QCOMPARE(r.status, 401); // body hash mismatch
-        r = m_http.request("POST", consumeUrl, body,
-            { { "Upstash-Signature", dealscope::server::QStashVerifier::sign(current, url, body, now - 4000, 300) } });
-        QCOMPARE(r.status, 401); // expired
-        r = m_http.request("POST", consumeUrl, body,
-            { { "Upstash-Signature",
-                dealscope::server::QStashVerifier::sign(current, QStringLiteral("https://elsewhere/x"), body, now) } });
-        QCOMPARE(r.status, 401); // other URL
+        QCOMPARE(r.errorCode(), std::string("invalid_signature"));
 
         // Signed with the next key (rotation): runs the job and answers once it is stored.
-        r = m_http.request("POST", consumeUrl, body,
-            { { "Upstash-Signature", dealscope::server::QStashVerifier::sign(next, url, body, now) } });
+        const QByteArray delivery = QStashVerifier::sign(next, url, body, now);
+        r = deliver(delivery, body);
         QCOMPARE(r.status, 200);
         QCOMPARE(r.json()["status"].get<std::string>(), std::string("succeeded"));
         QVERIFY(r.json()["result"].is_object());
+        // The same delivery again (captured and replayed): refused while its token is valid.
+        r = deliver(delivery, body);
+        QCOMPARE(r.status, 401);
+        QVERIFY2(r.body.contains("accepted before"), r.body.constData());
+        // A new delivery of the finished job (a retry of QStash) is answered with the job.
+        QCOMPARE(deliver(QStashVerifier::sign(current, url, body, now), body).status, 200);
 
         // An unknown job is a permanent failure: 489 and the non-retryable header.
         const QByteArray unknown = R"({"jobId":"AAAAAAAAAAAAAAAAAAAAA"})";
-        r = m_http.request("POST", consumeUrl, unknown,
-            { { "Upstash-Signature", dealscope::server::QStashVerifier::sign(current, url, unknown, now) } });
+        r = deliver(QStashVerifier::sign(current, url, unknown, now), unknown);
         QCOMPARE(r.status, 489);
         QCOMPARE(r.headers.value("upstash-nonretryable-error"), QByteArray("true"));
         QCOMPARE(consumer.terminate(), 0);

@@ -4,7 +4,9 @@
 #include "server/auth/RateLimiter.h"
 #include "server/auth/TokenStore.h"
 
+#include <QCryptographicHash>
 #include <QFile>
+#include <QMessageAuthenticationCode>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -82,25 +84,78 @@ private Q_SLOTS:
     {
         const QByteArray body = R"({"jobId":"x"})";
         const QString url = QStringLiteral("https://api.example/api/analysis/consume");
-        const qint64 now = 1'800'000'000;
+        const qint64 now = 1800000000;
         QStashVerifier v("current", "next");
-        QVERIFY(!v.verify(QStashVerifier::sign("current", url, body, now), body, { url }, now));
-        QVERIFY(!v.verify(QStashVerifier::sign("next", url, body, now), body, { url }, now));
-        QVERIFY(v.verify(QStashVerifier::sign("other", url, body, now), body, { url }, now));
-        QVERIFY(v.verify(QStashVerifier::sign("current", url, body, now), body + ' ', { url }, now));
-        QVERIFY(
-            v.verify(QStashVerifier::sign("current", url, body, now), body, { QStringLiteral("https://evil/") }, now));
-        QVERIFY(v.verify(QStashVerifier::sign("current", url, body, now - 1000, 300), body, { url }, now)); // expired
-        QVERIFY(v.verify(QStashVerifier::sign("current", url, body, now + 1000), body, { url }, now)); // not yet valid
+        const auto ok = [&](const QByteArray &jwt, const QByteArray &b = R"({"jobId":"x"})",
+                            const QString &u = QStringLiteral("https://api.example/api/analysis/consume")) {
+            return v.verify(jwt, b, { u }, now).ok();
+        };
+        QVERIFY(ok(QStashVerifier::sign("current", url, body, now)));
+        QVERIFY(ok(QStashVerifier::sign("next", url, body, now)));
+        QVERIFY(!ok(QStashVerifier::sign("other", url, body, now)));
+        QVERIFY(!ok(QStashVerifier::sign("current", url, body, now), body + ' '));
+        QVERIFY(!ok(QStashVerifier::sign("current", url, body, now), body, QStringLiteral("https://evil/")));
+        QVERIFY(!ok(QStashVerifier::sign("current", url, body, now - 1000, 300))); // expired
+        QVERIFY(!ok(QStashVerifier::sign("current", url, body, now + 1000))); // not yet valid
+        QVERIFY(!ok(QStashVerifier::sign("current", url, body, now, 2 * 86400))); // good for too long
         for (const QByteArray &junk :
             { QByteArray(), QByteArray("a.b"), QByteArray("a.b.c"), QByteArray("..."), QByteArray(10000, '.') })
-            QVERIFY(v.verify(junk, body, { url }, now));
+            QVERIFY(!ok(junk));
         // alg none is refused even with a "valid" signature part.
         const QByteArray signedOk = QStashVerifier::sign("current", url, body, now);
         const QByteArray noneHeader = QByteArray(R"({"alg":"none","typ":"JWT"})")
                                           .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
-        QVERIFY(v.verify(noneHeader + signedOk.mid(signedOk.indexOf('.')), body, { url }, now));
-        QVERIFY(QStashVerifier("", "").verify(signedOk, body, { url }, now));
+        QVERIFY(!ok(noneHeader + signedOk.mid(signedOk.indexOf('.'))));
+        QVERIFY(!QStashVerifier("", "").verify(signedOk, body, { url }, now).ok());
+        // Every token gets its own identity, remembered until it expires.
+        const auto first = v.verify(signedOk, body, { url }, now);
+        QVERIFY(first.ok() && first.replayKey.size() == 64);
+        QCOMPARE(first.expiresAtSecs, now + 300 + QStashVerifier::kClockSkewSecs);
+        QCOMPARE(v.verify(signedOk, body, { url }, now).replayKey, first.replayKey);
+        QVERIFY(
+            v.verify(QStashVerifier::sign("current", url, body, now), body, { url }, now).replayKey != first.replayKey);
+    }
+
+    void qstashTokensOfTheWrongShapeAreRefusedNotThrown_data()
+    {
+        QTest::addColumn<QByteArray>("header");
+        QTest::addColumn<QByteArray>("claims");
+        const QByteArray goodHeader = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+        const QByteArray goodClaims = "{\"iss\":\"Upstash\",\"sub\":\"https://a/b\",\"exp\":1800000300,\"body\":\"x\"}";
+        // "alg": 1 threw nlohmann's type_error outside the try block: an unauthenticated 500.
+        QTest::newRow("alg number") << QByteArray("{\"alg\":1}") << goodClaims;
+        QTest::newRow("alg array") << QByteArray("{\"alg\":[\"HS256\"]}") << goodClaims;
+        QTest::newRow("alg null") << QByteArray("{\"alg\":null}") << goodClaims;
+        QTest::newRow("header array") << QByteArray("[]") << goodClaims;
+        QTest::newRow("header deep") << QByteArray(100, '[') + QByteArray(100, ']') << goodClaims;
+        QTest::newRow("iss number") << goodHeader << QByteArray("{\"iss\":7,\"sub\":\"https://a/b\",\"exp\":1}");
+        QTest::newRow("sub object") << goodHeader << QByteArray("{\"iss\":\"Upstash\",\"sub\":{},\"exp\":1}");
+        QTest::newRow("exp string") << goodHeader
+                                    << QByteArray("{\"iss\":\"Upstash\",\"sub\":\"https://a/b\",\"exp\":\"x\"}");
+        QTest::newRow("exp huge") << goodHeader
+                                  << QByteArray("{\"iss\":\"Upstash\",\"sub\":\"https://a/b\",\"exp\":1e308}");
+        QTest::newRow("nbf bool")
+            << goodHeader
+            << QByteArray("{\"iss\":\"Upstash\",\"sub\":\"https://a/b\",\"exp\":1800000300,\"nbf\":true}");
+        QTest::newRow("body number")
+            << goodHeader << QByteArray("{\"iss\":\"Upstash\",\"sub\":\"https://a/b\",\"exp\":1800000300,\"body\":5}");
+        QTest::newRow("jti object")
+            << goodHeader
+            << QByteArray("{\"iss\":\"Upstash\",\"sub\":\"https://a/b\",\"exp\":1800000300,\"body\":\"x\",\"jti\":{}}");
+    }
+    void qstashTokensOfTheWrongShapeAreRefusedNotThrown()
+    {
+        QFETCH(QByteArray, header);
+        QFETCH(QByteArray, claims);
+        constexpr auto b64 = QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals;
+        // Signed with the right key: only the shape is wrong.
+        const QByteArray input = header.toBase64(b64) + '.' + claims.toBase64(b64);
+        const QByteArray jwt = input + '.'
+            + QMessageAuthenticationCode::hash(input, "current", QCryptographicHash::Sha256).toBase64(b64);
+        QStashVerifier v("current", {});
+        const auto r = v.verify(jwt, "x", { QStringLiteral("https://a/b") }, 1800000000);
+        QVERIFY(!r.ok());
+        QVERIFY(!r.error->isEmpty());
     }
 
     void rateLimiterRefillsPerKey()

@@ -1,17 +1,20 @@
 #include "server/auth/QStashVerifier.h"
 
+#include "common/BoundedJsonParser.h"
 #include "server/auth/TokenStore.h"
 
 #include <QCryptographicHash>
 #include <QMessageAuthenticationCode>
+#include <QRandomGenerator>
 
 #include <nlohmann/json.hpp>
+
+#include <cmath>
 
 namespace dealscope::server {
 
 namespace {
 constexpr auto kB64 = QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals;
-constexpr qint64 kClockSkewSecs = 5;
 
 QByteArray stripPadding(QByteArray s)
 {
@@ -26,11 +29,36 @@ std::optional<nlohmann::json> decodeSegment(const QByteArray &segment)
         segment, QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
     if (!decoded)
         return std::nullopt;
-    const QByteArray &bytes = decoded.decoded;
-    auto json = nlohmann::json::parse(bytes.constData(), bytes.constData() + bytes.size(), nullptr, false);
-    if (json.is_discarded() || !json.is_object())
+    auto parsed = BoundedJsonParser::parse(decoded.decoded);
+    if (!parsed.ok() || !parsed.value.is_object())
         return std::nullopt;
-    return json;
+    return std::move(parsed.value);
+}
+
+// The string member `name`, or nullopt when absent or not a string.
+std::optional<std::string> stringMember(const nlohmann::json &object, const char *name)
+{
+    const auto it = object.find(name);
+    if (it == object.end() || !it->is_string())
+        return std::nullopt;
+    return it->get<std::string>();
+}
+
+// The numeric member `name` (seconds), or nullopt when absent or not a finite number.
+std::optional<double> numberMember(const nlohmann::json &object, const char *name)
+{
+    const auto it = object.find(name);
+    if (it == object.end() || !it->is_number())
+        return std::nullopt;
+    const double v = it->get<double>();
+    return std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
+}
+
+QStashVerifier::Result failed(const QString &why)
+{
+    QStashVerifier::Result r;
+    r.error = why;
+    return r;
 }
 } // namespace
 
@@ -39,71 +67,78 @@ QStashVerifier::QStashVerifier(QByteArray currentKey, QByteArray nextKey)
     , m_nextKey(std::move(nextKey))
 { }
 
-std::optional<QString> QStashVerifier::verify(
+QStashVerifier::Result QStashVerifier::verify(
     const QByteArray &jwt, const QByteArray &rawBody, const QList<QString> &calledUrls, qint64 nowSecs) const
 {
     if (!isConfigured())
-        return QStringLiteral("no QStash signing keys are configured");
+        return failed(QStringLiteral("no QStash signing keys are configured"));
     if (jwt.isEmpty())
-        return QStringLiteral("missing Upstash-Signature header");
-    std::optional<QString> firstError;
+        return failed(QStringLiteral("missing Upstash-Signature header"));
+    std::optional<Result> first;
     for (const QByteArray *key : { &m_currentKey, &m_nextKey }) {
         if (key->isEmpty())
             continue;
-        const auto error = verifyWithKey(*key, jwt, rawBody, calledUrls, nowSecs);
-        if (!error)
-            return std::nullopt;
-        if (!firstError)
-            firstError = error;
+        Result r = verifyWithKey(*key, jwt, rawBody, calledUrls, nowSecs);
+        if (r.ok())
+            return r;
+        if (!first)
+            first = std::move(r);
     }
-    return firstError;
+    return *first;
 }
 
-std::optional<QString> QStashVerifier::verifyWithKey(const QByteArray &key, const QByteArray &jwt,
+QStashVerifier::Result QStashVerifier::verifyWithKey(const QByteArray &key, const QByteArray &jwt,
     const QByteArray &rawBody, const QList<QString> &calledUrls, qint64 nowSecs) const
 {
     const QList<QByteArray> parts = jwt.split('.');
     if (parts.size() != 3)
-        return QStringLiteral("signature is not a JWT");
+        return failed(QStringLiteral("signature is not a JWT"));
     const auto header = decodeSegment(parts[0]);
-    if (!header || header->value("alg", std::string()) != "HS256")
-        return QStringLiteral("signature header is not HS256");
+    if (!header || stringMember(*header, "alg") != "HS256")
+        return failed(QStringLiteral("signature header is not HS256"));
     const QByteArray expected
         = QMessageAuthenticationCode::hash(parts[0] + '.' + parts[1], key, QCryptographicHash::Sha256).toBase64(kB64);
     if (!TokenStore::constantTimeEquals(expected, stripPadding(parts[2])))
-        return QStringLiteral("signature does not match");
+        return failed(QStringLiteral("signature does not match"));
     const auto claims = decodeSegment(parts[1]);
     if (!claims)
-        return QStringLiteral("signature claims are not JSON");
-    try {
-        if (claims->value("iss", std::string()) != "Upstash")
-            return QStringLiteral("signature issuer is not Upstash");
-        const QString sub = QString::fromStdString(claims->value("sub", std::string()));
-        if (!calledUrls.contains(sub))
-            return QStringLiteral("signature subject %1 is not this URL").arg(sub);
-        if (!claims->contains("exp") || !claims->at("exp").is_number())
-            return QStringLiteral("signature has no expiry");
-        if (claims->at("exp").get<double>() + kClockSkewSecs < double(nowSecs))
-            return QStringLiteral("signature expired");
-        if (claims->contains("nbf") && claims->at("nbf").is_number()
-            && claims->at("nbf").get<double>() - kClockSkewSecs > double(nowSecs))
-            return QStringLiteral("signature not yet valid");
-        const QByteArray bodyHash = QCryptographicHash::hash(rawBody, QCryptographicHash::Sha256).toBase64(kB64);
-        const QByteArray claimed = stripPadding(QByteArray::fromStdString(claims->value("body", std::string())));
-        if (!TokenStore::constantTimeEquals(bodyHash, claimed))
-            return QStringLiteral("signature body hash does not match the body");
-    } catch (const std::exception &) {
-        return QStringLiteral("signature claims have wrong types");
-    }
-    return std::nullopt;
+        return failed(QStringLiteral("signature claims are not JSON"));
+    if (stringMember(*claims, "iss") != "Upstash")
+        return failed(QStringLiteral("signature issuer is not Upstash"));
+    const QString sub = QString::fromStdString(stringMember(*claims, "sub").value_or(std::string()));
+    if (!calledUrls.contains(sub))
+        return failed(QStringLiteral("signature subject %1 is not this URL").arg(sub.left(200)));
+    const auto exp = numberMember(*claims, "exp");
+    if (!exp)
+        return failed(QStringLiteral("signature has no expiry"));
+    if (*exp + double(kClockSkewSecs) < double(nowSecs))
+        return failed(QStringLiteral("signature expired"));
+    // QStash signs for minutes; a token good for longer could not be remembered until it expires.
+    if (*exp > double(nowSecs + kMaxLifetimeSecs))
+        return failed(QStringLiteral("signature expires too far ahead"));
+    if (const auto nbf = numberMember(*claims, "nbf"); nbf && *nbf - double(kClockSkewSecs) > double(nowSecs))
+        return failed(QStringLiteral("signature not yet valid"));
+    const QByteArray bodyHash = QCryptographicHash::hash(rawBody, QCryptographicHash::Sha256).toBase64(kB64);
+    const QByteArray claimed
+        = stripPadding(QByteArray::fromStdString(stringMember(*claims, "body").value_or(std::string())));
+    if (!TokenStore::constantTimeEquals(bodyHash, claimed))
+        return failed(QStringLiteral("signature body hash does not match the body"));
+    Result ok;
+    const auto jti = stringMember(*claims, "jti");
+    const QByteArray identity = jti && !jti->empty() ? QByteArray("jti:") + QByteArray::fromStdString(*jti)
+                                                     : QByteArray("sig:") + stripPadding(parts[2]);
+    ok.replayKey = QCryptographicHash::hash(identity, QCryptographicHash::Sha256).toHex();
+    ok.expiresAtSecs = qint64(std::ceil(*exp)) + kClockSkewSecs;
+    return ok;
 }
 
 QByteArray QStashVerifier::sign(
     const QByteArray &key, const QString &url, const QByteArray &rawBody, qint64 nowSecs, qint64 lifetimeSecs)
 {
     const std::string header = R"({"alg":"HS256","typ":"JWT"})";
+    const std::string jti = "jwt_" + QByteArray::number(QRandomGenerator::global()->generate64(), 16).toStdString();
     nlohmann::json claims = { { "iss", "Upstash" }, { "sub", url.toStdString() }, { "exp", nowSecs + lifetimeSecs },
-        { "nbf", nowSecs }, { "iat", nowSecs }, { "jti", "jwt_" + std::to_string(nowSecs) },
+        { "nbf", nowSecs }, { "iat", nowSecs }, { "jti", jti },
         { "body",
             QCryptographicHash::hash(rawBody, QCryptographicHash::Sha256)
                 .toBase64(QByteArray::Base64UrlEncoding)

@@ -1,5 +1,6 @@
 #include "server/auth/TokenStore.h"
 
+#include "common/BoundedJsonParser.h"
 #include "common/JsonQt.h"
 
 #include <QCryptographicHash>
@@ -58,7 +59,10 @@ bool TokenStore::load(const QString &path, QString *error)
     if (data.trimmed().isEmpty())
         return true;
     try {
-        const auto doc = nlohmann::json::parse(data.constData(), data.constData() + data.size());
+        const auto parsed = BoundedJsonParser::parse(data);
+        if (!parsed.ok())
+            throw std::invalid_argument(parsed.message().toStdString());
+        const nlohmann::json &doc = parsed.value;
         for (const auto &t : doc.at("tokens")) {
             Entry e;
             e.id = t.at("id").get<QString>();

@@ -1,7 +1,6 @@
 #include "server/http/GuardedTcpServer.h"
 
 #include "server/ServerLog.h"
-#include "server/http/HttpFrameGuard.h"
 #include "server/http/HttpReply.h"
 
 #include <QTcpSocket>
@@ -11,78 +10,6 @@
 #include <sys/socket.h>
 
 namespace dealscope::server {
-
-namespace {
-
-// Lives as a child of its socket. Its readyRead slot is connected before QtHttpServer's, so it
-// inspects (peeks) the new bytes first and can cut the connection off before they are parsed.
-class SocketGuard final : public QObject
-{
-public:
-    SocketGuard(QTcpSocket *socket, const GuardedTcpServer::Limits &limits, GuardedTcpServer *server)
-        : QObject(socket)
-        , m_socket(socket)
-        , m_frame(limits.maxHeaderBytes, limits.maxBodyBytes)
-        , m_server(server)
-    {
-        connect(socket, &QTcpSocket::readyRead, this, &SocketGuard::inspect);
-        m_idle.setSingleShot(true);
-        m_idle.setInterval(limits.idleTimeoutMs);
-        connect(&m_idle, &QTimer::timeout, this, [this] { m_socket->abort(); });
-        m_idle.start();
-    }
-
-private:
-    void inspect()
-    {
-        if (m_refused) {
-            m_socket->readAll(); // drain: the answer is out, the rest of the upload is discarded
-            return;
-        }
-        m_idle.start();
-        const QByteArray fresh = m_socket->peek(m_socket->bytesAvailable());
-        const auto verdict = m_frame.feed(fresh.constData(), fresh.size());
-        if (verdict == HttpFrameGuard::Verdict::Ok)
-            return;
-        m_refused = true;
-        // Keep QtHttpServer from ever parsing these bytes: drop its readyRead slot for this socket.
-        disconnect(m_socket, &QTcpSocket::readyRead, nullptr, nullptr);
-        connect(m_socket, &QTcpSocket::readyRead, this, &SocketGuard::inspect);
-        m_socket->readAll();
-        switch (verdict) {
-        case HttpFrameGuard::Verdict::HeadersTooLarge:
-            GuardedTcpServer::refuse(m_socket, 431, "headers_too_large",
-                QStringLiteral("request headers exceed %1 bytes").arg(m_frame.maxHeaderBytes()));
-            Q_EMIT m_server->refused(431);
-            break;
-        case HttpFrameGuard::Verdict::BodyTooLarge:
-            GuardedTcpServer::refuse(m_socket, 413, "payload_too_large",
-                QStringLiteral("request body exceeds %1 bytes").arg(m_frame.maxBodyBytes()));
-            Q_EMIT m_server->refused(413);
-            break;
-        case HttpFrameGuard::Verdict::LengthRequired:
-            GuardedTcpServer::refuse(m_socket, 411, "length_required",
-                QStringLiteral("request bodies need a Content-Length (chunked uploads are not accepted)"));
-            Q_EMIT m_server->refused(411);
-            break;
-        default:
-            GuardedTcpServer::refuse(m_socket, 400, "bad_request", QStringLiteral("malformed request framing"));
-            Q_EMIT m_server->refused(400);
-            break;
-        }
-        // Give the client time to read the answer while it is still sending, then close.
-        m_idle.setInterval(2000);
-        m_idle.start();
-    }
-
-    QTcpSocket *m_socket;
-    HttpFrameGuard m_frame;
-    GuardedTcpServer *m_server;
-    QTimer m_idle;
-    bool m_refused = false;
-};
-
-} // namespace
 
 GuardedTcpServer::GuardedTcpServer(Limits limits, QObject *parent)
     : QTcpServer(parent)
@@ -105,6 +32,57 @@ void GuardedTcpServer::refuse(QTcpSocket *socket, int status, const QByteArray &
     ::shutdown(int(socket->socketDescriptor()), SHUT_WR);
 }
 
+void GuardedTcpServer::attachAfterHttpServer()
+{
+    if (m_attaching)
+        return;
+    m_attaching = true;
+    // Connected after QAbstractHttpServer's own slot, so it runs once QtHttpServer has taken the
+    // new sockets and connected to them.
+    connect(this, &QTcpServer::pendingConnectionAvailable, this, [this] {
+        for (const auto &connection : std::as_const(m_unattached)) {
+            if (connection)
+                connection->attachAfterHttpServer();
+        }
+        m_unattached.clear();
+    });
+}
+
+void GuardedTcpServer::reject(QTcpSocket *socket, const QString &message)
+{
+    ++m_rejected;
+    refuse(socket, 503, "too_many_connections", message);
+    Q_EMIT refused(503);
+    connect(socket, &QTcpSocket::readyRead, socket, [socket] { socket->readAll(); });
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    QTimer::singleShot(1000, socket, [socket] { socket->abort(); });
+}
+
+bool GuardedTcpServer::evictIdlest()
+{
+    HttpConnection *idlest = nullptr;
+    for (auto it = m_connections.cbegin(); it != m_connections.cend(); ++it) {
+        if (it.key()->isIdle() && (!idlest || it.key()->idleSinceMs() < idlest->idleSinceMs()))
+            idlest = it.key();
+    }
+    if (!idlest)
+        return false;
+    forget(idlest); // its slot is free now; the socket goes once it is closed
+    idlest->evict();
+    return true;
+}
+
+void GuardedTcpServer::forget(HttpConnection *connection)
+{
+    const auto it = m_connections.constFind(connection);
+    if (it == m_connections.cend())
+        return;
+    const QHostAddress peer = it.value();
+    m_connections.erase(it);
+    if (--m_perPeer[peer] <= 0)
+        m_perPeer.remove(peer);
+}
+
 void GuardedTcpServer::incomingConnection(qintptr socketDescriptor)
 {
     auto *socket = new QTcpSocket(this);
@@ -112,21 +90,25 @@ void GuardedTcpServer::incomingConnection(qintptr socketDescriptor)
         delete socket;
         return;
     }
-    if (m_open >= m_limits.maxConnections) {
-        ++m_rejected;
-        refuse(socket, 503, "too_many_connections", QStringLiteral("the server is at its connection limit"));
-        connect(socket, &QTcpSocket::readyRead, socket, [socket] { socket->readAll(); });
-        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-        QTimer::singleShot(1000, socket, [socket] { socket->abort(); });
+    const QHostAddress peer = socket->peerAddress();
+    if (m_limits.maxConnectionsPerPeer > 0 && m_perPeer.value(peer) >= m_limits.maxConnectionsPerPeer) {
+        reject(socket, QStringLiteral("too many connections from your address"));
         return;
     }
-    ++m_open;
+    if (m_connections.size() >= m_limits.maxConnections && !evictIdlest()) {
+        reject(socket, QStringLiteral("the server is at its connection limit"));
+        return;
+    }
     socket->setSocketOption(QAbstractSocket::LowDelayOption, 1); // answers are one write each
-    connect(socket, &QObject::destroyed, this, [this] { --m_open; });
     // A bounded socket buffer: a legal request (headers + 64 KiB) always fits, anything larger
     // was refused by the guard already, so the buffer never grows with a hostile upload.
-    socket->setReadBufferSize(m_limits.maxHeaderBytes + m_limits.maxBodyBytes + 64 * 1024);
-    new SocketGuard(socket, m_limits, this);
+    socket->setReadBufferSize(m_limits.connection.maxHeaderBytes + m_limits.connection.maxBodyBytes + 64 * 1024);
+    auto *connection = new HttpConnection(socket, m_limits.connection, this);
+    m_connections.insert(connection, peer);
+    ++m_perPeer[peer];
+    connect(connection, &QObject::destroyed, this, [this, connection] { forget(connection); });
+    if (m_attaching)
+        m_unattached.append(connection);
     addPendingConnection(socket);
 }
 

@@ -1,10 +1,83 @@
 #include "server/http/HttpFrameGuard.h"
 
-#include <QByteArrayView>
-
+#include <cstring>
 #include <limits>
 
 namespace dealscope::server {
+
+namespace {
+
+// tchar of RFC 9110 §5.6.2: what a method and a field name are made of.
+bool isTchar(char c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return true;
+    switch (c) {
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool isToken(QByteArrayView s)
+{
+    if (s.isEmpty())
+        return false;
+    for (const char c : s) {
+        if (!isTchar(c))
+            return false;
+    }
+    return true;
+}
+
+// Optional whitespace (SP, HTAB) around a field value; not the wider set trimmed() removes.
+QByteArrayView trimOws(QByteArrayView s)
+{
+    while (!s.isEmpty() && (s.front() == ' ' || s.front() == '\t'))
+        s = s.sliced(1);
+    while (!s.isEmpty() && (s.back() == ' ' || s.back() == '\t'))
+        s.chop(1);
+    return s;
+}
+
+bool hasToken(QByteArrayView list, QByteArrayView token)
+{
+    qsizetype from = 0;
+    while (from <= list.size()) {
+        qsizetype comma = list.indexOf(',', from);
+        if (comma < 0)
+            comma = list.size();
+        if (trimOws(list.sliced(from, comma - from)).compare(token, Qt::CaseInsensitive) == 0)
+            return true;
+        from = comma + 1;
+    }
+    return false;
+}
+
+} // namespace
+
+HttpFrameGuard::Verdict HttpFrameGuard::refuse(Verdict verdict, const QString &problem)
+{
+    m_verdict = verdict;
+    m_problem = problem;
+    m_partial.clear();
+    return verdict;
+}
 
 HttpFrameGuard::Verdict HttpFrameGuard::feed(const char *data, qsizetype size)
 {
@@ -18,93 +91,163 @@ HttpFrameGuard::Verdict HttpFrameGuard::feed(const char *data, qsizetype size)
                 m_inBody = false;
             continue;
         }
-        // Blank lines between requests are allowed (RFC 9112 §2.2) and not part of a header.
-        if (m_header.isEmpty() && (data[i] == '\r' || data[i] == '\n')) {
-            ++i;
-            continue;
+        if (!m_inHeader) {
+            // Empty lines between requests are ignored (RFC 9112 §2.2), as QtHttpServer does.
+            if (data[i] == '\r' || data[i] == '\n') {
+                ++i;
+                continue;
+            }
+            m_inHeader = true;
+            m_firstLine = true;
+            m_headerBytes = 0;
+            m_head = RequestHead {};
+            m_haveLength = m_chunked = m_keepAlive = m_connectionUpgrade = m_upgradeWebSocket = false;
         }
         const char *start = data + i;
         const qsizetype avail = size - i;
-        if (m_header.isEmpty()) {
-            // The usual case: the whole header block is in this chunk, read where it lies.
-            const QByteArrayView chunk(start, std::min<qsizetype>(avail, m_maxHeaderBytes + 4));
-            const qsizetype end = chunk.indexOf("\r\n\r\n");
-            if (end >= 0) {
-                if (end + 4 > m_maxHeaderBytes) {
-                    m_verdict = Verdict::HeadersTooLarge;
-                    break;
-                }
-                i += end + 4;
-                m_verdict = headerComplete(QByteArrayView(start, end + 4));
-                continue;
-            }
+        const void *found = std::memchr(start, '\n', size_t(avail));
+        if (!found) {
+            if (m_headerBytes + m_partial.size() + avail > m_maxHeaderBytes)
+                return refuse(
+                    Verdict::HeadersTooLarge, QStringLiteral("request headers exceed %1 bytes").arg(m_maxHeaderBytes));
+            m_partial.append(start, avail);
+            return m_verdict;
         }
-        // Look for the end of the header block, also across the previous chunk's tail.
-        const qsizetype before = m_header.size();
-        const qsizetype room = m_maxHeaderBytes + 4 - before;
-        const qsizetype take = std::min<qsizetype>(avail, std::max<qsizetype>(room, 0));
-        m_header.append(start, take);
-        const qsizetype from = std::max<qsizetype>(0, before - 3);
-        const qsizetype end = m_header.indexOf("\r\n\r\n", from);
-        if (end < 0) {
-            if (m_header.size() > m_maxHeaderBytes)
-                m_verdict = Verdict::HeadersTooLarge;
-            i += take;
-            continue;
+        const qsizetype lineLength = static_cast<const char *>(found) - start; // without the LF
+        m_headerBytes += m_partial.size() + lineLength + 1;
+        i += lineLength + 1;
+        if (m_headerBytes > m_maxHeaderBytes)
+            return refuse(
+                Verdict::HeadersTooLarge, QStringLiteral("request headers exceed %1 bytes").arg(m_maxHeaderBytes));
+        if (m_partial.isEmpty()) {
+            line(QByteArrayView(start, lineLength + 1));
+        } else {
+            m_partial.append(start, lineLength + 1);
+            const QByteArray whole = std::exchange(m_partial, QByteArray());
+            line(whole);
+            m_partial.reserve(whole.capacity()); // keeps the room for the next split line
         }
-        const qsizetype headerLen = end + 4;
-        if (headerLen > m_maxHeaderBytes) {
-            m_verdict = Verdict::HeadersTooLarge;
-            break;
-        }
-        i += headerLen - before;
-        m_verdict = headerComplete(QByteArrayView(m_header.constData(), headerLen));
-        m_header.resize(0); // keeps the capacity for the next header split across reads
     }
     return m_verdict;
 }
 
-// Reads views into the header block; this runs for every request, and the allocating version
-// (a QByteArray per line, name and value) was a visible share of the event loop's time.
-HttpFrameGuard::Verdict HttpFrameGuard::headerComplete(QByteArrayView header)
+// `text` ends in its LF.
+HttpFrameGuard::Verdict HttpFrameGuard::line(QByteArrayView text)
 {
-    qint64 contentLength = 0;
-    bool haveLength = false;
-    qsizetype lineStart = header.indexOf('\n'); // the request line carries no header
-    while (lineStart >= 0 && lineStart < header.size()) {
-        ++lineStart;
-        qsizetype lineEnd = header.indexOf('\n', lineStart);
-        if (lineEnd < 0)
-            lineEnd = header.size();
-        const QByteArrayView line = header.sliced(lineStart, lineEnd - lineStart).trimmed();
-        lineStart = lineEnd;
-        const qsizetype colon = line.indexOf(':');
-        if (colon <= 0)
-            continue;
-        const QByteArrayView name = line.first(colon).trimmed();
-        const QByteArrayView value = line.sliced(colon + 1).trimmed();
+    if (text.size() < 2 || text[text.size() - 2] != '\r')
+        return refuse(Verdict::BadRequest, QStringLiteral("a line of the request ends in a bare LF (CRLF expected)"));
+    const QByteArrayView content = text.first(text.size() - 2);
+    if (content.contains('\r'))
+        return refuse(Verdict::BadRequest, QStringLiteral("a bare CR in the request header"));
+    if (m_firstLine) {
+        m_firstLine = false;
+        return requestLine(content);
+    }
+    if (content.isEmpty())
+        return headerComplete();
+    return fieldLine(content);
+}
+
+HttpFrameGuard::Verdict HttpFrameGuard::requestLine(QByteArrayView text)
+{
+    // method SP request-target SP HTTP-version (RFC 9112 §3), single spaces.
+    const qsizetype sp1 = text.indexOf(' ');
+    const qsizetype sp2 = sp1 > 0 ? text.indexOf(' ', sp1 + 1) : -1;
+    if (sp1 <= 0 || sp2 <= sp1 + 1 || !isToken(text.first(sp1)))
+        return refuse(Verdict::BadRequest, QStringLiteral("malformed request line"));
+    for (const char c : text.sliced(sp1 + 1, sp2 - sp1 - 1)) {
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+            return refuse(Verdict::BadRequest, QStringLiteral("malformed request target"));
+    }
+    const QByteArrayView version = text.sliced(sp2 + 1);
+    if (version == "HTTP/1.0")
+        m_head.http10 = true;
+    else if (version != "HTTP/1.1")
+        return refuse(Verdict::BadRequest, QStringLiteral("only HTTP/1.1 and HTTP/1.0 are spoken here"));
+    m_head.head = text.first(sp1) == "HEAD";
+    return Verdict::Ok;
+}
+
+HttpFrameGuard::Verdict HttpFrameGuard::fieldLine(QByteArrayView text)
+{
+    if (text.front() == ' ' || text.front() == '\t')
+        return refuse(
+            Verdict::BadRequest, QStringLiteral("a header line starts with whitespace (obs-fold is not accepted)"));
+    const qsizetype colon = text.indexOf(':');
+    if (colon < 0)
+        return refuse(Verdict::BadRequest, QStringLiteral("a header line without a colon"));
+    const QByteArrayView name = text.first(colon);
+    if (!isToken(name))
+        return refuse(Verdict::BadRequest,
+            QStringLiteral("a header field name that is not a token (whitespace before the colon?)"));
+    const QByteArrayView value = trimOws(text.sliced(colon + 1));
+    for (const char c : value) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && c != '\t') || u == 0x7f)
+            return refuse(Verdict::BadRequest, QStringLiteral("a control character in a header value"));
+    }
+    // Only the few fields that decide the framing and the connection matter here.
+    switch (name.size()) {
+    case 14:
         if (name.compare("content-length", Qt::CaseInsensitive) == 0) {
-            // Digits only (no sign, no spaces inside), and no overflow.
+            // Digits only (no sign, no spaces inside), no overflow, the same in every copy.
             if (value.isEmpty())
-                return Verdict::BadRequest;
+                return refuse(Verdict::BadRequest, QStringLiteral("an empty Content-Length"));
             qint64 v = 0;
             for (const char c : value) {
                 if (c < '0' || c > '9' || v > (std::numeric_limits<qint64>::max() - (c - '0')) / 10)
-                    return Verdict::BadRequest;
+                    return refuse(Verdict::BadRequest, QStringLiteral("a Content-Length that is not a number"));
                 v = v * 10 + (c - '0');
             }
-            if (haveLength && v != contentLength)
-                return Verdict::BadRequest;
-            contentLength = v;
-            haveLength = true;
-        } else if (name.compare("transfer-encoding", Qt::CaseInsensitive) == 0) {
-            return Verdict::LengthRequired;
+            if (m_haveLength && v != m_head.contentLength)
+                return refuse(Verdict::BadRequest, QStringLiteral("two different Content-Length values"));
+            m_head.contentLength = v;
+            m_haveLength = true;
         }
+        break;
+    case 17:
+        if (name.compare("transfer-encoding", Qt::CaseInsensitive) == 0)
+            m_chunked = true;
+        break;
+    case 10:
+        if (name.compare("connection", Qt::CaseInsensitive) == 0) {
+            m_head.close = m_head.close || hasToken(value, "close");
+            m_keepAlive = m_keepAlive || hasToken(value, "keep-alive");
+            // What QtHttpServer takes for an upgrade: the word anywhere in the field.
+            m_connectionUpgrade = m_connectionUpgrade || value.toByteArray().toLower().contains("upgrade");
+        }
+        break;
+    case 7:
+        if (name.compare("upgrade", Qt::CaseInsensitive) == 0)
+            m_upgradeWebSocket = m_upgradeWebSocket || hasToken(value, "websocket");
+        break;
+    case 6:
+        if (name.compare("expect", Qt::CaseInsensitive) == 0)
+            m_head.expectContinue = value.compare("100-continue", Qt::CaseInsensitive) == 0;
+        break;
+    default:
+        break;
     }
-    if (contentLength > m_maxBodyBytes)
-        return Verdict::BodyTooLarge;
-    m_bodyRemaining = contentLength;
-    m_inBody = contentLength > 0;
+    return Verdict::Ok;
+}
+
+HttpFrameGuard::Verdict HttpFrameGuard::headerComplete()
+{
+    m_inHeader = false;
+    if (m_chunked)
+        return refuse(Verdict::LengthRequired,
+            QStringLiteral("request bodies need a Content-Length (chunked uploads are not accepted)"));
+    if (m_connectionUpgrade && m_upgradeWebSocket)
+        return refuse(Verdict::UpgradeRefused, QStringLiteral("WebSocket upgrades are not accepted here"));
+    if (m_head.contentLength > m_maxBodyBytes)
+        return refuse(Verdict::BodyTooLarge, QStringLiteral("request body exceeds %1 bytes").arg(m_maxBodyBytes));
+    if (m_head.http10 && !m_keepAlive)
+        m_head.close = true;
+    m_head.expectContinue = m_head.expectContinue && m_head.contentLength > 0;
+    m_passed.append(m_head);
+    ++m_passedCount;
+    m_bodyRemaining = m_head.contentLength;
+    m_inBody = m_bodyRemaining > 0;
     return Verdict::Ok;
 }
 

@@ -27,6 +27,8 @@ QByteArray reasonPhrase(int status)
         return "Not Found";
     case 405:
         return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
     case 409:
         return "Conflict";
     case 411:
@@ -37,6 +39,8 @@ QByteArray reasonPhrase(int status)
         return "Unsupported Media Type";
     case 429:
         return "Too Many Requests";
+    case 422:
+        return "Unprocessable Content";
     case 431:
         return "Request Header Fields Too Large";
     case 489:

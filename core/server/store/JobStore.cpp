@@ -3,6 +3,7 @@
 #include "jobs/JobJson.h"
 #include "server/ServerLog.h"
 
+#include <QCryptographicHash>
 #include <QDateTime>
 #include <QRandomGenerator>
 
@@ -20,7 +21,7 @@ QList<StartResult> JobStore::startMany(const QList<StartRequest> &requests)
     for (const StartRequest &r : requests) {
         StartResult result;
         try {
-            result.outcome = start(r.candidate, r.force);
+            result.outcome = start(r);
         } catch (const StoreUnavailable &) {
             result.failure = "store_unavailable";
         } catch (const std::exception &) {
@@ -29,6 +30,29 @@ QList<StartResult> JobStore::startMany(const QList<StartRequest> &requests)
         out.append(std::move(result));
     }
     return out;
+}
+
+bool sameInputs(const Job &a, const Job &b)
+{
+    // Params are compared as JSON values (10 and 10.0 are the same number), the snapshot field
+    // by field; no snapshot means the server's own listing.
+    return a.params == b.params && a.listing == b.listing;
+}
+
+QByteArray requestFingerprint(const StartRequest &request)
+{
+    const Job &c = request.candidate;
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    const auto add = [&hash](const QByteArray &part) {
+        hash.addData(part);
+        hash.addData(QByteArrayView("\x1f"));
+    };
+    for (const QString &part : { c.owner, c.listingId, c.analysisType })
+        add(part.toUtf8());
+    add(QByteArray::fromStdString(c.params.dump()));
+    add(c.listing ? QByteArray::fromStdString(listingToJson(*c.listing).dump()) : QByteArray());
+    add(request.force ? QByteArray("1") : QByteArray("0"));
+    return hash.result().toHex();
 }
 
 QList<std::optional<QByteArray>> JobStore::getManyWire(const QString &owner, const QStringList &ids)

@@ -28,22 +28,35 @@ struct StoreSettings final
     qint64 completedTtlSecs = 3600; // terminal jobs expire this long after finishing
     qint64 leaseMs = 30'000; // a worker that stays silent this long loses its job
     int maxAttempts = 3; // a crashed worker's job is retried up to this many attempts
-    qint64 dedupWindowMs = 3'600'000; // a success this recent is returned instead of a new job
+    qint64 dedupWindowMs = 3'600'000; // a success this recent (same inputs) is returned instead of a new job
+    qint64 idempotencyTtlSecs = 86'400; // how long an Idempotency-Key remembers its start
 };
 
 struct StartOutcome final
 {
+    enum class Kind {
+        Created, // a new job
+        Deduplicated, // the pair's active job, or its recent success, with the same inputs
+        Conflict, // the pair's active job has other inputs: `job` is that job, nothing was created
+        KeyReused, // the idempotency key was used for another request: no job
+    };
     Job job;
-    bool created = false; // false: an existing job was returned (deduplicated)
+    bool created = false; // kind == Created
+    Kind kind = Kind::Created;
+    bool replayed = false; // the answer of an earlier start with the same idempotency key
 };
 
-// One start of startMany(): the outcome, or why there is none ("store_unavailable" when the store
-// could not be reached, "internal_error" otherwise).
+// One start of startMany().
 struct StartRequest final
 {
     Job candidate;
     bool force = false;
+    // The client's Idempotency-Key (empty: none): a start with a key it has seen returns what the
+    // first start with it did, for the same request; for another request, KeyReused.
+    QString idempotencyKey = {};
 };
+// The outcome, or why there is none ("store_unavailable" when the store could not be reached,
+// "internal_error" otherwise).
 struct StartResult final
 {
     std::optional<StartOutcome> outcome;
@@ -64,7 +77,9 @@ struct Lease final
     QString token; // random per claim; a takeover replaces it
     QString entryId; // queue entry (Redis stream id)
     QString consumer; // worker id that holds the entry
-    bool recovered = false; // taken over from a worker that vanished
+    // Taken over from a worker that vanished, or handed back by one (SIGTERM, an overtaken batch):
+    // the job has run before and resumes from its checkpoint.
+    bool recovered = false;
     bool ended = false; // terminal write done or lease lost: nothing more to write
 };
 
@@ -94,7 +109,7 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// Where the server keeps jobs (SPEC §3/§5): one interface, an in-process implementation and a
+// Where the server keeps jobs (docs/API.md §2, §4): one interface, an in-process implementation and a
 // Redis one, both held to the same conformance suite. All transitions go through the shared
 // JobStateMachine. Every method is thread-safe: the API calls from the event loop, workers from
 // their own threads.
@@ -108,8 +123,11 @@ public:
 
     // ---- API side
     // Creates `candidate` (status queued) unless (owner, listingId, analysisType) has an active
-    // job, or a success within the dedup window and !force: then returns that job. Atomic.
-    virtual StartOutcome start(const Job &candidate, bool force) = 0;
+    // job — joined when it has the same inputs (params, listing snapshot), a conflict otherwise —
+    // or a success with the same inputs within the dedup window and !force, which is returned.
+    // Failed and canceled jobs never block. Atomic.
+    virtual StartOutcome start(const StartRequest &request) = 0;
+    StartOutcome start(const Job &candidate, bool force) { return start(StartRequest { candidate, force, {} }); }
     // Several starts at once, each exactly like start() (the Redis store sends them in one round
     // trip); never throws.
     virtual QList<StartResult> startMany(const QList<StartRequest> &requests);
@@ -134,6 +152,10 @@ public:
         return std::nullopt;
     }
     virtual StoreStats stats() = 0;
+    // Remembers `key` until `untilMs` (ms since epoch): true the first time, false when it is
+    // remembered already. Shared by every API process on this store (push deliveries are not
+    // accepted twice, whichever process a replay reaches).
+    virtual bool rememberOnce(const QByteArray &key, qint64 untilMs) = 0;
 
     // ---- worker side
     // Waits up to waitMs for a job (or one whose worker vanished) and marks it running.
@@ -187,8 +209,10 @@ public:
     // crash (or retried) resumes after its last finished step. Only the lease holder may write it.
     virtual WriteResult saveCheckpoint(Lease &lease, const nlohmann::json &checkpoint) = 0;
     virtual std::optional<nlohmann::json> loadCheckpoint(const QString &jobId) = 0;
-    // Shutdown: hand the job back to the queue (running → queued, attempt + 1) for another worker.
-    // A job with an accepted cancel request is not handed back but ends canceled.
+    // Hands the job back to the queue for another worker (a shutdown, a batch overtaken by a slow
+    // job): running → queued as a hand-back, which is not a failure, so the attempt number and
+    // the progress are kept (SPEC §3). A job with an accepted cancel request is not handed back
+    // but ends canceled.
     virtual void release(Lease &lease) = 0;
     // Wakes claim() waiters (shutdown).
     virtual void interruptClaims() = 0;
@@ -234,6 +258,10 @@ private:
 };
 
 qint64 nowMs();
+// Whether two jobs of a pair were asked for the same thing (docs/API.md §4): params and listing snapshot.
+bool sameInputs(const Job &a, const Job &b);
+// What an idempotency key remembers of its request, to tell a retry from another request.
+QByteArray requestFingerprint(const StartRequest &request);
 // Logs terminal writes that could not be stored. Nothing more is owed: their leases expire and
 // other workers run those jobs again.
 void warnFinishesNotStored(qsizetype count, const std::exception &error);

@@ -46,34 +46,81 @@ void MemoryJobStore::purgeExpiredLocked(qint64 now)
         m_wire.remove(it.key());
         it = m_expiresAt.erase(it);
     }
+    for (auto it = m_idempotency.begin(); it != m_idempotency.end();)
+        it = it->expiresAt <= now ? m_idempotency.erase(it) : std::next(it);
+    for (auto it = m_remembered.begin(); it != m_remembered.end();)
+        it = it.value() <= now ? m_remembered.erase(it) : std::next(it);
 }
 
-StartOutcome MemoryJobStore::start(const Job &candidate, bool force)
+bool MemoryJobStore::rememberOnce(const QByteArray &key, qint64 untilMs)
 {
     const qint64 now = nowMs();
+    std::lock_guard lock(m_mutex);
+    purgeExpiredLocked(now);
+    const auto it = m_remembered.constFind(key);
+    if (it != m_remembered.cend() && it.value() > now)
+        return false;
+    m_remembered.insert(key, untilMs);
+    return true;
+}
+
+StartOutcome MemoryJobStore::start(const StartRequest &request)
+{
+    const Job &candidate = request.candidate;
+    const qint64 now = nowMs();
+    std::optional<StartOutcome> outcome; // an existing job's, when the start is not a new job
     {
         std::lock_guard lock(m_mutex);
         purgeExpiredLocked(now);
+        QString idempotencyKey;
+        QByteArray fingerprint;
+        if (!request.idempotencyKey.isEmpty()) {
+            idempotencyKey = candidate.owner + QChar(0x1f) + request.idempotencyKey;
+            fingerprint = requestFingerprint(request);
+            const auto seen = m_idempotency.constFind(idempotencyKey);
+            if (seen != m_idempotency.cend() && seen->expiresAt > now) {
+                if (seen->fingerprint != fingerprint)
+                    return StartOutcome { {}, false, StartOutcome::Kind::KeyReused, false };
+                const auto job = m_jobs.constFind(seen->jobId);
+                // A job that has expired since is started again, under the same key.
+                if (job != m_jobs.cend()) {
+                    return StartOutcome { *job, seen->created,
+                        seen->created ? StartOutcome::Kind::Created : StartOutcome::Kind::Deduplicated, true };
+                }
+            }
+        }
         const QString key = dedupKey(candidate.owner, candidate.listingId, candidate.analysisType);
         const auto existingId = m_dedup.constFind(key);
         if (existingId != m_dedup.cend()) {
             const auto existing = m_jobs.constFind(*existingId);
             if (existing != m_jobs.cend()) {
-                if (!isTerminal(existing->status))
-                    return { *existing, false };
-                if (existing->status == JobStatus::Succeeded && !force && existing->finishedAt
-                    && now - *existing->finishedAt < m_settings.dedupWindowMs)
-                    return { *existing, false };
+                const bool same = sameInputs(*existing, candidate);
+                if (!isTerminal(existing->status)) {
+                    outcome = StartOutcome { *existing, false,
+                        same ? StartOutcome::Kind::Deduplicated : StartOutcome::Kind::Conflict, false };
+                } else if (existing->status == JobStatus::Succeeded && !request.force && existing->finishedAt
+                    && now - *existing->finishedAt < m_settings.dedupWindowMs && same) {
+                    outcome = StartOutcome { *existing, false, StartOutcome::Kind::Deduplicated, false };
+                }
             }
         }
-        m_jobs.insert(candidate.id, candidate);
-        m_dedup.insert(key, candidate.id);
-        m_queue.push_back(candidate.id);
-        ++m_counts[QStringLiteral("queued")];
+        if (!outcome) {
+            m_jobs.insert(candidate.id, candidate);
+            m_dedup.insert(key, candidate.id);
+            m_queue.push_back(candidate.id);
+            ++m_counts[QStringLiteral("queued")];
+            outcome = StartOutcome { candidate, true, StartOutcome::Kind::Created, false };
+        }
+        if (!idempotencyKey.isEmpty() && outcome->kind != StartOutcome::Kind::Conflict)
+            m_idempotency.insert(idempotencyKey,
+                Remembered {
+                    outcome->job.id, outcome->created, fingerprint, now + m_settings.idempotencyTtlSecs * 1000 });
     }
-    m_queueChanged.notify_one();
-    notifyChanged(candidate.id);
-    return { candidate, true };
+    if (outcome->created) {
+        m_queueChanged.notify_one();
+        notifyChanged(candidate.id);
+    }
+    return *outcome;
 }
 
 std::optional<Job> MemoryJobStore::get(const QString &id)
@@ -180,6 +227,9 @@ std::optional<Lease> MemoryJobStore::claimLocked(const QString &id)
     auto it = m_jobs.find(id);
     if (it == m_jobs.end() || it->status != JobStatus::Queued || m_leases.contains(id))
         return std::nullopt;
+    // A queued job that has run before was handed back (or its retry's worker vanished): its
+    // next worker resumes from the checkpoint instead of the first step.
+    const bool ranBefore = it->startedAt.has_value();
     if (JobStateMachine::transition(*it, JobStatus::Running, nowMs()))
         return std::nullopt;
     countLocked(JobStatus::Queued, JobStatus::Running);
@@ -187,6 +237,7 @@ std::optional<Lease> MemoryJobStore::claimLocked(const QString &id)
     Lease lease;
     lease.job = *it;
     lease.token = newLeaseToken();
+    lease.recovered = ranBefore;
     m_leases.insert(id, lease.token);
     return lease;
 }
@@ -437,8 +488,9 @@ void MemoryJobStore::release(Lease &lease)
             m_expiresAt.insert(job->id, now + m_settings.completedTtlSecs * 1000);
             countLocked(from, JobStatus::Canceled);
         } else {
+            // A hand-back, not a failure: the attempt and the progress reached are kept.
             if (from == JobStatus::Running) {
-                JobStateMachine::transition(*job, JobStatus::Queued, now);
+                JobStateMachine::transition(*job, JobStatus::Queued, now, JobStateMachine::Requeue::HandBack);
                 countLocked(JobStatus::Running, JobStatus::Queued);
             }
             m_wire.remove(job->id);

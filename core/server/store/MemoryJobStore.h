@@ -18,7 +18,8 @@ public:
     ~MemoryJobStore() override;
 
     QString kind() const override { return QStringLiteral("memory"); }
-    StartOutcome start(const Job &candidate, bool force) override;
+    using JobStore::start;
+    StartOutcome start(const StartRequest &request) override;
     std::optional<Job> get(const QString &id) override;
     QList<std::optional<Job>> getMany(const QStringList &ids) override;
     QList<std::optional<QByteArray>> getManyWire(const QString &owner, const QStringList &ids) override;
@@ -26,6 +27,7 @@ public:
     CancelResult cancel(const QString &owner, const QString &id) override;
     bool ping() override { return true; }
     StoreStats stats() override;
+    bool rememberOnce(const QByteArray &key, qint64 untilMs) override;
 
     std::optional<Lease> claim(const QString &workerId, int waitMs) override;
     std::optional<Lease> claimJob(const QString &workerId, const QString &jobId) override;
@@ -55,6 +57,16 @@ private:
     QHash<QString, QByteArray> m_wire;
     QHash<QString, qint64> m_expiresAt;
     QHash<QString, QString> m_dedup;
+    // Idempotency keys (owner + key): what the first start with the key did.
+    struct Remembered
+    {
+        QString jobId;
+        bool created = false;
+        QByteArray fingerprint;
+        qint64 expiresAt = 0;
+    };
+    QHash<QString, Remembered> m_idempotency;
+    QHash<QByteArray, qint64> m_remembered; // rememberOnce(): key -> until
     QHash<QString, QString> m_leases;
     QHash<QString, nlohmann::json> m_checkpoints;
     std::deque<QString> m_queue;

@@ -3,29 +3,19 @@
 #include "jobs/JobJson.h"
 #include "jobs/JobStateMachine.h"
 #include "server/ServerLog.h"
+#include "server/store/RedisChangeSubscriber.h"
+#include "server/store/RedisClaimer.h"
+#include "server/store/RedisLeaseWriter.h"
 #include "server/store/RedisScripts.h"
 
 #include <QCryptographicHash>
 
-#include <pthread.h>
 #include <unordered_map>
 
 namespace dealscope::server {
 
 namespace {
 std::atomic<quint64> g_instances { 0 };
-
-QByteArray storageJson(const Job &job)
-{
-    return serializeJob(job, JobJsonScope::Storage);
-}
-
-QByteArray statusName(JobStatus s)
-{
-    return jobStatusName(s).toLatin1();
-}
-
-constexpr int kCasTries = 20;
 } // namespace
 
 std::optional<Job> parseStoredJob(const QByteArray &json)
@@ -33,23 +23,25 @@ std::optional<Job> parseStoredJob(const QByteArray &json)
     return parseJob(json);
 }
 
+QByteArray RedisJobStore::storageJson(const Job &job)
+{
+    return serializeJob(job, JobJsonScope::Storage);
+}
+
+QByteArray RedisJobStore::statusName(JobStatus status)
+{
+    return jobStatusName(status).toLatin1();
+}
+
 RedisJobStore::RedisJobStore(Endpoint endpoint, StoreSettings settings)
     : m_endpoint(std::move(endpoint))
     , m_settings(settings)
+    , m_keys(m_endpoint.prefix)
+    , m_scripts(RedisScripts::instance())
     , m_instance(++g_instances)
-{
-    m_prefix = m_endpoint.prefix.toUtf8();
-    m_stream = m_prefix + "queue:analysis";
-    m_stats = m_prefix + "stats";
-    m_channel = m_prefix + "jobs:changed";
-    m_create = RedisConnection::makeScript(redis_scripts::kCreate);
-    m_cas = RedisConnection::makeScript(redis_scripts::kCompareAndSet);
-    m_leased = RedisConnection::makeScript(redis_scripts::kLeasedWrite);
-    m_heartbeat = RedisConnection::makeScript(redis_scripts::kHeartbeat);
-    m_checkpoint = RedisConnection::makeScript(redis_scripts::kCheckpoint);
-    m_claimBatch = RedisConnection::makeScript(redis_scripts::kClaimBatch);
-    m_rateLimit = RedisConnection::makeScript(redis_scripts::kRateLimit);
-}
+    , m_claimer(std::make_unique<RedisClaimer>(*this))
+    , m_writer(std::make_unique<RedisLeaseWriter>(*this))
+{ }
 
 RedisJobStore::~RedisJobStore()
 {
@@ -58,90 +50,76 @@ RedisJobStore::~RedisJobStore()
 
 void RedisJobStore::stopNotifications()
 {
-    m_stopSubscriber = true;
-    if (m_subscriber.joinable())
-        m_subscriber.join();
+    if (m_subscriber)
+        m_subscriber->stop();
     setChangeListener({});
+}
+
+std::unique_ptr<RedisConnection> RedisJobStore::newConnection() const
+{
+    return std::make_unique<RedisConnection>(m_endpoint.host, m_endpoint.port, m_endpoint.db);
 }
 
 RedisConnection &RedisJobStore::conn()
 {
-    // One connection per thread and store: hiredis contexts are not thread-safe.
     thread_local std::unordered_map<quint64, std::unique_ptr<RedisConnection>> connections;
     auto &c = connections[m_instance];
     if (!c)
-        c = std::make_unique<RedisConnection>(m_endpoint.host, m_endpoint.port, m_endpoint.db);
+        c = newConnection();
     return *c;
-}
-
-QByteArray RedisJobStore::dedupKey(const QString &owner, const QString &listingId, const QString &type) const
-{
-    return m_prefix + "job:byListing:" + owner.toUtf8() + ':' + listingId.toUtf8() + ':' + type.toUtf8();
 }
 
 std::optional<QString> RedisJobStore::initialize(bool subscribe)
 {
     try {
-        const RedisValue r = conn().command({ "XGROUP", "CREATE", m_stream, m_group, "0", "MKSTREAM" });
+        const RedisValue r = conn().command({ "XGROUP", "CREATE", m_keys.stream(), m_keys.group(), "0", "MKSTREAM" });
         if (r.isError() && !r.str.startsWith("BUSYGROUP"))
             return QStringLiteral("cannot create the Redis consumer group: %1").arg(QString::fromUtf8(r.str));
     } catch (const StoreUnavailable &e) {
         return QString::fromUtf8(e.what());
     }
     if (subscribe) {
-        m_subscriber = std::thread([this] { subscriberMain(); });
-        // Changes made right after start-up must not slip past the subscription.
-        const qint64 until = nowMs() + 3000;
-        while (!m_subscribed && nowMs() < until)
-            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        m_subscriber = std::make_unique<RedisChangeSubscriber>(m_keys.channel(),
+            RedisChangeSubscriber::Callbacks { [this] { return newConnection(); }, [this] { return changesWanted(); },
+                [this](const QString &id) { notifyChanged(id); } });
+        m_subscriber->start();
     }
     return std::nullopt;
 }
 
-void RedisJobStore::subscriberMain()
-{
-    pthread_setname_np(pthread_self(), "ds-redis-sub");
-    RedisConnection sub(m_endpoint.host, m_endpoint.port, m_endpoint.db);
-    while (!m_stopSubscriber) {
-        try {
-            sub.subscribe(m_channel);
-            while (!m_stopSubscriber) {
-                const std::optional<RedisValue> v = sub.nextPush(200);
-                if (!v)
-                    continue;
-                if (v->type == RedisValue::Type::Array && v->elements.size() == 3 && v->elements[0].str == "message") {
-                    // A batch of changes comes as one message, ids joined by ','.
-                    if (!changesWanted())
-                        continue;
-                    for (const QByteArray &id : v->elements[2].str.split(','))
-                        notifyChanged(QString::fromUtf8(id));
-                } else if (v->type == RedisValue::Type::Array && v->elements.value(0).str == "subscribe")
-                    m_subscribed = true;
-            }
-        } catch (const StoreUnavailable &e) {
-            sub.drop();
-            qCWarning(lcServerStore) << "change subscription interrupted:" << e.what() << "- reconnecting";
-            for (int i = 0; i < 5 && !m_stopSubscriber; ++i)
-                std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-    }
-}
-
 StartOutcome RedisJobStore::createDone(const Job &candidate, const RedisValue &code, const RedisValue &existing)
 {
+    using Kind = StartOutcome::Kind;
     if (code.type != RedisValue::Type::Integer)
         throw StoreUnavailable("create script failed: " + code.str.toStdString());
-    if (code.integer == 1)
-        return { candidate, true };
+    switch (code.integer) {
+    case 1:
+        return { candidate, true, Kind::Created, false };
+    case 3:
+        return { {}, false, Kind::KeyReused, false };
+    default:
+        break;
+    }
     const auto job = parseStoredJob(existing.str);
     if (!job)
         throw std::runtime_error("stored job is unreadable");
-    return { *job, false };
+    switch (code.integer) {
+    case 0:
+        return { *job, false, Kind::Deduplicated, false };
+    case 2:
+        return { *job, false, Kind::Conflict, false };
+    case 4:
+        return { *job, true, Kind::Created, true };
+    case 5:
+        return { *job, false, Kind::Deduplicated, true };
+    default:
+        throw std::runtime_error("create script answered an unknown code");
+    }
 }
 
-StartOutcome RedisJobStore::start(const Job &candidate, bool force)
+StartOutcome RedisJobStore::start(const StartRequest &request)
 {
-    const QList<StartResult> results = startMany({ StartRequest { candidate, force } });
+    const QList<StartResult> results = startMany({ request });
     const StartResult &r = results.constFirst();
     if (r.outcome)
         return *r.outcome;
@@ -156,19 +134,28 @@ QList<StartResult> RedisJobStore::startMany(const QList<StartRequest> &requests)
     QList<StartResult> out(requests.size());
     if (requests.isEmpty())
         return out;
-    QList<QByteArray> keys { m_stream, m_stats };
-    QList<QByteArray> args { m_prefix + "job:", QByteArray::number(nowMs()),
-        QByteArray::number(m_settings.dedupWindowMs / 1000), QByteArray::number(m_settings.dedupWindowMs), m_channel };
-    keys.reserve(2 + requests.size());
-    args.reserve(5 + 3 * requests.size());
+    QList<QByteArray> keys { m_keys.stream(), m_keys.stats() };
+    QList<QByteArray> args { m_keys.jobPrefix(), QByteArray::number(nowMs()),
+        QByteArray::number(m_settings.dedupWindowMs / 1000), QByteArray::number(m_settings.dedupWindowMs),
+        m_keys.channel(), QByteArray::number(m_settings.idempotencyTtlSecs) };
+    keys.reserve(2 + 2 * requests.size());
+    args.reserve(6 + 4 * requests.size());
     for (const StartRequest &r : requests) {
         const Job &c = r.candidate;
-        keys.append(dedupKey(c.owner, c.listingId, c.analysisType));
-        args << c.id.toUtf8() << storageJson(c) << QByteArray(r.force ? "1" : "0");
+        keys.append(m_keys.dedup(c.owner, c.listingId, c.analysisType));
+        if (r.idempotencyKey.isEmpty()) {
+            keys.append(QByteArray());
+            args << c.id.toUtf8() << storageJson(c) << QByteArray(r.force ? "1" : "0") << QByteArray();
+        } else {
+            // Named by a hash: a client's key is never written to Redis as it is.
+            keys.append(m_keys.key(QStringLiteral("idem:") + c.owner + QLatin1Char(':'))
+                + QCryptographicHash::hash(r.idempotencyKey.toUtf8(), QCryptographicHash::Sha256).toHex());
+            args << c.id.toUtf8() << storageJson(c) << QByteArray(r.force ? "1" : "0") << requestFingerprint(r);
+        }
     }
     RedisValue reply;
     try {
-        reply = conn().eval(m_create, keys, args);
+        reply = conn().eval(m_scripts.create, keys, args);
     } catch (const StoreUnavailable &) {
         for (auto &r : out)
             r.failure = "store_unavailable";
@@ -190,7 +177,7 @@ QList<StartResult> RedisJobStore::startMany(const QList<StartRequest> &requests)
 
 std::optional<Job> RedisJobStore::get(const QString &id)
 {
-    const RedisValue r = conn().command({ "GET", jobKey(id) });
+    const RedisValue r = conn().command({ "GET", m_keys.job(id) });
     if (r.type != RedisValue::Type::String)
         return std::nullopt;
     return parseStoredJob(r.str);
@@ -203,7 +190,7 @@ QList<std::optional<Job>> RedisJobStore::getMany(const QStringList &ids)
         return out;
     QList<QByteArray> cmd { "MGET" };
     for (const QString &id : ids)
-        cmd.append(jobKey(id));
+        cmd.append(m_keys.job(id));
     const RedisValue r = conn().command(cmd);
     for (qsizetype i = 0; i < ids.size(); ++i) {
         const RedisValue *v = i < r.elements.size() ? &r.elements[i] : nullptr;
@@ -220,7 +207,7 @@ QList<std::optional<QByteArray>> RedisJobStore::getManyWire(const QString &owner
     QList<QByteArray> cmd { "MGET" };
     cmd.reserve(ids.size() + 1);
     for (const QString &id : ids)
-        cmd.append(jobKey(id));
+        cmd.append(m_keys.job(id));
     const RedisValue r = conn().command(cmd);
     if (r.isError())
         throw StoreUnavailable("MGET failed: " + r.str.toStdString());
@@ -234,7 +221,7 @@ QList<std::optional<QByteArray>> RedisJobStore::getManyWire(const QString &owner
 
 std::optional<Job> RedisJobStore::lookup(const QString &owner, const QString &listingId, const QString &analysisType)
 {
-    const RedisValue id = conn().command({ "GET", dedupKey(owner, listingId, analysisType) });
+    const RedisValue id = conn().command({ "GET", m_keys.dedup(owner, listingId, analysisType) });
     if (id.type != RedisValue::Type::String)
         return std::nullopt;
     auto job = get(QString::fromUtf8(id.str));
@@ -246,7 +233,7 @@ std::optional<Job> RedisJobStore::lookup(const QString &owner, const QString &li
 CancelResult RedisJobStore::cancel(const QString &owner, const QString &id)
 {
     for (int attempt = 0; attempt < kCasTries; ++attempt) {
-        const RedisValue cur = conn().command({ "GET", jobKey(id) });
+        const RedisValue cur = conn().command({ "GET", m_keys.job(id) });
         if (cur.type != RedisValue::Type::String)
             return {};
         auto job = parseStoredJob(cur.str);
@@ -268,9 +255,10 @@ CancelResult RedisJobStore::cancel(const QString &owner, const QString &id)
             outcome = CancelOutcome::Requested;
         }
         next.cancelRequested = true;
-        const RedisValue r = conn().eval(m_cas, { jobKey(id), leaseKey(id), m_stats, m_stream },
+        const RedisValue r = conn().eval(m_scripts.compareAndSet,
+            { m_keys.job(id), m_keys.lease(id), m_keys.stats(), m_keys.stream() },
             { cur.str, storageJson(next), "keep", "", "0", QByteArray::number(ttl), statusName(job->status),
-                statusName(next.status), m_channel, id.toUtf8(), m_group, "" });
+                statusName(next.status), m_keys.channel(), id.toUtf8(), m_keys.group(), "" });
         if (r.type == RedisValue::Type::Array && !r.elements.isEmpty() && r.elements[0].integer == 1)
             return { outcome, next };
         if (r.isError())
@@ -291,150 +279,31 @@ std::optional<qint64> RedisJobStore::acquireRate(const QByteArray &key, double p
         return 0;
     // The bucket is named by a hash: bearer tokens are never written to Redis.
     const QByteArray bucket
-        = m_prefix + "ratelimit:" + QCryptographicHash::hash(key, QCryptographicHash::Sha256).toHex();
-    const RedisValue r = conn().eval(m_rateLimit, { bucket },
+        = m_keys.key(QStringLiteral("ratelimit:")) + QCryptographicHash::hash(key, QCryptographicHash::Sha256).toHex();
+    const RedisValue r = conn().eval(m_scripts.rateLimit, { bucket },
         { QByteArray::number(perSecond, 'g', 10), QByteArray::number(std::max(1.0, perSecond), 'g', 10) });
     if (r.type != RedisValue::Type::Integer)
         throw StoreUnavailable("rate limit script failed: " + r.str.toStdString());
     return r.integer;
 }
 
+bool RedisJobStore::rememberOnce(const QByteArray &key, qint64 untilMs)
+{
+    const RedisValue r = conn().command({ "SET", m_keys.key(QStringLiteral("seen:")) + key, "1", "NX", "PXAT",
+        QByteArray::number(std::max(untilMs, nowMs() + 1)) });
+    if (r.isError())
+        throw StoreUnavailable("SET NX failed: " + r.str.toStdString());
+    return r.type == RedisValue::Type::Status; // OK; nil when the key was there
+}
+
 StoreStats RedisJobStore::stats()
 {
     StoreStats s;
-    const RedisValue r = conn().command({ "HGETALL", m_stats });
+    const RedisValue r = conn().command({ "HGETALL", m_keys.stats() });
     for (qsizetype i = 0; i + 1 < r.elements.size(); i += 2)
         s.jobsByStatus.insert(QString::fromUtf8(r.elements[i].str), r.elements[i + 1].str.toLongLong());
     s.queueDepth = std::max<qint64>(0, s.jobsByStatus.value(QStringLiteral("queued")));
     return s;
-}
-
-void RedisJobStore::ack(const QString &entryId)
-{
-    if (entryId.isEmpty())
-        return;
-    conn().command({ "XACK", m_stream, m_group, entryId.toUtf8() }); // kClaimBatch trims it from the stream
-}
-
-std::optional<Lease> RedisJobStore::claimEntry(const QString &workerId, const QString &entryId, const QString &jobId,
-    bool recovered, std::optional<QByteArray> prefetched)
-{
-    for (int attempt = 0; attempt < kCasTries; ++attempt) {
-        RedisValue cur;
-        if (prefetched) {
-            if (!prefetched->isEmpty()) {
-                cur.type = RedisValue::Type::String;
-                cur.str = *prefetched;
-            }
-            prefetched.reset();
-        } else {
-            cur = conn().command({ "GET", jobKey(jobId) });
-        }
-        if (cur.type != RedisValue::Type::String) {
-            ack(entryId); // expired or never stored: nothing to run
-            return std::nullopt;
-        }
-        auto job = parseStoredJob(cur.str);
-        if (!job || isTerminal(job->status)) {
-            ack(entryId);
-            return std::nullopt;
-        }
-        const qint64 now = nowMs();
-        Job next = *job;
-        if (job->status == JobStatus::Running) {
-            if (!recovered) {
-                // Someone claimed it directly (push consumer); its own lease covers it.
-                ack(entryId);
-                return std::nullopt;
-            }
-            if (job->attempt >= m_settings.maxAttempts) {
-                JobStateMachine::transition(next, JobStatus::Failed, now);
-                next.error = QStringLiteral("the worker running attempt %1 vanished; gave up after %2 attempts")
-                                 .arg(job->attempt)
-                                 .arg(m_settings.maxAttempts);
-            } else {
-                JobStateMachine::transition(next, JobStatus::Queued, now); // attempt + 1
-                JobStateMachine::transition(next, JobStatus::Running, now);
-            }
-        } else {
-            JobStateMachine::transition(next, JobStatus::Running, now);
-        }
-        const bool terminal = isTerminal(next.status);
-        const QString token = newLeaseToken();
-        const RedisValue r = conn().eval(m_cas, { jobKey(jobId), leaseKey(jobId), m_stats, m_stream },
-            { cur.str, storageJson(next), terminal ? "keep" : "take", token.toUtf8(),
-                QByteArray::number(m_settings.leaseMs), QByteArray::number(terminal ? m_settings.completedTtlSecs : 0),
-                statusName(job->status), statusName(next.status), m_channel, jobId.toUtf8(), m_group,
-                terminal ? entryId.toUtf8() : QByteArray() });
-        if (r.isError())
-            throw StoreUnavailable("claim script failed: " + r.str.toStdString());
-        const qint64 code = r.elements.value(0).integer;
-        if (code == 2)
-            return std::nullopt; // a live worker still holds it
-        if (code != 1)
-            continue; // changed meanwhile (cancel): look again
-        if (terminal) {
-            qCWarning(lcServerWorker).noquote() << "job" << jobId << "failed:" << next.error;
-            return std::nullopt;
-        }
-        Lease lease;
-        lease.job = next;
-        lease.token = token;
-        lease.entryId = entryId;
-        lease.consumer = workerId;
-        lease.recovered = recovered;
-        if (recovered)
-            qCInfo(lcServerWorker).noquote() << workerId << "took over job" << jobId << "attempt" << next.attempt;
-        return lease;
-    }
-    return std::nullopt;
-}
-
-RedisConnection::EvalCall RedisJobStore::claimBatchCall(
-    const QString &workerId, int maxJobs, const QByteArray &tokenPrefix) const
-{
-    return { { m_stream, m_stats },
-        { m_group, workerId.toUtf8(), QByteArray::number(std::clamp(maxJobs, 1, 100)),
-            m_prefix + "job:", m_prefix + "lease:", tokenPrefix, QByteArray::number(m_settings.leaseMs),
-            QByteArray::number(nowMs()), m_channel },
-        {} };
-}
-
-bool RedisJobStore::takeClaimed(const RedisValue &batch, const QString &workerId, QList<Lease> &out)
-{
-    if (batch.isError()) {
-        if (batch.str.contains("NOGROUP"))
-            conn().command({ "XGROUP", "CREATE", m_stream, m_group, "0", "MKSTREAM" });
-        throw StoreUnavailable("reading the queue failed: " + batch.str.toStdString());
-    }
-    bool claimedAny = false;
-    // First every job the script already holds under our leases, then the ones left to the
-    // careful way: those make more calls, and one that throws must not drop the held ones
-    // (they would sit running until their leases ran out).
-    for (qsizetype k = 0; k + 4 < batch.elements.size(); k += 5) {
-        if (batch.elements[k + 2].str != "claimed")
-            continue;
-        auto job = parseJob(batch.elements[k + 3].str);
-        if (!job)
-            continue; // cannot happen for what the script wrote; the lease expiry recovers it
-        Lease lease;
-        lease.job = std::move(*job);
-        lease.token = QString::fromUtf8(batch.elements[k + 4].str);
-        lease.entryId = QString::fromUtf8(batch.elements[k].str);
-        lease.consumer = workerId;
-        out.append(std::move(lease));
-        claimedAny = true;
-    }
-    for (qsizetype k = 0; k + 4 < batch.elements.size(); k += 5) {
-        if (batch.elements[k + 2].str == "claimed")
-            continue;
-        if (auto lease = claimEntry(workerId, QString::fromUtf8(batch.elements[k].str),
-                QString::fromUtf8(batch.elements[k + 1].str), false, batch.elements[k + 3].str)) {
-            out.append(std::move(*lease));
-            claimedAny = true;
-        }
-    }
-    return claimedAny;
 }
 
 std::optional<Lease> RedisJobStore::claim(const QString &workerId, int waitMs)
@@ -445,314 +314,75 @@ std::optional<Lease> RedisJobStore::claim(const QString &workerId, int waitMs)
     return std::move(leases.first());
 }
 
-namespace {
-// When this worker thread next looks for jobs whose worker vanished (XAUTOCLAIM).
-thread_local qint64 t_nextRecoveryMs = 0;
-} // namespace
-
-bool RedisJobStore::recoveryDue() const
-{
-    return nowMs() >= t_nextRecoveryMs;
-}
-
 QList<Lease> RedisJobStore::claimBatch(const QString &workerId, int waitMs, int maxJobs)
 {
-    QList<Lease> out;
-    if (m_interrupted)
-        return out;
-    try {
-        claimInto(out, workerId, waitMs, maxJobs);
-    } catch (const std::exception &e) {
-        // Jobs the claim script already marked running under our leases must reach the worker:
-        // dropped here they would sit as running until their leases ran out.
-        if (out.isEmpty())
-            throw;
-        qCWarning(lcServerWorker).noquote() << workerId << "claimed" << out.size() << "jobs, then:" << e.what();
-    }
-    return out;
-}
-
-void RedisJobStore::claimInto(QList<Lease> &out, const QString &workerId, int waitMs, int maxJobs)
-{
-    maxJobs = std::clamp(maxJobs, 1, 100);
-    // First the jobs of workers that went silent for longer than the lease.
-    const qint64 now = nowMs();
-    if (recoveryDue()) {
-        t_nextRecoveryMs = now + std::max<qint64>(250, m_settings.leaseMs / 4);
-        const RedisValue r = conn().command({ "XAUTOCLAIM", m_stream, m_group, workerId.toUtf8(),
-            QByteArray::number(m_settings.leaseMs), "0-0", "COUNT", "10" });
-        if (r.type == RedisValue::Type::Array && r.elements.size() >= 2) {
-            for (const RedisValue &entry : r.elements[1].elements) {
-                if (entry.elements.size() < 2)
-                    continue;
-                const QString entryId = QString::fromUtf8(entry.elements[0].str);
-                const auto &fields = entry.elements[1].elements;
-                if (fields.size() < 2) {
-                    ack(entryId);
-                    continue;
-                }
-                if (auto lease = claimEntry(workerId, entryId, QString::fromUtf8(fields[1].str), true)) {
-                    out.append(std::move(*lease));
-                    return;
-                }
-            }
-        }
-    }
-    // Entries of canceled or expired jobs are acknowledged and skipped within the same wait.
-    const qint64 deadline = nowMs() + waitMs;
-    const QByteArray tokenPrefix = newLeaseToken().toUtf8() + ':';
-    do {
-        // While there is work: up to maxJobs entries claimed in one round trip, without blocking.
-        for (int i = 0; i < 64 && !m_interrupted; ++i) {
-            const RedisValue batch = conn().eval(
-                m_claimBatch, claimBatchCall(workerId, maxJobs, tokenPrefix + QByteArray::number(i) + ':'));
-            if (takeClaimed(batch, workerId, out)) // throws on an error answer
-                return;
-            if (batch.elements.isEmpty())
-                break; // empty: block below
-        }
-        const qint64 block = std::max<qint64>(1, deadline - nowMs());
-        const RedisValue r = conn().command({ "XREADGROUP", "GROUP", m_group, workerId.toUtf8(), "COUNT", "1", "BLOCK",
-            QByteArray::number(block), "STREAMS", m_stream, ">" });
-        if (r.isError()) {
-            if (r.str.startsWith("NOGROUP")) // Redis lost its data: recreate the group
-                conn().command({ "XGROUP", "CREATE", m_stream, m_group, "0", "MKSTREAM" });
-            throw StoreUnavailable("XREADGROUP failed: " + r.str.toStdString());
-        }
-        if (r.type != RedisValue::Type::Array || r.elements.isEmpty())
-            return;
-        const auto &entries = r.elements[0].elements.value(1).elements;
-        for (const RedisValue &entry : entries) {
-            const QString entryId = QString::fromUtf8(entry.elements.value(0).str);
-            const auto &fields = entry.elements.value(1).elements;
-            if (fields.size() < 2) {
-                ack(entryId);
-                continue;
-            }
-            if (auto lease = claimEntry(workerId, entryId, QString::fromUtf8(fields[1].str), false)) {
-                out.append(std::move(*lease));
-                return;
-            }
-        }
-    } while (!m_interrupted && nowMs() < deadline);
-    return;
+    return m_claimer->claimBatch(workerId, waitMs, maxJobs);
 }
 
 std::optional<Lease> RedisJobStore::claimJob(const QString &workerId, const QString &jobId)
 {
-    for (int attempt = 0; attempt < kCasTries; ++attempt) {
-        const RedisValue cur = conn().command({ "GET", jobKey(jobId) });
-        if (cur.type != RedisValue::Type::String)
-            return std::nullopt;
-        auto job = parseStoredJob(cur.str);
-        if (!job || job->status != JobStatus::Queued)
-            return std::nullopt;
-        Job next = *job;
-        JobStateMachine::transition(next, JobStatus::Running, nowMs());
-        const QString token = newLeaseToken();
-        const RedisValue r = conn().eval(m_cas, { jobKey(jobId), leaseKey(jobId), m_stats, m_stream },
-            { cur.str, storageJson(next), "take", token.toUtf8(), QByteArray::number(m_settings.leaseMs), "0", "queued",
-                "running", m_channel, jobId.toUtf8(), m_group, "" });
-        const qint64 code = r.elements.value(0).integer;
-        if (code == 2)
-            return std::nullopt;
-        if (code != 1)
-            continue;
-        Lease lease;
-        lease.job = next;
-        lease.token = token;
-        lease.consumer = workerId;
-        return lease;
-    }
-    return std::nullopt;
+    return m_claimer->claimJob(workerId, jobId);
 }
 
-RedisConnection::EvalCall RedisJobStore::leasedWriteCall(const Lease &lease, const Job &next, const char *kind) const
+void RedisJobStore::interruptClaims()
 {
-    const QByteArray ttl = QByteArray::number(m_settings.completedTtlSecs);
-    const QByteArray staging = stagingKey(next.id, lease.token);
-    const bool staged = qstrcmp(kind, "finish") == 0;
-    RedisConnection::EvalCall call { { jobKey(next.id), leaseKey(next.id), m_stats, m_stream,
-                                         dedupKey(next.owner, next.listingId, next.analysisType),
-                                         checkpointKey(next.id), staging },
-        { lease.token.toUtf8(), staged ? QByteArray() : storageJson(next), kind, QByteArray::number(m_settings.leaseMs),
-            ttl, statusName(lease.job.status), statusName(next.status), m_channel, next.id.toUtf8(),
-            lease.entryId.toUtf8(), m_group, QByteArray::number(m_settings.dedupWindowMs / 1000) },
-        {} };
-    if (staged)
-        call.before.append({ "SET", staging, storageJson(next), "EX", ttl });
-    return call;
-}
-
-WriteResult RedisJobStore::leasedWriteDone(Lease &lease, Job next, const RedisValue &r)
-{
-    if (r.isError())
-        throw StoreUnavailable("worker write failed: " + r.str.toStdString());
-    if (r.str == "OK") {
-        lease.job = std::move(next);
-        return WriteResult::Ok;
-    }
-    if (r.str == "CANCEL") {
-        lease.job.cancelRequested = true;
-        return WriteResult::CancelRequested;
-    }
-    lease.ended = true;
-    return WriteResult::LeaseLost;
-}
-
-WriteResult RedisJobStore::leasedWrite(Lease &lease, Job next, const char *kind)
-{
-    if (lease.ended)
-        return WriteResult::LeaseLost;
-    const RedisConnection::EvalCall call = leasedWriteCall(lease, next, kind);
-    const RedisValue r = conn().eval(m_leased, call);
-    return leasedWriteDone(lease, std::move(next), r.isError() ? r : r.elements.value(0));
+    m_claimer->interrupt();
 }
 
 WriteResult RedisJobStore::progress(Lease &lease, double progress, const QString &partialOutput)
 {
-    Job next = lease.job;
-    next.progress = JobStateMachine::clampProgress(next, progress);
-    next.partialOutput = partialOutput;
-    next.updatedAt = std::max(next.updatedAt, nowMs());
-    return leasedWrite(lease, std::move(next), "progress");
+    return m_writer->progress(lease, progress, partialOutput);
 }
 
 WriteResult RedisJobStore::heartbeat(Lease &lease)
 {
-    if (lease.ended)
-        return WriteResult::LeaseLost;
-    const RedisValue r = conn().eval(m_heartbeat, { leaseKey(lease.job.id), m_stream, jobKey(lease.job.id) },
-        { lease.token.toUtf8(), QByteArray::number(m_settings.leaseMs), m_group, lease.consumer.toUtf8(),
-            lease.entryId.toUtf8() });
-    if (r.isError())
-        throw StoreUnavailable("heartbeat failed: " + r.str.toStdString());
-    if (r.str == "OK")
-        return WriteResult::Ok;
-    if (r.str == "CANCEL") {
-        lease.job.cancelRequested = true;
-        return WriteResult::CancelRequested;
-    }
-    lease.ended = true;
-    return WriteResult::LeaseLost;
+    return m_writer->heartbeat(lease);
 }
 
 WriteResult RedisJobStore::finish(
     Lease &lease, JobStatus to, std::optional<nlohmann::json> result, const QString &error)
 {
-    Job next = lease.job;
-    if (JobStateMachine::transition(next, to, nowMs()))
-        return WriteResult::LeaseLost;
-    if (to == JobStatus::Succeeded)
-        next.result = std::move(result);
-    else
-        next.error = error;
-    WriteResult r = leasedWrite(lease, std::move(next), "finish");
-    if (r == WriteResult::CancelRequested)
-        r = finishCanceled(lease);
-    if (r == WriteResult::Ok)
-        lease.ended = true;
-    return r;
-}
-
-Job RedisJobStore::canceledJob(const Lease &lease)
-{
-    Job next = lease.job;
-    next.cancelRequested = true;
-    JobStateMachine::transition(next, JobStatus::Canceled, nowMs());
-    next.error = canceledByUser();
-    return next;
-}
-
-WriteResult RedisJobStore::finishCanceled(Lease &lease)
-{
-    // The script refused the write because a cancel was accepted meanwhile; only the lease holder
-    // writes a running job, so writing it canceled now cannot race with another writer.
-    const WriteResult r = leasedWrite(lease, canceledJob(lease), "finish");
-    if (r != WriteResult::Ok)
-        return WriteResult::LeaseLost;
-    lease.ended = true;
-    return WriteResult::CancelRequested;
-}
-
-RedisJobStore::PreparedFinish RedisJobStore::prepareFinish(QList<FinishRequest> &requests) const
-{
-    // The same script as finish(), all writes in one call (one stats update, one change message).
-    PreparedFinish prepared;
-    const qint64 now = nowMs();
-    prepared.call.keys.reserve(requests.size() * 7);
-    prepared.call.args.reserve(requests.size() * 12);
-    prepared.call.before.reserve(requests.size());
-    for (qsizetype i = 0; i < requests.size(); ++i) {
-        FinishRequest &r = requests[i];
-        r.outcome = WriteResult::LeaseLost;
-        if (r.lease.ended)
-            continue;
-        Job next = r.lease.job;
-        if (JobStateMachine::transition(next, r.to, now))
-            continue;
-        if (r.to == JobStatus::Succeeded)
-            next.result = std::move(r.result);
-        else
-            next.error = r.error;
-        prepared.call.append(leasedWriteCall(r.lease, next, "finish"));
-        prepared.nexts.push_back(std::move(next));
-        prepared.sent.append(i);
-    }
-    return prepared;
-}
-
-void RedisJobStore::completeFinish(QList<FinishRequest> &requests, PreparedFinish &prepared, const RedisValue &reply)
-{
-    QList<qsizetype> canceled;
-    for (qsizetype k = 0; k < prepared.sent.size(); ++k) {
-        FinishRequest &r = requests[prepared.sent[k]];
-        r.outcome = leasedWriteDone(
-            r.lease, std::move(prepared.nexts[size_t(k)]), reply.isError() ? reply : reply.elements.value(k));
-        if (r.outcome == WriteResult::Ok)
-            r.lease.ended = true;
-        else if (r.outcome == WriteResult::CancelRequested)
-            canceled.append(prepared.sent[k]);
-    }
-    if (canceled.isEmpty())
-        return;
-    // Jobs whose cancel was accepted while they ran (or waited in the batch) end canceled,
-    // again in one call.
-    RedisConnection::EvalCall batch;
-    std::vector<Job> nexts;
-    for (const qsizetype i : canceled) {
-        FinishRequest &r = requests[i];
-        r.to = JobStatus::Canceled;
-        r.result.reset();
-        r.error = canceledByUser();
-        nexts.push_back(canceledJob(r.lease));
-        batch.append(leasedWriteCall(r.lease, nexts.back(), "finish"));
-    }
-    const RedisValue again = conn().eval(m_leased, batch);
-    for (qsizetype k = 0; k < canceled.size(); ++k) {
-        FinishRequest &r = requests[canceled[k]];
-        const WriteResult w
-            = leasedWriteDone(r.lease, std::move(nexts[size_t(k)]), again.isError() ? again : again.elements.value(k));
-        r.outcome = w == WriteResult::Ok ? WriteResult::CancelRequested : WriteResult::LeaseLost;
-        r.lease.ended = true;
-    }
+    return m_writer->finish(lease, to, std::move(result), error);
 }
 
 void RedisJobStore::finishMany(QList<FinishRequest> &requests)
 {
-    PreparedFinish prepared = prepareFinish(requests);
-    if (prepared.sent.isEmpty())
-        return;
-    const RedisValue reply = conn().eval(m_leased, prepared.call);
-    completeFinish(requests, prepared, reply);
+    m_writer->finishMany(requests);
+}
+
+WriteResult RedisJobStore::retryLater(Lease &lease, const QString &error)
+{
+    return m_writer->retryLater(lease, error);
+}
+
+WriteResult RedisJobStore::resume(Lease &lease)
+{
+    return m_writer->resume(lease);
+}
+
+WriteResult RedisJobStore::saveCheckpoint(Lease &lease, const nlohmann::json &checkpoint)
+{
+    return m_writer->saveCheckpoint(lease, checkpoint);
+}
+
+std::optional<nlohmann::json> RedisJobStore::loadCheckpoint(const QString &jobId)
+{
+    return m_writer->loadCheckpoint(jobId);
+}
+
+void RedisJobStore::release(Lease &lease)
+{
+    m_writer->release(lease);
 }
 
 QList<Lease> RedisJobStore::finishThenClaim(
     QList<FinishRequest> &finished, const QString &workerId, int waitMs, int maxJobs)
 {
-    if (finished.isEmpty() || m_interrupted || recoveryDue()) // the claim looks for vanished workers' jobs first
+    if (finished.isEmpty() || m_claimer->interrupted()
+        || m_claimer->recoveryDue()) // the claim looks for vanished workers' jobs first
         return JobStore::finishThenClaim(finished, workerId, waitMs, maxJobs);
-    PreparedFinish prepared = prepareFinish(finished); // moves the results out of `finished`
+    RedisLeaseWriter::PreparedFinish prepared
+        = m_writer->prepareFinish(finished); // moves the results out of `finished`
     if (prepared.sent.isEmpty())
         return claimBatch(workerId, waitMs, maxJobs);
     // The batch's terminal writes and the next claim in one round trip: a worker of fast jobs
@@ -760,83 +390,26 @@ QList<Lease> RedisJobStore::finishThenClaim(
     const QByteArray tokenPrefix = newLeaseToken().toUtf8() + ":f:";
     QList<RedisValue> replies;
     try {
-        replies = conn().evalMany(
-            { { &m_leased, prepared.call }, { &m_claimBatch, claimBatchCall(workerId, maxJobs, tokenPrefix) } });
+        replies = conn().evalMany({ { &m_scripts.leasedWrite, prepared.call },
+            { &m_scripts.claimBatch, m_claimer->claimBatchCall(workerId, maxJobs, tokenPrefix) } });
     } catch (const std::exception &e) {
         warnFinishesNotStored(prepared.sent.size(), e);
         throw;
     }
     QList<Lease> out;
     try {
-        takeClaimed(replies[1], workerId, out);
+        m_claimer->takeClaimed(replies[1], workerId, out);
     } catch (const std::exception &) {
         // An error answer (the group was lost): the regular claim below repairs and reports it.
     }
     try {
-        completeFinish(finished, prepared, replies[0]);
+        m_writer->completeFinish(finished, prepared, replies[0]);
     } catch (const std::exception &e) {
         warnFinishesNotStored(prepared.sent.size(), e);
     }
     if (!out.isEmpty())
         return out;
     return claimBatch(workerId, waitMs, maxJobs);
-}
-
-WriteResult RedisJobStore::retryLater(Lease &lease, const QString &error)
-{
-    Job next = lease.job;
-    if (JobStateMachine::transition(next, JobStatus::Queued, nowMs()))
-        return WriteResult::LeaseLost;
-    next.partialOutput = QStringLiteral("retrying after: ") + error;
-    return leasedWrite(lease, std::move(next), "requeue");
-}
-
-WriteResult RedisJobStore::resume(Lease &lease)
-{
-    Job next = lease.job;
-    if (JobStateMachine::transition(next, JobStatus::Running, nowMs()))
-        return WriteResult::LeaseLost;
-    return leasedWrite(lease, std::move(next), "resume");
-}
-
-WriteResult RedisJobStore::saveCheckpoint(Lease &lease, const nlohmann::json &checkpoint)
-{
-    if (lease.ended)
-        return WriteResult::LeaseLost;
-    const RedisValue r = conn().eval(m_checkpoint, { leaseKey(lease.job.id), checkpointKey(lease.job.id) },
-        { lease.token.toUtf8(), QByteArray::fromStdString(checkpoint.dump()), "86400" });
-    if (r.isError())
-        throw StoreUnavailable("checkpoint write failed: " + r.str.toStdString());
-    if (r.str == "OK")
-        return WriteResult::Ok;
-    lease.ended = true;
-    return WriteResult::LeaseLost;
-}
-
-std::optional<nlohmann::json> RedisJobStore::loadCheckpoint(const QString &jobId)
-{
-    const RedisValue r = conn().command({ "GET", checkpointKey(jobId) });
-    if (r.type != RedisValue::Type::String)
-        return std::nullopt;
-    auto parsed = nlohmann::json::parse(r.str.constData(), r.str.constData() + r.str.size(), nullptr, false);
-    if (parsed.is_discarded() || !parsed.is_object())
-        return std::nullopt;
-    return parsed;
-}
-
-void RedisJobStore::release(Lease &lease)
-{
-    Job next = lease.job;
-    if (next.status == JobStatus::Running)
-        JobStateMachine::transition(next, JobStatus::Queued, nowMs());
-    try {
-        if (leasedWrite(lease, next, "release") == WriteResult::CancelRequested)
-            finishCanceled(lease); // an accepted cancel is not handed back but ends the job
-    } catch (const StoreUnavailable &e) {
-        // The lease expires on its own and XAUTOCLAIM hands the job to another worker.
-        qCWarning(lcServerWorker) << "could not hand back job" << next.id << ":" << e.what();
-    }
-    lease.ended = true;
 }
 
 } // namespace dealscope::server

@@ -2,17 +2,24 @@
 
 #include "server/store/JobStore.h"
 #include "server/store/RedisConnection.h"
+#include "server/store/RedisKeys.h"
 
-#include <atomic>
-#include <thread>
+#include <memory>
 
 namespace dealscope::server {
 
-// The Redis store (SPEC §5): `job:{id}` JSON (TTL once terminal), the dedup key
+class RedisChangeSubscriber;
+class RedisClaimer;
+class RedisLeaseWriter;
+class RedisScripts;
+
+// The Redis store (SPEC §5, docs/API.md §2): `job:{id}` JSON (TTL once terminal), the dedup key
 // `job:byListing:{tenant}:{listingId}:{analysisType}` (SET NX semantics in a Lua script, 1 h),
 // the stream `queue:analysis` with consumer group `workers` (XREADGROUP, heartbeats via lease
 // keys + XCLAIM, XAUTOCLAIM of entries whose lease expired, XACK after the terminal write) and a
 // pub/sub channel announcing every change so long-polls wake on every API process.
+// This class answers the API side itself; the workers' claims are RedisClaimer's, their writes
+// under a lease RedisLeaseWriter's, the change channel RedisChangeSubscriber's.
 class RedisJobStore final : public JobStore
 {
 public:
@@ -32,7 +39,8 @@ public:
 
     QString kind() const override { return QStringLiteral("redis"); }
     bool isRemote() const override { return true; }
-    StartOutcome start(const Job &candidate, bool force) override;
+    using JobStore::start;
+    StartOutcome start(const StartRequest &request) override;
     QList<StartResult> startMany(const QList<StartRequest> &requests) override;
     std::optional<Job> get(const QString &id) override;
     QList<std::optional<Job>> getMany(const QStringList &ids) override;
@@ -42,6 +50,7 @@ public:
     bool ping() override;
     std::optional<qint64> acquireRate(const QByteArray &key, double perSecond) override;
     StoreStats stats() override;
+    bool rememberOnce(const QByteArray &key, qint64 untilMs) override;
 
     std::optional<Lease> claim(const QString &workerId, int waitMs) override;
     QList<Lease> claimBatch(const QString &workerId, int waitMs, int maxJobs) override;
@@ -57,63 +66,34 @@ public:
     WriteResult saveCheckpoint(Lease &lease, const nlohmann::json &checkpoint) override;
     std::optional<nlohmann::json> loadCheckpoint(const QString &jobId) override;
     void release(Lease &lease) override;
-    void interruptClaims() override { m_interrupted = true; }
+    void interruptClaims() override;
     void stopNotifications() override;
 
-    QByteArray key(const QString &suffix) const { return m_prefix + suffix.toUtf8(); }
+    QByteArray key(const QString &suffix) const { return m_keys.key(suffix); }
+
+    // ---- for the store's parts (RedisClaimer, RedisLeaseWriter)
+    // This thread's connection: one per thread and store, hiredis contexts are not thread-safe.
+    RedisConnection &conn();
+    const RedisKeys &keys() const { return m_keys; }
+    const StoreSettings &settings() const { return m_settings; }
+    const RedisScripts &scripts() const { return m_scripts; }
+    static QByteArray storageJson(const Job &job);
+    static QByteArray statusName(JobStatus status);
+    // Compare-and-set loops give up after this many changes under their feet.
+    static constexpr int kCasTries = 20;
 
 private:
-    RedisConnection &conn();
-    QByteArray jobKey(const QString &id) const { return m_prefix + "job:" + id.toUtf8(); }
-    QByteArray leaseKey(const QString &id) const { return m_prefix + "lease:" + id.toUtf8(); }
-    QByteArray checkpointKey(const QString &id) const { return m_prefix + "checkpoint:" + id.toUtf8(); }
-    // A finished job's JSON on its way to jobKey (see kLeasedWrite); one per lease.
-    QByteArray stagingKey(const QString &id, const QString &token) const
-    {
-        return m_prefix + "staging:" + id.toUtf8() + ':' + token.toUtf8();
-    }
-    QByteArray dedupKey(const QString &owner, const QString &listingId, const QString &type) const;
-    // claimBatch()'s work: appends each lease to `out` as soon as it is held.
-    void claimInto(QList<Lease> &out, const QString &workerId, int waitMs, int maxJobs);
-    RedisConnection::EvalCall claimBatchCall(const QString &workerId, int maxJobs, const QByteArray &tokenPrefix) const;
-    // Appends the leases of a kClaimBatch answer; whether it held any. Throws on an error answer.
-    bool takeClaimed(const RedisValue &batch, const QString &workerId, QList<Lease> &out);
-    bool recoveryDue() const;
-    // finishMany() in two halves, so that its script can share a round trip.
-    struct PreparedFinish
-    {
-        RedisConnection::EvalCall call;
-        QList<qsizetype> sent; // the requests in the call, in order
-        std::vector<Job> nexts; // what each of them writes
-    };
-    PreparedFinish prepareFinish(QList<FinishRequest> &requests) const;
-    void completeFinish(QList<FinishRequest> &requests, PreparedFinish &prepared, const RedisValue &reply);
-    std::optional<Lease> claimEntry(const QString &workerId, const QString &entryId, const QString &jobId,
-        bool recovered, std::optional<QByteArray> prefetched = std::nullopt);
-    WriteResult leasedWrite(Lease &lease, Job next, const char *kind);
+    std::unique_ptr<RedisConnection> newConnection() const;
     static StartOutcome createDone(const Job &candidate, const RedisValue &code, const RedisValue &existing);
-    RedisConnection::EvalCall leasedWriteCall(const Lease &lease, const Job &next, const char *kind) const;
-    // The job of `lease` written canceled after the leased-write script refused a finish or a
-    // release because of an accepted cancel: CancelRequested once written (lease ended), else LeaseLost.
-    WriteResult finishCanceled(Lease &lease);
-    static Job canceledJob(const Lease &lease);
-    static WriteResult leasedWriteDone(Lease &lease, Job next, const RedisValue &reply);
-    void ack(const QString &entryId);
-    void subscriberMain();
 
     Endpoint m_endpoint;
     StoreSettings m_settings;
-    QByteArray m_prefix;
-    QByteArray m_stream;
-    QByteArray m_stats;
-    QByteArray m_channel;
-    QByteArray m_group = "workers";
+    RedisKeys m_keys;
+    const RedisScripts &m_scripts;
     quint64 m_instance;
-    RedisConnection::Script m_create, m_cas, m_leased, m_heartbeat, m_checkpoint, m_claimBatch, m_rateLimit;
-    std::atomic_bool m_interrupted { false };
-    std::atomic_bool m_stopSubscriber { false };
-    std::atomic_bool m_subscribed { false };
-    std::thread m_subscriber;
+    std::unique_ptr<RedisClaimer> m_claimer;
+    std::unique_ptr<RedisLeaseWriter> m_writer;
+    std::unique_ptr<RedisChangeSubscriber> m_subscriber;
 };
 
 // Parses the stored JSON of a job (storage scope, with owner); nullopt when it is not a job.

@@ -96,7 +96,8 @@ void WorkerPool::threadMain(int index)
     std::deque<Lease> claimed;
     Deferred deferred;
     Clock::time_point claimedAt;
-    int batch = 1;
+    const bool adaptive = m_settings.claimBatch <= 0;
+    int batch = adaptive ? 1 : std::min(m_settings.claimBatch, kMaxBatch);
     while (!m_stopClaiming || !claimed.empty()) {
         if (claimed.empty()) {
             QList<Lease> leases;
@@ -134,7 +135,7 @@ void WorkerPool::threadMain(int index)
                 // cancel) before it starts. Smaller batches from now on.
                 bool run = true;
                 if (Clock::now() - claimedAt >= kBatchWait) {
-                    if (!claimed.empty())
+                    if (!claimed.empty() && adaptive)
                         batch = std::max(1, batch / 2);
                     handBack(claimed, deferred);
                     const WriteResult r = m_store->heartbeat(lease);
@@ -159,9 +160,9 @@ void WorkerPool::threadMain(int index)
                     finishDeferred = deferred.requests.size() > before;
                     const auto took = Clock::now() - started;
                     // Grows only while a whole batch still runs well within kBatchWait.
-                    if (took >= kFastJob)
+                    if (adaptive && took >= kFastJob)
                         batch = 1;
-                    else if (Clock::now() - claimedAt < kBatchWait / 2)
+                    else if (adaptive && Clock::now() - claimedAt < kBatchWait / 2)
                         batch = std::min(kMaxBatch, batch * 2);
                 }
             }

@@ -30,6 +30,9 @@ public:
     struct Settings
     {
         int workers = 2;
+        // Jobs claimed per store round trip. 0 adapts: it doubles while a batch runs well within
+        // kBatchWait (up to 16) and drops to 1 after a slow job.
+        int claimBatch = 0;
         int jobTimeoutSecs = 300;
         int maxAttempts = 3;
         qint64 retryBaseDelayMs = RetryPolicy::Options().baseDelayMs; // the same backoff as the local runner
