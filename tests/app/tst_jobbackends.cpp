@@ -22,8 +22,7 @@ public:
     NamedBackend(QUrl server, QObject *parent)
         : JobBackend(parent)
         , m_server(std::move(server))
-    {
-    }
+    { }
     QString kind() const override { return QStringLiteral("remote"); }
     QString server() const override { return m_server.toString(); }
     void start(const StartRequest &, QObject *, Callback) override { }
@@ -75,8 +74,8 @@ private slots:
         QCOMPARE(a->server(), QStringLiteral("http://127.0.0.1:8080"));
         // The same server however it is written: one backend.
         QCOMPARE(backends.remote(QUrl(QStringLiteral("HTTP://127.0.0.1:8080/"))), a);
-        QCOMPARE(backends.forEntry(InFlightEntry { QStringLiteral("L1"), QStringLiteral("valuation"), QStringLiteral("j"),
-                     QStringLiteral("remote"), QStringLiteral("http://127.0.0.1:8080/") }),
+        QCOMPARE(backends.forEntry(InFlightEntry { QStringLiteral("L1"), QStringLiteral("valuation"),
+                     QStringLiteral("j"), QStringLiteral("remote"), QStringLiteral("http://127.0.0.1:8080/") }),
             a);
         QCOMPARE(&backends.current(), a);
         JobBackend *b = backends.remote(QUrl(QStringLiteral("https://jobs.example.test/api")));
