@@ -4,6 +4,8 @@
 // stock QSortFilterProxyModel's sorts in the same run as the reference. Run on any platform plugin, e.g.
 // QT_QPA_PLATFORM=offscreen ./bench_ui
 //   bench_ui [--listings N] [--analyses N] [--threads N]
+#include "app/AnalysisController.h"
+#include "app/AppContext.h"
 #include "benchmarks/BenchmarkTable.h"
 #include "config/AppSettings.h"
 #include "generate/ListingGenerator.h"
@@ -12,7 +14,6 @@
 #include "ui/library/LibraryView.h"
 #include "ui/listings/ListingFilterProxy.h"
 #include "ui/listings/ListingTableModel.h"
-#include "ui/mainwindow/AnalysisController.h"
 #include "ui/mainwindow/MainWindow.h"
 
 #include <QApplication>
@@ -160,12 +161,15 @@ int main(int argc, char *argv[])
     };
     std::printf("load average at start: %s\n", qPrintable(loadAverage()));
 
+    // Built as app/desktop/main.cpp builds them, over a temporary INI and data folder.
+    AppContextOptions contextOptions;
+    contextOptions.settingsFile = dir.filePath(u"settings.ini"_s);
+    contextOptions.dataDir = dir.filePath(u"data"_s);
+    contextOptions.secretMode = SecretStore::Mode::MemoryOnly;
+    AppContext context(contextOptions);
     MainWindowOptions options;
-    options.settingsFile = dir.filePath(u"settings.ini"_s);
-    options.dataDir = dir.filePath(u"data"_s);
-    options.secretMode = SecretStore::Mode::MemoryOnly;
     options.demoListingsResource.clear(); // start empty: the benchmark imports its own file
-    MainWindow window(options);
+    MainWindow window(context, options);
     window.resize(1400, 900);
     window.show();
     waitUntil([&] { return window.isLoaded(); }, 60000);
@@ -215,7 +219,7 @@ int main(int argc, char *argv[])
     // 2. Model swap of 100k listings: what a restart does once the loader (a worker) has read
     //    listings.json and indexed the ids.
     QList<Listing> copy = window.listingModel()->listings();
-    QHash<QString, int> index = ListingTableModel::indexRows(copy);
+    QHash<QString, int> index = ListingSet::indexRows(copy);
     report("set 100k listings on the model until shown",
         measure([&] { window.listingModel()->setListings(std::move(copy), std::move(index)); },
             [&] { return !proxy->isPending(); }));

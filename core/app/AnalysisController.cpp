@@ -1,13 +1,16 @@
-#include "ui/mainwindow/AnalysisController.h"
+#include "app/AnalysisController.h"
 
+#include "app/AppLog.h"
+#include "app/JobBackends.h"
 #include "jobs/JobBackend.h"
 #include "jobs/JobTracker.h"
 #include "storage/AsyncResultsLibrary.h"
-#include "ui/common/UiLog.h"
+
+#include <QUrl>
 
 using namespace Qt::Literals::StringLiterals;
 
-namespace dealscope::ui {
+namespace dealscope {
 
 namespace {
 QString pairKey(const QString &listingId, const QString &type)
@@ -16,10 +19,10 @@ QString pairKey(const QString &listingId, const QString &type)
 }
 } // namespace
 
-AnalysisController::AnalysisController(JobBackend &backend, InFlightRegistry *registry, AsyncResultsLibrary *library,
+AnalysisController::AnalysisController(JobBackends &backends, InFlightRegistry *registry, AsyncResultsLibrary *library,
     ListingLookup lookup, QObject *parent)
     : QObject(parent)
-    , m_backend(backend)
+    , m_backends(backends)
     , m_registry(registry)
     , m_library(library)
     , m_lookup(std::move(lookup))
@@ -52,22 +55,31 @@ AnalysisController::~AnalysisController()
 {
     if (m_registry)
         removeStoredEntries(); // stored: they must not be resumed at the next start
-    // Trackers are children; deleting them first keeps them from outliving the registry and backend.
-    qDeleteAll(m_trackers);
+    // Trackers are children; deleting them first keeps them from outliving the registry and backends.
+    for (const Pair &p : std::as_const(m_trackers))
+        delete p.tracker;
     m_trackers.clear();
 }
 
-JobTracker *AnalysisController::ensureTracker(const QString &listingId, const QString &analysisType)
+JobTracker *AnalysisController::ensureTracker(
+    const QString &listingId, const QString &analysisType, JobBackend &backend)
 {
     const QString key = pairKey(listingId, analysisType);
-    if (JobTracker *t = m_trackers.value(key))
-        return t;
-    auto *t = new JobTracker(m_backend, m_registry, listingId, analysisType, this);
+    if (const auto it = m_trackers.constFind(key); it != m_trackers.constEnd()) {
+        // A pair's tracker follows one backend; once its job is over, a start on another backend
+        // (the user switched to a job server) gets a tracker of that backend.
+        if (it->backend == &backend || it->tracker->isActive())
+            return it->tracker;
+        delete it->tracker;
+        m_trackers.remove(key);
+    }
+    auto *t = new JobTracker(backend, m_registry, listingId, analysisType, this);
     // Finished jobs leave the registry here, batched, once their result is stored (SPEC §6).
     t->setKeepsEntryWhenFinished(true);
-    m_trackers.insert(key, t);
+    m_trackers.insert(key, Pair { t, &backend });
+    const QString kind = backend.kind();
     connect(t, &JobTracker::jobChanged, this, &AnalysisController::jobChanged);
-    connect(t, &JobTracker::finished, this, &AnalysisController::onFinished);
+    connect(t, &JobTracker::finished, this, [this, kind](const Job &job) { onFinished(job, kind); });
     connect(t, &JobTracker::errorOccurred, this, [this, listingId, analysisType](const QString &message) {
         Q_EMIT errorOccurred(listingId, analysisType, message);
     });
@@ -80,7 +92,7 @@ JobTracker *AnalysisController::ensureTracker(const QString &listingId, const QS
 void AnalysisController::start(
     const QString &listingId, const QString &analysisType, const nlohmann::json &params, bool force)
 {
-    JobTracker *t = ensureTracker(listingId, analysisType);
+    JobTracker *t = ensureTracker(listingId, analysisType, m_backends.current());
     if (t->isActive())
         return;
     const QString key = pairKey(listingId, analysisType);
@@ -94,7 +106,7 @@ void AnalysisController::start(
     t->start(params, force);
     // The tracker stays silent when the backend answers with the job it already holds (a recent
     // success returned by dedup); watch the pair until the start is resolved either way.
-    m_pendingStarts.insert(pairKey(listingId, analysisType));
+    m_pendingStarts.insert(key);
     if (!m_pendingTimer.isActive())
         m_pendingTimer.start();
 }
@@ -102,7 +114,7 @@ void AnalysisController::start(
 void AnalysisController::checkPendingStarts()
 {
     for (auto it = m_pendingStarts.begin(); it != m_pendingStarts.end();) {
-        const JobTracker *t = m_trackers.value(*it);
+        const JobTracker *t = tracker(it->section(u'\n', 0, 0), it->section(u'\n', 1));
         const auto job = t ? t->job() : std::nullopt;
         const bool resolved = !t || !t->isActive() || (job && !isTerminal(job->status));
         if (!resolved) {
@@ -128,23 +140,50 @@ void AnalysisController::cancel(const QString &listingId, const QString &analysi
         t->cancel();
 }
 
-int AnalysisController::resume(const QList<InFlightEntry> &entries)
+ResumeSummary AnalysisController::resume(const QList<InFlightEntry> &entries)
 {
-    int attached = 0;
+    ResumeSummary summary;
     for (const InFlightEntry &e : entries) {
-        if (e.backend != m_backend.kind() || e.server != m_backend.server()) {
-            qCInfo(lcUi) << "not resuming" << e.jobId << "of backend" << e.backend << e.server;
+        JobBackend *backend = m_backends.forEntry(e);
+        if (!backend) {
+            // Not dropped: the entry is how this job is found again once the backend exists.
+            qCInfo(lcApp) << "cannot resume" << e.jobId << "yet: no backend for" << e.backend << e.server;
+            ++summary.waiting;
+            if (!summary.waitingServers.contains(e.server))
+                summary.waitingServers.append(e.server);
             continue;
         }
-        ensureTracker(e.listingId, e.analysisType)->attach(e.jobId);
-        ++attached;
+        ensureTracker(e.listingId, e.analysisType, *backend)->attach(e.jobId);
+        if (backend->kind() == u"local")
+            ++summary.local;
+        else
+            ++summary.remote;
     }
-    return attached;
+    return summary;
+}
+
+QString AnalysisController::resumeNotice(const ResumeSummary &s)
+{
+    QStringList parts;
+    if (s.local > 0 && s.remote > 0) {
+        parts << tr("Resumed %n analyses", nullptr, s.resumed()) + u": "_s + tr("%n local", nullptr, s.local) + u", "_s
+                + tr("%n on job servers", nullptr, s.remote) + u"."_s;
+    } else if (s.local > 0) {
+        parts << tr("Resumed %n local analyses.", nullptr, s.local);
+    } else if (s.remote > 0) {
+        parts << tr("Resumed %n analyses on job servers.", nullptr, s.remote);
+    }
+    if (s.waiting > 0) {
+        parts << tr("%n analyses on job servers cannot be resumed yet (%1): they stay in flight for the next start.",
+            nullptr, s.waiting)
+                     .arg(s.waitingServers.join(u", "_s));
+    }
+    return parts.join(u' ');
 }
 
 JobTracker *AnalysisController::tracker(const QString &listingId, const QString &analysisType) const
 {
-    return m_trackers.value(pairKey(listingId, analysisType));
+    return m_trackers.value(pairKey(listingId, analysisType)).tracker;
 }
 
 std::optional<Job> AnalysisController::job(const QString &listingId, const QString &analysisType) const
@@ -162,12 +201,12 @@ bool AnalysisController::isActive(const QString &listingId, const QString &analy
 int AnalysisController::activeCount() const
 {
     int n = 0;
-    for (const JobTracker *t : m_trackers)
-        n += t->isActive() ? 1 : 0;
+    for (const Pair &p : m_trackers)
+        n += p.tracker->isActive() ? 1 : 0;
     return n;
 }
 
-void AnalysisController::onFinished(const Job &job)
+void AnalysisController::onFinished(const Job &job, const QString &backendKind)
 {
     const bool store = job.status == JobStatus::Succeeded && job.result && m_library;
     // The tracker keeps the in-flight entry: it stays until the result is in the library (SPEC §6),
@@ -183,7 +222,7 @@ void AnalysisController::onFinished(const Job &job)
         listing = m_lookup(job.listingId);
     Job stored = job;
     if (stored.backend.isEmpty())
-        stored.backend = m_backend.kind();
+        stored.backend = backendKind;
     std::optional<double> score;
     if (auto it = job.result->find("score"); it != job.result->end() && it->is_number())
         score = it->get<double>();
@@ -208,7 +247,7 @@ void AnalysisController::onFinished(const Job &job)
                     Qt::QueuedConnection);
             }
             if (!ok) {
-                qCWarning(lcUi) << "could not store result of" << jobId << ":" << error;
+                qCWarning(lcApp) << "could not store result of" << jobId << ":" << error;
                 Q_EMIT errorOccurred(
                     listingId, type, tr("The result could not be saved to the library: %1").arg(error));
                 return; // the entry stays: the next start re-attaches and stores it again
@@ -219,4 +258,4 @@ void AnalysisController::onFinished(const Job &job)
         });
 }
 
-} // namespace dealscope::ui
+} // namespace dealscope

@@ -3,6 +3,7 @@
 #include "domain/Listing.h"
 #include "jobs/InFlightRegistry.h"
 #include "jobs/Job.h"
+#include "jobs/JobBackend.h" // Q_DECLARE_METATYPE(Job), for the signals
 
 #include <QHash>
 #include <QObject>
@@ -17,34 +18,51 @@
 #include <optional>
 
 namespace dealscope {
+
 class AsyncResultsLibrary;
 class JobBackend;
+class JobBackends;
 class JobTracker;
-} // namespace dealscope
 
-namespace dealscope::ui {
+// What resume() re-attached, by where the jobs run, and what it could not re-attach yet.
+struct ResumeSummary final
+{
+    int local = 0; // local jobs, continuing from their checkpoints
+    int remote = 0; // jobs on a job server, polled again
+    int waiting = 0; // entries whose backend cannot be made yet: kept in the registry
+    QStringList waitingServers; // the servers those entries ran on
+
+    int resumed() const { return local + remote; }
+};
 
 // The desktop's side of the jobs (SPEC §6), without widgets: one JobTracker per
 // (listing, analysis type), finished results into the results library with the listing snapshot
 // (written on the library's storage thread; resultStored follows once the row is committed),
-// and re-attachment of the in-flight registry at start-up. Lives on the GUI thread; every
-// backend call is asynchronous, so nothing here blocks.
+// and re-attachment of the in-flight registry at start-up. New analyses go to the current
+// backend (JobBackends::current()); an in-flight entry resumes on the backend that ran it. Lives
+// on the GUI thread; every backend call is asynchronous, so nothing here blocks.
 class AnalysisController final : public QObject
 {
     Q_OBJECT
 public:
     using ListingLookup = std::function<std::optional<Listing>(const QString &listingId)>;
 
-    AnalysisController(JobBackend &backend, InFlightRegistry *registry, AsyncResultsLibrary *library,
-        ListingLookup lookup, QObject *parent = nullptr);
+    AnalysisController(JobBackends &backends, InFlightRegistry *registry, AsyncResultsLibrary *library,
+        ListingLookup lookup = {}, QObject *parent = nullptr);
     ~AnalysisController() override;
+
+    // The listing snapshot stored with each result comes from here.
+    void setListingLookup(ListingLookup lookup) { m_lookup = std::move(lookup); }
 
     // Starts unless the pair already has an active job (a second click joins the first: one job).
     // While the pair's last result is still being stored, the start waits for that write.
     void start(const QString &listingId, const QString &analysisType, const nlohmann::json &params, bool force);
     void cancel(const QString &listingId, const QString &analysisType);
-    // Re-attaches every entry of this backend; returns how many were attached.
-    int resume(const QList<InFlightEntry> &entries);
+    // Re-attaches every entry on the backend it ran on. An entry whose backend cannot be made
+    // (a job server without a remote backend yet) stays in the registry for a later start.
+    ResumeSummary resume(const QList<InFlightEntry> &entries);
+    // The notice a resume gives the user (plural forms through tr()); empty when nothing happened.
+    static QString resumeNotice(const ResumeSummary &summary);
 
     JobTracker *tracker(const QString &listingId, const QString &analysisType) const;
     std::optional<Job> job(const QString &listingId, const QString &analysisType) const;
@@ -62,17 +80,22 @@ Q_SIGNALS:
     void pairStateChanged(const QString &listingId, const QString &analysisType);
 
 private:
-    JobTracker *ensureTracker(const QString &listingId, const QString &analysisType);
-    void onFinished(const Job &job);
+    struct Pair
+    {
+        JobTracker *tracker = nullptr;
+        JobBackend *backend = nullptr;
+    };
+    JobTracker *ensureTracker(const QString &listingId, const QString &analysisType, JobBackend &backend);
+    void onFinished(const Job &job, const QString &backendKind);
     void checkPendingStarts();
     void removeStoredEntries();
     void removeEntryLater(const QString &jobId);
 
-    JobBackend &m_backend;
+    JobBackends &m_backends;
     InFlightRegistry *m_registry;
     AsyncResultsLibrary *m_library;
     ListingLookup m_lookup;
-    QHash<QString, JobTracker *> m_trackers; // key: listingId + '\n' + analysisType
+    QHash<QString, Pair> m_trackers; // key: listingId + '\n' + analysisType
     QSet<QString> m_pendingStarts;
     QTimer m_pendingTimer;
     struct DeferredStart
@@ -86,4 +109,4 @@ private:
     QTimer m_registryFlush;
 };
 
-} // namespace dealscope::ui
+} // namespace dealscope
