@@ -101,6 +101,52 @@ private:
     std::vector<double> m_work;
 };
 
+// With --trace-stalls: every event the GUI thread spends more than 4 ms on, with its receiver,
+// printed at the end, longest first. Says which part of the window a stall comes from.
+class TracingApplication final : public QApplication
+{
+public:
+    using QApplication::QApplication;
+    bool tracing = false;
+    struct Slow
+    {
+        double ms; // wall time
+        double cpuMs; // the GUI thread's CPU time: its own work, whatever else the machine runs
+        QString what;
+    };
+    std::vector<Slow> slow;
+
+    bool notify(QObject *receiver, QEvent *event) override
+    {
+        // notify() runs on every thread that delivers events; only the GUI thread's are traced.
+        if (!tracing || QThread::currentThread() != thread())
+            return QApplication::notify(receiver, event);
+        const QString what = describe(receiver, event); // before: the event may delete the receiver
+        QElapsedTimer t;
+        t.start();
+        const qint64 cpu = threadCpuNs();
+        const bool result = QApplication::notify(receiver, event);
+        const double ms = double(t.nsecsElapsed()) / 1e6;
+        if (ms > 4)
+            slow.push_back({ ms, double(threadCpuNs() - cpu) / 1e6, what });
+        return result;
+    }
+
+private:
+    static QString describe(QObject *receiver, QEvent *event)
+    {
+        QString name = QString::fromLatin1(receiver->metaObject()->className());
+        if (!receiver->objectName().isEmpty())
+            name += u" \""_s + receiver->objectName() + u'"';
+        if (QObject *parent = receiver->parent()) {
+            name += u" in "_s + QString::fromLatin1(parent->metaObject()->className());
+            if (!parent->objectName().isEmpty())
+                name += u" \""_s + parent->objectName() + u'"';
+        }
+        return u"%1 (event %2)"_s.arg(name).arg(int(event->type()));
+    }
+};
+
 // Runs a real event loop (as the app's exec() does) until `done` or the timeout.
 void waitUntil(const std::function<bool()> &done, int timeoutMs)
 {
@@ -127,14 +173,17 @@ double ms(const QElapsedTimer &t)
 int main(int argc, char *argv[])
 {
     std::setvbuf(stdout, nullptr, _IOLBF, 0); // figures appear as they are measured
-    QApplication app(argc, argv);
+    TracingApplication app(argc, argv);
     QCommandLineParser parser;
     parser.addHelpOption();
     const QCommandLineOption listingsOpt(
         u"listings"_s, u"Listings to generate (default 100000)."_s, u"N"_s, u"100000"_s);
     const QCommandLineOption analysesOpt(u"analyses"_s, u"Concurrent analyses (default 500)."_s, u"N"_s, u"500"_s);
     const QCommandLineOption threadsOpt(u"threads"_s, u"Worker threads (default 2)."_s, u"N"_s, u"2"_s);
-    parser.addOptions({ listingsOpt, analysesOpt, threadsOpt });
+    const QCommandLineOption analysesOnlyOpt(
+        u"analyses-only"_s, u"Skip the table operations: import, then the analysis rounds only."_s);
+    const QCommandLineOption traceOpt(u"trace-stalls"_s, u"List the GUI thread's events that took over 4 ms."_s);
+    parser.addOptions({ listingsOpt, analysesOpt, threadsOpt, analysesOnlyOpt, traceOpt });
     parser.process(app);
     const int listingCount = parser.value(listingsOpt).toInt();
     const int analyses = parser.value(analysesOpt).toInt();
@@ -216,66 +265,72 @@ int main(int argc, char *argv[])
     report(
         "import 100k listings (CSV) until shown", importFig, u"   -> %1 rows"_s.arg(window.listingModel()->rowCount()));
 
-    // 2. Model swap of 100k listings: what a restart does once the loader (a worker) has read
-    //    listings.json and indexed the ids.
-    QList<Listing> copy = window.listingModel()->listings();
-    QHash<QString, int> index = ListingSet::indexRows(copy);
-    report("set 100k listings on the model until shown",
-        measure([&] { window.listingModel()->setListings(std::move(copy), std::move(index)); },
-            [&] { return !proxy->isPending(); }));
-
-    // 2b. The library's latest scores for every listing arriving (start-up or import with a big library).
-    {
-        QHash<QString, double> scores;
-        scores.reserve(window.listingModel()->rowCount());
-        for (const Listing &l : window.listingModel()->listings())
-            scores.insert(l.id, double(qHash(l.id) % 101));
-        report("latest scores of 100k listings applied",
-            measure([&] { window.listingModel()->setScores(scores); }, [] { return true; }));
-    }
-
-    // 3. Filters and sorts over the full table, each as one user action, until its rows are shown.
-    const auto timed = [&](const char *what, const std::function<void()> &action) {
-        const Figure f = measure(action, [&] { return !proxy->isPending(); });
-        report(what, f, u"   -> %1 rows"_s.arg(proxy->rowCount()));
-        return f;
-    };
-    timed("search \"car\"", [&] { proxy->setSearchText(u"car"_s); });
-    timed("search cleared", [&] { proxy->setSearchText({}); });
-    timed("state = TX", [&] { proxy->setState(u"TX"_s); });
-    timed("price 250k..1M (with state)", [&] { proxy->setPriceRange(250'000, 1'000'000); });
-    timed("all filters cleared", [&] {
-        proxy->setState({});
-        proxy->setPriceRange(std::nullopt, std::nullopt);
-    });
     QTableView *view = window.listingView();
-    const Figure sortPrice
-        = timed("sort by asking price", [&] { view->sortByColumn(ListingTableModel::ColAsking, Qt::DescendingOrder); });
-    const Figure sortTitle
-        = timed("sort by title", [&] { view->sortByColumn(ListingTableModel::ColTitle, Qt::AscendingOrder); });
-    timed("sort by industry", [&] { view->sortByColumn(ListingTableModel::ColIndustry, Qt::AscendingOrder); });
-    timed("search \"car\" (sorted by industry)", [&] { proxy->setSearchText(u"car"_s); });
-    timed("search cleared (sorted by industry)", [&] { proxy->setSearchText({}); });
-    timed("sort by title again", [&] { view->sortByColumn(ListingTableModel::ColTitle, Qt::AscendingOrder); });
+    if (!parser.isSet(analysesOnlyOpt)) {
+        // 2. Model swap of 100k listings: what a restart does once the loader (a worker) has read
+        //    listings.json and indexed the ids.
+        QList<Listing> copy = window.listingModel()->listings();
+        QHash<QString, int> index = ListingSet::indexRows(copy);
+        report("set 100k listings on the model until shown",
+            measure([&] { window.listingModel()->setListings(std::move(copy), std::move(index)); },
+                [&] { return !proxy->isPending(); }));
 
-    // The same sorts the way a stock QSortFilterProxyModel does them (on the GUI thread), in this
-    // run on this machine: the reference the figures above are measured against.
-    {
-        QSortFilterProxyModel reference;
-        reference.setSortRole(ListingTableModel::SortRole);
-        reference.setSortCaseSensitivity(Qt::CaseInsensitive);
-        reference.setSourceModel(window.listingModel());
-        const Figure refPrice
-            = measure([&] { reference.sort(ListingTableModel::ColAsking, Qt::DescendingOrder); }, [] { return true; });
-        const Figure refTitle
-            = measure([&] { reference.sort(ListingTableModel::ColTitle, Qt::AscendingOrder); }, [] { return true; });
-        std::printf(
-            "reference QSortFilterProxyModel on the GUI thread (no view): sort by price %.1f ms, by title %.1f ms\n",
-            refPrice.totalMs, refTitle.totalMs);
-        std::printf("worst GUI stall vs reference: sort by price %.1f vs %.1f ms (%.0fx less), by title %.1f vs %.1f "
-                    "ms (%.0fx less)\n",
-            sortPrice.worstMs, refPrice.worstMs, refPrice.worstMs / std::max(0.1, sortPrice.worstMs), sortTitle.worstMs,
-            refTitle.worstMs, refTitle.worstMs / std::max(0.1, sortTitle.worstMs));
+        // 2b. The library's latest scores for every listing arriving (start-up or import with a big library).
+        {
+            QHash<QString, double> scores;
+            scores.reserve(window.listingModel()->rowCount());
+            for (const Listing &l : window.listingModel()->listings())
+                scores.insert(l.id, double(qHash(l.id) % 101));
+            report("latest scores of 100k listings applied",
+                measure([&] { window.listingModel()->setScores(scores); }, [] { return true; }));
+        }
+
+        // 3. Filters and sorts over the full table, each as one user action, until its rows are shown.
+        const auto timed = [&](const char *what, const std::function<void()> &action) {
+            const Figure f = measure(action, [&] { return !proxy->isPending(); });
+            report(what, f, u"   -> %1 rows"_s.arg(proxy->rowCount()));
+            return f;
+        };
+        timed("search \"car\"", [&] { proxy->setSearchText(u"car"_s); });
+        timed("search cleared", [&] { proxy->setSearchText({}); });
+        timed("state = TX", [&] { proxy->setState(u"TX"_s); });
+        timed("price 250k..1M (with state)", [&] { proxy->setPriceRange(250'000, 1'000'000); });
+        timed("all filters cleared", [&] {
+            proxy->setState({});
+            proxy->setPriceRange(std::nullopt, std::nullopt);
+        });
+        const Figure sortPrice = timed(
+            "sort by asking price", [&] { view->sortByColumn(ListingTableModel::ColAsking, Qt::DescendingOrder); });
+        const Figure sortTitle
+            = timed("sort by title", [&] { view->sortByColumn(ListingTableModel::ColTitle, Qt::AscendingOrder); });
+        timed("sort by industry", [&] { view->sortByColumn(ListingTableModel::ColIndustry, Qt::AscendingOrder); });
+        timed("search \"car\" (sorted by industry)", [&] { proxy->setSearchText(u"car"_s); });
+        timed("search cleared (sorted by industry)", [&] { proxy->setSearchText({}); });
+        timed("sort by title again", [&] { view->sortByColumn(ListingTableModel::ColTitle, Qt::AscendingOrder); });
+
+        // The same sorts the way a stock QSortFilterProxyModel does them (on the GUI thread), in this
+        // run on this machine: the reference the figures above are measured against.
+        {
+            QSortFilterProxyModel reference;
+            reference.setSortRole(ListingTableModel::SortRole);
+            reference.setSortCaseSensitivity(Qt::CaseInsensitive);
+            reference.setSourceModel(window.listingModel());
+            const Figure refPrice = measure(
+                [&] { reference.sort(ListingTableModel::ColAsking, Qt::DescendingOrder); }, [] { return true; });
+            const Figure refTitle = measure(
+                [&] { reference.sort(ListingTableModel::ColTitle, Qt::AscendingOrder); }, [] { return true; });
+            std::printf("reference QSortFilterProxyModel on the GUI thread (no view): sort by price %.1f ms, by title "
+                        "%.1f ms\n",
+                refPrice.totalMs, refTitle.totalMs);
+            std::printf(
+                "worst GUI stall vs reference: sort by price %.1f vs %.1f ms (%.0fx less), by title %.1f vs %.1f "
+                "ms (%.0fx less)\n",
+                sortPrice.worstMs, refPrice.worstMs, refPrice.worstMs / std::max(0.1, sortPrice.worstMs),
+                sortTitle.worstMs, refTitle.worstMs, refTitle.worstMs / std::max(0.1, sortTitle.worstMs));
+        }
+    } else {
+        view->sortByColumn(ListingTableModel::ColTitle, Qt::AscendingOrder); // as the rounds below expect
+        waitUntil([&] { return !proxy->isPending(); }, 60000);
     }
 
     // 4. 500 analyses at once, the window open; the stall meter runs the whole time.
@@ -327,6 +382,7 @@ int main(int argc, char *argv[])
             meter.workPercentile(0.99));
         worstOverall = std::max(worstOverall, meter.worst());
     };
+    app.tracing = parser.isSet(traceOpt);
     round("500 analyses, listings sorted by title:", 0);
     // The user watches the scores come in: every stored score re-sorts the 100k rows (coalesced).
     view->sortByColumn(ListingTableModel::ColScore, Qt::DescendingOrder);
@@ -335,10 +391,18 @@ int main(int argc, char *argv[])
     // The Library tab in front: it queries the results as they are stored.
     window.tabs()->setCurrentWidget(window.libraryView());
     round("500 analyses, Library tab shown:", 2 * analyses);
+    const bool traced = std::exchange(app.tracing, false);
     report("Library view refresh until shown",
         measure([&] { window.libraryView()->refresh(); }, [&] { return !window.libraryView()->isRefreshing(); }),
         u"   -> %1 rows"_s.arg(window.libraryView()->model()->rowCount()));
     std::printf("WORST GUI-thread stall over every measured operation: %.1f ms\n", worstOverall);
+    if (traced) {
+        std::sort(app.slow.begin(), app.slow.end(), [](const auto &a, const auto &b) { return a.cpuMs > b.cpuMs; });
+        std::printf("GUI-thread events over 4 ms during the analysis rounds (%zu), most CPU first:\n", app.slow.size());
+        for (size_t i = 0; i < std::min<size_t>(app.slow.size(), 40); ++i)
+            std::printf(
+                "  %6.1f ms CPU %6.1f ms wall  %s\n", app.slow[i].cpuMs, app.slow[i].ms, qPrintable(app.slow[i].what));
+    }
     std::printf("load average at the end: %s\n", qPrintable(loadAverage()));
     return 0;
 }

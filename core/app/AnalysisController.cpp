@@ -32,6 +32,16 @@ AnalysisController::AnalysisController(JobBackends &backends, InFlightRegistry *
     m_registryFlush.setSingleShot(true);
     m_registryFlush.setInterval(250);
     connect(&m_registryFlush, &QTimer::timeout, this, &AnalysisController::removeStoredEntries);
+    // The results that finish while the event loop handles one burst are written together.
+    m_storeTimer.setSingleShot(true);
+    m_storeTimer.setInterval(0);
+    connect(&m_storeTimer, &QTimer::timeout, this, &AnalysisController::storeFinished);
+}
+
+void AnalysisController::flushPaced()
+{
+    m_paced.drain();
+    storeFinished();
 }
 
 void AnalysisController::removeStoredEntries()
@@ -53,6 +63,11 @@ void AnalysisController::removeEntryLater(const QString &jobId)
 
 AnalysisController::~AnalysisController()
 {
+    // Nothing new starts while going; finished analyses already handed over are written (their
+    // entries stay until stored).
+    m_queuedStarts.clear();
+    m_paced.drain();
+    storeFinished();
     if (m_registry)
         removeStoredEntries(); // stored: they must not be resumed at the next start
     // Trackers are children; deleting them first keeps them from outliving the registry and backends.
@@ -78,8 +93,11 @@ JobTracker *AnalysisController::ensureTracker(
     t->setKeepsEntryWhenFinished(true);
     m_trackers.insert(key, Pair { t, &backend });
     const QString kind = backend.kind();
-    connect(t, &JobTracker::jobChanged, this, &AnalysisController::jobChanged);
-    connect(t, &JobTracker::finished, this, [this, kind](const Job &job) { onFinished(job, kind); });
+    // Paced, in order: a runner's flush hands over hundreds of changes at once.
+    connect(t, &JobTracker::jobChanged, this,
+        [this](const Job &job) { m_paced.post([this, job] { Q_EMIT jobChanged(job); }); });
+    connect(t, &JobTracker::finished, this,
+        [this, kind](const Job &job) { m_paced.post([this, job, kind] { onFinished(job, kind); }); });
     connect(t, &JobTracker::errorOccurred, this, [this, listingId, analysisType](const QString &message) {
         Q_EMIT errorOccurred(listingId, analysisType, message);
     });
@@ -92,18 +110,35 @@ JobTracker *AnalysisController::ensureTracker(
 void AnalysisController::start(
     const QString &listingId, const QString &analysisType, const nlohmann::json &params, bool force)
 {
-    JobTracker *t = ensureTracker(listingId, analysisType, m_backends.current());
+    const QString key = pairKey(listingId, analysisType);
+    if (isActive(listingId, analysisType))
+        return; // a second click joins the first: one job
+    // Queued and started a slice at a time: "analyze all shown" asks for thousands at once.
+    m_queuedStarts.insert(key, DeferredStart { listingId, analysisType, params, force });
+    m_paced.post([this, key] {
+        const auto it = m_queuedStarts.find(key);
+        if (it == m_queuedStarts.end())
+            return; // canceled meanwhile
+        const DeferredStart start = it.value();
+        m_queuedStarts.erase(it);
+        startNow(start);
+    });
+}
+
+void AnalysisController::startNow(const DeferredStart &start)
+{
+    JobTracker *t = ensureTracker(start.listingId, start.analysisType, m_backends.current());
     if (t->isActive())
         return;
-    const QString key = pairKey(listingId, analysisType);
+    const QString key = pairKey(start.listingId, start.analysisType);
     if (m_awaitingStore.contains(key)) {
         // The pair's last result is still on its way to the library and its in-flight entry is
         // what brings it back after a crash; a new job's entry would replace it. Start once stored.
-        m_deferredStarts.insert(key, DeferredStart { params, force });
-        Q_EMIT pairStateChanged(listingId, analysisType);
+        m_deferredStarts.insert(key, start);
+        Q_EMIT pairStateChanged(start.listingId, start.analysisType);
         return;
     }
-    t->start(params, force);
+    t->start(start.params, start.force);
     // The tracker stays silent when the backend answers with the job it already holds (a recent
     // success returned by dedup); watch the pair until the start is resolved either way.
     m_pendingStarts.insert(key);
@@ -132,7 +167,8 @@ void AnalysisController::checkPendingStarts()
 
 void AnalysisController::cancel(const QString &listingId, const QString &analysisType)
 {
-    if (m_deferredStarts.remove(pairKey(listingId, analysisType)) > 0) {
+    const QString key = pairKey(listingId, analysisType);
+    if (m_queuedStarts.remove(key) > 0 || m_deferredStarts.remove(key) > 0) {
         Q_EMIT pairStateChanged(listingId, analysisType);
         return; // it never started: nothing else to cancel
     }
@@ -195,12 +231,15 @@ std::optional<Job> AnalysisController::job(const QString &listingId, const QStri
 bool AnalysisController::isActive(const QString &listingId, const QString &analysisType) const
 {
     const JobTracker *t = tracker(listingId, analysisType);
-    return (t && t->isActive()) || m_deferredStarts.contains(pairKey(listingId, analysisType));
+    if (t && t->isActive())
+        return true;
+    const QString key = pairKey(listingId, analysisType);
+    return m_queuedStarts.contains(key) || m_deferredStarts.contains(key);
 }
 
 int AnalysisController::activeCount() const
 {
-    int n = 0;
+    int n = int(m_queuedStarts.size());
     for (const Pair &p : m_trackers)
         n += p.tracker->isActive() ? 1 : 0;
     return n;
@@ -217,45 +256,76 @@ void AnalysisController::onFinished(const Job &job, const QString &backendKind)
             removeEntryLater(job.id);
         return;
     }
-    std::optional<Listing> listing;
+    ToStore item;
+    item.job = job;
+    if (item.job.backend.isEmpty())
+        item.job.backend = backendKind;
     if (m_lookup)
-        listing = m_lookup(job.listingId);
-    Job stored = job;
-    if (stored.backend.isEmpty())
-        stored.backend = backendKind;
-    std::optional<double> score;
+        item.listing = m_lookup(job.listingId);
     if (auto it = job.result->find("score"); it != job.result->end() && it->is_number())
-        score = it->get<double>();
-    const QString jobId = job.id;
-    const QString listingId = job.listingId;
-    const QString type = job.analysisType;
-    m_awaitingStore.insert(pairKey(listingId, type), jobId);
-    // JSON and SQLite both on the storage thread: nothing of a finished analysis waits on the GUI thread.
-    m_library->store([stored = std::move(stored)] { return jobToJson(stored); },
-        [listing = std::move(listing)] { return listing ? listingToJson(*listing) : nlohmann::json::object(); }, this,
-        [this, jobId, listingId, type, score](bool ok, const QString &error) {
-            const QString key = pairKey(listingId, type);
-            if (m_awaitingStore.value(key) == jobId)
-                m_awaitingStore.remove(key);
-            // A Re-run asked for while this result was being stored runs now.
-            const auto deferred = m_deferredStarts.find(key);
-            if (deferred != m_deferredStarts.end() && !m_awaitingStore.contains(key)) {
-                const DeferredStart d = deferred.value();
-                m_deferredStarts.erase(deferred);
-                QMetaObject::invokeMethod(
-                    this, [this, listingId, type, d] { start(listingId, type, d.params, d.force); },
-                    Qt::QueuedConnection);
+        item.score = it->get<double>();
+    m_awaitingStore.insert(pairKey(job.listingId, job.analysisType), job.id);
+    m_toStore.append(std::move(item));
+    if (!m_storeTimer.isActive())
+        m_storeTimer.start();
+}
+
+void AnalysisController::storeFinished()
+{
+    m_storeTimer.stop();
+    if (m_toStore.isEmpty() || !m_library)
+        return;
+    QList<ToStore> batch = std::exchange(m_toStore, {});
+    QList<AsyncResultsLibrary::StoreRequest> requests;
+    requests.reserve(batch.size());
+    struct Done
+    {
+        QString jobId, listingId, type;
+        std::optional<double> score;
+    };
+    QList<Done> done;
+    done.reserve(batch.size());
+    for (ToStore &item : batch) {
+        done.append({ item.job.id, item.job.listingId, item.job.analysisType, item.score });
+        // JSON and SQLite both on the storage thread: nothing of a finished analysis waits here.
+        requests.append({ [job = std::move(item.job)] { return jobToJson(job); },
+            [listing = std::move(item.listing)] {
+                return listing ? listingToJson(*listing) : nlohmann::json::object();
+            } });
+    }
+    m_library->storeAll(
+        std::move(requests), this, [this, done = std::move(done)](const QList<ResultsLibrary::Stored> &outcomes) {
+            for (qsizetype i = 0; i < done.size(); ++i) {
+                const Done &d = done.at(i);
+                const ResultsLibrary::Stored outcome = outcomes.value(i);
+                m_paced.post(
+                    [this, d, outcome] { onStored(d.jobId, d.listingId, d.type, d.score, outcome.ok, outcome.error); });
             }
-            if (!ok) {
-                qCWarning(lcApp) << "could not store result of" << jobId << ":" << error;
-                Q_EMIT errorOccurred(
-                    listingId, type, tr("The result could not be saved to the library: %1").arg(error));
-                return; // the entry stays: the next start re-attaches and stores it again
-            }
-            if (m_registry)
-                removeEntryLater(jobId);
-            Q_EMIT resultStored(jobId, listingId, score);
         });
+}
+
+void AnalysisController::onStored(const QString &jobId, const QString &listingId, const QString &type,
+    std::optional<double> score, bool ok, const QString &error)
+{
+    const QString key = pairKey(listingId, type);
+    if (m_awaitingStore.value(key) == jobId)
+        m_awaitingStore.remove(key);
+    // A Re-run asked for while this result was being stored runs now.
+    const auto deferred = m_deferredStarts.find(key);
+    if (deferred != m_deferredStarts.end() && !m_awaitingStore.contains(key)) {
+        const DeferredStart d = deferred.value();
+        m_deferredStarts.erase(deferred);
+        QMetaObject::invokeMethod(
+            this, [this, d] { startNow(d); }, Qt::QueuedConnection);
+    }
+    if (!ok) {
+        qCWarning(lcApp) << "could not store result of" << jobId << ":" << error;
+        Q_EMIT errorOccurred(listingId, type, tr("The result could not be saved to the library: %1").arg(error));
+        return; // the entry stays: the next start re-attaches and stores it again
+    }
+    if (m_registry)
+        removeEntryLater(jobId);
+    Q_EMIT resultStored(jobId, listingId, score);
 }
 
 } // namespace dealscope

@@ -4,6 +4,7 @@
 #include "jobs/InFlightRegistry.h"
 #include "jobs/Job.h"
 #include "jobs/JobBackend.h" // Q_DECLARE_METATYPE(Job), for the signals
+#include "tasks/PacedQueue.h"
 
 #include <QHash>
 #include <QObject>
@@ -41,6 +42,10 @@ struct ResumeSummary final
 // and re-attachment of the in-flight registry at start-up. New analyses go to the current
 // backend (JobBackends::current()); an in-flight entry resumes on the backend that ran it. Lives
 // on the GUI thread; every backend call is asynchronous, so nothing here blocks.
+//
+// Bursts are paced so the window never stalls: starts, job changes and finished analyses are
+// handled a few milliseconds at a time, in order (PacedQueue), and the results that finish in
+// one burst go to the library in one transaction.
 class AnalysisController final : public QObject
 {
     Q_OBJECT
@@ -69,6 +74,10 @@ public:
     bool isActive(const QString &listingId, const QString &analysisType) const;
     int activeCount() const;
     int trackerCount() const { return int(m_trackers.size()); }
+    // Starts asked for that have not reached their backend yet (paced).
+    int queuedStarts() const { return int(m_queuedStarts.size()); }
+    // Handles everything paced now (shutdown; tests that read the signals at once).
+    void flushPaced();
 
 Q_SIGNALS:
     void jobChanged(const dealscope::Job &job);
@@ -85,8 +94,19 @@ private:
         JobTracker *tracker = nullptr;
         JobBackend *backend = nullptr;
     };
+    struct DeferredStart
+    {
+        QString listingId;
+        QString analysisType;
+        nlohmann::json params;
+        bool force = false;
+    };
     JobTracker *ensureTracker(const QString &listingId, const QString &analysisType, JobBackend &backend);
+    void startNow(const DeferredStart &start);
     void onFinished(const Job &job, const QString &backendKind);
+    void storeFinished();
+    void onStored(const QString &jobId, const QString &listingId, const QString &type, std::optional<double> score,
+        bool ok, const QString &error);
     void checkPendingStarts();
     void removeStoredEntries();
     void removeEntryLater(const QString &jobId);
@@ -98,15 +118,20 @@ private:
     QHash<QString, Pair> m_trackers; // key: listingId + '\n' + analysisType
     QSet<QString> m_pendingStarts;
     QTimer m_pendingTimer;
-    struct DeferredStart
+    QHash<QString, DeferredStart> m_queuedStarts; // pair -> start waiting for its slice
+    struct ToStore
     {
-        nlohmann::json params;
-        bool force = false;
+        Job job;
+        std::optional<Listing> listing;
+        std::optional<double> score;
     };
+    QList<ToStore> m_toStore; // finished in this burst, stored together
+    QTimer m_storeTimer;
     QHash<QString, QString> m_awaitingStore; // pair -> job whose result the library is storing
     QHash<QString, DeferredStart> m_deferredStarts; // pair -> start asked for meanwhile
     QStringList m_storedEntries; // finished jobs (results stored) whose in-flight entries go with the next flush
     QTimer m_registryFlush;
+    PacedQueue m_paced;
 };
 
 } // namespace dealscope

@@ -45,7 +45,8 @@ AppContext::AppContext(AppContextOptions options, QObject *parent)
         m_libraryWriter->open(libraryFile);
     else
         m_problems << tr("The results library could not be opened: %1").arg(m_library->errorString());
-    m_registry = std::make_unique<InFlightRegistry>(m_settings->qsettings());
+    // Write-behind: the settings file is rewritten on the registry's thread, not on this one.
+    m_registry = std::make_unique<InFlightRegistry>(m_settings->qsettings(), InFlightRegistry::Mode::WriteBehind);
     m_benchmarks = BenchmarkTable::builtin();
     m_engine = std::make_shared<AnalysisEngine>(
         m_benchmarks, std::make_shared<const ListingCatalog>(QList<Listing> {}, m_benchmarks));
@@ -71,8 +72,10 @@ AppContext::~AppContext()
 {
     // Results still being written land first, so their in-flight entries go with them and the
     // next start does not resume analyses that are already in the library.
+    m_controller->flushPaced(); // finished analyses handed to the library
     m_libraryWriter->waitForIdle();
-    QCoreApplication::sendPostedEvents(m_libraryWriter.get(), QEvent::MetaCall);
+    QCoreApplication::sendPostedEvents(m_libraryWriter.get(), QEvent::MetaCall); // its answers
+    m_controller->flushPaced(); // handled: their entries leave the registry with the controller
     m_controller.reset();
     m_listings.reset(); // waits for its workers
     m_backends.reset();

@@ -154,6 +154,30 @@ bool ResultsLibrary::store(const nlohmann::json &job, const nlohmann::json &list
     return true;
 }
 
+QList<ResultsLibrary::Stored> ResultsLibrary::storeAll(
+    const QList<std::pair<nlohmann::json, nlohmann::json>> &jobsAndListings)
+{
+    QList<Stored> out;
+    out.reserve(jobsAndListings.size());
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    const bool inTransaction = isOpen() && jobsAndListings.size() > 1 && db.transaction();
+    for (const auto &[job, listing] : jobsAndListings) {
+        Stored s;
+        s.ok = store(job, listing);
+        if (!s.ok)
+            s.error = m_error;
+        out.append(s);
+    }
+    if (inTransaction && !db.commit()) {
+        const QString error = db.lastError().text();
+        qCWarning(lcStorage) << "storing results failed at commit:" << error;
+        db.rollback();
+        for (Stored &s : out)
+            s = Stored { false, error };
+    }
+    return out;
+}
+
 QList<StoredResult> ResultsLibrary::search(const ResultQuery &query) const
 {
     QList<StoredResult> out;

@@ -58,6 +58,15 @@ public:
     // Stores a terminal, succeeded job (`job` in wire JSON with "result") with the listing snapshot.
     // Storing the same job id again replaces it. False (with errorString()) for a job without result.
     bool store(const nlohmann::json &job, const nlohmann::json &listing);
+    // Several results in one transaction (one commit for a burst of finished analyses). Returns
+    // per result whether it was stored, with its error when not; one result's error does not keep
+    // the others out.
+    struct Stored
+    {
+        bool ok = false;
+        QString error;
+    };
+    QList<Stored> storeAll(const QList<std::pair<nlohmann::json, nlohmann::json>> &jobsAndListings);
 
     QList<StoredResult> search(const ResultQuery &query) const;
     std::optional<StoredResult> get(const QString &jobId) const;

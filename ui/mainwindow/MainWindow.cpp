@@ -624,7 +624,9 @@ void MainWindow::onJobFinished(const Job &job)
         m_tray->showMessage(u"Dealscope"_s, body,
             job.status == JobStatus::Failed ? QSystemTrayIcon::Warning : QSystemTrayIcon::Information, 5000);
     }
-    updateStatusCounts();
+    // Coalesced: counting walks every tracker, and the label's new text relays the status bar out.
+    if (!m_countsTimer.isActive())
+        m_countsTimer.start();
     Q_EMIT analysisFinished(job);
 }
 
