@@ -136,6 +136,8 @@ private:
     static QString describe(QObject *receiver, QEvent *event)
     {
         QString name = QString::fromLatin1(receiver->metaObject()->className());
+        if (const auto *timer = qobject_cast<QTimer *>(receiver))
+            name += u" %1 ms"_s.arg(timer->interval()); // which timer: they are not named
         if (!receiver->objectName().isEmpty())
             name += u" \""_s + receiver->objectName() + u'"';
         if (QObject *parent = receiver->parent()) {

@@ -49,8 +49,8 @@ std::optional<double> sdeMultipleOf(const Listing &l)
     return std::nullopt;
 }
 
-bool sortListings(const QList<Listing> &listings, const QHash<QString, double> &scores, ListingSortKey key,
-    bool ascending, std::vector<int> &perm, const std::function<bool()> &stop)
+bool sortListings(const QList<Listing> &listings, const ListingScores &scores, ListingSortKey key, bool ascending,
+    std::vector<int> &perm, const std::function<bool()> &stop)
 {
     const qsizetype n = listings.size();
     perm.resize(size_t(n));
@@ -102,10 +102,7 @@ bool sortListings(const QList<Listing> &listings, const QHash<QString, double> &
     case ListingSortKey::SdeMultiple:
         return byNumber([](const Listing &l) { return sdeMultipleOf(l); });
     case ListingSortKey::Score:
-        return byNumber([&](const Listing &l) {
-            const auto it = scores.constFind(l.id);
-            return it != scores.constEnd() ? std::optional<double>(*it) : std::nullopt;
-        });
+        return byNumber([&](const Listing &l) { return scores.of(l.id); });
     case ListingSortKey::None:
         return true; // source order
     }

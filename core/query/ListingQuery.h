@@ -30,6 +30,24 @@ struct ListingQuery final
     bool operator==(const ListingQuery &) const = default;
 };
 
+// The latest score of each listing: a big table replaced whole (the library's scores of every
+// listing) and the scores that came since. A worker sorting by score holds a copy of both; the
+// GUI thread then only ever detaches the small one when the next score comes in.
+struct ListingScores final
+{
+    QHash<QString, double> base;
+    QHash<QString, double> recent;
+
+    std::optional<double> of(const QString &listingId) const
+    {
+        if (const auto it = recent.constFind(listingId); it != recent.constEnd())
+            return *it;
+        if (const auto it = base.constFind(listingId); it != base.constEnd())
+            return *it;
+        return std::nullopt;
+    }
+};
+
 // What the rows can be sorted by (the listings table's columns).
 enum class ListingSortKey { None, Id, Title, Industry, State, AskingPrice, GrossRevenue, CashFlow, SdeMultiple, Score };
 
@@ -38,9 +56,9 @@ std::optional<double> sdeMultipleOf(const Listing &l);
 
 // The full order of `listings` by `key`: a permutation of their indexes. Ties keep their order
 // (stable), unknown values go last in both directions, text compares case-insensitively.
-// `scores` (listing id → score) is read for ListingSortKey::Score only. Returns false, leaving
+// `scores` is read for ListingSortKey::Score only. Returns false, leaving
 // `perm` unspecified, as soon as `stop()` says the result is no longer wanted.
-bool sortListings(const QList<Listing> &listings, const QHash<QString, double> &scores, ListingSortKey key,
-    bool ascending, std::vector<int> &perm, const std::function<bool()> &stop);
+bool sortListings(const QList<Listing> &listings, const ListingScores &scores, ListingSortKey key, bool ascending,
+    std::vector<int> &perm, const std::function<bool()> &stop);
 
 } // namespace dealscope

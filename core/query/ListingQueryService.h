@@ -18,7 +18,7 @@ namespace dealscope {
 struct ListingQueryInput final
 {
     QList<Listing> listings;
-    QHash<QString, double> scores; // read when sorting by score only
+    ListingScores scores; // read when sorting by score only
     quint64 listingsVersion = 0;
     quint64 scoresVersion = 0;
     ListingQuery filters;

@@ -62,8 +62,8 @@ QVariant ListingTableModel::data(const QModelIndex &index, int role) const
         case ColScore: {
             if (const auto it = m_status.constFind(l.id); it != m_status.constEnd() && it->active > 0)
                 return tr("Running %1 %").arg(qRound(it->progress));
-            const auto score = m_scores.constFind(l.id);
-            return score != m_scores.constEnd() ? QString::number(*score, 'f', 0) : u"—"_s;
+            const auto score = m_scores.of(l.id);
+            return score ? QString::number(*score, 'f', 0) : u"—"_s;
         }
         }
         return {};
@@ -80,8 +80,8 @@ QVariant ListingTableModel::data(const QModelIndex &index, int role) const
             return m ? QVariant(*m) : QVariant();
         }
         case ColScore: {
-            const auto score = m_scores.constFind(l.id);
-            return score != m_scores.constEnd() ? QVariant(*score) : QVariant();
+            const auto score = m_scores.of(l.id);
+            return score ? QVariant(*score) : QVariant();
         }
         default:
             return data(index, Qt::DisplayRole);
@@ -99,8 +99,8 @@ QVariant ListingTableModel::data(const QModelIndex &index, int role) const
     case ListingIdRole:
         return l.id;
     case ScoreRole: {
-        const auto score = m_scores.constFind(l.id);
-        return score != m_scores.constEnd() ? QVariant(*score) : QVariant();
+        const auto score = m_scores.of(l.id);
+        return score ? QVariant(*score) : QVariant();
     }
     case ActiveRole:
         return m_status.value(l.id).active;
@@ -189,15 +189,14 @@ bool ListingTableModel::applyMerge(ListingMerge plan)
 ListingAnalysisStatus ListingTableModel::status(const QString &listingId) const
 {
     ListingAnalysisStatus st = m_status.value(listingId);
-    if (const auto it = m_scores.constFind(listingId); it != m_scores.constEnd())
-        st.score = *it;
+    st.score = m_scores.of(listingId);
     return st;
 }
 
 void ListingTableModel::setStatus(const QString &listingId, const ListingAnalysisStatus &status)
 {
     if (status.score)
-        m_scores.insert(listingId, *status.score);
+        m_scores.recent.insert(listingId, *status.score);
     ListingAnalysisStatus activity = status;
     activity.score.reset(); // scores live in m_scores only
     if (activity.active > 0)
@@ -211,7 +210,8 @@ void ListingTableModel::setScores(QHash<QString, double> scores)
 {
     // Swapped in whole (a library can hold scores for all 100k listings): O(1) here, one signal
     // for the column, and the old table freed on a pool thread.
-    QHash<QString, double> old = std::exchange(m_scores, std::move(scores));
+    QHash<QString, double> old = std::exchange(m_scores.base, std::move(scores));
+    m_scores.recent.clear(); // the library's scores include them
     releaseOffThread(std::move(old));
     m_flushTimer.stop();
     m_dirtyRows.clear();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "domain/Listing.h"
+#include "query/ListingQuery.h"
 #include "query/ListingSet.h"
 
 #include <QAbstractTableModel>
@@ -70,7 +71,7 @@ public:
     // The latest stored score of every listing (ResultsLibrary::latestScores), replacing the old ones.
     void setScores(QHash<QString, double> scores);
     ListingAnalysisStatus status(const QString &listingId) const;
-    const QHash<QString, double> &scores() const { return m_scores; }
+    const ListingScores &scores() const { return m_scores; }
 
     // Emits the pending dataChanged signals now (tests, and before a repaint that must be exact).
     void flushPendingChanges();
@@ -82,7 +83,7 @@ private:
     QList<Listing> m_listings;
     QHash<QString, int> m_rowById;
     QHash<QString, ListingAnalysisStatus> m_status; // listings with analyses running (no score)
-    QHash<QString, double> m_scores; // latest score per listing
+    ListingScores m_scores; // latest score per listing
     QSet<int> m_dirtyRows;
     QTimer m_flushTimer;
 };

@@ -585,7 +585,7 @@ void MainWindow::cancelAnalysis(const QString &listingId, const QString &analysi
 
 void MainWindow::onJobChanged(const Job &job)
 {
-    Job shown = job;
+    Job shown = JobListModel::summaryOf(job);
     if (shown.backend.isEmpty())
         shown.backend = m_context.runner().kind();
     m_jobModel->upsert(std::move(shown));
