@@ -112,6 +112,30 @@ void AsyncResultsLibrary::storeAll(QList<StoreRequest> requests, QObject *contex
     });
 }
 
+void AsyncResultsLibrary::setAnnotation(
+    AnnotationKind kind, QString key, Annotation annotation, QObject *context, StoreCallback done)
+{
+    if (!m_library) {
+        if (done)
+            done(false, u"results library is not open"_s);
+        return;
+    }
+    post([this, library = m_library, kind, key = std::move(key), annotation = std::move(annotation),
+             context = QPointer<QObject>(context), done = std::move(done)] {
+        const bool ok = library->setAnnotation(kind, key, annotation);
+        const QString error = ok ? QString() : library->errorString();
+        if (!done)
+            return;
+        QMetaObject::invokeMethod(
+            this,
+            [context, done, ok, error] {
+                if (context)
+                    done(ok, error);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
 template <typename Result, typename Query>
 void AsyncResultsLibrary::queryAndReply(QObject *context, std::function<void(const Result &)> done, Query query)
 {

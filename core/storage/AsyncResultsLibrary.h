@@ -50,6 +50,10 @@ public:
     using StoreAllCallback = std::function<void(const QList<ResultsLibrary::Stored> &outcomes)>;
     void storeAll(QList<StoreRequest> requests, QObject *context, StoreAllCallback done);
 
+    // ResultsLibrary::setAnnotation() on the storage thread.
+    void setAnnotation(
+        AnnotationKind kind, QString key, Annotation annotation, QObject *context, StoreCallback done = {});
+
     using ScoresCallback = std::function<void(const QHash<QString, double> &scores)>;
     // ResultsLibrary::latestScores() on the storage thread.
     void latestScores(QObject *context, ScoresCallback done);

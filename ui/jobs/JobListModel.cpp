@@ -1,6 +1,6 @@
 #include "ui/jobs/JobListModel.h"
 
-#include "ui/common/Format.h"
+#include "export/Format.h"
 
 #include <QDateTime>
 

@@ -1,8 +1,8 @@
 #include "ui/listings/ListingTableModel.h"
 
+#include "export/Format.h"
 #include "query/ListingQuery.h"
 #include "tasks/ReleaseOffThread.h"
-#include "ui/common/Format.h"
 
 using namespace Qt::Literals::StringLiterals;
 

@@ -1,4 +1,4 @@
-#include "ui/common/Format.h"
+#include "export/Format.h"
 
 #include <QDateTime>
 #include <QLocale>
@@ -7,7 +7,7 @@
 
 using namespace Qt::Literals::StringLiterals;
 
-namespace dealscope::ui {
+namespace dealscope {
 
 namespace {
 const QString kDash = u"—"_s;
@@ -156,4 +156,4 @@ QColor severityColor(const QPalette &palette, const QString &severity)
     return QColor::fromHslF(float(hue) / 360.0f, 0.75f, darkTheme ? 0.70f : 0.38f);
 }
 
-} // namespace dealscope::ui
+} // namespace dealscope
