@@ -4,7 +4,7 @@
 
 int main(int argc, char *argv[])
 {
-    QCoreApplication app(argc, argv);
+    const auto app = dealscope::CliApplication::createApplication(argc, argv);
     dealscope::CliApplication::initApplication();
     dealscope::CliApplication cli;
     cli.start(QCoreApplication::arguments());

@@ -97,7 +97,8 @@ QList<ComparisonRow> rows(const QList<ComparedListing> &listings)
     QList<std::optional<double>> scores;
     for (const ComparedListing &l : listings)
         scores << ResultFigures::score(l.result);
-    out << numberRow(S::Metrics, tr("Score"), Better::Higher, scores, [](double v) { return QString::number(v, 'f', 0); });
+    out << numberRow(
+        S::Metrics, tr("Score"), Better::Higher, scores, [](double v) { return QString::number(v, 'f', 0); });
     const QList<std::pair<QString, Better>> metrics {
         { u"sdeMultiple"_s, Better::Lower },
         { u"revenueMultiple"_s, Better::Lower },

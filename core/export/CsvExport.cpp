@@ -45,8 +45,8 @@ QStringList header()
 {
     QStringList h { u"listingId"_s, u"title"_s, u"analysisType"_s, u"score"_s };
     h += ResultFigures::metricKeys();
-    h += { u"askingPremium"_s, u"valuationLow"_s, u"valuationMid"_s, u"valuationHigh"_s, u"jobId"_s,
-        u"finishedAt"_s, u"engine"_s, u"tags"_s, u"notes"_s, u"listingTags"_s, u"listingNotes"_s };
+    h += { u"askingPremium"_s, u"valuationLow"_s, u"valuationMid"_s, u"valuationHigh"_s, u"jobId"_s, u"finishedAt"_s,
+        u"engine"_s, u"tags"_s, u"notes"_s, u"listingTags"_s, u"listingNotes"_s };
     return h;
 }
 
@@ -60,8 +60,8 @@ QByteArray write(const QList<StoredResult> &results)
         for (const QString &key : ResultFigures::metricKeys())
             row << plain(ResultFigures::metric(result, key));
         const auto range = ResultFigures::valuationRange(result);
-        row << plain(ResultFigures::askingPremium(result)) << plain(range.low) << plain(range.mid)
-            << plain(range.high) << textCell(r.jobId)
+        row << plain(ResultFigures::askingPremium(result)) << plain(range.low) << plain(range.mid) << plain(range.high)
+            << textCell(r.jobId)
             << (r.finishedAt > 0 ? QDateTime::fromMSecsSinceEpoch(r.finishedAt, Qt::UTC).toString(Qt::ISODate)
                                  : QString())
             << textCell(r.engine) << textCell(r.notes.tags.join(u"; "_s)) << textCell(r.notes.notes)

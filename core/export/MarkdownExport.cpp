@@ -46,7 +46,8 @@ QString annotationLine(const Annotation &a)
 void writeOne(QString &out, const StoredResult &r)
 {
     const nlohmann::json &result = ResultFigures::resultOf(r);
-    out += u"## "_s + escape(QString(analysisTypeLabel(r.analysisType) + u" — "_s + ResultFigures::titleOf(r)).simplified(), false)
+    out += u"## "_s
+        + escape(QString(analysisTypeLabel(r.analysisType) + u" — "_s + ResultFigures::titleOf(r)).simplified(), false)
         + u"\n\n"_s;
     out += u"- %1 %2\n"_s.arg(tr("Listing:"), escape(r.listingId, false));
     if (const QString location = ResultFigures::text(r.listing, "location"); !location.isEmpty())
@@ -71,13 +72,14 @@ void writeOne(QString &out, const StoredResult &r)
     for (const QString &key : ResultFigures::metricKeys()) {
         if (!result.contains("metrics") || !result["metrics"].contains(key.toStdString()))
             continue;
-        out += u"| %1 | %2 |\n"_s.arg(escape(humanizeKey(key), false),
-            escape(formatMetric(key, result["metrics"][key.toStdString()]), false));
+        out += u"| %1 | %2 |\n"_s.arg(
+            escape(humanizeKey(key), false), escape(formatMetric(key, result["metrics"][key.toStdString()]), false));
     }
     const auto range = ResultFigures::valuationRange(result);
     if (range.low || range.high) {
         section(out, tr("Valuation range"));
-        out += u"%1 – %2"_s.arg(range.low ? formatMoney(*range.low) : u"—"_s, range.high ? formatMoney(*range.high) : u"—"_s);
+        out += u"%1 – %2"_s.arg(
+            range.low ? formatMoney(*range.low) : u"—"_s, range.high ? formatMoney(*range.high) : u"—"_s);
         if (range.mid)
             out += u" (%1 %2)"_s.arg(tr("mid"), formatMoney(*range.mid));
         out += u"\n"_s;
@@ -117,7 +119,8 @@ void writeOne(QString &out, const StoredResult &r)
         out += annotationLine(r.notes) + u"\n"_s;
     }
     if (const QString engine = ResultFigures::text(result, "engine"); !engine.isEmpty())
-        out += u"\n<sub>%1 %2 · %3 %4</sub>\n"_s.arg(tr("Engine:"), escape(engine, false), tr("Job:"), escape(r.jobId, false));
+        out += u"\n<sub>%1 %2 · %3 %4</sub>\n"_s.arg(
+            tr("Engine:"), escape(engine, false), tr("Job:"), escape(r.jobId, false));
     out += u"\n---\n\n"_s;
 }
 
@@ -134,7 +137,8 @@ QString escape(const QString &text, bool atLineStart)
             continue;
         // Inline markup anywhere; list and heading markers only where a line starts.
         const bool inline_ = QStringView(u"\\`*_[]<>|~").contains(c);
-        const bool block = lineStart && (QStringView(u"#+-=").contains(c) || (c.isDigit() && text.mid(i).indexOf(u'.') > 0));
+        const bool block
+            = lineStart && (QStringView(u"#+-=").contains(c) || (c.isDigit() && text.mid(i).indexOf(u'.') > 0));
         if (inline_ || (block && !c.isDigit()))
             out += u'\\';
         out += c;
@@ -157,8 +161,8 @@ QString escape(const QString &text, bool atLineStart)
 QByteArray write(const QList<StoredResult> &results)
 {
     QString out = u"# "_s + tr("Dealscope results") + u"\n\n"_s;
-    out += QCoreApplication::translate("dealscope::MarkdownExport", "%n results", nullptr, int(results.size())) + u" · "_s
-        + QDateTime::currentDateTimeUtc().toString(Qt::ISODate) + u"\n\n"_s;
+    out += QCoreApplication::translate("dealscope::MarkdownExport", "%n results", nullptr, int(results.size()))
+        + u" · "_s + QDateTime::currentDateTimeUtc().toString(Qt::ISODate) + u"\n\n"_s;
     for (const StoredResult &r : results)
         writeOne(out, r);
     return out.toUtf8();

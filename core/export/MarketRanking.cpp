@@ -62,8 +62,7 @@ QString table(const QList<RankedListing> &ranking)
             rows.append({ u"-"_s, r.listingId, title, u"—"_s, r.error, QString(), QString() });
             continue;
         }
-        rows.append({ QString::number(++rank), r.listingId, title,
-            r.score ? QString::number(*r.score, 'f', 0) : u"—"_s,
+        rows.append({ QString::number(++rank), r.listingId, title, r.score ? QString::number(*r.score, 'f', 0) : u"—"_s,
             r.askingPremium ? formatPercent(*r.askingPremium) : u"—"_s,
             r.dscr ? QString::number(*r.dscr, 'f', 2) : u"—"_s,
             r.maxPriceAtTargetDscr ? formatMoney(*r.maxPriceAtTargetDscr) : u"—"_s });

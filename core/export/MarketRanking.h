@@ -31,8 +31,8 @@ struct RankedListing final
 // The ranking of a market scan, shared by the desktop's ranked table and `analyze --rank`.
 namespace MarketRanking {
 // From a finished job's result and the listing it analysed (its JSON snapshot).
-RankedListing fromResult(const QString &jobId, const QString &analysisType, const nlohmann::json &result,
-    const nlohmann::json &listing);
+RankedListing fromResult(
+    const QString &jobId, const QString &analysisType, const nlohmann::json &result, const nlohmann::json &listing);
 // Best first: by score (higher first), then by asking premium (lower first); listings without a
 // score last, failed ones after them; ties keep their order.
 void sort(QList<RankedListing> &ranking);

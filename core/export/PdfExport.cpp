@@ -68,7 +68,8 @@ QString page(const StoredResult &r, int index, bool hasChart)
     const nlohmann::json &result = ResultFigures::resultOf(r);
     const QString title = ResultFigures::titleOf(r);
     QString html = index > 0 ? u"<div style='page-break-before: always'>"_s : u"<div>"_s;
-    html += u"<p><small>Dealscope · %1</small></p>"_s.arg(esc(r.finishedAt > 0 ? formatTimestamp(r.finishedAt) : QString()));
+    html += u"<p><small>Dealscope · %1</small></p>"_s.arg(
+        esc(r.finishedAt > 0 ? formatTimestamp(r.finishedAt) : QString()));
     html += u"<table cellpadding=2><tr><td>%1</td><td><b>%2</b></td><td>%3</td><td><b>%4</b></td></tr>"_s.arg(
         esc(tr("Listing")), esc(r.listingId), esc(tr("Industry")), esc(ResultFigures::text(r.listing, "industry")));
     html += u"<tr><td>%1</td><td><b>%2</b></td><td>%3</td><td><b>%4</b></td></tr>"_s.arg(esc(tr("Location")),

@@ -20,7 +20,8 @@ QImage multiples(const nlohmann::json &result, const QPalette &palette, QSize si
         std::optional<double> listing;
         std::optional<double> benchmark;
     };
-    const nlohmann::json benchmark = result.is_object() && result.contains("benchmark") ? result["benchmark"] : nlohmann::json();
+    const nlohmann::json benchmark
+        = result.is_object() && result.contains("benchmark") ? result["benchmark"] : nlohmann::json();
     const QList<Pair> pairs {
         { QCoreApplication::translate("dealscope::ReportChart", "SDE multiple"),
             ResultFigures::metric(result, u"sdeMultiple"_s), ResultFigures::number(benchmark, "sdeMultiple") },
@@ -73,10 +74,12 @@ QImage multiples(const nlohmann::json &result, const QPalette &palette, QSize si
     // Legend: this listing, the sector benchmark.
     const int sw = font.pixelSize();
     painter.fillRect(QRect(plot.left(), 6, sw, sw), ours);
-    painter.drawText(QPoint(plot.left() + sw + 6, 6 + sw), QCoreApplication::translate("dealscope::ReportChart", "This listing"));
+    painter.drawText(
+        QPoint(plot.left() + sw + 6, 6 + sw), QCoreApplication::translate("dealscope::ReportChart", "This listing"));
     const int second = plot.left() + plot.width() / 3;
     painter.fillRect(QRect(second, 6, sw, sw), theirs);
-    painter.drawText(QPoint(second + sw + 6, 6 + sw), QCoreApplication::translate("dealscope::ReportChart", "Sector benchmark"));
+    painter.drawText(
+        QPoint(second + sw + 6, 6 + sw), QCoreApplication::translate("dealscope::ReportChart", "Sector benchmark"));
     return image;
 }
 

@@ -12,8 +12,8 @@ constexpr qsizetype kMaxBase = 100;
 
 bool isReservedDeviceName(const QString &name)
 {
-    static const QRegularExpression reserved(u"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\\..*)?$"_s,
-        QRegularExpression::CaseInsensitiveOption);
+    static const QRegularExpression reserved(
+        u"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\\..*)?$"_s, QRegularExpression::CaseInsensitiveOption);
     return reserved.match(name).hasMatch();
 }
 } // namespace

@@ -14,7 +14,8 @@
 namespace dealscope::testing {
 
 inline Listing exportListing(const QString &id, const QString &title, std::optional<qint64> asking,
-    std::optional<qint64> revenue, std::optional<qint64> cashFlow, const QString &industry = QStringLiteral("Car Washes"))
+    std::optional<qint64> revenue, std::optional<qint64> cashFlow,
+    const QString &industry = QStringLiteral("Car Washes"))
 {
     Listing l;
     l.id = id;

@@ -62,8 +62,10 @@ private Q_SLOTS:
         };
         m_results = storeResults(m_library, listings, u"valuation"_s);
         QCOMPARE(m_results.size(), 3);
-        QVERIFY(m_library.setAnnotation(AnnotationKind::Listing, u"L1"_s, { u"Seller will carry 20 %"_s, { u"shortlist"_s } }));
-        QVERIFY(m_library.setAnnotation(AnnotationKind::Result, u"job-L1-valuation"_s, { u"Check the lease"_s, { u"call"_s } }));
+        QVERIFY(m_library.setAnnotation(
+            AnnotationKind::Listing, u"L1"_s, { u"Seller will carry 20 %"_s, { u"shortlist"_s } }));
+        QVERIFY(m_library.setAnnotation(
+            AnnotationKind::Result, u"job-L1-valuation"_s, { u"Check the lease"_s, { u"call"_s } }));
         ResultQuery q;
         q.withJson = true;
         m_results = m_library.search(q); // with the notes
@@ -80,9 +82,9 @@ private Q_SLOTS:
         QCOMPARE(rows.size(), 4);
         const QStringList header = rows.at(0);
         QCOMPARE(header.mid(0, 4), (QStringList { u"listingId"_s, u"title"_s, u"analysisType"_s, u"score"_s }));
-        for (const QString &metric : { u"sdeMultiple"_s, u"revenueMultiple"_s, u"cashFlowMargin"_s, u"loanAmount"_s,
-                 u"annualDebtService"_s, u"dscr"_s, u"maxPriceAtTargetDscr"_s, u"paybackYears"_s,
-                 u"businessAgeYears"_s })
+        for (const QString &metric :
+            { u"sdeMultiple"_s, u"revenueMultiple"_s, u"cashFlowMargin"_s, u"loanAmount"_s, u"annualDebtService"_s,
+                u"dscr"_s, u"maxPriceAtTargetDscr"_s, u"paybackYears"_s, u"businessAgeYears"_s })
             QVERIFY2(header.contains(metric), qPrintable(metric));
         const auto cell = [&](int row, const QString &column) { return rows.at(row).value(header.indexOf(column)); };
         for (int r = 1; r < rows.size(); ++r)
