@@ -22,12 +22,14 @@ declare -A allowed=(
     [core/jobs]="common domain benchmarks market analysis"
     [core/storage]="common domain benchmarks market analysis jobs"
     [core/config]="common"
+    [core/tasks]=""
+    [core/query]="common domain tasks"
     [core/net]="common domain benchmarks market analysis jobs config"
     [core/export]="common domain benchmarks market analysis jobs storage"
-    [core/app]="common domain benchmarks market import generate analysis llm jobs storage config net export"
-    [core/cli]="common domain benchmarks market import generate analysis llm jobs storage config net export app"
+    [core/app]="common domain benchmarks market import generate analysis llm jobs storage config net export tasks query"
+    [core/cli]="common domain benchmarks market import generate analysis llm jobs storage config net export tasks query app"
     [core/server]="common domain benchmarks market import generate analysis llm jobs"
-    [ui]="common domain benchmarks market import generate analysis llm jobs storage config net export app ui"
+    [ui]="common domain benchmarks market import generate analysis llm jobs storage config net export tasks query app ui"
     [app/desktop]="ui app config"
     [app/version]=""
     [app/cli]="cli"
@@ -61,8 +63,17 @@ while IFS= read -r -d '' file; do
     done < <(grep -noE '^#include "[a-z]+/[^"]+"' "$file" | sed -E 's/:#include "/:/; s/"$//')
 done < <(git ls-files -z 'core/*.h' 'core/*.cpp' 'ui/*.h' 'ui/*.cpp' 'app/*.h' 'app/*.cpp' 2>/dev/null)
 
+# ui/ never starts a thread (SPEC §1): background work goes through core's services
+# (core/tasks, core/query, core/app), which hand results back as queued calls.
+threads=$(git ls-files -z 'ui/*.h' 'ui/*.cpp' 2>/dev/null |
+    xargs -0 -r grep -nE '\b(QThread|QThreadPool|QtConcurrent|QFutureWatcher|std::thread|std::jthread|std::async)\b|#include <(QThread|QThreadPool|QtConcurrent|thread|future)>' || true)
+if [ -n "$threads" ]; then
+    echo "$threads" | sed 's/$/: ui\/ must not start threads; use a core service (core\/tasks, core\/app)/' >&2
+    status=1
+fi
+
 if [ $status -ne 0 ]; then
-    echo "check-layers: includes go the wrong way (see above)" >&2
+    echo "check-layers: includes go the wrong way or ui/ starts threads (see above)" >&2
     exit 1
 fi
-echo "check-layers: $checked files, every include goes down the layers"
+echo "check-layers: $checked files, every include goes down the layers, no thread started in ui/"

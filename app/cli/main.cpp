@@ -5,7 +5,7 @@
 
 int main(int argc, char *argv[])
 {
-    QCoreApplication app(argc, argv);
+    const auto app = dealscope::CliApplication::createApplication(argc, argv);
     dealscope::CliApplication::initApplication();
     QCoreApplication::setApplicationVersion(dealscope::version::text());
     dealscope::CliApplication cli;

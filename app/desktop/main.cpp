@@ -1,4 +1,5 @@
 #include "Version.h"
+#include "app/AppContext.h"
 #include "ui/mainwindow/MainWindow.h"
 
 #include <QApplication>
@@ -32,22 +33,21 @@ int main(int argc, char *argv[])
         u"demo-analyze"_s, u"Once the listings are loaded, select listing ID and run its valuation."_s, u"ID"_s);
     const QCommandLineOption memorySecrets(
         u"memory-secrets"_s, u"Do not use the system keychain; keep secrets in memory only."_s);
-    parser.addOption(settingsOption);
-    parser.addOption(dataOption);
-    parser.addOption(demoOption);
-    parser.addOption(memorySecrets);
+    parser.addOptions({ settingsOption, dataOption, demoOption, memorySecrets });
     parser.process(app);
 
-    dealscope::ui::MainWindowOptions options;
+    dealscope::AppContextOptions options;
     options.settingsFile = parser.value(settingsOption);
     options.dataDir = parser.value(dataOption);
-    options.demoAnalyzeListingId = parser.value(demoOption);
     if (parser.isSet(memorySecrets))
         options.secretMode = dealscope::SecretStore::Mode::MemoryOnly;
-    for (const QString &file : parser.positionalArguments())
-        options.importFiles.append(QFileInfo(file).absoluteFilePath());
+    dealscope::AppContext context(options); // outlives the window: it is what the window shows
 
-    dealscope::ui::MainWindow window(options);
+    dealscope::ui::MainWindowOptions windowOptions;
+    windowOptions.demoAnalyzeListingId = parser.value(demoOption);
+    for (const QString &file : parser.positionalArguments())
+        windowOptions.importFiles.append(QFileInfo(file).absoluteFilePath());
+    dealscope::ui::MainWindow window(context, windowOptions);
     window.show();
     return app.exec();
 }

@@ -10,10 +10,13 @@
 #include "cli/LocalJobSetup.h"
 #include "cli/ParamArguments.h"
 #include "cli/ProgressPrinter.h"
+#include "export/MarketRanking.h"
 #include "jobs/InFlightRegistry.h"
 #include "jobs/LocalJobRunner.h"
 #include "market/ListingCatalog.h"
+#include "storage/ResultsLibrary.h"
 
+#include <QDir>
 #include <QFileInfo>
 #include <QSettings>
 
@@ -33,6 +36,7 @@ AnalyzeCommand::~AnalyzeCommand()
 {
     m_batch.reset();
     m_setup.reset();
+    m_library.reset();
 }
 
 void AnalyzeCommand::setUp(QCommandLineParser &parser)
@@ -47,6 +51,9 @@ void AnalyzeCommand::setUp(QCommandLineParser &parser)
         u"KEY=VALUE"_s });
     parser.addOption({ u"json"_s, u"Prints the Job object (one listing) or a JSON array of them (--all)."_s });
     parser.addOption({ u"force"_s, u"Runs again even when the same analysis succeeded less than an hour ago."_s });
+    parser.addOption({ u"rank"_s,
+        u"Prints the listings ranked as the desktop's market scan does: score, asking premium vs sector, "
+        "DSCR, max price at target DSCR (a JSON array with --json)."_s });
     LocalJobSetup::addOptions(parser, LocalJobSetup::All);
 }
 
@@ -83,6 +90,7 @@ void AnalyzeCommand::run(const QCommandLineParser &parser)
         return finish(ExitUsage);
     }
     const auto catalog = std::get<std::shared_ptr<const ListingCatalog>>(std::move(loaded));
+    m_catalog = catalog;
 
     QStringList listingIds;
     if (all) {
@@ -108,7 +116,8 @@ void AnalyzeCommand::run(const QCommandLineParser &parser)
     }
     const auto engine = std::get<std::shared_ptr<AnalysisEngine>>(std::move(madeEngine));
     // Parameters do not depend on the listing: one check covers the batch, before any job exists.
-    if (const auto invalid = engine->validate(AnalysisRequest { listingIds.constFirst(), typeName, paramsJson })) {
+    if (const auto invalid
+        = engine->validate(AnalysisRequest { listingIds.constFirst(), typeName, paramsJson, {}, {} })) {
         printError(u"invalid %1: %2"_s.arg(invalid->field, invalid->message));
         return finish(ExitUsage);
     }
@@ -128,6 +137,8 @@ void AnalyzeCommand::run(const QCommandLineParser &parser)
     InFlightRegistry *registry = listingIds.size() <= kMaxRegisteredJobs ? &m_setup->registry() : nullptr;
     m_batch = std::make_unique<JobBatch>(m_setup->runner(), registry, *m_progress);
     connect(m_batch.get(), &JobBatch::finished, this, &AnalyzeCommand::onBatchFinished);
+    m_rank = parser.isSet(u"rank"_s);
+    openResultsLibrary();
     const bool force = parser.isSet(u"force"_s);
     for (const QString &id : std::as_const(listingIds))
         m_batch->start(id, typeName, paramsJson, force);
@@ -137,10 +148,67 @@ void AnalyzeCommand::run(const QCommandLineParser &parser)
 void AnalyzeCommand::onBatchFinished()
 {
     m_progress->done();
-    m_batch->printOutcomes(m_json, /*single=*/!m_all);
+    if (m_rank)
+        printRanking();
+    else
+        m_batch->printOutcomes(m_json, /*single=*/!m_all);
     if (m_all)
         m_batch->printSummary();
     finish(m_batch->exitCode());
+}
+
+void AnalyzeCommand::openResultsLibrary()
+{
+    m_library = std::make_unique<ResultsLibrary>();
+    const QString file = QDir(m_setup->dataDir()).filePath(u"results.sqlite"_s);
+    if (!m_library->open(file)) {
+        // The analyses still run and stay in the job store; only the shared library misses them.
+        Console::err(u"results library %1 not available (%2): results are not saved there\n"_s.arg(
+            QDir::toNativeSeparators(file), m_library->errorString()));
+        m_library.reset();
+        return;
+    }
+    m_batch->storeResultsIn(m_library.get(), [catalog = m_catalog](const QString &listingId) {
+        const Listing *listing = catalog ? catalog->find(listingId) : nullptr;
+        return listing ? listingToJson(*listing) : nlohmann::json::object();
+    });
+}
+
+void AnalyzeCommand::printRanking() const
+{
+    QList<RankedListing> ranking;
+    for (const JobBatch::Outcome &o : m_batch->outcomes()) {
+        const Listing *listing = m_catalog ? m_catalog->find(o.listingId) : nullptr;
+        const nlohmann::json listingJson = listing ? listingToJson(*listing) : nlohmann::json::object();
+        if (o.succeeded() && o.job->result) {
+            ranking << MarketRanking::fromResult(o.job->id, o.analysisType, *o.job->result, listingJson);
+            continue;
+        }
+        RankedListing failed;
+        failed.listingId = o.listingId;
+        failed.title = listing ? listing->title : QString();
+        failed.analysisType = o.analysisType;
+        failed.jobId = o.job ? o.job->id : QString();
+        failed.error = o.job ? (o.job->error.isEmpty() ? jobStatusName(o.job->status) : o.job->error) : o.error;
+        ranking << failed;
+    }
+    MarketRanking::sort(ranking);
+    if (!m_json) {
+        Console::out(MarketRanking::table(ranking));
+        return;
+    }
+    const auto number = [](const std::optional<double> &v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+    nlohmann::json out = nlohmann::json::array();
+    int rank = 0;
+    for (const RankedListing &r : ranking) {
+        out.push_back({ { "rank", r.hasResult() ? nlohmann::json(++rank) : nlohmann::json() },
+            { "listingId", r.listingId.toStdString() }, { "title", r.title.toStdString() },
+            { "jobId", r.jobId.toStdString() }, { "analysisType", r.analysisType.toStdString() },
+            { "score", number(r.score) }, { "askingPremium", number(r.askingPremium) }, { "dscr", number(r.dscr) },
+            { "maxPriceAtTargetDscr", number(r.maxPriceAtTargetDscr) },
+            { "error", r.error.isEmpty() ? nlohmann::json() : nlohmann::json(r.error.toStdString()) } });
+    }
+    Console::outBytes(QByteArray::fromStdString(out.dump(2)) + '\n');
 }
 
 } // namespace dealscope

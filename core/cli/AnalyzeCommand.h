@@ -7,12 +7,15 @@
 namespace dealscope {
 
 class JobBatch;
+class ListingCatalog;
 class LocalJobSetup;
 class ProgressPrinter;
+class ResultsLibrary;
 
 // `dealscope-cli analyze --listings FILE (--listing ID | --all) --type TYPE [--param KEY=VALUE]…
-// [--threads N] [--json] [--data-dir DIR] [--settings FILE] [--force] [--timeout S]`:
-// runs analyses on local worker threads and waits for them through signals.
+// [--threads N] [--json] [--data-dir DIR] [--settings FILE] [--force] [--timeout S] [--rank]`:
+// runs analyses on local worker threads and waits for them through signals. Succeeded analyses go
+// into the results library of the data folder, the one the desktop shows (issue 14 §1).
 class AnalyzeCommand final : public CliCommand
 {
     Q_OBJECT
@@ -28,6 +31,9 @@ protected:
 
 private:
     void onBatchFinished();
+    // Issue 14: the library the results go to, and the ranking `--rank` prints.
+    void openResultsLibrary();
+    void printRanking() const;
 
     bool m_json = false;
     bool m_all = false;
@@ -35,6 +41,9 @@ private:
     std::unique_ptr<LocalJobSetup> m_setup;
     std::unique_ptr<ProgressPrinter> m_progress;
     std::unique_ptr<JobBatch> m_batch;
+    std::unique_ptr<ResultsLibrary> m_library;
+    std::shared_ptr<const ListingCatalog> m_catalog;
+    bool m_rank = false;
 };
 
 } // namespace dealscope

@@ -5,12 +5,14 @@
 #include "cli/CliLog.h"
 #include "cli/Console.h"
 #include "cli/ExitCode.h"
+#include "cli/ExportCommand.h"
 #include "cli/GenerateCommand.h"
 #include "cli/ImportCommand.h"
 #include "cli/JobsCommand.h"
 #include "cli/ResumeCommand.h"
 
 #include <QCoreApplication>
+#include <QGuiApplication>
 #include <QLoggingCategory>
 #include <QMetaObject>
 
@@ -30,6 +32,19 @@ CliApplication::CliApplication(QObject *parent)
 { }
 
 CliApplication::~CliApplication() = default;
+
+std::unique_ptr<QCoreApplication> CliApplication::createApplication(int &argc, char **argv)
+{
+    // `export` writes PDF through Qt Gui (fonts, text layout, QPdfWriter), which needs a
+    // QGuiApplication; without a display it renders offscreen. Every other command stays a plain
+    // core application that loads no platform plugin.
+    if (argc > 1 && qstrcmp(argv[1], "export") == 0) {
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        return std::make_unique<QGuiApplication>(argc, argv);
+    }
+    return std::make_unique<QCoreApplication>(argc, argv);
+}
 
 void CliApplication::initApplication()
 {
@@ -54,6 +69,7 @@ QList<CliApplication::CommandInfo> CliApplication::commands() const
     add(factory<GenerateCommand>());
     add(factory<JobsCommand>());
     add(factory<ResumeCommand>());
+    add(factory<ExportCommand>());
     return list;
 }
 
@@ -61,7 +77,7 @@ QString CliApplication::usage() const
 {
     QString text = u"Usage: dealscope-cli COMMAND [options]\n\n"
                    "Dealscope from a terminal: import listings, run analyses on local worker threads,\n"
-                   "list and resume in-flight jobs, generate fictional listings.\n\nCommands:\n"_s;
+                   "list and resume in-flight jobs, export results, generate fictional listings.\n\nCommands:\n"_s;
     for (const CommandInfo &info : commands())
         text += u"  %1%2\n"_s.arg(info.name.leftJustified(10), info.summary);
     text += u"\nOptions:\n  -h, --help  Shows this help.\n  --version   Shows the version.\n\n"

@@ -7,6 +7,8 @@
 #include <functional>
 #include <memory>
 
+class QCoreApplication;
+
 namespace dealscope {
 
 class CliCommand;
@@ -20,6 +22,9 @@ public:
     explicit CliApplication(QObject *parent = nullptr);
     ~CliApplication() override;
 
+    // The application object for these arguments: a QGuiApplication (offscreen unless
+    // QT_QPA_PLATFORM says otherwise) for `export`, which renders PDF, else a QCoreApplication.
+    static std::unique_ptr<QCoreApplication> createApplication(int &argc, char **argv);
     // Sets organization, application name and version (they pick the settings and the data folder).
     static void initApplication();
 

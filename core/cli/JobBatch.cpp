@@ -6,6 +6,7 @@
 #include "cli/ProgressPrinter.h"
 #include "jobs/InFlightRegistry.h"
 #include "jobs/JobBackend.h"
+#include "storage/ResultsLibrary.h"
 
 #include <QMetaObject>
 
@@ -60,7 +61,7 @@ void JobBatch::start(const QString &listingId, const QString &analysisType, cons
 {
     Entry &entry = add(listingId, analysisType);
     entry.registered = m_registry != nullptr;
-    m_backend.start(StartRequest { listingId, analysisType, params, force }, this,
+    m_backend.start(StartRequest { listingId, analysisType, params, force, {} }, this,
         [this, e = &entry](const BackendReply &reply) { onReply(*e, reply); });
 }
 
@@ -133,6 +134,11 @@ void JobBatch::update(Entry &entry, const Job &job)
         return;
     entry.outcome.job = job;
     m_backend.unwatch(job.id);
+    if (m_library && job.status == JobStatus::Succeeded && job.result) {
+        m_toStore.append(job);
+        if (!std::exchange(m_storePending, true))
+            QMetaObject::invokeMethod(this, &JobBatch::storeSucceeded, Qt::QueuedConnection);
+    }
     if (entry.registered) {
         m_registry->remove(job.id);
         scheduleRegistrySync();
@@ -156,7 +162,33 @@ void JobBatch::checkFinished()
     // Queued: a listener may quit the loop or destroy the batch, never inside a backend callback.
     if (!m_finishedEmitted && m_done == int(m_entries.size())) {
         m_finishedEmitted = true;
+        storeSucceeded(); // every result is in the library before the command reports
         QMetaObject::invokeMethod(this, &JobBatch::finished, Qt::QueuedConnection);
+    }
+}
+
+void JobBatch::storeResultsIn(ResultsLibrary *library, ListingJson listingJson)
+{
+    m_library = library;
+    m_listingJson = std::move(listingJson);
+}
+
+void JobBatch::storeSucceeded()
+{
+    m_storePending = false;
+    if (!m_library || m_toStore.isEmpty())
+        return;
+    QList<std::pair<nlohmann::json, nlohmann::json>> rows;
+    rows.reserve(m_toStore.size());
+    for (Job &job : m_toStore) {
+        if (job.backend.isEmpty())
+            job.backend = m_backend.kind();
+        rows.append(std::pair(jobToJson(job), m_listingJson ? m_listingJson(job.listingId) : nlohmann::json::object()));
+    }
+    m_toStore.clear();
+    for (const ResultsLibrary::Stored &stored : m_library->storeAll(rows)) {
+        if (!stored.ok && !std::exchange(m_storeFailed, true))
+            Console::err(u"results not saved to the library: %1\n"_s.arg(stored.error));
     }
 }
 

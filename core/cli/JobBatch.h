@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -18,6 +19,7 @@ namespace dealscope {
 class InFlightRegistry;
 class JobBackend;
 class ProgressPrinter;
+class ResultsLibrary;
 struct BackendReply;
 
 // A set of jobs on one backend, followed until every one is terminal; then finished(). Shared by
@@ -41,6 +43,13 @@ public:
     void attach(const QString &listingId, const QString &analysisType, const QString &jobId, bool registered);
     // Call after the last start()/attach(): finished() follows once all are terminal (at once if empty).
     void seal();
+
+    // The results library of the data folder, shared with the desktop (issue 14 §1): every job
+    // that succeeds is stored there with the listing it analysed (`listingJson`, {} if unknown),
+    // in one transaction per burst; all are stored before finished(). A failed write is reported
+    // on stderr once and does not change the exit code: the job store still has the result.
+    using ListingJson = std::function<nlohmann::json(const QString &listingId)>;
+    void storeResultsIn(ResultsLibrary *library, ListingJson listingJson);
 
     int size() const { return int(m_entries.size()); }
 
@@ -80,6 +89,7 @@ private:
     void markDone(Entry &entry);
     void checkFinished();
     void scheduleRegistrySync();
+    void storeSucceeded();
 
     JobBackend &m_backend;
     InFlightRegistry *m_registry;
@@ -91,6 +101,11 @@ private:
     bool m_sealed = false;
     bool m_finishedEmitted = false;
     bool m_syncPending = false;
+    ResultsLibrary *m_library = nullptr;
+    ListingJson m_listingJson;
+    QList<Job> m_toStore; // succeeded, not in the library yet
+    bool m_storePending = false;
+    bool m_storeFailed = false;
 };
 
 } // namespace dealscope

@@ -1,7 +1,9 @@
 #include "jobs/InFlightRegistry.h"
 
 #include <QCryptographicHash>
+#include <QSemaphore>
 #include <QSettings>
+#include <QThread>
 
 #include <algorithm>
 
@@ -44,14 +46,81 @@ bool usable(const InFlightEntry &e)
     // A hand-edited or truncated file must not yield entries nobody can attach to.
     return !e.jobId.isEmpty() && !e.listingId.isEmpty() && !e.analysisType.isEmpty();
 }
+
+void writeEntry(QSettings &settings, const QString &group, const InFlightEntry &entry)
+{
+    settings.beginGroup(kGroup + QLatin1Char('/') + group);
+    settings.setValue(kListingId, entry.listingId);
+    settings.setValue(kAnalysisType, entry.analysisType);
+    settings.setValue(kJobId, entry.jobId);
+    settings.setValue(kBackend, entry.backend);
+    settings.setValue(kServer, entry.server);
+    settings.endGroup();
+}
 } // namespace
 
-InFlightRegistry::InFlightRegistry(QSettings &settings)
+// The thread that owns the write-behind QSettings object; changes run there in the order made.
+struct InFlightRegistry::Writer final
+{
+    QThread thread;
+    QObject *worker = nullptr; // lives on `thread`
+    std::shared_ptr<QSettings> settings; // used on `thread` only
+
+    template <typename Work> void post(Work work)
+    {
+        QMetaObject::invokeMethod(
+            worker, [settings = settings, work = std::move(work)] { work(*settings); }, Qt::QueuedConnection);
+    }
+    void waitForIdle()
+    {
+        QSemaphore done;
+        QMetaObject::invokeMethod(
+            worker,
+            [settings = settings, &done] {
+                settings->sync();
+                done.release();
+            },
+            Qt::QueuedConnection);
+        done.acquire();
+    }
+};
+
+InFlightRegistry::InFlightRegistry(QSettings &settings, Mode mode)
     : m_settings(settings)
-{ }
+{
+    if (mode == Mode::Direct)
+        return;
+    for (const InFlightEntry &e : entries())
+        m_entries.insert(pairGroup(e), e);
+    m_writer = std::make_unique<Writer>();
+    m_writer->thread.setObjectName(QStringLiteral("dealscope-inflight"));
+    m_writer->worker = new QObject;
+    m_writer->settings = std::make_shared<QSettings>(settings.fileName(), settings.format());
+    m_writer->settings->moveToThread(&m_writer->thread);
+    m_writer->worker->moveToThread(&m_writer->thread);
+    m_writer->thread.start();
+}
+
+InFlightRegistry::~InFlightRegistry()
+{
+    if (!m_writer)
+        return;
+    m_writer->waitForIdle();
+    QMetaObject::invokeMethod(
+        m_writer->worker,
+        [writer = m_writer.get()] {
+            writer->settings.reset(); // destroyed on its own thread
+            delete writer->worker;
+            writer->thread.quit();
+        },
+        Qt::QueuedConnection);
+    m_writer->thread.wait();
+}
 
 QList<InFlightEntry> InFlightRegistry::entries() const
 {
+    if (m_writer)
+        return m_entries.values();
     QList<InFlightEntry> result;
     m_settings.beginGroup(kGroup);
     const QStringList groups = m_settings.childGroups();
@@ -66,6 +135,15 @@ QList<InFlightEntry> InFlightRegistry::entries() const
 
 QString InFlightRegistry::groupOf(const QString &jobId) const
 {
+    if (m_writer) {
+        if (const QString cached = m_groupByJobId.value(jobId); !cached.isEmpty())
+            return cached;
+        for (auto it = m_entries.cbegin(); it != m_entries.cend(); ++it) {
+            if (it->jobId == jobId)
+                return it.key();
+        }
+        return {};
+    }
     // Remembered from put(); checked against the file because another instance may have changed it.
     if (const QString cached = m_groupByJobId.value(jobId); !cached.isEmpty()) {
         if (m_settings.value(kGroup + QLatin1Char('/') + cached + QLatin1Char('/') + kJobId).toString() == jobId)
@@ -89,15 +167,23 @@ void InFlightRegistry::put(const InFlightEntry &entry)
     // The same job put before under another pair moves (no file scan: put() stays cheap).
     const QString previous = m_groupByJobId.value(entry.jobId);
     const QString group = pairGroup(entry);
+    if (m_writer) {
+        if (const auto old = m_entries.constFind(group); old != m_entries.constEnd() && old->jobId != entry.jobId)
+            m_groupByJobId.remove(old->jobId); // the pair's older job is replaced
+        if (!previous.isEmpty() && previous != group)
+            m_entries.remove(previous);
+        m_entries.insert(group, entry);
+        m_groupByJobId.insert(entry.jobId, group);
+        m_writer->post([previous, group, entry](QSettings &s) {
+            if (!previous.isEmpty() && previous != group)
+                s.remove(kGroup + QLatin1Char('/') + previous);
+            writeEntry(s, group, entry);
+        });
+        return;
+    }
     if (!previous.isEmpty() && previous != group)
         m_settings.remove(kGroup + QLatin1Char('/') + previous);
-    m_settings.beginGroup(kGroup + QLatin1Char('/') + group);
-    m_settings.setValue(kListingId, entry.listingId);
-    m_settings.setValue(kAnalysisType, entry.analysisType);
-    m_settings.setValue(kJobId, entry.jobId);
-    m_settings.setValue(kBackend, entry.backend);
-    m_settings.setValue(kServer, entry.server);
-    m_settings.endGroup();
+    writeEntry(m_settings, group, entry);
     m_groupByJobId.insert(entry.jobId, group);
 }
 
@@ -105,8 +191,14 @@ void InFlightRegistry::remove(const QString &jobId)
 {
     const QString group = groupOf(jobId);
     m_groupByJobId.remove(jobId);
-    if (!group.isEmpty())
-        m_settings.remove(kGroup + QLatin1Char('/') + group);
+    if (group.isEmpty())
+        return;
+    if (m_writer) {
+        m_entries.remove(group);
+        m_writer->post([group](QSettings &s) { s.remove(kGroup + QLatin1Char('/') + group); });
+        return;
+    }
+    m_settings.remove(kGroup + QLatin1Char('/') + group);
 }
 
 bool InFlightRegistry::contains(const QString &jobId) const
@@ -116,7 +208,10 @@ bool InFlightRegistry::contains(const QString &jobId) const
 
 void InFlightRegistry::sync()
 {
-    m_settings.sync();
+    if (m_writer)
+        m_writer->waitForIdle();
+    else
+        m_settings.sync();
 }
 
 } // namespace dealscope

@@ -83,6 +83,59 @@ void AsyncResultsLibrary::store(JsonMaker makeJob, JsonMaker makeListing, QObjec
     });
 }
 
+void AsyncResultsLibrary::storeAll(QList<StoreRequest> requests, QObject *context, StoreAllCallback done)
+{
+    if (!m_library) {
+        if (done)
+            done(QList<ResultsLibrary::Stored>(
+                requests.size(), ResultsLibrary::Stored { false, u"results library is not open"_s }));
+        return;
+    }
+    post([this, library = m_library, requests = std::move(requests), context = QPointer<QObject>(context),
+             done = std::move(done)] {
+        QList<std::pair<nlohmann::json, nlohmann::json>> rows;
+        rows.reserve(requests.size());
+        for (const StoreRequest &r : requests) {
+            rows.append(std::pair(r.makeJob ? r.makeJob() : nlohmann::json(),
+                r.makeListing ? r.makeListing() : nlohmann::json::object()));
+        }
+        QList<ResultsLibrary::Stored> outcomes = library->storeAll(rows);
+        if (!done)
+            return;
+        QMetaObject::invokeMethod(
+            this,
+            [context, done, outcomes = std::move(outcomes)] {
+                if (context)
+                    done(outcomes);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void AsyncResultsLibrary::setAnnotation(
+    AnnotationKind kind, QString key, Annotation annotation, QObject *context, StoreCallback done)
+{
+    if (!m_library) {
+        if (done)
+            done(false, u"results library is not open"_s);
+        return;
+    }
+    post([this, library = m_library, kind, key = std::move(key), annotation = std::move(annotation),
+             context = QPointer<QObject>(context), done = std::move(done)] {
+        const bool ok = library->setAnnotation(kind, key, annotation);
+        const QString error = ok ? QString() : library->errorString();
+        if (!done)
+            return;
+        QMetaObject::invokeMethod(
+            this,
+            [context, done, ok, error] {
+                if (context)
+                    done(ok, error);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
 template <typename Result, typename Query>
 void AsyncResultsLibrary::queryAndReply(QObject *context, std::function<void(const Result &)> done, Query query)
 {

@@ -40,6 +40,20 @@ public:
     using JsonMaker = std::function<nlohmann::json()>;
     void store(JsonMaker makeJob, JsonMaker makeListing, QObject *context, StoreCallback done);
 
+    // Many results in one transaction on the storage thread; `done` gets one outcome per result,
+    // in order. What a burst of finished analyses costs: one commit, one answer.
+    struct StoreRequest
+    {
+        JsonMaker makeJob;
+        JsonMaker makeListing;
+    };
+    using StoreAllCallback = std::function<void(const QList<ResultsLibrary::Stored> &outcomes)>;
+    void storeAll(QList<StoreRequest> requests, QObject *context, StoreAllCallback done);
+
+    // ResultsLibrary::setAnnotation() on the storage thread.
+    void setAnnotation(
+        AnnotationKind kind, QString key, Annotation annotation, QObject *context, StoreCallback done = {});
+
     using ScoresCallback = std::function<void(const QHash<QString, double> &scores)>;
     // ResultsLibrary::latestScores() on the storage thread.
     void latestScores(QObject *context, ScoresCallback done);

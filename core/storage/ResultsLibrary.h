@@ -4,6 +4,7 @@
 #include <QList>
 #include <QSet>
 #include <QString>
+#include <QStringList>
 
 #include <nlohmann/json.hpp>
 
@@ -12,6 +13,21 @@
 class QSqlError;
 
 namespace dealscope {
+
+// An analyst's notes and tags on a listing or on one result (issue 14 §6): stored in the library,
+// searched with the results, exported with them.
+struct Annotation final
+{
+    QString notes;
+    QStringList tags; // trimmed, unique (case-insensitively), in the order given
+
+    bool isEmpty() const { return notes.trimmed().isEmpty() && tags.isEmpty(); }
+    bool operator==(const Annotation &) const = default;
+    // "a, b,,  c" → {"a", "b", "c"}; commas separate tags, nothing else is special.
+    static QStringList parseTags(const QString &text);
+};
+
+enum class AnnotationKind { Listing, Result };
 
 // One finished analysis as kept in the library: the job (wire JSON, with its result) and the
 // snapshot of the listing it analysed, so it reads the same after the listing changed or vanished.
@@ -27,11 +43,15 @@ struct StoredResult final
     QString engine; // builtin or the LLM model
     nlohmann::json job; // full job JSON; empty in search() rows unless asked
     nlohmann::json listing; // listing snapshot; empty in search() rows unless asked
+    Annotation notes; // on this result
+    Annotation listingNotes; // on its listing
 };
 
 struct ResultQuery final
 {
-    QString text; // matches listing id or title (case-insensitive substring)
+    QString text; // matches listing id or title, or the notes or tags of the result or its listing
+    QStringList jobIds; // exactly these results, empty = any
+    QStringList listingIds; // results of these listings, empty = any
     QString analysisType; // exact, empty = any
     std::optional<qint64> fromMs; // finishedAt ≥ fromMs
     std::optional<qint64> toMs; // finishedAt ≤ toMs
@@ -60,6 +80,15 @@ public:
     // Stores a terminal, succeeded job (`job` in wire JSON with "result") with the listing snapshot.
     // Storing the same job id again replaces it. False (with errorString()) for a job without result.
     bool store(const nlohmann::json &job, const nlohmann::json &listing);
+    // Several results in one transaction (one commit for a burst of finished analyses). Returns
+    // per result whether it was stored, with its error when not; one result's error does not keep
+    // the others out.
+    struct Stored
+    {
+        bool ok = false;
+        QString error;
+    };
+    QList<Stored> storeAll(const QList<std::pair<nlohmann::json, nlohmann::json>> &jobsAndListings);
 
     QList<StoredResult> search(const ResultQuery &query) const;
     std::optional<StoredResult> get(const QString &jobId) const;
@@ -71,6 +100,11 @@ public:
     bool contains(const QString &jobId) const;
     bool remove(const QString &jobId);
     int count() const;
+
+    // Notes and tags on a listing (key: listing id) or a result (key: job id); an empty
+    // annotation removes them.
+    bool setAnnotation(AnnotationKind kind, const QString &key, const Annotation &annotation);
+    Annotation annotation(AnnotationKind kind, const QString &key) const;
 
     // Writes the matching results (with job and listing JSON) as a JSON array, atomically.
     bool exportJson(const QString &file, const ResultQuery &query);

@@ -2,6 +2,7 @@
 // the desktop entry's %F) are imported as File → Import does: in order, with the import
 // diagnostics dialog, into the listings that are kept in the data folder.
 
+#include "app/AppContext.h"
 #include "ui/imports/ImportDiagnosticsDialog.h"
 #include "ui/listings/ListingTableModel.h"
 #include "ui/mainwindow/MainWindow.h"
@@ -67,13 +68,15 @@ private Q_SLOTS:
     // other, each as the menu's import does it.
     void windowImportsTheFilesItIsGiven()
     {
+        AppContextOptions c;
+        c.settingsFile = path(u"settings.ini"_s);
+        c.dataDir = path(u"data"_s);
+        c.secretMode = SecretStore::Mode::MemoryOnly;
+        AppContext context(c);
         MainWindowOptions o;
-        o.settingsFile = path(u"settings.ini"_s);
-        o.dataDir = path(u"data"_s);
-        o.secretMode = SecretStore::Mode::MemoryOnly;
         o.demoListingsResource = path(u"seed.csv"_s);
         o.importFiles = { path(u"more.csv"_s), path(u"missing.csv"_s), path(u"more.json"_s) };
-        MainWindow w(o);
+        MainWindow w(context, o);
         QSignalSpy loaded(&w, &MainWindow::listingsLoaded);
         QSignalSpy imported(&w, &MainWindow::importFinished);
         w.show();

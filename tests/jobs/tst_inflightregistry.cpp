@@ -162,6 +162,59 @@ private Q_SLOTS:
             registry.remove(QStringLiteral("j%1").arg(i));
         QVERIFY(registry.entries().isEmpty());
     }
+
+    // The desktop's mode: reads from memory, the file rewritten on the registry's own thread.
+    void writeBehindReachesTheFileInOrder()
+    {
+        QSettings settings(iniPath(), QSettings::IniFormat);
+        {
+            QSettings seeded(iniPath(), QSettings::IniFormat);
+            InFlightRegistry(seeded).put(
+                entry(QStringLiteral("S"), QStringLiteral("risk_assessment"), QStringLiteral("s")));
+        }
+        InFlightRegistry registry(settings, InFlightRegistry::Mode::WriteBehind);
+        QVERIFY(registry.contains(QStringLiteral("s"))); // what the file held at the start
+        for (int i = 0; i < 500; ++i)
+            registry.put(
+                entry(QStringLiteral("L%1").arg(i), QStringLiteral("valuation"), QStringLiteral("j%1").arg(i)));
+        // The same pair again: the newer job replaces the older, and removing the older is a no-op.
+        registry.put(entry(QStringLiteral("L0"), QStringLiteral("valuation"), QStringLiteral("j0b")));
+        registry.remove(QStringLiteral("j0"));
+        for (int i = 1; i < 250; ++i)
+            registry.remove(QStringLiteral("j%1").arg(i));
+        registry.remove(QStringLiteral("s"));
+        // Read back at once, from memory.
+        QCOMPARE(registry.entries().size(), 251);
+        QVERIFY(registry.contains(QStringLiteral("j0b")));
+        QVERIFY(!registry.contains(QStringLiteral("j0")));
+        QVERIFY(!registry.contains(QStringLiteral("j1")));
+        QVERIFY(registry.contains(QStringLiteral("j499")));
+
+        registry.sync(); // waits until the file holds it all
+        QFile file(iniPath());
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray text = file.readAll();
+        QVERIFY(text.contains("j499"));
+        QVERIFY(text.contains("j0b"));
+        QVERIFY(!text.contains("jobId=j1\n"));
+        QVERIFY(!text.contains("jobId=s\n"));
+        // Another registry on the file, as the next start sees it.
+        QSettings other(iniPath(), QSettings::IniFormat);
+        InFlightRegistry reread(other);
+        QCOMPARE(sorted(reread.entries()), sorted(registry.entries()));
+    }
+
+    void writeBehindFlushesOnDestruction()
+    {
+        {
+            QSettings settings(iniPath(), QSettings::IniFormat);
+            InFlightRegistry registry(settings, InFlightRegistry::Mode::WriteBehind);
+            registry.put(entry(QStringLiteral("A"), QStringLiteral("valuation"), QStringLiteral("a")));
+        }
+        QFile file(iniPath());
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY(file.readAll().contains("jobId=a"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestInFlightRegistry)

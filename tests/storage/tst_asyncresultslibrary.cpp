@@ -102,6 +102,38 @@ private Q_SLOTS:
         QCOMPARE(rows.at(0).jobId, u"j3"_s); // newest first
     }
 
+    // A burst of finished analyses: one transaction, one answer with an outcome per result; a
+    // result that cannot be stored keeps neither itself nor the others from being answered.
+    void storesManyInOneAnswer()
+    {
+        const QString file = m_dir.filePath(u"many.sqlite"_s);
+        ResultsLibrary reader;
+        QVERIFY(reader.open(file));
+        AsyncResultsLibrary lib;
+        lib.open(file);
+        QList<AsyncResultsLibrary::StoreRequest> requests;
+        for (int i = 0; i < 50; ++i) {
+            const std::string id = "m" + std::to_string(i);
+            requests.append({ [id, i] { return job(id, "L" + std::to_string(i), i, 1000 + i); },
+                [i] { return listing("L" + std::to_string(i), "Shop " + std::to_string(i)); } });
+        }
+        requests.insert(10, { [] { return nlohmann::json { { "id", "broken" } }; }, {} }); // no result
+        int answers = 0;
+        QList<ResultsLibrary::Stored> outcomes;
+        lib.storeAll(requests, this, [&](const QList<ResultsLibrary::Stored> &o) {
+            ++answers;
+            outcomes = o;
+        });
+        QTRY_COMPARE(answers, 1);
+        QCOMPARE(outcomes.size(), 51);
+        QVERIFY(outcomes.at(9).ok);
+        QVERIFY(!outcomes.at(10).ok);
+        QVERIFY(!outcomes.at(10).error.isEmpty());
+        QVERIFY(outcomes.at(11).ok);
+        QCOMPARE(reader.count(), 50);
+        QCOMPARE(reader.get(u"m49"_s)->listingTitle, u"Shop 49"_s);
+    }
+
     void reportsAFailedWrite()
     {
         AsyncResultsLibrary lib;

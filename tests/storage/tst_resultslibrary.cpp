@@ -1,6 +1,8 @@
 #include "storage/ResultsLibrary.h"
 
 #include <QFile>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -155,6 +157,107 @@ private Q_SLOTS:
         QVERIFY(exported[0]["job"]["id"] == "e2");
         QVERIFY(exported[0]["listing"]["title"] == "Two \"quoted\"\n");
         QVERIFY(!lib.exportJson(m_dir.filePath(u"no/such/dir/x.json"_s), {}));
+    }
+
+    // Issue 14 §6: notes and tags on listings and results, found by the library's search.
+    void notesAndTagsAreStoredAndSearched()
+    {
+        ResultsLibrary lib;
+        QVERIFY(lib.open(m_dir.filePath(u"notes.sqlite"_s)));
+        QVERIFY(lib.store(job("n1", "L1", "valuation", 70, 100), listing("L1", "Austin Car Wash")));
+        QVERIFY(lib.store(job("n2", "L1", "risk_assessment", 40, 200), listing("L1", "Austin Car Wash")));
+        QVERIFY(lib.store(job("n3", "L2", "valuation", 55, 300), listing("L2", "Denver Pizza")));
+
+        QVERIFY(lib.setAnnotation(AnnotationKind::Listing, u"L1"_s,
+            { u"Owner open to seller financing"_s, Annotation::parseTags(u" shortlist, cash-flow ,Shortlist,,"_s) }));
+        QVERIFY(lib.setAnnotation(
+            AnnotationKind::Result, u"n3"_s, { u"50% off peak; 100_000 visits"_s, { u"call back"_s } }));
+        QCOMPARE(
+            lib.annotation(AnnotationKind::Listing, u"L1"_s).tags, (QStringList { u"shortlist"_s, u"cash-flow"_s }));
+        QCOMPARE(lib.annotation(AnnotationKind::Result, u"n3"_s).notes, u"50% off peak; 100_000 visits"_s);
+        QVERIFY(lib.annotation(AnnotationKind::Result, u"n1"_s).isEmpty());
+
+        // Every result carries its own and its listing's notes.
+        const auto n2 = lib.get(u"n2"_s);
+        QCOMPARE(n2->listingNotes.notes, u"Owner open to seller financing"_s);
+        QVERIFY(n2->notes.isEmpty());
+        QCOMPARE(lib.get(u"n3"_s)->notes.tags, QStringList { u"call back"_s });
+
+        const auto ids = [&](const QString &text) {
+            ResultQuery q;
+            q.text = text;
+            QStringList out;
+            for (const StoredResult &r : lib.search(q))
+                out << r.jobId;
+            out.sort();
+            return out;
+        };
+        QCOMPARE(ids(u"SHORTLIST"_s), (QStringList { u"n1"_s, u"n2"_s })); // a listing's tag: all its results
+        QCOMPARE(ids(u"seller financing"_s), (QStringList { u"n1"_s, u"n2"_s }));
+        QCOMPARE(ids(u"call back"_s), QStringList { u"n3"_s });
+        QCOMPARE(ids(u"50%"_s), QStringList { u"n3"_s }); // '%' and '_' are literal
+        QCOMPARE(ids(u"0_0"_s), QStringList { u"n3"_s });
+        QCOMPARE(ids(u"5_%"_s), QStringList {});
+        QCOMPARE(ids(u"'; DROP TABLE results; --"_s), QStringList {});
+        QCOMPARE(lib.count(), 3);
+
+        // A comma inside a tag cannot split it later; an empty annotation removes the row.
+        QVERIFY(lib.setAnnotation(AnnotationKind::Result, u"n1"_s, { QString(), { u"a,b"_s } }));
+        QCOMPARE(lib.annotation(AnnotationKind::Result, u"n1"_s).tags, QStringList { u"a b"_s });
+        QVERIFY(lib.setAnnotation(AnnotationKind::Result, u"n1"_s, {}));
+        QVERIFY(lib.annotation(AnnotationKind::Result, u"n1"_s).isEmpty());
+        // Huge notes are kept whole.
+        const QString huge(200'000, u'x');
+        QVERIFY(lib.setAnnotation(AnnotationKind::Listing, u"L2"_s, { huge, {} }));
+        QCOMPARE(lib.annotation(AnnotationKind::Listing, u"L2"_s).notes.size(), huge.size());
+    }
+
+    void searchesByIdsInParts()
+    {
+        ResultsLibrary lib;
+        QVERIFY(lib.open(m_dir.filePath(u"ids.sqlite"_s)));
+        QList<std::pair<nlohmann::json, nlohmann::json>> rows;
+        for (int i = 0; i < 4500; ++i) {
+            const std::string id = "j" + std::to_string(i);
+            rows.append(
+                std::pair(job(id, "L" + std::to_string(i % 100), "valuation", i % 100, i), nlohmann::json::object()));
+        }
+        for (const auto &s : lib.storeAll(rows))
+            QVERIFY(s.ok);
+        ResultQuery q;
+        q.limit = 100000;
+        for (int i = 0; i < 4500; i += 2)
+            q.jobIds << u"j%1"_s.arg(i);
+        const auto found = lib.search(q);
+        QCOMPARE(found.size(), 2250);
+        QCOMPARE(found.first().jobId, u"j4498"_s); // newest first, across the parts
+        ResultQuery byListing;
+        byListing.listingIds = { u"L7"_s, u"L8"_s };
+        byListing.limit = 100000;
+        QCOMPARE(lib.search(byListing).size(), 90);
+    }
+
+    // A library written by an older version (schema 1, no notes) opens and gains them.
+    void upgradesAVersionOneFile()
+    {
+        const QString file = m_dir.filePath(u"v1.sqlite"_s);
+        {
+            ResultsLibrary lib;
+            QVERIFY(lib.open(file));
+            QVERIFY(lib.store(job("old", "L1", "valuation", 10, 1), listing("L1", "Old")));
+            QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"v1"_s);
+            db.setDatabaseName(file);
+            QVERIFY(db.open());
+            QVERIFY(QSqlQuery(db).exec(u"DROP TABLE annotations"_s));
+            QVERIFY(QSqlQuery(db).exec(u"PRAGMA user_version=1"_s));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(u"v1"_s);
+        ResultsLibrary lib;
+        QVERIFY(lib.open(file));
+        QCOMPARE(lib.get(u"old"_s)->listingTitle, u"Old"_s);
+        QVERIFY(lib.setAnnotation(AnnotationKind::Result, u"old"_s, { u"kept"_s, {} }));
+        QCOMPARE(lib.get(u"old"_s)->notes.notes, u"kept"_s);
     }
 
     void failsOnUnusablePath()

@@ -110,7 +110,9 @@ private Q_SLOTS:
         m_proxy->setState(u"CO"_s);
         m_proxy->sort(ListingTableModel::ColAsking, Qt::DescendingOrder);
         QVERIFY(settle());
-        QTest::qWait(50); // a late stale result would land now
+        // Whatever the worker still computed is posted by now; delivered, it must change nothing.
+        m_proxy->waitForWorker();
+        QCoreApplication::sendPostedEvents();
         QCOMPARE(applied.size(), 1);
         QCOMPARE(layouts.size(), 1);
         QCOMPARE(shownIds(*m_proxy), (QStringList { u"E"_s, u"C"_s }));
@@ -172,8 +174,7 @@ private Q_SLOTS:
         QVERIFY(settle());
         QCOMPARE(m_proxy->rowCount(), 0);
         // The listing is renamed by an import: the searchable text follows.
-        QVERIFY(
-            m_model->applyMerge(ListingTableModel::planMerge(m_model->snapshot(), { make(u"A"_s, u"Zulu"_s, 300) })));
+        QVERIFY(m_model->applyMerge(ListingMerge::plan(m_model->snapshot(), { make(u"A"_s, u"Zulu"_s, 300) })));
         m_proxy->setSearchText(u"delta"_s);
         QVERIFY(settle());
         QCOMPARE(m_proxy->rowCount(), 0);
@@ -194,8 +195,7 @@ private Q_SLOTS:
         // not up to date, and a result computed before the change is never shown.
         QSignalSpy applied(m_proxy.get(), &ListingFilterProxy::mappingApplied);
         m_proxy->setSearchText(u"zul"_s); // in flight on the worker, over the old titles
-        QVERIFY(
-            m_model->applyMerge(ListingTableModel::planMerge(m_model->snapshot(), { make(u"A"_s, u"Zulu"_s, 300) })));
+        QVERIFY(m_model->applyMerge(ListingMerge::plan(m_model->snapshot(), { make(u"A"_s, u"Zulu"_s, 300) })));
         QVERIFY(m_proxy->isPending());
         QVERIFY(settle());
         QCOMPARE(shownIds(*m_proxy), QStringList { u"A"_s });
@@ -226,7 +226,7 @@ private Q_SLOTS:
         QSignalSpy resets(m_proxy.get(), &QAbstractItemModel::modelReset);
         // Appended while a request is computing: that request is superseded, the rows are placed.
         m_proxy->setState(u"TX"_s);
-        auto plan = ListingTableModel::planMerge(
+        auto plan = ListingMerge::plan(
             m_model->snapshot(), { make(u"F"_s, u"Foxtrot"_s, 50), make(u"A"_s, u"delta"_s, 900) });
         QCOMPARE(plan.added, 1);
         QCOMPARE(plan.updated, 1);
@@ -236,9 +236,8 @@ private Q_SLOTS:
         QCOMPARE(resets.size(), 0);
         QCOMPARE(shownIds(*m_proxy), (QStringList { u"F"_s, u"D"_s, u"A"_s, u"B"_s })); // A now 900
         // A plan made before another change is refused, leaving the model as it was.
-        auto stale = ListingTableModel::planMerge(m_model->snapshot(), { make(u"G"_s, u"Golf"_s, 1) });
-        QVERIFY(
-            m_model->applyMerge(ListingTableModel::planMerge(m_model->snapshot(), { make(u"H"_s, u"Hotel"_s, 2) })));
+        auto stale = ListingMerge::plan(m_model->snapshot(), { make(u"G"_s, u"Golf"_s, 1) });
+        QVERIFY(m_model->applyMerge(ListingMerge::plan(m_model->snapshot(), { make(u"H"_s, u"Hotel"_s, 2) })));
         QVERIFY(!m_model->applyMerge(std::move(stale)));
         QCOMPARE(m_model->rowCount(), 7);
         QVERIFY(!m_model->find(u"G"_s));
@@ -277,7 +276,10 @@ private Q_SLOTS:
         m_model->flushPendingChanges();
         QCOMPARE(changed.size(), 1);
         QCOMPARE(changed.at(0).at(0).value<QModelIndex>().row(), 1); // B's row in the proxy
-        QTest::qWait(400);
+        QVERIFY(!m_proxy->isRefreshScheduled()); // no re-sort asked for
+        QVERIFY(!m_proxy->isPending());
+        m_proxy->waitForWorker();
+        QCoreApplication::sendPostedEvents();
         QCOMPARE(applied.size(), 0);
         // Sorting by score again uses the scores of now, not an order remembered from before.
         m_proxy->sort(ListingTableModel::ColScore, Qt::DescendingOrder);
@@ -327,7 +329,7 @@ private Q_SLOTS:
         m_proxy->sort(ListingTableModel::ColTitle, Qt::AscendingOrder);
         QVERIFY(m_proxy->isPending());
         m_proxy.reset(); // waits for its worker; nothing lands on a deleted object
-        QTest::qWait(20);
+        QCoreApplication::sendPostedEvents();
         m_model->setListings({});
     }
 };

@@ -1,16 +1,18 @@
 // Drives the real Dealscope main window on the offscreen platform: real local runner and engine,
 // real QSettings INI and SQLite files in a temp folder, QTest clicks and keys.
+#include "WindowFixture.h"
 #include "analysis/AnalysisEngine.h"
 #include "analysis/AnalysisType.h"
+#include "app/AnalysisController.h"
 #include "benchmarks/BenchmarkTable.h"
 #include "common/Failpoints.h"
 #include "config/AppSettings.h"
+#include "export/Format.h"
 #include "generate/ListingGenerator.h"
 #include "jobs/InFlightRegistry.h"
 #include "jobs/LocalJobRunner.h"
 #include "market/ListingCatalog.h"
 #include "storage/ResultsLibrary.h"
-#include "ui/common/Format.h"
 #include "ui/imports/ImportDiagnosticsDialog.h"
 #include "ui/jobs/JobListModel.h"
 #include "ui/jobs/JobsDock.h"
@@ -20,7 +22,6 @@
 #include "ui/listings/ListingFilterProxy.h"
 #include "ui/listings/ListingPanel.h"
 #include "ui/listings/ListingTableModel.h"
-#include "ui/mainwindow/AnalysisController.h"
 #include "ui/mainwindow/MainWindow.h"
 #include "ui/results/ResultView.h"
 #include "ui/settings/SettingsDialog.h"
@@ -50,6 +51,7 @@
 
 using namespace dealscope;
 using namespace dealscope::ui;
+using namespace dealscope::testing;
 using namespace Qt::Literals::StringLiterals;
 
 namespace {
@@ -86,26 +88,7 @@ class TestMainWindow final : public QObject
     QString ini() const { return m_dir->filePath(u"settings.ini"_s); }
     QString dataDir() const { return m_dir->filePath(u"data"_s); }
 
-    std::unique_ptr<MainWindow> makeWindow()
-    {
-        MainWindowOptions o;
-        o.settingsFile = ini();
-        o.dataDir = dataDir();
-        o.secretMode = SecretStore::Mode::MemoryOnly;
-        o.demoListingsResource = m_dir->filePath(u"seed.csv"_s);
-        auto w = std::make_unique<MainWindow>(o);
-        w->show();
-        return w;
-    }
-
-    static bool waitLoaded(MainWindow &w)
-    {
-        QElapsedTimer t;
-        t.start();
-        while (!w.isLoaded() && t.elapsed() < 20000)
-            QTest::qWait(20);
-        return w.isLoaded();
-    }
+    TestWindow makeWindow() { return makeTestWindow(ini(), dataDir(), m_dir->filePath(u"seed.csv"_s)); }
 
     static QString firstStepId(MainWindow &w, AnalysisType type, int index = 0)
     {
@@ -594,17 +577,21 @@ private Q_SLOTS:
         // workers when the window goes. Nothing may touch it afterwards (ASan would say so).
         const QString file = m_dir->filePath(u"big.csv"_s);
         writeFile(file, ListingGenerator::toCsv(ListingGenerator(BenchmarkTable::builtin(), 7).generate(20000)));
-        for (int delayMs : { 0, 150, 400 }) {
+        // Gone at three stages: both files still parsing, the first one merged (the second
+        // merging, the index rebuilding), both merged (sorting and indexing the 20k rows).
+        for (int importsDone : { 0, 1, 2 }) {
             auto w = makeWindow();
             QVERIFY(waitLoaded(*w));
+            QSignalSpy imported(w.get(), &MainWindow::importFinished);
             w->listingView()->sortByColumn(ListingTableModel::ColTitle, Qt::DescendingOrder);
             w->importFile(file);
             w->importFile(file);
-            QTest::qWait(delayMs);
+            QTRY_COMPARE_WITH_TIMEOUT(imported.size() >= importsDone, true, 60000);
             w->listingView()->sortByColumn(ListingTableModel::ColAsking, Qt::AscendingOrder);
             QTest::keyClicks(w->searchEdit(), u"shop"_s);
             w.reset();
-            QTest::qWait(50);
+            // What the workers posted to the window's objects goes with them, never delivered.
+            QCoreApplication::sendPostedEvents();
         }
         QThreadPool::globalInstance()->waitForDone();
         // The last window got far enough to save the listings, or not: either way the next start works.
@@ -693,7 +680,8 @@ private Q_SLOTS:
         QVERIFY(waitLoaded(*w));
         QCOMPARE(w->resumedCount(), 3);
         QVERIFY(w->noticeLabel()->isVisible());
-        QVERIFY2(w->noticeLabel()->text().contains(u"Resumed 3 analyses"_s), qPrintable(w->noticeLabel()->text()));
+        QVERIFY2(
+            w->noticeLabel()->text().contains(u"Resumed 3 local analyses."_s), qPrintable(w->noticeLabel()->text()));
         for (const QString &p : pairs) {
             const QString listing = p.section(u'/', 0, 0), type = p.section(u'/', 1, 1);
             QTRY_VERIFY_WITH_TIMEOUT(

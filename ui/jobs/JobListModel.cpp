@@ -1,6 +1,6 @@
 #include "ui/jobs/JobListModel.h"
 
-#include "ui/common/Format.h"
+#include "export/Format.h"
 
 #include <QDateTime>
 
@@ -121,6 +121,29 @@ QVariant JobListModel::headerData(int section, Qt::Orientation orientation, int 
         return tr("Request ID");
     }
     return {};
+}
+
+Job JobListModel::summaryOf(const Job &job)
+{
+    Job out;
+    out.id = job.id;
+    out.listingId = job.listingId;
+    out.analysisType = job.analysisType;
+    out.params = job.params;
+    out.status = job.status;
+    out.progress = job.progress;
+    out.partialOutput = job.partialOutput;
+    out.error = job.error;
+    out.createdAt = job.createdAt;
+    out.updatedAt = job.updatedAt;
+    out.cancelRequested = job.cancelRequested;
+    out.attempt = job.attempt;
+    out.startedAt = job.startedAt;
+    out.finishedAt = job.finishedAt;
+    out.requestId = job.requestId;
+    out.backend = job.backend;
+    out.owner = job.owner;
+    return out;
 }
 
 void JobListModel::upsert(Job job)

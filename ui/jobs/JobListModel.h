@@ -46,6 +46,9 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
     void upsert(Job job);
+    // What the list keeps of a job: everything it shows, without the result and listing snapshot
+    // (copying a result's JSON for every row of a 10,000-job scan costs the GUI thread).
+    static Job summaryOf(const Job &job);
     const Job *job(const QString &jobId) const;
     const Job &jobAt(int row) const { return m_jobs.at(row); }
     void flushPendingChanges();

@@ -1,6 +1,6 @@
 #include "ui/library/LibraryModel.h"
 
-#include "ui/common/Format.h"
+#include "export/Format.h"
 
 using namespace Qt::Literals::StringLiterals;
 

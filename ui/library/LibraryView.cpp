@@ -1,8 +1,8 @@
 #include "ui/library/LibraryView.h"
 
+#include "export/Format.h"
 #include "storage/AsyncResultsLibrary.h"
 #include "storage/ResultsLibrary.h"
-#include "ui/common/Format.h"
 #include "ui/library/LibraryModel.h"
 #include "ui/results/ResultView.h"
 

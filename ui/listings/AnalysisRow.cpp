@@ -1,6 +1,6 @@
 #include "ui/listings/AnalysisRow.h"
 
-#include "ui/common/Format.h"
+#include "export/Format.h"
 
 #include <QDateTime>
 #include <QGridLayout>

@@ -2,157 +2,44 @@
 
 #include "ui/listings/ListingTableModel.h"
 
-#include <algorithm>
 #include <numeric>
 
 namespace dealscope::ui {
 
-namespace {
-
-std::optional<double> multipleOf(const Listing &l)
-{
-    if (l.askingPrice && l.cashFlow && *l.cashFlow > 0)
-        return double(*l.askingPrice) / double(*l.cashFlow);
-    return std::nullopt;
-}
-
-std::optional<double> moneyKey(const std::optional<qint64> &v)
-{
-    return v ? std::optional<double>(double(*v)) : std::nullopt;
-}
-
-// Everything a worker needs, copied on the GUI thread in O(1) (implicitly shared containers).
-struct Request final
-{
-    QList<Listing> listings;
-    QHash<QString, double> scores; // only when sorting by score
-    ListingQuery filters;
-    int sortColumn = -1;
-    Qt::SortOrder order = Qt::AscendingOrder;
-    std::shared_ptr<const std::vector<int>> order0; // a still valid full order, if any
-    std::shared_ptr<const std::vector<QString>> searchTexts; // still valid, if any
-};
-
-// The full order of all rows by `column`; ties keep their source order (stable), unknown values
-// last in both directions. Returns false when superseded (`stop()`).
-template <typename Stop> bool sortedOrder(const Request &r, std::vector<int> &perm, Stop stop)
-{
-    const qsizetype n = r.listings.size();
-    perm.resize(size_t(n));
-    std::iota(perm.begin(), perm.end(), 0);
-    const bool asc = r.order == Qt::AscendingOrder;
-    const auto byNumber = [&](auto key) {
-        std::vector<std::optional<double>> keys(static_cast<size_t>(n));
-        for (qsizetype i = 0; i < n; ++i)
-            keys[size_t(i)] = key(r.listings.at(i));
-        if (stop())
-            return false;
-        std::stable_sort(perm.begin(), perm.end(), [&](int a, int b) {
-            const auto &x = keys[size_t(a)];
-            const auto &y = keys[size_t(b)];
-            if (x && y)
-                return asc ? *x < *y : *y < *x;
-            return x.has_value() && !y.has_value();
-        });
-        return true;
-    };
-    const auto byText = [&](auto key) {
-        // Case-folded once per row, then plain UTF-16 comparisons: far cheaper than a
-        // case-insensitive compare per comparison.
-        std::vector<QString> keys(static_cast<size_t>(n));
-        for (qsizetype i = 0; i < n; ++i)
-            keys[size_t(i)] = key(r.listings.at(i)).toCaseFolded();
-        if (stop())
-            return false;
-        std::stable_sort(perm.begin(), perm.end(), [&](int a, int b) {
-            const int c = QString::compare(keys[size_t(a)], keys[size_t(b)], Qt::CaseSensitive);
-            return asc ? c < 0 : c > 0;
-        });
-        return true;
-    };
-    switch (r.sortColumn) {
-    case ListingTableModel::ColId:
-        return byText([](const Listing &l) { return l.id; });
-    case ListingTableModel::ColTitle:
-        return byText([](const Listing &l) { return l.title; });
-    case ListingTableModel::ColIndustry:
-        return byText([](const Listing &l) { return l.industry; });
-    case ListingTableModel::ColState:
-        return byText([](const Listing &l) { return l.state; });
-    case ListingTableModel::ColAsking:
-        return byNumber([](const Listing &l) { return moneyKey(l.askingPrice); });
-    case ListingTableModel::ColRevenue:
-        return byNumber([](const Listing &l) { return moneyKey(l.grossRevenue); });
-    case ListingTableModel::ColCashFlow:
-        return byNumber([](const Listing &l) { return moneyKey(l.cashFlow); });
-    case ListingTableModel::ColMultiple:
-        return byNumber([](const Listing &l) { return multipleOf(l); });
-    case ListingTableModel::ColScore:
-        return byNumber([&](const Listing &l) {
-            const auto it = r.scores.constFind(l.id);
-            return it != r.scores.constEnd() ? std::optional<double>(*it) : std::nullopt;
-        });
-    default:
-        return true; // no sort column: source order
-    }
-}
-
-} // namespace
-
-bool ListingQuery::acceptsFacets(const Listing &l) const
-{
-    if (!industry.isEmpty() && l.industry.compare(industry, Qt::CaseInsensitive) != 0)
-        return false;
-    if (!state.isEmpty() && l.state.compare(state, Qt::CaseInsensitive) != 0)
-        return false;
-    if (minPrice || maxPrice) {
-        // A price filter asks for a known price in the range.
-        if (!l.askingPrice)
-            return false;
-        if (minPrice && *l.askingPrice < *minPrice)
-            return false;
-        if (maxPrice && *l.askingPrice > *maxPrice)
-            return false;
-    }
-    return true;
-}
-
-bool ListingQuery::matchesSearch(const Listing &l) const
-{
-    return l.title.contains(search, Qt::CaseInsensitive) || l.id.contains(search, Qt::CaseInsensitive)
-        || l.location.contains(search, Qt::CaseInsensitive) || l.industry.contains(search, Qt::CaseInsensitive);
-}
-
-QString ListingQuery::searchText(const Listing &l)
-{
-    // Fields joined by a line break, which a search (one line) cannot contain: no match spans two.
-    return QString(l.title + u'\n' + l.id + u'\n' + l.location + u'\n' + l.industry).toCaseFolded();
-}
-
-struct ListingFilterProxy::Mapping final
-{
-    std::vector<int> rows;
-    std::vector<int> proxyOf;
-    std::shared_ptr<const std::vector<int>> order; // the full sorted order it was cut from
-    std::shared_ptr<const std::vector<QString>> searchTexts;
-};
-
 ListingFilterProxy::ListingFilterProxy(QObject *parent)
     : QAbstractProxyModel(parent)
-    , m_latest(std::make_shared<std::atomic<quint64>>(0))
 {
-    m_pool.setMaxThreadCount(1);
-    m_pool.setObjectName(QStringLiteral("dealscope-listing-sort"));
     m_dataRefresh.setSingleShot(true);
     connect(&m_dataRefresh, &QTimer::timeout, this, &ListingFilterProxy::requestRefresh);
 }
 
-ListingFilterProxy::~ListingFilterProxy()
+// The query service stops and waits for its worker; nothing it computed reaches this object then.
+ListingFilterProxy::~ListingFilterProxy() = default;
+
+ListingSortKey ListingFilterProxy::sortKeyOf(int column)
 {
-    // A running worker posts its result to this object: it must be done before we go.
-    m_latest->store(~quint64(0));
-    m_pool.clear(); // queued requests never start; only a running one is waited for
-    m_pool.waitForDone();
+    switch (column) {
+    case ListingTableModel::ColId:
+        return ListingSortKey::Id;
+    case ListingTableModel::ColTitle:
+        return ListingSortKey::Title;
+    case ListingTableModel::ColIndustry:
+        return ListingSortKey::Industry;
+    case ListingTableModel::ColState:
+        return ListingSortKey::State;
+    case ListingTableModel::ColAsking:
+        return ListingSortKey::AskingPrice;
+    case ListingTableModel::ColRevenue:
+        return ListingSortKey::GrossRevenue;
+    case ListingTableModel::ColCashFlow:
+        return ListingSortKey::CashFlow;
+    case ListingTableModel::ColMultiple:
+        return ListingSortKey::SdeMultiple;
+    case ListingTableModel::ColScore:
+        return ListingSortKey::Score;
+    default:
+        return ListingSortKey::None;
+    }
 }
 
 void ListingFilterProxy::setListingModel(ListingTableModel *model)
@@ -169,8 +56,6 @@ void ListingFilterProxy::setSourceModel(QAbstractItemModel *model)
     QAbstractProxyModel::setSourceModel(model);
     m_rows.clear();
     m_proxyOf.clear();
-    m_order.reset();
-    m_searchTexts.reset();
     ++m_listingsVersion;
     if (model) {
         connect(model, &QAbstractItemModel::dataChanged, this, &ListingFilterProxy::onSourceDataChanged);
@@ -238,139 +123,51 @@ void ListingFilterProxy::requestRefresh()
     m_dataRefresh.stop();
     if (!m_model)
         return;
-    const quint64 generation = ++m_generation;
-    m_latest->store(generation);
-    const qsizetype n = m_model->rowCount();
-
+    m_pending = true;
     if (m_filters.isEmpty() && m_sortColumn < 0) {
         // Every row in source order: trivial, and applied at once (no flicker after a reset).
-        auto mapping = std::make_shared<Mapping>();
-        mapping->rows.resize(size_t(n));
-        std::iota(mapping->rows.begin(), mapping->rows.end(), 0);
-        mapping->proxyOf = mapping->rows;
-        m_pending = true;
-        applyMapping(generation, std::move(mapping));
+        m_query.supersede();
+        ListingQueryResult mapping;
+        mapping.rows.resize(size_t(m_model->rowCount()));
+        std::iota(mapping.rows.begin(), mapping.rows.end(), 0);
+        mapping.shownAt = mapping.rows;
+        applyMapping(std::move(mapping));
         return;
     }
-
-    Request r;
-    r.listings = m_model->listings();
+    ListingQueryInput input;
+    input.listings = m_model->listings();
     if (m_sortColumn == ListingTableModel::ColScore)
-        r.scores = m_model->scores();
-    r.filters = m_filters;
-    r.sortColumn = m_sortColumn;
-    r.order = m_sortOrder;
-    if (m_order && m_orderColumn == m_sortColumn && m_orderOrder == m_sortOrder
-        && m_orderListingsVersion == m_listingsVersion
-        && (m_sortColumn != ListingTableModel::ColScore || m_orderScoresVersion == m_scoresVersion)
-        && qsizetype(m_order->size()) == n)
-        r.order0 = m_order;
-    if (m_searchTexts && m_searchTextsVersion == m_listingsVersion && qsizetype(m_searchTexts->size()) == n)
-        r.searchTexts = m_searchTexts;
-    const quint64 listingsVersion = m_listingsVersion;
-    const quint64 scoresVersion = m_scoresVersion;
-    m_pending = true;
-
-    const auto latest = m_latest;
-    m_pool.start([this, r = std::move(r), generation, latest, listingsVersion, scoresVersion]() mutable {
-        const auto stop = [&] { return latest->load() != generation; };
-        if (stop())
-            return; // superseded while queued (e.g. four filter setters in a row): no full pass
-        auto mapping = std::make_shared<Mapping>();
-        const qsizetype count = r.listings.size();
-        std::shared_ptr<const std::vector<int>> order = r.order0;
-        if (!order && r.sortColumn >= 0) {
-            std::vector<int> perm;
-            if (!sortedOrder(r, perm, stop))
-                return;
-            order = std::make_shared<const std::vector<int>>(std::move(perm));
-        }
-        if (stop())
-            return;
-        const QString needle = r.filters.search.toCaseFolded();
-        const bool bySearchText = !needle.isEmpty() && !needle.contains(u'\n');
-        std::shared_ptr<const std::vector<QString>> texts = r.searchTexts;
-        if (bySearchText && !texts) {
-            std::vector<QString> made(static_cast<size_t>(count));
-            for (qsizetype i = 0; i < count; ++i)
-                made[size_t(i)] = ListingQuery::searchText(r.listings.at(i));
-            texts = std::make_shared<const std::vector<QString>>(std::move(made));
-            if (stop())
-                return;
-        }
-        const auto accepts = [&](int src) {
-            const Listing &l = r.listings.at(src);
-            if (!r.filters.acceptsFacets(l))
-                return false;
-            if (needle.isEmpty())
-                return true;
-            return bySearchText ? (*texts)[size_t(src)].contains(needle, Qt::CaseSensitive)
-                                : r.filters.matchesSearch(l);
-        };
-        mapping->proxyOf.assign(size_t(count), -1);
-        mapping->rows.reserve(size_t(count));
-        for (qsizetype i = 0; i < count; ++i) {
-            const int src = order ? (*order)[size_t(i)] : int(i);
-            if (accepts(src)) {
-                mapping->proxyOf[size_t(src)] = int(mapping->rows.size());
-                mapping->rows.push_back(src);
-            }
-        }
-        mapping->order = std::move(order);
-        mapping->searchTexts = std::move(texts);
-        if (stop())
-            return;
-        const int sortColumn = r.sortColumn;
-        const Qt::SortOrder sortOrder = r.order;
-        // The snapshot's references are dropped here, on the worker, not on the GUI thread.
-        r = Request {};
-        QMetaObject::invokeMethod(
-            this,
-            [this, generation, listingsVersion, scoresVersion, sortColumn, sortOrder,
-                mapping = std::move(mapping)]() mutable {
-                // Kept even when this result is superseded: the next request can use them, so
-                // they are labelled with what they were computed for, not with what is asked now.
-                if (mapping->searchTexts && listingsVersion == m_listingsVersion) {
-                    m_searchTexts = mapping->searchTexts;
-                    m_searchTextsVersion = listingsVersion;
-                }
-                if (mapping->order && listingsVersion == m_listingsVersion) {
-                    m_order = mapping->order;
-                    m_orderColumn = sortColumn;
-                    m_orderOrder = sortOrder;
-                    m_orderListingsVersion = listingsVersion;
-                    m_orderScoresVersion = scoresVersion;
-                }
-                applyMapping(generation, std::move(mapping));
-            },
-            Qt::QueuedConnection);
-    });
+        input.scores = m_model->scores();
+    input.listingsVersion = m_listingsVersion;
+    input.scoresVersion = m_scoresVersion;
+    input.filters = m_filters;
+    input.sortKey = sortKeyOf(m_sortColumn);
+    input.ascending = m_sortOrder == Qt::AscendingOrder;
+    m_query.request(std::move(input), [this](ListingQueryResult mapping) { applyMapping(std::move(mapping)); });
 }
 
-void ListingFilterProxy::applyMapping(quint64 generation, std::shared_ptr<Mapping> mapping)
+void ListingFilterProxy::applyMapping(ListingQueryResult mapping)
 {
-    if (generation != m_generation)
-        return; // superseded: a newer request is on its way
     m_pending = false;
     const size_t oldCount = m_rows.size();
-    const size_t newCount = mapping->rows.size();
+    const size_t newCount = mapping.rows.size();
     if (oldCount == 0 || newCount == 0) {
         // From or to an empty table: plain inserts/removals are cheaper than a layout change.
         if (oldCount > 0)
             beginRemoveRows({}, 0, int(oldCount) - 1);
         else if (newCount > 0)
             beginInsertRows({}, 0, int(newCount) - 1);
-        m_rows = std::move(mapping->rows);
-        m_proxyOf = std::move(mapping->proxyOf);
+        m_rows = std::move(mapping.rows);
+        m_proxyOf = std::move(mapping.shownAt);
         if (oldCount > 0)
             endRemoveRows();
         else if (newCount > 0)
             endInsertRows();
     } else {
         // Same rows in another order (a sort): the hint lets the views keep more of their state.
-        bool sameRows = oldCount == newCount && m_proxyOf.size() == mapping->proxyOf.size();
+        bool sameRows = oldCount == newCount && m_proxyOf.size() == mapping.shownAt.size();
         for (size_t i = 0; sameRows && i < m_proxyOf.size(); ++i)
-            sameRows = (m_proxyOf[i] >= 0) == (mapping->proxyOf[i] >= 0);
+            sameRows = (m_proxyOf[i] >= 0) == (mapping.shownAt[i] >= 0);
         const auto hint = sameRows ? QAbstractItemModel::VerticalSortHint : QAbstractItemModel::NoLayoutChangeHint;
         Q_EMIT layoutAboutToBeChanged({}, hint);
         const QModelIndexList from = persistentIndexList();
@@ -378,8 +175,8 @@ void ListingFilterProxy::applyMapping(quint64 generation, std::shared_ptr<Mappin
         sourceRows.reserve(size_t(from.size()));
         for (const QModelIndex &idx : from)
             sourceRows.push_back(idx.row() < int(oldCount) ? m_rows[size_t(idx.row())] : -1);
-        m_rows = std::move(mapping->rows);
-        m_proxyOf = std::move(mapping->proxyOf);
+        m_rows = std::move(mapping.rows);
+        m_proxyOf = std::move(mapping.shownAt);
         QModelIndexList to;
         to.reserve(from.size());
         for (qsizetype i = 0; i < from.size(); ++i) {
@@ -423,7 +220,7 @@ void ListingFilterProxy::onSourceDataChanged(const QModelIndex &topLeft, const Q
     if (!scoreOnly) {
         // A result computed from the listings before this change would place rows by old values:
         // drop it, and stay pending until the refresh lands (selectListing waits on isPending()).
-        m_latest->store(++m_generation);
+        m_query.supersede();
         m_pending = true;
     }
     // Scores land all the time while analyses run: re-sorting by them once a second is enough
@@ -450,8 +247,6 @@ void ListingFilterProxy::onSourceReset()
 {
     m_rows.clear();
     m_proxyOf.assign(size_t(sourceModel() ? sourceModel()->rowCount() : 0), -1);
-    m_order.reset();
-    m_searchTexts.reset();
     ++m_listingsVersion;
     endResetModel();
     requestRefresh();
@@ -486,7 +281,7 @@ int ListingFilterProxy::columnCount(const QModelIndex &parent) const
 
 void ListingFilterProxy::waitForWorker()
 {
-    m_pool.waitForDone();
+    m_query.waitForIdle();
 }
 
 bool ListingFilterProxy::hasChildren(const QModelIndex &parent) const

@@ -1,6 +1,6 @@
 #include "ui/listings/ListingPanel.h"
 
-#include "ui/common/Format.h"
+#include "export/Format.h"
 #include "ui/listings/AnalysisRow.h"
 
 #include <QFrame>

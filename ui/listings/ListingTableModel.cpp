@@ -1,7 +1,8 @@
 #include "ui/listings/ListingTableModel.h"
 
-#include "ui/common/Format.h"
-#include "ui/common/ReleaseOffThread.h"
+#include "export/Format.h"
+#include "query/ListingQuery.h"
+#include "tasks/ReleaseOffThread.h"
 
 using namespace Qt::Literals::StringLiterals;
 
@@ -11,13 +12,6 @@ namespace {
 QVariant money(const std::optional<qint64> &v)
 {
     return v ? QVariant::fromValue(*v) : QVariant();
-}
-
-std::optional<double> sdeMultiple(const Listing &l)
-{
-    if (l.askingPrice && l.cashFlow && *l.cashFlow > 0)
-        return double(*l.askingPrice) / double(*l.cashFlow);
-    return std::nullopt;
 }
 } // namespace
 
@@ -62,14 +56,14 @@ QVariant ListingTableModel::data(const QModelIndex &index, int role) const
         case ColCashFlow:
             return formatMoney(l.cashFlow);
         case ColMultiple: {
-            const auto m = sdeMultiple(l);
+            const auto m = sdeMultipleOf(l);
             return m ? formatMultiple(*m) : u"—"_s;
         }
         case ColScore: {
             if (const auto it = m_status.constFind(l.id); it != m_status.constEnd() && it->active > 0)
                 return tr("Running %1 %").arg(qRound(it->progress));
-            const auto score = m_scores.constFind(l.id);
-            return score != m_scores.constEnd() ? QString::number(*score, 'f', 0) : u"—"_s;
+            const auto score = m_scores.of(l.id);
+            return score ? QString::number(*score, 'f', 0) : u"—"_s;
         }
         }
         return {};
@@ -82,12 +76,12 @@ QVariant ListingTableModel::data(const QModelIndex &index, int role) const
         case ColCashFlow:
             return money(l.cashFlow);
         case ColMultiple: {
-            const auto m = sdeMultiple(l);
+            const auto m = sdeMultipleOf(l);
             return m ? QVariant(*m) : QVariant();
         }
         case ColScore: {
-            const auto score = m_scores.constFind(l.id);
-            return score != m_scores.constEnd() ? QVariant(*score) : QVariant();
+            const auto score = m_scores.of(l.id);
+            return score ? QVariant(*score) : QVariant();
         }
         default:
             return data(index, Qt::DisplayRole);
@@ -105,8 +99,8 @@ QVariant ListingTableModel::data(const QModelIndex &index, int role) const
     case ListingIdRole:
         return l.id;
     case ScoreRole: {
-        const auto score = m_scores.constFind(l.id);
-        return score != m_scores.constEnd() ? QVariant(*score) : QVariant();
+        const auto score = m_scores.of(l.id);
+        return score ? QVariant(*score) : QVariant();
     }
     case ActiveRole:
         return m_status.value(l.id).active;
@@ -150,19 +144,9 @@ const Listing *ListingTableModel::find(const QString &id) const
     return it == m_rowById.constEnd() ? nullptr : &m_listings.at(*it);
 }
 
-QHash<QString, int> ListingTableModel::indexRows(const QList<Listing> &listings)
-{
-    QHash<QString, int> index;
-    index.reserve(listings.size());
-    // Backwards, so that of repeated ids the first one's row is the one left in the index.
-    for (int i = int(listings.size()) - 1; i >= 0; --i)
-        index.insert(listings.at(i).id, i);
-    return index;
-}
-
 void ListingTableModel::setListings(QList<Listing> listings)
 {
-    QHash<QString, int> index = indexRows(listings);
+    QHash<QString, int> index = ListingSet::indexRows(listings);
     setListings(std::move(listings), std::move(index));
 }
 
@@ -178,33 +162,7 @@ void ListingTableModel::setListings(QList<Listing> listings, QHash<QString, int>
     releaseOffThread(std::move(oldIndex));
 }
 
-ListingTableModel::MergePlan ListingTableModel::planMerge(Snapshot base, const QList<Listing> &incoming)
-{
-    MergePlan plan;
-    plan.baseVersion = base.version;
-    const qsizetype existing = base.listings.size();
-    plan.listings = std::move(base.listings);
-    plan.rowById = std::move(base.rowById);
-    // Both detach here (a deep copy, on the worker) while the model keeps showing the old ones.
-    plan.rowById.reserve(plan.rowById.size() + incoming.size());
-    plan.listings.reserve(existing + incoming.size());
-    for (const Listing &l : incoming) {
-        const auto it = plan.rowById.constFind(l.id);
-        if (it == plan.rowById.constEnd()) {
-            plan.rowById.insert(l.id, int(plan.listings.size()));
-            plan.listings.append(l);
-            ++plan.added;
-        } else if (*it < existing) {
-            plan.listings[*it] = l;
-            plan.updatedRows.append(*it);
-            ++plan.updated;
-        }
-        // else: a repeat of an id new in this batch: the first one is kept
-    }
-    return plan;
-}
-
-bool ListingTableModel::applyMerge(MergePlan plan)
+bool ListingTableModel::applyMerge(ListingMerge plan)
 {
     if (plan.baseVersion != m_version)
         return false;
@@ -231,15 +189,14 @@ bool ListingTableModel::applyMerge(MergePlan plan)
 ListingAnalysisStatus ListingTableModel::status(const QString &listingId) const
 {
     ListingAnalysisStatus st = m_status.value(listingId);
-    if (const auto it = m_scores.constFind(listingId); it != m_scores.constEnd())
-        st.score = *it;
+    st.score = m_scores.of(listingId);
     return st;
 }
 
 void ListingTableModel::setStatus(const QString &listingId, const ListingAnalysisStatus &status)
 {
     if (status.score)
-        m_scores.insert(listingId, *status.score);
+        m_scores.recent.insert(listingId, *status.score);
     ListingAnalysisStatus activity = status;
     activity.score.reset(); // scores live in m_scores only
     if (activity.active > 0)
@@ -253,7 +210,8 @@ void ListingTableModel::setScores(QHash<QString, double> scores)
 {
     // Swapped in whole (a library can hold scores for all 100k listings): O(1) here, one signal
     // for the column, and the old table freed on a pool thread.
-    QHash<QString, double> old = std::exchange(m_scores, std::move(scores));
+    QHash<QString, double> old = std::exchange(m_scores.base, std::move(scores));
+    m_scores.recent.clear(); // the library's scores include them
     releaseOffThread(std::move(old));
     m_flushTimer.stop();
     m_dirtyRows.clear();

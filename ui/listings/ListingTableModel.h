@@ -1,6 +1,8 @@
 #pragma once
 
 #include "domain/Listing.h"
+#include "query/ListingQuery.h"
+#include "query/ListingSet.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
@@ -55,39 +57,21 @@ public:
     const Listing *find(const QString &id) const;
     int rowOf(const QString &id) const { return m_rowById.value(id, -1); }
 
-    // The id -> row index of `listings` (the first of repeated ids wins); fine on any thread.
-    static QHash<QString, int> indexRows(const QList<Listing> &listings);
     void setListings(QList<Listing> listings);
-    // With the index made off the GUI thread (indexRows): O(1) here besides the reset.
+    // With the index made off the GUI thread (ListingSet::indexRows): O(1) here besides the reset.
     void setListings(QList<Listing> listings, QHash<QString, int> rowById);
 
-    // Merging an import: planned on a worker from an O(1) snapshot, applied on the GUI thread as
-    // a swap plus one insert. New ids are appended; listings whose id is there are replaced.
-    struct Snapshot
-    {
-        quint64 version = 0;
-        QList<Listing> listings;
-        QHash<QString, int> rowById;
-    };
-    struct MergePlan
-    {
-        quint64 baseVersion = 0;
-        QList<Listing> listings;
-        QHash<QString, int> rowById;
-        QList<int> updatedRows;
-        int added = 0;
-        int updated = 0;
-    };
-    Snapshot snapshot() const { return { m_version, m_listings, m_rowById }; }
-    static MergePlan planMerge(Snapshot base, const QList<Listing> &incoming);
+    // Merging an import: planned on a worker from an O(1) snapshot (ListingMerge::plan), applied
+    // here as a swap plus one insert.
+    ListingSet snapshot() const { return { m_version, m_listings, m_rowById }; }
     // False (nothing changed) when the model changed since the plan's snapshot: plan again.
-    bool applyMerge(MergePlan plan);
+    bool applyMerge(ListingMerge plan);
 
     void setStatus(const QString &listingId, const ListingAnalysisStatus &status);
     // The latest stored score of every listing (ResultsLibrary::latestScores), replacing the old ones.
     void setScores(QHash<QString, double> scores);
     ListingAnalysisStatus status(const QString &listingId) const;
-    const QHash<QString, double> &scores() const { return m_scores; }
+    const ListingScores &scores() const { return m_scores; }
 
     // Emits the pending dataChanged signals now (tests, and before a repaint that must be exact).
     void flushPendingChanges();
@@ -99,7 +83,7 @@ private:
     QList<Listing> m_listings;
     QHash<QString, int> m_rowById;
     QHash<QString, ListingAnalysisStatus> m_status; // listings with analyses running (no score)
-    QHash<QString, double> m_scores; // latest score per listing
+    ListingScores m_scores; // latest score per listing
     QSet<int> m_dirtyRows;
     QTimer m_flushTimer;
 };

@@ -2,7 +2,6 @@
 
 #include <QApplication>
 #include <QPainter>
-#include <QStyleOptionProgressBar>
 
 namespace dealscope::ui {
 
@@ -34,18 +33,23 @@ void ScoreDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
     QStyle *style = option.widget ? option.widget->style() : QApplication::style();
     style->drawControl(QStyle::CE_ItemViewItem, &background, painter, option.widget);
 
-    QStyleOptionProgressBar bar;
-    bar.initFrom(option.widget);
-    bar.state = option.state | QStyle::State_Horizontal;
-    bar.rect = option.rect.adjusted(2, 2, -2, -2);
-    bar.minimum = 0;
-    bar.maximum = 100;
-    bar.progress = qBound(0, qRound(value), 100);
-    bar.text = index.data(Qt::DisplayRole).toString();
-    bar.textVisible = true;
-    bar.textAlignment = Qt::AlignCenter;
-    bar.palette = option.palette;
-    style->drawControl(QStyle::CE_ProgressBar, &bar, painter, option.widget);
+    // A flat bar in palette colours rather than the style's progress bar: its gradients and
+    // frames made most of a repaint of the listings table, which repaints many times a second
+    // while analyses run.
+    const QRect bar = option.rect.adjusted(3, 3, -3, -3);
+    const bool selected = option.state & QStyle::State_Selected;
+    painter->save();
+    painter->setPen(option.palette.color(QPalette::Mid));
+    painter->setBrush(Qt::NoBrush);
+    painter->drawRect(bar.adjusted(0, 0, -1, -1));
+    QRect filled = bar.adjusted(1, 1, -1, -1);
+    filled.setWidth(qRound(filled.width() * qBound(0.0, value, 100.0) / 100.0));
+    QColor fill = option.palette.color(QPalette::Highlight);
+    fill.setAlpha(selected ? 200 : 110); // light enough for the text on it, in light and dark themes
+    painter->fillRect(filled, fill);
+    painter->setPen(option.palette.color(selected ? QPalette::HighlightedText : QPalette::Text));
+    painter->drawText(bar, Qt::AlignCenter, index.data(Qt::DisplayRole).toString());
+    painter->restore();
 }
 
 } // namespace dealscope::ui

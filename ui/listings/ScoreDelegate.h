@@ -4,8 +4,8 @@
 
 namespace dealscope::ui {
 
-// Paints a progress bar with the style (QStyleOptionProgressBar, like qBittorrent's transfer list):
-// the mean progress while analyses run, the score (0–100) once one finished, plain text otherwise.
+// Paints a flat progress bar in palette colours: the mean progress while analyses run, the score
+// (0–100) once one finished, plain text otherwise.
 // Reads roles only, so it serves the listings table (ActiveRole/ProgressRole/ScoreRole) and the
 // jobs table (progress as a number in Qt::EditRole plus display text).
 class ScoreDelegate final : public QStyledItemDelegate

@@ -1,12 +1,9 @@
 #pragma once
 
-#include "config/SecretStore.h"
 #include "domain/Listing.h"
-#include "import/ImportResult.h"
 #include "jobs/Job.h"
 #include "ui/imports/ImportDiagnosticsDialog.h"
 
-#include <QFutureWatcher>
 #include <QMainWindow>
 #include <QPointer>
 #include <QSet>
@@ -23,58 +20,44 @@ class QTabWidget;
 class QTableView;
 
 namespace dealscope {
+class AnalysisController;
 class AnalysisEngine;
+class AppContext;
 class AppSettings;
-class AsyncResultsLibrary;
-class BenchmarkTable;
-class InFlightRegistry;
-class ListingCatalog;
 class LocalJobRunner;
 class ResultsLibrary;
-struct ImportResult;
+class SecretStore;
+struct ImportOutcome;
 } // namespace dealscope
 
 namespace dealscope::ui {
 
-class AnalysisController;
+class FilterBar;
 class JobListModel;
 class JobsDock;
 class LibraryView;
 class ListingFilterProxy;
 class ListingPanel;
 class ListingTableModel;
+class ListingsDocument;
 class ResultView;
 
 struct MainWindowOptions final
 {
-    QString settingsFile; // empty: the platform settings (Dealscope/Dealscope)
-    QString dataDir; // empty: the app data folder
-    SecretStore::Mode secretMode = SecretStore::Mode::Keychain;
     QString demoAnalyzeListingId; // start a valuation of this listing once loaded
     QString demoListingsResource = QStringLiteral(":/demo/listings.csv");
     QStringList importFiles; // imported as File → Import does, once the listings are loaded (`dealscope FILE…`)
 };
 
-// Listings loaded (or rebuilt) off the GUI thread, with what the filters offer.
-struct LoadedListings final
-{
-    QList<Listing> listings;
-    QHash<QString, int> rowById; // made on the worker too (the start-up load only)
-    std::shared_ptr<const ListingCatalog> catalog;
-    QStringList industries;
-    QStringList states;
-    bool demo = false;
-    QString error;
-};
-
-// The "Dealscope" main window (issue 4): listings table with filters, listing panel with one row per
-// analysis, result view, jobs dock, results library, import with diagnostics, settings. Owns the
-// local backend and re-attaches in-flight jobs at start-up.
+// The "Dealscope" main window (issue 4): listings table with the filter bar, listing panel with
+// one row per analysis, result view, jobs dock, results library, import with diagnostics,
+// settings. Everything it shows comes from the AppContext it is given (the composition root) and
+// the ListingsDocument it keeps; it builds no backend, library or thread of its own.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
 public:
-    explicit MainWindow(MainWindowOptions options, QWidget *parent = nullptr);
+    explicit MainWindow(AppContext &context, MainWindowOptions options = {}, QWidget *parent = nullptr);
     ~MainWindow() override;
 
     // Imports a CSV/JSON file off the GUI thread; the diagnostics dialog opens when it is done.
@@ -86,17 +69,18 @@ public:
 
     bool isLoaded() const { return m_loaded; }
     int resumedCount() const { return m_resumed; }
-    QString dataDir() const { return m_dataDir; }
 
     // For tests and the benchmark: the real objects the window is made of.
-    AppSettings &settings() { return *m_settings; }
-    SecretStore &secrets() { return *m_secrets; }
-    ResultsLibrary &library() { return *m_library; }
-    AnalysisController *controller() const { return m_controller; }
-    LocalJobRunner *runner() const { return m_runner; }
-    std::shared_ptr<AnalysisEngine> engine() const { return m_engine; }
-    ListingTableModel *listingModel() const { return m_listingModel; }
-    ListingFilterProxy *listingProxy() const { return m_proxy; }
+    AppContext &context() { return m_context; }
+    AppSettings &settings();
+    SecretStore &secrets();
+    ResultsLibrary &library();
+    AnalysisController *controller() const;
+    LocalJobRunner *runner() const;
+    std::shared_ptr<AnalysisEngine> engine() const;
+    ListingsDocument *document() const { return m_document; }
+    ListingTableModel *listingModel() const;
+    ListingFilterProxy *listingProxy() const;
     QTableView *listingView() const { return m_listingView; }
     ListingPanel *listingPanel() const { return m_panel; }
     ResultView *resultView() const { return m_resultView; }
@@ -104,11 +88,12 @@ public:
     JobsDock *jobsDock() const { return m_jobsDock; }
     LibraryView *libraryView() const { return m_libraryView; }
     QTabWidget *tabs() const { return m_tabs; }
-    QLineEdit *searchEdit() const { return m_search; }
-    QComboBox *industryCombo() const { return m_industry; }
-    QComboBox *stateCombo() const { return m_state; }
-    QLineEdit *minPriceEdit() const { return m_minPrice; }
-    QLineEdit *maxPriceEdit() const { return m_maxPrice; }
+    FilterBar *filterBar() const { return m_filters; }
+    QLineEdit *searchEdit() const;
+    QComboBox *industryCombo() const;
+    QComboBox *stateCombo() const;
+    QLineEdit *minPriceEdit() const;
+    QLineEdit *maxPriceEdit() const;
     QLabel *noticeLabel() const { return m_notice; }
     ImportDiagnosticsDialog *lastImportDialog() const { return m_importDialog; }
 
@@ -123,72 +108,43 @@ protected:
     void dropEvent(QDropEvent *event) override;
 
 private:
-    void applyNarrativeProvider();
     void buildUi();
     void buildMenus();
+    void connectContext();
     void restoreState();
     void saveState();
-    void loadListingsAsync();
-    void onListingsLoaded(const LoadedListings &loaded);
-    struct ParsedImport
-    {
-        QString path;
-        ImportResult result;
-    };
-    void mergeNextImport();
-    void mergeImport(std::shared_ptr<ParsedImport> parsed);
-    void onImportDone(const QString &path, const ImportResult &result, int added, int updated);
-    void rebuildCatalogAsync();
-    void applyFacets(const QStringList &industries, const QStringList &states);
+    void onListingsLoaded(int count, bool demo, const QString &error);
+    void onImportFinished(const ImportOutcome &outcome);
     void applyFilters();
     void onCurrentListingChanged();
     void refreshPanel();
     void refreshPanelRow(const QString &analysisType);
     void onJobChanged(const Job &job);
     void onJobFinished(const Job &job);
-    void updateListingStatus(const QString &listingId);
+    void onIndexed();
     void showResultFor(const QString &listingId, const QString &analysisType);
     void showNotice(const QString &text, bool warning = false);
-    void refreshScores();
     void onMappingApplied();
     void updateStatusCounts();
     QString currentListingId() const;
-    std::optional<Listing> findListing(const QString &id) const;
 
+    AppContext &m_context;
     MainWindowOptions m_options;
-    QString m_dataDir;
-    std::unique_ptr<AppSettings> m_settings;
-    SecretStore *m_secrets = nullptr;
-    std::unique_ptr<ResultsLibrary> m_library; // GUI-thread reads (indexed, small)
-    std::unique_ptr<AsyncResultsLibrary> m_libraryWriter; // writes and whole-table reads
-    std::unique_ptr<InFlightRegistry> m_registry;
-    std::shared_ptr<const BenchmarkTable> m_benchmarks;
-    std::shared_ptr<AnalysisEngine> m_engine;
-    LocalJobRunner *m_runner = nullptr;
-    AnalysisController *m_controller = nullptr;
+    ListingsDocument *m_document = nullptr;
 
-    ListingTableModel *m_listingModel = nullptr;
-    ListingFilterProxy *m_proxy = nullptr;
     JobListModel *m_jobModel = nullptr;
     QTabWidget *m_tabs = nullptr;
+    FilterBar *m_filters = nullptr;
     QTableView *m_listingView = nullptr;
     ListingPanel *m_panel = nullptr;
     ResultView *m_resultView = nullptr;
     JobsDock *m_jobsDock = nullptr;
     LibraryView *m_libraryView = nullptr;
-    QLineEdit *m_search = nullptr;
-    QComboBox *m_industry = nullptr;
-    QComboBox *m_state = nullptr;
-    QLineEdit *m_minPrice = nullptr;
-    QLineEdit *m_maxPrice = nullptr;
     QLabel *m_notice = nullptr;
     QLabel *m_counts = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
     QPointer<ImportDiagnosticsDialog> m_importDialog;
 
-    QFutureWatcher<LoadedListings> m_loadWatcher;
-    QFutureWatcher<LoadedListings> m_catalogWatcher;
-    QTimer m_filterDebounce;
     QTimer m_libraryRefresh;
     QTimer m_countsTimer;
     struct DeferredStart
@@ -202,15 +158,8 @@ private:
     bool m_selectFirstRow = false;
     bool m_libraryStale = false;
     QSet<QString> m_panelStored; // analysis types of the shown listing with a stored result
-    QHash<QString, double> m_pairProgress; // listingId '\n' type -> progress of its newest job
     bool m_loaded = false;
-    bool m_catalogDirty = false;
-    bool m_catalogPending = false;
     int m_resumed = 0;
-    int m_importsRequested = 0; // sequence numbers handed out by importFile()
-    int m_importsMerged = 0; // the sequence number merged next
-    bool m_merging = false;
-    QHash<int, std::shared_ptr<ParsedImport>> m_parsedImports; // parsed, waiting for their turn
 };
 
 } // namespace dealscope::ui

@@ -27,9 +27,6 @@ public:
     QString reportText() const; // the rendered report as plain text (what the user reads)
     QString reportHtml() const { return m_html; }
 
-    // The HTML of a result, exposed for tests and export.
-    static QString renderHtml(const nlohmann::json &result, const QString &heading, const QPalette &palette);
-
 protected:
     void changeEvent(QEvent *event) override;
 

@@ -8,7 +8,7 @@
 
 #include <optional>
 
-namespace dealscope::ui {
+namespace dealscope {
 
 // Display formatting shared by the table, the panels and the result view, so a number reads the
 // same everywhere (and tests can compare against one definition).
@@ -28,4 +28,4 @@ QString formatMetric(const QString &key, const nlohmann::json &value);
 // Severity colours derived from the palette so they stay readable in light and dark themes.
 QColor severityColor(const QPalette &palette, const QString &severity);
 
-} // namespace dealscope::ui
+} // namespace dealscope

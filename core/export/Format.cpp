@@ -1,4 +1,4 @@
-#include "ui/common/Format.h"
+#include "export/Format.h"
 
 #include <QDateTime>
 #include <QLocale>
@@ -7,7 +7,7 @@
 
 using namespace Qt::Literals::StringLiterals;
 
-namespace dealscope::ui {
+namespace dealscope {
 
 namespace {
 const QString kDash = u"—"_s;
@@ -125,6 +125,8 @@ QString formatMetric(const QString &key, const nlohmann::json &value)
         return QString::number(v, 'f', 0) + u" / 100"_s;
     if (k.contains(u"multiple"_s))
         return formatMultiple(v);
+    if (k.contains(u"price"_s))
+        return formatMoney(v); // before the DSCR rule: "maxPriceAtTargetDscr" is a price
     if (k == u"dscr"_s || k.endsWith(u"dscr"_s))
         return QString::number(v, 'f', 2);
     if (k.contains(u"margin"_s) || k.contains(u"pct"_s) || k.contains(u"rate"_s) || k.contains(u"premium"_s)
@@ -156,4 +158,4 @@ QColor severityColor(const QPalette &palette, const QString &severity)
     return QColor::fromHslF(float(hue) / 360.0f, 0.75f, darkTheme ? 0.70f : 0.38f);
 }
 
-} // namespace dealscope::ui
+} // namespace dealscope

@@ -6,7 +6,7 @@
 #include <type_traits>
 #include <utility>
 
-namespace dealscope::ui {
+namespace dealscope {
 
 namespace detail {
 template <typename T> class Releaser final : public QRunnable
@@ -33,4 +33,4 @@ template <typename T> void releaseOffThread(T &&value)
     QThreadPool::globalInstance()->start(new detail::Releaser<std::decay_t<T>>(std::move(value)));
 }
 
-} // namespace dealscope::ui
+} // namespace dealscope
