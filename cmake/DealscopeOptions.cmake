@@ -17,6 +17,13 @@ if(DEALSCOPE_SANITIZE)
     target_compile_options(dealscope_settings INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
     target_link_options(dealscope_settings INTERFACE -fsanitize=address,undefined)
 endif()
+if(DEALSCOPE_TSAN)
+    if(DEALSCOPE_SANITIZE)
+        message(FATAL_ERROR "DEALSCOPE_TSAN and DEALSCOPE_SANITIZE cannot be combined")
+    endif()
+    target_compile_options(dealscope_settings INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+    target_link_options(dealscope_settings INTERFACE -fsanitize=thread)
+endif()
 
 # Where the real-world fixtures live (never copied into the repo, see ../shared/data/README.md).
 set(DEALSCOPE_SHARED_DATA_DIR "${CMAKE_SOURCE_DIR}/../shared/data" CACHE PATH "Folder with the reference listings and benchmarks")
