@@ -296,10 +296,15 @@ struct LocalJobRunner::Private
             q,
             [this, id, delayMs] {
                 QTimer::singleShot(std::chrono::milliseconds(delayMs), q, [this, id] {
-                    QMutexLocker lock(&mutex);
-                    const EntryPtr e = entries.value(id);
-                    if (e && e->job.status == JobStatus::Queued && !e->running)
-                        schedule(id);
+                    bool rescheduled = false;
+                    {
+                        QMutexLocker lock(&mutex);
+                        const EntryPtr e = entries.value(id);
+                        rescheduled = e && e->job.status == JobStatus::Queued && !e->running;
+                        if (rescheduled)
+                            schedule(id);
+                    }
+                    Q_EMIT q->retryDue(id, rescheduled);
                 });
             },
             Qt::QueuedConnection);

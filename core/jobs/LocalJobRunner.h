@@ -67,6 +67,9 @@ public:
 
 Q_SIGNALS:
     void idle(); // no job queued or running any more
+    // A retry's backoff ended: `rescheduled` is false when the job was canceled (or resumed
+    // elsewhere) meanwhile and nothing ran. Lets a caller see the backoff end without a timer.
+    void retryDue(const QString &jobId, bool rescheduled);
 
 private:
     struct Private;

@@ -1,5 +1,6 @@
 #include "RunnerFixture.h"
 
+#include <QSignalSpy>
 #include <QTemporaryDir>
 
 using namespace dealscope;
@@ -103,6 +104,7 @@ private Q_SLOTS:
         LocalJobRunner runner(m_engine, o);
         QVERIFY(runner.open());
         UpdateRecorder rec(runner);
+        QSignalSpy due(&runner, &LocalJobRunner::retryDue);
         Failpoints::configure(QStringLiteral("analysis.step.%1=fail(1,transient)").arg(stepId(*m_engine, 0)));
         const auto started = await([&](auto cb) { runner.start(request(QStringLiteral("L4")), this, cb); });
         QVERIFY(started && started->ok());
@@ -113,8 +115,10 @@ private Q_SLOTS:
         const auto reply = await([&](auto cb) { runner.cancel(id, this, cb); });
         QVERIFY(reply && reply->ok());
         QCOMPARE(reply->job->status, JobStatus::Canceled);
-        // The pending retry must not bring it back.
-        QTest::qWait(1600);
+        // The pending retry must not bring it back: its timer fires and runs nothing.
+        QTRY_COMPARE_WITH_TIMEOUT(due.count(), 1, 10000);
+        QCOMPARE(due.at(0).at(0).toString(), id);
+        QCOMPARE(due.at(0).at(1).toBool(), false);
         QCOMPARE(*rec.status(id), JobStatus::Canceled);
         QCOMPARE(runner.activeCount(), 0);
     }

@@ -11,6 +11,18 @@
 using namespace dealscope;
 using namespace dealscope::testing;
 
+namespace {
+
+// A barrier: the runner answers a fetch through its store thread and its own thread, so by the
+// time the reply is here every update it emitted before has been delivered to this thread.
+bool drained(LocalJobRunner &runner, const QString &jobId)
+{
+    QObject context;
+    return await([&](auto cb) { runner.fetch(jobId, &context, cb); }).has_value();
+}
+
+} // namespace
+
 class TestJobTracker final : public QObject
 {
     Q_OBJECT
@@ -68,7 +80,7 @@ private Q_SLOTS:
         QCOMPARE(runner.jobs().size(), 1); // the ignored starts created nothing
 
         // Late duplicates of the terminal update do not fire finished again.
-        QTest::qWait(200);
+        QVERIFY(drained(runner, id));
         QCOMPARE(finished.count(), 1);
     }
 
@@ -182,7 +194,7 @@ private Q_SLOTS:
         QCOMPARE(done.error, QStringLiteral("canceled by user"));
         QVERIFY(registry.entries().isEmpty());
         tracker.cancel(); // nothing left to cancel: no error, no second finished
-        QTest::qWait(100);
+        QVERIFY(drained(runner, done.id));
         QCOMPARE(finished.count(), 1);
     }
 
