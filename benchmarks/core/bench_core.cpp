@@ -72,7 +72,7 @@ double runAnalyses(const std::shared_ptr<const AnalysisEngine> &engine, const QL
     QElapsedTimer timer;
     timer.start();
     for (const Listing &listing : listings) {
-        runner.start(StartRequest { listing.id, type, nlohmann::json::object(), true }, &context,
+        runner.start(StartRequest { listing.id, type, nlohmann::json::object(), true, {} }, &context,
             [&](const BackendReply &reply) {
                 if (!reply.ok()) {
                     print(u"start refused: %1"_s.arg(reply.message));
@@ -106,7 +106,7 @@ double runEngineOnly(const AnalysisEngine &engine, const QList<Listing> &listing
             hooks.onStepDone = [](int, const nlohmann::json &) {};
             hooks.isCancelRequested = [] { return false; };
             for (qsizetype i = t; i < listings.size(); i += threads)
-                engine.run(AnalysisRequest { listings[i].id, type }, PipelineCheckpoint {}, hooks);
+                engine.run(AnalysisRequest { listings[i].id, type, nlohmann::json::object(), {}, {} }, PipelineCheckpoint {}, hooks);
         });
     }
     for (auto &w : workers)
