@@ -106,7 +106,8 @@ double runEngineOnly(const AnalysisEngine &engine, const QList<Listing> &listing
             hooks.onStepDone = [](int, const nlohmann::json &) {};
             hooks.isCancelRequested = [] { return false; };
             for (qsizetype i = t; i < listings.size(); i += threads)
-                engine.run(AnalysisRequest { listings[i].id, type, nlohmann::json::object(), {}, {} }, PipelineCheckpoint {}, hooks);
+                engine.run(AnalysisRequest { listings[i].id, type, nlohmann::json::object(), {}, {} },
+                    PipelineCheckpoint {}, hooks);
         });
     }
     for (auto &w : workers)

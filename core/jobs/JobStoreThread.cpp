@@ -2,7 +2,6 @@
 
 #include "jobs/JobsLog.h"
 
-#include <QMutexLocker>
 #include <QThread>
 
 namespace dealscope {
@@ -21,9 +20,9 @@ bool JobStoreThread::start(QString *error)
     m_thread = QThread::create([this] { run(); });
     m_thread->setObjectName(QStringLiteral("dealscope-jobstore"));
     m_thread->start();
-    QMutexLocker lock(&m_mutex);
+    std::unique_lock lock(m_mutex);
     while (!m_openDone)
-        m_wake.wait(&m_mutex);
+        m_wake.wait(lock);
     m_started = m_openOk;
     if (!m_openOk) {
         if (error)
@@ -39,11 +38,11 @@ bool JobStoreThread::start(QString *error)
 
 bool JobStoreThread::enqueue(Item item)
 {
-    QMutexLocker lock(&m_mutex);
+    std::unique_lock lock(m_mutex);
     if (m_stopping || !m_started)
         return false;
     m_queue.push_back(std::move(item));
-    m_wake.wakeAll();
+    m_wake.notify_all();
     return true;
 }
 
@@ -63,7 +62,7 @@ std::future<void> JobStoreThread::postAndNotify(Task task)
 
 bool JobStoreThread::write(JobWrite write, std::function<void()> committed)
 {
-    QMutexLocker lock(&m_mutex);
+    std::unique_lock lock(m_mutex);
     if (m_stopping || !m_started)
         return false;
     const QString id = write.job.id;
@@ -79,18 +78,18 @@ bool JobStoreThread::write(JobWrite write, std::function<void()> committed)
     }
     if (committed)
         it->committed.push_back(std::move(committed));
-    m_wake.wakeAll();
+    m_wake.notify_all();
     return true;
 }
 
 void JobStoreThread::stop()
 {
     {
-        QMutexLocker lock(&m_mutex);
+        std::unique_lock lock(m_mutex);
         if (!m_thread)
             return;
         m_stopping = true;
-        m_wake.wakeAll();
+        m_wake.notify_all();
     }
     m_thread->wait();
     delete m_thread;
@@ -102,11 +101,11 @@ void JobStoreThread::run()
     LocalJobStore store(m_path);
     const bool ok = store.open();
     {
-        QMutexLocker lock(&m_mutex);
+        std::unique_lock lock(m_mutex);
         m_openOk = ok;
         m_openError = store.errorString();
         m_openDone = true;
-        m_wake.wakeAll();
+        m_wake.notify_all();
         if (!ok)
             return;
     }
@@ -115,9 +114,9 @@ void JobStoreThread::run()
         std::deque<Item> batch;
         QHash<QString, PendingWrite> writes;
         {
-            QMutexLocker lock(&m_mutex);
+            std::unique_lock lock(m_mutex);
             while (m_queue.empty() && m_writes.isEmpty() && !m_stopping)
-                m_wake.wait(&m_mutex);
+                m_wake.wait(lock);
             if (m_queue.empty() && m_writes.isEmpty())
                 return; // stopping, and everything queued before has run
             // Writes first: a task queued after a write must see it.
