@@ -63,8 +63,8 @@ void RemoteServers::open(const QList<QUrl> &servers, std::function<void()> ready
                 if (state == u"online"_s)
                     Console::err(u"server %1 is back online\n"_s.arg(backend->server()));
                 else if (state == u"unauthorized"_s)
-                    Console::err(u"server %1 refused the token: %2\n"_s.arg(
-                        backend->server(), loginHint(backend->server())));
+                    Console::err(
+                        u"server %1 refused the token: %2\n"_s.arg(backend->server(), loginHint(backend->server())));
                 else
                     Console::err(u"server %1 is not reachable (%2); reconnecting…\n"_s.arg(
                         backend->server(), backend->lastError()));

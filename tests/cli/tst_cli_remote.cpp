@@ -5,7 +5,6 @@
 
 #include "CliProcess.h"
 #include "RemoteFixture.h"
-
 #include "jobs/InFlightRegistry.h"
 
 #include <QSettings>
@@ -72,7 +71,8 @@ private Q_SLOTS:
         m_listings = m_dir.filePath(u"desktop.csv"_s);
         QVERIFY(writeFile(m_listings, knownListingsCsv()));
         QVERIFY(!m_server.addToken().isEmpty());
-        QVERIFY(m_server.start({}, u"analysis.step.summary=delay(300);analysis.step.risk_assessment.red_flags=delay(30000)"_s));
+        QVERIFY(m_server.start(
+            {}, u"analysis.step.summary=delay(300);analysis.step.risk_assessment.red_flags=delay(30000)"_s));
     }
 
     void init()
@@ -139,8 +139,8 @@ private Q_SLOTS:
 
     void cancelARemoteJob()
     {
-        const CliRun detached = run({ u"analyze"_s, u"--server"_s, server(), u"--listings"_s, m_listings, u"--listing"_s,
-            u"B2"_s, u"--type"_s, u"risk_assessment"_s, u"--detach"_s, u"--force"_s });
+        const CliRun detached = run({ u"analyze"_s, u"--server"_s, server(), u"--listings"_s, m_listings,
+            u"--listing"_s, u"B2"_s, u"--type"_s, u"risk_assessment"_s, u"--detach"_s, u"--force"_s });
         QVERIFY2(detached.exitCode == 0, qPrintable(detached.errText()));
         const QString id = detached.outText().trimmed();
         const CliRun canceled = run({ u"cancel"_s, id, u"--json"_s });
@@ -190,8 +190,8 @@ private Q_SLOTS:
         remotetest::RemoteServer durable;
         QVERIFY(!durable.addToken().isEmpty());
         // A 2 s lease: the restarted server takes the killed one's job over quickly.
-        QVERIFY(durable.start({ u"--store"_s, redis.url(), u"--lease"_s, u"2"_s },
-            u"analysis.step.valuation.sensitivity=delay(3000)"_s));
+        QVERIFY(durable.start(
+            { u"--store"_s, redis.url(), u"--lease"_s, u"2"_s }, u"analysis.step.valuation.sensitivity=delay(3000)"_s));
         const QString url = durable.base().toString();
         const QString token = QString::fromLatin1(durable.token());
         const CliRun detached = run({ u"analyze"_s, u"--server"_s, url, u"--listings"_s, m_listings, u"--listing"_s,
