@@ -42,8 +42,8 @@ private Q_SLOTS:
         QVERIFY(m_dir.isValid());
         QVERIFY(QDir().mkpath(m_dir.filePath(u"home/data"_s)));
         QVERIFY(QDir().mkpath(m_dir.filePath(u"runtime"_s)));
-        QFile::setPermissions(m_dir.filePath(u"runtime"_s), QFileDevice::ReadOwner | QFileDevice::WriteOwner
-                | QFileDevice::ExeOwner);
+        QFile::setPermissions(
+            m_dir.filePath(u"runtime"_s), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
         m_listings = m_dir.filePath(u"listings.csv"_s);
         QVERIFY(writeFile(m_listings, knownListingsCsv()));
         QVERIFY(!m_server.addToken().isEmpty());
