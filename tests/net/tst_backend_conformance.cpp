@@ -3,9 +3,8 @@
 // start → progress → result; a double start is one job; a cancel reaches the running job; a
 // callback never runs inside the call.
 
-#include "RemoteFixture.h"
-
 #include "../jobs/RunnerFixture.h"
+#include "RemoteFixture.h"
 #include "jobs/JobTracker.h"
 #include "net/RemoteJobBackend.h"
 
@@ -24,7 +23,10 @@ private:
     std::unique_ptr<LocalJobRunner> m_local;
     std::unique_ptr<RemoteJobBackend> m_remote;
 
-    JobBackend &backend(const QString &kind) { return kind == u"local" ? static_cast<JobBackend &>(*m_local) : *m_remote; }
+    JobBackend &backend(const QString &kind)
+    {
+        return kind == u"local" ? static_cast<JobBackend &>(*m_local) : *m_remote;
+    }
 
     // Listings both backends know: the runner's catalog and the server's file both have L1…L7.
     static constexpr const char *kSlowStep = "analysis.step.market_intelligence.percentiles=delay(60000)";
