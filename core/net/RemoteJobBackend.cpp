@@ -12,6 +12,7 @@
 #include <QNetworkInformation>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QSslConfiguration>
 #include <QSslError>
 #include <QUrlQuery>
 #include <QUuid>
@@ -164,6 +165,11 @@ QNetworkReply *RemoteJobBackend::send(const QByteArray &method, const QString &p
     for (const auto &header : headers)
         request.setRawHeader(header.first, header.second);
     request.setTransferTimeout(timeoutMs);
+    if (!m_options.caCertificates.isEmpty() && url.scheme() == u"https"_s) {
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.addCaCertificates(m_options.caCertificates);
+        request.setSslConfiguration(tls);
+    }
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::NoLessSafeRedirectPolicy);
 
     QNetworkReply *reply = nullptr;

@@ -7,6 +7,7 @@
 #include <QHash>
 #include <QList>
 #include <QPointer>
+#include <QSslCertificate>
 #include <QString>
 #include <QStringList>
 #include <QTimer>
@@ -53,6 +54,8 @@ public:
         int startAttempts = 4; // tries of one start on network errors, 429 and 503
         const Clock *clock = nullptr; // the schedule's clock; null: the system clock
         std::optional<quint32> jitterSeed; // the schedule's randomness; empty: random
+        // Trusted besides the system's CAs (a server with a private CA); TLS is never relaxed.
+        QList<QSslCertificate> caCertificates;
     };
     enum class Support { Unknown, Yes, No };
 

@@ -14,6 +14,7 @@
 #include <QUrlQuery>
 
 #include <functional>
+#include <memory>
 
 namespace remotetest {
 
@@ -49,13 +50,15 @@ class FakeJobServer : public QObject
 public:
     using Handler = std::function<FakeAnswer(const FakeRequest &request)>;
 
-    explicit FakeJobServer(Handler handler)
-        : m_handler(std::move(handler))
+    // `server`: a QSslServer for https (default: plain TCP).
+    explicit FakeJobServer(Handler handler, std::unique_ptr<QTcpServer> server = std::make_unique<QTcpServer>())
+        : m_server(std::move(server))
+        , m_handler(std::move(handler))
     {
         m_clock.start();
-        m_server.listen(QHostAddress::LocalHost, 0);
-        QObject::connect(&m_server, &QTcpServer::newConnection, this, [this] {
-            while (QTcpSocket *s = m_server.nextPendingConnection()) {
+        m_server->listen(QHostAddress::LocalHost, 0);
+        QObject::connect(m_server.get(), &QTcpServer::pendingConnectionAvailable, this, [this] {
+            while (QTcpSocket *s = m_server->nextPendingConnection()) {
                 QObject::connect(s, &QTcpSocket::readyRead, this, [this, s] { onData(s); });
                 QObject::connect(s, &QTcpSocket::disconnected, s, &QObject::deleteLater);
             }
@@ -63,7 +66,7 @@ public:
     }
     QUrl url(const QString &scheme = QStringLiteral("http")) const
     {
-        return QUrl(QStringLiteral("%1://127.0.0.1:%2").arg(scheme).arg(m_server.serverPort()));
+        return QUrl(QStringLiteral("%1://127.0.0.1:%2").arg(scheme).arg(m_server->serverPort()));
     }
     QList<FakeRequest> requests;
     int tlsHellos = 0;
@@ -113,7 +116,7 @@ private:
         s->disconnectFromHost();
     }
 
-    QTcpServer m_server;
+    std::unique_ptr<QTcpServer> m_server;
     Handler m_handler;
     QHash<QTcpSocket *, QByteArray> m_buffers;
     QElapsedTimer m_clock;

@@ -8,7 +8,13 @@
 #include "net/RemoteJobBackend.h"
 
 #include <QCoreApplication>
+#include <QProcess>
 #include <QSignalSpy>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslServer>
+#include <QSslSocket>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace dealscope;
@@ -281,6 +287,59 @@ private Q_SLOTS:
         b.setToken(QStringLiteral("good")); // polls at once
         QVERIFY(waitFor([&] { return done.has_value(); }, 5000));
         QCOMPARE(b.connectionState(), QStringLiteral("online"));
+    }
+
+    void httpsWorks()
+    {
+        if (!QSslSocket::supportsSsl())
+            QSKIP("no TLS backend");
+        // A self-signed certificate for 127.0.0.1, made with the openssl tool.
+        QTemporaryDir dir;
+        QProcess openssl;
+        openssl.start(QStringLiteral("openssl"),
+            { QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"), QStringLiteral("rsa:2048"),
+                QStringLiteral("-nodes"), QStringLiteral("-days"), QStringLiteral("2"), QStringLiteral("-subj"),
+                QStringLiteral("/CN=127.0.0.1"), QStringLiteral("-addext"),
+                QStringLiteral("subjectAltName=IP:127.0.0.1"), QStringLiteral("-keyout"),
+                dir.filePath(QStringLiteral("key.pem")), QStringLiteral("-out"),
+                dir.filePath(QStringLiteral("cert.pem")) });
+        QVERIFY(openssl.waitForFinished(60000));
+        QCOMPARE(openssl.exitCode(), 0);
+        QFile certFile(dir.filePath(QStringLiteral("cert.pem")));
+        QFile keyFile(dir.filePath(QStringLiteral("key.pem")));
+        QVERIFY(certFile.open(QIODevice::ReadOnly) && keyFile.open(QIODevice::ReadOnly));
+        const QSslCertificate cert(certFile.readAll());
+        const QSslKey key(keyFile.readAll(), QSsl::Rsa);
+        QVERIFY(!cert.isNull() && !key.isNull());
+        auto tlsServer = std::make_unique<QSslServer>();
+        QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+        config.setLocalCertificate(cert);
+        config.setPrivateKey(key);
+        tlsServer->setSslConfiguration(config);
+        FakeJobServer server(
+            [](const FakeRequest &r) {
+                return FakeAnswer::json(
+                    200, wire(makeJob(r.query.queryItemValue(QStringLiteral("jobId")), JobStatus::Running, 40)));
+            },
+            std::move(tlsServer));
+
+        // Not trusted: an error that says why, and no request reaches the server.
+        RemoteJobBackend untrusted(server.url(QStringLiteral("https")));
+        const auto refused = await([&](auto cb) { untrusted.fetch(kJob1, this, cb); });
+        QVERIFY(refused);
+        QCOMPARE(refused->error, BackendReply::Error::Network);
+        QVERIFY2(refused->message.contains(QStringLiteral("TLS error")), qPrintable(refused->message));
+        QVERIFY(server.requests.isEmpty());
+
+        // Trusted (a private CA given to the client): the job arrives over TLS.
+        RemoteJobBackend::Options options;
+        options.caCertificates = { cert };
+        RemoteJobBackend trusted(server.url(QStringLiteral("https")), options);
+        const auto r = await([&](auto cb) { trusted.fetch(kJob1, this, cb); });
+        QVERIFY(r);
+        QVERIFY2(r->ok(), qPrintable(r->message));
+        QCOMPARE(r->job->progress, 40.0);
+        QCOMPARE(server.requests.size(), 1);
     }
 
     void tlsErrorsAreShownNotIgnored()
