@@ -5,6 +5,7 @@
 
 #include "FakeJobServer.h"
 #include "jobs/JobBackend.h"
+#include "jobs/JobTracker.h"
 #include "net/RemoteJobBackend.h"
 
 #include <QCoreApplication>
@@ -265,6 +266,30 @@ private Q_SLOTS:
         const auto failed = std::count_if(
             server.requests.cbegin(), server.requests.cend(), [](const FakeRequest &r) { return r.atMs < 2500; });
         QVERIFY2(failed >= 2 && failed <= 8, qPrintable(QString::number(failed)));
+    }
+
+    // The desktop's start-up resume while the server is down: the tracker keeps the job and
+    // adopts it once the server answers, instead of reporting an error and dropping it.
+    void trackerAttachSurvivesAnUnreachableServer()
+    {
+        FakeJobServer server([&](const FakeRequest &r) {
+            if (r.atMs < 2000)
+                return FakeAnswer::dropped();
+            return FakeAnswer::json(200, wire(makeJob(kJob1, JobStatus::Succeeded, 100)));
+        });
+        RemoteJobBackend b(server.url());
+        JobTracker tracker(b, nullptr, QStringLiteral("L1"), QStringLiteral("valuation"));
+        QSignalSpy errors(&tracker, &JobTracker::errorOccurred);
+        QSignalSpy expired(&tracker, &JobTracker::expired);
+        QSignalSpy finished(&tracker, &JobTracker::finished);
+        tracker.attach(kJob1);
+        QVERIFY(waitFor([&] { return b.connectionState() == u"reconnecting"; }, 20000));
+        QVERIFY(tracker.isActive());
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(finished.first().first().value<Job>().status, JobStatus::Succeeded);
+        QCOMPARE(errors.count(), 0);
+        QCOMPARE(expired.count(), 0);
+        QCOMPARE(b.connectionState(), QStringLiteral("online"));
     }
 
     void unauthorizedAsksForATokenAndResumes()
