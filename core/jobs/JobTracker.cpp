@@ -26,6 +26,11 @@ JobTracker::JobTracker(
 
 void JobTracker::onJobLost(const QString &jobId, const QString &message)
 {
+    if (!m_waitingJobId.isEmpty() && m_waitingJobId == jobId) {
+        m_waitingJobId.clear();
+        markExpired(jobId, message);
+        return;
+    }
     if (!m_job || m_job->id != jobId)
         return;
     markExpired(jobId, message);
@@ -38,11 +43,13 @@ JobTracker::~JobTracker()
     // The job keeps running without us; the registry entry stays so the next start-up re-attaches.
     if (m_job && !isTerminal(m_job->status))
         m_backend.unwatch(m_job->id);
+    if (!m_waitingJobId.isEmpty())
+        m_backend.unwatch(m_waitingJobId);
 }
 
 bool JobTracker::isActive() const
 {
-    return m_pendingStart || m_pendingAttach || (m_job && !isTerminal(m_job->status));
+    return m_pendingStart || m_pendingAttach || !m_waitingJobId.isEmpty() || (m_job && !isTerminal(m_job->status));
 }
 
 void JobTracker::start(const nlohmann::json &params, bool force)
@@ -89,6 +96,16 @@ void JobTracker::attach(const QString &knownJobId)
         m_pendingAttach = false;
         if (reply.ok() && reply.job) {
             adopt(*reply.job);
+            return;
+        }
+        const bool transient = reply.error == BackendReply::Error::Network
+            || reply.error == BackendReply::Error::Unavailable || reply.error == BackendReply::Error::RateLimited
+            || reply.error == BackendReply::Error::Unauthorized;
+        if (transient && !knownJobId.isEmpty()) {
+            // The server is away (or wants a token): the job is not lost. Follow it until the
+            // backend reaches it again (its connection state says "reconnecting" meanwhile).
+            m_waitingJobId = knownJobId;
+            m_backend.watch(knownJobId);
             return;
         }
         if (reply.error == BackendReply::Error::NotFound || reply.error == BackendReply::Error::Expired) {
@@ -156,6 +173,11 @@ void JobTracker::adopt(const Job &job)
 
 void JobTracker::onJobUpdated(const Job &job)
 {
+    if (!m_waitingJobId.isEmpty() && job.id == m_waitingJobId) {
+        m_waitingJobId.clear();
+        adopt(job); // the job of an attach made while its backend was unreachable
+        return;
+    }
     if (!m_job || job.id != m_job->id)
         return;
     // A terminal job is final: a late, queued update from before the end must not revive it.

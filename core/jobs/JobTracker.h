@@ -35,7 +35,9 @@ public:
 
     // Starts (or joins, on dedup) the pair's job. Ignored while a start is pending or the job is active.
     void start(const nlohmann::json &params = nlohmann::json::object(), bool force = false);
-    // Re-attaches to the pair's active or recent job (by id when known from the registry).
+    // Re-attaches to the pair's active or recent job (by id when known from the registry). A
+    // backend that cannot be reached now (network, 429/503, 401) does not end it: the job is
+    // watched until the backend answers, and adopted then.
     void attach(const QString &knownJobId = {});
     void cancel();
 
@@ -73,6 +75,7 @@ private:
     bool m_expired = false;
     bool m_keepEntryWhenFinished = false;
     QString m_finishedJobId;
+    QString m_waitingJobId; // attached by id while the backend was unreachable; not seen yet
 };
 
 } // namespace dealscope
