@@ -41,6 +41,10 @@ class PollSchedule;
 //   Retry-After; a watched job the server answers 404 for is jobLost() ("expired").
 // - TLS errors are reported ("tls-error"), never ignored.
 // Lives on one thread; callbacks run queued on the context's thread.
+//
+// Wiring (JobBackends::setRemoteFactory): make it with the server URL and the parent, then give it
+// the token ServerCredentials::token() reads (DEALSCOPE_TOKEN, else the keychain entry of that
+// URL); after a 401 ("unauthorized") a setToken() polls again at once.
 class RemoteJobBackend final : public JobBackend
 {
     Q_OBJECT

@@ -183,6 +183,35 @@ private Q_SLOTS:
         QVERIFY(entries().isEmpty());
     }
 
+    // A detached job that finished and then outlived the server's retention (--completed-ttl 1).
+    void jobPastItsTtlIsExpired()
+    {
+        remotetest::RemoteServer shortLived;
+        QVERIFY(!shortLived.addToken().isEmpty());
+        QVERIFY(shortLived.start({ u"--completed-ttl"_s, u"1"_s }));
+        const QString url = shortLived.base().toString();
+        const QString token = QString::fromLatin1(shortLived.token());
+        const CliRun detached = run({ u"analyze"_s, u"--server"_s, url, u"--listings"_s, m_listings, u"--listing"_s,
+                                        u"C3"_s, u"--type"_s, u"valuation"_s, u"--detach"_s },
+            token);
+        QVERIFY2(detached.exitCode == 0, qPrintable(detached.errText()));
+        const QString id = detached.outText().trimmed();
+        // Finished, then gone: the server answers 404 once the retention has passed.
+        remotetest::Http http;
+        QVERIFY(remotetest::waitFor(
+            [&] {
+                const auto r = http.request("GET", QUrl(url + u"/api/analysis/status?jobId="_s + id), {},
+                    { { "Authorization", "Bearer " + token.toLatin1() } });
+                return r.status == 404;
+            },
+            30000));
+        const CliRun resumed = run({ u"resume"_s, u"--wait"_s }, token);
+        QCOMPARE(resumed.exitCode, 1);
+        QVERIFY2(
+            resumed.errText().contains(u"expired"_s) && resumed.errText().contains(id), qPrintable(resumed.errText()));
+        QVERIFY(entries().isEmpty());
+    }
+
     void serverKilledWhileResumeWaits()
     {
         remotetest::RedisServer redis;
