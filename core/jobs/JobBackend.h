@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <functional>
 #include <optional>
 
@@ -24,11 +25,28 @@ struct StartRequest final
 
 struct BackendReply final
 {
-    enum class Error { None, NotFound, Invalid, Conflict, Unauthorized, Network, Expired, Internal };
+    // RateLimited: 429; Unavailable: 503 or a store that did not answer (both worth retrying
+    // after `retryAfter`); Network: the server was not reached (or TLS failed).
+    enum class Error {
+        None,
+        NotFound,
+        Invalid,
+        Conflict,
+        Unauthorized,
+        Network,
+        Expired,
+        Internal,
+        RateLimited,
+        Unavailable
+    };
     std::optional<Job> job;
     bool deduplicated = false;
     Error error = Error::None;
     QString message; // human-readable, never contains a secret
+    QString code; // the server's error code ("job_not_found", "rate_limited", …); empty for local
+    QString requestId; // the X-Request-Id of the HTTP exchange (remote only)
+    int httpStatus = 0; // remote only; 0 when no answer arrived
+    std::optional<std::chrono::milliseconds> retryAfter; // the server's Retry-After, when it sent one
 
     bool ok() const { return error == Error::None; }
 };
@@ -62,7 +80,7 @@ Q_SIGNALS:
     void jobUpdated(const dealscope::Job &job);
     // A watched job the backend can no longer find (remote 404 after TTL).
     void jobLost(const QString &jobId, const QString &message);
-    // Remote backend connectivity: "online", "reconnecting", "unauthorized".
+    // Remote backend connectivity: "online", "reconnecting", "unauthorized", "tls-error".
     void connectionStateChanged(const QString &state);
 };
 
