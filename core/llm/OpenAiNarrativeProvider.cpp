@@ -186,13 +186,14 @@ void OpenAiNarrativeProvider::writeNarrative(AnalysisContext &ctx) const
         // ChatClient's event loop, on this thread.
         QTimer trailing;
         trailing.setSingleShot(true);
+        trailing.setTimerType(Qt::PreciseTimer);
         QObject::connect(&trailing, &QTimer::timeout, report);
         const auto onProgress = [&](const ChatOutcome &soFar) {
             ++deltas;
             latest = soFar.content;
             if (sinceReport.isValid() && sinceReport.elapsed() < kProgressIntervalMs) {
                 if (!trailing.isActive())
-                    trailing.start(static_cast<int>(kProgressIntervalMs - sinceReport.elapsed()));
+                    trailing.start(static_cast<int>(kProgressIntervalMs - sinceReport.elapsed() + 1));
                 return;
             }
             trailing.stop();

@@ -17,7 +17,7 @@ const QString kModel = QStringLiteral("live-model");
 QString str(const json &j, const char *key)
 {
     return j.is_object() && j.contains(key) && j[key].is_string() ? QString::fromStdString(j[key].get<std::string>())
-                                                                    : QString();
+                                                                  : QString();
 }
 } // namespace
 
@@ -76,11 +76,11 @@ void TestServerLiveProgress::cleanupTestCase()
 
 bool TestServerLiveProgress::startServer(ServerProcess &server, const QStringList &store)
 {
-    return server.start(QStringList { QStringLiteral("--insecure-no-auth"), QStringLiteral("--listings"),
-                            m_dir.filePath(QStringLiteral("listings.csv")), QStringLiteral("--workers"),
-                            QStringLiteral("1"), QStringLiteral("--provider"), QStringLiteral("openai"),
-                            QStringLiteral("--base-url"), m_standin.openAiBase().toString(), QStringLiteral("--model"),
-                            kModel }
+    return server.start(
+        QStringList { QStringLiteral("--insecure-no-auth"), QStringLiteral("--listings"),
+            m_dir.filePath(QStringLiteral("listings.csv")), QStringLiteral("--workers"), QStringLiteral("1"),
+            QStringLiteral("--provider"), QStringLiteral("openai"), QStringLiteral("--base-url"),
+            m_standin.openAiBase().toString(), QStringLiteral("--model"), kModel }
             + store,
         { { QStringLiteral("OPENAI_API_KEY"), m_key } });
 }
@@ -88,8 +88,8 @@ bool TestServerLiveProgress::startServer(ServerProcess &server, const QStringLis
 QString TestServerLiveProgress::start(ServerProcess &server, const QString &type)
 {
     const json body = { { "listingId", "demo-bakery" }, { "analysisType", type.toStdString() }, { "force", true } };
-    const HttpResult r
-        = m_http.request("POST", server.url(QStringLiteral("/api/analysis/start")), QByteArray::fromStdString(body.dump()));
+    const HttpResult r = m_http.request(
+        "POST", server.url(QStringLiteral("/api/analysis/start")), QByteArray::fromStdString(body.dump()));
     return r.status == 202 ? str(r.json(), "jobId") : QString();
 }
 
