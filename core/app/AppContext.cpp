@@ -150,7 +150,7 @@ JobBackend *AppContext::makeRemote(const QUrl &server, QObject *parent)
 
 void AppContext::setServerToken(const QUrl &server, const QString &token)
 {
-    if (token.isEmpty())
+    if (token.isEmpty() || !server.isValid() || server.host().isEmpty())
         return;
     m_credentials->setToken(server, token);
     if (auto *backend = qobject_cast<RemoteJobBackend *>(m_backends->remote(server)))

@@ -122,8 +122,8 @@ void ServerConnectionTester::onFinished(QNetworkReply *reply, const QUrl &server
             Result::Ok, tr("Connected to %1 (%n listing(s) on the server).", nullptr, int(total)).arg(where));
         return;
     }
-    Q_EMIT finished(Result::BadAnswer,
-        tr("%1 answered HTTP %2, not as a Dealscope job server does.").arg(where).arg(status));
+    Q_EMIT finished(
+        Result::BadAnswer, tr("%1 answered HTTP %2, not as a Dealscope job server does.").arg(where).arg(status));
 }
 
 } // namespace dealscope
