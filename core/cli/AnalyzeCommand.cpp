@@ -10,10 +10,12 @@
 #include "cli/LocalJobSetup.h"
 #include "cli/ParamArguments.h"
 #include "cli/ProgressPrinter.h"
+#include "cli/RemoteServers.h"
 #include "export/MarketRanking.h"
 #include "jobs/InFlightRegistry.h"
 #include "jobs/LocalJobRunner.h"
 #include "market/ListingCatalog.h"
+#include "net/RemoteJobBackend.h"
 #include "storage/ResultsLibrary.h"
 
 #include <QDir>
@@ -35,6 +37,7 @@ AnalyzeCommand::AnalyzeCommand(QObject *parent)
 AnalyzeCommand::~AnalyzeCommand()
 {
     m_batch.reset();
+    m_remote.reset();
     m_setup.reset();
     m_library.reset();
 }
@@ -54,6 +57,12 @@ void AnalyzeCommand::setUp(QCommandLineParser &parser)
     parser.addOption({ u"rank"_s,
         u"Prints the listings ranked as the desktop's market scan does: score, asking premium vs sector, "
         "DSCR, max price at target DSCR (a JSON array with --json)."_s });
+    RemoteServers::addServerOption(parser,
+        u"Runs the analyses on this dealscope-server (http:// or https://) instead of local threads; the "
+        "listings are sent along. Token: DEALSCOPE_TOKEN or 'dealscope-cli login'."_s);
+    parser.addOption({ u"detach"_s,
+        u"With --server: starts the analyses, records them as in flight, prints their job ids and exits; "
+        "'dealscope-cli resume --wait' follows them later."_s });
     LocalJobSetup::addOptions(parser, LocalJobSetup::All);
 }
 
@@ -78,6 +87,19 @@ void AnalyzeCommand::run(const QCommandLineParser &parser)
     if (const auto *error = std::get_if<ParamArgumentError>(&params))
         return failUsage(error->message);
     const nlohmann::json paramsJson = std::get<nlohmann::json>(std::move(params));
+
+    std::optional<QUrl> server;
+    if (parser.isSet(u"server"_s)) {
+        auto parsed = RemoteServers::parseServer(parser.value(u"server"_s));
+        if (const auto *error = std::get_if<QString>(&parsed))
+            return failUsage(*error);
+        server = std::get<QUrl>(parsed);
+    }
+    m_detach = parser.isSet(u"detach"_s);
+    if (m_detach && !server)
+        return failUsage(u"--detach needs --server URL: local analyses run inside this process"_s);
+    if (m_detach && parser.isSet(u"rank"_s))
+        return failUsage(u"--rank needs the results: it does not go with --detach"_s);
 
     m_setup = std::make_unique<LocalJobSetup>();
     if (const auto error = m_setup->configure(parser, LocalJobSetup::All))
@@ -121,28 +143,101 @@ void AnalyzeCommand::run(const QCommandLineParser &parser)
         printError(u"invalid %1: %2"_s.arg(invalid->field, invalid->message));
         return finish(ExitUsage);
     }
+    // resume needs the same listings to continue these jobs after a crash (and to file remote
+    // results with their listing).
+    m_json = parser.isSet(u"json"_s);
+    m_all = all;
+    m_rank = parser.isSet(u"rank"_s);
+    const bool force = parser.isSet(u"force"_s);
+    if (server) {
+        rememberListingsFile(m_setup->settings(), listingsPath);
+        m_remote = std::make_unique<RemoteServers>();
+        m_remote->open({ *server }, [this, server = *server, listingIds, typeName, paramsJson, force] {
+            launch(*m_remote->backend(server), listingIds, typeName, paramsJson, force);
+        });
+        return;
+    }
     if (const auto error = m_setup->openRunner(engine)) {
         printError(*error);
         return finish(ExitUsage);
     }
-    // resume needs the same listings to continue these jobs after a crash.
     rememberListingsFile(m_setup->settings(), listingsPath);
+    launch(m_setup->runner(), listingIds, typeName, paramsJson, force);
+}
 
-    m_json = parser.isSet(u"json"_s);
-    m_all = all;
+void AnalyzeCommand::launch(JobBackend &backend, const QStringList &listingIds, const QString &typeName,
+    const nlohmann::json &paramsJson, bool force)
+{
+    const bool remote = backend.kind() == u"remote"_s;
+    const auto snapshot = [this, remote](const QString &id) -> std::optional<Listing> {
+        const Listing *listing = remote && m_catalog ? m_catalog->find(id) : nullptr;
+        return listing ? std::optional<Listing>(*listing) : std::nullopt;
+    };
+    if (m_detach) {
+        startDetached(backend, listingIds, typeName, paramsJson, force);
+        return;
+    }
     m_progress = std::make_unique<ProgressPrinter>(ProgressPrinter::styleForStderr());
     m_progress->setTotal(int(listingIds.size()));
     // Every registry sync rewrites the whole settings file, so big batches are not recorded there:
     // `resume` finds their unfinished jobs in the job store all the same.
     InFlightRegistry *registry = listingIds.size() <= kMaxRegisteredJobs ? &m_setup->registry() : nullptr;
-    m_batch = std::make_unique<JobBatch>(m_setup->runner(), registry, *m_progress);
+    m_batch = std::make_unique<JobBatch>(backend, registry, *m_progress);
     connect(m_batch.get(), &JobBatch::finished, this, &AnalyzeCommand::onBatchFinished);
-    m_rank = parser.isSet(u"rank"_s);
     openResultsLibrary();
-    const bool force = parser.isSet(u"force"_s);
     for (const QString &id : std::as_const(listingIds))
-        m_batch->start(id, typeName, paramsJson, force);
+        m_batch->start(id, typeName, paramsJson, force, snapshot(id));
     m_batch->seal();
+}
+
+void AnalyzeCommand::startDetached(JobBackend &backend, const QStringList &listingIds, const QString &typeName,
+    const nlohmann::json &paramsJson, bool force)
+{
+    auto pending = std::make_shared<qsizetype>(listingIds.size());
+    auto started = std::make_shared<QList<Job>>();
+    auto failures = std::make_shared<int>(0);
+    InFlightRegistry &registry = m_setup->registry();
+    for (const QString &id : listingIds) {
+        const Listing *listing = m_catalog ? m_catalog->find(id) : nullptr;
+        StartRequest request { id, typeName, paramsJson, force,
+            listing ? std::optional<Listing>(*listing) : std::nullopt };
+        backend.start(request, this,
+            [this, &backend, &registry, id, typeName, pending, started, failures](const BackendReply &reply) {
+                if (reply.ok() && reply.job) {
+                    if (!isTerminal(reply.job->status)) {
+                        registry.put(InFlightEntry { reply.job->listingId, reply.job->analysisType, reply.job->id,
+                            backend.kind(), backend.server() });
+                    }
+                    started->append(*reply.job);
+                } else {
+                    ++*failures;
+                    QString message = reply.message;
+                    if (reply.error == BackendReply::Error::Unauthorized)
+                        message += u"; "_s + RemoteServers::loginHint(backend.server());
+                    Console::err(u"%1 %2: %3\n"_s.arg(id, typeName, message));
+                }
+                if (--*pending > 0)
+                    return;
+                registry.sync();
+                if (m_json) {
+                    nlohmann::json array = nlohmann::json::array();
+                    for (const Job &job : std::as_const(*started))
+                        array.push_back(jobToJson(job));
+                    const nlohmann::json &out = (!m_all && array.size() == 1) ? array.front() : array;
+                    Console::outBytes(QByteArray::fromStdString(out.dump(2)) + '\n');
+                } else {
+                    QString ids;
+                    for (const Job &job : std::as_const(*started))
+                        ids += job.id + u'\n';
+                    Console::out(ids);
+                }
+                Console::err(u"%1 of %2 analyses started on %3; follow them with 'dealscope-cli resume --wait'\n"_s
+                                 .arg(started->size())
+                                 .arg(started->size() + *failures)
+                                 .arg(backend.server()));
+                finish(*failures == 0 ? ExitSuccess : ExitFailure);
+            });
+    }
 }
 
 void AnalyzeCommand::onBatchFinished()

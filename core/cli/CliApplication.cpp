@@ -1,6 +1,7 @@
 #include "cli/CliApplication.h"
 
 #include "cli/AnalyzeCommand.h"
+#include "cli/CancelCommand.h"
 #include "cli/CliCommand.h"
 #include "cli/CliLog.h"
 #include "cli/Console.h"
@@ -9,6 +10,7 @@
 #include "cli/GenerateCommand.h"
 #include "cli/ImportCommand.h"
 #include "cli/JobsCommand.h"
+#include "cli/LoginCommand.h"
 #include "cli/ResumeCommand.h"
 
 #include <QCoreApplication>
@@ -69,6 +71,8 @@ QList<CliApplication::CommandInfo> CliApplication::commands() const
     add(factory<GenerateCommand>());
     add(factory<JobsCommand>());
     add(factory<ResumeCommand>());
+    add(factory<CancelCommand>());
+    add(factory<LoginCommand>());
     add(factory<ExportCommand>());
     return list;
 }
@@ -76,8 +80,9 @@ QList<CliApplication::CommandInfo> CliApplication::commands() const
 QString CliApplication::usage() const
 {
     QString text = u"Usage: dealscope-cli COMMAND [options]\n\n"
-                   "Dealscope from a terminal: import listings, run analyses on local worker threads,\n"
-                   "list and resume in-flight jobs, export results, generate fictional listings.\n\nCommands:\n"_s;
+                   "Dealscope from a terminal: import listings, run analyses on local worker threads or on\n"
+                   "a dealscope-server (--server URL); list, resume and cancel in-flight jobs, export results,\n"
+                   "generate fictional listings.\n\nCommands:\n"_s;
     for (const CommandInfo &info : commands())
         text += u"  %1%2\n"_s.arg(info.name.leftJustified(10), info.summary);
     text += u"\nOptions:\n  -h, --help  Shows this help.\n  --version   Shows the version.\n\n"

@@ -4,6 +4,7 @@
 #include "cli/ExitCode.h"
 #include "cli/JobFormat.h"
 #include "cli/ProgressPrinter.h"
+#include "cli/RemoteServers.h"
 #include "jobs/InFlightRegistry.h"
 #include "jobs/JobBackend.h"
 #include "storage/ResultsLibrary.h"
@@ -41,6 +42,8 @@ JobBatch::JobBatch(JobBackend &backend, InFlightRegistry *registry, ProgressPrin
     connect(&m_backend, &JobBackend::jobLost, this, [this](const QString &jobId, const QString &message) {
         if (Entry *entry = m_byJobId.value(jobId); entry && !entry->done) {
             entry->outcome.error = message;
+            if (entry->registered)
+                unregister(jobId);
             markDone(*entry);
         }
     });
@@ -57,11 +60,12 @@ JobBatch::Entry &JobBatch::add(const QString &listingId, const QString &analysis
     return *m_entries.back();
 }
 
-void JobBatch::start(const QString &listingId, const QString &analysisType, const nlohmann::json &params, bool force)
+void JobBatch::start(const QString &listingId, const QString &analysisType, const nlohmann::json &params, bool force,
+    const std::optional<Listing> &listing)
 {
     Entry &entry = add(listingId, analysisType);
     entry.registered = m_registry != nullptr;
-    m_backend.start(StartRequest { listingId, analysisType, params, force, {} }, this,
+    m_backend.start(StartRequest { listingId, analysisType, params, force, listing }, this,
         [this, e = &entry](const BackendReply &reply) { onReply(*e, reply); });
 }
 
@@ -70,10 +74,20 @@ void JobBatch::attach(const QString &listingId, const QString &analysisType, con
     Entry &entry = add(listingId, analysisType);
     entry.registered = registered && m_registry != nullptr;
     m_backend.fetch(jobId, this, [this, e = &entry, jobId](const BackendReply &reply) {
-        if (!reply.ok() && e->registered) {
-            m_registry->remove(jobId); // the backend does not know it: nothing will ever finish it
-            scheduleRegistrySync();
+        const bool transient = reply.error == BackendReply::Error::Network
+            || reply.error == BackendReply::Error::Unavailable || reply.error == BackendReply::Error::RateLimited
+            || reply.error == BackendReply::Error::Unauthorized;
+        if (transient) {
+            // The server is away (or wants a token) now; the job is not lost: follow it until the
+            // server answers again (the backend says "reconnecting" meanwhile).
+            e->jobId = jobId;
+            m_byJobId.insert(jobId, e);
+            m_backend.watch(jobId);
+            return;
         }
+        const bool gone = reply.error == BackendReply::Error::NotFound || reply.error == BackendReply::Error::Expired;
+        if (gone && e->registered)
+            unregister(jobId); // the backend does not know it: nothing will ever finish it
         onReply(*e, reply);
     });
 }
@@ -88,6 +102,8 @@ void JobBatch::onReply(Entry &entry, const BackendReply &reply)
 {
     if (!reply.ok() || !reply.job) {
         entry.outcome.error = reply.message.isEmpty() ? u"the job backend gave no job"_s : reply.message;
+        if (reply.error == BackendReply::Error::Unauthorized)
+            entry.outcome.error += u"; "_s + RemoteServers::loginHint(m_backend.server());
         markDone(entry);
         return;
     }
@@ -136,12 +152,13 @@ void JobBatch::update(Entry &entry, const Job &job)
     m_backend.unwatch(job.id);
     if (m_library && job.status == JobStatus::Succeeded && job.result) {
         m_toStore.append(job);
+        // SPEC §6: the entry leaves the registry only once the result is in the library.
+        if (entry.registered)
+            m_unregisterAfterStore.insert(job.id, true);
         if (!std::exchange(m_storePending, true))
             QMetaObject::invokeMethod(this, &JobBatch::storeSucceeded, Qt::QueuedConnection);
-    }
-    if (entry.registered) {
-        m_registry->remove(job.id);
-        scheduleRegistrySync();
+    } else if (entry.registered) {
+        unregister(job.id);
     }
     markDone(entry);
 }
@@ -185,11 +202,24 @@ void JobBatch::storeSucceeded()
             job.backend = m_backend.kind();
         rows.append(std::pair(jobToJson(job), m_listingJson ? m_listingJson(job.listingId) : nlohmann::json::object()));
     }
-    m_toStore.clear();
-    for (const ResultsLibrary::Stored &stored : m_library->storeAll(rows)) {
-        if (!stored.ok && !std::exchange(m_storeFailed, true))
-            Console::err(u"results not saved to the library: %1\n"_s.arg(stored.error));
+    const QList<Job> batch = std::exchange(m_toStore, {});
+    const QList<ResultsLibrary::Stored> stored = m_library->storeAll(rows);
+    for (qsizetype i = 0; i < batch.size(); ++i) {
+        const bool ok = i < stored.size() && stored[i].ok;
+        if (!ok && i < stored.size() && !std::exchange(m_storeFailed, true))
+            Console::err(u"results not saved to the library: %1\n"_s.arg(stored[i].error));
+        // A result that did not reach the library keeps its entry: the next resume stores it.
+        if (m_unregisterAfterStore.remove(batch[i].id) && ok)
+            unregister(batch[i].id);
     }
+}
+
+void JobBatch::unregister(const QString &jobId)
+{
+    if (!m_registry)
+        return;
+    m_registry->remove(jobId);
+    scheduleRegistrySync();
 }
 
 void JobBatch::scheduleRegistrySync()
@@ -217,20 +247,19 @@ QList<JobBatch::Outcome> JobBatch::outcomes() const
     return list;
 }
 
-int JobBatch::exitCode() const
+int JobBatch::exitCodeOf(const QList<Outcome> &outcomes)
 {
-    const bool allSucceeded = std::all_of(
-        m_entries.cbegin(), m_entries.cend(), [](const auto &entry) { return entry->outcome.succeeded(); });
+    const bool allSucceeded
+        = std::all_of(outcomes.cbegin(), outcomes.cend(), [](const Outcome &o) { return o.succeeded(); });
     return allSucceeded ? ExitSuccess : ExitFailure;
 }
 
-void JobBatch::printOutcomes(bool json, bool single) const
+void JobBatch::printOutcomeList(const QList<Outcome> &outcomes, bool json, bool single)
 {
     nlohmann::json array = nlohmann::json::array();
     QList<QStringList> rows { JobFormat::tableHeader() };
     QString reports;
-    for (const auto &entry : m_entries) {
-        const Outcome &o = entry->outcome;
+    for (const Outcome &o : outcomes) {
         if (!o.job) {
             Console::err(u"%1 %2: %3\n"_s.arg(o.listingId, o.analysisType, o.error));
             continue;
@@ -251,12 +280,13 @@ void JobBatch::printOutcomes(bool json, bool single) const
     }
 }
 
-void JobBatch::printSummary() const
+void JobBatch::printSummaryOf(const QList<Outcome> &outcomes)
 {
-    const auto succeeded = std::count_if(
-        m_entries.cbegin(), m_entries.cend(), [](const auto &entry) { return entry->outcome.succeeded(); });
+    const auto succeeded
+        = std::count_if(outcomes.cbegin(), outcomes.cend(), [](const Outcome &o) { return o.succeeded(); });
+    const auto size = outcomes.size();
     Console::err(
-        u"%1 analyses: %2 succeeded, %3 failed or canceled\n"_s.arg(size()).arg(succeeded).arg(size() - succeeded));
+        u"%1 analyses: %2 succeeded, %3 failed or canceled\n"_s.arg(size).arg(succeeded).arg(size - succeeded));
 }
 
 } // namespace dealscope

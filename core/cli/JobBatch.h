@@ -38,8 +38,13 @@ public:
     JobBatch(JobBackend &backend, InFlightRegistry *registry, ProgressPrinter &progress, QObject *parent = nullptr);
     ~JobBatch() override;
 
-    void start(const QString &listingId, const QString &analysisType, const nlohmann::json &params, bool force);
-    // `registered`: the job has an in-flight entry to remove once it is terminal.
+    // `listing`: sent along (a remote backend runs the job on exactly this snapshot).
+    void start(const QString &listingId, const QString &analysisType, const nlohmann::json &params, bool force,
+        const std::optional<Listing> &listing = std::nullopt);
+    // `registered`: the job has an in-flight entry to remove once it is terminal (and, with a
+    // library, once its result is stored there). A backend that cannot be reached now is not the
+    // end: the job is watched until the backend answers again; one that no longer knows the job
+    // ends it as expired.
     void attach(const QString &listingId, const QString &analysisType, const QString &jobId, bool registered);
     // Call after the last start()/attach(): finished() follows once all are terminal (at once if empty).
     void seal();
@@ -64,12 +69,16 @@ public:
     // In the order of start()/attach().
     QList<Outcome> outcomes() const;
     // ExitSuccess when every job succeeded, else ExitFailure.
-    int exitCode() const;
+    int exitCode() const { return exitCodeOf(outcomes()); }
     // The outcomes on stdout: Job objects as JSON (an array unless `single`) or a human report;
     // outcomes without a job go to stderr.
-    void printOutcomes(bool json, bool single) const;
+    void printOutcomes(bool json, bool single) const { printOutcomeList(outcomes(), json, single); }
     // "N analyses: S succeeded, F failed or canceled" on stderr.
-    void printSummary() const;
+    void printSummary() const { printSummaryOf(outcomes()); }
+    // The same over the outcomes of several batches (resume: one batch per backend).
+    static int exitCodeOf(const QList<Outcome> &outcomes);
+    static void printOutcomeList(const QList<Outcome> &outcomes, bool json, bool single);
+    static void printSummaryOf(const QList<Outcome> &outcomes);
 
 Q_SIGNALS:
     void finished();
@@ -90,6 +99,7 @@ private:
     void checkFinished();
     void scheduleRegistrySync();
     void storeSucceeded();
+    void unregister(const QString &jobId);
 
     JobBackend &m_backend;
     InFlightRegistry *m_registry;
@@ -104,6 +114,7 @@ private:
     ResultsLibrary *m_library = nullptr;
     ListingJson m_listingJson;
     QList<Job> m_toStore; // succeeded, not in the library yet
+    QHash<QString, bool> m_unregisterAfterStore; // job id → its entry leaves the registry once stored
     bool m_storePending = false;
     bool m_storeFailed = false;
 };

@@ -101,6 +101,7 @@ RemoteJobBackend::RemoteJobBackend(const QUrl &server, const Options &options, Q
     m_schedule = m_options.jitterSeed ? std::make_unique<PollSchedule>(clock, *m_options.jitterSeed)
                                       : std::make_unique<PollSchedule>(clock);
     m_timer.setSingleShot(true);
+    m_timer.setTimerType(Qt::PreciseTimer); // a coarse timer may fire 5 % early: before a Retry-After
     connect(&m_timer, &QTimer::timeout, this, &RemoteJobBackend::tick);
     // Keep-alive connections to the server: a poll reuses one instead of a handshake per tick.
     m_nam->setAutoDeleteReplies(false);
@@ -794,6 +795,13 @@ void RemoteJobBackend::applyJob(Tick &t, const Job &incoming, const QByteArray &
         return;
     it->last = job;
     t.changed = true;
+    // A terminal job never changes again: no more polls for it (the listeners unwatch it too).
+    if (isTerminal(job.status)) {
+        const bool wasReconnecting = it->reconnecting;
+        m_watched.erase(it);
+        if (wasReconnecting)
+            Q_EMIT jobConnectionStateChanged(job.id, QStringLiteral("online"));
+    }
     Q_EMIT jobUpdated(job);
 }
 

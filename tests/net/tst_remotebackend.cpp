@@ -241,9 +241,11 @@ private Q_SLOTS:
         const qint64 statusRequests = m_server.requestCount(QStringLiteral("status")) - serverBefore;
         const qint64 clientRequests = qint64(b->requestsSent() - clientBefore);
         // Every poll was one batch request for all five jobs: at most one per 0.45 s.
-        QVERIFY2(statusRequests <= ms / 450 + 1,
+        // (+2: a long-poll an earlier case abandoned may be counted by the server meanwhile.)
+        QVERIFY2(statusRequests <= ms / 450 + 3,
             qPrintable(QStringLiteral("%1 status requests in %2 ms").arg(statusRequests).arg(ms)));
-        QCOMPARE(clientRequests, statusRequests);
+        QVERIFY2(clientRequests <= ms / 450 + 1 && statusRequests >= clientRequests,
+            qPrintable(QStringLiteral("client %1, server %2").arg(clientRequests).arg(statusRequests)));
         QCOMPARE(b->batchSupport(), RemoteJobBackend::Support::Yes);
     }
 
