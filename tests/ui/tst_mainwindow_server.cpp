@@ -18,6 +18,7 @@
 #include <QCryptographicHash>
 #include <QLabel>
 #include <QLineEdit>
+#include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -99,11 +100,12 @@ private Q_SLOTS:
         qputenv("QT_QPA_PLATFORM", "offscreen");
         qunsetenv("DEALSCOPE_TOKEN");
         QVERIFY(m_dir.isValid());
-        writeFile(path(u"server.csv"_s), kCsv + "S1,Reno Gym (server only),Gyms,\"Reno, NV\",250000,400000,60000,2016\n");
+        writeFile(
+            path(u"server.csv"_s), kCsv + "S1,Reno Gym (server only),Gyms,\"Reno, NV\",250000,400000,60000,2016\n");
         writeFile(path(u"desktop.csv"_s), kLocalOnlyCsv);
         const QByteArray hash = QCryptographicHash::hash(kToken.toUtf8(), QCryptographicHash::Sha256).toHex();
-        writeFile(path(u"tokens.json"_s),
-            R"({"tokens":[{"id":"desk","tenant":"analysts","sha256":")" + hash + R"("}]})");
+        writeFile(
+            path(u"tokens.json"_s), R"({"tokens":[{"id":"desk","tenant":"analysts","sha256":")" + hash + R"("}]})");
         m_port = servertest::freePort();
     }
 
@@ -216,6 +218,48 @@ private Q_SLOTS:
         QVERIFY(model->index(row, JobListModel::ColDuration).data().toString() != u"—"_s);
         QCOMPARE(server.terminate(), 0);
     }
+
+#ifdef DEALSCOPE_CLI_BINARY
+    // `dealscope-cli analyze --server … --detach` records the job in the shared settings file and
+    // exits; the desktop, started on that file, resumes it on the server and stores its result.
+    void resumesAJobTheCliDetached()
+    {
+        servertest::ServerProcess server;
+        QVERIFY(startServer(server, { { u"DEALSCOPE_FAILPOINTS"_s, u"analysis.step.sde_multiple=delay(2000)"_s } }));
+        QProcess cli;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(u"DEALSCOPE_TOKEN"_s, kToken);
+        cli.setProcessEnvironment(env);
+        cli.start(QStringLiteral(DEALSCOPE_CLI_BINARY),
+            { u"analyze"_s, u"--server"_s, serverUrl().toString(), u"--listings"_s, path(u"desktop.csv"_s),
+                u"--listing"_s, u"D9"_s, u"--type"_s, u"risk_assessment"_s, u"--detach"_s, u"--settings"_s,
+                path(u"shared.ini"_s), u"--data-dir"_s, path(u"shared"_s) });
+        QVERIFY(cli.waitForFinished(60000));
+        const QByteArray out = cli.readAllStandardOutput();
+        QVERIFY2(cli.exitStatus() == QProcess::NormalExit && cli.exitCode() == 0,
+            QByteArray(out + cli.readAllStandardError()).constData());
+        const QString jobId = QString::fromUtf8(out).trimmed().split(u'\n').last().trimmed();
+        QVERIFY2(jobId.size() == 21, qPrintable(jobId));
+
+        AppContextOptions c;
+        c.settingsFile = path(u"shared.ini"_s);
+        c.dataDir = path(u"shared"_s);
+        c.secretMode = SecretStore::Mode::MemoryOnly;
+        MainWindowOptions o;
+        o.demoListingsResource = path(u"desktop.csv"_s);
+        TestWindow w(std::move(c), std::move(o));
+        w.context().setServerToken(serverUrl(), kToken);
+        w->show();
+        QVERIFY(waitLoaded(*w));
+        QCOMPARE(w->resumedCount(), 1);
+        QVERIFY2(w->noticeLabel()->text().contains(u"Resumed 1 analysis on a job server."_s),
+            qPrintable(w->noticeLabel()->text()));
+        QTRY_VERIFY_WITH_TIMEOUT(w->library().contains(jobId), 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.context().registry().entries().isEmpty(), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(statusCell(w->jobModel(), jobId), u"succeeded"_s, 20000);
+        QCOMPARE(server.terminate(), 0);
+    }
+#endif
 
     void testConnectionTellsAWrongTokenApart()
     {
