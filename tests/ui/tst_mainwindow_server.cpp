@@ -261,6 +261,36 @@ private Q_SLOTS:
     }
 #endif
 
+    // No token for the server: the status bar asks for one; once it is entered, analyses run.
+    void unauthorizedUntilATokenIsEntered()
+    {
+        servertest::ServerProcess server;
+        QVERIFY(startServer(server));
+        AppContextOptions c;
+        c.settingsFile = path(u"notoken.ini"_s);
+        c.dataDir = path(u"notoken"_s);
+        c.secretMode = SecretStore::Mode::MemoryOnly;
+        c.server = serverUrl();
+        MainWindowOptions o;
+        o.demoListingsResource = path(u"desktop.csv"_s);
+        TestWindow w(std::move(c), std::move(o));
+        w->show();
+        QVERIFY(waitLoaded(*w));
+        QSignalSpy errors(&w.context().controller(), &AnalysisController::errorOccurred);
+        w->startAnalysis(u"L1"_s, u"valuation"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            w->connectionLabel()->text(), u"Server 127.0.0.1: unauthorized — enter a token in Settings"_s, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(!errors.isEmpty(), 20000);
+
+        w.context().setServerToken(serverUrl(), kToken);
+        QSignalSpy finished(w.get(), &MainWindow::analysisFinished);
+        w->startAnalysis(u"L1"_s, u"valuation"_s);
+        QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 60000);
+        QCOMPARE(finished.first().first().value<Job>().status, JobStatus::Succeeded);
+        QTRY_COMPARE_WITH_TIMEOUT(w->connectionLabel()->text(), u"Server 127.0.0.1: online"_s, 20000);
+        QCOMPARE(server.terminate(), 0);
+    }
+
     void testConnectionTellsAWrongTokenApart()
     {
         servertest::ServerProcess server;
