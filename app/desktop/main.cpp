@@ -6,6 +6,7 @@
 #include <QCommandLineParser>
 #include <QFileInfo>
 #include <QIcon>
+#include <QUrl>
 
 using namespace Qt::Literals::StringLiterals;
 
@@ -33,12 +34,16 @@ int main(int argc, char *argv[])
         u"demo-analyze"_s, u"Once the listings are loaded, select listing ID and run its valuation."_s, u"ID"_s);
     const QCommandLineOption memorySecrets(
         u"memory-secrets"_s, u"Do not use the system keychain; keep secrets in memory only."_s);
-    parser.addOptions({ settingsOption, dataOption, demoOption, memorySecrets });
+    const QCommandLineOption serverOption(
+        u"server"_s, u"Run new analyses on the job server at URL (server mode; saved in the settings)."_s, u"URL"_s);
+    parser.addOptions({ settingsOption, dataOption, demoOption, memorySecrets, serverOption });
     parser.process(app);
 
     dealscope::AppContextOptions options;
     options.settingsFile = parser.value(settingsOption);
     options.dataDir = parser.value(dataOption);
+    if (parser.isSet(serverOption))
+        options.server = QUrl::fromUserInput(parser.value(serverOption));
     if (parser.isSet(memorySecrets))
         options.secretMode = dealscope::SecretStore::Mode::MemoryOnly;
     dealscope::AppContext context(options); // outlives the window: it is what the window shows

@@ -4,6 +4,7 @@
 #include "app/JobBackends.h"
 #include "jobs/JobBackend.h"
 #include "jobs/JobTracker.h"
+#include "net/RemoteJobBackend.h"
 #include "storage/AsyncResultsLibrary.h"
 
 #include <QUrl>
@@ -102,8 +103,16 @@ JobTracker *AnalysisController::ensureTracker(
         Q_EMIT errorOccurred(listingId, analysisType, message);
     });
     connect(t, &JobTracker::expired, this, [this, listingId, analysisType](const QString &jobId) {
+        Q_EMIT jobNoteChanged(jobId, u"expired"_s);
         Q_EMIT errorOccurred(listingId, analysisType, tr("Job %1 expired: the backend no longer knows it.").arg(jobId));
     });
+    if (auto *remote = qobject_cast<RemoteJobBackend *>(&backend); remote && !m_notedBackends.contains(remote)) {
+        m_notedBackends.insert(remote);
+        connect(remote, &RemoteJobBackend::jobConnectionStateChanged, this,
+            [this](const QString &jobId, const QString &state) {
+                Q_EMIT jobNoteChanged(jobId, state == u"online"_s ? QString() : state);
+            });
+    }
     return t;
 }
 
@@ -138,7 +147,11 @@ void AnalysisController::startNow(const DeferredStart &start)
         Q_EMIT pairStateChanged(start.listingId, start.analysisType);
         return;
     }
-    t->start(start.params, start.force);
+    // A job server may not have a listing imported here: the start carries the snapshot.
+    std::optional<Listing> listing;
+    if (m_lookup && m_backends.current().kind() == u"remote")
+        listing = m_lookup(start.listingId);
+    t->start(start.params, start.force, std::move(listing));
     // The tracker stays silent when the backend answers with the job it already holds (a recent
     // success returned by dedup); watch the pair until the start is resolved either way.
     m_pendingStarts.insert(key);

@@ -87,6 +87,9 @@ Q_SIGNALS:
     // The pair's activity changed without a job change (a start answered with the job already
     // shown, e.g. a recent success): views refresh their buttons.
     void pairStateChanged(const QString &listingId, const QString &analysisType);
+    // What a job's row adds to its status (issue 11): "reconnecting" while its job server does not
+    // answer, "expired" once the server no longer knows it, "" when that is over.
+    void jobNoteChanged(const QString &jobId, const QString &note);
 
 private:
     struct Pair
@@ -116,6 +119,7 @@ private:
     AsyncResultsLibrary *m_library;
     ListingLookup m_lookup;
     QHash<QString, Pair> m_trackers; // key: listingId + '\n' + analysisType
+    QSet<const QObject *> m_notedBackends; // remote backends whose per-job states are forwarded
     QSet<QString> m_pendingStarts;
     QTimer m_pendingTimer;
     QHash<QString, DeferredStart> m_queuedStarts; // pair -> start waiting for its slice

@@ -6,17 +6,21 @@
 #include "app/EnglishPlurals.h"
 #include "app/JobBackends.h"
 #include "app/ListingsService.h"
+#include "app/RemoteListings.h"
 #include "benchmarks/BenchmarkTable.h"
 #include "config/AppSettings.h"
+#include "config/ServerCredentials.h"
 #include "jobs/InFlightRegistry.h"
 #include "jobs/LocalJobRunner.h"
 #include "llm/OpenAiNarrativeProvider.h"
 #include "market/ListingCatalog.h"
+#include "net/RemoteJobBackend.h"
 #include "storage/AsyncResultsLibrary.h"
 #include "storage/ResultsLibrary.h"
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QPointer>
 #include <QStandardPaths>
 
 using namespace Qt::Literals::StringLiterals;
@@ -32,6 +36,10 @@ AppContext::AppContext(AppContextOptions options, QObject *parent)
                                             : m_options.dataDir;
     QDir().mkpath(m_dataDir);
     m_settings = std::make_unique<AppSettings>(m_options.settingsFile);
+    if (m_options.server.isValid() && !m_options.server.isEmpty()) {
+        m_settings->setBackend(AppSettings::Backend::Server);
+        m_settings->setServerUrl(m_options.server);
+    }
     m_secrets = new SecretStore(m_options.secretMode, u"Dealscope"_s, this);
     // Secrets an older settings file kept in plaintext go to the keychain now (already gone from the file).
     for (const auto &[name, secret] : m_settings->takeMigratedSecrets())
@@ -59,12 +67,28 @@ AppContext::AppContext(AppContextOptions options, QObject *parent)
     if (!m_runner->open())
         m_problems << tr("The local job store could not be opened: %1").arg(m_runner->errorString());
     m_backends = std::make_unique<JobBackends>(m_runner.get());
+    m_credentials = new ServerCredentials(*m_secrets, this);
+    // Remote in-flight entries resume on their own server whatever the mode; new analyses go to
+    // the current server in server mode (SPEC §6).
+    m_backends->setRemoteFactory(
+        [this](const QUrl &server, QObject *parent) -> JobBackend * { return makeRemote(server, parent); });
     m_controller = std::make_unique<AnalysisController>(*m_backends, m_registry.get(), m_libraryWriter.get());
     m_listings
         = std::make_unique<ListingsService>(m_benchmarks, m_engine, QDir(m_dataDir).filePath(u"listings.json"_s));
+    m_remoteListings = new RemoteListings(this);
+    connect(m_remoteListings, &RemoteListings::finished, this,
+        [this](const QUrl &server, const QList<Listing> &listings, const QString &error) {
+            if (!error.isEmpty()) {
+                Q_EMIT message(error);
+                return;
+            }
+            m_listings->addServerListings(server, listings);
+        });
 
-    // Warm the session cache, so the settings dialog can tell whether a key is stored.
-    m_secrets->read(AppSettings::serverTokenSecret(), this, [](const std::optional<QString> &) {});
+    // Warm the session cache, so the settings dialog can tell whether a token is stored.
+    if (m_settings->serverUrl().isValid())
+        m_secrets->read(
+            ServerCredentials::secretKey(m_settings->serverUrl()), this, [](const std::optional<QString> &) {});
     applySettings();
 }
 
@@ -100,7 +124,56 @@ void AppContext::applySettings()
     // JobBackends::current() stays local.
     m_backends->setCurrentServer(
         m_settings->backend() == AppSettings::Backend::Server ? m_settings->serverUrl() : QUrl());
+    Q_EMIT connectionStateChanged(connectionState());
     applyNarrativeProvider();
+}
+
+JobBackend *AppContext::makeRemote(const QUrl &server, QObject *parent)
+{
+    RemoteJobBackend::Options options;
+    auto *backend = new RemoteJobBackend(server, options, parent);
+    // The token: DEALSCOPE_TOKEN, else what this session already read from the keychain; the
+    // keychain's answer follows (a first request before it that is refused is retried with it).
+    if (const auto env = ServerCredentials::environmentToken())
+        backend->setToken(*env);
+    else if (const auto cached = m_secrets->cached(ServerCredentials::secretKey(server)))
+        backend->setToken(*cached);
+    QPointer<RemoteJobBackend> guard(backend);
+    m_credentials->token(server, backend, [guard](const std::optional<QString> &token, ServerCredentials::Source) {
+        if (guard && token && !token->isEmpty())
+            guard->setToken(*token);
+    });
+    connect(backend, &JobBackend::connectionStateChanged, this,
+        [this] { Q_EMIT connectionStateChanged(connectionState()); });
+    return backend;
+}
+
+void AppContext::setServerToken(const QUrl &server, const QString &token)
+{
+    if (token.isEmpty() || !server.isValid() || server.host().isEmpty())
+        return;
+    m_credentials->setToken(server, token);
+    if (auto *backend = qobject_cast<RemoteJobBackend *>(m_backends->remote(server)))
+        backend->setToken(token);
+}
+
+void AppContext::refreshServerListings()
+{
+    const QUrl server = m_backends->currentServer();
+    if (server.isEmpty())
+        return;
+    m_credentials->token(server, this, [this, server](const std::optional<QString> &token, ServerCredentials::Source) {
+        if (m_backends->currentServer() == server)
+            m_remoteListings->fetch(server, token.value_or(QString()));
+    });
+}
+
+QString AppContext::connectionState() const
+{
+    if (m_backends->currentServer().isEmpty())
+        return {};
+    auto *backend = qobject_cast<RemoteJobBackend *>(m_backends->remote(m_backends->currentServer()));
+    return backend ? backend->connectionState() : QString();
 }
 
 void AppContext::applyNarrativeProvider()

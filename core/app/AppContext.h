@@ -5,6 +5,7 @@
 #include <QObject>
 #include <QString>
 #include <QStringList>
+#include <QUrl>
 
 #include <memory>
 
@@ -16,10 +17,13 @@ class AppSettings;
 class AsyncResultsLibrary;
 class BenchmarkTable;
 class InFlightRegistry;
+class JobBackend;
 class JobBackends;
 class ListingsService;
 class LocalJobRunner;
 class ResultsLibrary;
+class RemoteListings;
+class ServerCredentials;
 struct ResumeSummary;
 
 struct AppContextOptions final
@@ -27,6 +31,8 @@ struct AppContextOptions final
     QString settingsFile; // empty: the platform settings (Dealscope/Dealscope)
     QString dataDir; // empty: the app data folder
     SecretStore::Mode secretMode = SecretStore::Mode::Keychain;
+    // `dealscope --server URL`: new analyses run on this job server (saved as the backend setting).
+    QUrl server;
 };
 
 // The desktop's composition root: every long-lived object the app is made of, built once, in
@@ -54,6 +60,7 @@ public:
 
     AppSettings &settings() { return *m_settings; }
     SecretStore &secrets() { return *m_secrets; }
+    ServerCredentials &credentials() { return *m_credentials; }
     ResultsLibrary &library() { return *m_library; } // GUI-thread reads (indexed, small)
     AsyncResultsLibrary &libraryWriter() { return *m_libraryWriter; } // writes and whole-table reads
     InFlightRegistry &registry() { return *m_registry; }
@@ -68,19 +75,36 @@ public:
     ResumeSummary resumeInFlight();
     // After the settings changed: worker threads, the narrative provider, where new analyses run.
     void applySettings();
+    // Keeps `token` for `server` (keychain; memory only without one) and hands it to that server's
+    // backend, which polls again at once if it was refused before.
+    void setServerToken(const QUrl &server, const QString &token);
+
+    // In server mode: reads the server's listings (GET /api/listings, paged) and merges them into
+    // the listings shown, next to the local ones (ListingsService::serverListingsMerged follows).
+    // Call once the listings are loaded. Nothing in local mode.
+    void refreshServerListings();
+
+    // The connection to the current job server: "" in local mode, else "online", "reconnecting",
+    // "unauthorized" or "tls-error" (RemoteJobBackend).
+    QString connectionState() const;
 
 Q_SIGNALS:
     // Something the user should read in passing (the status bar).
     void message(const QString &text);
+    // connectionState() may have changed (a backend's state, or the current server).
+    void connectionStateChanged(const QString &state);
 
 private:
     void applyNarrativeProvider();
+    JobBackend *makeRemote(const QUrl &server, QObject *parent);
 
     AppContextOptions m_options;
     QString m_dataDir;
     QStringList m_problems;
     std::unique_ptr<AppSettings> m_settings;
     SecretStore *m_secrets = nullptr;
+    ServerCredentials *m_credentials = nullptr;
+    RemoteListings *m_remoteListings = nullptr;
     std::unique_ptr<ResultsLibrary> m_library;
     std::unique_ptr<AsyncResultsLibrary> m_libraryWriter;
     std::unique_ptr<InFlightRegistry> m_registry;

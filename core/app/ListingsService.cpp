@@ -100,6 +100,18 @@ void ListingsService::importFile(const QString &path)
         });
 }
 
+void ListingsService::addServerListings(const QUrl &server, QList<Listing> listings)
+{
+    const int sequence = m_importsRequested++;
+    auto parsed = std::make_shared<Parsed>();
+    parsed->path = server.toString();
+    parsed->result.listings = std::move(listings);
+    parsed->result.imported = int(parsed->result.listings.size());
+    parsed->fromServer = true;
+    m_parsed.insert(sequence, std::move(parsed));
+    mergeNext();
+}
+
 void ListingsService::mergeNext()
 {
     while (!m_merging) {
@@ -141,6 +153,10 @@ void ListingsService::merge(std::shared_ptr<Parsed> parsed)
 
 void ListingsService::finishImport(const std::shared_ptr<Parsed> &parsed, int added, int updated)
 {
+    if (parsed->fromServer) {
+        Q_EMIT serverListingsMerged(QUrl(parsed->path), added, updated);
+        return;
+    }
     ImportOutcome outcome;
     outcome.path = parsed->path;
     outcome.result = std::move(parsed->result);

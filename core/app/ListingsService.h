@@ -8,6 +8,7 @@
 #include <QHash>
 #include <QObject>
 #include <QStringList>
+#include <QUrl>
 
 #include <functional>
 #include <memory>
@@ -69,11 +70,15 @@ public:
     // were imported, so the later import of a listing is the one that stays. importFinished()
     // follows for each file, then indexed() once the engine knows the new listings.
     void importFile(const QString &path);
+    // A job server's listings (RemoteListings) merged into the rows like an import, in order with
+    // the imports; serverListingsMerged() follows, then indexed().
+    void addServerListings(const QUrl &server, QList<Listing> listings);
     // True from a merge until the engine's index includes it: analyses of new listings wait.
     bool isIndexing() const { return m_catalogPending || m_catalogDirty; }
 
 Q_SIGNALS:
     void loaded(const dealscope::LoadedListings &listings);
+    void serverListingsMerged(const QUrl &server, int added, int updated);
     void importFinished(const dealscope::ImportOutcome &outcome);
     // The engine analyses against the current rows; the facets the filters offer.
     void indexed(const QStringList &industries, const QStringList &states);
@@ -84,6 +89,7 @@ private:
     {
         QString path;
         ImportResult result;
+        bool fromServer = false; // addServerListings(): serverListingsMerged() instead of importFinished()
     };
     void mergeNext();
     void merge(std::shared_ptr<Parsed> parsed);

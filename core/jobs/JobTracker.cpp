@@ -52,7 +52,7 @@ bool JobTracker::isActive() const
     return m_pendingStart || m_pendingAttach || !m_waitingJobId.isEmpty() || (m_job && !isTerminal(m_job->status));
 }
 
-void JobTracker::start(const nlohmann::json &params, bool force)
+void JobTracker::start(const nlohmann::json &params, bool force, std::optional<Listing> listing)
 {
     if (isActive())
         return;
@@ -63,6 +63,7 @@ void JobTracker::start(const nlohmann::json &params, bool force)
     request.analysisType = m_analysisType;
     request.params = params.is_object() ? params : nlohmann::json::object();
     request.force = force;
+    request.listing = std::move(listing);
     m_backend.start(request, this, [this](const BackendReply &reply) {
         m_pendingStart = false;
         if (!reply.ok() || !reply.job) {

@@ -34,7 +34,10 @@ public:
     bool isExpired() const { return m_expired; }
 
     // Starts (or joins, on dedup) the pair's job. Ignored while a start is pending or the job is active.
-    void start(const nlohmann::json &params = nlohmann::json::object(), bool force = false);
+    // `listing`: sent along so the job runs on exactly this snapshot (a job server that does not
+    // have the listing, e.g. one imported on the desktop).
+    void start(const nlohmann::json &params = nlohmann::json::object(), bool force = false,
+        std::optional<Listing> listing = std::nullopt);
     // Re-attaches to the pair's active or recent job (by id when known from the registry). A
     // backend that cannot be reached now (network, 429/503, 401) does not end it: the job is
     // watched until the backend answers, and adopted then.

@@ -8,10 +8,12 @@
 #include "llm/ChatErrors.h"
 #include "llm/JsonExtract.h"
 #include "llm/LlmLog.h"
+#include "llm/NarrativePreview.h"
 #include "llm/NarrativeSchema.h"
 #include "llm/PromptLibrary.h"
 
 #include <QElapsedTimer>
+#include <QTimer>
 
 namespace dealscope::llm {
 
@@ -99,12 +101,6 @@ json message(const char *role, const QString &content)
     return { { "role", role }, { "content", content.toStdString() } };
 }
 
-QString tail(const QString &text, qsizetype length)
-{
-    const QString simple = text.simplified();
-    return simple.size() <= length ? simple : QStringLiteral("…") + simple.right(length);
-}
-
 void applyNarrative(json &result, const json &reply, const NarrativeSchema &schema)
 {
     result["summary"] = reply["summary"];
@@ -176,18 +172,37 @@ void OpenAiNarrativeProvider::writeNarrative(AnalysisContext &ctx) const
             throw AnalysisError(
                 AnalysisError::Kind::Permanent, QStringLiteral("the LLM service kept rejecting the request"));
         QElapsedTimer sinceReport;
-        const auto onProgress = [&](const ChatOutcome &soFar) {
-            if (sinceReport.isValid() && sinceReport.elapsed() < kProgressIntervalMs)
-                return;
+        qint64 deltas = 0; // streamed chunks: about one token each on OpenAI
+        QString latest; // the content of the last chunk, reported or not
+        const auto report = [&] {
             sinceReport.start();
-            const double fraction = std::min(
-                0.95, progressBase + (0.95 - progressBase) * static_cast<double>(soFar.content.size()) / 2500.0);
-            ctx.reportProgress(
-                fraction, QStringLiteral("Writing narrative (%1): %2").arg(model, tail(soFar.content, 160)));
+            const double fraction
+                = std::min(0.95, progressBase + (0.95 - progressBase) * static_cast<double>(latest.size()) / 2500.0);
+            // The decoded text being written, never the JSON around it (SPEC §7).
+            ctx.reportProgress(fraction, NarrativePreview::line(model, latest, deltas));
+        };
+        // A chunk that came within the interval is reported once it is over, unless another came
+        // meanwhile: a stream that pauses (the model thinking) shows where it paused. Fires inside
+        // ChatClient's event loop, on this thread.
+        QTimer trailing;
+        trailing.setSingleShot(true);
+        trailing.setTimerType(Qt::PreciseTimer);
+        QObject::connect(&trailing, &QTimer::timeout, report);
+        const auto onProgress = [&](const ChatOutcome &soFar) {
+            ++deltas;
+            latest = soFar.content;
+            if (sinceReport.isValid() && sinceReport.elapsed() < kProgressIntervalMs) {
+                if (!trailing.isActive())
+                    trailing.start(static_cast<int>(kProgressIntervalMs - sinceReport.elapsed() + 1));
+                return;
+            }
+            trailing.stop();
+            report();
         };
         const ChatOutcome outcome = ChatClient::run(
             m_config, buildBody(m_config, messages, format, schema, tweaks), [&ctx] { return ctx.shouldStop(); },
             onProgress);
+        trailing.stop();
         if (outcome.promptTokens || outcome.completionTokens) {
             haveUsage = true;
             promptTokens += outcome.promptTokens.value_or(0);

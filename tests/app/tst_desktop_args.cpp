@@ -124,6 +124,26 @@ private Q_SLOTS:
             app.waitForFinished();
         }
     }
+
+    // `dealscope --server URL` starts in server mode (and keeps that choice in the settings).
+    void programStartsInServerMode()
+    {
+        QProcess app;
+        app.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        app.start(QStringLiteral(DEALSCOPE_PATH),
+            { u"--settings"_s, path(u"server.ini"_s), u"--data-dir"_s, path(u"server-data"_s), u"--memory-secrets"_s,
+                u"--server"_s, u"http://127.0.0.1:9/"_s });
+        QVERIFY2(app.waitForStarted(10000), qPrintable(app.errorString()));
+        QTRY_VERIFY_WITH_TIMEOUT(readFile(path(u"server.ini"_s)).contains("kind=server")
+                && readFile(path(u"server.ini"_s)).contains("serverUrl=http://127.0.0.1:9"),
+            30000);
+        QCOMPARE(app.state(), QProcess::Running);
+        app.terminate();
+        if (!app.waitForFinished(15000)) {
+            app.kill();
+            app.waitForFinished();
+        }
+    }
 };
 
 QTEST_MAIN(TestDesktopArgs)

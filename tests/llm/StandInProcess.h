@@ -66,6 +66,22 @@ public:
         return ok;
     }
 
+    // Lets the replies held by the "hold" and "hold-mid" scenarios go on.
+    bool release() const
+    {
+        QNetworkAccessManager nam;
+        nam.setProxy(QNetworkProxy::NoProxy);
+        QNetworkRequest request(url(QStringLiteral("/_standin/release")));
+        QNetworkReply *reply = nam.post(request, QByteArray());
+        QEventLoop loop;
+        QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+        QTimer::singleShot(5000, &loop, &QEventLoop::quit);
+        loop.exec();
+        const bool ok = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 204;
+        delete reply;
+        return ok;
+    }
+
     // Every request record (see StandInExchange::handleChat).
     nlohmann::json log() const
     {

@@ -3,6 +3,7 @@
 #include "analysis/AnalysisError.h"
 #include "llm/JsonExtract.h"
 #include "llm/LlmConfig.h"
+#include "llm/NarrativePreview.h"
 #include "llm/NarrativeSchema.h"
 #include "llm/PriceTable.h"
 #include "llm/PromptLibrary.h"
@@ -42,6 +43,9 @@ private Q_SLOTS:
     void priceTableRejectsMalformed();
     void configUrlsAndHeaders();
     void redactRemovesKey();
+    void narrativePreviewShowsTextNotJson_data();
+    void narrativePreviewShowsTextNotJson();
+    void narrativePreviewLine();
 };
 
 void TestLlmParsing::sseSplitsAnywhere()
@@ -355,6 +359,63 @@ void TestLlmParsing::redactRemovesKey()
     QVERIFY(!redacted.contains(QStringLiteral("QRSTUVWXYZ0123")));
     QVERIFY(!redacted.contains(QStringLiteral("sk-abcdefgh1234")));
     QVERIFY(redacted.contains(QStringLiteral("Incorrect API key provided")));
+}
+
+void TestLlmParsing::narrativePreviewShowsTextNotJson_data()
+{
+    QTest::addColumn<QString>("partial");
+    QTest::addColumn<QString>("shown");
+    QTest::newRow("nothing yet") << QString() << QString();
+    QTest::newRow("only keys") << QStringLiteral(R"({"findingMessages":[{"code":"sde_mult)") << QString();
+    QTest::newRow("codes are not prose") << QStringLiteral(R"({"findingMessages":[{"code":"dscr_low","message":"")")
+                                         << QString();
+    QTest::newRow("open string") << QStringLiteral(R"({"summary":"A steady bakery with a lo)")
+                                 << QStringLiteral("A steady bakery with a lo");
+    QTest::newRow("escapes") << QStringLiteral(R"({"summary":"Said \"fine\"\nthen \u00e9t\u00e9 \)")
+                             << QStringLiteral("Said \"fine\" then \u00e9t\u00e9");
+    QTest::newRow("cut unicode escape") << QStringLiteral(R"({"summary":"caf\u00)") << QStringLiteral("caf");
+    QTest::newRow("finished value, next key")
+        << QStringLiteral(R"({"summary":"Done here.","scoreExpl)") << QStringLiteral("Done here.");
+    QTest::newRow("array items") << QStringLiteral(R"({"keyQuestions":["Can the seller prove it?","Who st)")
+                                 << QStringLiteral("Who st");
+    QTest::newRow("nested messages") << QStringLiteral(
+        R"({"observations":[{"severity":"info","message":"Nothing else."}],"summary":"Go)")
+                                     << QStringLiteral("Go");
+    QTest::newRow("fenced prose prefix") << QStringLiteral("Here it is:\n```json\n{\"summary\": \"Fenced text")
+                                         << QStringLiteral("Fenced text");
+    QTest::newRow("braces inside strings") << QStringLiteral(R"({"summary":"uses {braces} and [brackets], too)")
+                                           << QStringLiteral("uses {braces} and [brackets], too");
+}
+
+void TestLlmParsing::narrativePreviewShowsTextNotJson()
+{
+    QFETCH(QString, partial);
+    QFETCH(QString, shown);
+    QCOMPARE(NarrativePreview::text(partial), shown);
+    // Every prefix of a whole reply reads as text: no quote-colon, no brace from the JSON.
+    const QString whole = QString::fromStdString(json {
+        { "findingMessages", json::array({ { { "code", "dscr_low" }, { "message", "Debt service is \"tight\"." } } }) },
+        { "summary", "A bakery, written plainly." },
+        { "scoreExplanation", "Score of 61." } }.dump());
+    for (qsizetype i = 0; i <= whole.size(); ++i) {
+        const QString text = NarrativePreview::text(whole.left(i));
+        QVERIFY2(!text.contains(QLatin1String("\":")) && !text.startsWith(QLatin1Char('{')), qPrintable(text));
+    }
+    // nlohmann::json orders keys: "summary" comes last.
+    QCOMPARE(NarrativePreview::text(whole), QStringLiteral("A bakery, written plainly."));
+}
+
+void TestLlmParsing::narrativePreviewLine()
+{
+    QCOMPARE(NarrativePreview::line(QStringLiteral("m"), QStringLiteral(R"({"findingMessages":[)"), 7),
+        QStringLiteral("Writing narrative (m)… 7 tokens"));
+    QCOMPARE(
+        NarrativePreview::line(QStringLiteral("m"), QString(), 1), QStringLiteral("Writing narrative (m)… 1 token"));
+    QCOMPARE(NarrativePreview::line(QStringLiteral("m"), QStringLiteral(R"({"summary":"Short)"), 3),
+        QStringLiteral("Writing narrative (m): Short"));
+    const QString longText = QString(300, QLatin1Char('a'));
+    QCOMPARE(NarrativePreview::line(QStringLiteral("m"), QStringLiteral(R"({"summary":")") + longText, 80, 10),
+        QStringLiteral("Writing narrative (m): …aaaaaaaaaa"));
 }
 
 QTEST_GUILESS_MAIN(TestLlmParsing)

@@ -7,6 +7,7 @@
 #include "benchmarks/BenchmarkTable.h"
 #include "common/Failpoints.h"
 #include "config/AppSettings.h"
+#include "config/ServerCredentials.h"
 #include "export/Format.h"
 #include "generate/ListingGenerator.h"
 #include "jobs/InFlightRegistry.h"
@@ -709,6 +710,7 @@ private Q_SLOTS:
     void settingsPersistAndNoSecretInTheIni()
     {
         const QString secret = u"sk-test-SECRET-4242"_s;
+        const QString serverToken = u"server-token-SECRET-4343"_s;
         {
             auto w = makeWindow();
             QVERIFY(waitLoaded(*w));
@@ -733,13 +735,20 @@ private Q_SLOTS:
                 QTest::keyClicks(dialog->apiKeyEdit(), secret);
                 auto *warning = dialog->findChild<QLabel *>(u"keychainWarning"_s);
                 QVERIFY(warning->text().contains(u"memory"_s)); // memory-only mode is said out loud
-                QVERIFY(!dialog->findChild<QLineEdit *>(u"serverUrl"_s)->isEnabled());
+                // The job server's token goes to the keychain like the key, never into the INI.
+                auto *serverUrl = dialog->findChild<QLineEdit *>(u"serverUrl"_s);
+                QVERIFY(serverUrl->isEnabled());
+                serverUrl->setText(u"http://127.0.0.1:9"_s);
+                QCOMPARE(dialog->serverTokenEdit()->echoMode(), QLineEdit::Password);
+                QTest::keyClicks(dialog->serverTokenEdit(), serverToken);
                 auto *buttons = dialog->findChild<QDialogButtonBox *>(u"settingsButtons"_s);
                 QTest::mouseClick(buttons->button(QDialogButtonBox::Ok), Qt::LeftButton);
             });
             w->openSettings();
             QVERIFY(sawDialog);
             QCOMPARE(w->secrets().cached(AppSettings::llmApiKeySecret()), std::optional<QString>(secret));
+            QTRY_COMPARE(w->secrets().cached(ServerCredentials::secretKey(QUrl(u"http://127.0.0.1:9"_s))),
+                std::optional<QString>(serverToken));
             // The chosen provider is registered with the engine (it is not called: builtin runs below).
             QTRY_VERIFY(w->engine()->providerNames().contains(u"openai"_s));
             w->engine()->setDefaultProvider(u"builtin"_s);
@@ -758,6 +767,7 @@ private Q_SLOTS:
         QCOMPARE(reread.llmModel(), u"llama3"_s);
         // No secret anywhere on disk: not in the INI, not in the data folder.
         QVERIFY(!readFile(ini()).contains(secret.toUtf8()));
+        QVERIFY(!readFile(ini()).contains(serverToken.toUtf8()));
         QDirIterator it(dataDir(), QDir::Files, QDirIterator::Subdirectories);
         while (it.hasNext()) {
             const QString f = it.next();

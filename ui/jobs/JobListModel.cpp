@@ -54,8 +54,13 @@ QVariant JobListModel::data(const QModelIndex &index, int role) const
         return j.listingId;
     case ColType:
         return analysisTypeLabel(j.analysisType);
-    case ColStatus:
-        return jobStatusName(j.status);
+    case ColStatus: {
+        const QString note = m_notes.value(j.id);
+        if (note == u"expired"_s)
+            return tr("expired");
+        return note.isEmpty() || isTerminal(j.status) ? jobStatusName(j.status)
+                                                      : tr("%1 (%2)").arg(jobStatusName(j.status), note);
+    }
     case ColProgress:
         return u"%1 %"_s.arg(qRound(j.progress));
     case ColBackend:
@@ -161,6 +166,18 @@ void JobListModel::upsert(Job job)
     m_dirtyRows.insert(*it);
     if (!m_flushTimer.isActive())
         m_flushTimer.start();
+}
+
+void JobListModel::setNote(const QString &jobId, const QString &note)
+{
+    if (m_notes.value(jobId) == note)
+        return;
+    if (note.isEmpty())
+        m_notes.remove(jobId);
+    else
+        m_notes.insert(jobId, note);
+    if (const auto it = m_rowById.constFind(jobId); it != m_rowById.constEnd())
+        Q_EMIT dataChanged(index(*it, ColStatus), index(*it, ColStatus));
 }
 
 const Job *JobListModel::job(const QString &jobId) const

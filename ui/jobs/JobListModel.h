@@ -46,6 +46,10 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
     void upsert(Job job);
+    // What a job's status cell adds to its status: "reconnecting" while its server does not answer,
+    // "expired" once the server no longer knows it; empty clears it.
+    void setNote(const QString &jobId, const QString &note);
+    QString note(const QString &jobId) const { return m_notes.value(jobId); }
     // What the list keeps of a job: everything it shows, without the result and listing snapshot
     // (copying a result's JSON for every row of a 10,000-job scan costs the GUI thread).
     static Job summaryOf(const Job &job);
@@ -58,6 +62,7 @@ private:
 
     QList<Job> m_jobs;
     QHash<QString, int> m_rowById;
+    QHash<QString, QString> m_notes; // jobId -> "reconnecting" | "expired"
     QSet<int> m_dirtyRows;
     QTimer m_flushTimer;
     QTimer m_durationTimer;

@@ -186,6 +186,16 @@ void MainWindow::connectContext()
         [this](const QString &warning) { showNotice(warning, true); });
     connect(
         &m_context, &AppContext::message, this, [this](const QString &text) { statusBar()->showMessage(text, 8000); });
+    connect(&m_context, &AppContext::connectionStateChanged, this, &MainWindow::showConnectionState);
+    connect(&m_context.listings(), &ListingsService::serverListingsMerged, this,
+        [this](const QUrl &server, int added, int updated) {
+            statusBar()->showMessage(
+                tr("Listings of %1: %2 added, %3 updated.").arg(server.host()).arg(added).arg(updated), 8000);
+            updateStatusCounts();
+            Q_EMIT serverListingsMerged(added, updated);
+        });
+    connect(&m_context.controller(), &AnalysisController::jobNoteChanged, m_jobModel, &JobListModel::setNote);
+    showConnectionState(m_context.connectionState());
 
     connect(m_document, &ListingsDocument::loaded, this, &MainWindow::onListingsLoaded);
     connect(m_document, &ListingsDocument::importFinished, this, &MainWindow::onImportFinished);
@@ -293,6 +303,11 @@ void MainWindow::buildUi()
     m_counts = new QLabel(this);
     m_counts->setObjectName(u"statusCounts"_s);
     statusBar()->addPermanentWidget(m_counts);
+    m_connection = new QLabel(this);
+    m_connection->setObjectName(u"connectionState"_s);
+    m_connection->setAccessibleName(tr("Job server connection"));
+    m_connection->hide();
+    statusBar()->addPermanentWidget(m_connection);
 
     ListingFilterProxy *proxy = m_document->proxy();
     connect(m_filters, &FilterBar::changed, this, &MainWindow::applyFilters);
@@ -423,6 +438,8 @@ void MainWindow::onListingsLoaded(int count, bool demo, const QString &error)
     // Auto-resume (SPEC §6): every in-flight entry is attached again on the backend that ran it,
     // and what a killed process left running is requeued, so the analyses reappear and finish
     // from their checkpoints.
+    // Server mode: the server's listings join the local ones (they are read in the background).
+    m_context.refreshServerListings();
     const ResumeSummary resumed = m_context.resumeInFlight();
     m_resumed = resumed.resumed();
     const QString notice = AnalysisController::resumeNotice(resumed);
@@ -653,8 +670,34 @@ void MainWindow::openSettings()
     SettingsDialog dialog(m_context.settings(), m_context.secrets(), this);
     if (dialog.exec() != QDialog::Accepted)
         return;
+    if (!dialog.enteredServerToken().isEmpty())
+        m_context.setServerToken(m_context.settings().serverUrl(), dialog.enteredServerToken());
     m_context.applySettings();
+    m_context.refreshServerListings();
     statusBar()->showMessage(tr("Settings saved."), 4000);
+}
+
+void MainWindow::showConnectionState(const QString &state)
+{
+    m_connection->setVisible(!state.isEmpty());
+    if (state.isEmpty()) {
+        m_connection->clear();
+        return;
+    }
+    const QString server = m_context.settings().serverUrl().host();
+    QString text;
+    if (state == u"online"_s)
+        text = tr("Server %1: online").arg(server);
+    else if (state == u"reconnecting"_s)
+        text = tr("Server %1: reconnecting…").arg(server);
+    else if (state == u"unauthorized"_s)
+        text = tr("Server %1: unauthorized — enter a token in Settings").arg(server);
+    else if (state == u"tls-error"_s)
+        text = tr("Server %1: TLS error").arg(server);
+    else
+        text = tr("Server %1: %2").arg(server, state);
+    m_connection->setText(text);
+    m_connection->setProperty("state", state);
 }
 
 void MainWindow::showNotice(const QString &text, bool warning)

@@ -95,12 +95,16 @@ public:
     QLineEdit *minPriceEdit() const;
     QLineEdit *maxPriceEdit() const;
     QLabel *noticeLabel() const { return m_notice; }
+    // The status bar's job-server state ("Server HOST: online", "…: reconnecting…"); hidden locally.
+    QLabel *connectionLabel() const { return m_connection; }
     ImportDiagnosticsDialog *lastImportDialog() const { return m_importDialog; }
 
 Q_SIGNALS:
     void listingsLoaded(int count);
     void importFinished(const QString &path, bool ok);
     void analysisFinished(const dealscope::Job &job);
+    // Server mode: the server's listings joined the table.
+    void serverListingsMerged(int added, int updated);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -124,6 +128,7 @@ private:
     void onIndexed();
     void showResultFor(const QString &listingId, const QString &analysisType);
     void showNotice(const QString &text, bool warning = false);
+    void showConnectionState(const QString &state);
     void onMappingApplied();
     void updateStatusCounts();
     QString currentListingId() const;
@@ -142,6 +147,7 @@ private:
     LibraryView *m_libraryView = nullptr;
     QLabel *m_notice = nullptr;
     QLabel *m_counts = nullptr;
+    QLabel *m_connection = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
     QPointer<ImportDiagnosticsDialog> m_importDialog;
 

@@ -1,7 +1,9 @@
 #include "ui/settings/SettingsDialog.h"
 
+#include "app/ServerConnectionTester.h"
 #include "config/AppSettings.h"
 #include "config/SecretStore.h"
+#include "config/ServerCredentials.h"
 #include "llm/LlmConnectionTester.h"
 
 #include <QComboBox>
@@ -53,11 +55,24 @@ SettingsDialog::SettingsDialog(AppSettings &settings, SecretStore &secrets, QWid
     backendForm->addRow(tr("&Timeout per attempt:"), m_timeout);
     backendForm->addRow(m_server);
     backendForm->addRow(tr("Server &URL:"), m_serverUrl);
-    // The remote backend is not part of this build yet: the choice is stored, the fields are inert.
-    auto *serverNote
-        = new QLabel(tr("The job-server backend is not available in this version; analyses run locally."), backendBox);
-    serverNote->setWordWrap(true);
-    backendForm->addRow(serverNote);
+    m_serverToken = named(new QLineEdit(backendBox), u"serverToken"_s, tr("Job server token"));
+    m_serverToken->setEchoMode(QLineEdit::Password);
+    backendForm->addRow(tr("To&ken:"), m_serverToken);
+    m_serverTest = named(
+        new QPushButton(tr("Test co&nnection"), backendBox), u"serverTest"_s, tr("Test the job server connection"));
+    m_serverTestResult = new QLabel(backendBox);
+    m_serverTestResult->setObjectName(u"serverTestResult"_s);
+    m_serverTestResult->setWordWrap(true);
+    m_serverTestResult->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    backendForm->addRow(m_serverTest, m_serverTestResult);
+    m_serverTester = new ServerConnectionTester(this);
+    connect(m_serverTest, &QPushButton::clicked, this, &SettingsDialog::testServerConnection);
+    connect(m_serverTester, &ServerConnectionTester::finished, this,
+        [this](ServerConnectionTester::Result result, const QString &message) {
+            m_serverTest->setEnabled(true);
+            m_serverTestResult->setText(
+                (result == ServerConnectionTester::Result::Ok ? tr("OK: ") : tr("Failed: ")) + message);
+        });
     m_pollInitial = named(new QSpinBox(backendBox), u"pollInitial"_s, tr("Initial polling interval"));
     m_pollInitial->setRange(100, 60'000);
     m_pollInitial->setSuffix(u" ms"_s);
@@ -159,16 +174,22 @@ void SettingsDialog::load()
             : tr("(no key stored)"));
     m_keyWarning->setText(
         m_secrets.isMemoryOnly() ? m_secrets.warning() : tr("The key is kept in the system keychain."));
+    m_serverToken->clear();
+    const bool tokenKnown = ServerCredentials::environmentToken()
+        || (m_settings.serverUrl().isValid()
+            && m_secrets.cached(ServerCredentials::secretKey(m_settings.serverUrl())).has_value());
+    m_serverToken->setPlaceholderText(ServerCredentials::environmentToken()
+            ? tr("(DEALSCOPE_TOKEN is set and used)")
+            : (tokenKnown ? tr("(a token is stored — type to replace it)") : tr("(no token stored)")));
     updateEnabled();
 }
 
 void SettingsDialog::updateEnabled()
 {
-    // Server fields stay disabled until the remote backend exists (see the note in the dialog).
-    m_server->setEnabled(false);
-    m_serverUrl->setEnabled(false);
+    // Polling bounds are the remote backend's own schedule (SPEC §6): shown, not editable.
     m_pollInitial->setEnabled(false);
     m_pollMax->setEnabled(false);
+    m_serverTest->setEnabled(!m_serverTester->isRunning());
     const bool llm = m_provider->currentData().toString() == u"openai"_s;
     m_baseUrl->setEnabled(llm);
     m_model->setEnabled(llm);
@@ -188,8 +209,23 @@ void SettingsDialog::testConnection()
     m_tester->start(config);
 }
 
+void SettingsDialog::testServerConnection()
+{
+    const QUrl server = QUrl::fromUserInput(m_serverUrl->text().trimmed());
+    QString token = m_serverToken->text();
+    if (token.isEmpty())
+        token = ServerCredentials::environmentToken().value_or(QString());
+    if (token.isEmpty() && server.isValid())
+        token = m_secrets.cached(ServerCredentials::secretKey(server)).value_or(QString());
+    m_serverTest->setEnabled(false);
+    m_serverTestResult->setText(tr("Testing…"));
+    m_serverTester->start(server, token);
+}
+
 void SettingsDialog::apply()
 {
+    m_enteredToken = m_serverToken->text();
+    m_serverToken->clear();
     m_settings.setBackend(m_server->isChecked() ? AppSettings::Backend::Server : AppSettings::Backend::Local);
     m_settings.setServerUrl(QUrl::fromUserInput(m_serverUrl->text().trimmed()));
     m_settings.setWorkerThreads(m_threads->value());

@@ -13,6 +13,7 @@ class QSpinBox;
 namespace dealscope {
 class AppSettings;
 class SecretStore;
+class ServerConnectionTester;
 } // namespace dealscope
 
 namespace dealscope::llm {
@@ -21,8 +22,9 @@ class LlmConnectionTester;
 
 namespace dealscope::ui {
 
-// Settings (issue 4 §7): backend (local / job server), worker threads, default analysis
-// parameters, polling bounds, and the LLM provider. The API key goes to the SecretStore only.
+// Settings (issue 4 §7, issue 11): backend (local / job server with its URL, token and "Test
+// connection"), worker threads, default analysis parameters, polling bounds, and the LLM provider.
+// The API key and the server token go to the keychain only.
 class SettingsDialog final : public QDialog
 {
     Q_OBJECT
@@ -33,6 +35,14 @@ public:
     void apply();
 
     QLineEdit *apiKeyEdit() const { return m_apiKey; }
+    QLineEdit *serverUrlEdit() const { return m_serverUrl; }
+    QLineEdit *serverTokenEdit() const { return m_serverToken; }
+    QPushButton *serverTestButton() const { return m_serverTest; }
+    QLabel *serverTestResult() const { return m_serverTestResult; }
+    // The token typed in before apply() (empty: keep the stored one). The caller stores it
+    // (AppContext::setServerToken): it never goes into the settings file.
+    QString enteredServerToken() const { return m_enteredToken; }
+    void testServerConnection();
 
 private:
     void load();
@@ -44,6 +54,11 @@ private:
     QRadioButton *m_local;
     QRadioButton *m_server;
     QLineEdit *m_serverUrl;
+    QLineEdit *m_serverToken;
+    QPushButton *m_serverTest;
+    QLabel *m_serverTestResult;
+    ServerConnectionTester *m_serverTester;
+    QString m_enteredToken;
     QSpinBox *m_threads;
     QSpinBox *m_timeout;
     QDoubleSpinBox *m_downPayment;

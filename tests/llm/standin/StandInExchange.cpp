@@ -146,6 +146,11 @@ void StandInExchange::handle()
         sendResponse(204, {});
         return;
     }
+    if (path == QLatin1String("/_standin/release") && m_method == "POST") {
+        Q_EMIT m_server->released();
+        sendResponse(204, {});
+        return;
+    }
     if (path == QLatin1String("/_standin/reset") && m_method == "POST") {
         m_server->reset();
         sendResponse(204, {});
@@ -273,6 +278,32 @@ void StandInExchange::handleChat(const QString &requestedModel, bool azure)
                     { "x-ratelimit-reset-tokens", "20ms" } });
         else
             succeed(true);
+    } else if (scenario == QLatin1String("hold")) {
+        // The model's latency: nothing at all until the test releases it, then a normal reply.
+        m_holding = true;
+        m_server->update(m_recordIndex, "heldAt", now());
+        connect(m_server, &StandInServer::released, this, [this, stream] {
+            if (!m_holding)
+                return;
+            m_holding = false;
+            const QString content = narrativeJson(true);
+            if (stream)
+                startStream(splitPieces(content, 12), {}, 5, false);
+            else
+                sendCompletion(content, {});
+        });
+    } else if (scenario == QLatin1String("hold-mid")) {
+        // Streams until the middle of the first prose value ("Stand-in …"), silent until released.
+        const QString content = narrativeJson(true);
+        const qsizetype prose = content.indexOf(QLatin1String("Stand-in"));
+        m_holdAfter = static_cast<int>((prose + 24) / 12 + 1);
+        connect(m_server, &StandInServer::released, this, [this] {
+            if (!m_holding)
+                return;
+            m_holding = false;
+            m_streamTimer.start();
+        });
+        startStream(splitPieces(content, 12), {}, 5, false);
     } else if (scenario == QLatin1String("server-error")) {
         sendError(500, QStringLiteral("The server had an error while processing your request. Sorry about that!"),
             "server_error", nullptr, nullptr);
@@ -516,6 +547,12 @@ void StandInExchange::streamNext()
             m_server->update(m_recordIndex, "truncatedAt", now());
             m_finished = true;
             m_socket->disconnectFromHost();
+            return;
+        }
+        if (m_next == m_holdAfter) {
+            m_streamTimer.stop();
+            m_holding = true;
+            m_server->update(m_recordIndex, "heldAt", now());
             return;
         }
         if (m_stall) {

@@ -59,6 +59,8 @@ private:
     int m_next = 0;
     bool m_stall = false;
     int m_truncateAfter = -1; // close the connection after this many pieces, without finish/[DONE]
+    int m_holdAfter = -1; // stay silent after this many pieces until POST /_standin/release
+    bool m_holding = false;
     bool m_includeUsage = false;
     qint64 m_completionChars = 0;
 };

@@ -13,7 +13,7 @@
 // scenario chosen by the model name (Azure: the deployment name): "<scenario>" or
 // "<scenario>~<tag>"; the tag gives a test its own request counter. GET /_standin/log returns
 // every request it saw, with when the client closed the connection; POST /_standin/alias maps a
-// fixed model name to a scenario.
+// fixed model name to a scenario; POST /_standin/release lets held replies go on.
 class StandInServer final : public QObject
 {
     Q_OBJECT
@@ -35,6 +35,10 @@ public:
     void setAlias(const QString &model, const QString &scenario) { m_aliases.insert(model, scenario); }
     QString resolve(const QString &model) const { return m_aliases.value(model, model); }
     void reset();
+
+Q_SIGNALS:
+    // POST /_standin/release: replies held by the "hold" and "hold-mid" scenarios go on.
+    void released();
 
 private:
     QTcpServer m_server;
