@@ -578,7 +578,7 @@ void LocalJobRunner::start(const StartRequest &request, QObject *context, Callba
     }
     const json params = request.params.is_null() ? json::object() : request.params;
     if (const auto invalid
-        = d->engine->validate(AnalysisRequest { request.listingId, request.analysisType, params, request.listing })) {
+        = d->engine->validate(AnalysisRequest { request.listingId, request.analysisType, params, request.listing, {} })) {
         const QString message = invalid->message.contains(invalid->field)
             ? invalid->message
             : QStringLiteral("%1: %2").arg(invalid->field, invalid->message);
