@@ -4,6 +4,7 @@
 #include "app/AnalysisController.h"
 #include "app/AppLog.h"
 #include "app/EnglishPlurals.h"
+#include "app/ExportService.h"
 #include "app/JobBackends.h"
 #include "app/ListingsService.h"
 #include "benchmarks/BenchmarkTable.h"
@@ -37,7 +38,7 @@ AppContext::AppContext(AppContextOptions options, QObject *parent)
     for (const auto &[name, secret] : m_settings->takeMigratedSecrets())
         m_secrets->write(name, secret);
 
-    const QString libraryFile = QDir(m_dataDir).filePath(u"results.sqlite"_s);
+    const QString libraryFile = this->libraryFile();
     m_library = std::make_unique<ResultsLibrary>();
     const bool libraryOk = m_library->open(libraryFile);
     m_libraryWriter = std::make_unique<AsyncResultsLibrary>();
@@ -62,6 +63,7 @@ AppContext::AppContext(AppContextOptions options, QObject *parent)
     m_controller = std::make_unique<AnalysisController>(*m_backends, m_registry.get(), m_libraryWriter.get());
     m_listings
         = std::make_unique<ListingsService>(m_benchmarks, m_engine, QDir(m_dataDir).filePath(u"listings.json"_s));
+    m_exports = std::make_unique<ExportService>(libraryFile);
 
     // Warm the session cache, so the settings dialog can tell whether a key is stored.
     m_secrets->read(AppSettings::serverTokenSecret(), this, [](const std::optional<QString> &) {});
@@ -77,11 +79,17 @@ AppContext::~AppContext()
     QCoreApplication::sendPostedEvents(m_libraryWriter.get(), QEvent::MetaCall); // its answers
     m_controller->flushPaced(); // handled: their entries leave the registry with the controller
     m_controller.reset();
+    m_exports.reset(); // waits for the file being written
     m_listings.reset(); // waits for its workers
     m_backends.reset();
     m_runner.reset();
     m_libraryWriter.reset(); // finishes the queued writes: no finished result is lost
     m_settings->sync();
+}
+
+QString AppContext::libraryFile() const
+{
+    return QDir(m_dataDir).filePath(u"results.sqlite"_s);
 }
 
 ResumeSummary AppContext::resumeInFlight()
