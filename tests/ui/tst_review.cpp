@@ -370,6 +370,30 @@ private Q_SLOTS:
         QVERIFY(!result->heatMap()->isVisibleTo(result));
     }
 
+    void scatterOfALargeScanShowsItsBestListings()
+    {
+        QList<RankedListing> ranking;
+        for (int i = 0; i < 1000; ++i) {
+            RankedListing r;
+            r.listingId = u"L%1"_s.arg(i);
+            r.score = 100.0 - i / 10.0;
+            r.askingPremium = (i % 50) / 100.0;
+            r.dscr = i % 2 ? 1.5 : 1.0;
+            ranking << r;
+        }
+        RankedListing failed;
+        failed.listingId = u"LX"_s;
+        failed.error = u"canceled by user"_s;
+        ranking << failed;
+        ScanScatterChart chart;
+        chart.setRanking(ranking);
+        QCOMPARE(chart.pointCount(), ScanScatterChart::kMaxPoints);
+        QVERIFY2(chart.title().contains(u"best 400 of 1000"_s), qPrintable(chart.title()));
+        chart.setRanking(ranking.mid(0, 10));
+        QCOMPARE(chart.pointCount(), 10);
+        QVERIFY(!chart.title().contains(u"best"_s));
+    }
+
     void marketScanOfAThousandListingsWithCancelAll()
     {
         writeFile(path(u"thousand.csv"_s),

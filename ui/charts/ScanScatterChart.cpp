@@ -41,7 +41,6 @@ void ScanScatterChart::changeEvent(QEvent *event)
 void ScanScatterChart::rebuild()
 {
     auto *chart = new QChart;
-    chart->setTitle(tr("Score against asking premium vs sector"));
     auto *meets = new QScatterSeries;
     meets->setName(tr("DSCR meets %1").arg(QString::number(m_target, 'f', 2)));
     meets->setColor(ChartStyle::accent(palette()));
@@ -56,8 +55,11 @@ void ScanScatterChart::rebuild()
     QList<QPointF> good, bad;
     QHash<QString, QString> names; // "x,y" → listing, for the tooltips
     double minX = 0, maxX = 0;
+    int plottable = 0;
     for (const RankedListing &r : std::as_const(m_ranking)) {
         if (!r.hasResult() || !r.score || !r.askingPremium)
+            continue;
+        if (++plottable > kMaxPoints)
             continue;
         const QPointF p(*r.askingPremium * 100.0, *r.score);
         minX = std::min(minX, p.x());
@@ -68,6 +70,9 @@ void ScanScatterChart::rebuild()
     meets->replace(good);
     below->replace(bad);
     m_points = int(good.size() + bad.size());
+    chart->setTitle(plottable > m_points
+            ? tr("Score against asking premium vs sector: best %1 of %2").arg(m_points).arg(plottable)
+            : tr("Score against asking premium vs sector"));
     chart->addSeries(meets);
     chart->addSeries(below);
     auto *x = new QValueAxis;
@@ -92,6 +97,11 @@ void ScanScatterChart::rebuild()
     QChart *old = this->chart();
     setChart(chart);
     delete old;
+}
+
+QString ScanScatterChart::title() const
+{
+    return chart() ? chart()->title() : QString();
 }
 
 } // namespace dealscope::ui
