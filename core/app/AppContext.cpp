@@ -4,6 +4,7 @@
 #include "app/AnalysisController.h"
 #include "app/AppLog.h"
 #include "app/EnglishPlurals.h"
+#include "app/ExportService.h"
 #include "app/JobBackends.h"
 #include "app/ListingsService.h"
 #include "app/RemoteListings.h"
@@ -45,7 +46,7 @@ AppContext::AppContext(AppContextOptions options, QObject *parent)
     for (const auto &[name, secret] : m_settings->takeMigratedSecrets())
         m_secrets->write(name, secret);
 
-    const QString libraryFile = QDir(m_dataDir).filePath(u"results.sqlite"_s);
+    const QString libraryFile = this->libraryFile();
     m_library = std::make_unique<ResultsLibrary>();
     const bool libraryOk = m_library->open(libraryFile);
     m_libraryWriter = std::make_unique<AsyncResultsLibrary>();
@@ -84,6 +85,7 @@ AppContext::AppContext(AppContextOptions options, QObject *parent)
             }
             m_listings->addServerListings(server, listings);
         });
+    m_exports = std::make_unique<ExportService>(libraryFile);
 
     // Warm the session cache, so the settings dialog can tell whether a token is stored.
     if (m_settings->serverUrl().isValid())
@@ -101,11 +103,17 @@ AppContext::~AppContext()
     QCoreApplication::sendPostedEvents(m_libraryWriter.get(), QEvent::MetaCall); // its answers
     m_controller->flushPaced(); // handled: their entries leave the registry with the controller
     m_controller.reset();
+    m_exports.reset(); // waits for the file being written
     m_listings.reset(); // waits for its workers
     m_backends.reset();
     m_runner.reset();
     m_libraryWriter.reset(); // finishes the queued writes: no finished result is lost
     m_settings->sync();
+}
+
+QString AppContext::libraryFile() const
+{
+    return QDir(m_dataDir).filePath(u"results.sqlite"_s);
 }
 
 ResumeSummary AppContext::resumeInFlight()

@@ -16,6 +16,7 @@ class AnalysisEngine;
 class AppSettings;
 class AsyncResultsLibrary;
 class BenchmarkTable;
+class ExportService;
 class InFlightRegistry;
 class JobBackend;
 class JobBackends;
@@ -43,7 +44,7 @@ struct AppContextOptions final
 //   settings (INI or platform) ── secrets (keychain), in-flight registry
 //   data folder ── results library (+ its storage thread), listings.json, jobs.sqlite
 //   benchmark table ── engine ── local runner ── JobBackends (+ remote ones, by factory)
-//   AnalysisController (over JobBackends), ListingsService (over the engine)
+//   AnalysisController (over JobBackends), ListingsService (over the engine), ExportService
 class AppContext final : public QObject
 {
     Q_OBJECT
@@ -70,6 +71,8 @@ public:
     JobBackends &backends() { return *m_backends; }
     AnalysisController &controller() { return *m_controller; }
     ListingsService &listings() { return *m_listings; }
+    ExportService &exports() { return *m_exports; }
+    QString libraryFile() const;
 
     // Re-attaches every in-flight entry, then requeues what a killed process left running.
     ResumeSummary resumeInFlight();
@@ -114,6 +117,7 @@ private:
     std::unique_ptr<JobBackends> m_backends;
     std::unique_ptr<AnalysisController> m_controller;
     std::unique_ptr<ListingsService> m_listings;
+    std::unique_ptr<ExportService> m_exports;
 };
 
 } // namespace dealscope

@@ -41,11 +41,14 @@ ListingCatalog::ListingCatalog(QList<Listing> listings, std::shared_ptr<const Be
             s.sdeMultiples.append(static_cast<double>(*l.askingPrice) / static_cast<double>(*l.cashFlow));
         if (l.cashFlow && l.grossRevenue && *l.grossRevenue > 0)
             s.cashFlowMargins.append(static_cast<double>(*l.cashFlow) / static_cast<double>(*l.grossRevenue));
+        if (l.askingPrice && l.grossRevenue && *l.grossRevenue > 0)
+            s.revenueMultiples.append(static_cast<double>(*l.askingPrice) / static_cast<double>(*l.grossRevenue));
     }
     for (SectorSample &s : m_samples) {
         std::sort(s.askingPrices.begin(), s.askingPrices.end());
         std::sort(s.sdeMultiples.begin(), s.sdeMultiples.end());
         std::sort(s.cashFlowMargins.begin(), s.cashFlowMargins.end());
+        std::sort(s.revenueMultiples.begin(), s.revenueMultiples.end());
     }
 }
 

@@ -41,6 +41,7 @@ public:
         QList<double> askingPrices;
         QList<double> sdeMultiples; // askingPrice / cashFlow, cashFlow > 0
         QList<double> cashFlowMargins; // cashFlow / grossRevenue, revenue > 0
+        QList<double> revenueMultiples; // askingPrice / grossRevenue, revenue > 0 (the desktop's charts)
     };
     const SectorSample *sample(const QString &sector) const;
 

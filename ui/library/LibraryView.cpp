@@ -3,12 +3,13 @@
 #include "export/Format.h"
 #include "storage/AsyncResultsLibrary.h"
 #include "storage/ResultsLibrary.h"
+#include "ui/common/ExportLauncher.h"
+#include "ui/common/NotesEditor.h"
 #include "ui/library/LibraryModel.h"
 #include "ui/results/ResultView.h"
 
 #include <QComboBox>
 #include <QDateEdit>
-#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -26,11 +27,12 @@ using namespace Qt::Literals::StringLiterals;
 
 namespace dealscope::ui {
 
-LibraryView::LibraryView(ResultsLibrary &library, AsyncResultsLibrary *async, QWidget *parent)
+LibraryView::LibraryView(ResultsLibrary &library, AsyncResultsLibrary *async, ExportLauncher *exporter, QWidget *parent)
     : QWidget(parent)
     , m_library(library)
     , m_async(async)
     , m_model(new LibraryModel(this))
+    , m_exporter(exporter)
 {
     setObjectName(u"libraryView"_s);
     auto *layout = new QVBoxLayout(this);
@@ -38,7 +40,7 @@ LibraryView::LibraryView(ResultsLibrary &library, AsyncResultsLibrary *async, QW
     m_search = new QLineEdit(this);
     m_search->setObjectName(u"librarySearch"_s);
     m_search->setAccessibleName(tr("Search results by listing"));
-    m_search->setPlaceholderText(tr("Listing id or title…"));
+    m_search->setPlaceholderText(tr("Listing id, title, notes or tags…"));
     m_search->setClearButtonEnabled(true);
     m_type = new QComboBox(this);
     m_type->setObjectName(u"libraryType"_s);
@@ -77,7 +79,7 @@ LibraryView::LibraryView(ResultsLibrary &library, AsyncResultsLibrary *async, QW
     m_table->setAccessibleName(tr("Stored results"));
     m_table->setModel(m_model);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
@@ -88,16 +90,35 @@ LibraryView::LibraryView(ResultsLibrary &library, AsyncResultsLibrary *async, QW
     m_delete->setObjectName(u"libraryDelete"_s);
     m_export = new QPushButton(tr("E&xport…"), left);
     m_export->setObjectName(u"libraryExport"_s);
+    m_export->setToolTip(tr("Exports the selected results, or all the filters show, as PDF, Markdown, JSON or CSV"));
+    m_export->setEnabled(m_exporter != nullptr);
+    m_compare = new QPushButton(tr("Co&mpare"), left);
+    m_compare->setObjectName(u"libraryCompare"_s);
+    m_compare->setToolTip(tr("Compares the listings of 2 to 4 selected results side by side"));
+    m_compare->setEnabled(false);
     buttons->addWidget(m_open);
     buttons->addWidget(m_delete);
+    buttons->addWidget(m_compare);
     buttons->addStretch();
     buttons->addWidget(m_export);
     leftLayout->addWidget(m_table);
     leftLayout->addLayout(buttons);
-    m_result = new ResultView(splitter);
+    auto *right = new QWidget(splitter);
+    auto *rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    m_result = new ResultView(right);
     m_result->setObjectName(u"libraryResultView"_s);
+    m_result->setExporter(m_exporter);
+    rightLayout->addWidget(m_result, 1);
+    if (m_async) {
+        m_notesEditor = new NotesEditor(m_library, *m_async, right);
+        m_notesEditor->setObjectName(u"resultNotes"_s);
+        rightLayout->addWidget(m_notesEditor);
+        // The list shows what the search matched; a changed note may change that.
+        connect(m_notesEditor, &NotesEditor::saved, this, [this] { refresh(); });
+    }
     splitter->addWidget(left);
-    splitter->addWidget(m_result);
+    splitter->addWidget(right);
     splitter->setStretchFactor(0, 1);
     splitter->setStretchFactor(1, 1);
     layout->addWidget(splitter, 1);
@@ -114,14 +135,20 @@ LibraryView::LibraryView(ResultsLibrary &library, AsyncResultsLibrary *async, QW
     connect(m_open, &QPushButton::clicked, this, &LibraryView::openSelected);
     connect(m_table, &QTableView::activated, this, &LibraryView::openSelected);
     connect(m_delete, &QPushButton::clicked, this, &LibraryView::deleteSelected);
-    connect(m_export, &QPushButton::clicked, this, &LibraryView::exportAll);
+    connect(m_export, &QPushButton::clicked, this, &LibraryView::exportResults);
+    connect(m_compare, &QPushButton::clicked, this, [this] { Q_EMIT compareRequested(selectedJobIds()); });
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        const auto n = selectedJobIds().size();
+        m_compare->setEnabled(n >= 2 && n <= 4);
+        m_export->setText(n > 0 ? tr("E&xport selected…") : tr("E&xport…"));
+    });
     auto *del = new QShortcut(QKeySequence::Delete, m_table);
     del->setContext(Qt::WidgetShortcut);
     connect(del, &QShortcut::activated, this, &LibraryView::deleteSelected);
     refresh();
 }
 
-void LibraryView::refresh()
+ResultQuery LibraryView::currentQuery() const
 {
     ResultQuery q;
     q.text = m_search->text();
@@ -130,6 +157,12 @@ void LibraryView::refresh()
     q.toMs = m_to->date().endOfDay().toMSecsSinceEpoch();
     if (m_minScore->value() > 0)
         q.minScore = m_minScore->value();
+    return q;
+}
+
+void LibraryView::refresh()
+{
+    const ResultQuery q = currentQuery();
     if (!m_async) {
         m_model->setRows(m_library.search(q));
         Q_EMIT refreshed();
@@ -145,6 +178,14 @@ void LibraryView::refresh()
         m_model->setRows(rows);
         Q_EMIT refreshed();
     });
+}
+
+QStringList LibraryView::selectedJobIds() const
+{
+    QStringList ids;
+    for (const QModelIndex &idx : m_table->selectionModel()->selectedRows())
+        ids << idx.data(LibraryModel::JobIdRole).toString();
+    return ids;
 }
 
 QString LibraryView::selectedJobId() const
@@ -164,7 +205,10 @@ void LibraryView::openSelected()
         return;
     }
     const nlohmann::json result = stored->job.value("result", nlohmann::json::object());
-    m_result->showResult(result, u"%1 — %2"_s.arg(analysisTypeLabel(stored->analysisType), stored->listingTitle));
+    m_result->showResult(
+        result, u"%1 — %2"_s.arg(analysisTypeLabel(stored->analysisType), stored->listingTitle), stored->jobId);
+    if (m_notesEditor)
+        m_notesEditor->setTarget(AnnotationKind::Result, stored->jobId);
 }
 
 void LibraryView::deleteSelected()
@@ -176,21 +220,30 @@ void LibraryView::deleteSelected()
         QMessageBox::warning(
             this, tr("Delete result"), tr("The result could not be deleted: %1").arg(m_library.errorString()));
     m_result->clear();
+    if (m_notesEditor)
+        m_notesEditor->setTarget(AnnotationKind::Result, QString());
     refresh();
 }
 
-void LibraryView::exportAll()
+void LibraryView::exportResults()
 {
-    const QString file
-        = QFileDialog::getSaveFileName(this, tr("Export results"), u"dealscope-results.json"_s, tr("JSON (*.json)"));
-    if (file.isEmpty())
+    if (!m_exporter)
         return;
-    ResultQuery q;
-    q.text = m_search->text();
-    q.analysisType = m_type->currentData().toString();
-    q.limit = 1'000'000;
-    if (!m_library.exportJson(file, q))
-        QMessageBox::warning(this, tr("Export results"), tr("Export failed: %1").arg(m_library.errorString()));
+    const QStringList selected = selectedJobIds();
+    ResultQuery q = currentQuery();
+    q.limit = 10'000'000;
+    QString suggested = u"dealscope-results"_s;
+    if (!selected.isEmpty()) {
+        q = ResultQuery {};
+        q.jobIds = selected;
+        q.limit = int(selected.size());
+        if (selected.size() == 1) {
+            const QModelIndex idx = m_table->selectionModel()->selectedRows().constFirst();
+            const StoredResult &row = m_model->rowAt(idx.row());
+            suggested = row.listingTitle + u'_' + row.analysisType;
+        }
+    }
+    m_exporter->exportResults(q, suggested);
 }
 
 } // namespace dealscope::ui

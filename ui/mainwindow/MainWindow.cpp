@@ -4,11 +4,19 @@
 #include "analysis/AnalysisType.h"
 #include "app/AnalysisController.h"
 #include "app/AppContext.h"
+#include "app/ExportService.h"
 #include "app/ListingsService.h"
+#include "app/MarketScan.h"
 #include "config/AppSettings.h"
+#include "export/Comparison.h"
 #include "export/Format.h"
+#include "export/ResultFigures.h"
 #include "jobs/LocalJobRunner.h"
 #include "storage/ResultsLibrary.h"
+#include "ui/common/ExportLauncher.h"
+#include "ui/common/FileDialog.h"
+#include "ui/common/NotesEditor.h"
+#include "ui/compare/CompareDialog.h"
 #include "ui/imports/ImportDiagnosticsDialog.h"
 #include "ui/jobs/JobListModel.h"
 #include "ui/jobs/JobsDock.h"
@@ -21,6 +29,7 @@
 #include "ui/mainwindow/FilterBar.h"
 #include "ui/mainwindow/ListingsDocument.h"
 #include "ui/results/ResultView.h"
+#include "ui/scan/MarketScanView.h"
 #include "ui/settings/SettingsDialog.h"
 
 #include <QAction>
@@ -28,7 +37,6 @@
 #include <QCloseEvent>
 #include <QDir>
 #include <QDragEnterEvent>
-#include <QFileDialog>
 #include <QHeaderView>
 #include <QLabel>
 #include <QMenuBar>
@@ -208,6 +216,9 @@ void MainWindow::connectContext()
 void MainWindow::buildUi()
 {
     m_jobModel = new JobListModel(this);
+    m_exporter = new ExportLauncher(m_context.exports(), this);
+    connect(m_exporter, &ExportLauncher::message, this,
+        [this](const QString &text) { statusBar()->showMessage(text, 10000); });
 
     m_tabs = new QTabWidget(this);
     m_tabs->setObjectName(u"mainTabs"_s);
@@ -244,7 +255,8 @@ void MainWindow::buildUi()
     m_listingView->setSortingEnabled(true);
     m_listingView->sortByColumn(-1, Qt::AscendingOrder);
     m_listingView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_listingView->setSelectionMode(QAbstractItemView::SingleSelection);
+    // Several rows for Compare; the current row is still the one the panel shows.
+    m_listingView->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_listingView->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_listingView->setWordWrap(false);
     m_listingView->setAlternatingRowColors(true);
@@ -273,21 +285,38 @@ void MainWindow::buildUi()
     auto *right = new QSplitter(Qt::Vertical, listingsTab);
     right->setObjectName(u"detailSplitter"_s);
     m_panel = new ListingPanel(right);
+    m_listingNotes = new NotesEditor(m_context.library(), m_context.libraryWriter(), right);
+    m_listingNotes->setObjectName(u"listingNotes"_s);
     m_resultView = new ResultView(right);
+    m_resultView->setExporter(m_exporter);
     right->addWidget(m_panel);
+    right->addWidget(m_listingNotes);
     right->addWidget(m_resultView);
     right->setStretchFactor(0, 0);
-    right->setStretchFactor(1, 1);
+    right->setStretchFactor(1, 0);
+    right->setStretchFactor(2, 1);
     listingsTab->addWidget(left);
     listingsTab->addWidget(right);
     listingsTab->setStretchFactor(0, 3);
     listingsTab->setStretchFactor(1, 2);
     listingsTab->setSizes({ 830, 450 });
-    right->setSizes({ 330, 470 });
+    right->setSizes({ 330, 30, 440 });
     m_tabs->addTab(listingsTab, tr("&Listings"));
 
-    m_libraryView = new LibraryView(m_context.library(), &m_context.libraryWriter(), m_tabs);
+    m_libraryView = new LibraryView(m_context.library(), &m_context.libraryWriter(), m_exporter, m_tabs);
     m_tabs->addTab(m_libraryView, tr("Li&brary"));
+    connect(m_libraryView, &LibraryView::compareRequested, this, &MainWindow::compareResults);
+    connect(m_listingNotes, &NotesEditor::saved, this, [this] {
+        if (m_libraryView->isVisible())
+            m_libraryView->refresh();
+        else
+            m_libraryStale = true; // notes and tags are searched there
+    });
+
+    m_scanView = new MarketScanView(m_exporter, m_tabs);
+    m_tabs->addTab(m_scanView, tr("Market &scan"));
+    connect(m_scanView, &MarketScanView::compareRequested, this, &MainWindow::compareResults);
+    connect(m_scanView, &MarketScanView::listingActivated, this, &MainWindow::selectListing);
 
     m_jobsDock = new JobsDock(m_jobModel, this);
     addDockWidget(Qt::BottomDockWidgetArea, m_jobsDock);
@@ -344,8 +373,8 @@ void MainWindow::buildMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
     QAction *import = file->addAction(tr("&Import listings…"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(
-            this, tr("Import listings"), QString(), tr("Listings (*.csv *.json);;All files (*)"));
+        const QString path = FileDialog::instance().getOpenFileName(
+            this, tr("Import listings"), tr("Listings (*.csv *.json);;All files (*)"));
         if (!path.isEmpty())
             importFile(path);
     });
@@ -370,6 +399,17 @@ void MainWindow::buildMenus()
         a->setObjectName(u"actionStart_"_s + type);
     }
     analysis->addSeparator();
+    QMenu *scan = analysis->addMenu(tr("Analyze all &shown listings"));
+    scan->setObjectName(u"menuScan"_s);
+    for (const QString &type : analysisTypes()) {
+        QAction *a = scan->addAction(analysisTypeLabel(type), this, [this, type] { analyzeShownListings(type); });
+        a->setObjectName(u"actionScan_"_s + type);
+    }
+    QAction *compare = analysis->addAction(
+        tr("C&ompare selected listings"), this, [this] { compareListings(selectedListingIds()); });
+    compare->setShortcut(QKeySequence(u"Ctrl+Shift+C"_s));
+    compare->setObjectName(u"actionCompare"_s);
+    analysis->addSeparator();
     QAction *cancelAll = analysis->addAction(tr("&Cancel analyses of this listing"), this, [this] {
         const QString id = currentListingId();
         for (const QString &type : analysisTypes())
@@ -393,6 +433,8 @@ void MainWindow::buildMenus()
     });
     library->setShortcut(QKeySequence(u"Ctrl+L"_s));
     library->setObjectName(u"actionLibrary"_s);
+    QAction *scanTab = view->addAction(tr("&Market scan"), this, [this] { m_tabs->setCurrentWidget(m_scanView); });
+    scanTab->setShortcut(QKeySequence(u"Ctrl+Shift+M"_s));
     QAction *jobs = m_jobsDock->toggleViewAction();
     jobs->setShortcut(QKeySequence(u"Ctrl+J"_s));
     view->addAction(jobs);
@@ -428,6 +470,8 @@ void MainWindow::closeEvent(QCloseEvent *event)
 
 void MainWindow::onListingsLoaded(int count, bool demo, const QString &error)
 {
+    m_resultView->setMarket(m_context.engine()->catalog());
+    m_libraryView->resultView()->setMarket(m_context.engine()->catalog());
     applyFilters();
     if (!error.isEmpty())
         showNotice(tr("Your saved listings could not be read (%1).").arg(error), true);
@@ -500,6 +544,8 @@ void MainWindow::onImportFinished(const ImportOutcome &outcome)
 
 void MainWindow::onIndexed()
 {
+    m_resultView->setMarket(m_context.engine()->catalog());
+    m_libraryView->resultView()->setMarket(m_context.engine()->catalog());
     // The engine knows every listing now: run what was asked for in the meantime.
     const QList<DeferredStart> deferred = std::exchange(m_deferredStarts, {});
     for (const DeferredStart &d : deferred)
@@ -549,6 +595,7 @@ void MainWindow::onCurrentListingChanged()
     if (id == m_panel->listingId() && !id.isEmpty())
         return;
     m_panel->setListing(m_document->find(id));
+    m_listingNotes->setTarget(AnnotationKind::Listing, id);
     m_resultView->clear();
     refreshPanel();
     // Show the newest finished result of this listing, if any, so selecting reads like browsing.
@@ -655,11 +702,11 @@ void MainWindow::showResultFor(const QString &listingId, const QString &analysis
     const QString heading = u"%1 — %2"_s.arg(analysisTypeLabel(analysisType), listing ? listing->title : listingId);
     if (const auto j = m_context.controller().job(listingId, analysisType);
         j && j->status == JobStatus::Succeeded && j->result) {
-        m_resultView->showResult(*j->result, heading);
+        m_resultView->showResult(*j->result, heading, j->id);
         return;
     }
     if (const auto stored = m_context.library().latestFor(listingId, analysisType)) {
-        m_resultView->showResult(stored->job.value("result", nlohmann::json::object()), heading);
+        m_resultView->showResult(stored->job.value("result", nlohmann::json::object()), heading, stored->jobId);
         return;
     }
     m_resultView->showMessage(tr("No finished %1 for this listing yet.").arg(analysisTypeLabel(analysisType)));
@@ -698,6 +745,134 @@ void MainWindow::showConnectionState(const QString &state)
         text = tr("Server %1: %2").arg(server, state);
     m_connection->setText(text);
     m_connection->setProperty("state", state);
+}
+
+MarketScan *MainWindow::marketScan() const
+{
+    return m_scan;
+}
+
+CompareDialog *MainWindow::lastCompareDialog() const
+{
+    return m_compareDialog;
+}
+
+QStringList MainWindow::selectedListingIds() const
+{
+    QStringList ids;
+    for (const QModelIndex &idx : m_listingView->selectionModel()->selectedRows())
+        ids << idx.data(ListingTableModel::ListingIdRole).toString();
+    return ids;
+}
+
+void MainWindow::analyzeShownListings(const QString &analysisType)
+{
+    if (m_scan && m_scan->state() != MarketScan::State::Finished) {
+        statusBar()->showMessage(tr("A market scan is running; cancel it or let it finish first."), 8000);
+        m_tabs->setCurrentWidget(m_scanView);
+        return;
+    }
+    if (m_document->isIndexing()) {
+        statusBar()->showMessage(tr("Indexing the imported listings; try again in a moment."), 5000);
+        return;
+    }
+    ListingFilterProxy *proxy = m_document->proxy();
+    QStringList ids;
+    ids.reserve(proxy->rowCount());
+    for (int r = 0; r < proxy->rowCount(); ++r)
+        ids << proxy->index(r, 0).data(ListingTableModel::ListingIdRole).toString();
+    if (ids.isEmpty()) {
+        statusBar()->showMessage(tr("No listing is shown: clear the filters first."), 5000);
+        return;
+    }
+    delete m_scan;
+    auto *scan = new MarketScan(
+        m_context.backends(), &m_context.libraryWriter(), [this](const QString &id) { return m_document->find(id); },
+        this);
+    m_scan = scan;
+    connect(scan, &MarketScan::resultStored, this, [this](const QString &listingId, std::optional<double> score) {
+        m_document->noteResult(listingId, score);
+        m_libraryStale = true;
+    });
+    connect(scan, &MarketScan::finished, this, [this, scan] {
+        const MarketScan::Progress p = scan->progress();
+        statusBar()->showMessage(tr("Market scan finished: %1 succeeded, %2 failed, %3 canceled in %4.")
+                                     .arg(p.succeeded)
+                                     .arg(p.failed)
+                                     .arg(p.canceled)
+                                     .arg(formatDuration(p.elapsedMs)),
+            10000);
+    });
+    scan->start(ids, analysisType, m_context.settings().analysisDefaults().toParams());
+    m_scanView->setScan(scan);
+    m_tabs->setCurrentWidget(m_scanView);
+    statusBar()->showMessage(tr("Analyze %n shown listings", nullptr, int(ids.size())) + u"…"_s, 5000);
+}
+
+void MainWindow::compareListings(const QStringList &listingIds)
+{
+    if (listingIds.size() < 2 || listingIds.size() > 4) {
+        statusBar()->showMessage(tr("Select 2 to 4 listings to compare (Ctrl+click)."), 6000);
+        return;
+    }
+    QList<ComparedListing> compared;
+    for (const QString &id : listingIds) {
+        ComparedListing c;
+        c.listingId = id;
+        if (const auto listing = m_document->find(id)) {
+            c.title = listing->title;
+            c.listing = listingToJson(*listing);
+        }
+        // The valuation when there is one (it has the range), else the newest other result.
+        std::optional<StoredResult> stored = m_context.library().latestFor(id, u"valuation"_s);
+        for (const QString &type : analysisTypes()) {
+            if (!stored)
+                stored = m_context.library().latestFor(id, type);
+        }
+        if (stored) {
+            c.result = ResultFigures::resultOf(*stored);
+            if (c.listing.empty())
+                c.listing = stored->listing;
+            if (c.title.isEmpty())
+                c.title = stored->listingTitle;
+        }
+        compared << c;
+    }
+    openCompare(compared);
+}
+
+void MainWindow::compareResults(const QStringList &jobIds)
+{
+    if (jobIds.size() < 2 || jobIds.size() > 4) {
+        statusBar()->showMessage(tr("Select 2 to 4 results to compare."), 6000);
+        return;
+    }
+    QList<ComparedListing> compared;
+    for (const QString &jobId : jobIds) {
+        const auto stored = m_context.library().get(jobId);
+        if (!stored)
+            continue;
+        ComparedListing c;
+        c.listingId = stored->listingId;
+        c.title = ResultFigures::titleOf(*stored);
+        c.listing = stored->listing.is_object() ? stored->listing : nlohmann::json::object();
+        c.result = ResultFigures::resultOf(*stored);
+        compared << c;
+    }
+    if (compared.size() < 2) {
+        statusBar()->showMessage(tr("These results are no longer in the library."), 6000);
+        return;
+    }
+    openCompare(compared);
+}
+
+void MainWindow::openCompare(const QList<ComparedListing> &listings)
+{
+    if (m_compareDialog)
+        m_compareDialog->close();
+    m_compareDialog = new CompareDialog(listings, this);
+    m_compareDialog->setAttribute(Qt::WA_DeleteOnClose);
+    m_compareDialog->show();
 }
 
 void MainWindow::showNotice(const QString &text, bool warning)

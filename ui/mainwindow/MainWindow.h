@@ -21,19 +21,25 @@ class QTableView;
 
 namespace dealscope {
 class AnalysisController;
+class MarketScan;
 class AnalysisEngine;
 class AppContext;
 class AppSettings;
 class LocalJobRunner;
 class ResultsLibrary;
 class SecretStore;
+struct ComparedListing;
 struct ImportOutcome;
 } // namespace dealscope
 
 namespace dealscope::ui {
 
+class CompareDialog;
+class ExportLauncher;
 class FilterBar;
 class JobListModel;
+class MarketScanView;
+class NotesEditor;
 class JobsDock;
 class LibraryView;
 class ListingFilterProxy;
@@ -66,6 +72,12 @@ public:
     void cancelAnalysis(const QString &listingId, const QString &analysisType);
     void selectListing(const QString &listingId);
     void openSettings();
+    // Issue 14: one type over every listing the filters show, as one batch (the Market scan tab).
+    void analyzeShownListings(const QString &analysisType);
+    // Side by side: the listings' latest results (valuation first), or these stored results.
+    void compareListings(const QStringList &listingIds);
+    void compareResults(const QStringList &jobIds);
+    QStringList selectedListingIds() const;
 
     bool isLoaded() const { return m_loaded; }
     int resumedCount() const { return m_resumed; }
@@ -98,6 +110,11 @@ public:
     // The status bar's job-server state ("Server HOST: online", "…: reconnecting…"); hidden locally.
     QLabel *connectionLabel() const { return m_connection; }
     ImportDiagnosticsDialog *lastImportDialog() const { return m_importDialog; }
+    MarketScanView *scanView() const { return m_scanView; }
+    MarketScan *marketScan() const;
+    CompareDialog *lastCompareDialog() const;
+    NotesEditor *listingNotes() const { return m_listingNotes; }
+    ExportLauncher *exporter() const { return m_exporter; }
 
 Q_SIGNALS:
     void listingsLoaded(int count);
@@ -131,6 +148,7 @@ private:
     void showConnectionState(const QString &state);
     void onMappingApplied();
     void updateStatusCounts();
+    void openCompare(const QList<ComparedListing> &listings);
     QString currentListingId() const;
 
     AppContext &m_context;
@@ -145,6 +163,11 @@ private:
     ResultView *m_resultView = nullptr;
     JobsDock *m_jobsDock = nullptr;
     LibraryView *m_libraryView = nullptr;
+    MarketScanView *m_scanView = nullptr;
+    NotesEditor *m_listingNotes = nullptr;
+    ExportLauncher *m_exporter = nullptr;
+    QPointer<MarketScan> m_scan;
+    QPointer<CompareDialog> m_compareDialog;
     QLabel *m_notice = nullptr;
     QLabel *m_counts = nullptr;
     QLabel *m_connection = nullptr;
