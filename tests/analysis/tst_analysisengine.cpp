@@ -405,7 +405,7 @@ private slots:
         const auto engine = testcatalog::engine();
         engine->registerProvider(std::make_shared<EchoNarrative>());
         const json p = json::parse(params.toStdString());
-        const auto err = engine->validate(AnalysisRequest { listingId, type, p });
+        const auto err = engine->validate(AnalysisRequest { listingId, type, p, {}, {} });
         if (field.isEmpty()) {
             QVERIFY2(!err, err ? qPrintable(err->message) : "");
             return;
@@ -461,16 +461,16 @@ private slots:
         const auto engine = testcatalog::engine();
         engine->setDefaultProvider(QStringLiteral("echo"));
         const auto err
-            = engine->validate(AnalysisRequest { QStringLiteral("a"), QStringLiteral("valuation"), json::object() });
+            = engine->validate(AnalysisRequest { QStringLiteral("a"), QStringLiteral("valuation"), json::object(), {}, {} });
         QVERIFY(err);
         QCOMPARE(err->field, QStringLiteral("params.provider"));
         engine->registerProvider(std::make_shared<EchoNarrative>());
         QVERIFY(
-            !engine->validate(AnalysisRequest { QStringLiteral("a"), QStringLiteral("valuation"), json::object() }));
+            !engine->validate(AnalysisRequest { QStringLiteral("a"), QStringLiteral("valuation"), json::object(), {}, {} }));
         QCOMPARE(engine->providerNames(), (QStringList { QStringLiteral("builtin"), QStringLiteral("echo") }));
         // An explicit "builtin" overrides the default provider.
         QVERIFY(!engine->validate(
-            AnalysisRequest { QStringLiteral("a"), QStringLiteral("valuation"), json { { "provider", "builtin" } } }));
+            AnalysisRequest { QStringLiteral("a"), QStringLiteral("valuation"), json { { "provider", "builtin" } }, {}, {} }));
     }
 
     void narrativeProviderRunsLast()

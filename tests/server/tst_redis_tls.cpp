@@ -221,7 +221,8 @@ private Q_SLOTS:
             },
             30000));
         QCOMPARE(m_http.request("GET", server.url(QStringLiteral("/readyz"))).status, 200);
-        QCOMPARE(server.terminate(), 0);
+        const int exitCode = server.terminate();
+        QVERIFY2(exitCode == 0, server.stderrText().right(3000).constData());
         QVERIFY(!server.stderrText().contains(TlsRedisServer::kUserPassword));
     }
 
@@ -233,7 +234,8 @@ private Q_SLOTS:
                   storeUrl(QStringLiteral("alice:") + QLatin1String(TlsRedisServer::kUserPassword)) },
                 { QStringLiteral("DEALSCOPE_REDIS_CA_FILE"), m_certs.path(QStringLiteral("ca.crt")) } }));
         QCOMPARE(m_http.request("GET", server.url(QStringLiteral("/readyz"))).status, 200);
-        QCOMPARE(server.terminate(), 0);
+        const int exitCode = server.terminate();
+        QVERIFY2(exitCode == 0, server.stderrText().right(3000).constData());
         QVERIFY(!server.stderrText().contains(TlsRedisServer::kUserPassword));
     }
 
