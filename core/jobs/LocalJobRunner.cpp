@@ -577,8 +577,8 @@ void LocalJobRunner::start(const StartRequest &request, QObject *context, Callba
         return;
     }
     const json params = request.params.is_null() ? json::object() : request.params;
-    if (const auto invalid
-        = d->engine->validate(AnalysisRequest { request.listingId, request.analysisType, params, request.listing, {} })) {
+    if (const auto invalid = d->engine->validate(
+            AnalysisRequest { request.listingId, request.analysisType, params, request.listing, {} })) {
         const QString message = invalid->message.contains(invalid->field)
             ? invalid->message
             : QStringLiteral("%1: %2").arg(invalid->field, invalid->message);

@@ -460,17 +460,17 @@ private slots:
     {
         const auto engine = testcatalog::engine();
         engine->setDefaultProvider(QStringLiteral("echo"));
-        const auto err
-            = engine->validate(AnalysisRequest { QStringLiteral("a"), QStringLiteral("valuation"), json::object(), {}, {} });
+        const auto err = engine->validate(
+            AnalysisRequest { QStringLiteral("a"), QStringLiteral("valuation"), json::object(), {}, {} });
         QVERIFY(err);
         QCOMPARE(err->field, QStringLiteral("params.provider"));
         engine->registerProvider(std::make_shared<EchoNarrative>());
-        QVERIFY(
-            !engine->validate(AnalysisRequest { QStringLiteral("a"), QStringLiteral("valuation"), json::object(), {}, {} }));
+        QVERIFY(!engine->validate(
+            AnalysisRequest { QStringLiteral("a"), QStringLiteral("valuation"), json::object(), {}, {} }));
         QCOMPARE(engine->providerNames(), (QStringList { QStringLiteral("builtin"), QStringLiteral("echo") }));
         // An explicit "builtin" overrides the default provider.
-        QVERIFY(!engine->validate(
-            AnalysisRequest { QStringLiteral("a"), QStringLiteral("valuation"), json { { "provider", "builtin" } }, {}, {} }));
+        QVERIFY(!engine->validate(AnalysisRequest {
+            QStringLiteral("a"), QStringLiteral("valuation"), json { { "provider", "builtin" } }, {}, {} }));
     }
 
     void narrativeProviderRunsLast()
