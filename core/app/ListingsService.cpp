@@ -139,6 +139,10 @@ void ListingsService::merge(std::shared_ptr<Parsed> parsed)
         [this, parsed](ListingMerge plan) {
             const int added = plan.added;
             const int updated = plan.updated;
+            if (!m_rows.apply) { // the rows' owner (the window) is gone: nothing to merge into
+                m_merging = false;
+                return;
+            }
             if (!m_rows.apply(std::move(plan))) {
                 merge(parsed);
                 return;
@@ -173,6 +177,8 @@ void ListingsService::rebuildIndex()
         m_catalogDirty = true;
         return;
     }
+    if (!m_rows.snapshot)
+        return;
     m_catalogPending = true;
     m_work.run(
         [listings = m_rows.snapshot().listings, file = m_file, benchmarks = m_benchmarks] {

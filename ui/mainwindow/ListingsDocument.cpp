@@ -44,6 +44,14 @@ ListingsDocument::ListingsDocument(AppContext &context, QObject *parent)
     connect(&m_service, &ListingsService::saveFailed, this, &ListingsDocument::saveFailed);
 }
 
+ListingsDocument::~ListingsDocument()
+{
+    // AppContext's destructor still runs the controller's paced work (finished jobs look their
+    // listing up) and the service may finish an import: neither may reach a deleted document.
+    m_controller.setListingLookup({});
+    m_service.setRows({});
+}
+
 void ListingsDocument::load(const QString &demoResource)
 {
     m_service.load(demoResource);

@@ -29,6 +29,8 @@ class ListingsDocument final : public QObject
     Q_OBJECT
 public:
     explicit ListingsDocument(AppContext &context, QObject *parent = nullptr);
+    // The context outlives the window: what it was handed that points here is taken back.
+    ~ListingsDocument() override;
 
     ListingTableModel *model() const { return m_model; }
     ListingFilterProxy *proxy() const { return m_proxy; }
