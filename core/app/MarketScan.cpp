@@ -3,6 +3,7 @@
 #include "app/AppLog.h"
 #include "app/JobBackends.h"
 #include "jobs/JobBackend.h"
+#include "jobs/JobStateMachine.h"
 #include "storage/AsyncResultsLibrary.h"
 
 #include <QSet>
@@ -12,20 +13,6 @@
 using namespace Qt::Literals::StringLiterals;
 
 namespace dealscope {
-
-namespace {
-// Which of two states of one job is later: a terminal state is final, then attempts, then time.
-bool isNewer(const Job &candidate, const Job &current)
-{
-    if (isTerminal(current.status))
-        return false;
-    if (isTerminal(candidate.status))
-        return true;
-    if (candidate.attempt != current.attempt)
-        return candidate.attempt > current.attempt;
-    return candidate.updatedAt >= current.updatedAt;
-}
-} // namespace
 
 MarketScan::MarketScan(JobBackends &backends, AsyncResultsLibrary *library, ListingLookup lookup, QObject *parent)
     : QObject(parent)
@@ -127,7 +114,7 @@ void MarketScan::onStartReply(int index, const BackendReply &reply)
     if (reply.deduplicated)
         ++m_counts.deduplicated;
     if (const auto early = m_unclaimed.constFind(job.id); early != m_unclaimed.cend()) {
-        if (isNewer(*early, job))
+        if (JobStateMachine::isLater(*early, job))
             job = *early;
         m_unclaimed.erase(early);
     }
@@ -149,7 +136,7 @@ void MarketScan::onJobUpdated(const Job &job)
         auto known = m_unclaimed.find(job.id);
         if (known == m_unclaimed.end())
             m_unclaimed.insert(job.id, job);
-        else if (isNewer(job, *known))
+        else if (JobStateMachine::isLater(job, *known))
             *known = job;
         return;
     }

@@ -7,6 +7,7 @@
 #include "cli/RemoteServers.h"
 #include "jobs/InFlightRegistry.h"
 #include "jobs/JobBackend.h"
+#include "jobs/JobStateMachine.h"
 #include "storage/ResultsLibrary.h"
 
 #include <QMetaObject>
@@ -16,21 +17,6 @@
 using namespace Qt::Literals::StringLiterals;
 
 namespace dealscope {
-
-namespace {
-// Which of two states of one job is later: a new attempt, then the time of the change; a terminal
-// state is final whatever its clock says.
-bool isNewer(const Job &candidate, const Job &current)
-{
-    if (isTerminal(current.status))
-        return false;
-    if (isTerminal(candidate.status))
-        return true;
-    if (candidate.attempt != current.attempt)
-        return candidate.attempt > current.attempt;
-    return candidate.updatedAt >= current.updatedAt;
-}
-} // namespace
 
 JobBatch::JobBatch(JobBackend &backend, InFlightRegistry *registry, ProgressPrinter &progress, QObject *parent)
     : QObject(parent)
@@ -111,7 +97,7 @@ void JobBatch::onReply(Entry &entry, const BackendReply &reply)
     entry.jobId = job.id;
     m_byJobId.insert(job.id, &entry);
     if (const auto early = m_unclaimed.constFind(job.id); early != m_unclaimed.cend()) {
-        if (isNewer(*early, job))
+        if (JobStateMachine::isLater(*early, job))
             job = *early;
         m_unclaimed.erase(early);
     }
@@ -134,7 +120,7 @@ void JobBatch::onJobUpdated(const Job &job)
         auto it = m_unclaimed.find(job.id);
         if (it == m_unclaimed.end())
             m_unclaimed.insert(job.id, job);
-        else if (isNewer(job, *it))
+        else if (JobStateMachine::isLater(job, *it))
             *it = job;
         return;
     }

@@ -1,6 +1,7 @@
 #include "export/ReportHtml.h"
 
 #include "export/Format.h"
+#include "export/ResultFigures.h"
 
 #include <QObject>
 
@@ -30,23 +31,6 @@ QString key(const std::string &k)
 {
     return QString::fromStdString(k);
 }
-
-// Metrics in reading order; anything else the engine adds follows in its own order.
-const QStringList kMetricOrder = {
-    u"askingPrice"_s,
-    u"grossRevenue"_s,
-    u"cashFlow"_s,
-    u"ebitda"_s,
-    u"sdeMultiple"_s,
-    u"revenueMultiple"_s,
-    u"cashFlowMargin"_s,
-    u"loanAmount"_s,
-    u"annualDebtService"_s,
-    u"dscr"_s,
-    u"maxPriceAtTargetDscr"_s,
-    u"paybackYears"_s,
-    u"businessAgeYears"_s,
-};
 
 const std::set<std::string> kCommonKeys
     = { "metrics", "benchmark", "findings", "score", "scoreExplanation", "summary", "engine", "missingInputs", "usage",
@@ -229,8 +213,9 @@ QString ReportHtml::render(const nlohmann::json &result, const QString &heading,
 
     if (auto it = result.find("metrics"); it != result.end() && it->is_object()) {
         html += u"<h3>%1</h3><table cellpadding=3>"_s.arg(esc(QObject::tr("Metrics")));
+        // Metrics in reading order; anything else the engine adds follows in its own order.
         QStringList keys;
-        for (const QString &k : kMetricOrder)
+        for (const QString &k : ResultFigures::metricKeys())
             if (it->contains(k.toStdString()))
                 keys << k;
         for (auto m = it->begin(); m != it->end(); ++m)

@@ -62,4 +62,15 @@ double clampProgress(const Job &job, double requested)
     return std::max(job.progress, std::clamp(requested, 0.0, 100.0));
 }
 
+bool isLater(const Job &candidate, const Job &current)
+{
+    if (isTerminal(current.status))
+        return false;
+    if (isTerminal(candidate.status))
+        return true;
+    if (candidate.attempt != current.attempt)
+        return candidate.attempt > current.attempt;
+    return candidate.updatedAt >= current.updatedAt;
+}
+
 } // namespace dealscope::JobStateMachine

@@ -28,6 +28,11 @@ struct TransitionError final
 // result unless succeeded. Returns an error and leaves `job` untouched when the transition is illegal.
 std::optional<TransitionError> transition(Job &job, JobStatus to, qint64 nowMs, Requeue requeue = Requeue::Retry);
 
+// Whether `candidate` is a later state of the same job than `current`, for updates that may
+// arrive out of order: a terminal state is final whatever its clock says, then a new attempt,
+// then the time of the change.
+bool isLater(const Job &candidate, const Job &current);
+
 // Progress never decreases within an attempt; returns the value actually stored.
 double clampProgress(const Job &job, double requested);
 
