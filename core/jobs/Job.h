@@ -1,6 +1,7 @@
 #pragma once
 
 #include "analysis/AnalysisRequest.h"
+#include "common/SharedJson.h"
 #include "domain/Listing.h"
 
 #include <QString>
@@ -28,7 +29,7 @@ struct Job final
     JobStatus status = JobStatus::Queued;
     double progress = 0;
     QString partialOutput;
-    std::optional<nlohmann::json> result;
+    SharedJson result; // immutable once set: copies of a job share it
     QString error;
     qint64 createdAt = 0;
     qint64 updatedAt = 0;

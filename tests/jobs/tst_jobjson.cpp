@@ -84,14 +84,16 @@ private slots:
         if (which == 5) {
             job.progress = 99.99999999999999;
             // Every kind of value a result holds, floats at the edges of the formatting rules.
-            (*job.result)["numbers"] = nlohmann::json::array({ 1.0 / 3, 1e-7, 1e21, 1e15, 1e16, 123456.789, -0.0, 0.0,
-                5e-324, 1.7976931348623157e308, -2.5, 100.0, 0.1 + 0.2, 1e-5, 0.0001,
-                std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity() });
-            (*job.result)["integers"] = nlohmann::json::array(
+            nlohmann::json result = *job.result;
+            result["numbers"] = nlohmann::json::array({ 1.0 / 3, 1e-7, 1e21, 1e15, 1e16, 123456.789, -0.0, 0.0, 5e-324,
+                1.7976931348623157e308, -2.5, 100.0, 0.1 + 0.2, 1e-5, 0.0001, std::numeric_limits<double>::quiet_NaN(),
+                std::numeric_limits<double>::infinity() });
+            result["integers"] = nlohmann::json::array(
                 { 0, -1, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::uint64_t>::max(), 42u });
-            (*job.result)["nested"]
+            result["nested"]
                 = { { "empty", nlohmann::json::object() }, { "none", nlohmann::json::array() }, { "null", nullptr },
                       { "yes", true }, { "no", false }, { "z", { { "b", 1 }, { "a", "\u00e9\"\\\n\x1f end" } } } };
+            job.result = std::move(result);
         }
         if (which == 6) {
             // Escapes first, last, back to back, and far into a long string (the writer claims
@@ -104,8 +106,8 @@ private slots:
             for (int i = 0; i < 2000; ++i)
                 longText += QStringLiteral("abcdef\n\x02é");
             job.error = longText;
-            job.result = nlohmann::json::object();
-            (*job.result)["keys"] = { { "\"quoted\" key\n", 1 }, { "", 2 }, { "\x1f", every.toStdString() } };
+            job.result = nlohmann::json { { "keys",
+                { { "\"quoted\" key\n", 1 }, { "", 2 }, { "\x1f", every.toStdString() } } } };
         }
         for (const auto scope : { JobJsonScope::Wire, JobJsonScope::Storage })
             QCOMPARE(serializeJob(job, scope), reference(job, scope));

@@ -29,7 +29,7 @@ struct Ending
     JobStatus status = JobStatus::Queued;
     QString error;
     int attempt = 0;
-    std::optional<nlohmann::json> result;
+    SharedJson result;
     double progress = 0;
 };
 

@@ -377,7 +377,7 @@ WriteResult MemoryJobStore::finish(
             wire = std::move(earlyWire);
         } else {
             if (early)
-                result = std::move(early->result);
+                result = early->result ? std::optional<nlohmann::json>(*early->result) : std::nullopt;
             // A cancel accepted while the job ran (or waited) wins over a late finish.
             if (job->cancelRequested && to != JobStatus::Canceled) {
                 to = JobStatus::Canceled;
