@@ -143,7 +143,7 @@ for v in "$deb_version" "$changelog_version" "$release_version"; do
 done
 grep -q '^ ' <(dpkg-deb -f "$deb" Description) || fail "the package has no extended description"
 depends=$(dpkg-deb -f "$deb" Depends)
-for dep in libqt6core6 libqt6widgets6 libqt6sql6-sqlite libqt6keychain1 libhiredis; do
+for dep in libqt6core6 libqt6widgets6 libqt6sql6-sqlite libsqlite3-0 libqt6keychain1 libhiredis; do
     [[ "$depends" == *"$dep"* ]] || fail "Depends lacks $dep (dpkg-shlibdeps): $depends"
 done
 for file in /usr/bin/dealscope /usr/bin/dealscope-cli /usr/bin/dealscope-server \

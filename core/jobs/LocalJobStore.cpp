@@ -3,57 +3,116 @@
 #include "jobs/JobJson.h"
 #include "jobs/JobsLog.h"
 
-#include <QAtomicInteger>
 #include <QDir>
 #include <QFileInfo>
-#include <QSqlError>
-#include <QSqlQuery>
-#include <QVariant>
 
-#include <stdexcept>
+#include <algorithm>
+#include <sqlite3.h>
 
 using nlohmann::json;
 
 namespace dealscope {
 
 namespace {
-QAtomicInteger<quint64> s_connectionSerial;
-constexpr int kSchemaVersion = 1;
 
-QString toText(const json &j)
+constexpr const char *kTerminal = "('succeeded','failed','canceled')";
+
+bool isPlainStepId(const QString &id)
 {
-    return QString::fromStdString(j.dump());
+    return std::all_of(id.cbegin(), id.cend(), [](QChar c) {
+        return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9') || c == u'_'
+            || c == u'-' || c == u'.';
+    });
 }
 
-QVariant optionalTime(const std::optional<qint64> &t)
+// One line per finished step, `[attempt,index,"id",startedAt,finishedAt]\n`: appended to the row
+// by SQL concatenation, so a checkpoint never reads the history it extends.
+QByteArray stepLines(const QList<JobStepRecord> &steps)
 {
-    return t ? QVariant(*t) : QVariant(QMetaType::fromType<qint64>());
+    QByteArray out;
+    out.reserve(steps.size() * 64);
+    for (const JobStepRecord &s : steps) {
+        out += '[';
+        out += QByteArray::number(s.attempt);
+        out += ',';
+        out += QByteArray::number(s.stepIndex);
+        out += ',';
+        if (isPlainStepId(s.stepId)) {
+            out += '"';
+            out += s.stepId.toUtf8();
+            out += '"';
+        } else {
+            out += QByteArray::fromStdString(json(s.stepId.toStdString()).dump());
+        }
+        out += ',';
+        out += QByteArray::number(s.startedAt);
+        out += ',';
+        out += QByteArray::number(s.finishedAt);
+        out += "]\n";
+    }
+    return out;
 }
+
+QList<JobStepRecord> parseStepLines(const QString &jobId, QByteArrayView text)
+{
+    QList<JobStepRecord> out;
+    for (qsizetype from = 0; from < text.size();) {
+        qsizetype end = text.indexOf('\n', from);
+        if (end < 0)
+            end = text.size();
+        const QByteArrayView line = text.sliced(from, end - from);
+        from = end + 1;
+        if (line.trimmed().isEmpty())
+            continue;
+        const json j = json::parse(line.begin(), line.end(), nullptr, false);
+        if (!j.is_array() || j.size() != 5 || !j[0].is_number_integer() || !j[1].is_number_integer()
+            || !j[2].is_string() || !j[3].is_number_integer() || !j[4].is_number_integer()) {
+            qCWarning(lcJobs) << "skipping an unreadable step record of job" << jobId;
+            continue;
+        }
+        out.append({ jobId, j[0].get<int>(), j[1].get<int>(), QString::fromStdString(j[2].get<std::string>()),
+            j[3].get<qint64>(), j[4].get<qint64>() });
+    }
+    // By attempt, then index; a step written twice (a merged write) counts once, the last one.
+    std::stable_sort(out.begin(), out.end(), [](const JobStepRecord &a, const JobStepRecord &b) {
+        return std::pair(a.attempt, a.stepIndex) < std::pair(b.attempt, b.stepIndex);
+    });
+    QList<JobStepRecord> unique;
+    for (const JobStepRecord &s : std::as_const(out)) {
+        if (!unique.isEmpty() && unique.last().attempt == s.attempt && unique.last().stepIndex == s.stepIndex)
+            unique.last() = s;
+        else
+            unique.append(s);
+    }
+    return unique;
+}
+
 } // namespace
 
 LocalJobStore::LocalJobStore(QString databasePath)
     : m_path(std::move(databasePath))
-    , m_connectionName(QStringLiteral("dealscope-jobs-%1").arg(s_connectionSerial.fetchAndAddRelaxed(1)))
 { }
 
 LocalJobStore::~LocalJobStore()
 {
     for (auto &statement : m_statements)
-        statement.reset();
-    {
-        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-        if (db.isValid())
-            db.close();
-    }
-    QSqlDatabase::removeDatabase(m_connectionName);
+        statement = SqliteStatement();
+    if (m_db)
+        sqlite3_close(m_db);
 }
 
-bool LocalJobStore::exec(const QString &sql)
+void LocalJobStore::fail(const QString &what, const QString &detail)
 {
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    if (!q.exec(sql)) {
-        m_error = QStringLiteral("%1: %2").arg(m_path, q.lastError().text());
-        qCWarning(lcJobs).noquote() << "job store:" << m_error;
+    m_error = QStringLiteral("%1: %2").arg(what, detail);
+    qCWarning(lcJobs).noquote() << "job store:" << m_error;
+}
+
+bool LocalJobStore::exec(const char *sql)
+{
+    char *message = nullptr;
+    if (sqlite3_exec(m_db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+        fail(m_path, QString::fromUtf8(message ? message : sqlite3_errmsg(m_db)));
+        sqlite3_free(message);
         return false;
     }
     return true;
@@ -61,113 +120,117 @@ bool LocalJobStore::exec(const QString &sql)
 
 bool LocalJobStore::open()
 {
-    if (m_open)
+    if (m_db)
         return true;
     const QFileInfo info(m_path);
     if (!QDir().mkpath(info.absolutePath())) {
         m_error = QStringLiteral("cannot create the folder %1").arg(info.absolutePath());
         return false;
     }
-    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
-    db.setDatabaseName(m_path);
-    // Another process (dealscope-cli next to the app) may hold the write lock briefly.
-    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
-    if (!db.open()) {
-        m_error = QStringLiteral("cannot open %1: %2").arg(m_path, db.lastError().text());
+    sqlite3 *db = nullptr;
+    const int rc = sqlite3_open_v2(QFile::encodeName(m_path).constData(), &db,
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+        m_error = QStringLiteral("cannot open %1: %2")
+                      .arg(m_path, QString::fromUtf8(db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+        sqlite3_close(db);
         return false;
     }
+    m_db = db;
+    // Another process (dealscope-cli next to the app) may hold the write lock briefly.
+    sqlite3_busy_timeout(m_db, 5000);
     // WAL: readers never block the writer. synchronous=NORMAL survives a killed process (the crash
     // resume case); only an OS crash may lose the last commits.
-    const QStringList setup = {
-        QStringLiteral("PRAGMA journal_mode=WAL"),
-        QStringLiteral("PRAGMA synchronous=NORMAL"),
-        QStringLiteral("CREATE TABLE IF NOT EXISTS jobs ("
-                       " id TEXT PRIMARY KEY NOT NULL,"
-                       " owner TEXT NOT NULL,"
-                       " listing_id TEXT NOT NULL,"
-                       " analysis_type TEXT NOT NULL,"
-                       " status TEXT NOT NULL,"
-                       " attempt INTEGER NOT NULL,"
-                       " created_at INTEGER NOT NULL,"
-                       " updated_at INTEGER NOT NULL,"
-                       " finished_at INTEGER,"
-                       " job_json TEXT NOT NULL,"
-                       " checkpoint_json TEXT)"),
-        QStringLiteral("CREATE INDEX IF NOT EXISTS jobs_pair ON jobs(owner, listing_id, analysis_type, created_at)"),
-        QStringLiteral("CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status)"),
-        QStringLiteral("CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at)"),
-        QStringLiteral("CREATE TABLE IF NOT EXISTS job_steps ("
-                       " job_id TEXT NOT NULL,"
-                       " attempt INTEGER NOT NULL,"
-                       " step_index INTEGER NOT NULL,"
-                       " step_id TEXT NOT NULL,"
-                       " started_at INTEGER NOT NULL,"
-                       " finished_at INTEGER NOT NULL,"
-                       " PRIMARY KEY (job_id, attempt, step_index))"),
-        QStringLiteral("PRAGMA user_version=%1").arg(kSchemaVersion),
-    };
-    for (const QString &sql : setup) {
-        if (!exec(sql)) {
-            db.close();
-            return false;
-        }
+    if (!exec("PRAGMA journal_mode=WAL") || !exec("PRAGMA synchronous=NORMAL") || !migrate()) {
+        sqlite3_close(m_db);
+        m_db = nullptr;
+        return false;
     }
-    m_open = true;
     return true;
 }
 
-QSqlQuery &LocalJobStore::prepared(Statement which, const QString &sql)
+bool LocalJobStore::migrate()
 {
-    // Prepared once per connection: the runner writes several times per job step, and parsing the
-    // upsert each time cost more than executing it.
-    auto &slot = m_statements[std::size_t(which)];
-    if (!slot) {
-        slot = std::make_unique<QSqlQuery>(QSqlDatabase::database(m_connectionName, false));
-        if (!slot->prepare(sql)) {
-            m_error = slot->lastError().text();
-            qCWarning(lcJobs).noquote() << "job store: cannot prepare statement:" << m_error;
-        }
+    // IMMEDIATE: two processes opening an old file at once migrate it one after the other.
+    if (!exec("BEGIN IMMEDIATE"))
+        return false;
+    const auto rollback = [this] {
+        exec("ROLLBACK");
+        return false;
+    };
+    SqliteStatement version(m_db, "PRAGMA user_version");
+    if (!version.next())
+        return rollback();
+    const qint64 found = version.int64(0);
+    version = SqliteStatement();
+    if (found > kSchemaVersion) {
+        m_error = QStringLiteral("%1 was written by a newer Dealscope (job store schema %2; this version reads up "
+                                 "to %3): update Dealscope or use another --data-dir")
+                      .arg(m_path)
+                      .arg(found)
+                      .arg(kSchemaVersion);
+        return rollback();
     }
-    return *slot;
+    if (found == kSchemaVersion)
+        return exec("COMMIT");
+
+    if (!exec("CREATE TABLE IF NOT EXISTS jobs ("
+              " id TEXT PRIMARY KEY NOT NULL,"
+              " owner TEXT NOT NULL,"
+              " listing_id TEXT NOT NULL,"
+              " analysis_type TEXT NOT NULL,"
+              " status TEXT NOT NULL,"
+              " attempt INTEGER NOT NULL,"
+              " created_at INTEGER NOT NULL,"
+              " updated_at INTEGER NOT NULL,"
+              " finished_at INTEGER,"
+              " job_json TEXT NOT NULL,"
+              " checkpoint_json TEXT,"
+              " steps TEXT)"))
+        return rollback();
+    // Schema 1 kept one job_steps row per step: nine B-tree inserts at random places per job,
+    // which cost more than the job's own row. Its rows move into the jobs' `steps` text.
+    SqliteStatement hasSteps(m_db, "SELECT 1 FROM pragma_table_info('jobs') WHERE name='steps'");
+    const bool stepsColumn = hasSteps.next();
+    hasSteps = SqliteStatement();
+    if (!stepsColumn && !exec("ALTER TABLE jobs ADD COLUMN steps TEXT"))
+        return rollback();
+    SqliteStatement oldTable(m_db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='job_steps'");
+    const bool hasOldTable = oldTable.next();
+    oldTable = SqliteStatement();
+    if (hasOldTable) {
+        if (!exec("UPDATE jobs SET steps = (SELECT group_concat(line, '') FROM (SELECT"
+                  " json_array(attempt, step_index, step_id, started_at, finished_at) || char(10) AS line"
+                  " FROM job_steps WHERE job_id = jobs.id ORDER BY attempt, step_index))"
+                  " WHERE id IN (SELECT job_id FROM job_steps)")
+            || !exec("DROP TABLE job_steps"))
+            return rollback();
+        qCInfo(lcJobs).noquote() << "job store" << m_path << "moved to schema" << kSchemaVersion;
+    }
+    if (!exec("CREATE INDEX IF NOT EXISTS jobs_pair ON jobs(owner, listing_id, analysis_type, created_at)")
+        || !exec("CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status)")
+        || !exec("CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at)")
+        || !exec(QByteArray("PRAGMA user_version=" + QByteArray::number(kSchemaVersion)).constData()))
+        return rollback();
+    return exec("COMMIT");
 }
 
-bool LocalJobStore::writeJob(const Job &job)
+SqliteStatement &LocalJobStore::prepared(Statement which, const char *sql)
 {
-    // The upsert keeps checkpoint_json of a running job; a terminal job never resumes, so drop it.
-    QSqlQuery &q = prepared(Statement::UpsertJob,
-        QStringLiteral(
-            "INSERT INTO jobs (id, owner, listing_id, analysis_type, status, attempt, created_at, updated_at,"
-            " finished_at, job_json, checkpoint_json) VALUES (?,?,?,?,?,?,?,?,?,?,NULL)"
-            " ON CONFLICT(id) DO UPDATE SET owner=excluded.owner, listing_id=excluded.listing_id,"
-            " analysis_type=excluded.analysis_type, status=excluded.status, attempt=excluded.attempt,"
-            " created_at=excluded.created_at, updated_at=excluded.updated_at, finished_at=excluded.finished_at,"
-            " job_json=excluded.job_json,"
-            " checkpoint_json=CASE WHEN excluded.status IN ('succeeded','failed','canceled') THEN NULL"
-            " ELSE jobs.checkpoint_json END"));
-    q.bindValue(0, job.id);
-    q.bindValue(1, job.owner);
-    q.bindValue(2, job.listingId);
-    q.bindValue(3, job.analysisType);
-    q.bindValue(4, jobStatusName(job.status));
-    q.bindValue(5, job.attempt);
-    q.bindValue(6, job.createdAt);
-    q.bindValue(7, job.updatedAt);
-    q.bindValue(8, optionalTime(job.finishedAt));
-    q.bindValue(9, QString::fromUtf8(serializeJob(job, JobJsonScope::Storage)));
-    const bool ok = q.exec();
-    if (!ok) {
-        m_error = QStringLiteral("cannot save job %1: %2").arg(job.id, q.lastError().text());
-        qCWarning(lcJobs).noquote() << m_error;
+    // Prepared once per connection: the runner writes several times per job, and parsing the
+    // statement each time cost more than executing it.
+    SqliteStatement &slot = m_statements[std::size_t(which)];
+    if (!slot.isValid()) {
+        slot = SqliteStatement(m_db, sql);
+        if (!slot.isValid())
+            fail(QStringLiteral("cannot prepare a statement"), slot.error());
     }
-    q.finish();
-    return ok;
+    return slot;
 }
 
 bool LocalJobStore::saveJob(const Job &job)
 {
-    if (!m_open)
-        return false;
-    return writeJob(job);
+    return write(job, std::nullopt, {});
 }
 
 bool LocalJobStore::saveCheckpoint(const Job &job, const json &checkpoint, const JobStepRecord &step)
@@ -177,65 +240,56 @@ bool LocalJobStore::saveCheckpoint(const Job &job, const json &checkpoint, const
 
 bool LocalJobStore::write(const Job &job, const std::optional<json> &checkpoint, const QList<JobStepRecord> &steps)
 {
-    if (!m_open)
+    if (!m_db)
         return false;
-    if (!checkpoint && steps.isEmpty())
-        return writeJob(job);
-    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    // Inside a batch the batch's transaction makes the writes atomic already.
-    const bool ownTransaction = !m_inBatch;
-    if (ownTransaction && !db.transaction()) {
-        m_error = db.lastError().text();
+    // One statement, so atomic without a transaction of its own. The identity columns never change
+    // once the row exists; leaving them out of the update spares their index entries. A terminal
+    // job never resumes: its checkpoint goes.
+    static const QByteArray sql
+        = QByteArray("INSERT INTO jobs (id, owner, listing_id, analysis_type, status, attempt, created_at, updated_at,"
+                     " finished_at, job_json, checkpoint_json, steps)"
+                     " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10, CASE WHEN ?5 IN ")
+        + kTerminal
+        + " THEN NULL ELSE ?11 END, ?12)"
+          " ON CONFLICT(id) DO UPDATE SET status=excluded.status, attempt=excluded.attempt,"
+          " updated_at=excluded.updated_at, finished_at=excluded.finished_at, job_json=excluded.job_json,"
+          " checkpoint_json=CASE WHEN excluded.status IN "
+        + kTerminal
+        + " THEN NULL ELSE coalesce(excluded.checkpoint_json, jobs.checkpoint_json) END,"
+          " steps=CASE WHEN excluded.steps IS NULL THEN jobs.steps ELSE coalesce(jobs.steps, '') || excluded.steps END";
+    SqliteStatement &q = prepared(Statement::Write, sql.constData());
+    if (!q.isValid())
         return false;
-    }
-    bool ok = writeJob(job);
-    if (ok && checkpoint && !isTerminal(job.status)) {
-        QSqlQuery &q
-            = prepared(Statement::UpdateCheckpoint, QStringLiteral("UPDATE jobs SET checkpoint_json=? WHERE id=?"));
-        q.bindValue(0, toText(*checkpoint));
-        q.bindValue(1, job.id);
-        ok = q.exec();
-        if (!ok)
-            m_error = q.lastError().text();
-        q.finish();
-    }
-    for (const JobStepRecord &step : steps) {
-        if (!ok)
-            break;
-        QSqlQuery &q = prepared(Statement::InsertStep,
-            QStringLiteral("INSERT OR REPLACE INTO job_steps (job_id, attempt, step_index, step_id,"
-                           " started_at, finished_at) VALUES (?,?,?,?,?,?)"));
-        q.bindValue(0, step.jobId);
-        q.bindValue(1, step.attempt);
-        q.bindValue(2, step.stepIndex);
-        q.bindValue(3, step.stepId);
-        q.bindValue(4, step.startedAt);
-        q.bindValue(5, step.finishedAt);
-        ok = q.exec();
-        if (!ok)
-            m_error = q.lastError().text();
-        q.finish();
-    }
-    if (!ok) {
-        qCWarning(lcJobs).noquote() << "cannot save job" << job.id << ':' << m_error;
-        if (ownTransaction)
-            db.rollback();
-        return false;
-    }
-    if (ownTransaction && !db.commit()) {
-        m_error = db.lastError().text();
-        db.rollback();
-        return false;
-    }
-    return true;
+    q.bind(1, job.id);
+    q.bind(2, job.owner);
+    q.bind(3, job.listingId);
+    q.bind(4, job.analysisType);
+    q.bind(5, jobStatusName(job.status));
+    q.bind(6, qint64(job.attempt));
+    q.bind(7, job.createdAt);
+    q.bind(8, job.updatedAt);
+    q.bind(9, job.finishedAt);
+    q.bind(10, QByteArrayView(serializeJob(job, JobJsonScope::Storage)));
+    if (checkpoint)
+        q.bind(11, QByteArrayView(QByteArray::fromStdString(checkpoint->dump())));
+    else
+        q.bindNull(11);
+    if (!steps.isEmpty())
+        q.bind(12, QByteArrayView(stepLines(steps)));
+    else
+        q.bindNull(12);
+    const bool ok = q.exec();
+    if (!ok)
+        fail(QStringLiteral("cannot save job %1").arg(job.id), q.error());
+    q.reset();
+    return ok;
 }
 
 bool LocalJobStore::beginBatch()
 {
-    if (!m_open || m_inBatch)
+    if (!m_db || m_inBatch)
         return false;
-    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    m_inBatch = db.transaction();
+    m_inBatch = exec("BEGIN");
     return m_inBatch;
 }
 
@@ -244,58 +298,56 @@ bool LocalJobStore::commitBatch()
     if (!m_inBatch)
         return false;
     m_inBatch = false;
-    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    if (!db.commit()) {
-        m_error = db.lastError().text();
+    if (!exec("COMMIT")) {
         qCWarning(lcJobs).noquote() << "cannot commit job store batch:" << m_error;
-        db.rollback();
+        exec("ROLLBACK");
         return false;
     }
     return true;
 }
 
-std::optional<StoredJob> LocalJobStore::rowToStored(const QString &jobJson, const QVariant &checkpointJson)
+std::optional<StoredJob> LocalJobStore::rowToStored(
+    QByteArrayView jobJson, std::optional<QByteArrayView> checkpointJson)
 {
-    // A row damaged on disk (or edited by hand) is skipped with a warning instead of taking the runner down.
-    try {
-        StoredJob stored;
-        stored.job = jobFromJson(json::parse(jobJson.toStdString()));
-        if (!checkpointJson.isNull()) {
-            json cp = json::parse(checkpointJson.toString().toStdString());
-            if (cp.is_object())
-                stored.checkpoint = std::move(cp);
-        }
-        return stored;
-    } catch (const std::exception &e) {
-        qCWarning(lcJobs) << "skipping unreadable job row:" << e.what();
+    // A row damaged on disk (or edited by hand) is skipped with a warning instead of taking the
+    // runner down; parseJob() says why.
+    auto job = parseJob(jobJson);
+    if (!job)
         return std::nullopt;
+    StoredJob stored;
+    stored.job = std::move(*job);
+    if (checkpointJson) {
+        json cp = json::parse(checkpointJson->begin(), checkpointJson->end(), nullptr, false);
+        if (cp.is_object())
+            stored.checkpoint = std::move(cp);
+        else
+            qCWarning(lcJobs) << "job" << stored.job.id << "has an unreadable checkpoint; it restarts from step one";
     }
+    return stored;
 }
 
 std::optional<StoredJob> LocalJobStore::load(const QString &jobId)
 {
-    if (!m_open)
+    if (!m_db)
         return std::nullopt;
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("SELECT job_json, checkpoint_json FROM jobs WHERE id=?"));
-    q.addBindValue(jobId);
-    if (!q.exec() || !q.next())
-        return std::nullopt;
-    return rowToStored(q.value(0).toString(), q.value(1));
+    SqliteStatement &q = prepared(Statement::Load, "SELECT job_json, checkpoint_json FROM jobs WHERE id=?1");
+    q.bind(1, jobId);
+    std::optional<StoredJob> out;
+    if (q.next())
+        out = rowToStored(q.utf8(0), q.isNull(1) ? std::nullopt : std::optional(q.utf8(1)));
+    q.reset();
+    return out;
 }
 
 QList<StoredJob> LocalJobStore::unfinished()
 {
     QList<StoredJob> out;
-    if (!m_open)
+    if (!m_db)
         return out;
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.setForwardOnly(true);
-    if (!q.exec(QStringLiteral("SELECT job_json, checkpoint_json FROM jobs WHERE status IN ('queued','running')"
-                               " ORDER BY created_at, id")))
-        return out;
+    SqliteStatement q(m_db,
+        "SELECT job_json, checkpoint_json FROM jobs WHERE status IN ('queued','running') ORDER BY created_at, id");
     while (q.next()) {
-        if (auto s = rowToStored(q.value(0).toString(), q.value(1)))
+        if (auto s = rowToStored(q.utf8(0), q.isNull(1) ? std::nullopt : std::optional(q.utf8(1))))
             out.append(std::move(*s));
     }
     return out;
@@ -304,16 +356,12 @@ QList<StoredJob> LocalJobStore::unfinished()
 QList<Job> LocalJobStore::all(int limit)
 {
     QList<Job> out;
-    if (!m_open)
+    if (!m_db)
         return out;
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT job_json FROM jobs ORDER BY created_at DESC, id DESC LIMIT ?"));
-    q.addBindValue(limit < 0 ? -1 : limit);
-    if (!q.exec())
-        return out;
+    SqliteStatement q(m_db, "SELECT job_json FROM jobs ORDER BY created_at DESC, id DESC LIMIT ?1");
+    q.bind(1, qint64(limit < 0 ? -1 : limit));
     while (q.next()) {
-        if (auto s = rowToStored(q.value(0).toString(), QVariant()))
+        if (auto s = rowToStored(q.utf8(0), std::nullopt))
             out.append(std::move(s->job));
     }
     return out;
@@ -322,99 +370,70 @@ QList<Job> LocalJobStore::all(int limit)
 std::optional<Job> LocalJobStore::latestForPair(
     const QString &owner, const QString &listingId, const QString &analysisType)
 {
-    if (!m_open)
+    if (!m_db)
         return std::nullopt;
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("SELECT job_json FROM jobs WHERE owner=? AND listing_id=? AND analysis_type=?"
-                             " ORDER BY created_at DESC, id DESC LIMIT 1"));
-    q.addBindValue(owner);
-    q.addBindValue(listingId);
-    q.addBindValue(analysisType);
-    if (!q.exec() || !q.next())
+    SqliteStatement q(m_db,
+        "SELECT job_json FROM jobs WHERE owner=?1 AND listing_id=?2 AND analysis_type=?3"
+        " ORDER BY created_at DESC, id DESC LIMIT 1");
+    q.bind(1, owner);
+    q.bind(2, listingId);
+    q.bind(3, analysisType);
+    if (!q.next())
         return std::nullopt;
-    if (auto s = rowToStored(q.value(0).toString(), QVariant()))
-        return s->job;
+    if (auto s = rowToStored(q.utf8(0), std::nullopt))
+        return std::move(s->job);
     return std::nullopt;
 }
 
 QList<RecentSuccess> LocalJobStore::successesSince(const QString &owner, qint64 sinceMs)
 {
     QList<RecentSuccess> out;
-    if (!m_open)
+    if (!m_db)
         return out;
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT id, listing_id, analysis_type, finished_at FROM jobs"
-                             " WHERE owner=? AND status='succeeded' AND finished_at>=? ORDER BY finished_at"));
-    q.addBindValue(owner);
-    q.addBindValue(sinceMs);
-    if (!q.exec())
-        return out;
+    SqliteStatement q(m_db,
+        "SELECT id, listing_id, analysis_type, finished_at FROM jobs"
+        " WHERE owner=?1 AND status='succeeded' AND finished_at>=?2 ORDER BY finished_at");
+    q.bind(1, owner);
+    q.bind(2, sinceMs);
     while (q.next())
-        out.append({ q.value(0).toString(), q.value(1).toString(), q.value(2).toString(), q.value(3).toLongLong() });
+        out.append({ q.text(0), q.text(1), q.text(2), q.int64(3) });
     return out;
 }
 
 QList<JobStepRecord> LocalJobStore::steps(const QString &jobId)
 {
-    QList<JobStepRecord> out;
-    if (!m_open)
-        return out;
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("SELECT attempt, step_index, step_id, started_at, finished_at FROM job_steps"
-                             " WHERE job_id=? ORDER BY attempt, step_index"));
-    q.addBindValue(jobId);
-    if (!q.exec())
-        return out;
-    while (q.next()) {
-        out.append({ jobId, q.value(0).toInt(), q.value(1).toInt(), q.value(2).toString(), q.value(3).toLongLong(),
-            q.value(4).toLongLong() });
-    }
-    return out;
+    if (!m_db)
+        return {};
+    SqliteStatement q(m_db, "SELECT steps FROM jobs WHERE id=?1");
+    q.bind(1, jobId);
+    if (!q.next() || q.isNull(0))
+        return {};
+    return parseStepLines(jobId, q.utf8(0));
 }
 
 int LocalJobStore::count()
 {
-    if (!m_open)
+    if (!m_db)
         return 0;
-    QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    if (!q.exec(QStringLiteral("SELECT COUNT(*) FROM jobs")) || !q.next())
-        return 0;
-    return q.value(0).toInt();
+    SqliteStatement q(m_db, "SELECT COUNT(*) FROM jobs");
+    return q.next() ? int(q.int64(0)) : 0;
 }
 
 int LocalJobStore::pruneFinishedBefore(qint64 finishedBeforeMs)
 {
-    if (!m_open)
+    if (!m_db)
         return -1;
-    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    // One transaction unless the caller batches already: steps and jobs go together or not at all.
-    const bool ownTransaction = !m_inBatch;
-    if (ownTransaction && !db.transaction()) {
-        m_error = db.lastError().text();
-        return -1;
-    }
-    const QString terminalBefore
-        = QStringLiteral("status IN ('succeeded','failed','canceled') AND finished_at IS NOT NULL AND finished_at < ?");
-    QSqlQuery steps(db);
-    steps.prepare(
-        QStringLiteral("DELETE FROM job_steps WHERE job_id IN (SELECT id FROM jobs WHERE %1)").arg(terminalBefore));
-    steps.addBindValue(finishedBeforeMs);
-    QSqlQuery jobs(db);
-    jobs.prepare(QStringLiteral("DELETE FROM jobs WHERE %1").arg(terminalBefore));
-    jobs.addBindValue(finishedBeforeMs);
-    if (!steps.exec() || !jobs.exec()) {
-        m_error = steps.lastError().isValid() ? steps.lastError().text() : jobs.lastError().text();
-        if (ownTransaction)
-            db.rollback();
+    // One statement: a job's steps live in its row and go with it.
+    SqliteStatement q(m_db,
+        QByteArray(QByteArray("DELETE FROM jobs WHERE status IN ") + kTerminal
+            + " AND finished_at IS NOT NULL AND finished_at < ?1")
+            .constData());
+    q.bind(1, finishedBeforeMs);
+    if (!q.exec()) {
+        fail(QStringLiteral("cannot prune finished jobs"), q.error());
         return -1;
     }
-    const int removed = jobs.numRowsAffected();
-    if (ownTransaction && !db.commit()) {
-        m_error = db.lastError().text();
-        return -1;
-    }
-    return removed;
+    return q.changes();
 }
 
 } // namespace dealscope

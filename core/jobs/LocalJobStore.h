@@ -1,16 +1,15 @@
 #pragma once
 
 #include "jobs/Job.h"
+#include "jobs/SqliteStatement.h"
 
+#include <QByteArrayView>
 #include <QList>
-#include <QSqlDatabase>
-#include <QSqlQuery>
 #include <QString>
 
 #include <nlohmann/json.hpp>
 
 #include <array>
-#include <memory>
 #include <optional>
 
 namespace dealscope {
@@ -42,11 +41,12 @@ struct RecentSuccess final
     qint64 finishedAt = 0;
 };
 
-// The local runner's SQLite job store (jobs.sqlite in the data folder): the job JSON plus the
-// checkpoint JSON, with indexed columns for the lookups the runner needs, and job_steps.
-// WAL mode, so a reader (dealscope-cli jobs) never blocks the running app.
-// A QSqlDatabase connection belongs to the thread that opened it: create, use and destroy an
-// instance on one thread. Each instance has its own connection name.
+// The local runner's SQLite job store (jobs.sqlite in the data folder): per job one row with the
+// job JSON, the checkpoint JSON, the history of its finished steps and indexed columns for the
+// lookups the runner needs. WAL mode, so a reader (dealscope-cli jobs) never blocks the running
+// app. Opening a file of schema 1 (steps in a job_steps table) moves its steps into the rows; a
+// file of a newer schema is refused rather than written in a shape it does not expect.
+// Create, use and destroy an instance on one thread; each instance has its own connection.
 class LocalJobStore final
 {
 public:
@@ -64,7 +64,7 @@ public:
     // Saves the job, its checkpoint and the finished step in one transaction.
     bool saveCheckpoint(const Job &job, const nlohmann::json &checkpoint, const JobStepRecord &step);
     // Saves the job, its checkpoint when given ({"nextStep", "state"}; kept otherwise) and the
-    // finished steps, atomically.
+    // finished steps, atomically (one statement).
     bool write(const Job &job, const std::optional<nlohmann::json> &checkpoint, const QList<JobStepRecord> &steps);
 
     std::optional<StoredJob> load(const QString &jobId);
@@ -89,19 +89,21 @@ public:
     bool commitBatch();
     bool inBatch() const { return m_inBatch; }
 
+    static constexpr int kSchemaVersion = 2;
+
 private:
-    enum class Statement { UpsertJob, UpdateCheckpoint, InsertStep, Count };
-    QSqlQuery &prepared(Statement which, const QString &sql);
-    bool exec(const QString &sql);
-    bool writeJob(const Job &job);
-    std::optional<StoredJob> rowToStored(const QString &jobJson, const QVariant &checkpointJson);
+    enum class Statement { Write, Load, Count };
+    SqliteStatement &prepared(Statement which, const char *sql);
+    bool exec(const char *sql);
+    bool migrate();
+    void fail(const QString &what, const QString &detail);
+    static std::optional<StoredJob> rowToStored(QByteArrayView jobJson, std::optional<QByteArrayView> checkpointJson);
 
     QString m_path;
-    QString m_connectionName;
     QString m_error;
-    bool m_open = false;
+    sqlite3 *m_db = nullptr;
     bool m_inBatch = false;
-    std::array<std::unique_ptr<QSqlQuery>, std::size_t(Statement::Count)> m_statements;
+    std::array<SqliteStatement, std::size_t(Statement::Count)> m_statements;
 };
 
 } // namespace dealscope

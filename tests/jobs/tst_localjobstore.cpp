@@ -1,8 +1,12 @@
 #include "jobs/JobId.h"
+#include "jobs/JobJson.h"
 #include "jobs/LocalJobStore.h"
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -172,10 +176,12 @@ private Q_SLOTS:
             QVERIFY(db.open());
             QSqlQuery q(db);
             QVERIFY(
-                q.exec(QStringLiteral("INSERT INTO jobs VALUES "
+                q.exec(QStringLiteral("INSERT INTO jobs (id, owner, listing_id, analysis_type, status, attempt,"
+                                      " created_at, updated_at, finished_at, job_json, checkpoint_json) VALUES "
                                       "('bad','local','L9','valuation','queued',1,2000,2000,NULL,'{not json',NULL)")));
             QVERIFY(q.exec(
-                QStringLiteral("INSERT INTO jobs VALUES "
+                QStringLiteral("INSERT INTO jobs (id, owner, listing_id, analysis_type, status, attempt, created_at,"
+                               " updated_at, finished_at, job_json, checkpoint_json) VALUES "
                                "('bad2','local','L9','valuation','running',1,3000,3000,NULL,'{\"id\":1}','[')")));
             db.close();
         }
@@ -273,6 +279,122 @@ private Q_SLOTS:
         QCOMPARE(written.size(), 50);
         QCOMPARE(main.count(), 100);
         QCOMPARE(main.job(written.at(7).id), written.at(7));
+    }
+
+    void schemaOneFileMovesItsSteps()
+    {
+        // A jobs.sqlite as the previous release wrote it: schema 1, one job_steps row per step.
+        const QString path = freshPath();
+        QVERIFY(QDir().mkpath(QFileInfo(path).absolutePath()));
+        Job running = makeJob(QStringLiteral("R"), JobStatus::Running, 1000);
+        const Job done = makeJob(QStringLiteral("D"), JobStatus::Succeeded, 2000);
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("v1"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            for (const char *sql :
+                { "CREATE TABLE jobs (id TEXT PRIMARY KEY NOT NULL, owner TEXT NOT NULL, listing_id TEXT NOT NULL,"
+                  " analysis_type TEXT NOT NULL, status TEXT NOT NULL, attempt INTEGER NOT NULL,"
+                  " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, finished_at INTEGER,"
+                  " job_json TEXT NOT NULL, checkpoint_json TEXT)",
+                    "CREATE TABLE job_steps (job_id TEXT NOT NULL, attempt INTEGER NOT NULL,"
+                    " step_index INTEGER NOT NULL, step_id TEXT NOT NULL, started_at INTEGER NOT NULL,"
+                    " finished_at INTEGER NOT NULL, PRIMARY KEY (job_id, attempt, step_index))",
+                    "PRAGMA user_version=1" })
+                QVERIFY2(q.exec(QString::fromLatin1(sql)), qPrintable(q.lastError().text()));
+            for (const Job &job : { running, done }) {
+                q.prepare(QStringLiteral("INSERT INTO jobs VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
+                for (const QVariant &v : QVariantList { job.id, job.owner, job.listingId, job.analysisType,
+                         jobStatusName(job.status), job.attempt, job.createdAt, job.updatedAt,
+                         job.finishedAt ? QVariant(*job.finishedAt) : QVariant(),
+                         QString::fromUtf8(serializeJob(job, JobJsonScope::Storage)),
+                         job.status == JobStatus::Running ? QVariant(QStringLiteral("{\"nextStep\":2,\"state\":{}}"))
+                                                          : QVariant() })
+                    q.addBindValue(v);
+                QVERIFY2(q.exec(), qPrintable(q.lastError().text()));
+            }
+            // Out of order on purpose, and a second attempt: the history reads back sorted.
+            for (const auto &[job, attempt, index, step] :
+                { std::tuple(running.id, 2, 0, "inputs"), std::tuple(running.id, 1, 1, "sde_multiple"),
+                    std::tuple(running.id, 1, 0, "inputs"), std::tuple(done.id, 1, 0, "inputs") }) {
+                q.prepare(QStringLiteral("INSERT INTO job_steps VALUES (?,?,?,?,?,?)"));
+                for (const QVariant &v : QVariantList {
+                         job, attempt, index, QString::fromLatin1(step), qint64(1000 + index), qint64(1010 + index) })
+                    q.addBindValue(v);
+                QVERIFY2(q.exec(), qPrintable(q.lastError().text()));
+            }
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("v1"));
+
+        LocalJobStore store(path);
+        QVERIFY2(store.open(), qPrintable(store.errorString()));
+        const auto steps = store.steps(running.id);
+        QCOMPARE(steps.size(), 3);
+        QCOMPARE(steps.at(0), (JobStepRecord { running.id, 1, 0, QStringLiteral("inputs"), 1000, 1010 }));
+        QCOMPARE(steps.at(1), (JobStepRecord { running.id, 1, 1, QStringLiteral("sde_multiple"), 1001, 1011 }));
+        QCOMPARE(steps.at(2).attempt, 2);
+        QCOMPARE(store.steps(done.id).size(), 1);
+        const auto unfinished = store.unfinished();
+        QCOMPARE(unfinished.size(), 1);
+        QCOMPARE(unfinished.at(0).job, running);
+        QCOMPARE(unfinished.at(0).checkpoint->value("nextStep", 0), 2);
+        QCOMPARE(store.job(done.id), done);
+        // New steps append to the moved ones.
+        QVERIFY(store.saveCheckpoint(running, json { { "nextStep", 3 }, { "state", json::object() } },
+            { running.id, 2, 1, QStringLiteral("sde_multiple"), 3000, 3010 }));
+        QCOMPARE(store.steps(running.id).size(), 4);
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("probe2"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("PRAGMA user_version")) && q.next());
+            QCOMPARE(q.value(0).toInt(), LocalJobStore::kSchemaVersion);
+            QVERIFY(q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE name='job_steps'")) && q.next());
+            QCOMPARE(q.value(0).toInt(), 0);
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("probe2"));
+    }
+
+    void newerSchemaIsRefusedUntouched()
+    {
+        const QString path = freshPath();
+        {
+            LocalJobStore store(path);
+            QVERIFY(store.open());
+            QVERIFY(store.saveJob(makeJob(QStringLiteral("N"), JobStatus::Queued, 1)));
+        }
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("future"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("PRAGMA user_version=99")));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("future"));
+        LocalJobStore store(path);
+        QVERIFY(!store.open());
+        QVERIFY2(store.errorString().contains(QStringLiteral("newer Dealscope")), qPrintable(store.errorString()));
+        QVERIFY(store.errorString().contains(QStringLiteral("99")));
+        QVERIFY(!store.saveJob(makeJob(QStringLiteral("N2"), JobStatus::Queued, 2)));
+    }
+
+    void hostileStepIdsRoundTrip()
+    {
+        LocalJobStore store(freshPath());
+        QVERIFY(store.open());
+        const Job job = makeJob(QStringLiteral("H"), JobStatus::Running, 1);
+        const QStringList ids { QStringLiteral("a\"b\\c"), QStringLiteral("line\nbreak]"), QStringLiteral("é漢字"),
+            QString(), QString(5000, QLatin1Char('x')) };
+        QList<JobStepRecord> records;
+        for (int i = 0; i < ids.size(); ++i)
+            records.append({ job.id, 1, i, ids.at(i), 10 + i, 20 + i });
+        QVERIFY(store.write(job, std::nullopt, records));
+        QCOMPARE(store.steps(job.id), records);
     }
 };
 
