@@ -41,6 +41,7 @@ bool JobStoreThread::enqueue(Item item)
     std::unique_lock lock(m_mutex);
     if (m_stopping || !m_started)
         return false;
+    item.seq = ++m_seq;
     m_queue.push_back(std::move(item));
     m_wake.notify_all();
     return true;
@@ -69,9 +70,11 @@ bool JobStoreThread::write(JobWrite write, std::function<void()> committed)
     auto it = m_writes.find(id);
     if (it == m_writes.end()) {
         it = m_writes.insert(id, PendingWrite { std::move(write), {} });
+        m_writeOrder.emplace_back(++m_seq, id);
     } else {
         PendingWrite &pending = *it;
         pending.write.job = std::move(write.job);
+        pending.write.jobJson = std::move(write.jobJson); // bytes of an older state must not stay
         if (write.checkpoint)
             pending.write.checkpoint = std::move(write.checkpoint);
         pending.write.steps += write.steps;
@@ -109,31 +112,36 @@ void JobStoreThread::run()
         if (!ok)
             return;
     }
-    constexpr std::size_t kMaxBatch = 512;
     for (;;) {
-        std::deque<Item> batch;
-        QHash<QString, PendingWrite> writes;
+        std::vector<PendingWrite> writes;
+        std::vector<Item> batch;
         {
             std::unique_lock lock(m_mutex);
             while (m_queue.empty() && m_writes.isEmpty() && !m_stopping)
                 m_wake.wait(lock);
             if (m_queue.empty() && m_writes.isEmpty())
                 return; // stopping, and everything queued before has run
-            // Writes first: a task queued after a write must see it.
-            writes.swap(m_writes);
-            while (!m_queue.empty() && batch.size() < kMaxBatch) {
+            // The oldest writes, then the tasks queued before the next write still waiting: a
+            // task never overtakes a write queued before it.
+            while (!m_writeOrder.empty() && writes.size() < kMaxWritesPerRound) {
+                const QString id = std::move(m_writeOrder.front().second);
+                m_writeOrder.pop_front();
+                writes.push_back(m_writes.take(id));
+            }
+            const quint64 nextWrite = m_writeOrder.empty() ? ~quint64(0) : m_writeOrder.front().first;
+            while (!m_queue.empty() && m_queue.front().seq < nextWrite && batch.size() < kMaxTasksPerRound) {
                 batch.push_back(std::move(m_queue.front()));
                 m_queue.pop_front();
             }
         }
-        const bool batched = batch.size() + std::size_t(writes.size()) > 1 && store.beginBatch();
+        const bool batched = batch.size() + writes.size() > 1 && store.beginBatch();
         for (PendingWrite &pending : writes) {
             JobWrite &w = pending.write;
             std::optional<nlohmann::json> checkpoint;
             if (w.checkpoint)
                 checkpoint = nlohmann::json { { "nextStep", w.checkpoint->nextStep },
                     { "state", std::move(w.checkpoint->state) } };
-            store.write(w.job, checkpoint, w.steps);
+            store.write(w.job, checkpoint, w.steps, w.jobJson);
         }
         for (Item &item : batch) {
             try {
@@ -144,10 +152,16 @@ void JobStoreThread::run()
         }
         if (batched)
             store.commitBatch();
+        // The jobs go before the callbacks run: whoever the callbacks wake holds the last copy
+        // and frees it there, not on this thread, which every write waits for.
+        std::vector<std::function<void()>> callbacks;
         for (PendingWrite &pending : writes) {
             for (auto &committed : pending.committed)
-                committed();
+                callbacks.push_back(std::move(committed));
         }
+        writes.clear();
+        for (auto &committed : callbacks)
+            committed();
         for (Item &item : batch) {
             if (item.committed)
                 item.committed->set_value();

@@ -19,12 +19,13 @@ class QThread;
 namespace dealscope {
 
 // Owns a LocalJobStore on a dedicated thread, so that neither the GUI thread nor the workers
-// share a QSqlDatabase connection (a connection belongs to the thread that opened it) and no
-// caller waits for SQLite unless it asks to. Tasks run in FIFO order: a read posted after a
-// write sees it. What queued up while the previous batch ran is executed in one transaction
-// (one commit for many writes, "group commit"); writes of one job that are still waiting merge
-// into one row write; postAndNotify() futures and write() callbacks run only after that commit,
-// so "written" always means "on disk".
+// share a database connection and no caller waits for SQLite unless it asks to. Writes and tasks
+// run in the order they were queued: a read posted after a write sees it. Each round takes the
+// oldest waiting writes (at most kMaxWritesPerRound) and the tasks queued before the next
+// waiting write, and runs them in one transaction ("group commit"). A write of a job that is
+// still waiting absorbs the later ones and keeps its place, so when the store falls behind, a
+// job's queued, running and finished states become one row write. postAndNotify() futures and
+// write() callbacks run only after the commit, so "written" always means "on disk".
 class JobStoreThread final
 {
 public:
@@ -65,6 +66,8 @@ public:
         Job job;
         std::optional<PipelineCheckpoint> checkpoint; // replaces the stored one when set
         QList<JobStepRecord> steps;
+        // serializeJob(job, Storage) when the caller made it already (a worker, off this thread).
+        QByteArray jobJson;
     };
     // Queues a write of one job's row. A write of the same job still waiting absorbs it: the
     // latest job and checkpoint, every step. `committed` runs on the store thread once the write
@@ -72,6 +75,9 @@ public:
     bool write(JobWrite write, std::function<void()> committed = {});
 
     void stop();
+
+    static constexpr std::size_t kMaxWritesPerRound = 512;
+    static constexpr std::size_t kMaxTasksPerRound = 512;
 
 private:
     void run();
@@ -87,6 +93,7 @@ private:
     {
         Task task;
         std::shared_ptr<std::promise<void>> committed; // set after the batch's commit
+        quint64 seq = 0; // its place among writes and tasks
     };
     bool enqueue(Item item);
 
@@ -97,6 +104,8 @@ private:
         std::vector<std::function<void()>> committed;
     };
     QHash<QString, PendingWrite> m_writes; // job id → its waiting write
+    std::deque<std::pair<quint64, QString>> m_writeOrder; // (seq, job id) of m_writes, oldest first
+    quint64 m_seq = 0;
     bool m_stopping = false;
     bool m_started = false;
     // Set by the store thread once it tried to open the database.

@@ -6,6 +6,7 @@
 #include "common/Failpoints.h"
 #include "jobs/AttemptRunner.h"
 #include "jobs/JobId.h"
+#include "jobs/JobJson.h"
 #include "jobs/JobKey.h"
 #include "jobs/JobStateMachine.h"
 #include "jobs/JobStoreThread.h"
@@ -26,6 +27,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <mutex>
+#include <vector>
 
 using nlohmann::json;
 
@@ -72,6 +76,16 @@ struct LocalJobRunner::Private
         qint64 lastPersistMs = 0;
         bool running = false;
         bool terminalShown = false; // its terminal state was emitted (it is on disk by then)
+
+        // Progress of the running attempt, handed over without the runner mutex: a worker reports
+        // every step start, and taking the mutex for each made the workers and the runner's
+        // thread wait on each other. flush() merges it into `job`.
+        std::mutex progressMutex; // guards the four below
+        bool progressPending = false;
+        int progressAttempt = 0;
+        double pendingProgress = 0;
+        QString pendingLine;
+        std::atomic_bool progressQueued { false }; // in Private::progressed
     };
     using EntryPtr = std::shared_ptr<Entry>;
 
@@ -92,6 +106,13 @@ struct LocalJobRunner::Private
     QHash<JobKey, RecentSuccess> recentByPair; // → last success, for dedup
     QSet<QString> dirty; // entries with changes not yet emitted
     bool flushPosted = false;
+
+    // Hand-offs to the runner's thread that do not take `mutex`: reported progress and terminal
+    // writes now on disk. One posted flush() picks up all that arrived meanwhile.
+    std::mutex handoffMutex; // a leaf lock: nothing else is taken while it is held
+    std::vector<EntryPtr> progressed;
+    std::vector<EntryPtr> committed;
+    bool handoffPosted = false;
     bool timerArmed = false;
     bool busy = false;
     int active = 0;
@@ -202,7 +223,7 @@ struct LocalJobRunner::Private
     {
         e.lastPersistMs = nowMs();
         if (store)
-            store->write({ e.job, std::nullopt, stepRecords(e.job.id, steps) });
+            store->write({ e.job, std::nullopt, stepRecords(e.job.id, steps), {} });
     }
 
     // A terminal state is shown only once it is on disk: a kill right after "succeeded" was shown
@@ -211,15 +232,47 @@ struct LocalJobRunner::Private
     {
         e->lastPersistMs = nowMs();
         ++unshownTerminals;
-        auto shown = [this, e] {
-            QMutexLocker lock(&mutex);
-            --unshownTerminals;
-            notifyLocked(*e, true);
-        };
-        if (!store || !store->write({ e->job, std::nullopt, stepRecords(e->job.id, steps) }, shown)) {
+        auto shown = [this, e] { handOff(committed, e); };
+        if (!store || !store->write({ e->job, std::nullopt, stepRecords(e->job.id, steps), {} }, shown)) {
             --unshownTerminals; // nothing to wait for: show it now
             notifyLocked(*e, true);
         }
+    }
+
+    // Called on any thread without `mutex`.
+    void handOff(std::vector<EntryPtr> &list, const EntryPtr &e)
+    {
+        std::lock_guard lock(handoffMutex);
+        list.push_back(e);
+        if (handoffPosted)
+            return;
+        handoffPosted = true;
+        QMetaObject::invokeMethod(
+            q, [this] { flush(); }, Qt::QueuedConnection);
+    }
+
+    // The reported progress of a running attempt into its job (mutex held).
+    void mergeProgressLocked(Entry &e, qint64 now)
+    {
+        e.progressQueued.store(false); // a report after this point queues the entry again
+        std::lock_guard slot(e.progressMutex);
+        if (!e.progressPending)
+            return;
+        e.progressPending = false;
+        if (e.job.status != JobStatus::Running || e.progressAttempt != e.job.attempt)
+            return; // ended, or a report of an earlier attempt
+        const double value = JobStateMachine::clampProgress(e.job, e.pendingProgress);
+        if (value == e.job.progress && (e.pendingLine.isEmpty() || e.pendingLine == e.job.partialOutput))
+            return;
+        e.job.progress = value;
+        if (!e.pendingLine.isEmpty())
+            e.job.partialOutput = e.pendingLine;
+        e.job.updatedAt = std::max(e.job.updatedAt, now);
+        // Another process (dealscope-cli jobs) reads progress from the store, but seldom.
+        if (now - e.lastPersistMs >= kPersistIntervalMs)
+            persistLocked(e);
+        ++e.version;
+        dirty.insert(e.job.id);
     }
 
     // --- emission on the runner's thread ---
@@ -229,11 +282,26 @@ struct LocalJobRunner::Private
         QList<Job> toEmit;
         bool becameIdle = false;
         bool rearm = false;
+        std::vector<EntryPtr> newlyStored;
+        std::vector<EntryPtr> reported;
+        {
+            std::lock_guard lock(handoffMutex);
+            handoffPosted = false;
+            newlyStored.swap(committed);
+            reported.swap(progressed);
+        }
         {
             QMutexLocker lock(&mutex);
             flushPosted = false;
             timerArmed = false;
             const qint64 now = nowMs();
+            for (const EntryPtr &e : newlyStored) {
+                --unshownTerminals;
+                e->pendingStatus.append({ ++e->version, e->job });
+                dirty.insert(e->job.id);
+            }
+            for (const EntryPtr &e : reported)
+                mergeProgressLocked(*e, now);
             QSet<QString> still;
             for (const QString &id : std::as_const(dirty)) {
                 const EntryPtr e = entries.value(id);
@@ -316,9 +384,10 @@ struct LocalJobRunner::Private
     class Sink final : public AttemptSink
     {
     public:
-        Sink(Private &d, EntryPtr e)
+        Sink(Private &d, EntryPtr e, int attempt)
             : m_d(d)
             , m_e(std::move(e))
+            , m_attempt(attempt)
         { }
 
         Stop poll() override
@@ -333,22 +402,24 @@ struct LocalJobRunner::Private
 
         void progress(double progress, const QString &line) override
         {
-            QMutexLocker lock(&m_d.mutex);
             Entry &e = *m_e;
-            if (e.job.status != JobStatus::Running)
-                return;
-            const double value = JobStateMachine::clampProgress(e.job, progress);
-            if (value == e.job.progress && (line.isEmpty() || line == e.job.partialOutput))
-                return;
-            e.job.progress = value;
-            if (!line.isEmpty())
-                e.job.partialOutput = line;
-            const qint64 now = m_d.nowMs();
-            e.job.updatedAt = std::max(e.job.updatedAt, now);
-            // Another process (dealscope-cli jobs) reads progress from the store, but seldom.
-            if (now - e.lastPersistMs >= kPersistIntervalMs)
-                m_d.persistLocked(e);
-            m_d.notifyLocked(e, false);
+            {
+                std::lock_guard slot(e.progressMutex);
+                if (!e.progressPending || e.progressAttempt != m_attempt) {
+                    e.pendingProgress = progress;
+                    e.pendingLine = line;
+                } else {
+                    if (std::isfinite(progress))
+                        e.pendingProgress
+                            = std::isfinite(e.pendingProgress) ? std::max(e.pendingProgress, progress) : progress;
+                    if (!line.isEmpty())
+                        e.pendingLine = line;
+                }
+                e.progressAttempt = m_attempt;
+                e.progressPending = true;
+            }
+            if (!e.progressQueued.exchange(true))
+                m_d.handOff(m_d.progressed, m_e);
         }
 
         void checkpoint(const PipelineCheckpoint &checkpoint, const QList<FinishedStep> &steps, bool durable) override
@@ -366,7 +437,7 @@ struct LocalJobRunner::Private
                     committed = [&stored] { stored.set_value(); };
                 if (!m_d.store
                     || !m_d.store->write(
-                        { e.job, checkpoint, stepRecords(e.job.id, steps) }, durable ? committed : nullptr)) {
+                        { e.job, checkpoint, stepRecords(e.job.id, steps), {} }, durable ? committed : nullptr)) {
                     if (durable)
                         stored.set_value();
                 }
@@ -378,21 +449,36 @@ struct LocalJobRunner::Private
     private:
         Private &m_d;
         EntryPtr m_e;
+        const int m_attempt;
     };
 
     void finish(const EntryPtr &e, JobStatus to, std::optional<json> result, const QString &message,
         const QList<FinishedStep> &steps)
     {
-        QMutexLocker lock(&mutex);
-        if (to == JobStatus::Succeeded)
-            e->job.result = std::move(result);
-        e->running = false;
-        if (!transitionLocked(*e, to))
-            return;
-        e->job.error = message;
-        if (to == JobStatus::Succeeded)
-            e->job.partialOutput.clear();
-        persistTerminalLocked(e, steps);
+        Job finished;
+        {
+            QMutexLocker lock(&mutex);
+            if (to == JobStatus::Succeeded)
+                e->job.result = std::move(result);
+            e->running = false;
+            if (!transitionLocked(*e, to))
+                return;
+            e->job.error = message;
+            if (to == JobStatus::Succeeded)
+                e->job.partialOutput.clear();
+            e->lastPersistMs = nowMs();
+            ++unshownTerminals;
+            finished = e->job;
+        }
+        // Serialized here, on the worker, not under the mutex nor on the store thread that every
+        // write waits for. Nothing writes this job after its terminal state, so this write stays
+        // the last one even though it is queued after the lock is gone.
+        QByteArray bytes = serializeJob(finished, JobJsonScope::Storage);
+        const QString id = finished.id;
+        if (!store
+            || !store->write({ std::move(finished), std::nullopt, stepRecords(id, steps), std::move(bytes) },
+                [this, e] { handOff(committed, e); }))
+            handOff(committed, e); // nothing to wait for: show it now
     }
 
     void requeue(const EntryPtr &e, const AttemptOutcome &outcome)
@@ -440,7 +526,7 @@ struct LocalJobRunner::Private
             notifyLocked(*e, true);
         }
 
-        Sink sink(*this, e);
+        Sink sink(*this, e, snapshot.attempt);
         AttemptOutcome outcome = attempts.run(snapshot, checkpoint, sink);
         {
             QMutexLocker lock(&mutex);

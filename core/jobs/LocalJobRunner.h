@@ -27,16 +27,19 @@ struct LocalRunnerOptions final
 };
 
 // Runs analyses on a thread pool with every rule of SPEC §3 (dedup, progress, cancel, timeout,
-// retries) and persists jobs plus a checkpoint after every finished step in SQLite, so that jobs of
-// a killed process resume from their last finished step (resumeInterrupted()).
+// retries) and persists jobs in SQLite with a checkpoint where one is worth it (after a slow step,
+// and at least every second of a long attempt; AttemptRunner), so that jobs of a killed process
+// resume from their last saved step (resumeInterrupted()).
 //
 // Threading: create, use and destroy it on one thread with an event loop (the GUI or CLI main
 // thread); start/fetch/lookup/cancel may also be called from other threads. SQLite is only
 // touched by a dedicated store thread: start() and cancel() decide in memory under a mutex and
 // queue their writes; fetch/lookup of jobs no longer in memory read there and answer later.
+// Workers hand their progress and the store hands its commits to the runner's thread without that
+// mutex; one posted flush picks up everything that arrived meanwhile.
 // open(), resumeInterrupted() and jobs() wait for the store thread (start-up and CLI listing).
 // jobUpdated() is coalesced: every status change is emitted, progress at most every 50 ms per job.
-// The store (jobs.sqlite) keeps each job's JSON, its checkpoint and a job_steps table of which
+// The store (jobs.sqlite) keeps each job's JSON, its checkpoint and a history of which
 // step finished in which attempt.
 class LocalJobRunner final : public JobBackend
 {

@@ -238,7 +238,8 @@ bool LocalJobStore::saveCheckpoint(const Job &job, const json &checkpoint, const
     return write(job, checkpoint, { step });
 }
 
-bool LocalJobStore::write(const Job &job, const std::optional<json> &checkpoint, const QList<JobStepRecord> &steps)
+bool LocalJobStore::write(
+    const Job &job, const std::optional<json> &checkpoint, const QList<JobStepRecord> &steps, QByteArrayView jobJson)
 {
     if (!m_db)
         return false;
@@ -269,7 +270,10 @@ bool LocalJobStore::write(const Job &job, const std::optional<json> &checkpoint,
     q.bind(7, job.createdAt);
     q.bind(8, job.updatedAt);
     q.bind(9, job.finishedAt);
-    q.bind(10, QByteArrayView(serializeJob(job, JobJsonScope::Storage)));
+    if (jobJson.isEmpty())
+        q.bind(10, QByteArrayView(serializeJob(job, JobJsonScope::Storage)));
+    else
+        q.bind(10, jobJson);
     if (checkpoint)
         q.bind(11, QByteArrayView(QByteArray::fromStdString(checkpoint->dump())));
     else

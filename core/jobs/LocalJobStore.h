@@ -64,8 +64,10 @@ public:
     // Saves the job, its checkpoint and the finished step in one transaction.
     bool saveCheckpoint(const Job &job, const nlohmann::json &checkpoint, const JobStepRecord &step);
     // Saves the job, its checkpoint when given ({"nextStep", "state"}; kept otherwise) and the
-    // finished steps, atomically (one statement).
-    bool write(const Job &job, const std::optional<nlohmann::json> &checkpoint, const QList<JobStepRecord> &steps);
+    // finished steps, atomically (one statement). `jobJson`: serializeJob(job, Storage) when the
+    // caller has it already.
+    bool write(const Job &job, const std::optional<nlohmann::json> &checkpoint, const QList<JobStepRecord> &steps,
+        QByteArrayView jobJson = {});
 
     std::optional<StoredJob> load(const QString &jobId);
     std::optional<Job> job(const QString &jobId)

@@ -1,7 +1,6 @@
 #include "jobs/SqliteStatement.h"
 
 #include <sqlite3.h>
-
 #include <utility>
 
 namespace dealscope {
@@ -51,8 +50,8 @@ void SqliteStatement::bind(int index, const QString &text)
 void SqliteStatement::bind(int index, QByteArrayView utf8)
 {
     // SQLITE_TRANSIENT: SQLite copies the bytes, so the caller's buffer may go before the step.
-    sqlite3_bind_text64(m_stmt, index, utf8.data() ? utf8.data() : "", sqlite3_uint64(utf8.size()),
-        SQLITE_TRANSIENT, SQLITE_UTF8);
+    sqlite3_bind_text64(
+        m_stmt, index, utf8.data() ? utf8.data() : "", sqlite3_uint64(utf8.size()), SQLITE_TRANSIENT, SQLITE_UTF8);
 }
 
 void SqliteStatement::bind(int index, const std::optional<qint64> &value)
