@@ -126,7 +126,7 @@ private Q_SLOTS:
                 QVERIFY(thread.write({ makeJob(i), std::nullopt, {}, {} }));
             thread.stop();
             QVERIFY(!thread.write({ makeJob(200), std::nullopt, {}, {} }));
-            QVERIFY(!thread.post([](LocalJobStore &) { }));
+            QVERIFY(!thread.post([](LocalJobStore &) {}));
         }
         LocalJobStore reader(path);
         QVERIFY(reader.open());
