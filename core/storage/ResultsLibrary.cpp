@@ -178,6 +178,20 @@ bool ResultsLibrary::store(const nlohmann::json &job, const nlohmann::json &list
         m_error = u"results library is not open"_s;
         return false;
     }
+    QSqlQuery q = prepareStore();
+    return store(q, job, listing);
+}
+
+QSqlQuery ResultsLibrary::prepareStore() const
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection, false));
+    q.prepare(u"INSERT OR REPLACE INTO results (job_id, listing_id, listing_title, analysis_type, score, "
+              "finished_at, backend, engine, job_json, listing_json) VALUES (?,?,?,?,?,?,?,?,?,?)"_s);
+    return q;
+}
+
+bool ResultsLibrary::store(QSqlQuery &q, const nlohmann::json &job, const nlohmann::json &listing)
+{
     if (!job.is_object() || str(job, "id").isEmpty() || !job.contains("result") || !job["result"].is_object()) {
         m_error = u"only a finished job with a result can be stored"_s;
         return false;
@@ -192,19 +206,16 @@ bool ResultsLibrary::store(const nlohmann::json &job, const nlohmann::json &list
     else if (auto it2 = job.find("updatedAt"); it2 != job.end() && it2->is_number())
         finished = it2->get<qint64>();
 
-    QSqlQuery q(QSqlDatabase::database(m_connection, false));
-    q.prepare(u"INSERT OR REPLACE INTO results (job_id, listing_id, listing_title, analysis_type, score, "
-              "finished_at, backend, engine, job_json, listing_json) VALUES (?,?,?,?,?,?,?,?,?,?)"_s);
-    q.addBindValue(str(job, "id"));
-    q.addBindValue(str(job, "listingId"));
-    q.addBindValue(listing.is_object() ? str(listing, "title") : QString());
-    q.addBindValue(str(job, "analysisType"));
-    q.addBindValue(score.isValid() ? score : QVariant(QMetaType::fromType<double>()));
-    q.addBindValue(finished);
-    q.addBindValue(str(job, "backend"));
-    q.addBindValue(str(result, "engine"));
-    q.addBindValue(dump(job));
-    q.addBindValue(dump(listing.is_object() ? listing : nlohmann::json::object()));
+    q.bindValue(0, str(job, "id"));
+    q.bindValue(1, str(job, "listingId"));
+    q.bindValue(2, listing.is_object() ? str(listing, "title") : QString());
+    q.bindValue(3, str(job, "analysisType"));
+    q.bindValue(4, score.isValid() ? score : QVariant(QMetaType::fromType<double>()));
+    q.bindValue(5, finished);
+    q.bindValue(6, str(job, "backend"));
+    q.bindValue(7, str(result, "engine"));
+    q.bindValue(8, dump(job));
+    q.bindValue(9, dump(listing.is_object() ? listing : nlohmann::json::object()));
     if (!q.exec()) {
         m_error = writeError(u"cannot store the result"_s, q.lastError());
         qCWarning(lcStorage).noquote() << m_error;
@@ -235,13 +246,19 @@ QList<ResultsLibrary::Stored> ResultsLibrary::storeAll(
     out.reserve(jobsAndListings.size());
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     const bool inTransaction = isOpen() && jobsAndListings.size() > 1 && db.transaction();
+    // One statement for the burst: preparing it per result cost as much as the insert.
+    QSqlQuery q = isOpen() ? prepareStore() : QSqlQuery();
     for (const auto &[job, listing] : jobsAndListings) {
         Stored s;
-        s.ok = store(job, listing);
+        if (!isOpen())
+            m_error = u"results library is not open"_s;
+        else
+            s.ok = store(q, job, listing);
         if (!s.ok)
             s.error = m_error;
         out.append(s);
     }
+    q.finish();
     if (inTransaction && !db.commit()) {
         const QString error = db.lastError().text();
         qCWarning(lcStorage) << "storing results failed at commit:" << error;

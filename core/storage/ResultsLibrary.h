@@ -11,6 +11,7 @@
 #include <optional>
 
 class QSqlError;
+class QSqlQuery;
 
 namespace dealscope {
 
@@ -110,6 +111,8 @@ public:
     bool exportJson(const QString &file, const ResultQuery &query);
 
 private:
+    QSqlQuery prepareStore() const;
+    bool store(QSqlQuery &insert, const nlohmann::json &job, const nlohmann::json &listing);
     // What a failed write says to the user: a full disk (or a write the system refused) named as
     // such, with the file, and that the results stored before are kept (SQLite rolls the write
     // back), rather than SQLite's "database or disk is full Unable to fetch row".
