@@ -230,13 +230,27 @@ struct LocalJobRunner::Private
     // must not resurrect the job. The worker does not wait for it.
     void persistTerminalLocked(const EntryPtr &e, const QList<FinishedStep> &steps)
     {
-        e->lastPersistMs = nowMs();
+        markTerminalWrittenLocked(*e);
+        writeTerminal(e, e->job, steps);
+    }
+
+    // The bookkeeping of a terminal write (mutex held); writeTerminal() may follow without it.
+    void markTerminalWrittenLocked(Entry &e)
+    {
+        e.lastPersistMs = nowMs();
         ++unshownTerminals;
-        auto shown = [this, e] { handOff(committed, e); };
-        if (!store || !store->write({ e->job, std::nullopt, stepRecords(e->job.id, steps), {} }, shown)) {
-            --unshownTerminals; // nothing to wait for: show it now
-            notifyLocked(*e, true);
-        }
+    }
+
+    // Queues the terminal row; flush() shows the job once it is committed. With or without
+    // `mutex`: nothing writes the job after its terminal state, so this write stays its
+    // last even when queued after the lock is gone. `bytes`: serializeJob(job, Storage) if made.
+    void writeTerminal(const EntryPtr &e, Job job, const QList<FinishedStep> &steps, QByteArray bytes = {})
+    {
+        const QString id = job.id;
+        if (!store
+            || !store->write({ std::move(job), std::nullopt, stepRecords(id, steps), std::move(bytes) },
+                [this, e] { handOff(committed, e); }))
+            handOff(committed, e); // nothing to wait for: show it now
     }
 
     // Called on any thread without `mutex`.
@@ -466,19 +480,13 @@ struct LocalJobRunner::Private
             e->job.error = message;
             if (to == JobStatus::Succeeded)
                 e->job.partialOutput.clear();
-            e->lastPersistMs = nowMs();
-            ++unshownTerminals;
+            markTerminalWrittenLocked(*e);
             finished = e->job;
         }
         // Serialized here, on the worker, not under the mutex nor on the store thread that every
-        // write waits for. Nothing writes this job after its terminal state, so this write stays
-        // the last one even though it is queued after the lock is gone.
+        // write waits for.
         QByteArray bytes = serializeJob(finished, JobJsonScope::Storage);
-        const QString id = finished.id;
-        if (!store
-            || !store->write({ std::move(finished), std::nullopt, stepRecords(id, steps), std::move(bytes) },
-                [this, e] { handOff(committed, e); }))
-            handOff(committed, e); // nothing to wait for: show it now
+        writeTerminal(e, std::move(finished), steps, std::move(bytes));
     }
 
     void requeue(const EntryPtr &e, const AttemptOutcome &outcome)
