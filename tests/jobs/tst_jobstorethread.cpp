@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <future>
+#include <memory>
 
 using nlohmann::json;
 using namespace dealscope;
@@ -35,6 +36,22 @@ class TestJobStoreThread final : public QObject
         return job;
     }
 
+    // Holds the store thread in a task until `release` is set, so that what is queued meanwhile
+    // waits together. Returns once the thread is held.
+    static bool holdStoreThread(JobStoreThread &thread, std::promise<void> &release)
+    {
+        std::shared_future<void> released = release.get_future().share();
+        auto holding = std::make_shared<std::promise<void>>();
+        std::future<void> held = holding->get_future();
+        if (!thread.post([holding, released](LocalJobStore &) {
+                holding->set_value();
+                released.wait();
+            }))
+            return false;
+        held.wait();
+        return true;
+    }
+
 private Q_SLOTS:
     void readSeesEveryWriteQueuedBeforeIt()
     {
@@ -44,13 +61,7 @@ private Q_SLOTS:
         QVERIFY2(thread.start(&error), qPrintable(error));
         // All of it waits while the store thread is held, so the read is queued behind every write.
         std::promise<void> release;
-        std::shared_future<void> released = release.get_future().share();
-        std::promise<void> holding;
-        QVERIFY(thread.post([&holding, released](LocalJobStore &) {
-            holding.set_value();
-            released.wait();
-        }));
-        holding.get_future().wait();
+        QVERIFY(holdStoreThread(thread, release));
         const int total = int(JobStoreThread::kMaxWritesPerRound) * 3 + 7;
         for (int i = 0; i < total; ++i)
             QVERIFY(thread.write({ makeJob(i), std::nullopt, {}, {} }));
@@ -67,13 +78,7 @@ private Q_SLOTS:
         QVERIFY(thread.start(nullptr));
         // Hold the store thread so that the writes below wait together.
         std::promise<void> release;
-        std::shared_future<void> released = release.get_future().share();
-        std::promise<void> holding;
-        QVERIFY(thread.post([&holding, released](LocalJobStore &) {
-            holding.set_value();
-            released.wait();
-        }));
-        holding.get_future().wait();
+        QVERIFY(holdStoreThread(thread, release));
 
         Job job = makeJob(1);
         QVERIFY(thread.write({ job, std::nullopt, {}, {} }));
